@@ -1,0 +1,124 @@
+# bpfprof: eBPF syscall and stage profiler.
+#
+#   make deps     install the Debian packages the build and tests need
+#   make          build build/bpfprof
+#   make demo     profile the bundled demo workload for a few seconds
+#   make test     unit tests, then integration tests (root: they load BPF)
+#   make vmlinux  regenerate vmlinux/vmlinux.h from the running kernel's BTF
+#
+# Everything built lands in build/ (git-ignored). SANITIZE=1 builds with
+# AddressSanitizer and UndefinedBehaviorSanitizer.
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+OUT := build
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= gcc
+ARCH := x86
+
+DEB_PACKAGES := make gcc libc6-dev clang llvm pkg-config bpftool libbpf-dev \
+	libelf-dev zlib1g-dev libcmocka-dev libjansson-dev libcap-dev \
+	libstdc++-12-dev binutils
+
+PKGS := libbpf libelf zlib jansson libcap
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
+	-Wshadow -Wformat=2 -Wno-format-nonliteral
+CFLAGS ?= -O2 -g
+SAN_FLAGS :=
+ifeq ($(SANITIZE),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+ALL_CFLAGS := $(CFLAGS) $(WARNINGS) $(SAN_FLAGS) -std=gnu11 -D_GNU_SOURCE \
+	-Iuser -Ibpf -I$(OUT) $(PKG_CFLAGS)
+# The demangler is libstdc++'s __cxa_demangle, hence -lstdc++.
+LDLIBS := $(PKG_LIBS) -lstdc++ -lm
+ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf -Wall -Werror \
+	-Wno-unused-function
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+BPF_HDRS := $(wildcard bpf/*.h)
+
+USER_SRCS := $(wildcard user/*.c)
+USER_HDRS := $(wildcard user/*.h)
+LIB_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(filter-out user/main.c,$(USER_SRCS)))
+
+TEST_SRCS := $(wildcard tests/test_*.c)
+TEST_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
+TEST_HDRS := $(wildcard tests/*.h)
+TEST_HELPER_OBJS := $(patsubst tests/%.c,$(OUT)/tests/%.o,$(wildcard tests/helper_*.c))
+
+# Test targets: programs whose behaviour the tests know exactly. Built static
+# (so the dynamic loader adds no syscalls) unless named *_dyn.c.
+TARGET_SRCS := $(wildcard tests/targets/*.c)
+TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS))
+
+.PHONY: all deps test unit-test integration-test demo vmlinux clean format bench
+
+all: $(OUT)/bpfprof
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+		| grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else echo "deps: all Debian packages present"; fi
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
+
+$(OUT) $(OUT)/user $(OUT)/tests $(OUT)/targets:
+	mkdir -p $@
+
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@
+
+$(OUT)/user/%.o: user/%.c $(USER_HDRS) $(BPF_HDRS) $(SKELS) | $(OUT)/user
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OUT)/libbpfprof.a: $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(OUT)/bpfprof: $(OUT)/user/main.o $(OUT)/libbpfprof.a
+	$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/tests/%.o: tests/%.c $(TEST_HDRS) $(USER_HDRS) $(BPF_HDRS) | $(OUT)/tests
+	$(CC) $(ALL_CFLAGS) -Itests -c $< -o $@
+
+$(OUT)/tests/test_%: $(OUT)/tests/test_%.o $(TEST_HELPER_OBJS) $(OUT)/libbpfprof.a
+	$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+# Targets are built without sanitizers: they must make exactly the syscalls
+# their source shows.
+$(OUT)/targets/%: tests/targets/%.c tests/targets/target_common.h | $(OUT)/targets
+	$(CC) -O1 -g -fno-omit-frame-pointer -fcf-protection=none -static -Wall -Werror \
+		-Itests/targets $< -o $@
+
+$(OUT)/targets/%_dyn: tests/targets/%_dyn.c tests/targets/target_common.h | $(OUT)/targets
+	$(CC) -O1 -g -fno-omit-frame-pointer -fcf-protection=none -Wall -Werror \
+		-Itests/targets $< -o $@
+
+test: $(OUT)/bpfprof $(TEST_BINS) $(TARGET_BINS)
+	tests/run.sh $(OUT)
+
+demo: $(OUT)/bpfprof $(OUT)/targets/demo_workload
+	$(OUT)/bpfprof -i 1 -o out/demo -- $(OUT)/targets/demo_workload 3
+	@echo "outputs in out/demo: summary.json flushes.jsonl"
+
+format:
+	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/*.c tests/targets/*.c
+
+clean:
+	rm -rf $(OUT)

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Records and constants shared by the BPF programs and userspace: map keys
+ * and values, the audit counter slots, and the I/O classes userspace hands
+ * the kernel side. Nothing else belongs here.
+ */
+#ifndef BPFPROF_H
+#define BPFPROF_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h> /* userspace; BPF gets the types from vmlinux.h */
+#endif
+#include "hist_layout.h"
+
+/* Syscall numbers at or above this are counted together under
+ * SYSCALL_NR_OTHER (x86_64 numbers end in the 460s on Linux 6.18). */
+#define MAX_SYSCALL_NR 512
+#define SYSCALL_NR_OTHER (MAX_SYSCALL_NR - 1)
+
+/* How a syscall moves bytes, as flags in the io_class rodata table. */
+enum io_class {
+	IO_NONE = 0,
+	IO_READ = 1,  /* bytes = return value, read direction */
+	IO_WRITE = 2, /* bytes = return value, write direction */
+	IO_MMSG = 4,  /* with READ/WRITE: bytes = sum of msg_len over returned messages */
+};
+
+/* sendmmsg/recvmmsg: msg_len is summed over at most this many messages;
+ * more is counted in AUDIT_MMSG_TRUNCATED. */
+#define MMSG_MAX_SUMMED 64
+
+struct sys_key {
+	__u32 tgid;
+	__u32 nr;
+};
+
+/* Any syscall that is not an I/O syscall. Per-CPU, monotonic. */
+struct sys_stats {
+	__u64 count;
+	__u64 errors;
+	__u64 time_ns;
+};
+
+/* An I/O syscall: counts, bytes and a latency histogram. Per-CPU, monotonic. */
+struct io_stats {
+	__u64 count;
+	__u64 errors;
+	__u64 time_ns;
+	__u64 max_ns;
+	__u64 bytes;
+	__u64 hist[HIST_BUCKETS];
+};
+
+#define TASK_COMM_LEN 16
+
+struct proc_info {
+	char comm[TASK_COMM_LEN];
+};
+
+/* Slots of the per-CPU audit array: everything the kernel side could not
+ * record, so that no loss is silent. */
+enum audit_slot {
+	AUDIT_SYS_MAP_FULL,      /* syscalls not counted: sys_stats full */
+	AUDIT_IO_MAP_FULL,       /* I/O syscalls not counted: io_stats full */
+	AUDIT_TASK_STATE_FAILED, /* syscalls not timed: no task storage */
+	AUDIT_EXIT_WITHOUT_ENTER, /* syscalls in flight when probes attached */
+	AUDIT_MMSG_TRUNCATED,    /* mmsg calls whose bytes were summed partly */
+	AUDIT_PROC_MAP_FULL,     /* processes whose comm could not be kept */
+	AUDIT_NR_SLOTS,
+};
+
+#endif /* BPFPROF_H */

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "args.h"
+
+#define MIN_INTERVAL_S 0.01
+#define MAX_INTERVAL_S 3600.0
+#define MAX_DURATION_S (366.0 * 24 * 3600)
+
+const char *argp_program_version = "bpfprof 0.1.0";
+const char *argp_program_bug_address = "<https://github.com/bpfprof/bpfprof/issues>";
+
+static const char doc[] =
+	"bpfprof: count and time the syscalls and I/O of processes, with eBPF.\n"
+	"\n"
+	"  bpfprof -p PID [OPTIONS]        profile a running process\n"
+	"  bpfprof [OPTIONS] -- CMD ARGS   start CMD and profile it from its first syscall\n"
+	"  bpfprof [OPTIONS]               profile every process on the machine\n"
+	"\n"
+	"Needs root (CAP_BPF and CAP_PERFMON) and a kernel with BTF.";
+
+enum { OPT_LIST = 1000 };
+
+static const struct argp_option options[] = {
+	{ "pid", 'p', "PID", 0, "Profile this process (all its threads)" },
+	{ "interval", 'i', "SECONDS", 0, "Flush interval (default 1; fractions allowed)" },
+	{ "duration", 'd', "SECONDS", 0, "Stop after this long" },
+	{ "output", 'o', "DIR", 0, "Write summary.json and flushes.jsonl in DIR" },
+	{ "uprobe", 'u', "[BINARY:]GLOB", 0, "Time the functions matching GLOB (repeatable)" },
+	{ "list", OPT_LIST, "[BINARY:]GLOB", 0, "Print what -u would attach to, and exit" },
+	{ "quiet", 'q', NULL, 0, "Print nothing but errors" },
+	{ "verbose", 'v', NULL, 0, "Print libbpf's debug output" },
+	{},
+};
+
+struct parse_state {
+	struct env *env;
+	char *err;
+	size_t errlen;
+};
+
+int parse_seconds(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int parse_pid(const char *s, pid_t *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return -EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > INT_MAX)
+		return -EINVAL;
+	*out = (pid_t)v;
+	return 0;
+}
+
+static error_t fail(struct parse_state *ps, const char *fmt, const char *arg)
+{
+	snprintf(ps->err, ps->errlen, fmt, arg);
+	return EINVAL;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct parse_state *ps = state->input;
+	struct env *env = ps->env;
+
+	switch (key) {
+	case 'p':
+		if (parse_pid(arg, &env->pid))
+			return fail(ps, "invalid pid '%s': expected a positive number", arg);
+		break;
+	case 'i':
+		if (parse_seconds(arg, MIN_INTERVAL_S, MAX_INTERVAL_S, &env->interval_s))
+			return fail(ps, "invalid interval '%s': expected seconds from 0.01 to 3600",
+				    arg);
+		break;
+	case 'd':
+		if (parse_seconds(arg, 1e-3, MAX_DURATION_S, &env->duration_s))
+			return fail(ps,
+				    "invalid duration '%s': expected seconds from 0.001 to 31622400",
+				    arg);
+		break;
+	case 'o':
+		if (!*arg)
+			return fail(ps, "empty output directory%s", "");
+		env->outdir = arg;
+		break;
+	case 'u':
+		if (env->n_stage_specs == MAX_STAGE_SPECS)
+			return fail(ps, "too many -u options (at most %s)", "64");
+		env->stage_specs[env->n_stage_specs++] = arg;
+		break;
+	case OPT_LIST:
+		env->list_spec = arg;
+		break;
+	case 'q':
+		env->quiet = true;
+		break;
+	case 'v':
+		env->verbose = true;
+		break;
+	case ARGP_KEY_ARG:
+		/* The first operand starts the command; argp stops at "--" for us. */
+		env->command = &state->argv[state->next - 1];
+		state->next = state->argc;
+		break;
+	case ARGP_KEY_END:
+		if (env->pid && env->command)
+			return fail(ps, "-p and a command are exclusive: give one target%s", "");
+		if (env->quiet && env->verbose)
+			return fail(ps, "-q and -v are exclusive%s", "");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+int args_parse(int argc, char **argv, struct env *env, char *err, size_t errlen)
+{
+	static const struct argp argp = { options, parse_opt, "[-- COMMAND [ARGS...]]", doc };
+	struct parse_state ps = { env, err, errlen };
+	int rc;
+
+	memset(env, 0, sizeof(*env));
+	env->interval_s = 1.0;
+	err[0] = '\0';
+	/* ARGP_IN_ORDER: options after the command belong to the command.
+	 * ARGP_NO_ERRS: our caller prints the one-line error; --help and
+	 * --version still print and exit. */
+	rc = argp_parse(&argp, argc, argv, ARGP_IN_ORDER | ARGP_NO_ERRS, NULL, &ps);
+	if (rc && !err[0])
+		snprintf(err, errlen, "unknown option or missing option argument (see --help)");
+	return rc ? -1 : 0;
+}

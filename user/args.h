@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* Command line: one env struct, filled by argp. */
+#ifndef BPFPROF_ARGS_H
+#define BPFPROF_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define MAX_STAGE_SPECS 64
+
+struct env {
+	pid_t pid;		/* -p; 0 when not given */
+	char **command;		/* after "--"; NULL when not given */
+	double interval_s;	/* -i */
+	double duration_s;	/* -d; 0: until the target ends or a signal */
+	const char *outdir;	/* -o; NULL: text report on stdout only */
+	const char *stage_specs[MAX_STAGE_SPECS]; /* -u, in order */
+	int n_stage_specs;
+	const char *list_spec;	/* --list */
+	bool verbose;
+	bool quiet;
+};
+
+/*
+ * Parses argv into env (which it initialises). Returns 0, or -1 with a
+ * one-line reason in err. --help and --version print and exit as argp does.
+ */
+int args_parse(int argc, char **argv, struct env *env, char *err, size_t errlen);
+
+/* Seconds as typed ("2", "0.25"): a finite number in [min, max], nothing after it. */
+int parse_seconds(const char *s, double min, double max, double *out);
+/* A pid: decimal, 1..INT_MAX, nothing after it. */
+int parse_pid(const char *s, pid_t *out);
+
+#endif

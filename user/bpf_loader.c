@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/capability.h>
+#include <bpf/libbpf.h>
+#include "bpf_loader.h"
+#include "syscall_table.h"
+
+static bool verbose;
+
+static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	if (!verbose)
+		return 0; /* errors reach the user as our own one-line message */
+	return vfprintf(stderr, fmt, args);
+}
+
+static bool has_cap(cap_t caps, cap_value_t cap)
+{
+	cap_flag_value_t v = CAP_CLEAR;
+
+	return caps && !cap_get_flag(caps, cap, CAP_EFFECTIVE, &v) && v == CAP_SET;
+}
+
+const char *loader_check_environment(void)
+{
+	cap_t caps = cap_get_proc();
+	bool ok = has_cap(caps, CAP_SYS_ADMIN) ||
+		  (has_cap(caps, CAP_BPF) && has_cap(caps, CAP_PERFMON));
+
+	cap_free(caps);
+	if (!ok)
+		return "must run as root (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)";
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		return "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): "
+		       "bpfprof needs CONFIG_DEBUG_INFO_BTF=y";
+	return NULL;
+}
+
+struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *err, size_t errlen)
+{
+	const char *why = loader_check_environment();
+	struct bpfprof_bpf *skel;
+	int rc;
+
+	if (why) {
+		snprintf(err, errlen, "%s", why);
+		return NULL;
+	}
+	verbose = cfg->verbose;
+	libbpf_set_print(libbpf_print_fn);
+	skel = bpfprof_bpf__open();
+	if (!skel) {
+		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+		return NULL;
+	}
+	skel->rodata->targ_tgid = (__u32)cfg->targ_tgid;
+	skel->rodata->self_tgid = (__u32)getpid();
+	syscall_fill_io_classes((uint8_t *)skel->rodata->io_class, MAX_SYSCALL_NR);
+	rc = bpfprof_bpf__load(skel);
+	if (rc) {
+		snprintf(err, errlen, "cannot load the BPF programs: %s (run with -v for the verifier log)",
+			 strerror(-rc));
+		bpfprof_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+int loader_attach_syscalls(struct bpfprof_bpf *skel, char *err, size_t errlen)
+{
+	skel->links.sys_enter = bpf_program__attach(skel->progs.sys_enter);
+	if (!skel->links.sys_enter)
+		goto fail;
+	skel->links.sys_exit = bpf_program__attach(skel->progs.sys_exit);
+	if (!skel->links.sys_exit)
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot attach to the syscall tracepoints: %s", strerror(errno));
+	return -errno;
+}
+
+void loader_detach(struct bpfprof_bpf *skel)
+{
+	bpf_link__destroy(skel->links.sys_enter);
+	bpf_link__destroy(skel->links.sys_exit);
+	skel->links.sys_enter = skel->links.sys_exit = NULL;
+}
+
+void loader_collector_maps(const struct bpfprof_bpf *skel, struct collector_maps *maps)
+{
+	maps->sys_stats = bpf_map__fd(skel->maps.sys_stats);
+	maps->io_stats = bpf_map__fd(skel->maps.io_stats);
+	maps->procs = bpf_map__fd(skel->maps.procs);
+	maps->audit = bpf_map__fd(skel->maps.audit);
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* Opens, configures, loads and attaches the BPF skeleton. */
+#ifndef BPFPROF_BPF_LOADER_H
+#define BPFPROF_BPF_LOADER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "bpfprof.skel.h"
+#include "collector.h"
+
+struct loader_config {
+	pid_t targ_tgid; /* 0: every process but bpfprof */
+	bool verbose;
+};
+
+/* Checks the environment first (privileges, BTF) so the common failures get
+ * a clear message. Returns the loaded skeleton, or NULL with err set. */
+struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *err, size_t errlen);
+int loader_attach_syscalls(struct bpfprof_bpf *skel, char *err, size_t errlen);
+/* Detaches every probe; maps stay readable for the final flush. */
+void loader_detach(struct bpfprof_bpf *skel);
+void loader_collector_maps(const struct bpfprof_bpf *skel, struct collector_maps *maps);
+
+/* Why BPF cannot be used here, as one line; NULL when it can. */
+const char *loader_check_environment(void);
+
+#endif

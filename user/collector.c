@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "collector.h"
+
+struct collector {
+	struct collector_maps maps;
+	int ncpus;
+	struct sys_stats *sys_vals; /* one per CPU */
+	struct io_stats *io_vals;   /* one per CPU */
+	uint64_t *audit_vals;
+};
+
+struct collector *collector_new(const struct collector_maps *maps)
+{
+	struct collector *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->maps = *maps;
+	c->ncpus = libbpf_num_possible_cpus();
+	if (c->ncpus <= 0)
+		goto err;
+	c->sys_vals = calloc(c->ncpus, sizeof(*c->sys_vals));
+	c->io_vals = calloc(c->ncpus, sizeof(*c->io_vals));
+	c->audit_vals = calloc(c->ncpus, sizeof(*c->audit_vals));
+	if (!c->sys_vals || !c->io_vals || !c->audit_vals)
+		goto err;
+	return c;
+err:
+	collector_free(c);
+	return NULL;
+}
+
+void collector_free(struct collector *c)
+{
+	if (!c)
+		return;
+	free(c->sys_vals);
+	free(c->io_vals);
+	free(c->audit_vals);
+	free(c);
+}
+
+/* The name the kernel side saw; for a process it never named, /proc. */
+static void fill_comm(struct collector *c, struct proc_profile *pp)
+{
+	struct proc_info info;
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	if (!bpf_map_lookup_elem(c->maps.procs, &pp->pid, &info)) {
+		memcpy(pp->comm, info.comm, sizeof(pp->comm));
+		pp->comm[sizeof(pp->comm) - 1] = '\0';
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%u/comm", pp->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, pp->comm, sizeof(pp->comm) - 1);
+	close(fd);
+	if (n > 0 && pp->comm[n - 1] == '\n')
+		n--;
+	pp->comm[n > 0 ? n : 0] = '\0';
+}
+
+static int read_sys_stats(struct collector *c, struct profile *snap)
+{
+	struct sys_key key, next, *prev = NULL;
+
+	while (!bpf_map_get_next_key(c->maps.sys_stats, prev, &next)) {
+		struct proc_profile *pp;
+		struct syscall_counters *sc;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(c->maps.sys_stats, &key, c->sys_vals))
+			continue; /* never deleted, but be safe */
+		if (key.nr >= MAX_SYSCALL_NR)
+			continue;
+		pp = profile_proc(snap, key.tgid, true);
+		if (!pp)
+			return -ENOMEM;
+		sc = &pp->sys[key.nr];
+		for (int cpu = 0; cpu < c->ncpus; cpu++) {
+			sc->count += c->sys_vals[cpu].count;
+			sc->errors += c->sys_vals[cpu].errors;
+			sc->time_ns += c->sys_vals[cpu].time_ns;
+		}
+	}
+	return 0;
+}
+
+static int read_io_stats(struct collector *c, struct profile *snap)
+{
+	struct sys_key key, next, *prev = NULL;
+
+	while (!bpf_map_get_next_key(c->maps.io_stats, prev, &next)) {
+		struct proc_profile *pp;
+		struct syscall_counters *sc;
+		struct histogram *h;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(c->maps.io_stats, &key, c->io_vals))
+			continue;
+		if (key.nr >= MAX_SYSCALL_NR)
+			continue;
+		pp = profile_proc(snap, key.tgid, true);
+		if (!pp)
+			return -ENOMEM;
+		sc = &pp->sys[key.nr];
+		h = proc_hist(sc);
+		if (!h)
+			return -ENOMEM;
+		for (int cpu = 0; cpu < c->ncpus; cpu++) {
+			const struct io_stats *v = &c->io_vals[cpu];
+
+			sc->count += v->count;
+			sc->errors += v->errors;
+			sc->time_ns += v->time_ns;
+			sc->bytes += v->bytes;
+			if (v->max_ns > sc->max_ns)
+				sc->max_ns = v->max_ns;
+			for (unsigned int b = 0; b < HIST_BUCKETS; b++)
+				h->buckets[b] += v->hist[b];
+		}
+	}
+	return 0;
+}
+
+int collector_read(struct collector *c, struct profile *snap)
+{
+	int err;
+
+	profile_free(snap);
+	for (__u32 slot = 0; slot < AUDIT_NR_SLOTS; slot++) {
+		if (bpf_map_lookup_elem(c->maps.audit, &slot, c->audit_vals))
+			return -errno;
+		for (int cpu = 0; cpu < c->ncpus; cpu++)
+			snap->audit[slot] += c->audit_vals[cpu];
+	}
+	err = read_sys_stats(c, snap);
+	if (!err)
+		err = read_io_stats(c, snap);
+	if (err)
+		return err;
+	for (size_t i = 0; i < snap->n; i++)
+		fill_comm(c, snap->procs[i]);
+	return 0;
+}

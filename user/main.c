@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bpfprof: parse the command line, set up the target and the outputs, load
+ * and attach the probes, then flush every interval until the target exits,
+ * the duration ends or a signal arrives; finish every output on the way out.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "args.h"
+#include "bpf_loader.h"
+#include "collector.h"
+#include "interval_report.h"
+#include "output_files.h"
+#include "profile.h"
+#include "records.h"
+#include "target.h"
+
+struct session {
+	const struct env *env;
+	struct run_info info;
+	struct target target;
+	struct output_files *out;
+	struct bpfprof_bpf *skel;
+	struct collector *collector;
+	struct profile prev, cur, delta;
+	uint64_t flushes;
+	double start_mono;
+	double last_flush_mono;
+};
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double now_real(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int timer_fd(double seconds, bool periodic)
+{
+	struct itimerspec its = {};
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	its.it_value.tv_sec = (time_t)seconds;
+	its.it_value.tv_nsec = (long)((seconds - (double)its.it_value.tv_sec) * 1e9);
+	if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+		its.it_value.tv_nsec = 1;
+	if (periodic)
+		its.it_interval = its.it_value;
+	if (timerfd_settime(fd, 0, &its, NULL)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Read the counters, write the interval's flush record and text block. */
+static int flush(struct session *s)
+{
+	double mono = now_mono(), seconds = mono - s->last_flush_mono;
+	struct profile tmp;
+	int err;
+
+	err = collector_read(s->collector, &s->cur);
+	if (!err)
+		err = profile_delta(&s->delta, &s->cur, &s->prev);
+	if (err) {
+		fprintf(stderr, "bpfprof: reading counters: %s\n", strerror(-err));
+		return err;
+	}
+	if (s->out) {
+		json_t *rec = flush_to_json(s->flushes, now_real(), seconds, &s->delta);
+
+		if (rec)
+			output_write_flush(s->out, rec);
+		json_decref(rec);
+	}
+	if (!s->env->quiet) {
+		char title[64];
+
+		snprintf(title, sizeof(title), "interval %lu (%.2fs)", (unsigned long)s->flushes,
+			 seconds);
+		interval_report_print(stdout, title, &s->delta, seconds);
+	}
+	s->flushes++;
+	s->last_flush_mono = mono;
+	tmp = s->prev;
+	s->prev = s->cur;
+	s->cur = tmp;
+	return 0;
+}
+
+static void finish(struct session *s)
+{
+	double duration = now_mono() - s->start_mono;
+
+	/* Probes off first: the last flush then holds everything. */
+	loader_detach(s->skel);
+	target_reap(&s->target);
+	if (s->target.exit_status >= 0) {
+		int st = s->target.exit_status;
+
+		s->info.exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	}
+	flush(s);
+	if (s->out) {
+		json_t *sum = summary_to_json(&s->info, &s->prev, duration, s->flushes);
+
+		output_write_summary(s->out, sum);
+		json_decref(sum);
+	}
+	if (!s->env->quiet) {
+		char title[64];
+
+		snprintf(title, sizeof(title), "total (%.2fs, %s)", duration, s->info.end_reason);
+		interval_report_print(stdout, title, &s->prev, duration);
+	}
+}
+
+static int wait_loop(struct session *s, int sigfd)
+{
+	int tick = timer_fd(s->env->interval_s, true);
+	int deadline = s->env->duration_s > 0 ? timer_fd(s->env->duration_s, false) : -1;
+	int rc = 0;
+
+	if (tick < 0 || (s->env->duration_s > 0 && deadline < 0)) {
+		fprintf(stderr, "bpfprof: timerfd: %s\n", strerror(errno));
+		rc = -1;
+		goto cleanup;
+	}
+	for (;;) {
+		struct pollfd pfd[4] = {
+			{ .fd = sigfd, .events = POLLIN },
+			{ .fd = s->target.pidfd, .events = POLLIN },
+			{ .fd = deadline, .events = POLLIN },
+			{ .fd = tick, .events = POLLIN },
+		};
+		uint64_t expirations;
+
+		if (poll(pfd, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -1;
+			break;
+		}
+		if (pfd[0].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(sigfd, &si, sizeof(si)) == sizeof(si))
+				s->info.end_reason = si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
+			break;
+		}
+		if (pfd[1].revents) {
+			s->info.end_reason = "target exited";
+			break;
+		}
+		if (pfd[2].revents) {
+			s->info.end_reason = "duration";
+			break;
+		}
+		if (pfd[3].revents && read(tick, &expirations, sizeof(expirations)) > 0)
+			flush(s);
+	}
+cleanup:
+	if (tick >= 0)
+		close(tick);
+	if (deadline >= 0)
+		close(deadline);
+	return rc;
+}
+
+static int run(const struct env *env)
+{
+	struct loader_config lcfg = { .verbose = env->verbose };
+	struct collector_maps maps;
+	struct session s = { .env = env };
+	sigset_t mask;
+	int sigfd = -1, ret = 1;
+	char err[512] = "";
+	const char *why;
+
+	target_init(&s.target);
+	profile_init(&s.prev);
+	profile_init(&s.cur);
+	profile_init(&s.delta);
+	run_info_init(&s.info);
+
+	/* Signals arrive through signalfd; until the loop reads them they wait,
+	 * so a Ctrl-C during setup still ends with complete outputs. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+
+	why = loader_check_environment();
+	if (why) {
+		snprintf(err, sizeof(err), "%s", why);
+		goto cleanup;
+	}
+	if (env->pid) {
+		s.info.mode = TARGET_PID;
+		if (target_open_pid(&s.target, env->pid, err, sizeof(err)))
+			goto cleanup;
+	} else if (env->command) {
+		s.info.mode = TARGET_COMMAND;
+		s.info.argv = env->command;
+		if (target_spawn(&s.target, env->command, err, sizeof(err)))
+			goto cleanup;
+	} else {
+		s.info.mode = TARGET_SYSTEM;
+	}
+	s.info.pid = s.target.pid;
+	lcfg.targ_tgid = s.target.pid;
+
+	if (env->outdir) {
+		s.out = output_open(env->outdir, err, sizeof(err));
+		if (!s.out)
+			goto cleanup;
+	}
+	s.skel = loader_open_and_load(&lcfg, err, sizeof(err));
+	if (!s.skel)
+		goto cleanup;
+	loader_collector_maps(s.skel, &maps);
+	s.collector = collector_new(&maps);
+	if (!s.collector) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto cleanup;
+	}
+	if (loader_attach_syscalls(s.skel, err, sizeof(err)))
+		goto cleanup;
+
+	s.start_mono = s.last_flush_mono = now_mono();
+	s.info.started_at = now_real();
+	if (s.target.is_child && target_release(&s.target, env->command, err, sizeof(err)))
+		goto cleanup;
+	if (env->pid && target_exited(&s.target)) {
+		snprintf(err, sizeof(err), "process %d exited before profiling started", env->pid);
+		goto cleanup;
+	}
+	if (!env->quiet) {
+		if (s.info.mode == TARGET_SYSTEM)
+			fprintf(stderr, "bpfprof: profiling all processes (Ctrl-C to stop)\n");
+		else
+			fprintf(stderr, "bpfprof: profiling pid %d (Ctrl-C to stop)\n", s.target.pid);
+	}
+
+	ret = wait_loop(&s, sigfd) ? 1 : 0;
+	finish(&s);
+	if (s.out && output_write_failures(s.out))
+		ret = 1;
+	output_close(s.out);
+	s.out = NULL;
+cleanup:
+	if (err[0]) {
+		fprintf(stderr, "bpfprof: %s\n", err);
+		/* Nothing half-written: a run that never started leaves no files. */
+		output_discard(s.out);
+		s.out = NULL;
+		target_abort(&s.target);
+	}
+	collector_free(s.collector);
+	if (s.skel)
+		bpfprof_bpf__destroy(s.skel);
+	target_close(&s.target);
+	profile_free(&s.prev);
+	profile_free(&s.cur);
+	profile_free(&s.delta);
+	if (sigfd >= 0)
+		close(sigfd);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct env env;
+	char err[512];
+
+	if (args_parse(argc, argv, &env, err, sizeof(err))) {
+		fprintf(stderr, "bpfprof: %s\n", err);
+		return 2;
+	}
+	return run(&env);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What bpfprof knows about the traced processes at one moment: a snapshot of
+ * the kernel's monotonic counters, or the delta between two snapshots (one
+ * flush interval). Every output is written from one of these.
+ */
+#ifndef BPFPROF_PROFILE_H
+#define BPFPROF_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "bpfprof.h"
+#include "histogram.h"
+
+struct syscall_counters {
+	uint64_t count;
+	uint64_t errors;
+	uint64_t time_ns;
+	uint64_t max_ns;	 /* I/O syscalls only */
+	uint64_t bytes;		 /* I/O syscalls only */
+	struct histogram *hist;	 /* I/O syscalls only, else NULL */
+};
+
+struct proc_profile {
+	uint32_t pid;
+	char comm[TASK_COMM_LEN];
+	struct syscall_counters sys[MAX_SYSCALL_NR];
+};
+
+struct io_totals {
+	uint64_t ops;
+	uint64_t bytes_read;
+	uint64_t bytes_written;
+	uint64_t errors;
+	uint64_t time_ns;
+};
+
+struct profile {
+	struct proc_profile **procs; /* sorted by pid */
+	size_t n;
+	size_t cap;
+	uint64_t audit[AUDIT_NR_SLOTS];
+};
+
+void profile_init(struct profile *p);
+void profile_free(struct profile *p);
+/* The process with this pid, created (zeroed) when missing and create is set. */
+struct proc_profile *profile_proc(struct profile *p, uint32_t pid, bool create);
+const struct proc_profile *profile_find(const struct profile *p, uint32_t pid);
+/* The histogram of syscall nr, allocated on first use. */
+struct histogram *proc_hist(struct syscall_counters *c);
+
+/* out = cur - prev (out is cleared first). Processes without any activity in
+ * the interval are left out. */
+int profile_delta(struct profile *out, const struct profile *cur, const struct profile *prev);
+
+bool proc_is_empty(const struct proc_profile *p);
+void proc_io_totals(const struct proc_profile *p, struct io_totals *t);
+uint64_t profile_syscall_count(const struct profile *p);
+
+#endif

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include "records.h"
+#include "syscall_table.h"
+
+void run_info_init(struct run_info *ri)
+{
+	struct utsname u;
+	struct timespec ts;
+
+	memset(ri, 0, sizeof(*ri));
+	ri->exit_status = -1;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ri->started_at = ts.tv_sec + ts.tv_nsec / 1e9;
+	if (gethostname(ri->hostname, sizeof(ri->hostname) - 1))
+		strcpy(ri->hostname, "unknown");
+	if (!uname(&u))
+		snprintf(ri->kernel, sizeof(ri->kernel), "%s", u.release);
+}
+
+void format_rfc3339(double unix_s, char *buf, size_t len)
+{
+	time_t secs = (time_t)unix_s;
+	int ms = (int)((unix_s - (double)secs) * 1000);
+	struct tm tm;
+	char base[32];
+
+	gmtime_r(&secs, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03dZ", base, ms);
+}
+
+static json_t *u64(uint64_t v)
+{
+	return json_integer((json_int_t)v);
+}
+
+static json_t *latency_json(const struct syscall_counters *c)
+{
+	return json_pack("{s:o, s:o, s:o, s:o}", "p50", u64(hist_quantile(c->hist, 0.50, c->max_ns)),
+			 "p95", u64(hist_quantile(c->hist, 0.95, c->max_ns)), "p99",
+			 u64(hist_quantile(c->hist, 0.99, c->max_ns)), "max", u64(c->max_ns));
+}
+
+json_t *proc_to_json(const struct proc_profile *p)
+{
+	json_t *sys = json_object(), *io = json_object();
+	struct io_totals t;
+
+	for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
+		const struct syscall_counters *c = &p->sys[nr];
+		const char *name = syscall_name(nr);
+
+		if (!c->count)
+			continue;
+		json_object_set_new(sys, name,
+				    json_pack("{s:o, s:o, s:o}", "count", u64(c->count), "errors",
+					      u64(c->errors), "time_ns", u64(c->time_ns)));
+		if (!syscall_io_class(nr) || !c->hist)
+			continue;
+		json_object_set_new(io, name,
+				    json_pack("{s:o, s:o, s:o, s:o, s:o}", "ops", u64(c->count), "bytes",
+					      u64(c->bytes), "errors", u64(c->errors), "time_ns",
+					      u64(c->time_ns), "latency_ns", latency_json(c)));
+	}
+	proc_io_totals(p, &t);
+	return json_pack("{s:i, s:s, s:o, s:o, s:{s:o, s:o, s:o, s:o}}", "pid", (int)p->pid, "comm",
+			 p->comm, "syscalls", sys, "io", io, "io_totals", "ops", u64(t.ops),
+			 "bytes_read", u64(t.bytes_read), "bytes_written", u64(t.bytes_written),
+			 "errors", u64(t.errors));
+}
+
+static const char *const audit_names[AUDIT_NR_SLOTS] = {
+	[AUDIT_SYS_MAP_FULL] = "syscalls_lost_map_full",
+	[AUDIT_IO_MAP_FULL] = "io_lost_map_full",
+	[AUDIT_TASK_STATE_FAILED] = "syscalls_lost_no_task_state",
+	[AUDIT_EXIT_WITHOUT_ENTER] = "syscalls_in_flight_at_attach",
+	[AUDIT_MMSG_TRUNCATED] = "mmsg_bytes_truncated",
+	[AUDIT_PROC_MAP_FULL] = "proc_names_lost",
+};
+
+/* Slots that are data bpfprof failed to record (the rest are facts). */
+static bool audit_is_loss(unsigned int slot)
+{
+	return slot != AUDIT_EXIT_WITHOUT_ENTER;
+}
+
+uint64_t audit_lost(const uint64_t audit[AUDIT_NR_SLOTS])
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < AUDIT_NR_SLOTS; i++)
+		if (audit_is_loss(i))
+			n += audit[i];
+	return n;
+}
+
+json_t *audit_to_json(const uint64_t audit[AUDIT_NR_SLOTS])
+{
+	json_t *a = json_object();
+
+	json_object_set_new(a, "lost_total", u64(audit_lost(audit)));
+	for (unsigned int i = 0; i < AUDIT_NR_SLOTS; i++)
+		json_object_set_new(a, audit_names[i], u64(audit[i]));
+	return a;
+}
+
+static json_t *procs_json(const struct profile *p)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < p->n; i++)
+		json_array_append_new(arr, proc_to_json(p->procs[i]));
+	return arr;
+}
+
+static json_t *target_json(const struct run_info *ri)
+{
+	static const char *const modes[] = { "system", "pid", "command" };
+	json_t *t = json_pack("{s:s}", "mode", modes[ri->mode]);
+
+	if (ri->mode != TARGET_SYSTEM)
+		json_object_set_new(t, "pid", json_integer(ri->pid));
+	if (ri->mode == TARGET_COMMAND) {
+		json_t *argv = json_array();
+
+		for (char *const *a = ri->argv; a && *a; a++)
+			json_array_append_new(argv, json_string(*a));
+		json_object_set_new(t, "argv", argv);
+		if (ri->exit_status >= 0)
+			json_object_set_new(t, "exit_status", json_integer(ri->exit_status));
+	}
+	return t;
+}
+
+json_t *summary_to_json(const struct run_info *ri, const struct profile *total, double duration_s,
+			uint64_t flushes)
+{
+	json_t *audit = audit_to_json(total->audit);
+	char started[64];
+
+	/* Only the summary counts flushes: in a flush record it would not sum. */
+	json_object_set_new(audit, "flushes", u64(flushes));
+	format_rfc3339(ri->started_at, started, sizeof(started));
+	return json_pack("{s:s, s:s, s:f, s:{s:s, s:s}, s:o, s:s?, s:o, s:o}", "schema",
+			 SUMMARY_SCHEMA, "started_at", started, "duration_s", duration_s, "host",
+			 "hostname", ri->hostname, "kernel", ri->kernel, "target", target_json(ri),
+			 "end_reason", ri->end_reason, "processes", procs_json(total), "audit",
+			 audit);
+}
+
+json_t *flush_to_json(uint64_t index, double timestamp, double duration_s,
+		      const struct profile *delta)
+{
+	return json_pack("{s:s, s:o, s:f, s:f, s:o, s:o}", "schema", FLUSH_SCHEMA, "flush_index",
+			 u64(index), "timestamp", timestamp, "duration_s", duration_s, "processes",
+			 procs_json(delta), "audit", audit_to_json(delta->audit));
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The process being profiled: an existing pid, or a command bpfprof starts
+ * and holds at a gate until the probes are attached, so that its first
+ * syscall is counted.
+ */
+#ifndef BPFPROF_TARGET_H
+#define BPFPROF_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct target {
+	pid_t pid;
+	int pidfd;	  /* readable once the process has exited; -1 system-wide */
+	bool is_child;	  /* started by us: reap it */
+	int gate_fd;	  /* write end the child waits on before exec */
+	int exec_err_fd;  /* read end: the child's errno if exec failed */
+	int exit_status;  /* child's wait status once reaped, else -1 */
+};
+
+void target_init(struct target *t);
+/* An existing process we may profile: not a zombie, not a kernel thread. */
+int target_open_pid(struct target *t, pid_t pid, char *err, size_t errlen);
+/* Checks that argv[0] can be executed (PATH search), then forks a child
+ * that waits at the gate. */
+int target_spawn(struct target *t, char **argv, char *err, size_t errlen);
+/* Lets the child exec; fails (with the reason) if exec failed. */
+int target_release(struct target *t, char **argv, char *err, size_t errlen);
+bool target_exited(const struct target *t);
+/* Reaps a child that has exited (no-op for others). */
+void target_reap(struct target *t);
+/* Kills and reaps a child that must not run (a start that failed). */
+void target_abort(struct target *t);
+void target_close(struct target *t);
+
+/* The process's executable, as /proc/PID/exe resolves it ("" if unknown). */
+void target_exe_path(pid_t pid, char *buf, size_t len);
+
+#endif
