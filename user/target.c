@@ -80,7 +80,8 @@ int target_open_pid(struct target *t, pid_t pid, char *err, size_t errlen)
 
 /* What execvp would run, into resolved, so a typo fails before anything is
  * created and the child makes exactly one execve. */
-static int find_command(const char *cmd, char *resolved, size_t len, char *err, size_t errlen)
+static int find_command(const char *cmd, char *resolved, size_t resolved_len, char *err,
+			size_t errlen)
 {
 	const char *path = getenv("PATH");
 	char buf[PATH_MAX];
@@ -100,7 +101,7 @@ static int find_command(const char *cmd, char *resolved, size_t len, char *err, 
 		else if (access(cmd, X_OK))
 			saved = errno;
 		else {
-			snprintf(resolved, len, "%s", cmd);
+			snprintf(resolved, resolved_len, "%s", cmd);
 			return 0;
 		}
 		goto fail;
@@ -114,7 +115,7 @@ static int find_command(const char *cmd, char *resolved, size_t len, char *err, 
 		snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, len ? path : ".", cmd);
 		if (!stat(buf, &st) && S_ISREG(st.st_mode)) {
 			if (!access(buf, X_OK)) {
-				snprintf(resolved, len, "%s", buf);
+				snprintf(resolved, resolved_len, "%s", buf);
 				return 0;
 			}
 			saved = EACCES;
