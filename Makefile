@@ -94,8 +94,8 @@ $(OUT)/libbpfprof.a: $(LIB_OBJS)
 $(OUT)/bpfprof: $(OUT)/user/main.o $(OUT)/libbpfprof.a
 	$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/tests/%.o: tests/%.c $(TEST_HDRS) $(USER_HDRS) $(BPF_HDRS) | $(OUT)/tests
-	$(CC) $(ALL_CFLAGS) -Itests -c $< -o $@
+$(OUT)/tests/%.o: tests/%.c $(TEST_HDRS) $(USER_HDRS) $(BPF_HDRS) tests/targets/target_common.h | $(OUT)/tests
+	$(CC) $(ALL_CFLAGS) -Itests -Itests/targets -c $< -o $@
 
 $(OUT)/tests/test_%: $(OUT)/tests/test_%.o $(TEST_HELPER_OBJS) $(OUT)/libbpfprof.a
 	$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
@@ -103,11 +103,11 @@ $(OUT)/tests/test_%: $(OUT)/tests/test_%.o $(TEST_HELPER_OBJS) $(OUT)/libbpfprof
 # Targets are built without sanitizers: they must make exactly the syscalls
 # their source shows.
 $(OUT)/targets/%: tests/targets/%.c tests/targets/target_common.h | $(OUT)/targets
-	$(CC) -O1 -g -fno-omit-frame-pointer -fcf-protection=none -static -Wall -Werror \
+	$(CC) -O1 -g -fno-omit-frame-pointer -fcf-protection=none -static -D_GNU_SOURCE -Wall -Werror \
 		-Itests/targets $< -o $@
 
 $(OUT)/targets/%_dyn: tests/targets/%_dyn.c tests/targets/target_common.h | $(OUT)/targets
-	$(CC) -O1 -g -fno-omit-frame-pointer -fcf-protection=none -Wall -Werror \
+	$(CC) -O1 -g -fno-omit-frame-pointer -fcf-protection=none -D_GNU_SOURCE -Wall -Werror \
 		-Itests/targets $< -o $@
 
 test: $(OUT)/bpfprof $(TEST_BINS) $(TARGET_BINS)

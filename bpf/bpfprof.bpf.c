@@ -217,4 +217,15 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+/* exec renames the process: keep the name it will end with. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (traced(tgid))
+		remember_proc(tgid);
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

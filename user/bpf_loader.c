@@ -2,9 +2,11 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/capability.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bpf_loader.h"
 #include "syscall_table.h"
@@ -72,6 +74,44 @@ struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *
 	return skel;
 }
 
+int loader_prepare_target(struct bpfprof_bpf *skel, pid_t tgid, char *err, size_t errlen)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	int sys_fd = bpf_map__fd(skel->maps.sys_stats);
+	int io_fd = bpf_map__fd(skel->maps.io_stats);
+	struct proc_info info = {};
+	void *zero = NULL;
+	char path[64];
+	FILE *f;
+	int rc = 0;
+
+	if (ncpus <= 0 || !(zero = calloc(ncpus, sizeof(struct io_stats)))) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (__u32 nr = 0; nr < MAX_SYSCALL_NR; nr++) {
+		struct sys_key key = { .tgid = (__u32)tgid, .nr = nr };
+		int fd = syscall_io_class(nr) ? io_fd : sys_fd;
+
+		if (bpf_map_update_elem(fd, &key, zero, BPF_NOEXIST) && errno != EEXIST) {
+			rc = -errno;
+			snprintf(err, errlen, "cannot prepare the counters: %s", strerror(errno));
+			goto cleanup;
+		}
+	}
+	snprintf(path, sizeof(path), "/proc/%d/comm", tgid);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(info.comm, sizeof(info.comm), f))
+			info.comm[strcspn(info.comm, "\n")] = '\0';
+		fclose(f);
+		bpf_map_update_elem(bpf_map__fd(skel->maps.procs), &tgid, &info, BPF_ANY);
+	}
+cleanup:
+	free(zero);
+	return rc;
+}
+
 int loader_attach_syscalls(struct bpfprof_bpf *skel, char *err, size_t errlen)
 {
 	skel->links.sys_enter = bpf_program__attach(skel->progs.sys_enter);
@@ -79,6 +119,9 @@ int loader_attach_syscalls(struct bpfprof_bpf *skel, char *err, size_t errlen)
 		goto fail;
 	skel->links.sys_exit = bpf_program__attach(skel->progs.sys_exit);
 	if (!skel->links.sys_exit)
+		goto fail;
+	skel->links.proc_exec = bpf_program__attach(skel->progs.proc_exec);
+	if (!skel->links.proc_exec)
 		goto fail;
 	return 0;
 fail:
@@ -90,7 +133,8 @@ void loader_detach(struct bpfprof_bpf *skel)
 {
 	bpf_link__destroy(skel->links.sys_enter);
 	bpf_link__destroy(skel->links.sys_exit);
-	skel->links.sys_enter = skel->links.sys_exit = NULL;
+	bpf_link__destroy(skel->links.proc_exec);
+	skel->links.sys_enter = skel->links.sys_exit = skel->links.proc_exec = NULL;
 }
 
 void loader_collector_maps(const struct bpfprof_bpf *skel, struct collector_maps *maps)

@@ -16,6 +16,9 @@ struct loader_config {
 /* Checks the environment first (privileges, BTF) so the common failures get
  * a clear message. Returns the loaded skeleton, or NULL with err set. */
 struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *err, size_t errlen);
+/* Creates the target's counters ahead of time, so the BPF programs only ever
+ * look them up: no allocation, and so no failure, on the hot path. */
+int loader_prepare_target(struct bpfprof_bpf *skel, pid_t tgid, char *err, size_t errlen);
 int loader_attach_syscalls(struct bpfprof_bpf *skel, char *err, size_t errlen);
 /* Detaches every probe; maps stay readable for the final flush. */
 void loader_detach(struct bpfprof_bpf *skel);

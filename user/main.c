@@ -246,6 +246,8 @@ static int run(const struct env *env)
 		snprintf(err, sizeof(err), "out of memory");
 		goto cleanup;
 	}
+	if (s.target.pid && loader_prepare_target(s.skel, s.target.pid, err, sizeof(err)))
+		goto cleanup;
 	if (loader_attach_syscalls(s.skel, err, sizeof(err)))
 		goto cleanup;
 

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by the tests: running bpfprof and targets, reading its JSON. */
+#ifndef BPFPROF_TEST_HELPER_H
+#define BPFPROF_TEST_HELPER_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include <cmocka.h>
+#include <jansson.h>
+
+/* Tests that load BPF call this first: it skips them when not root, but
+ * fails them under CI=true, where they must run. */
+#define REQUIRE_ROOT_BPF()                                                        \
+	do {                                                                      \
+		if (!helper_can_bpf()) {                                          \
+			if (helper_in_ci())                                       \
+				fail_msg("needs root and BPF, and CI=true is set"); \
+			skip();                                                   \
+		}                                                                 \
+	} while (0)
+
+bool helper_in_ci(void);
+bool helper_can_bpf(void);
+
+/* build/ and its binaries (BPFPROF_BUILD overrides "build"). */
+const char *helper_build_dir(void);
+/* "<build>/bpfprof", "<build>/targets/NAME" in a static buffer per call site. */
+char *helper_path(char *buf, size_t len, const char *rel);
+
+struct proc_run {
+	pid_t pid;
+	int stdin_fd;  /* write end of the child's stdin, or -1 */
+	int stderr_fd; /* read end of the child's stderr */
+	char err[8192]; /* stderr collected so far */
+	size_t err_len;
+	int status;    /* wait status once reaped */
+};
+
+/* Starts argv (NULL-terminated) with stdin piped (if want_stdin), stdout to
+ * /dev/null and stderr captured. uid: run as this user when >= 0. */
+int helper_spawn(struct proc_run *r, char *const argv[], bool want_stdin, int uid);
+/* Collect stderr until `needle` appears; false on timeout or exit. */
+bool helper_wait_stderr(struct proc_run *r, const char *needle, double timeout_s);
+/* Wait for exit (collecting stderr); returns the exit code, or -1 on
+ * timeout (the child is then killed), 128+sig if killed by a signal. */
+int helper_wait_exit(struct proc_run *r, double timeout_s);
+/* Write bytes to the child's stdin (a target waiting at its gate starts). */
+void helper_send(struct proc_run *r, const char *bytes);
+
+/* Run to completion; returns the exit code. */
+int helper_run(char *const argv[], double timeout_s, struct proc_run *r);
+
+char *helper_tmpdir(char *buf, size_t len);
+void helper_rmtree(const char *dir);
+bool helper_exists(const char *path);
+
+json_t *helper_load_json(const char *path);
+/* Every line of a JSONL file, as one array; NULL if any line is invalid. */
+json_t *helper_load_jsonl(const char *path);
+/* The PROC with this pid in obj["processes"], or NULL. */
+json_t *helper_find_proc(json_t *obj, pid_t pid);
+/* Integer at a dotted path ("io.write.ops"); -1 when missing. */
+long long helper_int(json_t *obj, const char *dotted);
+
+#endif

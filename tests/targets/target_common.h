@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared by the test targets and the tests that check them: what each target
+ * does, exactly. A target given "gate" waits for a byte on stdin before it
+ * starts, so a test can attach with -p first.
+ */
+#ifndef TARGET_COMMON_H
+#define TARGET_COMMON_H
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* io_target */
+#define IO_WRITES 1000 /* write(/dev/null, 100) */
+#define IO_WRITE_SIZE 100
+#define IO_READS 500 /* read(/dev/zero, 200) */
+#define IO_READ_SIZE 200
+#define IO_BAD_READS 7 /* read(-1): EBADF */
+#define IO_PWRITES 10  /* pwrite64(tmpfile, 4096) */
+#define IO_PREADS 12   /* pread64(tmpfile, 4096); the last 2 past EOF return 0 */
+#define IO_PREADS_AT_EOF 2
+#define IO_BLOCK 4096
+#define IO_WRITEVS 20 /* writev(/dev/null, 2 x 50) */
+#define IO_READVS 20  /* readv(/dev/zero, 2 x 64) */
+#define IO_DGRAMS 30  /* sendto/recvfrom on a datagram socketpair, 64 bytes */
+#define IO_DGRAM_SIZE 64
+#define IO_MSGS 5 /* sendmsg/recvmsg, 32 bytes */
+#define IO_MSG_SIZE 32
+#define IO_MMSG_VLEN 4 /* one sendmmsg and one recvmmsg of 4 x 16 bytes */
+#define IO_MMSG_SIZE 16
+
+/* Wait for the go byte when asked to, so an attach with -p sees everything. */
+static inline void target_gate(int argc, char **argv)
+{
+	char go;
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "gate") && read(0, &go, 1) != 1)
+			exit(3);
+}
+
+#endif
