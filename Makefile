@@ -11,6 +11,7 @@
 
 .DELETE_ON_ERROR:
 .SUFFIXES:
+.SECONDARY:
 
 OUT := build
 CLANG ?= clang

@@ -31,6 +31,8 @@ static bool has_cap(cap_t caps, cap_value_t cap)
 
 const char *loader_check_environment(void)
 {
+	/* BPFPROF_BTF_PATH stands in for the kernel's BTF file in the tests. */
+	const char *btf = getenv("BPFPROF_BTF_PATH") ?: "/sys/kernel/btf/vmlinux";
 	cap_t caps = cap_get_proc();
 	bool ok = has_cap(caps, CAP_SYS_ADMIN) ||
 		  (has_cap(caps, CAP_BPF) && has_cap(caps, CAP_PERFMON));
@@ -38,7 +40,7 @@ const char *loader_check_environment(void)
 	cap_free(caps);
 	if (!ok)
 		return "must run as root (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)";
-	if (access("/sys/kernel/btf/vmlinux", R_OK))
+	if (access(btf, R_OK))
 		return "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): "
 		       "bpfprof needs CONFIG_DEBUG_INFO_BTF=y";
 	return NULL;

@@ -43,6 +43,9 @@ uint64_t hist_quantile(const struct histogram *h, double q, uint64_t max_ns)
 	rank = (uint64_t)ceil(q * (double)total);
 	if (rank < 1)
 		rank = 1;
+	/* The largest observation is known exactly. */
+	if (rank >= total && max_ns)
+		return max_ns;
 	for (i = 0; i < HIST_BUCKETS - 1; i++) {
 		seen += h->buckets[i];
 		if (seen >= rank)

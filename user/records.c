@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -24,8 +25,9 @@ void run_info_init(struct run_info *ri)
 
 void format_rfc3339(double unix_s, char *buf, size_t len)
 {
-	time_t secs = (time_t)unix_s;
-	int ms = (int)((unix_s - (double)secs) * 1000);
+	long long total_ms = llround(unix_s * 1000);
+	time_t secs = (time_t)(total_ms / 1000);
+	int ms = (int)(total_ms % 1000);
 	struct tm tm;
 	char base[32];
 
