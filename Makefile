@@ -21,7 +21,7 @@ ARCH := x86
 
 DEB_PACKAGES := make gcc libc6-dev clang llvm pkg-config bpftool libbpf-dev \
 	libelf-dev zlib1g-dev libcmocka-dev libjansson-dev libcap-dev \
-	libstdc++-12-dev binutils
+	g++ libstdc++-12-dev binutils
 
 PKGS := libbpf libelf zlib jansson libcap
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
