@@ -59,8 +59,11 @@ TEST_HELPER_OBJS := $(patsubst tests/%.c,$(OUT)/tests/%.o,$(wildcard tests/helpe
 
 # Test targets: programs whose behaviour the tests know exactly. Built static
 # (so the dynamic loader adds no syscalls) unless named *_dyn.c.
-TARGET_SRCS := $(wildcard tests/targets/*.c)
-TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS))
+TARGET_SRCS := $(filter-out tests/targets/stagelib.c,$(wildcard tests/targets/*.c))
+TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
+	$(OUT)/targets/stage_target_pie $(OUT)/targets/libstagelib.so $(OUT)/targets/stage_target_lib
+TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -fcf-protection=none -D_GNU_SOURCE -Wall -Werror \
+	-Itests/targets
 
 .PHONY: all deps test unit-test integration-test demo vmlinux clean format bench
 
@@ -104,12 +107,18 @@ $(OUT)/tests/test_%: $(OUT)/tests/test_%.o $(TEST_HELPER_OBJS) $(OUT)/libbpfprof
 # Targets are built without sanitizers: they must make exactly the syscalls
 # their source shows.
 $(OUT)/targets/%: tests/targets/%.c tests/targets/target_common.h | $(OUT)/targets
-	$(CC) -O1 -g -fno-omit-frame-pointer -fcf-protection=none -static -D_GNU_SOURCE -Wall -Werror \
-		-Itests/targets $< -o $@
+	$(CC) $(TARGET_CFLAGS) -static $< -o $@
 
-$(OUT)/targets/%_dyn: tests/targets/%_dyn.c tests/targets/target_common.h | $(OUT)/targets
-	$(CC) -O1 -g -fno-omit-frame-pointer -fcf-protection=none -D_GNU_SOURCE -Wall -Werror \
-		-Itests/targets $< -o $@
+# The stage target also as a PIE, and linked with a shared library.
+$(OUT)/targets/stage_target_pie: tests/targets/stage_target.c tests/targets/target_common.h | $(OUT)/targets
+	$(CC) $(TARGET_CFLAGS) -fPIE -pie $< -o $@
+
+$(OUT)/targets/libstagelib.so: tests/targets/stagelib.c | $(OUT)/targets
+	$(CC) $(TARGET_CFLAGS) -fPIC -shared $< -o $@
+
+$(OUT)/targets/stage_target_lib: tests/targets/stage_target.c $(OUT)/targets/libstagelib.so | $(OUT)/targets
+	$(CC) $(TARGET_CFLAGS) -DWITH_LIB -fPIE -pie $< -L$(OUT)/targets -lstagelib \
+		-Wl,-rpath,'$$ORIGIN' -o $@
 
 test: $(OUT)/bpfprof $(TEST_BINS) $(TARGET_BINS)
 	tests/run.sh $(OUT)

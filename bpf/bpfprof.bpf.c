@@ -14,6 +14,8 @@
 
 #define NR_EXIT 60
 #define NR_EXIT_GROUP 231
+#define NR_URETPROBE 335 /* Linux 6.11: the uretprobe trampoline's syscall */
+#define NR_UPROBE 336	 /* Linux 6.17: the optimized uprobe's syscall */
 #define MAX_ERRNO 4095
 
 /* Set by userspace before load; the verifier prunes what they switch off. */
@@ -21,11 +23,25 @@ const volatile __u32 targ_tgid = 0; /* 0: every process */
 const volatile __u32 self_tgid = 0; /* bpfprof itself, never traced */
 const volatile __u8 io_class[MAX_SYSCALL_NR] = {};
 
+struct stage_frame {
+	__u32 stage;
+	__u32 pad;
+	__u64 start_ns;
+	__u64 child_ns; /* time in stage calls made from this one */
+	__u64 io_ops;
+	__u64 io_bytes_read;
+	__u64 io_bytes_written;
+	__u64 io_time_ns;
+};
+
 struct task_state {
 	__u64 sys_enter_ns; /* 0: no syscall of ours open on this thread */
 	__u64 sys_arg;      /* mmsg vector, saved at entry */
 	__u32 sys_nr;
+	__u32 depth;	    /* open stage calls */
+	__u32 too_deep;	    /* calls past STAGE_MAX_DEPTH not yet returned (multi links) */
 	__u32 pad;
+	struct stage_frame frames[STAGE_MAX_DEPTH];
 };
 
 struct {
@@ -60,6 +76,14 @@ struct {
 } procs SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 16384);
+	__type(key, struct stage_key);
+	__type(value, struct stage_stats);
+} stage_stats SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, AUDIT_NR_SLOTS);
 	__type(key, __u32);
@@ -68,6 +92,11 @@ struct {
 
 static const struct sys_stats zero_sys_stats;
 static const struct io_stats zero_io_stats;
+static const struct stage_stats zero_stage_stats;
+
+/* Session uprobes (Linux 6.13): one program runs at entry and at return. */
+extern bool bpf_session_is_return(void) __ksym __weak;
+extern __u64 *bpf_session_cookie(void) __ksym __weak;
 
 static __always_inline void audit_inc(__u32 slot)
 {
@@ -134,26 +163,27 @@ static __always_inline __u64 mmsg_bytes(__u64 vec, long n)
 	return sum;
 }
 
-static __always_inline void count_io(__u32 tgid, __u32 nr, __u8 cls, __u64 dur, long ret,
-				     __u64 arg)
+/* Returns the bytes the call moved. */
+static __always_inline __u64 count_io(__u32 tgid, __u32 nr, __u8 cls, __u64 dur, long ret,
+				      __u64 arg)
 {
 	struct sys_key key = { .tgid = tgid, .nr = nr };
+	bool err = ret < 0 && ret >= -MAX_ERRNO;
 	struct io_stats *s;
 	bool created = false;
 	__u64 bytes = 0;
 	__u32 b;
 
+	if (!err && ret > 0)
+		bytes = (cls & IO_MMSG) ? mmsg_bytes(arg, ret) : (__u64)ret;
 	s = map_lookup_or_insert(&io_stats, &key, &zero_io_stats, &created);
 	if (!s) {
 		audit_inc(AUDIT_IO_MAP_FULL);
-		return;
+		return bytes;
 	}
 	if (created)
 		remember_proc(tgid);
-	if (ret < 0 && ret >= -MAX_ERRNO)
-		s->errors++;
-	else if (ret > 0)
-		bytes = (cls & IO_MMSG) ? mmsg_bytes(arg, ret) : (__u64)ret;
+	s->errors += err;
 	s->count++;
 	s->time_ns += dur;
 	s->bytes += bytes;
@@ -162,6 +192,21 @@ static __always_inline void count_io(__u32 tgid, __u32 nr, __u8 cls, __u64 dur, 
 	b = hist_bucket(dur);
 	if (b < HIST_BUCKETS)
 		s->hist[b]++;
+	return bytes;
+}
+
+/* The I/O belongs to the innermost stage open on this thread. */
+static __always_inline void charge_io_to_stage(struct task_state *st, __u8 cls, __u64 bytes,
+					       __u64 dur)
+{
+	struct stage_frame *f = &st->frames[(st->depth - 1) & (STAGE_MAX_DEPTH - 1)];
+
+	f->io_ops++;
+	f->io_time_ns += dur;
+	if (cls & IO_READ)
+		f->io_bytes_read += bytes;
+	else
+		f->io_bytes_written += bytes;
 }
 
 SEC("tp_btf/sys_enter")
@@ -172,6 +217,16 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 
 	if (!traced(tgid))
 		return 0;
+	/* Our own uprobes make these: they are not the program's syscalls.
+	 * Only threads with stage calls make them, so the state exists. */
+	if (id == NR_URETPROBE || id == NR_UPROBE) {
+		st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL, 0);
+		if (st) {
+			st->sys_enter_ns = 0;
+			st->sys_nr = id;
+		}
+		return 0;
+	}
 	/* These never return, so sys_exit will not see them. */
 	if (id == NR_EXIT || id == NR_EXIT_GROUP) {
 		count_syscall(tgid, id, 0, false);
@@ -203,6 +258,9 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL, 0);
 	if (!st || !st->sys_enter_ns) {
+		/* Not in flight at attach, but one of our trampolines' syscalls. */
+		if (st && (st->sys_nr == NR_URETPROBE || st->sys_nr == NR_UPROBE))
+			return 0;
 		audit_inc(AUDIT_EXIT_WITHOUT_ENTER);
 		return 0;
 	}
@@ -210,10 +268,179 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	st->sys_enter_ns = 0;
 	nr = st->sys_nr & (MAX_SYSCALL_NR - 1);
 	cls = io_class[nr];
-	if (cls)
-		count_io(tgid, nr, cls, dur, ret, st->sys_arg);
-	else
+	if (cls) {
+		__u64 bytes = count_io(tgid, nr, cls, dur, ret, st->sys_arg);
+
+		if (st->depth)
+			charge_io_to_stage(st, cls, bytes, dur);
+	} else
 		count_syscall(tgid, nr, dur, ret < 0 && ret >= -MAX_ERRNO);
+	return 0;
+}
+
+/*
+ * Stages. Entry pushes a frame on the thread's stack; return pops it and
+ * records the call: duration, self time (duration minus the callees'), the
+ * I/O charged to it. A return that finds frames above its own means those
+ * calls were left without returning (longjmp, exceptions): they are dropped
+ * and counted, never mixed into the histograms.
+ */
+static __always_inline int stage_push(__u32 stage)
+{
+	struct task_state *st;
+	struct stage_frame *f;
+	__u32 d;
+
+	st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st) {
+		audit_inc(AUDIT_TASK_STATE_FAILED);
+		return -1;
+	}
+	d = st->depth;
+	if (d >= STAGE_MAX_DEPTH) {
+		st->too_deep++;
+		audit_inc(AUDIT_STAGE_TOO_DEEP);
+		return -1;
+	}
+	f = &st->frames[d & (STAGE_MAX_DEPTH - 1)];
+	f->stage = stage;
+	f->child_ns = 0;
+	f->io_ops = f->io_bytes_read = f->io_bytes_written = f->io_time_ns = 0;
+	st->depth = d + 1;
+	audit_inc(AUDIT_STAGE_ENTRIES);
+	f->start_ns = bpf_ktime_get_ns();
+	return (int)d;
+}
+
+static __always_inline void stage_record(__u32 tgid, struct stage_frame *f, __u64 dur,
+					 __u64 self)
+{
+	struct stage_key key = { .tgid = tgid, .stage = f->stage };
+	struct stage_stats *s;
+	bool created = false;
+	__u32 b;
+
+	s = map_lookup_or_insert(&stage_stats, &key, &zero_stage_stats, &created);
+	if (!s) {
+		audit_inc(AUDIT_STAGE_MAP_FULL);
+		return;
+	}
+	s->calls++;
+	s->total_ns += dur;
+	s->self_ns += self;
+	if (dur > s->max_ns)
+		s->max_ns = dur;
+	s->io_ops += f->io_ops;
+	s->io_bytes_read += f->io_bytes_read;
+	s->io_bytes_written += f->io_bytes_written;
+	s->io_time_ns += f->io_time_ns;
+	b = hist_bucket(dur);
+	if (b < HIST_BUCKETS)
+		s->hist[b]++;
+}
+
+/* The frame for this return: `idx` when the entry told us (session), else
+ * the nearest open frame of this stage. -1 when there is none. */
+static __always_inline int stage_find_frame(struct task_state *st, __u32 stage, int idx)
+{
+	if (idx >= 0)
+		return idx < (int)st->depth && st->frames[idx & (STAGE_MAX_DEPTH - 1)].stage == stage
+			       ? idx
+			       : -1;
+	for (int i = STAGE_MAX_DEPTH - 1; i >= 0; i--)
+		if (i < (int)st->depth && st->frames[i].stage == stage)
+			return i;
+	return -1;
+}
+
+static __always_inline void stage_pop(__u32 stage, int idx)
+{
+	__u64 now = bpf_ktime_get_ns(), dur, self;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct task_state *st;
+	struct stage_frame *f;
+
+	st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL, 0);
+	if (!st)
+		return;
+	if (idx < 0 && st->too_deep) {
+		/* Multi links: the innermost calls past the depth limit return first. */
+		st->too_deep--;
+		return;
+	}
+	idx = stage_find_frame(st, stage, idx);
+	if (idx < 0) {
+		audit_inc(AUDIT_STAGE_ORPHAN_RETURN);
+		return;
+	}
+	if (st->depth > (__u32)idx + 1) {
+		__u64 *v;
+		__u32 slot = AUDIT_STAGE_UNFINISHED;
+
+		v = bpf_map_lookup_elem(&audit, &slot);
+		if (v)
+			*v += st->depth - idx - 1;
+	}
+	f = &st->frames[idx & (STAGE_MAX_DEPTH - 1)];
+	dur = now - f->start_ns;
+	self = dur > f->child_ns ? dur - f->child_ns : 0;
+	st->depth = idx;
+	if (idx > 0)
+		st->frames[(idx - 1) & (STAGE_MAX_DEPTH - 1)].child_ns += dur;
+	stage_record(tgid, f, dur, self);
+}
+
+SEC("uprobe")
+int stage_session(struct pt_regs *ctx)
+{
+	__u64 *cookie = bpf_session_cookie();
+	int idx;
+
+	if (!cookie)
+		return 1;
+	if (!bpf_session_is_return()) {
+		idx = stage_push((__u32)bpf_get_attach_cookie(ctx));
+		if (idx < 0)
+			return 1; /* no frame: skip the return */
+		*cookie = (__u64)idx;
+		return 0;
+	}
+	stage_pop((__u32)bpf_get_attach_cookie(ctx), (int)(*cookie & (STAGE_MAX_DEPTH - 1)));
+	return 0;
+}
+
+SEC("uprobe")
+int stage_entry(struct pt_regs *ctx)
+{
+	stage_push((__u32)bpf_get_attach_cookie(ctx));
+	return 0;
+}
+
+SEC("uretprobe")
+int stage_return(struct pt_regs *ctx)
+{
+	stage_pop((__u32)bpf_get_attach_cookie(ctx), -1);
+	return 0;
+}
+
+/* A thread that exits with stage calls open: they will never return. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(thread_exit, struct task_struct *p)
+{
+	struct task_state *st;
+	__u32 slot = AUDIT_STAGE_UNFINISHED;
+	__u64 *v;
+
+	if (!traced(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL, 0);
+	if (!st || !st->depth)
+		return 0;
+	v = bpf_map_lookup_elem(&audit, &slot);
+	if (v)
+		*v += st->depth;
+	st->depth = 0;
 	return 0;
 }
 

@@ -51,6 +51,29 @@ struct io_stats {
 	__u64 hist[HIST_BUCKETS];
 };
 
+/* Stages: functions timed by uprobes. A thread keeps a stack of its open
+ * stage calls this deep; deeper calls are counted in AUDIT_STAGE_TOO_DEEP. */
+#define STAGE_MAX_DEPTH 32
+
+struct stage_key {
+	__u32 tgid;
+	__u32 stage; /* index into userspace's stage table; the probe's cookie */
+};
+
+/* One stage in one process. Per-CPU, monotonic. The io fields are the
+ * I/O syscalls made while this stage was the innermost open one. */
+struct stage_stats {
+	__u64 calls;
+	__u64 total_ns;
+	__u64 self_ns; /* total minus the time in stages called from it */
+	__u64 max_ns;
+	__u64 io_ops;
+	__u64 io_bytes_read;
+	__u64 io_bytes_written;
+	__u64 io_time_ns;
+	__u64 hist[HIST_BUCKETS]; /* call durations */
+};
+
 #define TASK_COMM_LEN 16
 
 struct proc_info {
@@ -66,6 +89,11 @@ enum audit_slot {
 	AUDIT_EXIT_WITHOUT_ENTER, /* syscalls in flight when probes attached */
 	AUDIT_MMSG_TRUNCATED,    /* mmsg calls whose bytes were summed partly */
 	AUDIT_PROC_MAP_FULL,     /* processes whose comm could not be kept */
+	AUDIT_STAGE_MAP_FULL,    /* stage calls not recorded: stage_stats full */
+	AUDIT_STAGE_TOO_DEEP,    /* stage calls deeper than STAGE_MAX_DEPTH */
+	AUDIT_STAGE_UNFINISHED,  /* calls that never returned: longjmp, exception, thread exit */
+	AUDIT_STAGE_ORPHAN_RETURN, /* returns of calls entered before the probes */
+	AUDIT_STAGE_ENTRIES,     /* stage calls entered (a fact, for open-at-end) */
 	AUDIT_NR_SLOTS,
 };
 

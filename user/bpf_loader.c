@@ -46,6 +46,38 @@ const char *loader_check_environment(void)
 	return NULL;
 }
 
+/* Load only the stage programs this run attaches, typed for its link kind. */
+static int configure_stage_programs(struct bpfprof_bpf *skel, const struct loader_config *cfg)
+{
+	struct bpf_program *session = skel->progs.stage_session;
+	struct bpf_program *entry = skel->progs.stage_entry, *ret = skel->progs.stage_return;
+	int rc = 0;
+
+	bpf_program__set_autoload(skel->progs.thread_exit, cfg->n_stages > 0);
+	bpf_program__set_autoload(session, cfg->n_stages && cfg->stage_links == UPROBE_LINK_SESSION);
+	bpf_program__set_autoload(entry, cfg->n_stages && cfg->stage_links != UPROBE_LINK_SESSION);
+	bpf_program__set_autoload(ret, cfg->n_stages && cfg->stage_links != UPROBE_LINK_SESSION);
+	if (!cfg->n_stages)
+		return 0;
+	if (cfg->stage_links == UPROBE_LINK_SESSION)
+		return uprobe_link_prepare_prog(session, UPROBE_LINK_SESSION);
+	rc = uprobe_link_prepare_prog(entry, cfg->stage_links);
+	if (!rc)
+		rc = uprobe_link_prepare_prog(ret, cfg->stage_links);
+	return rc;
+}
+
+void loader_stage_programs(const struct bpfprof_bpf *skel, enum uprobe_link_kind kind,
+			   const struct bpf_program **entry, const struct bpf_program **ret)
+{
+	if (kind == UPROBE_LINK_SESSION) {
+		*entry = *ret = skel->progs.stage_session;
+	} else {
+		*entry = skel->progs.stage_entry;
+		*ret = skel->progs.stage_return;
+	}
+}
+
 struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *err, size_t errlen)
 {
 	const char *why = loader_check_environment();
@@ -63,6 +95,12 @@ struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
 		return NULL;
 	}
+	rc = configure_stage_programs(skel, cfg);
+	if (rc) {
+		snprintf(err, errlen, "cannot prepare the stage programs: %s", strerror(-rc));
+		bpfprof_bpf__destroy(skel);
+		return NULL;
+	}
 	skel->rodata->targ_tgid = (__u32)cfg->targ_tgid;
 	skel->rodata->self_tgid = (__u32)getpid();
 	syscall_fill_io_classes((uint8_t *)skel->rodata->io_class, MAX_SYSCALL_NR);
@@ -76,8 +114,10 @@ struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *
 	return skel;
 }
 
-int loader_prepare_target(struct bpfprof_bpf *skel, pid_t tgid, char *err, size_t errlen)
+int loader_prepare_target(struct bpfprof_bpf *skel, pid_t tgid, size_t n_stages, char *err,
+			  size_t errlen)
 {
+	int stage_fd = bpf_map__fd(skel->maps.stage_stats);
 	int ncpus = libbpf_num_possible_cpus();
 	int sys_fd = bpf_map__fd(skel->maps.sys_stats);
 	int io_fd = bpf_map__fd(skel->maps.io_stats);
@@ -87,7 +127,9 @@ int loader_prepare_target(struct bpfprof_bpf *skel, pid_t tgid, char *err, size_
 	FILE *f;
 	int rc = 0;
 
-	if (ncpus <= 0 || !(zero = calloc(ncpus, sizeof(struct io_stats)))) {
+	/* One zero value, big enough for every map's (stage_stats is the largest). */
+	_Static_assert(sizeof(struct stage_stats) >= sizeof(struct io_stats), "zero value size");
+	if (ncpus <= 0 || !(zero = calloc(ncpus, sizeof(struct stage_stats)))) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -98,6 +140,16 @@ int loader_prepare_target(struct bpfprof_bpf *skel, pid_t tgid, char *err, size_
 		if (bpf_map_update_elem(fd, &key, zero, BPF_NOEXIST) && errno != EEXIST) {
 			rc = -errno;
 			snprintf(err, errlen, "cannot prepare the counters: %s", strerror(errno));
+			goto cleanup;
+		}
+	}
+	for (__u32 id = 0; id < n_stages; id++) {
+		struct stage_key key = { .tgid = (__u32)tgid, .stage = id };
+
+		if (bpf_map_update_elem(stage_fd, &key, zero, BPF_NOEXIST) && errno != EEXIST) {
+			rc = -errno;
+			snprintf(err, errlen, "cannot prepare the stage counters: %s",
+				 strerror(errno));
 			goto cleanup;
 		}
 	}
@@ -125,6 +177,11 @@ int loader_attach_syscalls(struct bpfprof_bpf *skel, char *err, size_t errlen)
 	skel->links.proc_exec = bpf_program__attach(skel->progs.proc_exec);
 	if (!skel->links.proc_exec)
 		goto fail;
+	if (bpf_program__autoload(skel->progs.thread_exit)) {
+		skel->links.thread_exit = bpf_program__attach(skel->progs.thread_exit);
+		if (!skel->links.thread_exit)
+			goto fail;
+	}
 	return 0;
 fail:
 	snprintf(err, errlen, "cannot attach to the syscall tracepoints: %s", strerror(errno));
@@ -136,7 +193,9 @@ void loader_detach(struct bpfprof_bpf *skel)
 	bpf_link__destroy(skel->links.sys_enter);
 	bpf_link__destroy(skel->links.sys_exit);
 	bpf_link__destroy(skel->links.proc_exec);
+	bpf_link__destroy(skel->links.thread_exit);
 	skel->links.sys_enter = skel->links.sys_exit = skel->links.proc_exec = NULL;
+	skel->links.thread_exit = NULL;
 }
 
 void loader_collector_maps(const struct bpfprof_bpf *skel, struct collector_maps *maps)
@@ -145,4 +204,7 @@ void loader_collector_maps(const struct bpfprof_bpf *skel, struct collector_maps
 	maps->io_stats = bpf_map__fd(skel->maps.io_stats);
 	maps->procs = bpf_map__fd(skel->maps.procs);
 	maps->audit = bpf_map__fd(skel->maps.audit);
+	maps->stage_stats = bpf_program__autoload(skel->progs.thread_exit)
+				    ? bpf_map__fd(skel->maps.stage_stats)
+				    : -1;
 }

@@ -7,10 +7,13 @@
 #include <sys/types.h>
 #include "bpfprof.skel.h"
 #include "collector.h"
+#include "uprobe_link.h"
 
 struct loader_config {
 	pid_t targ_tgid; /* 0: every process but bpfprof */
 	bool verbose;
+	size_t n_stages;		 /* 0: no stage programs are loaded */
+	enum uprobe_link_kind stage_links; /* how stages will be attached */
 };
 
 /* Checks the environment first (privileges, BTF) so the common failures get
@@ -18,7 +21,11 @@ struct loader_config {
 struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *err, size_t errlen);
 /* Creates the target's counters ahead of time, so the BPF programs only ever
  * look them up: no allocation, and so no failure, on the hot path. */
-int loader_prepare_target(struct bpfprof_bpf *skel, pid_t tgid, char *err, size_t errlen);
+int loader_prepare_target(struct bpfprof_bpf *skel, pid_t tgid, size_t n_stages, char *err,
+			  size_t errlen);
+/* The programs stages_attach wants for this link kind. */
+void loader_stage_programs(const struct bpfprof_bpf *skel, enum uprobe_link_kind kind,
+			   const struct bpf_program **entry, const struct bpf_program **ret);
 int loader_attach_syscalls(struct bpfprof_bpf *skel, char *err, size_t errlen);
 /* Detaches every probe; maps stay readable for the final flush. */
 void loader_detach(struct bpfprof_bpf *skel);

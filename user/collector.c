@@ -14,6 +14,7 @@ struct collector {
 	int ncpus;
 	struct sys_stats *sys_vals; /* one per CPU */
 	struct io_stats *io_vals;   /* one per CPU */
+	struct stage_stats *stage_vals; /* one per CPU */
 	uint64_t *audit_vals;
 };
 
@@ -30,7 +31,8 @@ struct collector *collector_new(const struct collector_maps *maps)
 	c->sys_vals = calloc(c->ncpus, sizeof(*c->sys_vals));
 	c->io_vals = calloc(c->ncpus, sizeof(*c->io_vals));
 	c->audit_vals = calloc(c->ncpus, sizeof(*c->audit_vals));
-	if (!c->sys_vals || !c->io_vals || !c->audit_vals)
+	c->stage_vals = calloc(c->ncpus, sizeof(*c->stage_vals));
+	if (!c->sys_vals || !c->io_vals || !c->audit_vals || !c->stage_vals)
 		goto err;
 	return c;
 err:
@@ -45,6 +47,7 @@ void collector_free(struct collector *c)
 	free(c->sys_vals);
 	free(c->io_vals);
 	free(c->audit_vals);
+	free(c->stage_vals);
 	free(c);
 }
 
@@ -137,6 +140,41 @@ static int read_io_stats(struct collector *c, struct profile *snap)
 	return 0;
 }
 
+static int read_stage_stats(struct collector *c, struct profile *snap)
+{
+	struct stage_key key, next, *prev = NULL;
+
+	while (!bpf_map_get_next_key(c->maps.stage_stats, prev, &next)) {
+		struct proc_profile *pp;
+		struct stage_counters *sc;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(c->maps.stage_stats, &key, c->stage_vals))
+			continue;
+		pp = profile_proc(snap, key.tgid, true);
+		sc = pp ? proc_stage(pp, key.stage) : NULL;
+		if (!sc || (!sc->hist && !(sc->hist = calloc(1, sizeof(*sc->hist)))))
+			return -ENOMEM;
+		for (int cpu = 0; cpu < c->ncpus; cpu++) {
+			const struct stage_stats *v = &c->stage_vals[cpu];
+
+			sc->calls += v->calls;
+			sc->total_ns += v->total_ns;
+			sc->self_ns += v->self_ns;
+			if (v->max_ns > sc->max_ns)
+				sc->max_ns = v->max_ns;
+			sc->io_ops += v->io_ops;
+			sc->io_bytes_read += v->io_bytes_read;
+			sc->io_bytes_written += v->io_bytes_written;
+			sc->io_time_ns += v->io_time_ns;
+			for (unsigned int b = 0; b < HIST_BUCKETS; b++)
+				sc->hist->buckets[b] += v->hist[b];
+		}
+	}
+	return 0;
+}
+
 int collector_read(struct collector *c, struct profile *snap)
 {
 	int err;
@@ -151,6 +189,8 @@ int collector_read(struct collector *c, struct profile *snap)
 	err = read_sys_stats(c, snap);
 	if (!err)
 		err = read_io_stats(c, snap);
+	if (!err && c->maps.stage_stats >= 0)
+		err = read_stage_stats(c, snap);
 	if (err)
 		return err;
 	for (size_t i = 0; i < snap->n; i++)

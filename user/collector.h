@@ -10,6 +10,7 @@ struct collector_maps {
 	int io_stats;
 	int procs;
 	int audit;
+	int stage_stats; /* -1 when no stages are profiled */
 };
 
 struct collector;

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 #include "format.h"
+#include "hist_text.h"
 #include "interval_report.h"
 #include "records.h"
 #include "syscall_table.h"
@@ -59,13 +60,47 @@ static void print_top_syscalls(FILE *f, const struct proc_profile *p)
 	fprintf(f, "\n");
 }
 
-void interval_report_print(FILE *f, const char *title, const struct profile *p, double seconds)
+static void print_stages(FILE *f, const struct proc_profile *p, const struct stage_table *t,
+			 double seconds)
+{
+	char b[8][32];
+
+	for (uint32_t id = 0; t && id < p->n_stages && id < t->n; id++) {
+		const struct stage_counters *c = &p->stages[id];
+
+		if (!c->calls)
+			continue;
+		fprintf(f, "    stage %s (%s): %lu calls (%.0f/s)  p50 %s  p95 %s  p99 %s  max %s\n",
+			t->v[id].name, t->v[id].binary, (unsigned long)c->calls,
+			seconds > 0 ? c->calls / seconds : 0.0,
+			fmt_duration(hist_quantile(c->hist, 0.5, c->max_ns), b[0], sizeof(b[0])),
+			fmt_duration(hist_quantile(c->hist, 0.95, c->max_ns), b[1], sizeof(b[1])),
+			fmt_duration(hist_quantile(c->hist, 0.99, c->max_ns), b[2], sizeof(b[2])),
+			fmt_duration(c->max_ns, b[3], sizeof(b[3])));
+		fprintf(f, "      total %s  self %s", fmt_duration(c->total_ns, b[4], sizeof(b[4])),
+			fmt_duration(c->self_ns, b[5], sizeof(b[5])));
+		if (c->io_ops)
+			fprintf(f, "  io: %lu ops, read %s, written %s, %s in I/O",
+				(unsigned long)c->io_ops,
+				fmt_bytes(c->io_bytes_read, b[6], sizeof(b[6])),
+				fmt_bytes(c->io_bytes_written, b[7], sizeof(b[7])),
+				fmt_duration(c->io_time_ns, b[0], sizeof(b[0])));
+		fprintf(f, "\n");
+		if (c->hist)
+			hist_print_bars(f, c->hist, "      ", 40, 12);
+	}
+}
+
+void interval_report_print(FILE *f, const char *title, const struct profile *p, double seconds,
+			   const struct stage_table *stages)
 {
 	uint64_t lost = audit_lost(p->audit);
 	char b[2][32];
 
 	fprintf(f, "== bpfprof %s, %zu process%s, %lu syscalls", title, p->n, p->n == 1 ? "" : "es",
 		(unsigned long)profile_syscall_count(p));
+	if (stages && stages->n)
+		fprintf(f, ", %lu stage calls", (unsigned long)profile_stage_calls(p));
 	if (lost)
 		fprintf(f, ", %lu LOST (see audit)", (unsigned long)lost);
 	fprintf(f, "\n");
@@ -85,6 +120,7 @@ void interval_report_print(FILE *f, const char *title, const struct profile *p, 
 			fmt_bytes(t.bytes_written, b[1], sizeof(b[1])));
 		print_top_syscalls(f, pp);
 		print_io(f, pp);
+		print_stages(f, pp, stages, seconds);
 	}
 	fflush(f);
 }

@@ -5,8 +5,10 @@
 
 #include <stdio.h>
 #include "profile.h"
+#include "stages.h"
 
 /* title: "interval 3 (1.00s)" or "total (12.04s)" */
-void interval_report_print(FILE *f, const char *title, const struct profile *p, double seconds);
+void interval_report_print(FILE *f, const char *title, const struct profile *p, double seconds,
+			   const struct stage_table *stages);
 
 #endif

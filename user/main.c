@@ -22,6 +22,7 @@
 #include "output_files.h"
 #include "profile.h"
 #include "records.h"
+#include "stages.h"
 #include "target.h"
 
 struct session {
@@ -31,6 +32,8 @@ struct session {
 	struct output_files *out;
 	struct bpfprof_bpf *skel;
 	struct collector *collector;
+	struct stage_table stages;
+	struct stage_links stage_links;
 	struct profile prev, cur, delta;
 	uint64_t flushes;
 	double start_mono;
@@ -88,7 +91,7 @@ static int flush(struct session *s)
 		return err;
 	}
 	if (s->out) {
-		json_t *rec = flush_to_json(s->flushes, now_real(), seconds, &s->delta);
+		json_t *rec = flush_to_json(s->flushes, now_real(), seconds, &s->delta, &s->stages);
 
 		if (rec)
 			output_write_flush(s->out, rec);
@@ -99,7 +102,7 @@ static int flush(struct session *s)
 
 		snprintf(title, sizeof(title), "interval %lu (%.2fs)", (unsigned long)s->flushes,
 			 seconds);
-		interval_report_print(stdout, title, &s->delta, seconds);
+		interval_report_print(stdout, title, &s->delta, seconds, &s->stages);
 	}
 	s->flushes++;
 	s->last_flush_mono = mono;
@@ -114,6 +117,7 @@ static void finish(struct session *s)
 	double duration = now_mono() - s->start_mono;
 
 	/* Probes off first: the last flush then holds everything. */
+	stages_detach(&s->stage_links);
 	loader_detach(s->skel);
 	target_reap(&s->target);
 	if (s->target.exit_status >= 0) {
@@ -123,7 +127,7 @@ static void finish(struct session *s)
 	}
 	flush(s);
 	if (s->out) {
-		json_t *sum = summary_to_json(&s->info, &s->prev, duration, s->flushes);
+		json_t *sum = summary_to_json(&s->info, &s->prev, &s->stages, duration, s->flushes);
 
 		output_write_summary(s->out, sum);
 		json_decref(sum);
@@ -132,7 +136,7 @@ static void finish(struct session *s)
 		char title[64];
 
 		snprintf(title, sizeof(title), "total (%.2fs, %s)", duration, s->info.end_reason);
-		interval_report_print(stdout, title, &s->prev, duration);
+		interval_report_print(stdout, title, &s->prev, duration, &s->stages);
 	}
 }
 
@@ -188,6 +192,98 @@ cleanup:
 	return rc;
 }
 
+/*
+ * -u specs to probe sites, before anything is created or attached. In
+ * command mode the program does not run yet: its path is the main binary,
+ * and library names are looked up among bpfprof's own mappings.
+ */
+static int resolve_stages(const struct env *env, pid_t pid, struct stage_table *out, char *err,
+			  size_t errlen)
+{
+	char exe[4096];
+	pid_t lookup_pid = pid;
+	const char *main_exe = NULL;
+
+	if (!env->n_stage_specs)
+		return 0;
+	if (env->command) {
+		if (target_find_command(env->command[0], exe, sizeof(exe), err, errlen))
+			return -1;
+		main_exe = exe;
+		lookup_pid = getpid();
+	}
+	return stages_resolve(env->stage_specs, env->n_stage_specs, lookup_pid, main_exe, out,
+			      env->quiet ? NULL : stderr, err, errlen);
+}
+
+/* Functions whose first instruction the kernel single-steps cost ~18 us a
+ * call in a VM: say which. */
+static void warn_single_stepped(const struct stage_table *t)
+{
+	size_t n = stages_single_stepped(t), shown = 0;
+
+	if (!n)
+		return;
+	fprintf(stderr,
+		"bpfprof: warning: %zu of %zu functions start with an instruction the kernel "
+		"single-steps (~10-20 us per call):",
+		n, t->n);
+	for (size_t i = 0; i < t->n && shown < 5; i++)
+		if (t->v[i].kind == ENTRY_SINGLE_STEP)
+			fprintf(stderr, "%s %s", shown++ ? "," : "", t->v[i].name);
+	fprintf(stderr, "%s\n", n > shown ? ", ..." : "");
+}
+
+static int attach_stages(struct session *s, char *err, size_t errlen)
+{
+	const struct bpf_program *entry, *ret;
+	enum uprobe_link_kind kind = stages_pick_link_kind();
+
+	if (!s->stages.n)
+		return 0;
+	loader_stage_programs(s->skel, kind, &entry, &ret);
+	if (stages_attach(&s->stages, kind, entry, ret, s->target.pid, &s->stage_links, err,
+			  errlen))
+		return -1;
+	if (!s->env->quiet) {
+		fprintf(stderr, "bpfprof: timing %zu function%s (%s uprobes, %zu link%s)\n",
+			s->stages.n, s->stages.n == 1 ? "" : "s", uprobe_link_kind_name(kind),
+			s->stage_links.n, s->stage_links.n == 1 ? "" : "s");
+		warn_single_stepped(&s->stages);
+	}
+	return 0;
+}
+
+/* --list: what -u would attach to, without attaching. */
+static int list_stages(const struct env *env)
+{
+	const char *spec = env->list_spec;
+	struct env e = *env;
+	struct stage_table t = {};
+	char err[512];
+
+	e.stage_specs[0] = spec;
+	e.n_stage_specs = 1;
+	e.quiet = true;
+	if (env->pid) {
+		struct target tgt;
+
+		target_init(&tgt);
+		if (target_open_pid(&tgt, env->pid, err, sizeof(err))) {
+			fprintf(stderr, "bpfprof: %s\n", err);
+			return 1;
+		}
+		target_close(&tgt);
+	}
+	if (resolve_stages(&e, env->pid, &t, err, sizeof(err))) {
+		fprintf(stderr, "bpfprof: %s\n", err);
+		return 1;
+	}
+	stages_print(stdout, &t);
+	stage_table_free(&t);
+	return 0;
+}
+
 static int run(const struct env *env)
 {
 	struct loader_config lcfg = { .verbose = env->verbose };
@@ -231,6 +327,10 @@ static int run(const struct env *env)
 	}
 	s.info.pid = s.target.pid;
 	lcfg.targ_tgid = s.target.pid;
+	if (resolve_stages(env, s.target.pid, &s.stages, err, sizeof(err)))
+		goto cleanup;
+	lcfg.n_stages = s.stages.n;
+	lcfg.stage_links = stages_pick_link_kind();
 
 	if (env->outdir) {
 		s.out = output_open(env->outdir, err, sizeof(err));
@@ -246,9 +346,12 @@ static int run(const struct env *env)
 		snprintf(err, sizeof(err), "out of memory");
 		goto cleanup;
 	}
-	if (s.target.pid && loader_prepare_target(s.skel, s.target.pid, err, sizeof(err)))
+	if (s.target.pid &&
+	    loader_prepare_target(s.skel, s.target.pid, s.stages.n, err, sizeof(err)))
 		goto cleanup;
 	if (loader_attach_syscalls(s.skel, err, sizeof(err)))
+		goto cleanup;
+	if (attach_stages(&s, err, sizeof(err)))
 		goto cleanup;
 
 	s.start_mono = s.last_flush_mono = now_mono();
@@ -280,6 +383,8 @@ cleanup:
 		s.out = NULL;
 		target_abort(&s.target);
 	}
+	stages_detach(&s.stage_links);
+	stage_table_free(&s.stages);
 	collector_free(s.collector);
 	if (s.skel)
 		bpfprof_bpf__destroy(s.skel);
@@ -301,5 +406,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bpfprof: %s\n", err);
 		return 2;
 	}
+	if (env.list_spec)
+		return list_stages(&env);
 	return run(&env);
 }

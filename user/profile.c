@@ -16,6 +16,9 @@ static void proc_free(struct proc_profile *pp)
 		return;
 	for (unsigned int i = 0; i < MAX_SYSCALL_NR; i++)
 		free(pp->sys[i].hist);
+	for (uint32_t i = 0; i < pp->n_stages; i++)
+		free(pp->stages[i].hist);
+	free(pp->stages);
 	free(pp);
 }
 
@@ -84,6 +87,21 @@ struct histogram *proc_hist(struct syscall_counters *c)
 	return c->hist;
 }
 
+struct stage_counters *proc_stage(struct proc_profile *p, uint32_t id)
+{
+	if (id >= p->n_stages) {
+		uint32_t n = id + 1 > p->n_stages * 2 ? id + 1 : p->n_stages * 2;
+		struct stage_counters *v = realloc(p->stages, n * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		memset(v + p->n_stages, 0, (n - p->n_stages) * sizeof(*v));
+		p->stages = v;
+		p->n_stages = n;
+	}
+	return &p->stages[id];
+}
+
 bool proc_is_empty(const struct proc_profile *p)
 {
 	for (unsigned int i = 0; i < MAX_SYSCALL_NR; i++)
@@ -140,6 +158,67 @@ static bool counters_changed(const struct syscall_counters *cur, const struct sy
 	return memcmp(cur->hist, prev->hist, sizeof(*cur->hist)) != 0;
 }
 
+static bool stage_changed(const struct stage_counters *cur, const struct stage_counters *prev)
+{
+	if (cur->calls != prev->calls || cur->total_ns != prev->total_ns ||
+	    cur->self_ns != prev->self_ns || cur->max_ns != prev->max_ns ||
+	    cur->io_ops != prev->io_ops || cur->io_bytes_read != prev->io_bytes_read ||
+	    cur->io_bytes_written != prev->io_bytes_written || cur->io_time_ns != prev->io_time_ns)
+		return true;
+	if (!cur->hist)
+		return false;
+	if (!prev->hist)
+		return hist_count(cur->hist) != 0;
+	return memcmp(cur->hist, prev->hist, sizeof(*cur->hist)) != 0;
+}
+
+static int stage_delta(struct stage_counters *out, const struct stage_counters *cur,
+		       const struct stage_counters *prev)
+{
+	static const struct histogram empty;
+
+	out->calls = cur->calls - prev->calls;
+	out->total_ns = cur->total_ns - prev->total_ns;
+	out->self_ns = cur->self_ns - prev->self_ns;
+	out->io_ops = cur->io_ops - prev->io_ops;
+	out->io_bytes_read = cur->io_bytes_read - prev->io_bytes_read;
+	out->io_bytes_written = cur->io_bytes_written - prev->io_bytes_written;
+	out->io_time_ns = cur->io_time_ns - prev->io_time_ns;
+	if (!cur->hist)
+		return 0;
+	out->hist = calloc(1, sizeof(*out->hist));
+	if (!out->hist)
+		return -ENOMEM;
+	hist_delta(out->hist, cur->hist, prev->hist ? prev->hist : &empty);
+	out->max_ns = out->calls ? interval_max(cur->max_ns, prev->max_ns, out->hist) : 0;
+	return 0;
+}
+
+/* Stages of c that changed since pr, into d (created on first need). */
+static int stages_delta(struct profile *out, struct proc_profile **d, const struct proc_profile *c,
+			const struct proc_profile *pr)
+{
+	static const struct stage_counters none;
+
+	for (uint32_t id = 0; id < c->n_stages; id++) {
+		const struct stage_counters *ps = id < pr->n_stages ? &pr->stages[id] : &none;
+		struct stage_counters *ds;
+
+		if (!stage_changed(&c->stages[id], ps))
+			continue;
+		if (!*d) {
+			*d = profile_proc(out, c->pid, true);
+			if (!*d)
+				return -ENOMEM;
+			memcpy((*d)->comm, c->comm, sizeof((*d)->comm));
+		}
+		ds = proc_stage(*d, id);
+		if (!ds || stage_delta(ds, &c->stages[id], ps))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int profile_delta(struct profile *out, const struct profile *cur, const struct profile *prev)
 {
 	static const struct proc_profile none;
@@ -155,20 +234,23 @@ int profile_delta(struct profile *out, const struct profile *cur, const struct p
 
 		if (!pr)
 			pr = &none;
+		d = NULL;
 		for (unsigned int nr = 0; nr < MAX_SYSCALL_NR && !active; nr++)
 			active = counters_changed(&c->sys[nr], &pr->sys[nr]);
-		if (!active)
-			continue;
-		d = profile_proc(out, c->pid, true);
-		if (!d)
-			return -ENOMEM;
-		memcpy(d->comm, c->comm, sizeof(d->comm));
-		for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
-			if (!counters_changed(&c->sys[nr], &pr->sys[nr]))
-				continue;
-			if (counters_delta(&d->sys[nr], &c->sys[nr], &pr->sys[nr]))
+		if (active) {
+			d = profile_proc(out, c->pid, true);
+			if (!d)
 				return -ENOMEM;
+			memcpy(d->comm, c->comm, sizeof(d->comm));
+			for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
+				if (!counters_changed(&c->sys[nr], &pr->sys[nr]))
+					continue;
+				if (counters_delta(&d->sys[nr], &c->sys[nr], &pr->sys[nr]))
+					return -ENOMEM;
+			}
 		}
+		if (stages_delta(out, &d, c, pr))
+			return -ENOMEM;
 	}
 	return 0;
 }

@@ -22,10 +22,24 @@ struct syscall_counters {
 	struct histogram *hist;	 /* I/O syscalls only, else NULL */
 };
 
+struct stage_counters {
+	uint64_t calls;
+	uint64_t total_ns;
+	uint64_t self_ns;
+	uint64_t max_ns;
+	uint64_t io_ops;
+	uint64_t io_bytes_read;
+	uint64_t io_bytes_written;
+	uint64_t io_time_ns;
+	struct histogram *hist; /* call durations, allocated with the first call */
+};
+
 struct proc_profile {
 	uint32_t pid;
 	char comm[TASK_COMM_LEN];
 	struct syscall_counters sys[MAX_SYSCALL_NR];
+	struct stage_counters *stages; /* indexed by stage id */
+	uint32_t n_stages;
 };
 
 struct io_totals {
@@ -50,6 +64,9 @@ struct proc_profile *profile_proc(struct profile *p, uint32_t pid, bool create);
 const struct proc_profile *profile_find(const struct profile *p, uint32_t pid);
 /* The histogram of syscall nr, allocated on first use. */
 struct histogram *proc_hist(struct syscall_counters *c);
+
+/* Stage `id` of this process, the array grown as needed; NULL on ENOMEM. */
+struct stage_counters *proc_stage(struct proc_profile *p, uint32_t id);
 
 /* out = cur - prev (out is cleared first). Processes without any activity in
  * the interval are left out. */

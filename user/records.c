@@ -48,7 +48,33 @@ static json_t *latency_json(const struct syscall_counters *c)
 			 u64(hist_quantile(c->hist, 0.99, c->max_ns)), "max", u64(c->max_ns));
 }
 
-json_t *proc_to_json(const struct proc_profile *p)
+static json_t *stages_json(const struct proc_profile *p, const struct stage_table *t)
+{
+	json_t *arr = json_array();
+
+	for (uint32_t id = 0; id < p->n_stages && t && id < t->n; id++) {
+		const struct stage_counters *c = &p->stages[id];
+		const struct stage_def *d = &t->v[id];
+
+		if (!c->calls && !c->io_ops && !c->total_ns)
+			continue;
+		json_array_append_new(
+			arr, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o}, "
+				       "s:{s:o, s:o, s:o, s:o}}",
+				       "name", d->name, "binary", d->binary, "calls", u64(c->calls),
+				       "total_ns", u64(c->total_ns), "self_ns", u64(c->self_ns),
+				       "max_ns", u64(c->max_ns), "latency_ns", "p50",
+				       u64(hist_quantile(c->hist, 0.50, c->max_ns)), "p95",
+				       u64(hist_quantile(c->hist, 0.95, c->max_ns)), "p99",
+				       u64(hist_quantile(c->hist, 0.99, c->max_ns)), "io", "ops",
+				       u64(c->io_ops), "bytes_read", u64(c->io_bytes_read),
+				       "bytes_written", u64(c->io_bytes_written), "time_ns",
+				       u64(c->io_time_ns)));
+	}
+	return arr;
+}
+
+json_t *proc_to_json(const struct proc_profile *p, const struct stage_table *stages)
 {
 	json_t *sys = json_object(), *io = json_object();
 	struct io_totals t;
@@ -70,10 +96,10 @@ json_t *proc_to_json(const struct proc_profile *p)
 					      u64(c->time_ns), "latency_ns", latency_json(c)));
 	}
 	proc_io_totals(p, &t);
-	return json_pack("{s:i, s:s, s:o, s:o, s:{s:o, s:o, s:o, s:o}}", "pid", (int)p->pid, "comm",
-			 p->comm, "syscalls", sys, "io", io, "io_totals", "ops", u64(t.ops),
+	return json_pack("{s:i, s:s, s:o, s:o, s:{s:o, s:o, s:o, s:o}, s:o}", "pid", (int)p->pid,
+			 "comm", p->comm, "syscalls", sys, "io", io, "io_totals", "ops", u64(t.ops),
 			 "bytes_read", u64(t.bytes_read), "bytes_written", u64(t.bytes_written),
-			 "errors", u64(t.errors));
+			 "errors", u64(t.errors), "stages", stages_json(p, stages));
 }
 
 static const char *const audit_names[AUDIT_NR_SLOTS] = {
@@ -83,12 +109,35 @@ static const char *const audit_names[AUDIT_NR_SLOTS] = {
 	[AUDIT_EXIT_WITHOUT_ENTER] = "syscalls_in_flight_at_attach",
 	[AUDIT_MMSG_TRUNCATED] = "mmsg_bytes_truncated",
 	[AUDIT_PROC_MAP_FULL] = "proc_names_lost",
+	[AUDIT_STAGE_MAP_FULL] = "stage_calls_lost_map_full",
+	[AUDIT_STAGE_TOO_DEEP] = "stage_calls_lost_too_deep",
+	[AUDIT_STAGE_UNFINISHED] = "stage_calls_unfinished",
+	[AUDIT_STAGE_ORPHAN_RETURN] = "stage_returns_without_entry",
+	[AUDIT_STAGE_ENTRIES] = "stage_calls_entered",
 };
 
 /* Slots that are data bpfprof failed to record (the rest are facts). */
 static bool audit_is_loss(unsigned int slot)
 {
-	return slot != AUDIT_EXIT_WITHOUT_ENTER;
+	switch (slot) {
+	case AUDIT_EXIT_WITHOUT_ENTER:
+	case AUDIT_STAGE_UNFINISHED:
+	case AUDIT_STAGE_ORPHAN_RETURN:
+	case AUDIT_STAGE_ENTRIES:
+		return false;
+	default:
+		return true;
+	}
+}
+
+uint64_t profile_stage_calls(const struct profile *p)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		for (uint32_t id = 0; id < p->procs[i]->n_stages; id++)
+			n += p->procs[i]->stages[id].calls;
+	return n;
 }
 
 uint64_t audit_lost(const uint64_t audit[AUDIT_NR_SLOTS])
@@ -111,12 +160,12 @@ json_t *audit_to_json(const uint64_t audit[AUDIT_NR_SLOTS])
 	return a;
 }
 
-static json_t *procs_json(const struct profile *p)
+static json_t *procs_json(const struct profile *p, const struct stage_table *stages)
 {
 	json_t *arr = json_array();
 
 	for (size_t i = 0; i < p->n; i++)
-		json_array_append_new(arr, proc_to_json(p->procs[i]));
+		json_array_append_new(arr, proc_to_json(p->procs[i], stages));
 	return arr;
 }
 
@@ -139,26 +188,32 @@ static json_t *target_json(const struct run_info *ri)
 	return t;
 }
 
-json_t *summary_to_json(const struct run_info *ri, const struct profile *total, double duration_s,
-			uint64_t flushes)
+json_t *summary_to_json(const struct run_info *ri, const struct profile *total,
+			const struct stage_table *stages, double duration_s, uint64_t flushes)
 {
 	json_t *audit = audit_to_json(total->audit);
+	const uint64_t *a = total->audit;
+	uint64_t closed = profile_stage_calls(total) + a[AUDIT_STAGE_MAP_FULL] +
+			  a[AUDIT_STAGE_UNFINISHED];
 	char started[64];
 
-	/* Only the summary counts flushes: in a flush record it would not sum. */
+	/* Only the summary counts these: in a flush record they would not sum. */
 	json_object_set_new(audit, "flushes", u64(flushes));
+	/* Calls still running when profiling stopped (main(), a server loop). */
+	json_object_set_new(audit, "stage_calls_open_at_end",
+			    u64(a[AUDIT_STAGE_ENTRIES] > closed ? a[AUDIT_STAGE_ENTRIES] - closed : 0));
 	format_rfc3339(ri->started_at, started, sizeof(started));
 	return json_pack("{s:s, s:s, s:f, s:{s:s, s:s}, s:o, s:s?, s:o, s:o}", "schema",
 			 SUMMARY_SCHEMA, "started_at", started, "duration_s", duration_s, "host",
 			 "hostname", ri->hostname, "kernel", ri->kernel, "target", target_json(ri),
-			 "end_reason", ri->end_reason, "processes", procs_json(total), "audit",
+			 "end_reason", ri->end_reason, "processes", procs_json(total, stages), "audit",
 			 audit);
 }
 
 json_t *flush_to_json(uint64_t index, double timestamp, double duration_s,
-		      const struct profile *delta)
+		      const struct profile *delta, const struct stage_table *stages)
 {
 	return json_pack("{s:s, s:o, s:f, s:f, s:o, s:o}", "schema", FLUSH_SCHEMA, "flush_index",
 			 u64(index), "timestamp", timestamp, "duration_s", duration_s, "processes",
-			 procs_json(delta), "audit", audit_to_json(delta->audit));
+			 procs_json(delta, stages), "audit", audit_to_json(delta->audit));
 }

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <sys/types.h>
 #include "profile.h"
+#include "stages.h"
 
 #define SUMMARY_SCHEMA "bpfprof.summary.v1"
 #define FLUSH_SCHEMA "bpfprof.flush.v1"
@@ -32,12 +33,16 @@ void run_info_init(struct run_info *ri);
 /* "2026-11-21T06:42:06.123Z" */
 void format_rfc3339(double unix_s, char *buf, size_t len);
 
-json_t *proc_to_json(const struct proc_profile *p);
+/* stages names the stage ids (NULL or empty when -u was not given). */
+json_t *proc_to_json(const struct proc_profile *p, const struct stage_table *stages);
 json_t *audit_to_json(const uint64_t audit[AUDIT_NR_SLOTS]);
-json_t *summary_to_json(const struct run_info *ri, const struct profile *total, double duration_s,
-			uint64_t flushes);
+json_t *summary_to_json(const struct run_info *ri, const struct profile *total,
+			const struct stage_table *stages, double duration_s, uint64_t flushes);
 json_t *flush_to_json(uint64_t index, double timestamp, double duration_s,
-		      const struct profile *delta);
+		      const struct profile *delta, const struct stage_table *stages);
+
+/* Stage calls recorded in p, all processes. */
+uint64_t profile_stage_calls(const struct profile *p);
 
 /* Sum of every loss counter in the audit. */
 uint64_t audit_lost(const uint64_t audit[AUDIT_NR_SLOTS]);

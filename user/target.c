@@ -80,7 +80,7 @@ int target_open_pid(struct target *t, pid_t pid, char *err, size_t errlen)
 
 /* What execvp would run, into resolved, so a typo fails before anything is
  * created and the child makes exactly one execve. */
-static int find_command(const char *cmd, char *resolved, size_t resolved_len, char *err,
+int target_find_command(const char *cmd, char *resolved, size_t resolved_len, char *err,
 			size_t errlen)
 {
 	const char *path = getenv("PATH");
@@ -134,7 +134,7 @@ int target_spawn(struct target *t, char **argv, char *err, size_t errlen)
 	pid_t pid;
 	int rc;
 
-	rc = find_command(argv[0], resolved, sizeof(resolved), err, errlen);
+	rc = target_find_command(argv[0], resolved, sizeof(resolved), err, errlen);
 	if (rc)
 		return rc;
 	if (pipe2(gate, O_CLOEXEC) || pipe2(exec_err, O_CLOEXEC)) {

@@ -23,8 +23,12 @@ struct target {
 void target_init(struct target *t);
 /* An existing process we may profile: not a zombie, not a kernel thread. */
 int target_open_pid(struct target *t, pid_t pid, char *err, size_t errlen);
-/* Checks that argv[0] can be executed (PATH search), then forks a child
- * that waits at the gate. */
+/* What execvp would run for cmd (PATH search), into resolved; a one-line
+ * reason in err when it cannot be executed. */
+int target_find_command(const char *cmd, char *resolved, size_t resolved_len, char *err,
+			size_t errlen);
+/* Checks that argv[0] can be executed, then forks a child that waits at
+ * the gate. */
 int target_spawn(struct target *t, char **argv, char *err, size_t errlen);
 /* Lets the child exec; fails (with the reason) if exec failed. */
 int target_release(struct target *t, char **argv, char *err, size_t errlen);

@@ -30,6 +30,22 @@
 #define IO_MMSG_VLEN 4 /* one sendmmsg and one recvmmsg of 4 x 16 bytes */
 #define IO_MMSG_SIZE 16
 
+/* stage_target: the functions -u times, and what each does */
+#define STAGE_OUTER_CALLS 50	/* stage_outer calls stage_inner twice */
+#define STAGE_RECURSE_CALLS 20	/* stage_recurse(STAGE_RECURSE_DEPTH) */
+#define STAGE_RECURSE_DEPTH 9	/* so 10 calls each */
+#define STAGE_SLEEP_CALLS 100	/* stage_sleep: 90 x 1 ms, 10 x 4 ms */
+#define STAGE_SLEEP_SHORT_NS 1000000
+#define STAGE_SLEEP_LONG_NS 4000000
+#define STAGE_SLEEP_LONG_EVERY 10
+#define STAGE_WRITER_CALLS 10	/* stage_writer: 5 writes of 64, 2 reads of 32 */
+#define STAGE_WRITER_WRITES 5
+#define STAGE_WRITER_WRITE_SIZE 64
+#define STAGE_WRITER_READS 2
+#define STAGE_WRITER_READ_SIZE 32
+#define STAGE_JUMP_CALLS 5	/* stage_jumper calls stage_jumped, which longjmps out */
+#define STAGE_LIB_CALLS 30	/* lib_stage_work in libstagelib.so: 1 write of 10 each */
+
 /* Wait for the go byte when asked to, so an attach with -p sees everything. */
 static inline void target_gate(int argc, char **argv)
 {
