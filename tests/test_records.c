@@ -36,7 +36,7 @@ static void test_proc_json_escapes_and_round_trips(void **state)
 	char *s;
 
 	profile_init(&p);
-	j = proc_to_json(sample_proc(&p, evil));
+	j = proc_to_json(sample_proc(&p, evil), NULL);
 	s = json_dumps(j, JSON_OUT_FLAGS);
 	assert_non_null(s);
 	assert_null(strchr(s, '\n'));
@@ -80,7 +80,7 @@ static void test_summary_and_flush_shape(void **state)
 	ri.argv = argv;
 	ri.exit_status = 0;
 	ri.end_reason = "target exited";
-	sum = summary_to_json(&ri, &p, 1.5, 7);
+	sum = summary_to_json(&ri, &p, NULL, 1.5, 7);
 	assert_string_equal(json_string_value(json_object_get(sum, "schema")), "bpfprof.summary.v1");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(sum, "target"), "mode")),
 			    "command");
@@ -96,7 +96,7 @@ static void test_summary_and_flush_shape(void **state)
 	assert_non_null(json_string_value(json_object_get(json_object_get(sum, "host"), "kernel")));
 	assert_int_equal(strlen(json_string_value(json_object_get(sum, "started_at"))), 24);
 
-	fl = flush_to_json(3, 1700000000.25, 0.5, &p);
+	fl = flush_to_json(3, 1700000000.25, 0.5, &p, NULL);
 	assert_string_equal(json_string_value(json_object_get(fl, "schema")), "bpfprof.flush.v1");
 	assert_int_equal(helper_int(fl, "flush_index"), 3);
 	assert_true(json_real_value(json_object_get(fl, "timestamp")) == 1700000000.25);
