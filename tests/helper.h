@@ -59,6 +59,8 @@ void helper_rmtree(const char *dir);
 bool helper_exists(const char *path);
 
 json_t *helper_load_json(const char *path);
+/* dir/name as JSON; fails the test when missing or invalid. */
+json_t *helper_load_json_in(const char *dir, const char *name);
 /* Every line of a JSONL file, as one array; NULL if any line is invalid. */
 json_t *helper_load_jsonl(const char *path);
 /* The PROC with this pid in obj["processes"], or NULL. */

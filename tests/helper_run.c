@@ -185,6 +185,18 @@ json_t *helper_load_json(const char *path)
 	return j;
 }
 
+json_t *helper_load_json_in(const char *dir, const char *name)
+{
+	char path[512];
+	json_t *j;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	j = helper_load_json(path);
+	if (!j)
+		fail_msg("%s: missing or invalid", path);
+	return j;
+}
+
 json_t *helper_load_jsonl(const char *path)
 {
 	FILE *f = fopen(path, "r");
