@@ -143,6 +143,16 @@ static int counters_delta(struct syscall_counters *out, const struct syscall_cou
 	return 0;
 }
 
+/* cur may be NULL (never allocated: nothing recorded), prev too. */
+static bool hist_changed(const struct histogram *cur, const struct histogram *prev)
+{
+	if (!cur)
+		return false;
+	if (!prev)
+		return hist_count(cur) != 0;
+	return memcmp(cur, prev, sizeof(*cur)) != 0;
+}
+
 /* The kernel updates a counter's fields one after another, so a reading may
  * catch any subset of them moved: compare all. */
 static bool counters_changed(const struct syscall_counters *cur, const struct syscall_counters *prev)
@@ -151,11 +161,7 @@ static bool counters_changed(const struct syscall_counters *cur, const struct sy
 	    cur->time_ns != prev->time_ns || cur->bytes != prev->bytes ||
 	    cur->max_ns != prev->max_ns)
 		return true;
-	if (!cur->hist)
-		return false;
-	if (!prev->hist)
-		return hist_count(cur->hist) != 0;
-	return memcmp(cur->hist, prev->hist, sizeof(*cur->hist)) != 0;
+	return hist_changed(cur->hist, prev->hist);
 }
 
 static bool stage_changed(const struct stage_counters *cur, const struct stage_counters *prev)
@@ -165,11 +171,7 @@ static bool stage_changed(const struct stage_counters *cur, const struct stage_c
 	    cur->io_ops != prev->io_ops || cur->io_bytes_read != prev->io_bytes_read ||
 	    cur->io_bytes_written != prev->io_bytes_written || cur->io_time_ns != prev->io_time_ns)
 		return true;
-	if (!cur->hist)
-		return false;
-	if (!prev->hist)
-		return hist_count(cur->hist) != 0;
-	return memcmp(cur->hist, prev->hist, sizeof(*cur->hist)) != 0;
+	return hist_changed(cur->hist, prev->hist);
 }
 
 static int stage_delta(struct stage_counters *out, const struct stage_counters *cur,

@@ -10,24 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "errmsg.h"
 #include "stage_spec.h"
 #include "symbols.h"
 
 static const char deleted_tag[] = " (deleted)";
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 void stage_spec_free(struct stage_spec *spec)
 {
