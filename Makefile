@@ -63,7 +63,7 @@ TARGET_SRCS := $(filter-out tests/targets/stagelib.c,$(wildcard tests/targets/*.
 TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 	$(OUT)/targets/stage_target_pie $(OUT)/targets/libstagelib.so $(OUT)/targets/stage_target_lib
 TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -fcf-protection=none -D_GNU_SOURCE -Wall -Werror \
-	-Itests/targets
+	-pthread -Itests/targets
 
 .PHONY: all deps test unit-test integration-test demo vmlinux clean format bench
 

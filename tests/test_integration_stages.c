@@ -57,6 +57,9 @@ static void check_stages(json_t *summary, pid_t pid, const char *result_file, bo
 	assert_int_equal(stage_int(proc, "stage_inner", "self_ns"),
 			 stage_int(proc, "stage_inner", "total_ns"));
 	assert_true(stage_int(proc, "stage_inner", "total_ns") > 0);
+	/* Every thread of the target. */
+	assert_int_equal(stage_int(proc, "stage_threaded", "calls"),
+			 STAGE_THREADS * STAGE_THREAD_CALLS);
 	/* Recursion: every level counted, self below total. */
 	assert_int_equal(stage_int(proc, "stage_recurse", "calls"),
 			 STAGE_RECURSE_CALLS * (STAGE_RECURSE_DEPTH + 1));
@@ -266,7 +269,7 @@ static void test_list(void **state)
 	assert_non_null(strstr(all, "stage_outer"));
 	assert_non_null(strstr(all, "emulated"));
 	assert_null(strstr(all, "single-step"));
-	assert_non_null(strstr(all, "7 functions"));
+	assert_non_null(strstr(all, "8 functions"));
 }
 
 int main(void)

@@ -7,6 +7,7 @@
  * writes the sleep durations it measured itself to RESULT_FILE.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -88,6 +89,18 @@ NOINLINE void stage_jumper(void)
 	spin(10);
 }
 
+NOINLINE void stage_threaded(void)
+{
+	spin(500);
+}
+
+static void *thread_body(void *arg)
+{
+	for (int i = 0; i < STAGE_THREAD_CALLS; i++)
+		stage_threaded();
+	return NULL;
+}
+
 static int cmp(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -114,6 +127,15 @@ int main(int argc, char **argv)
 		stage_writer();
 	for (int i = 0; i < STAGE_JUMP_CALLS; i++)
 		stage_jumper();
+	{
+		pthread_t th[STAGE_THREADS];
+
+		for (int i = 0; i < STAGE_THREADS; i++)
+			if (pthread_create(&th[i], NULL, thread_body, NULL))
+				return 2;
+		for (int i = 0; i < STAGE_THREADS; i++)
+			pthread_join(th[i], NULL);
+	}
 #ifdef WITH_LIB
 	for (int i = 0; i < STAGE_LIB_CALLS; i++)
 		lib_stage_work(null_fd);

@@ -44,6 +44,8 @@
 #define STAGE_WRITER_READS 2
 #define STAGE_WRITER_READ_SIZE 32
 #define STAGE_JUMP_CALLS 5	/* stage_jumper calls stage_jumped, which longjmps out */
+#define STAGE_THREADS 4		/* stage_threaded, from 4 threads at once */
+#define STAGE_THREAD_CALLS 25
 #define STAGE_LIB_CALLS 30	/* lib_stage_work in libstagelib.so: 1 write of 10 each */
 
 /* Wait for the go byte when asked to, so an attach with -p sees everything. */
