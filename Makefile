@@ -61,7 +61,8 @@ TEST_HELPER_OBJS := $(patsubst tests/%.c,$(OUT)/tests/%.o,$(wildcard tests/helpe
 # (so the dynamic loader adds no syscalls) unless named *_dyn.c.
 TARGET_SRCS := $(filter-out tests/targets/stagelib.c,$(wildcard tests/targets/*.c))
 TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
-	$(OUT)/targets/stage_target_pie $(OUT)/targets/libstagelib.so $(OUT)/targets/stage_target_lib
+	$(OUT)/targets/stage_target_pie $(OUT)/targets/libstagelib.so $(OUT)/targets/stage_target_lib \
+	$(OUT)/targets/cxx_target
 TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -fcf-protection=none -D_GNU_SOURCE -Wall -Werror \
 	-pthread -Itests/targets
 
@@ -108,6 +109,9 @@ $(OUT)/tests/test_%: $(OUT)/tests/test_%.o $(TEST_HELPER_OBJS) $(OUT)/libbpfprof
 # their source shows.
 $(OUT)/targets/%: tests/targets/%.c tests/targets/target_common.h | $(OUT)/targets
 	$(CC) $(TARGET_CFLAGS) -static $< -o $@
+
+$(OUT)/targets/cxx_target: tests/targets/cxx_target.cc | $(OUT)/targets
+	$(CXX) -O1 -g -fno-omit-frame-pointer -fcf-protection=none -Wall -Werror $< -o $@
 
 # The stage target also as a PIE, and linked with a shared library.
 $(OUT)/targets/stage_target_pie: tests/targets/stage_target.c tests/targets/target_common.h | $(OUT)/targets

@@ -252,6 +252,31 @@ static void test_unmatched_pattern(void **state)
 	helper_rmtree(dir);
 }
 
+/* C++: matched and reported by demangled name, overloads apart. */
+static void test_cxx_demangled(void **state)
+{
+	char dir[64], bin[256], target[256];
+	struct proc_run r;
+	json_t *s, *proc;
+
+	REQUIRE_ROOT_BPF();
+	helper_tmpdir(dir, sizeof(dir));
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/cxx_target");
+	char *argv[] = { bin, "-q", "-o", dir, "-u", "ns::Klass::*", "--", target, NULL };
+
+	assert_int_equal(helper_run(argv, 60, &r), 0);
+	s = helper_load_json_in(dir, "summary.json");
+	proc = helper_find_proc(s, (pid_t)helper_int(s, "target.pid"));
+	assert_non_null(proc);
+	assert_int_equal(json_array_size(json_object_get(proc, "stages")), 3);
+	assert_int_equal(stage_int(proc, "ns::Klass::run(int)", "calls"), 40);
+	assert_int_equal(stage_int(proc, "ns::Klass::compute(long)", "calls"), 15);
+	assert_int_equal(stage_int(proc, "ns::Klass::compute(double)", "calls"), 15);
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
 /* --list shows what -u would attach to, with the entry kind. */
 static void test_list(void **state)
 {
@@ -279,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_pie_command),	   cmocka_unit_test(test_pie_pid),
 		cmocka_unit_test(test_shared_lib_command), cmocka_unit_test(test_shared_lib_pid),
 		cmocka_unit_test(test_unmatched_pattern),  cmocka_unit_test(test_list),
+		cmocka_unit_test(test_cxx_demangled),
 	};
 
 	return cmocka_run_group_tests_name("integration_stages", tests, NULL, NULL);
