@@ -9,6 +9,8 @@
  */
 #include <math.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -277,6 +279,57 @@ static void test_cxx_demangled(void **state)
 	helper_rmtree(dir);
 }
 
+/* 1000 functions from one glob: every one attached, every count exact. The
+ * time is printed for the record; benchmarks, not tests, judge it. */
+static void test_thousand_functions(void **state)
+{
+	char dir[64], src[128], prog[128], out[128], cmd[512], bin[256];
+	struct timespec t0, t1;
+	struct proc_run r;
+	json_t *s, *proc, *st;
+	FILE *f;
+	size_t i;
+
+	REQUIRE_ROOT_BPF();
+	helper_tmpdir(dir, sizeof(dir));
+	snprintf(src, sizeof(src), "%s/many.c", dir);
+	snprintf(prog, sizeof(prog), "%s/many", dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	helper_path(bin, sizeof(bin), "bpfprof");
+	f = fopen(src, "w");
+	assert_non_null(f);
+	fprintf(f, "__attribute__((noinline)) void touch(int i) { __asm__ volatile(\"\" :: \"r\"(i)); }\n");
+	for (int k = 0; k < 1000; k++)
+		fprintf(f, "__attribute__((noinline)) void fn%d(void) { touch(%d); }\n", k, k);
+	fprintf(f, "int main(void) {\n");
+	for (int k = 0; k < 1000; k++)
+		fprintf(f, "for (int i = 0; i < %d; i++) fn%d();\n", k % 3 + 1, k);
+	fprintf(f, "return 0; }\n");
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "cc -O1 -fno-omit-frame-pointer -fcf-protection=none %s -o %s",
+		 src, prog);
+	assert_int_equal(system(cmd), 0);
+	char *argv[] = { bin, "-q", "-o", out, "-u", "fn*", "--", prog, NULL };
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(helper_run(argv, 120, &r), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	print_message("1000 functions: bpfprof ran start to finish in %.0f ms\n",
+		      (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+	s = helper_load_json_in(out, "summary.json");
+	proc = helper_find_proc(s, (pid_t)helper_int(s, "target.pid"));
+	assert_non_null(proc);
+	assert_int_equal(json_array_size(json_object_get(proc, "stages")), 1000);
+	json_array_foreach(json_object_get(proc, "stages"), i, st) {
+		int k = atoi(json_string_value(json_object_get(st, "name")) + 2);
+
+		if (helper_int(st, "calls") != k % 3 + 1)
+			fail_msg("fn%d: %lld calls, expected %d", k, helper_int(st, "calls"), k % 3 + 1);
+	}
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
 /* --list shows what -u would attach to, with the entry kind. */
 static void test_list(void **state)
 {
@@ -304,7 +357,7 @@ int main(void)
 		cmocka_unit_test(test_pie_command),	   cmocka_unit_test(test_pie_pid),
 		cmocka_unit_test(test_shared_lib_command), cmocka_unit_test(test_shared_lib_pid),
 		cmocka_unit_test(test_unmatched_pattern),  cmocka_unit_test(test_list),
-		cmocka_unit_test(test_cxx_demangled),
+		cmocka_unit_test(test_cxx_demangled),	   cmocka_unit_test(test_thousand_functions),
 	};
 
 	return cmocka_run_group_tests_name("integration_stages", tests, NULL, NULL);

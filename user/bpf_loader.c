@@ -46,6 +46,34 @@ const char *loader_check_environment(void)
 	return NULL;
 }
 
+/*
+ * With one known target, every counter it can use is created before the
+ * probes attach, so the maps are preallocated at exactly that size: no
+ * allocation ever happens on a probe, and none can fail. Whole-machine mode
+ * cannot know its processes: its maps allocate as they go (a failure is
+ * counted in the audit).
+ */
+static int size_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
+{
+	__u32 n_io = 0;
+	int rc;
+
+	if (!cfg->targ_tgid)
+		return bpf_map__set_max_entries(skel->maps.stage_stats,
+						cfg->n_stages * 16 > 16384 ? cfg->n_stages * 16
+									   : 16384);
+	for (__u32 nr = 0; nr < MAX_SYSCALL_NR; nr++)
+		n_io += syscall_io_class(nr) != IO_NONE;
+	rc = bpf_map__set_map_flags(skel->maps.sys_stats, 0);
+	rc = rc ?: bpf_map__set_max_entries(skel->maps.sys_stats, MAX_SYSCALL_NR - n_io);
+	rc = rc ?: bpf_map__set_map_flags(skel->maps.io_stats, 0);
+	rc = rc ?: bpf_map__set_max_entries(skel->maps.io_stats, n_io);
+	rc = rc ?: bpf_map__set_map_flags(skel->maps.stage_stats, 0);
+	rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_stats,
+					    cfg->n_stages ? (__u32)cfg->n_stages : 1);
+	return rc;
+}
+
 /* Load only the stage programs this run attaches, typed for its link kind. */
 static int configure_stage_programs(struct bpfprof_bpf *skel, const struct loader_config *cfg)
 {
@@ -96,6 +124,7 @@ struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *
 		return NULL;
 	}
 	rc = configure_stage_programs(skel, cfg);
+	rc = rc ?: size_maps(skel, cfg);
 	if (rc) {
 		snprintf(err, errlen, "cannot prepare the stage programs: %s", strerror(-rc));
 		bpfprof_bpf__destroy(skel);
