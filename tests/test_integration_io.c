@@ -175,7 +175,8 @@ static void test_pid_mode_exact(void **state)
 	char *argv[] = { bin, "-i", "0.02", "-p", pidstr, "-o", dir, NULL };
 
 	assert_int_equal(helper_spawn(&r, argv, false, -1), 0);
-	assert_true(helper_wait_stderr(&r, "profiling pid", 30));
+	if (!helper_wait_stderr(&r, "profiling pid", 30))
+		fail_msg("bpfprof did not start: %s", r.err);
 	helper_send(&t, "g");
 	assert_int_equal(helper_wait_exit(&t, 30), 0);
 	/* bpfprof notices the exit and finishes by itself. */
@@ -257,7 +258,8 @@ static void stop_with_signal(int sig, const char *reason)
 	char *argv[] = { bin, "-i", "0.1", "-p", pidstr, "-o", dir, NULL };
 
 	assert_int_equal(helper_spawn(&r, argv, false, -1), 0);
-	assert_true(helper_wait_stderr(&r, "profiling pid", 30));
+	if (!helper_wait_stderr(&r, "profiling pid", 30))
+		fail_msg("bpfprof did not start: %s", r.err);
 	usleep(350000);
 	kill(r.pid, sig);
 	assert_int_equal(helper_wait_exit(&r, 30), 0);
