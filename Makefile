@@ -136,3 +136,4 @@ format:
 
 clean:
 	rm -rf $(OUT)
+include bench/Makefile.inc

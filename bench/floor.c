@@ -1,0 +1,73 @@
+/* Loader for floor.bpf.c.
+ *
+ *   floor sys                     empty programs on tp_btf sys_enter/sys_exit
+ *   floor uprobe PID BINARY FUNC  empty uprobe + uretprobe on FUNC in BINARY
+ *
+ * Prints "attached" on stdout once the programs are attached, then waits
+ * for SIGINT or SIGTERM and detaches.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "floor.skel.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || (strcmp(argv[1], "sys") && strcmp(argv[1], "uprobe")) ||
+	    (!strcmp(argv[1], "uprobe") && argc != 5)) {
+		fprintf(stderr, "usage: floor sys | floor uprobe PID BINARY FUNC\n");
+		return 2;
+	}
+	struct floor_bpf *skel = floor_bpf__open();
+	if (!skel) {
+		fprintf(stderr, "floor: open failed\n");
+		return 1;
+	}
+	int sys = !strcmp(argv[1], "sys");
+	bpf_program__set_autoload(skel->progs.floor_enter, sys);
+	bpf_program__set_autoload(skel->progs.floor_exit, sys);
+	bpf_program__set_autoload(skel->progs.floor_uentry, !sys);
+	bpf_program__set_autoload(skel->progs.floor_uret, !sys);
+	if (floor_bpf__load(skel)) {
+		fprintf(stderr, "floor: load failed\n");
+		return 1;
+	}
+	if (sys) {
+		skel->links.floor_enter = bpf_program__attach(skel->progs.floor_enter);
+		skel->links.floor_exit = bpf_program__attach(skel->progs.floor_exit);
+		if (!skel->links.floor_enter || !skel->links.floor_exit) {
+			fprintf(stderr, "floor: attach failed\n");
+			return 1;
+		}
+	} else {
+		LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = argv[4], .retprobe = false);
+		pid_t pid = atoi(argv[2]);
+		skel->links.floor_uentry =
+			bpf_program__attach_uprobe_opts(skel->progs.floor_uentry, pid, argv[3], 0, &opts);
+		opts.retprobe = true;
+		skel->links.floor_uret =
+			bpf_program__attach_uprobe_opts(skel->progs.floor_uret, pid, argv[3], 0, &opts);
+		if (!skel->links.floor_uentry || !skel->links.floor_uret) {
+			fprintf(stderr, "floor: uprobe attach failed\n");
+			return 1;
+		}
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	printf("attached\n");
+	fflush(stdout);
+	while (!stop)
+		pause();
+	floor_bpf__destroy(skel);
+	return 0;
+}

@@ -1,0 +1,598 @@
+#!/usr/bin/env python3
+"""bpfprof benchmark driver (issue 7): bpfprof against its peers, same run.
+
+Usage: bench/run.py [--quick] [--only sys,stage,attach,cpu]
+Run from the repository root as root, after `make` (needs build/bpfprof).
+Writes bench/results.json and bench/RESULTS.md. Standard library only.
+
+Every figure is the median of several runs taken in alternating order (the
+configurations of one round run back to back, the order rotated each round),
+and is reported next to the baseline measured in the same round.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "bench")
+BUILD = os.path.join(BENCH, "build")
+BPFPROF = os.path.join(ROOT, "build", "bpfprof")
+WORKLOAD = os.path.join(BUILD, "workload")
+FLOOR = os.path.join(BUILD, "floor")
+
+PEER_PACKAGES = ["bpftrace", "strace", "linux-perf", "libbpf-tools"]
+
+# tracefs is not mounted on this machine and bpfprof does not need it, but
+# perf trace, syscount and bpftrace's tracepoint probes read tracepoint ids
+# from it. They run in a private mount namespace with tracefs mounted there,
+# so the machine's own mounts are left as they are.
+TRACEFS = ["unshare", "-m", "sh", "-c",
+           'mount -t tracefs nodev /sys/kernel/tracing && exec "$@"', "sh"]
+
+BPFTRACE_SYS = r"""
+BEGIN { printf("ready\n"); }
+tracepoint:raw_syscalls:sys_enter /pid == %d/ { @start[tid] = nsecs; @nr[tid] = args->id; }
+tracepoint:raw_syscalls:sys_exit /@start[tid]/ {
+  @calls[@nr[tid]] = count(); @ns[@nr[tid]] = sum(nsecs - @start[tid]);
+  delete(@start[tid]); delete(@nr[tid]);
+}
+"""
+
+BPFTRACE_STAGE = r"""
+BEGIN { printf("ready\n"); }
+uprobe:%(bin)s:%(fn)s /pid == %(pid)d/ { @start[tid] = nsecs; }
+uretprobe:%(bin)s:%(fn)s /@start[tid]/ { @ns = hist(nsecs - @start[tid]); delete(@start[tid]); }
+"""
+
+
+def log(*a):
+    print("bench:", *a, file=sys.stderr, flush=True)
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def out(cmd):
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        return (r.stdout + r.stderr).strip()
+    except (OSError, subprocess.SubprocessError) as e:
+        return "unavailable (%s)" % e
+
+
+# ---------------------------------------------------------------- setup
+
+def install_peers():
+    missing = []
+    for p in PEER_PACKAGES:
+        r = subprocess.run(["dpkg-query", "-W", "-f=${Status}", p], capture_output=True, text=True)
+        if "install ok installed" not in r.stdout:
+            missing.append(p)
+    if missing:
+        log("installing", " ".join(missing))
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        r = subprocess.run(["apt-get", "install", "-y", "-qq"] + missing, env=env)
+        if r.returncode != 0:
+            subprocess.run(["apt-get", "update", "-qq"], env=env)
+            subprocess.run(["apt-get", "install", "-y", "-qq"] + missing, env=env)
+
+
+def build():
+    os.makedirs(BUILD, exist_ok=True)
+    wl_flags = ["-O1", "-g", "-fno-omit-frame-pointer", "-fcf-protection=none", "-Wall", "-Werror"]
+    sh(["gcc"] + wl_flags + ["-o", WORKLOAD, os.path.join(BENCH, "workloads", "workload.c")])
+    bpf_o = os.path.join(BUILD, "floor.bpf.o")
+    sh(["clang", "-g", "-O2", "-target", "bpf", "-D__TARGET_ARCH_x86",
+        "-I" + os.path.join(ROOT, "vmlinux"), "-Wall", "-Werror",
+        "-c", os.path.join(BENCH, "floor.bpf.c"), "-o", bpf_o])
+    with open(os.path.join(BUILD, "floor.skel.h"), "w") as f:
+        sh(["bpftool", "gen", "skeleton", bpf_o], stdout=f)
+    sh(["gcc", "-O2", "-g", "-Wall", "-Werror", "-I" + BUILD, os.path.join(BENCH, "floor.c"),
+        "-lbpf", "-lelf", "-lz", "-o", FLOOR])
+
+
+def build_many(n):
+    """A program with n functions bench_f0..bench_f{n-1}, each opening with
+    push %rbp, that waits on stdin and calls none of them."""
+    src = os.path.join(BUILD, "many_%d.c" % n)
+    exe = os.path.join(BUILD, "many_%d" % n)
+    if os.path.exists(exe):
+        return exe
+    with open(src, "w") as f:
+        f.write("#include <unistd.h>\nvolatile int sink;\n"
+                "__attribute__((noinline)) int bench_leaf(int x) { sink = x; return x + 1; }\n")
+        for i in range(n):
+            f.write("__attribute__((noinline)) int bench_f%d(int x) { return bench_leaf(x + %d) * 3; }\n"
+                    % (i, i))
+        f.write("int main(void) { char c; return read(0, &c, 1) < 0; }\n")
+    sh(["gcc", "-O1", "-fno-omit-frame-pointer", "-fcf-protection=none", "-o", exe, src])
+    return exe
+
+
+# ---------------------------------------------------------------- running
+
+class Tool:
+    """A profiler process started against a pid; its output goes to files
+    that are polled for the line that says it is attached."""
+
+    def __init__(self, argv, ready, ready_wait=0.0, tag="tool"):
+        self.argv, self.ready, self.ready_wait, self.tag = argv, ready, ready_wait, tag
+        self.rusage = None
+        self.check = None
+
+    def start(self):
+        self.out = tempfile.TemporaryFile(mode="w+")
+        self.err = tempfile.TemporaryFile(mode="w+")
+        self.t0 = time.monotonic()
+        self.p = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=self.out,
+                                  stderr=self.err)
+        return self
+
+    def text(self):
+        s = ""
+        for f in (self.out, self.err):
+            f.seek(0)
+            s += f.read()
+        return s
+
+    def wait_ready(self, timeout=30):
+        """Seconds from start to the ready line (ready=None: a fixed wait)."""
+        if self.ready is None:
+            time.sleep(self.ready_wait)
+            return time.monotonic() - self.t0
+        while time.monotonic() - self.t0 < timeout:
+            if self.ready in self.text():
+                t = time.monotonic() - self.t0
+                time.sleep(self.ready_wait)
+                return t
+            if self.p.poll() is not None:
+                raise RuntimeError("%s exited (%s) before attaching: %s"
+                                   % (self.tag, self.p.returncode, self.text()[-600:]))
+            time.sleep(0.005)
+        raise RuntimeError("%s not attached after %ds: %s" % (self.tag, timeout, self.text()[-600:]))
+
+    def reap(self, timeout):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            pid, status, ru = os.wait4(self.p.pid, os.WNOHANG)
+            if pid:
+                self.p.returncode = os.waitstatus_to_exitcode(status)
+                self.rusage = ru
+                return True
+            time.sleep(0.005)
+        return False
+
+    def stop(self, timeout=60):
+        """SIGINT unless already gone; seconds from SIGINT to exit."""
+        t = time.monotonic()
+        if self.p.returncode is None and not self.reap(0.3):
+            t = time.monotonic()
+            self.p.send_signal(signal.SIGINT)
+            if not self.reap(timeout):
+                self.p.kill()
+                self.reap(10)
+                raise RuntimeError("%s did not exit on SIGINT" % self.tag)
+        return time.monotonic() - t
+
+
+def run_workload(args, tool_factory):
+    """Start the workload behind its go gate, attach the tool, go, collect."""
+    w = subprocess.Popen([WORKLOAD] + args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    tool = None
+    try:
+        if tool_factory:
+            tool = tool_factory(w.pid).start()
+            tool.wait_ready()
+        out_s, _ = w.communicate("g", timeout=600)
+    finally:
+        if w.poll() is None:
+            w.kill()
+            w.wait()
+    if tool:
+        tool.stop()
+        if tool.check and tool.check not in tool.text():
+            raise RuntimeError("%s ran but recorded nothing (no %r in its output): %s"
+                               % (tool.tag, tool.check, tool.text()[-300:].strip()))
+    kv = dict(x.split("=") for x in out_s.split())
+    return float(kv["ns_per_call"]), tool
+
+
+def med(xs):
+    return statistics.median(xs) if xs else None
+
+
+def rotate(xs, k):
+    k %= len(xs)
+    return xs[k:] + xs[:k]
+
+
+# ---------------------------------------------------------------- 1. syscalls
+
+def sys_tools(quick):
+    fast = 300000 if quick else 1000000
+    slow = 5000 if quick else 20000
+    t = {
+        "baseline": (fast, None),
+        "floor": (fast, lambda pid: Tool([FLOOR, "sys"], "attached", 0.05, "floor")),
+        "bpfprof": (fast, lambda pid: Tool([BPFPROF, "-p", str(pid)], "profiling pid", 0.05,
+                                           "bpfprof")),
+        "bpftrace": (fast, lambda pid: Tool(TRACEFS + ["bpftrace", "-e", BPFTRACE_SYS % pid],
+                                            "ready", 0.1, "bpftrace")),
+        # stdbuf: syscount's "Tracing" line would sit in a full stdio buffer.
+        "syscount": (fast, lambda pid: Tool(TRACEFS + ["stdbuf", "-oL", "syscount", "-L", "-p",
+                                                       str(pid)],
+                                            "Tracing", 0.1, "syscount")),
+        "strace": (slow, lambda pid: Tool(["strace", "-c", "-f", "-p", str(pid)], "attached",
+                                          0.1, "strace")),
+        "perf-trace": (slow, lambda pid: checked(
+            Tool(TRACEFS + ["perf", "trace", "-s", "-p", str(pid)], None, 2.0, "perf trace"),
+            "events,")),
+    }
+    return t
+
+
+def checked(tool, text):
+    tool.check = text
+    return tool
+
+
+def foreign_links():
+    """BPF tracing links attached by others (e.g. a concurrent test suite)
+    while we measure: each one on sys_enter costs every syscall."""
+    r = subprocess.run(["bpftool", "-j", "link", "show"], capture_output=True, text=True)
+    try:
+        links = json.loads(r.stdout or "[]")
+    except ValueError:
+        return None
+    return sum(1 for l in links if l.get("type") in ("tracing", "raw_tracepoint"))
+
+
+def bench_syscalls(quick, res):
+    rounds = 2 if quick else 5
+    tools = sys_tools(quick)
+    names = list(tools)
+    errors = {}
+    raw = {s: {n: [] for n in names} for s in ("getppid", "write", "read")}
+    busy = []
+    for r in range(rounds):
+        for sc in raw:
+            busy.append(foreign_links())
+            for name in rotate(names, r):
+                if name in errors:
+                    continue
+                n, fac = tools[name]
+                try:
+                    ns, _ = run_workload(["sys", sc, str(n)], fac)
+                except Exception as e:  # a peer that cannot run here
+                    errors[name] = str(e)[:400]
+                    log("syscalls:", name, "failed:", errors[name])
+                    continue
+                raw[sc][name].append(ns)
+            log("syscalls round %d %s:" % (r, sc),
+                " ".join("%s=%.0f" % (k, v[-1]) for k, v in raw[sc].items() if v))
+    res["syscalls"] = summarize(raw, "floor", errors)
+    res["syscalls"]["foreign_tracing_links_per_round"] = busy
+
+
+def summarize(raw, floor_name, errors):
+    """Per workload and config: median ns/call, median per-round ns added to
+    the baseline of the same round, median per-round ratio to it, and the
+    added cost as a multiple of the floor's."""
+    outd = {"errors": errors, "workloads": {}}
+    for wl, by in raw.items():
+        base = by["baseline"]
+        rows = {}
+        for name, xs in by.items():
+            if not xs:
+                continue
+            k = min(len(xs), len(base))
+            added = [xs[i] - base[i] for i in range(k)]
+            ratio = [xs[i] / base[i] for i in range(k)]
+            rows[name] = {"runs_ns_per_call": [round(x, 3) for x in xs],
+                          "ns_per_call": round(med(xs), 3),
+                          "added_ns": round(med(added), 1),
+                          "ratio_to_baseline": round(med(ratio), 3)}
+        f = rows.get(floor_name, {}).get("added_ns")
+        for name, row in rows.items():
+            row["added_vs_floor"] = (round(row["added_ns"] / f, 2)
+                                     if f and f > 0 and name != "baseline" else None)
+        outd["workloads"][wl] = rows
+    return outd
+
+
+# ---------------------------------------------------------------- 2. stages
+
+def bench_stages(quick, res):
+    rounds = 2 if quick else 5
+    listing = out([BPFPROF, "--list", "stage_*", "--", WORKLOAD])
+    counts = {"push": 100000 if quick else 300000, "step": 20000 if quick else 50000}
+    funcs = {"push": "stage_push", "step": "stage_step"}
+
+    def tools(fn):
+        return {
+            "baseline": None,
+            "floor": lambda pid: Tool([FLOOR, "uprobe", str(pid), WORKLOAD, fn], "attached",
+                                      0.05, "floor"),
+            "bpfprof": lambda pid: Tool([BPFPROF, "-p", str(pid), "-u", fn], "profiling pid",
+                                        0.05, "bpfprof"),
+            "bpftrace": lambda pid: Tool(TRACEFS + ["bpftrace", "-e", BPFTRACE_STAGE %
+                                                    {"bin": WORKLOAD, "fn": fn, "pid": pid}],
+                                         "ready", 0.1, "bpftrace"),
+            "funclatency": lambda pid: Tool(TRACEFS + ["stdbuf", "-oL", "funclatency", "-p",
+                                                       str(pid), ":" + fn],
+                                            "Tracing", 0.1, "funclatency"),
+        }
+
+    errors = {}
+    raw = {}
+    for kind, fn in funcs.items():
+        key = "%s (%s)" % (fn, "emulated push %rbp" if kind == "push" else "single-stepped lea")
+        raw[key] = {}
+        ts = tools(fn)
+        for n in ts:
+            raw[key][n] = []
+        for r in range(rounds):
+            for name in rotate(list(ts), r):
+                if (key, name) in errors:
+                    continue
+                try:
+                    ns, _ = run_workload(["stage", kind, str(counts[kind])], ts[name])
+                except Exception as e:
+                    errors["%s/%s" % (key, name)] = str(e)[:400]
+                    log("stages:", key, name, "failed:", str(e)[:400])
+                    continue
+                raw[key][name].append(ns)
+            log("stages round %d %s:" % (r, fn),
+                " ".join("%s=%.0f" % (k, v[-1]) for k, v in raw[key].items() if v))
+    res["stages"] = summarize(raw, "floor", errors)
+    res["stages"]["list"] = listing
+
+
+# ---------------------------------------------------------------- 3. attach
+
+def bench_attach(quick, res):
+    sizes = [10, 100] if quick else [10, 100, 1000]
+    rounds = 1 if quick else 3
+    glob = "bench_f*"
+    rows = {}
+    errors = {}
+    for n in sizes:
+        exe = build_many(n)
+        rows[n] = {"bpfprof": {"attach_s": [], "detach_s": [], "ready_s": []},
+                   "bpftrace": {"attach_s": [], "detach_s": []}}
+        for r in range(rounds if n < 100 else (2 if n == 100 and not quick else 1)):
+            for name in rotate(["bpfprof", "bpftrace"], r):
+                if name in errors:
+                    continue
+                w = subprocess.Popen([exe], stdin=subprocess.PIPE)
+                if name == "bpfprof":
+                    tool = Tool([BPFPROF, "-p", str(w.pid), "-u", glob], "timing %d function" % n,
+                                0, "bpfprof")
+                else:
+                    prog = ("BEGIN { printf(\"ready\\n\"); }\n"
+                            "uprobe:%s:%s { @[probe] = count(); }\n"
+                            "uretprobe:%s:%s { @r = count(); }\n" % (exe, glob, exe, glob))
+                    # bpftrace refuses more than 1000 probes by default.
+                    tool = Tool(TRACEFS + ["env", "BPFTRACE_MAX_PROBES=%d" % (2 * n + 10),
+                                           "bpftrace", "-e", prog], "ready", 0, "bpftrace")
+                try:
+                    tool.start()
+                    a = tool.wait_ready(timeout=300)
+                    # bpfprof: "timing N functions" once the links exist,
+                    # then "profiling pid" once the whole setup is done.
+                    if name == "bpfprof":
+                        tool.ready = "profiling pid"
+                        rows[n][name]["ready_s"].append(tool.wait_ready(timeout=300))
+                    d = tool.stop(timeout=480)
+                    rows[n][name]["attach_s"].append(a)
+                    rows[n][name]["detach_s"].append(d)
+                    log("attach %d %s: attach %.3fs detach %.3fs" % (n, name, a, d))
+                except Exception as e:
+                    errors["%d/%s" % (n, name)] = str(e)[:400]
+                    log("attach", n, name, "failed:", str(e)[:400])
+                    try:
+                        tool.p.kill()
+                        tool.reap(10)
+                    except Exception:
+                        pass
+                finally:
+                    w.communicate(b"g")
+    summary = {}
+    for n, by in rows.items():
+        summary[str(n)] = {name: {k: (round(med(v[k]), 4) if v.get(k) else None)
+                                  for k in ("attach_s", "ready_s", "detach_s")} |
+                           {
+                            "runs": {k: [round(x, 4) for x in xs] for k, xs in v.items()}}
+                           for name, v in by.items()}
+    res["attach"] = {"glob": glob, "sizes": summary, "errors": errors}
+
+
+# ---------------------------------------------------------------- 4. own cost
+
+def bench_cpu(quick, res):
+    secs = 5 if quick else 30
+    rate = 1000000
+    rounds = 1
+    runs = []
+    for _ in range(rounds):
+        ns, tool = run_workload(["rate", str(rate), str(secs)],
+                                lambda pid: Tool([BPFPROF, "-p", str(pid)], "profiling pid",
+                                                 0.05, "bpfprof"))
+        ru = tool.rusage
+        cpu = (ru.ru_utime + ru.ru_stime) if ru else None
+        runs.append({"cpu_s": round(cpu, 3) if cpu is not None else None,
+                     "utime_s": round(ru.ru_utime, 3) if ru else None,
+                     "stime_s": round(ru.ru_stime, 3) if ru else None,
+                     "peak_rss_kib": ru.ru_maxrss if ru else None,
+                     "cpu_pct_of_one_core": round(100 * cpu / secs, 2) if cpu is not None else None,
+                     "achieved_rate": round(1e9 / ns)})
+        log("cpu:", runs[-1])
+    res["own_cost"] = {"seconds": secs, "target_rate": rate, "runs": runs,
+                       "cpu_s": med([r["cpu_s"] for r in runs]),
+                       "cpu_pct_of_one_core": med([r["cpu_pct_of_one_core"] for r in runs]),
+                       "peak_rss_kib": med([r["peak_rss_kib"] for r in runs])}
+
+
+# ---------------------------------------------------------------- report
+
+def environment():
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    dv = lambda p: out(["dpkg-query", "-W", "-f=${Version}", p])
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "kernel": platform.release(),
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "loadavg_at_start": open("/proc/loadavg").read().split()[:3],
+        "bpfprof": out(["git", "-C", ROOT, "describe", "--always", "--dirty"]),
+        "versions": {"bpftrace": dv("bpftrace"), "strace": dv("strace"),
+                     "linux-perf": dv("linux-perf"), "libbpf-tools": dv("libbpf-tools"),
+                     "libbpf": dv("libbpf1"), "gcc": dv("gcc-12"), "clang": dv("clang-14")},
+    }
+
+
+def fmt(x, unit=""):
+    if x is None:
+        return "–"
+    if isinstance(x, float):
+        x = ("%.1f" % x) if abs(x) < 1000 else ("%.0f" % x)
+    return "%s%s" % (x, unit)
+
+
+def write_md(res, path):
+    e = res["env"]
+    L = ["# bpfprof benchmarks", "",
+         "Generated by `bench/run.py`%s from `bench/results.json`; do not edit by hand." %
+         (" (QUICK=1: fewer, shorter runs)" if res["quick"] else ""), "",
+         "| | |", "|---|---|",
+         "| date | %s |" % e["date"], "| kernel | %s |" % e["kernel"],
+         "| CPU | %s (%d CPUs) |" % (e["cpu"], e["cpus"]),
+         "| load average at start | %s |" % " ".join(e["loadavg_at_start"]),
+         "| bpfprof | %s |" % e["bpfprof"]]
+    for k, v in e["versions"].items():
+        L.append("| %s | %s |" % (k, v))
+    L += ["", "Each figure is the median of several runs taken in alternating order; *added* "
+          "is the median over rounds of (config − baseline of the same round); *× base* the "
+          "median ratio to that baseline; *× floor* the added cost over the floor's.", ""]
+
+    def table(section, title, unit_note):
+        s = res.get(section)
+        if not s:
+            return
+        L.extend(["## " + title, "", unit_note, ""])
+        for wl, rows in s["workloads"].items():
+            L.append("### " + wl)
+            L.append("")
+            L.append("| config | ns/call | added ns | × base | × floor | runs |")
+            L.append("|---|---:|---:|---:|---:|---:|")
+            for name, r in rows.items():
+                L.append("| %s | %s | %s | %s | %s | %d |" % (
+                    name, fmt(r["ns_per_call"]), "" if name == "baseline" else fmt(r["added_ns"]),
+                    fmt(r["ratio_to_baseline"]), fmt(r["added_vs_floor"]),
+                    len(r["runs_ns_per_call"])))
+            L.append("")
+        for k, v in s.get("errors", {}).items():
+            L.append("- **%s could not run here**: `%s`" % (k, v.replace("\n", " ")[:300]))
+        if s.get("errors"):
+            L.append("")
+
+    table("syscalls", "1. Syscall overhead",
+          "Tight loops of one syscall in `bench/workloads/workload.c`; the tool attaches to the "
+          "running process (`-p`) before the loop starts. floor = empty `tp_btf` programs on "
+          "`sys_enter`/`sys_exit` (`bench/floor.bpf.c`). bpftrace counts and sums time per "
+          "syscall on `raw_syscalls` tracepoints; perf trace, syscount and bpftrace run in a "
+          "private mount namespace with tracefs mounted (it is not mounted on this machine).")
+    table("stages", "2. Stage overhead",
+          "ns added per call of a small function. floor = empty uprobe + uretprobe "
+          "(libbpf, `bench/floor.c`); bpfprof = `-p PID -u FUNC` (session uprobe); bpftrace = "
+          "uprobe/uretprobe with `hist`; funclatency = libbpf-tools.")
+    if res.get("stages", {}).get("list"):
+        L += ["Entry kinds (`bpfprof --list`):", "", "```", res["stages"]["list"], "```", ""]
+    a = res.get("attach")
+    if a:
+        L += ["## 3. Attach and detach time", "",
+              "From starting the tool on a running process to: bpfprof's `timing N functions` line "
+              "and its `profiling pid` line; bpftrace's BEGIN probe (it runs once all probes are "
+              "attached). Then from SIGINT to exit. Glob `%s`, entry and return probes for both; "
+              "bpftrace runs with BPFTRACE_MAX_PROBES raised for 1000 functions." % a["glob"], "",
+              "| functions | bpfprof `timing N` ms | bpfprof `profiling pid` ms | bpftrace attach ms "
+              "| bpfprof exit ms | bpftrace exit ms |",
+              "|---:|---:|---:|---:|---:|---:|"]
+        ms = lambda x: fmt(None if x is None else 1000.0 * x)
+        for n, by in a["sizes"].items():
+            b, t = by["bpfprof"], by["bpftrace"]
+            L.append("| %s | %s | %s | %s | %s | %s |" % (
+                n, ms(b["attach_s"]), ms(b["ready_s"]), ms(t["attach_s"]), ms(b["detach_s"]),
+                ms(t["detach_s"])))
+        L.append("")
+        for k, v in a.get("errors", {}).items():
+            L.append("- **%s failed**: `%s`" % (k, v.replace("\n", " ")[:300]))
+        L.append("")
+    c = res.get("own_cost")
+    if c:
+        L += ["## 4. bpfprof's own cost", "",
+              "`bpfprof -p PID` (aggregate mode) while the target runs %d getppid/s for %d s; "
+              "CPU and peak RSS from wait4()'s rusage." % (c["target_rate"], c["seconds"]), "",
+              "| CPU s | % of one core | peak RSS KiB | achieved calls/s |", "|---:|---:|---:|---:|"]
+        for r in c["runs"]:
+            L.append("| %s | %s | %s | %s |" % (r["cpu_s"], r["cpu_pct_of_one_core"],
+                                                r["peak_rss_kib"], r["achieved_rate"]))
+        L.append("")
+    L += ["## Not measured yet", "",
+          "Span event throughput and accuracy under load (issue 7 items 4 and 6), bpfprof with "
+          "`--events`, and bpfprof with stages toggled off: the options do not exist yet.", ""]
+    with open(path, "w") as f:
+        f.write("\n".join(L))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--only", default="sys,stage,attach,cpu")
+    ap.add_argument("--no-install", action="store_true")
+    a = ap.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("bench: must run as root")
+    if not os.access(BPFPROF, os.X_OK):
+        sys.exit("bench: %s missing: run make first" % BPFPROF)
+    t0 = time.monotonic()
+    if not a.no_install:
+        install_peers()
+    build()
+    res = {"quick": a.quick, "env": environment()}
+    parts = a.only.split(",")
+    for key, fn in (("sys", bench_syscalls), ("stage", bench_stages),
+                    ("attach", bench_attach), ("cpu", bench_cpu)):
+        if key in parts:
+            t = time.monotonic()
+            try:
+                fn(a.quick, res)
+            except Exception as e:
+                res.setdefault("failed", {})[key] = str(e)[:400]
+                log(key, "failed:", e)
+            log("%s took %.0fs" % (key, time.monotonic() - t))
+    res["elapsed_s"] = round(time.monotonic() - t0, 1)
+    with open(os.path.join(BENCH, "results.json"), "w") as f:
+        json.dump(res, f, indent=1)
+        f.write("\n")
+    write_md(res, os.path.join(BENCH, "RESULTS.md"))
+    log("done in %.0fs: bench/RESULTS.md bench/results.json" % res["elapsed_s"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+/* bpfprof benchmark workload.
+ *
+ *   workload sys getppid|write|read N   N calls of one syscall
+ *   workload stage push|step N          N calls of a small function
+ *   workload rate CALLS_PER_S SECONDS   getppid at a fixed rate
+ *   workload idle                       nothing (attach-time target)
+ *
+ * Every mode first blocks reading one byte from stdin (the go signal), so
+ * a tool can attach before the measured part starts, then prints one line:
+ *   ns_per_call=X calls=N elapsed_ns=T
+ * with the time taken by clock_gettime (vDSO: no syscall) around the loop.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void wait_go(void)
+{
+	char c;
+	ssize_t r;
+	do
+		r = read(0, &c, 1);
+	while (r < 0 && errno == EINTR);
+}
+
+volatile int sink;
+
+/* Called by stage_push so that stage_push is not a leaf: at -O1 with frame
+ * pointers gcc opens it with push %rbp, which the kernel emulates. */
+__attribute__((noinline)) int stage_inner(int x)
+{
+	__asm__ volatile("" : "+r"(x));
+	return x + 1;
+}
+
+__attribute__((noinline)) int stage_push(int x)
+{
+	return stage_inner(x) * 3;
+}
+
+/* A leaf whose first instruction is lea: the kernel cannot emulate it and
+ * single-steps it out of line. Written in assembly so the compiler cannot
+ * add a frame-pointer prologue. */
+int stage_step(int x);
+__asm__(".text\n"
+	".globl stage_step\n"
+	".type stage_step, @function\n"
+	"stage_step:\n"
+	"\tlea 1(%rdi), %eax\n"
+	"\tadd %eax, %eax\n"
+	"\tret\n"
+	".size stage_step, .-stage_step\n");
+
+static void report(long long n, long long t0, long long t1)
+{
+	printf("ns_per_call=%.3f calls=%lld elapsed_ns=%lld\n", (double)(t1 - t0) / (double)n, n,
+	       t1 - t0);
+	fflush(stdout);
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: workload sys getppid|write|read N | stage push|step N | "
+			"rate CALLS_PER_S SECONDS | idle\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "idle") == 0) {
+		wait_go();
+		return 0;
+	}
+	if (argc != 4)
+		return usage();
+	const char *mode = argv[1], *what = argv[2];
+	long long n = atoll(argv[3]);
+	if (n <= 0)
+		return usage();
+
+	if (strcmp(mode, "sys") == 0) {
+		char c = 'x';
+		int fd;
+		if (strcmp(what, "getppid") == 0) {
+			wait_go();
+			long long t0 = now_ns();
+			for (long long i = 0; i < n; i++)
+				sink = getppid();
+			report(n, t0, now_ns());
+			return 0;
+		}
+		if (strcmp(what, "write") == 0)
+			fd = open("/dev/null", O_WRONLY);
+		else if (strcmp(what, "read") == 0)
+			fd = open("/dev/zero", O_RDONLY);
+		else
+			return usage();
+		if (fd < 0) {
+			perror("open");
+			return 1;
+		}
+		int is_write = what[0] == 'w';
+		wait_go();
+		long long t0 = now_ns();
+		for (long long i = 0; i < n; i++)
+			sink = is_write ? (int)write(fd, &c, 1) : (int)read(fd, &c, 1);
+		report(n, t0, now_ns());
+		return 0;
+	}
+	if (strcmp(mode, "stage") == 0) {
+		int (*fn)(int);
+		if (strcmp(what, "push") == 0)
+			fn = stage_push;
+		else if (strcmp(what, "step") == 0)
+			fn = stage_step;
+		else
+			return usage();
+		wait_go();
+		long long t0 = now_ns();
+		for (long long i = 0; i < n; i++)
+			sink = fn((int)i);
+		report(n, t0, now_ns());
+		return 0;
+	}
+	if (strcmp(mode, "rate") == 0) {
+		/* what = calls per second, n = seconds: batches of 1000 getppid,
+		 * spinning on the vDSO clock until the next batch is due. */
+		long long rate = atoll(what), total = rate * n, done = 0;
+		if (rate <= 0)
+			return usage();
+		wait_go();
+		long long t0 = now_ns();
+		while (done < total) {
+			for (int i = 0; i < 1000; i++)
+				sink = getppid();
+			done += 1000;
+			long long due = t0 + done * 1000000000LL / rate;
+			while (now_ns() < due)
+				;
+		}
+		report(done, t0, now_ns());
+		return 0;
+	}
+	return usage();
+}
