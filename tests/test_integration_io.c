@@ -119,12 +119,8 @@ static int check_flushes_sum(const char *dir, json_t *summary, pid_t pid)
 
 static json_t *load_summary(const char *dir)
 {
-	char path[512];
-	json_t *s;
+	json_t *s = helper_load_json_in(dir, "summary.json");
 
-	snprintf(path, sizeof(path), "%s/summary.json", dir);
-	s = helper_load_json(path);
-	assert_non_null(s);
 	assert_string_equal(json_string_value(json_object_get(s, "schema")), "bpfprof.summary.v1");
 	return s;
 }
