@@ -194,6 +194,11 @@ def run_workload(args, tool_factory):
             tool = tool_factory(w.pid).start()
             tool.wait_ready()
         out_s, _ = w.communicate("g", timeout=600)
+    except BaseException:
+        if tool and tool.p.returncode is None:
+            tool.p.kill()
+            tool.reap(10)
+        raise
     finally:
         if w.poll() is None:
             w.kill()
@@ -384,6 +389,7 @@ def bench_attach(quick, res):
                             "uretprobe:%s:%s { @r = count(); }\n" % (exe, glob, exe, glob))
                     # bpftrace refuses more than 1000 probes by default.
                     tool = Tool(TRACEFS + ["env", "BPFTRACE_MAX_PROBES=%d" % (2 * n + 10),
+                                           "BPFTRACE_MAX_BPF_PROGS=%d" % (2 * n + 10),
                                            "bpftrace", "-e", prog], "ready", 0, "bpftrace")
                 try:
                     tool.start()
