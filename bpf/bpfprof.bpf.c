@@ -5,6 +5,12 @@
  * I/O syscalls the bytes moved and a latency histogram. Counters are per-CPU
  * and only ever grow: userspace turns them into per-interval deltas, so a
  * flush never races with an update into a lost or doubled event.
+ *
+ * Two layouts for the counters: with one target process (-p, a command) they
+ * are per-CPU arrays indexed by syscall number, I/O slot and stage id (a
+ * lookup the verifier inlines); for the whole machine or a followed process
+ * tree they are per-CPU hashes keyed by process. The rodata flag one_target
+ * picks one and the verifier drops the other.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -19,13 +25,24 @@
 #define MAX_ERRNO 4095
 
 /* Set by userspace before load; the verifier prunes what they switch off. */
-const volatile __u32 targ_tgid = 0; /* 0: every process */
-const volatile __u32 self_tgid = 0; /* bpfprof itself, never traced */
+const volatile __u32 targ_tgid = 0;	/* 0: every process */
+const volatile __u32 self_tgid = 0;	/* bpfprof itself, never traced */
+const volatile bool one_target = false; /* counters in the *_counts arrays */
+const volatile bool follow = false;	/* trace the processes in traced_tgids */
 const volatile __u8 io_class[MAX_SYSCALL_NR] = {};
+const volatile __u8 io_slot[MAX_SYSCALL_NR] = {};
+const volatile __u32 stage_sample_every = 1; /* record 1 in N calls per thread */
+const volatile bool span_events = false;
+const volatile __u64 span_wakeup_bytes = 0; /* wake the reader past this much data */
+
+/* Written by userspace at run time (SIGUSR1, the live view's t key): while
+ * 0, a stage probe does nothing but read it. */
+volatile __u32 stages_enabled = 1;
 
 struct stage_frame {
 	__u32 stage;
 	__u32 pad;
+	__u64 span_id; /* --events only */
 	__u64 start_ns;
 	__u64 child_ns; /* time in stage calls made from this one */
 	__u64 io_ops;
@@ -36,10 +53,12 @@ struct stage_frame {
 
 struct task_state {
 	__u64 sys_enter_ns; /* 0: no syscall of ours open on this thread */
-	__u64 sys_arg;      /* mmsg vector, saved at entry */
+	__u64 sys_arg;	    /* mmsg vector, saved at entry */
 	__u32 sys_nr;
-	__u32 depth;	    /* open stage calls */
-	__u32 too_deep;	    /* calls past STAGE_MAX_DEPTH not yet returned (multi links) */
+	__u32 depth;	   /* open stage calls */
+	__u32 too_deep;	   /* calls past STAGE_MAX_DEPTH not yet returned (multi links) */
+	__u32 sample_tick; /* --sample: calls seen, recorded or not */
+	__u32 span_seq;	   /* --events: this thread's calls, for span ids */
 	__u32 pad;
 	struct stage_frame frames[STAGE_MAX_DEPTH];
 };
@@ -83,6 +102,42 @@ struct {
 	__type(value, struct stage_stats);
 } stage_stats SEC(".maps");
 
+/* One target's counters (one_target); sized by userspace, 1 entry otherwise. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MAX_SYSCALL_NR);
+	__type(key, __u32);
+	__type(value, struct sys_stats);
+} sys_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MAX_IO_SLOTS);
+	__type(key, __u32);
+	__type(value, struct io_stats);
+} io_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stage_stats);
+} stage_counts SEC(".maps");
+
+/* --follow: the target and every process it forks. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} traced_tgids SEC(".maps");
+
+/* --events; sized by userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} spans SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, AUDIT_NR_SLOTS);
@@ -108,6 +163,8 @@ static __always_inline void audit_inc(__u32 slot)
 
 static __always_inline bool traced(__u32 tgid)
 {
+	if (follow)
+		return bpf_map_lookup_elem(&traced_tgids, &tgid) != NULL;
 	if (targ_tgid)
 		return tgid == targ_tgid;
 	return tgid != self_tgid;
@@ -126,11 +183,14 @@ static __always_inline void remember_proc(__u32 tgid)
 
 static __always_inline void count_syscall(__u32 tgid, __u32 nr, __u64 dur, bool err)
 {
-	struct sys_key key = { .tgid = tgid, .nr = nr };
+	struct sys_key key = {.tgid = tgid, .nr = nr};
 	struct sys_stats *s;
 	bool created = false;
 
-	s = map_lookup_or_insert(&sys_stats, &key, &zero_sys_stats, &created);
+	if (one_target)
+		s = bpf_map_lookup_elem(&sys_counts, &nr);
+	else
+		s = map_lookup_or_insert(&sys_stats, &key, &zero_sys_stats, &created);
 	if (!s) {
 		audit_inc(AUDIT_SYS_MAP_FULL);
 		return;
@@ -167,16 +227,21 @@ static __always_inline __u64 mmsg_bytes(__u64 vec, long n)
 static __always_inline __u64 count_io(__u32 tgid, __u32 nr, __u8 cls, __u64 dur, long ret,
 				      __u64 arg)
 {
-	struct sys_key key = { .tgid = tgid, .nr = nr };
+	struct sys_key key = {.tgid = tgid, .nr = nr};
 	bool err = ret < 0 && ret >= -MAX_ERRNO;
 	struct io_stats *s;
 	bool created = false;
 	__u64 bytes = 0;
-	__u32 b;
+	__u32 b, slot;
 
 	if (!err && ret > 0)
 		bytes = (cls & IO_MMSG) ? mmsg_bytes(arg, ret) : (__u64)ret;
-	s = map_lookup_or_insert(&io_stats, &key, &zero_io_stats, &created);
+	if (one_target) {
+		slot = io_slot[nr & (MAX_SYSCALL_NR - 1)];
+		s = bpf_map_lookup_elem(&io_counts, &slot);
+	} else {
+		s = map_lookup_or_insert(&io_stats, &key, &zero_io_stats, &created);
+	}
 	if (!s) {
 		audit_inc(AUDIT_IO_MAP_FULL);
 		return bytes;
@@ -217,16 +282,9 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 
 	if (!traced(tgid))
 		return 0;
-	/* Our own uprobes make these: they are not the program's syscalls.
-	 * Only threads with stage calls make them, so the state exists. */
-	if (id == NR_URETPROBE || id == NR_UPROBE) {
-		st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL, 0);
-		if (st) {
-			st->sys_enter_ns = 0;
-			st->sys_nr = id;
-		}
+	/* Our own uprobes make these: they are not the program's syscalls. */
+	if (id == NR_URETPROBE || id == NR_UPROBE)
 		return 0;
-	}
 	/* These never return, so sys_exit will not see them. */
 	if (id == NR_EXIT || id == NR_EXIT_GROUP) {
 		count_syscall(tgid, id, 0, false);
@@ -251,16 +309,19 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct task_state *st;
 	__u64 dur;
+	long id;
 	__u32 nr;
 	__u8 cls;
 
 	if (!traced(tgid))
 		return 0;
+	/* The uretprobe syscall leaves orig_ax at -1; skip it (and the uprobe
+	 * one) before touching any state: every stage return makes one. */
+	id = (long)regs->orig_ax;
+	if (id < 0 || id == NR_URETPROBE || id == NR_UPROBE)
+		return 0;
 	st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL, 0);
 	if (!st || !st->sys_enter_ns) {
-		/* Not in flight at attach, but one of our trampolines' syscalls. */
-		if (st && (st->sys_nr == NR_URETPROBE || st->sys_nr == NR_UPROBE))
-			return 0;
 		audit_inc(AUDIT_EXIT_WITHOUT_ENTER);
 		return 0;
 	}
@@ -285,6 +346,19 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
  * calls were left without returning (longjmp, exceptions): they are dropped
  * and counted, never mixed into the histograms.
  */
+
+/* --sample N: the thread's calls 0, N, 2N, ... are recorded. */
+static __always_inline bool sampled_out(struct task_state *st)
+{
+	__u32 tick;
+
+	if (stage_sample_every <= 1)
+		return false;
+	tick = st->sample_tick++;
+	return tick % stage_sample_every != 0;
+}
+
+/* Returns the frame index, or -1 when the call is not recorded. */
 static __always_inline int stage_push(__u32 stage)
 {
 	struct task_state *st;
@@ -297,6 +371,8 @@ static __always_inline int stage_push(__u32 stage)
 		audit_inc(AUDIT_TASK_STATE_FAILED);
 		return -1;
 	}
+	if (sampled_out(st))
+		return -1;
 	d = st->depth;
 	if (d >= STAGE_MAX_DEPTH) {
 		st->too_deep++;
@@ -307,21 +383,25 @@ static __always_inline int stage_push(__u32 stage)
 	f->stage = stage;
 	f->child_ns = 0;
 	f->io_ops = f->io_bytes_read = f->io_bytes_written = f->io_time_ns = 0;
+	if (span_events)
+		f->span_id = ((__u64)(__u32)bpf_get_current_pid_tgid() << 32) | ++st->span_seq;
 	st->depth = d + 1;
 	audit_inc(AUDIT_STAGE_ENTRIES);
 	f->start_ns = bpf_ktime_get_ns();
 	return (int)d;
 }
 
-static __always_inline void stage_record(__u32 tgid, struct stage_frame *f, __u64 dur,
-					 __u64 self)
+static __always_inline void stage_record(__u32 tgid, struct stage_frame *f, __u64 dur, __u64 self)
 {
-	struct stage_key key = { .tgid = tgid, .stage = f->stage };
+	struct stage_key key = {.tgid = tgid, .stage = f->stage};
 	struct stage_stats *s;
 	bool created = false;
 	__u32 b;
 
-	s = map_lookup_or_insert(&stage_stats, &key, &zero_stage_stats, &created);
+	if (one_target)
+		s = bpf_map_lookup_elem(&stage_counts, &key.stage);
+	else
+		s = map_lookup_or_insert(&stage_stats, &key, &zero_stage_stats, &created);
 	if (!s) {
 		audit_inc(AUDIT_STAGE_MAP_FULL);
 		return;
@@ -340,12 +420,46 @@ static __always_inline void stage_record(__u32 tgid, struct stage_frame *f, __u6
 		s->hist[b]++;
 }
 
+/* Called just after the pop: frame idx (the call) and the frames below it
+ * (its open callers) are still intact. */
+static __always_inline void stage_emit_span(struct task_state *st, int idx, __u64 dur)
+{
+	struct stage_frame *f = &st->frames[idx & (STAGE_MAX_DEPTH - 1)];
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct span_record *r;
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	r = bpf_ringbuf_reserve(&spans, sizeof(*r), 0);
+	if (!r) {
+		audit_inc(AUDIT_SPAN_LOST);
+		return;
+	}
+	r->span_id = f->span_id;
+	r->parent_id = idx > 0 ? st->frames[(idx - 1) & (STAGE_MAX_DEPTH - 1)].span_id : 0;
+	r->trace_id = st->frames[0].span_id;
+	r->start_ns = f->start_ns;
+	r->dur_ns = dur;
+	r->io_ops = (__u32)f->io_ops;
+	r->io_bytes_read = f->io_bytes_read;
+	r->io_bytes_written = f->io_bytes_written;
+	r->io_time_ns = f->io_time_ns;
+	r->stage = f->stage;
+	r->pid = pid_tgid >> 32;
+	r->tid = (__u32)pid_tgid;
+	/* A wakeup per record would cost the target ~2 us: wake the reader
+	 * only once enough has piled up (it also drains on a timer). */
+	if (bpf_ringbuf_query(&spans, BPF_RB_AVAIL_DATA) >= span_wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(r, flags);
+}
+
 /* The frame for this return: `idx` when the entry told us (session), else
  * the nearest open frame of this stage. -1 when there is none. */
 static __always_inline int stage_find_frame(struct task_state *st, __u32 stage, int idx)
 {
 	if (idx >= 0)
-		return idx < (int)st->depth && st->frames[idx & (STAGE_MAX_DEPTH - 1)].stage == stage
+		return idx < (int)st->depth &&
+				       st->frames[idx & (STAGE_MAX_DEPTH - 1)].stage == stage
 			       ? idx
 			       : -1;
 	for (int i = STAGE_MAX_DEPTH - 1; i >= 0; i--)
@@ -389,38 +503,69 @@ static __always_inline void stage_pop(__u32 stage, int idx)
 	if (idx > 0)
 		st->frames[(idx - 1) & (STAGE_MAX_DEPTH - 1)].child_ns += dur;
 	stage_record(tgid, f, dur, self);
+	if (span_events)
+		stage_emit_span(st, idx, dur);
 }
 
 SEC("uprobe")
 int stage_session(struct pt_regs *ctx)
 {
-	__u64 *cookie = bpf_session_cookie();
+	__u64 *cookie;
 	int idx;
 
-	if (!cookie)
-		return 1;
 	if (!bpf_session_is_return()) {
+		/* Off: return 1, so the return probe does not run either. */
+		if (!stages_enabled)
+			return 1;
+		cookie = bpf_session_cookie();
+		if (!cookie)
+			return 1;
 		idx = stage_push((__u32)bpf_get_attach_cookie(ctx));
 		if (idx < 0)
 			return 1; /* no frame: skip the return */
 		*cookie = (__u64)idx;
 		return 0;
 	}
-	stage_pop((__u32)bpf_get_attach_cookie(ctx), (int)(*cookie & (STAGE_MAX_DEPTH - 1)));
+	/* A call entered while on is popped even if stages were turned off
+	 * since: its frame is open. */
+	cookie = bpf_session_cookie();
+	if (cookie)
+		stage_pop((__u32)bpf_get_attach_cookie(ctx),
+			  (int)(*cookie & (STAGE_MAX_DEPTH - 1)));
 	return 0;
 }
 
+/* Without session links (before Linux 6.13) a return cannot tell whether
+ * its entry ran: calls that span a toggle are dropped as orphans or left
+ * open (both audited). */
 SEC("uprobe")
 int stage_entry(struct pt_regs *ctx)
 {
-	stage_push((__u32)bpf_get_attach_cookie(ctx));
+	if (stages_enabled)
+		stage_push((__u32)bpf_get_attach_cookie(ctx));
 	return 0;
 }
 
 SEC("uretprobe")
 int stage_return(struct pt_regs *ctx)
 {
-	stage_pop((__u32)bpf_get_attach_cookie(ctx), -1);
+	if (stages_enabled)
+		stage_pop((__u32)bpf_get_attach_cookie(ctx), -1);
+	return 0;
+}
+
+/* --follow: a process forked by a traced one is traced too (threads share
+ * their process's entry). */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u8 one = 1;
+
+	if (ptgid == ctgid || !bpf_map_lookup_elem(&traced_tgids, &ptgid))
+		return 0;
+	if (bpf_map_update_elem(&traced_tgids, &ctgid, &one, BPF_ANY))
+		audit_inc(AUDIT_FOLLOW_MAP_FULL);
 	return 0;
 }
 

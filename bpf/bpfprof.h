@@ -25,6 +25,11 @@ enum io_class {
 	IO_MMSG = 4,  /* with READ/WRITE: bytes = sum of msg_len over returned messages */
 };
 
+/* Each I/O syscall has a slot (io_slot rodata table, IO_SLOT_NONE for the
+ * others): one target's I/O counters are an array indexed by it. */
+#define MAX_IO_SLOTS 32
+#define IO_SLOT_NONE 0xff
+
 /* sendmmsg/recvmmsg: msg_len is summed over at most this many messages;
  * more is counted in AUDIT_MMSG_TRUNCATED. */
 #define MMSG_MAX_SUMMED 64
@@ -74,6 +79,27 @@ struct stage_stats {
 	__u64 hist[HIST_BUCKETS]; /* call durations */
 };
 
+/*
+ * --events: one record per finished stage call, through the `spans` ring
+ * buffer. Ids are unique within a run: span_id is (tid << 32 | the thread's
+ * call sequence number); trace_id is the span_id of the outermost open call
+ * on the thread (the root of the tree); parent_id is 0 at the root.
+ */
+struct span_record {
+	__u64 span_id;
+	__u64 parent_id;
+	__u64 trace_id;
+	__u64 start_ns; /* CLOCK_MONOTONIC */
+	__u64 dur_ns;
+	__u64 io_bytes_read;
+	__u64 io_bytes_written;
+	__u64 io_time_ns;
+	__u32 io_ops;
+	__u32 stage; /* index into userspace's stage table */
+	__u32 pid;
+	__u32 tid;
+};
+
 #define TASK_COMM_LEN 16
 
 struct proc_info {
@@ -94,6 +120,8 @@ enum audit_slot {
 	AUDIT_STAGE_UNFINISHED,  /* calls that never returned: longjmp, exception, thread exit */
 	AUDIT_STAGE_ORPHAN_RETURN, /* returns of calls entered before the probes */
 	AUDIT_STAGE_ENTRIES,     /* stage calls entered (a fact, for open-at-end) */
+	AUDIT_SPAN_LOST,         /* span records not sent: ring buffer full */
+	AUDIT_FOLLOW_MAP_FULL,   /* --follow: children not traced, traced_tgids full */
 	AUDIT_NR_SLOTS,
 };
 

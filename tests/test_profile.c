@@ -22,7 +22,7 @@ static void add_io(struct proc_profile *p, const char *name, uint64_t n, uint64_
 static void test_procs_sorted_and_found(void **state)
 {
 	struct profile p;
-	uint32_t pids[] = { 500, 3, 77, 1000, 1 };
+	uint32_t pids[] = {500, 3, 77, 1000, 1};
 
 	profile_init(&p);
 	for (int i = 0; i < 5; i++)
@@ -170,6 +170,28 @@ static void test_syscall_table(void **state)
 	assert_int_equal(syscall_io_class(syscall_nr("openat")), IO_NONE);
 }
 
+/* Every I/O syscall has its own slot, dense from 0; the others have none. */
+static void test_io_slots(void **state)
+{
+	uint8_t slots[MAX_SYSCALL_NR];
+	bool used[MAX_IO_SLOTS] = {};
+	unsigned int n = syscall_fill_io_slots(slots, MAX_SYSCALL_NR), seen = 0;
+
+	assert_true(n > 0 && n <= MAX_IO_SLOTS);
+	for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
+		if (syscall_io_class(nr) == IO_NONE) {
+			assert_int_equal(slots[nr], IO_SLOT_NONE);
+			continue;
+		}
+		assert_true(slots[nr] < n);
+		assert_false(used[slots[nr]]);
+		used[slots[nr]] = true;
+		seen++;
+	}
+	assert_int_equal(seen, n);
+	assert_int_not_equal(slots[syscall_nr("read")], slots[syscall_nr("write")]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +201,7 @@ int main(void)
 		cmocka_unit_test(test_delta_sees_every_field),
 		cmocka_unit_test(test_io_totals_by_direction),
 		cmocka_unit_test(test_syscall_table),
+		cmocka_unit_test(test_io_slots),
 	};
 
 	return cmocka_run_group_tests_name("profile", tests, NULL, NULL);

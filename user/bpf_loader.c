@@ -46,32 +46,48 @@ const char *loader_check_environment(void)
 	return NULL;
 }
 
+/* Counters in arrays only for a single process: a followed tree or the
+ * whole machine has processes nobody can list ahead. */
+static bool one_target(const struct loader_config *cfg)
+{
+	return cfg->targ_tgid && !cfg->follow;
+}
+
 /*
- * With one known target, every counter it can use is created before the
- * probes attach, so the maps are preallocated at exactly that size: no
- * allocation ever happens on a probe, and none can fail. Whole-machine mode
- * cannot know its processes: its maps allocate as they go (a failure is
- * counted in the audit).
+ * One target's counters are per-CPU arrays, allocated in full at load: no
+ * allocation ever happens on a probe, and none can fail. Otherwise the
+ * hashes allocate as they go (a failure is counted in the audit) and the
+ * arrays shrink to one entry.
  */
 static int size_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
 {
-	__u32 n_io = 0;
+	uint8_t slots[MAX_SYSCALL_NR];
+	__u32 n_io = syscall_fill_io_slots(slots, MAX_SYSCALL_NR);
+	__u32 n_stages = cfg->n_stages ? (__u32)cfg->n_stages : 1;
+	size_t ring = 4096;
 	int rc;
 
-	if (!cfg->targ_tgid)
-		return bpf_map__set_max_entries(skel->maps.stage_stats,
-						cfg->n_stages * 16 > 16384 ? cfg->n_stages * 16
-									   : 16384);
-	for (__u32 nr = 0; nr < MAX_SYSCALL_NR; nr++)
-		n_io += syscall_io_class(nr) != IO_NONE;
-	rc = bpf_map__set_map_flags(skel->maps.sys_stats, 0);
-	rc = rc ?: bpf_map__set_max_entries(skel->maps.sys_stats, MAX_SYSCALL_NR - n_io);
-	rc = rc ?: bpf_map__set_map_flags(skel->maps.io_stats, 0);
-	rc = rc ?: bpf_map__set_max_entries(skel->maps.io_stats, n_io);
-	rc = rc ?: bpf_map__set_map_flags(skel->maps.stage_stats, 0);
-	rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_stats,
-					    cfg->n_stages ? (__u32)cfg->n_stages : 1);
-	return rc;
+	if (one_target(cfg)) {
+		rc = bpf_map__set_max_entries(skel->maps.sys_stats, 1);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.io_stats, 1);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_stats, 1);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.io_counts, n_io ? n_io : 1);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_counts, n_stages);
+	} else {
+		rc = bpf_map__set_max_entries(skel->maps.sys_counts, 1);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.io_counts, 1);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_counts, 1);
+		rc = rc
+			     ?: bpf_map__set_max_entries(skel->maps.stage_stats,
+							 n_stages * 16 > 16384 ? n_stages * 16
+									       : 16384);
+	}
+	if (!cfg->follow)
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.traced_tgids, 1);
+	/* A power of two pages, as the kernel requires. */
+	while (ring < cfg->span_ring_bytes && ring < (1UL << 30))
+		ring <<= 1;
+	return rc ?: bpf_map__set_max_entries(skel->maps.spans, (__u32)ring);
 }
 
 /* Load only the stage programs this run attaches, typed for its link kind. */
@@ -82,7 +98,9 @@ static int configure_stage_programs(struct bpfprof_bpf *skel, const struct loade
 	int rc = 0;
 
 	bpf_program__set_autoload(skel->progs.thread_exit, cfg->n_stages > 0);
-	bpf_program__set_autoload(session, cfg->n_stages && cfg->stage_links == UPROBE_LINK_SESSION);
+	bpf_program__set_autoload(skel->progs.proc_fork, cfg->follow);
+	bpf_program__set_autoload(session,
+				  cfg->n_stages && cfg->stage_links == UPROBE_LINK_SESSION);
 	bpf_program__set_autoload(entry, cfg->n_stages && cfg->stage_links != UPROBE_LINK_SESSION);
 	bpf_program__set_autoload(ret, cfg->n_stages && cfg->stage_links != UPROBE_LINK_SESSION);
 	if (!cfg->n_stages)
@@ -132,10 +150,18 @@ struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *
 	}
 	skel->rodata->targ_tgid = (__u32)cfg->targ_tgid;
 	skel->rodata->self_tgid = (__u32)getpid();
+	skel->rodata->one_target = one_target(cfg);
+	skel->rodata->follow = cfg->follow;
 	syscall_fill_io_classes((uint8_t *)skel->rodata->io_class, MAX_SYSCALL_NR);
+	syscall_fill_io_slots((uint8_t *)skel->rodata->io_slot, MAX_SYSCALL_NR);
+	skel->rodata->stage_sample_every = cfg->sample_every > 1 ? cfg->sample_every : 1;
+	skel->rodata->span_events = cfg->span_ring_bytes > 0;
+	skel->rodata->span_wakeup_bytes = bpf_map__max_entries(skel->maps.spans) / 4;
+	skel->data->stages_enabled = !cfg->stages_off;
 	rc = bpfprof_bpf__load(skel);
 	if (rc) {
-		snprintf(err, errlen, "cannot load the BPF programs: %s (run with -v for the verifier log)",
+		snprintf(err, errlen,
+			 "cannot load the BPF programs: %s (run with -v for the verifier log)",
 			 strerror(-rc));
 		bpfprof_bpf__destroy(skel);
 		return NULL;
@@ -143,56 +169,30 @@ struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *
 	return skel;
 }
 
-int loader_prepare_target(struct bpfprof_bpf *skel, pid_t tgid, size_t n_stages, char *err,
-			  size_t errlen)
+int loader_prepare_target(struct bpfprof_bpf *skel, pid_t tgid, char *err, size_t errlen)
 {
-	int stage_fd = bpf_map__fd(skel->maps.stage_stats);
-	int ncpus = libbpf_num_possible_cpus();
-	int sys_fd = bpf_map__fd(skel->maps.sys_stats);
-	int io_fd = bpf_map__fd(skel->maps.io_stats);
 	struct proc_info info = {};
-	void *zero = NULL;
+	__u32 key = (__u32)tgid;
+	__u8 one = 1;
 	char path[64];
 	FILE *f;
-	int rc = 0;
 
-	/* One zero value, big enough for every map's (stage_stats is the largest). */
-	_Static_assert(sizeof(struct stage_stats) >= sizeof(struct io_stats), "zero value size");
-	if (ncpus <= 0 || !(zero = calloc(ncpus, sizeof(struct stage_stats)))) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	for (__u32 nr = 0; nr < MAX_SYSCALL_NR; nr++) {
-		struct sys_key key = { .tgid = (__u32)tgid, .nr = nr };
-		int fd = syscall_io_class(nr) ? io_fd : sys_fd;
-
-		if (bpf_map_update_elem(fd, &key, zero, BPF_NOEXIST) && errno != EEXIST) {
-			rc = -errno;
-			snprintf(err, errlen, "cannot prepare the counters: %s", strerror(errno));
-			goto cleanup;
-		}
-	}
-	for (__u32 id = 0; id < n_stages; id++) {
-		struct stage_key key = { .tgid = (__u32)tgid, .stage = id };
-
-		if (bpf_map_update_elem(stage_fd, &key, zero, BPF_NOEXIST) && errno != EEXIST) {
-			rc = -errno;
-			snprintf(err, errlen, "cannot prepare the stage counters: %s",
-				 strerror(errno));
-			goto cleanup;
-		}
-	}
+	/* The kernel side names a process when it first counts it in a hash;
+	 * array counters never tell it, so name the target here. */
 	snprintf(path, sizeof(path), "/proc/%d/comm", tgid);
 	f = fopen(path, "re");
 	if (f) {
 		if (fgets(info.comm, sizeof(info.comm), f))
 			info.comm[strcspn(info.comm, "\n")] = '\0';
 		fclose(f);
-		bpf_map_update_elem(bpf_map__fd(skel->maps.procs), &tgid, &info, BPF_ANY);
+		bpf_map_update_elem(bpf_map__fd(skel->maps.procs), &key, &info, BPF_ANY);
 	}
-cleanup:
-	free(zero);
-	return rc;
+	if (skel->rodata->follow &&
+	    bpf_map_update_elem(bpf_map__fd(skel->maps.traced_tgids), &key, &one, BPF_ANY)) {
+		snprintf(err, errlen, "cannot mark process %d traced: %s", tgid, strerror(errno));
+		return -errno;
+	}
+	return 0;
 }
 
 int loader_attach_syscalls(struct bpfprof_bpf *skel, char *err, size_t errlen)
@@ -206,6 +206,11 @@ int loader_attach_syscalls(struct bpfprof_bpf *skel, char *err, size_t errlen)
 	skel->links.proc_exec = bpf_program__attach(skel->progs.proc_exec);
 	if (!skel->links.proc_exec)
 		goto fail;
+	if (bpf_program__autoload(skel->progs.proc_fork)) {
+		skel->links.proc_fork = bpf_program__attach(skel->progs.proc_fork);
+		if (!skel->links.proc_fork)
+			goto fail;
+	}
 	if (bpf_program__autoload(skel->progs.thread_exit)) {
 		skel->links.thread_exit = bpf_program__attach(skel->progs.thread_exit);
 		if (!skel->links.thread_exit)
@@ -223,17 +228,39 @@ void loader_detach(struct bpfprof_bpf *skel)
 	bpf_link__destroy(skel->links.sys_exit);
 	bpf_link__destroy(skel->links.proc_exec);
 	bpf_link__destroy(skel->links.thread_exit);
+	bpf_link__destroy(skel->links.proc_fork);
 	skel->links.sys_enter = skel->links.sys_exit = skel->links.proc_exec = NULL;
-	skel->links.thread_exit = NULL;
+	skel->links.thread_exit = skel->links.proc_fork = NULL;
 }
 
 void loader_collector_maps(const struct bpfprof_bpf *skel, struct collector_maps *maps)
 {
+	bool stages = bpf_program__autoload(skel->progs.thread_exit);
+
+	maps->one_target_tgid = skel->rodata->one_target ? skel->rodata->targ_tgid : 0;
 	maps->sys_stats = bpf_map__fd(skel->maps.sys_stats);
+	maps->sys_counts = bpf_map__fd(skel->maps.sys_counts);
 	maps->io_stats = bpf_map__fd(skel->maps.io_stats);
+	maps->io_counts = bpf_map__fd(skel->maps.io_counts);
+	maps->stage_stats = stages ? bpf_map__fd(skel->maps.stage_stats) : -1;
+	maps->stage_counts = stages ? bpf_map__fd(skel->maps.stage_counts) : -1;
+	maps->n_stages = stages ? bpf_map__max_entries(skel->maps.stage_counts) : 0;
 	maps->procs = bpf_map__fd(skel->maps.procs);
 	maps->audit = bpf_map__fd(skel->maps.audit);
-	maps->stage_stats = bpf_program__autoload(skel->progs.thread_exit)
-				    ? bpf_map__fd(skel->maps.stage_stats)
-				    : -1;
+}
+
+void loader_set_stages_enabled(struct bpfprof_bpf *skel, bool on)
+{
+	/* .data is mmapped: the store is what the probes read next. */
+	__atomic_store_n(&skel->data->stages_enabled, on ? 1 : 0, __ATOMIC_RELAXED);
+}
+
+bool loader_stages_enabled(const struct bpfprof_bpf *skel)
+{
+	return __atomic_load_n(&skel->data->stages_enabled, __ATOMIC_RELAXED) != 0;
+}
+
+int loader_span_ring_fd(const struct bpfprof_bpf *skel)
+{
+	return skel->rodata->span_events ? bpf_map__fd(skel->maps.spans) : -1;
 }

@@ -8,12 +8,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "collector.h"
+#include "syscall_table.h"
 
 struct collector {
 	struct collector_maps maps;
 	int ncpus;
-	struct sys_stats *sys_vals; /* one per CPU */
-	struct io_stats *io_vals;   /* one per CPU */
+	struct sys_stats *sys_vals;	/* one per CPU */
+	struct io_stats *io_vals;	/* one per CPU */
 	struct stage_stats *stage_vals; /* one per CPU */
 	uint64_t *audit_vals;
 };
@@ -75,13 +76,104 @@ static void fill_comm(struct collector *c, struct proc_profile *pp)
 	pp->comm[n > 0 ? n : 0] = '\0';
 }
 
+static void add_sys(struct collector *c, struct syscall_counters *sc)
+{
+	for (int cpu = 0; cpu < c->ncpus; cpu++) {
+		sc->count += c->sys_vals[cpu].count;
+		sc->errors += c->sys_vals[cpu].errors;
+		sc->time_ns += c->sys_vals[cpu].time_ns;
+	}
+}
+
+static int add_io(struct collector *c, struct syscall_counters *sc)
+{
+	struct histogram *h = proc_hist(sc);
+
+	if (!h)
+		return -ENOMEM;
+	for (int cpu = 0; cpu < c->ncpus; cpu++) {
+		const struct io_stats *v = &c->io_vals[cpu];
+
+		sc->count += v->count;
+		sc->errors += v->errors;
+		sc->time_ns += v->time_ns;
+		sc->bytes += v->bytes;
+		if (v->max_ns > sc->max_ns)
+			sc->max_ns = v->max_ns;
+		for (unsigned int b = 0; b < HIST_BUCKETS; b++)
+			h->buckets[b] += v->hist[b];
+	}
+	return 0;
+}
+
+static int add_stage(struct collector *c, struct stage_counters *sc)
+{
+	if (!sc->hist && !(sc->hist = calloc(1, sizeof(*sc->hist))))
+		return -ENOMEM;
+	for (int cpu = 0; cpu < c->ncpus; cpu++) {
+		const struct stage_stats *v = &c->stage_vals[cpu];
+
+		sc->calls += v->calls;
+		sc->total_ns += v->total_ns;
+		sc->self_ns += v->self_ns;
+		if (v->max_ns > sc->max_ns)
+			sc->max_ns = v->max_ns;
+		sc->io_ops += v->io_ops;
+		sc->io_bytes_read += v->io_bytes_read;
+		sc->io_bytes_written += v->io_bytes_written;
+		sc->io_time_ns += v->io_time_ns;
+		for (unsigned int b = 0; b < HIST_BUCKETS; b++)
+			sc->hist->buckets[b] += v->hist[b];
+	}
+	return 0;
+}
+
+/* One target: its counters are arrays, every entry present from load. */
+static int read_target_arrays(struct collector *c, struct profile *snap)
+{
+	struct proc_profile *pp = profile_proc(snap, c->maps.one_target_tgid, true);
+	uint8_t slots[MAX_SYSCALL_NR];
+	int err;
+
+	if (!pp)
+		return -ENOMEM;
+	syscall_fill_io_slots(slots, MAX_SYSCALL_NR);
+	for (__u32 nr = 0; nr < MAX_SYSCALL_NR; nr++) {
+		__u32 slot = slots[nr];
+
+		if (slot != IO_SLOT_NONE) {
+			if (bpf_map_lookup_elem(c->maps.io_counts, &slot, c->io_vals))
+				return -errno;
+			err = add_io(c, &pp->sys[nr]);
+		} else {
+			if (bpf_map_lookup_elem(c->maps.sys_counts, &nr, c->sys_vals))
+				return -errno;
+			add_sys(c, &pp->sys[nr]);
+			err = 0;
+		}
+		if (err)
+			return err;
+	}
+	for (__u32 id = 0; c->maps.stage_counts >= 0 && id < c->maps.n_stages; id++) {
+		struct stage_counters *sc = proc_stage(pp, id);
+
+		if (!sc)
+			return -ENOMEM;
+		if (bpf_map_lookup_elem(c->maps.stage_counts, &id, c->stage_vals))
+			return -errno;
+		err = add_stage(c, sc);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int read_sys_stats(struct collector *c, struct profile *snap)
 {
 	struct sys_key key, next, *prev = NULL;
 
 	while (!bpf_map_get_next_key(c->maps.sys_stats, prev, &next)) {
 		struct proc_profile *pp;
-		struct syscall_counters *sc;
 
 		key = next;
 		prev = &key;
@@ -92,12 +184,7 @@ static int read_sys_stats(struct collector *c, struct profile *snap)
 		pp = profile_proc(snap, key.tgid, true);
 		if (!pp)
 			return -ENOMEM;
-		sc = &pp->sys[key.nr];
-		for (int cpu = 0; cpu < c->ncpus; cpu++) {
-			sc->count += c->sys_vals[cpu].count;
-			sc->errors += c->sys_vals[cpu].errors;
-			sc->time_ns += c->sys_vals[cpu].time_ns;
-		}
+		add_sys(c, &pp->sys[key.nr]);
 	}
 	return 0;
 }
@@ -108,8 +195,7 @@ static int read_io_stats(struct collector *c, struct profile *snap)
 
 	while (!bpf_map_get_next_key(c->maps.io_stats, prev, &next)) {
 		struct proc_profile *pp;
-		struct syscall_counters *sc;
-		struct histogram *h;
+		int err;
 
 		key = next;
 		prev = &key;
@@ -120,22 +206,9 @@ static int read_io_stats(struct collector *c, struct profile *snap)
 		pp = profile_proc(snap, key.tgid, true);
 		if (!pp)
 			return -ENOMEM;
-		sc = &pp->sys[key.nr];
-		h = proc_hist(sc);
-		if (!h)
-			return -ENOMEM;
-		for (int cpu = 0; cpu < c->ncpus; cpu++) {
-			const struct io_stats *v = &c->io_vals[cpu];
-
-			sc->count += v->count;
-			sc->errors += v->errors;
-			sc->time_ns += v->time_ns;
-			sc->bytes += v->bytes;
-			if (v->max_ns > sc->max_ns)
-				sc->max_ns = v->max_ns;
-			for (unsigned int b = 0; b < HIST_BUCKETS; b++)
-				h->buckets[b] += v->hist[b];
-		}
+		err = add_io(c, &pp->sys[key.nr]);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -147,6 +220,7 @@ static int read_stage_stats(struct collector *c, struct profile *snap)
 	while (!bpf_map_get_next_key(c->maps.stage_stats, prev, &next)) {
 		struct proc_profile *pp;
 		struct stage_counters *sc;
+		int err;
 
 		key = next;
 		prev = &key;
@@ -154,23 +228,11 @@ static int read_stage_stats(struct collector *c, struct profile *snap)
 			continue;
 		pp = profile_proc(snap, key.tgid, true);
 		sc = pp ? proc_stage(pp, key.stage) : NULL;
-		if (!sc || (!sc->hist && !(sc->hist = calloc(1, sizeof(*sc->hist)))))
+		if (!sc)
 			return -ENOMEM;
-		for (int cpu = 0; cpu < c->ncpus; cpu++) {
-			const struct stage_stats *v = &c->stage_vals[cpu];
-
-			sc->calls += v->calls;
-			sc->total_ns += v->total_ns;
-			sc->self_ns += v->self_ns;
-			if (v->max_ns > sc->max_ns)
-				sc->max_ns = v->max_ns;
-			sc->io_ops += v->io_ops;
-			sc->io_bytes_read += v->io_bytes_read;
-			sc->io_bytes_written += v->io_bytes_written;
-			sc->io_time_ns += v->io_time_ns;
-			for (unsigned int b = 0; b < HIST_BUCKETS; b++)
-				sc->hist->buckets[b] += v->hist[b];
-		}
+		err = add_stage(c, sc);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -186,11 +248,15 @@ int collector_read(struct collector *c, struct profile *snap)
 		for (int cpu = 0; cpu < c->ncpus; cpu++)
 			snap->audit[slot] += c->audit_vals[cpu];
 	}
-	err = read_sys_stats(c, snap);
-	if (!err)
-		err = read_io_stats(c, snap);
-	if (!err && c->maps.stage_stats >= 0)
-		err = read_stage_stats(c, snap);
+	if (c->maps.one_target_tgid) {
+		err = read_target_arrays(c, snap);
+	} else {
+		err = read_sys_stats(c, snap);
+		if (!err)
+			err = read_io_stats(c, snap);
+		if (!err && c->maps.stage_stats >= 0)
+			err = read_stage_stats(c, snap);
+	}
 	if (err)
 		return err;
 	for (size_t i = 0; i < snap->n; i++)

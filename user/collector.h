@@ -6,11 +6,15 @@
 #include "profile.h"
 
 struct collector_maps {
-	int sys_stats;
-	int io_stats;
+	/* One target: its counters are the arrays, indexed by syscall number,
+	 * I/O slot and stage id. 0: the hashes, keyed by process. */
+	uint32_t one_target_tgid;
+	int sys_stats, sys_counts;
+	int io_stats, io_counts;
+	int stage_stats, stage_counts; /* -1 when no stages are profiled */
+	uint32_t n_stages;
 	int procs;
 	int audit;
-	int stage_stats; /* -1 when no stages are profiled */
 };
 
 struct collector;

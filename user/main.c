@@ -347,7 +347,7 @@ static int run(const struct env *env)
 		goto cleanup;
 	}
 	if (s.target.pid &&
-	    loader_prepare_target(s.skel, s.target.pid, s.stages.n, err, sizeof(err)))
+	    loader_prepare_target(s.skel, s.target.pid, err, sizeof(err)))
 		goto cleanup;
 	if (loader_attach_syscalls(s.skel, err, sizeof(err)))
 		goto cleanup;

@@ -114,6 +114,8 @@ static const char *const audit_names[AUDIT_NR_SLOTS] = {
 	[AUDIT_STAGE_UNFINISHED] = "stage_calls_unfinished",
 	[AUDIT_STAGE_ORPHAN_RETURN] = "stage_returns_without_entry",
 	[AUDIT_STAGE_ENTRIES] = "stage_calls_entered",
+	[AUDIT_SPAN_LOST] = "span_events_lost_ring_full",
+	[AUDIT_FOLLOW_MAP_FULL] = "children_not_followed",
 };
 
 /* Slots that are data bpfprof failed to record (the rest are facts). */

@@ -19,27 +19,17 @@ static const struct {
 	const char *name;
 	uint8_t cls;
 } io_syscalls[] = {
-	{ "read", IO_READ },
-	{ "pread64", IO_READ },
-	{ "readv", IO_READ },
-	{ "preadv", IO_READ },
-	{ "preadv2", IO_READ },
-	{ "recvfrom", IO_READ },
-	{ "recvmsg", IO_READ },
-	{ "recvmmsg", IO_READ | IO_MMSG },
-	{ "write", IO_WRITE },
-	{ "pwrite64", IO_WRITE },
-	{ "writev", IO_WRITE },
-	{ "pwritev", IO_WRITE },
-	{ "pwritev2", IO_WRITE },
-	{ "sendto", IO_WRITE },
-	{ "sendmsg", IO_WRITE },
-	{ "sendmmsg", IO_WRITE | IO_MMSG },
-	{ "sendfile", IO_WRITE },
-	{ "splice", IO_WRITE },
-	{ "tee", IO_WRITE },
-	{ "copy_file_range", IO_WRITE },
-	{ "vmsplice", IO_WRITE },
+	{"read", IO_READ},	{"pread64", IO_READ},
+	{"readv", IO_READ},	{"preadv", IO_READ},
+	{"preadv2", IO_READ},	{"recvfrom", IO_READ},
+	{"recvmsg", IO_READ},	{"recvmmsg", IO_READ | IO_MMSG},
+	{"write", IO_WRITE},	{"pwrite64", IO_WRITE},
+	{"writev", IO_WRITE},	{"pwritev", IO_WRITE},
+	{"pwritev2", IO_WRITE}, {"sendto", IO_WRITE},
+	{"sendmsg", IO_WRITE},	{"sendmmsg", IO_WRITE | IO_MMSG},
+	{"sendfile", IO_WRITE}, {"splice", IO_WRITE},
+	{"tee", IO_WRITE},	{"copy_file_range", IO_WRITE},
+	{"vmsplice", IO_WRITE},
 };
 
 const char *syscall_name(unsigned int nr)
@@ -83,4 +73,15 @@ void syscall_fill_io_classes(uint8_t *table, unsigned int n)
 		if (nr >= 0 && (unsigned int)nr < n)
 			table[nr] = io_syscalls[i].cls;
 	}
+}
+
+unsigned int syscall_fill_io_slots(uint8_t *table, unsigned int n)
+{
+	unsigned int slots = 0;
+
+	memset(table, IO_SLOT_NONE, n);
+	for (unsigned int nr = 0; nr < n && nr < MAX_SYSCALL_NR; nr++)
+		if (syscall_io_class(nr) != IO_NONE && slots < MAX_IO_SLOTS)
+			table[nr] = (uint8_t)slots++;
+	return slots;
 }

@@ -18,4 +18,9 @@ uint8_t syscall_io_class(unsigned int nr);
 /* Fills the table the BPF side keeps in rodata. */
 void syscall_fill_io_classes(uint8_t *table, unsigned int n);
 
+/* The I/O slot of each syscall (IO_SLOT_NONE for the others): the index of
+ * its counters when one target's are kept in arrays. Returns the number of
+ * slots used. */
+unsigned int syscall_fill_io_slots(uint8_t *table, unsigned int n);
+
 #endif
