@@ -21,9 +21,9 @@ ARCH := x86
 
 DEB_PACKAGES := make gcc libc6-dev clang llvm pkg-config bpftool libbpf-dev \
 	libelf-dev zlib1g-dev libcmocka-dev libjansson-dev libcap-dev \
-	g++ libstdc++-12-dev binutils
+	g++ libstdc++-12-dev binutils libmicrohttpd-dev prometheus chromium curl
 
-PKGS := libbpf libelf zlib jansson libcap
+PKGS := libbpf libelf zlib jansson libcap libmicrohttpd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "args.h"
+#include "prometheus_server.h"
 
 #define MIN_INTERVAL_S 0.01
 #define MAX_INTERVAL_S 3600.0
@@ -24,7 +25,7 @@ static const char doc[] =
 	"\n"
 	"Needs root (CAP_BPF and CAP_PERFMON) and a kernel with BTF.";
 
-enum { OPT_LIST = 1000 };
+enum { OPT_LIST = 1000, OPT_PROMETHEUS };
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Profile this process (all its threads)" },
@@ -33,6 +34,8 @@ static const struct argp_option options[] = {
 	{ "output", 'o', "DIR", 0, "Write summary.json and flushes.jsonl in DIR" },
 	{ "uprobe", 'u', "[BINARY:]GLOB", 0, "Time the functions matching GLOB (repeatable)" },
 	{ "list", OPT_LIST, "[BINARY:]GLOB", 0, "Print what -u would attach to, and exit" },
+	{ "prometheus", OPT_PROMETHEUS, "[ADDR:]PORT", 0,
+	  "Serve /metrics for Prometheus (on 127.0.0.1 unless ADDR is given)" },
 	{ "quiet", 'q', NULL, 0, "Print nothing but errors" },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug output" },
 	{},
@@ -114,6 +117,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_LIST:
 		env->list_spec = arg;
 		break;
+	case OPT_PROMETHEUS: {
+		struct prom_listen l;
+
+		if (prom_parse_listen(arg, &l, ps->err, ps->errlen))
+			return EINVAL;
+		env->prometheus = arg;
+		break;
+	}
 	case 'q':
 		env->quiet = true;
 		break;

@@ -18,6 +18,7 @@ struct env {
 	const char *stage_specs[MAX_STAGE_SPECS]; /* -u, in order */
 	int n_stage_specs;
 	const char *list_spec;	/* --list */
+	const char *prometheus;	/* --prometheus [ADDR:]PORT; NULL: no server */
 	bool verbose;
 	bool quiet;
 };

@@ -19,8 +19,10 @@
 #include "bpf_loader.h"
 #include "collector.h"
 #include "interval_report.h"
+#include "metrics_text.h"
 #include "output_files.h"
 #include "profile.h"
+#include "prometheus_server.h"
 #include "records.h"
 #include "stages.h"
 #include "target.h"
@@ -34,6 +36,7 @@ struct session {
 	struct collector *collector;
 	struct stage_table stages;
 	struct stage_links stage_links;
+	struct prom_server *prom; /* --prometheus */
 	struct profile prev, cur, delta;
 	uint64_t flushes;
 	double start_mono;
@@ -76,6 +79,38 @@ static int timer_fd(double seconds, bool periodic)
 	return fd;
 }
 
+/* --prometheus: render the cumulative profile now; scrapes serve it. */
+static void publish_metrics(struct session *s)
+{
+	struct self_cost self;
+	struct metrics_input in = { &s->prev, &s->stages, s->flushes, &self };
+	size_t len;
+	char *text;
+
+	if (!s->prom)
+		return;
+	self_cost_read(&self);
+	text = metrics_render(&in, &len);
+	if (text)
+		prom_server_publish(s->prom, text, len);
+}
+
+static int start_metrics(struct session *s, char *err, size_t errlen)
+{
+	struct prom_listen l;
+
+	if (prom_parse_listen(s->env->prometheus, &l, err, errlen))
+		return -1;
+	s->prom = prom_server_start(&l, err, errlen);
+	if (!s->prom)
+		return -1;
+	publish_metrics(s);
+	if (!s->env->quiet)
+		fprintf(stderr, "bpfprof: serving metrics on http://%s/metrics\n",
+			prom_server_address(s->prom));
+	return 0;
+}
+
 /* Read the counters, write the interval's flush record and text block. */
 static int flush(struct session *s)
 {
@@ -109,6 +144,7 @@ static int flush(struct session *s)
 	tmp = s->prev;
 	s->prev = s->cur;
 	s->cur = tmp;
+	publish_metrics(s);
 	return 0;
 }
 
@@ -337,6 +373,8 @@ static int run(const struct env *env)
 		if (!s.out)
 			goto cleanup;
 	}
+	if (env->prometheus && start_metrics(&s, err, sizeof(err)))
+		goto cleanup;
 	s.skel = loader_open_and_load(&lcfg, err, sizeof(err));
 	if (!s.skel)
 		goto cleanup;
@@ -383,6 +421,7 @@ cleanup:
 		s.out = NULL;
 		target_abort(&s.target);
 	}
+	prom_server_stop(s.prom);
 	stages_detach(&s.stage_links);
 	stage_table_free(&s.stages);
 	collector_free(s.collector);

@@ -132,6 +132,16 @@ static bool audit_is_loss(unsigned int slot)
 	}
 }
 
+const char *audit_slot_name(unsigned int slot)
+{
+	return slot < AUDIT_NR_SLOTS ? audit_names[slot] : NULL;
+}
+
+bool audit_slot_is_loss(unsigned int slot)
+{
+	return audit_is_loss(slot);
+}
+
 uint64_t profile_stage_calls(const struct profile *p)
 {
 	uint64_t n = 0;

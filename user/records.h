@@ -44,6 +44,11 @@ json_t *flush_to_json(uint64_t index, double timestamp, double duration_s,
 /* Stage calls recorded in p, all processes. */
 uint64_t profile_stage_calls(const struct profile *p);
 
+/* The audit slot's name as the JSON audit object has it; NULL past the end. */
+const char *audit_slot_name(unsigned int slot);
+/* Whether the slot counts data bpfprof failed to record (else a fact). */
+bool audit_slot_is_loss(unsigned int slot);
+
 /* Sum of every loss counter in the audit. */
 uint64_t audit_lost(const uint64_t audit[AUDIT_NR_SLOTS]);
 
