@@ -517,6 +517,9 @@ int stage_session(struct pt_regs *ctx)
 		/* Off: return 1, so the return probe does not run either. */
 		if (!stages_enabled)
 			return 1;
+		/* --follow attaches for every process: keep the traced ones. */
+		if (follow && !traced(bpf_get_current_pid_tgid() >> 32))
+			return 1;
 		cookie = bpf_session_cookie();
 		if (!cookie)
 			return 1;
@@ -541,7 +544,7 @@ int stage_session(struct pt_regs *ctx)
 SEC("uprobe")
 int stage_entry(struct pt_regs *ctx)
 {
-	if (stages_enabled)
+	if (stages_enabled && (!follow || traced(bpf_get_current_pid_tgid() >> 32)))
 		stage_push((__u32)bpf_get_attach_cookie(ctx));
 	return 0;
 }
@@ -549,7 +552,7 @@ int stage_entry(struct pt_regs *ctx)
 SEC("uretprobe")
 int stage_return(struct pt_regs *ctx)
 {
-	if (stages_enabled)
+	if (stages_enabled && (!follow || traced(bpf_get_current_pid_tgid() >> 32)))
 		stage_pop((__u32)bpf_get_attach_cookie(ctx), -1);
 	return 0;
 }

@@ -25,7 +25,7 @@ static const char doc[] =
 	"\n"
 	"Needs root (CAP_BPF and CAP_PERFMON) and a kernel with BTF.";
 
-enum { OPT_LIST = 1000, OPT_PROMETHEUS };
+enum { OPT_LIST = 1000, OPT_PROMETHEUS, OPT_FOLLOW };
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Profile this process (all its threads)" },
@@ -36,6 +36,8 @@ static const struct argp_option options[] = {
 	{ "list", OPT_LIST, "[BINARY:]GLOB", 0, "Print what -u would attach to, and exit" },
 	{ "prometheus", OPT_PROMETHEUS, "[ADDR:]PORT", 0,
 	  "Serve /metrics for Prometheus (on 127.0.0.1 unless ADDR is given)" },
+	{ "follow", OPT_FOLLOW, NULL, 0,
+	  "Also profile the processes the target forks (and theirs), from now on" },
 	{ "quiet", 'q', NULL, 0, "Print nothing but errors" },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug output" },
 	{},
@@ -100,9 +102,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'd':
 		if (parse_seconds(arg, 1e-3, MAX_DURATION_S, &env->duration_s))
-			return fail(ps,
-				    "invalid duration '%s': expected seconds from 0.001 to 31622400",
-				    arg);
+			return fail(
+				ps,
+				"invalid duration '%s': expected seconds from 0.001 to 31622400",
+				arg);
 		break;
 	case 'o':
 		if (!*arg)
@@ -125,6 +128,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		env->prometheus = arg;
 		break;
 	}
+	case OPT_FOLLOW:
+		env->follow = true;
+		break;
 	case 'q':
 		env->quiet = true;
 		break;
@@ -139,6 +145,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (env->pid && env->command)
 			return fail(ps, "-p and a command are exclusive: give one target%s", "");
+		if (env->follow && !env->pid && !env->command)
+			return fail(ps, "--follow needs a target: -p PID or a command%s", "");
 		if (env->quiet && env->verbose)
 			return fail(ps, "-q and -v are exclusive%s", "");
 		break;
@@ -150,8 +158,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 int args_parse(int argc, char **argv, struct env *env, char *err, size_t errlen)
 {
-	static const struct argp argp = { options, parse_opt, "[-- COMMAND [ARGS...]]", doc };
-	struct parse_state ps = { env, err, errlen };
+	static const struct argp argp = {options, parse_opt, "[-- COMMAND [ARGS...]]", doc};
+	struct parse_state ps = {env, err, errlen};
 	int rc;
 
 	memset(env, 0, sizeof(*env));

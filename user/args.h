@@ -19,6 +19,7 @@ struct env {
 	int n_stage_specs;
 	const char *list_spec;	/* --list */
 	const char *prometheus;	/* --prometheus [ADDR:]PORT; NULL: no server */
+	bool follow;		/* --follow: also the target's child processes */
 	bool verbose;
 	bool quiet;
 };

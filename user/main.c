@@ -189,10 +189,10 @@ static int wait_loop(struct session *s, int sigfd)
 	}
 	for (;;) {
 		struct pollfd pfd[4] = {
-			{ .fd = sigfd, .events = POLLIN },
-			{ .fd = s->target.pidfd, .events = POLLIN },
-			{ .fd = deadline, .events = POLLIN },
-			{ .fd = tick, .events = POLLIN },
+			{.fd = sigfd, .events = POLLIN},
+			{.fd = s->target.pidfd, .events = POLLIN},
+			{.fd = deadline, .events = POLLIN},
+			{.fd = tick, .events = POLLIN},
 		};
 		uint64_t expirations;
 
@@ -278,8 +278,10 @@ static int attach_stages(struct session *s, char *err, size_t errlen)
 	if (!s->stages.n)
 		return 0;
 	loader_stage_programs(s->skel, kind, &entry, &ret);
-	if (stages_attach(&s->stages, kind, entry, ret, s->target.pid, &s->stage_links, err,
-			  errlen))
+	/* --follow: children are new processes; attach for all, the probes
+	 * keep the traced ones. */
+	if (stages_attach(&s->stages, kind, entry, ret, s->env->follow ? 0 : s->target.pid,
+			  &s->stage_links, err, errlen))
 		return -1;
 	if (!s->env->quiet) {
 		fprintf(stderr, "bpfprof: timing %zu function%s (%s uprobes, %zu link%s)\n",
@@ -322,9 +324,9 @@ static int list_stages(const struct env *env)
 
 static int run(const struct env *env)
 {
-	struct loader_config lcfg = { .verbose = env->verbose };
+	struct loader_config lcfg = {.verbose = env->verbose};
 	struct collector_maps maps;
-	struct session s = { .env = env };
+	struct session s = {.env = env};
 	sigset_t mask;
 	int sigfd = -1, ret = 1;
 	char err[512] = "";
@@ -363,6 +365,7 @@ static int run(const struct env *env)
 	}
 	s.info.pid = s.target.pid;
 	lcfg.targ_tgid = s.target.pid;
+	lcfg.follow = env->follow;
 	if (resolve_stages(env, s.target.pid, &s.stages, err, sizeof(err)))
 		goto cleanup;
 	lcfg.n_stages = s.stages.n;
@@ -384,8 +387,7 @@ static int run(const struct env *env)
 		snprintf(err, sizeof(err), "out of memory");
 		goto cleanup;
 	}
-	if (s.target.pid &&
-	    loader_prepare_target(s.skel, s.target.pid, err, sizeof(err)))
+	if (s.target.pid && loader_prepare_target(s.skel, s.target.pid, err, sizeof(err)))
 		goto cleanup;
 	if (loader_attach_syscalls(s.skel, err, sizeof(err)))
 		goto cleanup;
@@ -404,7 +406,8 @@ static int run(const struct env *env)
 		if (s.info.mode == TARGET_SYSTEM)
 			fprintf(stderr, "bpfprof: profiling all processes (Ctrl-C to stop)\n");
 		else
-			fprintf(stderr, "bpfprof: profiling pid %d (Ctrl-C to stop)\n", s.target.pid);
+			fprintf(stderr, "bpfprof: profiling pid %d (Ctrl-C to stop)\n",
+				s.target.pid);
 	}
 
 	ret = wait_loop(&s, sigfd) ? 1 : 0;

@@ -48,6 +48,17 @@
 #define STAGE_THREAD_CALLS 25
 #define STAGE_LIB_CALLS 30	/* lib_stage_work in libstagelib.so: 1 write of 10 each */
 
+/* fork_target: a process tree. The parent makes FORK_PARENT_WRITES writes
+ * and calls fork_stage once, forks FORK_CHILDREN children (child i makes
+ * FORK_CHILD_WRITES(i) writes and calls fork_stage i + 1 times), and the
+ * first child forks a grandchild making FORK_GRANDCHILD_WRITES writes. All
+ * writes are 8 bytes to /dev/null; the parent waits for its children. */
+#define FORK_PARENT_WRITES 5
+#define FORK_CHILDREN 3
+#define FORK_CHILD_WRITES(i) (10 * ((i) + 1))
+#define FORK_GRANDCHILD_WRITES 7
+#define FORK_WRITE_SIZE 8
+
 /* Wait for the go byte when asked to, so an attach with -p sees everything. */
 static inline void target_gate(int argc, char **argv)
 {
