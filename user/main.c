@@ -189,10 +189,10 @@ static int wait_loop(struct session *s, int sigfd)
 	}
 	for (;;) {
 		struct pollfd pfd[4] = {
-			{.fd = sigfd, .events = POLLIN},
-			{.fd = s->target.pidfd, .events = POLLIN},
-			{.fd = deadline, .events = POLLIN},
-			{.fd = tick, .events = POLLIN},
+			{ .fd = sigfd, .events = POLLIN },
+			{ .fd = s->target.pidfd, .events = POLLIN },
+			{ .fd = deadline, .events = POLLIN },
+			{ .fd = tick, .events = POLLIN },
 		};
 		uint64_t expirations;
 
@@ -324,9 +324,9 @@ static int list_stages(const struct env *env)
 
 static int run(const struct env *env)
 {
-	struct loader_config lcfg = {.verbose = env->verbose};
+	struct loader_config lcfg = { .verbose = env->verbose };
 	struct collector_maps maps;
-	struct session s = {.env = env};
+	struct session s = { .env = env };
 	sigset_t mask;
 	int sigfd = -1, ret = 1;
 	char err[512] = "";
@@ -387,7 +387,8 @@ static int run(const struct env *env)
 		snprintf(err, sizeof(err), "out of memory");
 		goto cleanup;
 	}
-	if (s.target.pid && loader_prepare_target(s.skel, s.target.pid, err, sizeof(err)))
+	if (s.target.pid &&
+	    loader_prepare_target(s.skel, s.target.pid, err, sizeof(err)))
 		goto cleanup;
 	if (loader_attach_syscalls(s.skel, err, sizeof(err)))
 		goto cleanup;
@@ -406,8 +407,7 @@ static int run(const struct env *env)
 		if (s.info.mode == TARGET_SYSTEM)
 			fprintf(stderr, "bpfprof: profiling all processes (Ctrl-C to stop)\n");
 		else
-			fprintf(stderr, "bpfprof: profiling pid %d (Ctrl-C to stop)\n",
-				s.target.pid);
+			fprintf(stderr, "bpfprof: profiling pid %d (Ctrl-C to stop)\n", s.target.pid);
 	}
 
 	ret = wait_loop(&s, sigfd) ? 1 : 0;
