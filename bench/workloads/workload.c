@@ -3,6 +3,8 @@
  *   workload sys getppid|write|read N   N calls of one syscall
  *   workload stage push|step N          N calls of a small function
  *   workload rate CALLS_PER_S SECONDS   getppid at a fixed rate
+ *   workload spin N                     N calls of stage_spin, 20-119 us each,
+ *                                       timed inside the function too
  *   workload idle                       nothing (attach-time target)
  *
  * Every mode first blocks reading one byte from stdin (the go signal), so
@@ -62,6 +64,39 @@ __asm__(".text\n"
 	"\tret\n"
 	".size stage_step, .-stage_step\n");
 
+/* Spins for about `ns`, and records how long it really ran, measured
+ * inside the function (so the probes' own cost is not in it). Calls
+ * stage_inner so that it opens with push %rbp, like stage_push. */
+static long long *spin_took;
+
+__attribute__((noinline)) int stage_spin(long long i, long long ns)
+{
+	long long t0 = now_ns(), t1;
+
+	do
+		t1 = now_ns();
+	while (t1 - t0 < ns);
+	spin_took[i] = t1 - t0;
+	return stage_inner((int)i);
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The exact percentiles of what the function measured, for the bench to
+ * set against the profiler's. */
+static void report_spin(long long n)
+{
+	qsort(spin_took, n, sizeof(*spin_took), cmp_ll);
+	printf("spin_p50_ns=%lld spin_p95_ns=%lld spin_p99_ns=%lld spin_max_ns=%lld\n",
+	       spin_took[(n - 1) * 50 / 100], spin_took[(n - 1) * 95 / 100],
+	       spin_took[(n - 1) * 99 / 100], spin_took[n - 1]);
+}
+
 static void report(long long n, long long t0, long long t1)
 {
 	printf("ns_per_call=%.3f calls=%lld elapsed_ns=%lld\n", (double)(t1 - t0) / (double)n, n,
@@ -72,8 +107,19 @@ static void report(long long n, long long t0, long long t1)
 static int usage(void)
 {
 	fprintf(stderr, "usage: workload sys getppid|write|read N | stage push|step N | "
-			"rate CALLS_PER_S SECONDS | idle\n");
+			"rate CALLS_PER_S SECONDS | spin N | idle\n");
 	return 2;
+}
+
+/* A positive count, all digits. */
+static long long parse_count(const char *s)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	return errno || end == s || *end || v <= 0 ? -1 : v;
 }
 
 int main(int argc, char **argv)
@@ -82,10 +128,22 @@ int main(int argc, char **argv)
 		wait_go();
 		return 0;
 	}
+	if (argc == 3 && strcmp(argv[1], "spin") == 0) {
+		long long n = parse_count(argv[2]);
+		if (n <= 0 || !(spin_took = calloc(n, sizeof(*spin_took))))
+			return usage();
+		wait_go();
+		long long t0 = now_ns();
+		for (long long i = 0; i < n; i++)
+			sink = stage_spin(i, 20000 + (i * 7919 % 100) * 1000);
+		report(n, t0, now_ns());
+		report_spin(n);
+		return 0;
+	}
 	if (argc != 4)
 		return usage();
 	const char *mode = argv[1], *what = argv[2];
-	long long n = atoll(argv[3]);
+	long long n = parse_count(argv[3]);
 	if (n <= 0)
 		return usage();
 
@@ -136,7 +194,7 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "rate") == 0) {
 		/* what = calls per second, n = seconds: batches of 1000 getppid,
 		 * spinning on the vDSO clock until the next batch is due. */
-		long long rate = atoll(what), total = rate * n, done = 0;
+		long long rate = parse_count(what), total = rate * n, done = 0;
 		if (rate <= 0)
 			return usage();
 		wait_go();
