@@ -66,7 +66,15 @@ TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -fcf-protection=none -D_GNU_SOURCE -Wall -Werror \
 	-pthread -Itests/targets
 
-.PHONY: all deps test unit-test integration-test demo vmlinux clean format bench
+# BPFPROF_VERSION for user/version.h: rewritten only when `git describe` changes.
+VERSION_H := $(OUT)/bpfprof_version.h
+$(VERSION_H): FORCE | $(OUT)
+	@v=$$(git describe --tags --always --dirty 2>/dev/null || true); \
+	line="#define BPFPROF_VERSION \"$${v:-0.1.0}\""; \
+	[ "$$(cat $@ 2>/dev/null)" = "$$line" ] || echo "$$line" > $@
+$(OUT)/user/run_meta.o $(OUT)/user/args.o: $(VERSION_H)
+
+.PHONY: all deps test FORCE unit-test integration-test demo vmlinux clean format bench
 
 all: $(OUT)/bpfprof
 

@@ -655,3 +655,53 @@ void sym_list_free(struct sym_list *l)
 	l->v = NULL;
 	l->n = 0;
 }
+
+/* The NT_GNU_BUILD_ID note among the PT_NOTE segments, as lowercase hex. */
+static int find_build_id(const struct elf_file *ef, char *hex, size_t len)
+{
+	for (size_t i = 0; i < ef->phnum; i++) {
+		const GElf_Phdr *ph = &ef->phdrs[i];
+		size_t off = 0, name_off, desc_off;
+		Elf_Data *data;
+		GElf_Nhdr nh;
+
+		if (ph->p_type != PT_NOTE)
+			continue;
+		data = elf_getdata_rawchunk(ef->elf, (int64_t)ph->p_offset, ph->p_filesz,
+					    ELF_T_NHDR);
+		if (!data)
+			continue;
+		while ((off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+			const uint8_t *desc = (const uint8_t *)data->d_buf + desc_off;
+
+			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+			    memcmp((const char *)data->d_buf + name_off, "GNU", 4))
+				continue;
+			if (!nh.n_descsz || len < 2 * (size_t)nh.n_descsz + 1)
+				return -ENOSPC;
+			for (size_t b = 0; b < nh.n_descsz; b++)
+				snprintf(hex + 2 * b, 3, "%02x", desc[b]);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int symbols_build_id(const char *path, char *hex, size_t len, char *err, size_t errlen)
+{
+	struct elf_file ef;
+	int ret;
+
+	if (len)
+		hex[0] = '\0';
+	ret = elf_file_open(path, path, &ef, err, errlen);
+	if (ret)
+		return ret;
+	ret = find_build_id(&ef, hex, len);
+	if (ret == -ENOENT)
+		set_err(err, errlen, "binary '%s' has no build id", path);
+	else if (ret)
+		set_err(err, errlen, "binary '%s': build id too long", path);
+	elf_file_close(&ef);
+	return ret;
+}

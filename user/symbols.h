@@ -75,4 +75,11 @@ uint32_t entry_probe_site(const uint8_t *code, size_t len, uint64_t vaddr, enum 
  */
 int symbols_check_elf(const char *path, const char *display, char *err, size_t errlen);
 
+/*
+ * The GNU build id of the ELF file at @path (its NT_GNU_BUILD_ID note), as
+ * lowercase hex in @hex (41 bytes hold a SHA-1 id). Returns 0, -ENOENT when
+ * the file has no build id, or another -errno; @err says which.
+ */
+int symbols_build_id(const char *path, char *hex, size_t len, char *err, size_t errlen);
+
 #endif

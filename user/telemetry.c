@@ -168,6 +168,24 @@ static void read_io(pid_t pid, struct proc_telemetry *t)
 		     !keyed_u64(buf, "write_bytes", &t->write_bytes);
 }
 
+/*
+ * stat's rss is the kernel's per-CPU approximation (off by up to a few
+ * hundred KiB); status sums it exactly. A zombie has no Vm lines: 0.
+ */
+static void read_memory(pid_t pid, struct proc_telemetry *t)
+{
+	char path[64], buf[4096];
+	uint64_t kib;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (read_small(path, buf, sizeof(buf)) <= 0)
+		return;
+	if (!keyed_u64(buf, "VmRSS", &kib))
+		t->rss_bytes = kib * 1024;
+	if (!keyed_u64(buf, "VmSize", &kib))
+		t->vsize_bytes = kib * 1024;
+}
+
 int telemetry_sample(pid_t pid, struct proc_telemetry *out)
 {
 	char path[64], buf[1024];
@@ -186,6 +204,7 @@ int telemetry_sample(pid_t pid, struct proc_telemetry *out)
 	rc = parse_stat(buf, out);
 	if (rc)
 		return rc;
+	read_memory(pid, out);
 	read_ctxt_switches(pid, out);
 	read_io(pid, out);
 	return 0;
