@@ -21,9 +21,10 @@ ARCH := x86
 
 DEB_PACKAGES := make gcc libc6-dev clang llvm pkg-config bpftool libbpf-dev \
 	libelf-dev zlib1g-dev libcmocka-dev libjansson-dev libcap-dev \
-	g++ libstdc++-12-dev binutils libmicrohttpd-dev prometheus chromium curl
+	g++ libstdc++-12-dev binutils libmicrohttpd-dev prometheus chromium curl \
+	libncurses-dev tmux
 
-PKGS := libbpf libelf zlib jansson libcap libmicrohttpd
+PKGS := libbpf libelf zlib jansson libcap libmicrohttpd ncursesw
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -25,7 +25,7 @@ static const char doc[] =
 	"\n"
 	"Needs root (CAP_BPF and CAP_PERFMON) and a kernel with BTF.";
 
-enum { OPT_LIST = 1000, OPT_PROMETHEUS, OPT_FOLLOW };
+enum { OPT_LIST = 1000, OPT_PROMETHEUS, OPT_FOLLOW, OPT_PLAIN };
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Profile this process (all its threads)" },
@@ -39,6 +39,7 @@ static const struct argp_option options[] = {
 	{ "follow", OPT_FOLLOW, NULL, 0,
 	  "Also profile the processes the target forks (and theirs), from now on" },
 	{ "quiet", 'q', NULL, 0, "Print nothing but errors" },
+	{ "plain", OPT_PLAIN, NULL, 0, "Print the plain interval report, not the live view" },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug output" },
 	{},
 };
@@ -133,6 +134,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'q':
 		env->quiet = true;
+		break;
+	case OPT_PLAIN:
+		env->plain = true;
 		break;
 	case 'v':
 		env->verbose = true;

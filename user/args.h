@@ -22,6 +22,7 @@ struct env {
 	bool follow;		/* --follow: also the target's child processes */
 	bool verbose;
 	bool quiet;
+	bool plain;		/* --plain: the text report even on a terminal */
 };
 
 /*

@@ -20,6 +20,7 @@
 #include "collector.h"
 #include "interval_report.h"
 #include "metrics_text.h"
+#include "live_view.h"
 #include "output_files.h"
 #include "profile.h"
 #include "prometheus_server.h"
@@ -38,6 +39,8 @@ struct session {
 	struct stage_links stage_links;
 	struct prom_server *prom; /* --prometheus */
 	struct profile prev, cur, delta;
+	struct live_view *view; /* the live view, while it is on */
+	bool live;		/* this run draws the live view, not the plain report */
 	uint64_t flushes;
 	double start_mono;
 	double last_flush_mono;
@@ -132,7 +135,7 @@ static int flush(struct session *s)
 			output_write_flush(s->out, rec);
 		json_decref(rec);
 	}
-	if (!s->env->quiet) {
+	if (!s->env->quiet && !s->live) {
 		char title[64];
 
 		snprintf(title, sizeof(title), "interval %lu (%.2fs)", (unsigned long)s->flushes,
@@ -145,6 +148,7 @@ static int flush(struct session *s)
 	s->prev = s->cur;
 	s->cur = tmp;
 	publish_metrics(s);
+	live_view_update(s->view, &s->prev, &s->delta, seconds, mono - s->start_mono, &s->stages);
 	return 0;
 }
 
@@ -152,6 +156,9 @@ static void finish(struct session *s)
 {
 	double duration = now_mono() - s->start_mono;
 
+	/* The terminal back first: the totals are printed on it. */
+	live_view_stop(s->view);
+	s->view = NULL;
 	/* Probes off first: the last flush then holds everything. */
 	stages_detach(&s->stage_links);
 	loader_detach(s->skel);
@@ -188,7 +195,7 @@ static int wait_loop(struct session *s, int sigfd)
 		goto cleanup;
 	}
 	for (;;) {
-		struct pollfd pfd[4] = {
+		struct pollfd pfd[6] = {
 			{ .fd = sigfd, .events = POLLIN },
 			{ .fd = s->target.pidfd, .events = POLLIN },
 			{ .fd = deadline, .events = POLLIN },
@@ -196,7 +203,9 @@ static int wait_loop(struct session *s, int sigfd)
 		};
 		uint64_t expirations;
 
-		if (poll(pfd, 4, -1) < 0) {
+		/* The live view's keys and resizes, or two unused slots. */
+		live_view_pollfds(s->view, &pfd[4]);
+		if (poll(pfd, 6, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			rc = -1;
@@ -219,6 +228,14 @@ static int wait_loop(struct session *s, int sigfd)
 		}
 		if (pfd[3].revents && read(tick, &expirations, sizeof(expirations)) > 0)
 			flush(s);
+		if ((pfd[4].revents || pfd[5].revents) &&
+		    live_view_input(s->view, &pfd[4]) == LIVE_QUIT) {
+			/* As Ctrl-C would: it reaches a command we started too. */
+			if (s->target.is_child)
+				kill(s->target.pid, SIGINT);
+			s->info.end_reason = "quit";
+			break;
+		}
 	}
 cleanup:
 	if (tick >= 0)
@@ -226,6 +243,20 @@ cleanup:
 	if (deadline >= 0)
 		close(deadline);
 	return rc;
+}
+
+/* The live view when stdout is a terminal, unless -q or --plain; the plain
+ * report when the terminal cannot show it. */
+static void start_view(struct session *s)
+{
+	char why[256];
+
+	if (s->env->quiet || s->env->plain || !isatty(STDOUT_FILENO))
+		return;
+	s->view = live_view_start(&s->info, s->env->interval_s, why, sizeof(why));
+	if (!s->view)
+		fprintf(stderr, "bpfprof: no live view (%s): printing the plain report\n", why);
+	s->live = s->view != NULL;
 }
 
 /*
@@ -345,6 +376,7 @@ static int run(const struct env *env)
 	sigaddset(&mask, SIGTERM);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	live_view_block_signals();
 
 	why = loader_check_environment();
 	if (why) {
@@ -410,6 +442,7 @@ static int run(const struct env *env)
 			fprintf(stderr, "bpfprof: profiling pid %d (Ctrl-C to stop)\n", s.target.pid);
 	}
 
+	start_view(&s);
 	ret = wait_loop(&s, sigfd) ? 1 : 0;
 	finish(&s);
 	if (s.out && output_write_failures(s.out))
@@ -425,6 +458,7 @@ cleanup:
 		target_abort(&s.target);
 	}
 	prom_server_stop(s.prom);
+	live_view_stop(s.view);
 	stages_detach(&s.stage_links);
 	stage_table_free(&s.stages);
 	collector_free(s.collector);
