@@ -94,5 +94,6 @@ int main(int argc, char **argv)
 	for (int i = 0; i < IO_MMSG_VLEN; i++)
 		mmiov[i].iov_len = 64;
 	must(recvmmsg(sv[1], mm, IO_MMSG_VLEN, 0, NULL) == IO_MMSG_VLEN, "recvmmsg");
+	target_hold(argc, argv);
 	return 0;
 }

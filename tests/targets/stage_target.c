@@ -111,9 +111,13 @@ static int cmp(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	uint64_t took[STAGE_SLEEP_CALLS];
-	const char *result = argc > 1 ? argv[argc - 1] : NULL;
+	const char *result = NULL;
 	FILE *f;
 
+	/* The result file: the last argument that is not a keyword. */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "gate") && strcmp(argv[i], "hold"))
+			result = argv[i];
 	target_gate(argc, argv);
 	null_fd = open("/dev/null", O_WRONLY);
 	zero_fd = open("/dev/zero", O_RDONLY);
@@ -149,7 +153,7 @@ int main(int argc, char **argv)
 	}
 	/* The target's own view of stage_sleep, by the same rank rule. */
 	qsort(took, STAGE_SLEEP_CALLS, sizeof(took[0]), cmp);
-	if (result && strcmp(result, "gate")) {
+	if (result) {
 		f = fopen(result, "w");
 		if (!f)
 			return 2;
@@ -158,5 +162,6 @@ int main(int argc, char **argv)
 			(unsigned long)took[STAGE_SLEEP_CALLS * 99 / 100 - 1]);
 		fclose(f);
 	}
+	target_hold(argc, argv);
 	return 0;
 }

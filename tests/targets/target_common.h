@@ -2,7 +2,8 @@
 /*
  * Shared by the test targets and the tests that check them: what each target
  * does, exactly. A target given "gate" waits for a byte on stdin before it
- * starts, so a test can attach with -p first.
+ * starts, so a test can attach with -p first; given "hold", it waits again
+ * before exiting.
  */
 #ifndef TARGET_COMMON_H
 #define TARGET_COMMON_H
@@ -66,6 +67,18 @@ static inline void target_gate(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "gate") && read(0, &go, 1) != 1)
+			exit(3);
+}
+
+/* With "hold", stay alive after the work until stdin has a byte or closes,
+ * so a test can look at the figures of a target that has done everything.
+ * (That last read is counted only when it returns.) */
+static inline void target_hold(int argc, char **argv)
+{
+	char go;
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "hold") && read(0, &go, 1) < 0)
 			exit(3);
 }
 
