@@ -1,19 +1,17 @@
 // SPDX-License-Identifier: MIT
 #include <curses.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 #include "live_layout.h"
 #include "live_view.h"
 #include "target.h"
+#include "telemetry.h"
 
 /* What the screen shows; while paused, a copy taken at the pause. */
 struct live_data {
@@ -41,50 +39,13 @@ struct live_view {
 	int stages_on;
 	const char *message;
 	struct live_screen scr;
-	/* bpfprof's own CPU time at the previous update */
-	double last_cpu_s, last_mono;
+	/* bpfprof's own /proc figures at the previous update */
+	struct proc_telemetry self;
+	bool have_self;
 };
 
 /* The view on screen, for the exit() safety net. */
 static struct live_view *active;
-
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double own_cpu_s(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_SELF, &ru))
-		return -1;
-	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
-	       ru.ru_stime.tv_usec / 1e6;
-}
-
-/* Resident set size from /proc/self/statm (pages); 0 when unreadable. */
-static uint64_t own_rss(void)
-{
-	unsigned long size, resident;
-	char buf[128];
-	ssize_t n;
-	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	if (sscanf(buf, "%lu %lu", &size, &resident) != 2)
-		return 0;
-	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
-}
 
 static void describe_target(const struct run_info *ri, char *buf, size_t len)
 {
@@ -188,8 +149,7 @@ struct live_view *live_view_start(const struct run_info *ri, double interval_s, 
 	v->interval_s = interval_s;
 	v->stages_on = -1;
 	v->latest.cpu_pct = -1;
-	v->last_cpu_s = own_cpu_s();
-	v->last_mono = now_mono();
+	v->have_self = !telemetry_sample(getpid(), &v->self);
 	describe_target(ri, v->target, sizeof(v->target));
 	profile_init(&v->frozen_total);
 	profile_init(&v->frozen_delta);
@@ -253,7 +213,8 @@ static void set_paused(struct live_view *v, bool paused)
 void live_view_update(struct live_view *v, const struct profile *total, const struct profile *delta,
 		      double seconds, double uptime_s, const struct stage_table *stages)
 {
-	double cpu = own_cpu_s(), mono = now_mono();
+	struct proc_telemetry self;
+	double user, sys;
 
 	if (!v)
 		return;
@@ -263,19 +224,22 @@ void live_view_update(struct live_view *v, const struct profile *total, const st
 	v->latest.seconds = seconds;
 	v->latest.uptime_s = uptime_s;
 	v->latest.started = true;
-	if (cpu >= 0 && v->last_cpu_s >= 0 && mono > v->last_mono)
-		v->latest.cpu_pct = 100 * (cpu - v->last_cpu_s) / (mono - v->last_mono);
-	v->latest.rss = own_rss();
-	v->last_cpu_s = cpu;
-	v->last_mono = mono;
+	/* bpfprof's own cost, as the header shows it. */
+	if (!telemetry_sample(getpid(), &self)) {
+		if (v->have_self && !telemetry_cpu_pct(&v->self, &self, &user, &sys))
+			v->latest.cpu_pct = user + sys;
+		v->latest.rss = self.rss_bytes;
+		v->self = self;
+		v->have_self = true;
+	}
 	if (!v->paused)
 		draw(v);
 }
 
 void live_view_pollfds(const struct live_view *v, struct pollfd pfd[2])
 {
-	pfd[0] = (struct pollfd){.fd = v ? v->key_fd : -1, .events = POLLIN};
-	pfd[1] = (struct pollfd){.fd = v ? v->winch_fd : -1, .events = POLLIN};
+	pfd[0] = (struct pollfd){ .fd = v ? v->key_fd : -1, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = v ? v->winch_fd : -1, .events = POLLIN };
 }
 
 static void resize(struct live_view *v)
