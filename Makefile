@@ -23,6 +23,8 @@ DEB_PACKAGES := make gcc libc6-dev clang llvm pkg-config bpftool libbpf-dev \
 	libelf-dev zlib1g-dev libcmocka-dev libjansson-dev libcap-dev \
 	g++ libstdc++-12-dev binutils libmicrohttpd-dev prometheus chromium curl \
 	libncurses-dev tmux
+# libFuzzer, for tests/fuzz
+DEB_PACKAGES += libclang-rt-14-dev
 
 PKGS := libbpf libelf zlib jansson libcap libmicrohttpd ncursesw
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -146,3 +148,4 @@ format:
 clean:
 	rm -rf $(OUT)
 include bench/Makefile.inc
+include tests/fuzz/Makefile.inc
