@@ -330,6 +330,9 @@ def bench_stages(quick, res):
                                       0.05, "floor"),
             "bpfprof": lambda pid: Tool([BPFPROF, "-p", str(pid), "-u", fn], "profiling pid",
                                         0.05, "bpfprof"),
+            "bpfprof --stages-only": lambda pid: Tool([BPFPROF, "-p", str(pid), "-u", fn,
+                                                      "--stages-only"], "profiling pid", 0.05,
+                                                     "bpfprof"),
             "bpftrace": lambda pid: Tool(TRACEFS + ["bpftrace", "-e", BPFTRACE_STAGE %
                                                     {"bin": WORKLOAD, "fn": fn, "pid": pid}],
                                          "ready", 0.1, "bpftrace"),
@@ -592,7 +595,9 @@ def write_md(res, path):
           "private mount namespace with tracefs mounted (it is not mounted on this machine).")
     table("stages", "2. Stage overhead",
           "ns added per call of a small function. floor = empty uprobe + uretprobe "
-          "(libbpf, `bench/floor.c`); bpfprof = `-p PID -u FUNC` (session uprobe); bpftrace = "
+          "(libbpf, `bench/floor.c`); bpfprof = `-p PID -u FUNC` (session uprobe; its syscall "
+          "programs also run on every return, which is a `uretprobe` syscall); `--stages-only` "
+          "attaches no syscall programs, like the peers; bpftrace = "
           "uprobe/uretprobe with `hist`; funclatency = libbpf-tools.")
     if res.get("stages", {}).get("list"):
         L += ["Entry kinds (`bpfprof --list`):", "", "```", res["stages"]["list"], "```", ""]
@@ -657,8 +662,8 @@ def headline(res):
     between, from one run."""
     e = res["env"]
     L = ["| ns added per call (median; ratio to the empty-probe floor) | floor | bpfprof "
-         "| syscount -L | funclatency | bpftrace | strace -c |",
-         "|---|---:|---:|---:|---:|---:|---:|"]
+         "| bpfprof --stages-only | syscount -L | funclatency | bpftrace | strace -c |",
+         "|---|---:|---:|---:|---:|---:|---:|---:|"]
 
     def cell(rows, name):
         r = rows.get(name)
@@ -671,8 +676,8 @@ def headline(res):
     for section, label in (("syscalls", "syscall `%s`"), ("stages", "stage call, %s")):
         for wl, rows in res.get(section, {}).get("workloads", {}).items():
             L.append("| %s | %s |" % (label % wl, " | ".join(
-                cell(rows, n) for n in ("floor", "bpfprof", "syscount", "funclatency",
-                                        "bpftrace", "strace"))))
+                cell(rows, n) for n in ("floor", "bpfprof", "bpfprof --stages-only", "syscount",
+                                        "funclatency", "bpftrace", "strace"))))
     a = res.get("attach", {}).get("sizes", {}).get("1000")
     if a:
         L += ["", "1000 functions by one glob: bpfprof attaches in %s ms and exits in %s ms; "

@@ -330,6 +330,52 @@ static void test_thousand_functions(void **state)
 	helper_rmtree(dir);
 }
 
+/* --stages-only: the stages exactly as with syscalls, and no syscall or
+ * I/O figure at all (no syscall program ran). */
+static void test_stages_only(void **state)
+{
+	char dir[64], bin[256], target[256], result[128];
+	struct proc_run r;
+	json_t *s, *proc;
+
+	REQUIRE_ROOT_BPF();
+	helper_tmpdir(dir, sizeof(dir));
+	snprintf(result, sizeof(result), "%s/result", dir);
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/stage_target");
+	char *argv[] = { bin, "-q", "-o", dir, "-u", "stage_*", "--stages-only", "--", target, result,
+			 NULL };
+
+	assert_int_equal(helper_run(argv, 60, &r), 0);
+	s = helper_load_json_in(dir, "summary.json");
+	assert_false(json_is_true(json_object_get(json_object_get(s, "target"), "syscalls_counted")));
+	proc = helper_find_proc(s, (pid_t)helper_int(s, "target.pid"));
+	assert_non_null(proc);
+	assert_int_equal(stage_int(proc, "stage_outer", "calls"), STAGE_OUTER_CALLS);
+	assert_int_equal(stage_int(proc, "stage_inner", "calls"), 2 * STAGE_OUTER_CALLS);
+	assert_int_equal(stage_int(proc, "stage_threaded", "calls"),
+			 STAGE_THREADS * STAGE_THREAD_CALLS);
+	assert_int_equal(stage_int(proc, "stage_writer", "calls"), STAGE_WRITER_CALLS);
+	assert_int_equal(stage_int(proc, "stage_writer", "io.ops"), 0);
+	assert_int_equal(json_object_size(json_object_get(proc, "syscalls")), 0);
+	assert_int_equal(json_object_size(json_object_get(proc, "io")), 0);
+	assert_int_equal(helper_int(s, "audit.lost_total"), 0);
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
+static void test_stages_only_needs_u(void **state)
+{
+	char bin[256];
+	struct proc_run r;
+
+	helper_path(bin, sizeof(bin), "bpfprof");
+	char *argv[] = { bin, "--stages-only", "--", "/bin/true", NULL };
+
+	assert_int_equal(helper_run(argv, 10, &r), 2);
+	assert_non_null(strstr(r.err, "--stages-only needs functions to time"));
+}
+
 /* --list shows what -u would attach to, with the entry kind. */
 static void test_list(void **state)
 {
@@ -357,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_pie_command),	   cmocka_unit_test(test_pie_pid),
 		cmocka_unit_test(test_shared_lib_command), cmocka_unit_test(test_shared_lib_pid),
 		cmocka_unit_test(test_unmatched_pattern),  cmocka_unit_test(test_list),
+		cmocka_unit_test(test_stages_only),	   cmocka_unit_test(test_stages_only_needs_u),
 		cmocka_unit_test(test_cxx_demangled),	   cmocka_unit_test(test_thousand_functions),
 	};
 

@@ -25,7 +25,14 @@ static const char doc[] =
 	"\n"
 	"Needs root (CAP_BPF and CAP_PERFMON) and a kernel with BTF.";
 
-enum { OPT_LIST = 1000, OPT_PROMETHEUS, OPT_FOLLOW, OPT_PLAIN };
+/* One per line: options are added by several hands. */
+enum {
+	OPT_LIST = 1000,
+	OPT_PROMETHEUS,
+	OPT_FOLLOW,
+	OPT_PLAIN,
+	OPT_STAGES_ONLY,
+};
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Profile this process (all its threads)" },
@@ -38,6 +45,9 @@ static const struct argp_option options[] = {
 	  "Serve /metrics for Prometheus (on 127.0.0.1 unless ADDR is given)" },
 	{ "follow", OPT_FOLLOW, NULL, 0,
 	  "Also profile the processes the target forks (and theirs), from now on" },
+	{ "stages-only", OPT_STAGES_ONLY, NULL, 0,
+	  "Time the -u functions only: no syscall counting (and no I/O per stage), the least "
+	  "overhead" },
 	{ "quiet", 'q', NULL, 0, "Print nothing but errors" },
 	{ "plain", OPT_PLAIN, NULL, 0, "Print the plain interval report, not the live view" },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug output" },
@@ -132,6 +142,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_FOLLOW:
 		env->follow = true;
 		break;
+	case OPT_STAGES_ONLY:
+		env->stages_only = true;
+		break;
 	case 'q':
 		env->quiet = true;
 		break;
@@ -149,6 +162,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (env->pid && env->command)
 			return fail(ps, "-p and a command are exclusive: give one target%s", "");
+		if (env->stages_only && !env->n_stage_specs)
+			return fail(ps, "--stages-only needs functions to time: give -u%s", "");
 		if (env->follow && !env->pid && !env->command)
 			return fail(ps, "--follow needs a target: -p PID or a command%s", "");
 		if (env->quiet && env->verbose)

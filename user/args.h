@@ -20,6 +20,7 @@ struct env {
 	const char *list_spec;	/* --list */
 	const char *prometheus;	/* --prometheus [ADDR:]PORT; NULL: no server */
 	bool follow;		/* --follow: also the target's child processes */
+	bool stages_only;	/* --stages-only: time -u functions, count no syscalls */
 	bool verbose;
 	bool quiet;
 	bool plain;		/* --plain: the text report even on a terminal */

@@ -99,6 +99,8 @@ static int configure_stage_programs(struct bpfprof_bpf *skel, const struct loade
 
 	bpf_program__set_autoload(skel->progs.thread_exit, cfg->n_stages > 0);
 	bpf_program__set_autoload(skel->progs.proc_fork, cfg->follow);
+	bpf_program__set_autoload(skel->progs.sys_enter, !cfg->syscalls_off);
+	bpf_program__set_autoload(skel->progs.sys_exit, !cfg->syscalls_off);
 	bpf_program__set_autoload(session,
 				  cfg->n_stages && cfg->stage_links == UPROBE_LINK_SESSION);
 	bpf_program__set_autoload(entry, cfg->n_stages && cfg->stage_links != UPROBE_LINK_SESSION);
@@ -197,12 +199,14 @@ int loader_prepare_target(struct bpfprof_bpf *skel, pid_t tgid, char *err, size_
 
 int loader_attach_syscalls(struct bpfprof_bpf *skel, char *err, size_t errlen)
 {
-	skel->links.sys_enter = bpf_program__attach(skel->progs.sys_enter);
-	if (!skel->links.sys_enter)
-		goto fail;
-	skel->links.sys_exit = bpf_program__attach(skel->progs.sys_exit);
-	if (!skel->links.sys_exit)
-		goto fail;
+	if (bpf_program__autoload(skel->progs.sys_enter)) {
+		skel->links.sys_enter = bpf_program__attach(skel->progs.sys_enter);
+		if (!skel->links.sys_enter)
+			goto fail;
+		skel->links.sys_exit = bpf_program__attach(skel->progs.sys_exit);
+		if (!skel->links.sys_exit)
+			goto fail;
+	}
 	skel->links.proc_exec = bpf_program__attach(skel->progs.proc_exec);
 	if (!skel->links.proc_exec)
 		goto fail;

@@ -13,6 +13,7 @@
 struct loader_config {
 	pid_t targ_tgid; /* 0: every process but bpfprof */
 	bool follow;	 /* also every process targ_tgid forks, from now on */
+	bool syscalls_off; /* no syscall programs: stages only */
 	bool verbose;
 	size_t n_stages;		 /* 0: no stage programs are loaded */
 	enum uprobe_link_kind stage_links; /* how stages will be attached */

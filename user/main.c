@@ -398,6 +398,9 @@ static int run(const struct env *env)
 	s.info.pid = s.target.pid;
 	lcfg.targ_tgid = s.target.pid;
 	lcfg.follow = env->follow;
+	lcfg.syscalls_off = env->stages_only;
+	s.info.follow = env->follow;
+	s.info.stages_only = env->stages_only;
 	if (resolve_stages(env, s.target.pid, &s.stages, err, sizeof(err)))
 		goto cleanup;
 	lcfg.n_stages = s.stages.n;

@@ -25,6 +25,8 @@ struct run_info {
 	char kernel[128];
 	int exit_status;	   /* TARGET_COMMAND: as from waitpid, -1 unknown */
 	const char *end_reason;	   /* "target exited", "duration", "signal" */
+	bool follow;		   /* --follow */
+	bool stages_only;	   /* --stages-only: no syscall programs */
 };
 
 /* Fill hostname, kernel and the start time. */
