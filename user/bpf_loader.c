@@ -46,6 +46,16 @@ const char *loader_check_environment(void)
 	return NULL;
 }
 
+/* --events: a power of two pages, as the kernel requires. */
+static int size_span_ring(struct bpfprof_bpf *skel, const struct loader_config *cfg)
+{
+	size_t ring = 4096;
+
+	while (ring < cfg->span_ring_bytes && ring < (1UL << 30))
+		ring <<= 1;
+	return bpf_map__set_max_entries(skel->maps.spans, (__u32)ring);
+}
+
 /* Counters in arrays only for a single process: a followed tree or the
  * whole machine has processes nobody can list ahead. */
 static bool one_target(const struct loader_config *cfg)
@@ -55,16 +65,15 @@ static bool one_target(const struct loader_config *cfg)
 
 /*
  * One target's counters are per-CPU arrays, allocated in full at load: no
- * allocation ever happens on a probe, and none can fail. Otherwise the
- * hashes allocate as they go (a failure is counted in the audit) and the
- * arrays shrink to one entry.
+ * allocation ever happens on a probe, and none can fail. A followed tree's
+ * hashes are preallocated too. The whole machine's hashes allocate as they
+ * go (a failure is counted in the audit). Unused maps shrink to one entry.
  */
 static int size_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
 {
 	uint8_t slots[MAX_SYSCALL_NR];
 	__u32 n_io = syscall_fill_io_slots(slots, MAX_SYSCALL_NR);
 	__u32 n_stages = cfg->n_stages ? (__u32)cfg->n_stages : 1;
-	size_t ring = 4096;
 	int rc;
 
 	if (one_target(cfg)) {
@@ -73,21 +82,34 @@ static int size_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_stats, 1);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.io_counts, n_io ? n_io : 1);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_counts, n_stages);
-	} else {
-		rc = bpf_map__set_max_entries(skel->maps.sys_counts, 1);
-		rc = rc ?: bpf_map__set_max_entries(skel->maps.io_counts, 1);
-		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_counts, 1);
-		rc = rc
-			     ?: bpf_map__set_max_entries(skel->maps.stage_stats,
-							 n_stages * 16 > 16384 ? n_stages * 16
-									       : 16384);
+		return rc ?: size_span_ring(skel, cfg);
 	}
-	if (!cfg->follow)
-		rc = rc ?: bpf_map__set_max_entries(skel->maps.traced_tgids, 1);
-	/* A power of two pages, as the kernel requires. */
-	while (ring < cfg->span_ring_bytes && ring < (1UL << 30))
-		ring <<= 1;
-	return rc ?: bpf_map__set_max_entries(skel->maps.spans, (__u32)ring);
+	rc = bpf_map__set_max_entries(skel->maps.sys_counts, 1);
+	rc = rc ?: bpf_map__set_max_entries(skel->maps.io_counts, 1);
+	rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_counts, 1);
+	if (cfg->follow) {
+		/*
+		 * A process tree starts many processes at once, and a hash that
+		 * allocates per-CPU values as it goes fails in such bursts (the
+		 * allocator keeps only a few 4.5 KB values ready per CPU). So
+		 * the tree gets preallocated room for FOLLOW_MAX_PROCS
+		 * processes; past that, the audit counts what is lost.
+		 */
+		rc = rc ?: bpf_map__set_map_flags(skel->maps.sys_stats, 0);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.sys_stats,
+						    FOLLOW_MAX_PROCS * (MAX_SYSCALL_NR - n_io));
+		rc = rc ?: bpf_map__set_map_flags(skel->maps.io_stats, 0);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.io_stats, FOLLOW_MAX_PROCS * n_io);
+		rc = rc ?: bpf_map__set_map_flags(skel->maps.stage_stats, 0);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_stats,
+						    FOLLOW_MAX_PROCS * n_stages);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.traced_tgids, FOLLOW_MAX_PROCS);
+		return rc ?: size_span_ring(skel, cfg);
+	}
+	rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_stats,
+					    n_stages * 16 > 16384 ? n_stages * 16 : 16384);
+	rc = rc ?: bpf_map__set_max_entries(skel->maps.traced_tgids, 1);
+	return rc ?: size_span_ring(skel, cfg);
 }
 
 /* Load only the stage programs this run attaches, typed for its link kind. */

@@ -10,6 +10,10 @@
 #include "collector.h"
 #include "uprobe_link.h"
 
+/* --follow: processes with preallocated counters (~100 KB each per CPU);
+ * more are counted in the audit as lost. */
+#define FOLLOW_MAX_PROCS 128
+
 struct loader_config {
 	pid_t targ_tgid; /* 0: every process but bpfprof */
 	bool follow;	 /* also every process targ_tgid forks, from now on */
