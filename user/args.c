@@ -33,6 +33,12 @@ enum {
 	OPT_PLAIN,
 	OPT_STAGES_ONLY,
 };
+/* --events and its options */
+enum { OPT_EVENTS = 1100, OPT_EVENTS_RING, OPT_EVENTS_QUEUE, OPT_ROTATE_BYTES, OPT_ROTATE_SECS,
+       OPT_ROTATE_GZIP };
+
+#define DEFAULT_EVENTS_RING (8ULL << 20)
+#define DEFAULT_EVENTS_QUEUE 65536
 
 static const struct argp_option options[] = {
 	{ "pid", 'p', "PID", 0, "Profile this process (all its threads)" },
@@ -51,6 +57,14 @@ static const struct argp_option options[] = {
 	{ "quiet", 'q', NULL, 0, "Print nothing but errors" },
 	{ "plain", OPT_PLAIN, NULL, 0, "Print the plain interval report, not the live view" },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug output" },
+	{ "events", OPT_EVENTS, NULL, 0, "Write every stage call as a span to DIR/events.jsonl" },
+	{ "events-ring-bytes", OPT_EVENTS_RING, "BYTES", 0,
+	  "Kernel ring buffer for span events (default 8M; rounded up to a power of two)" },
+	{ "events-queue", OPT_EVENTS_QUEUE, "RECORDS", 0,
+	  "Span records queued for the writer before the newest are dropped (default 65536)" },
+	{ "rotate-bytes", OPT_ROTATE_BYTES, "BYTES", 0, "Rotate events.jsonl before it passes BYTES" },
+	{ "rotate-secs", OPT_ROTATE_SECS, "SECONDS", 0, "Rotate events.jsonl every SECONDS" },
+	{ "rotate-gzip", OPT_ROTATE_GZIP, NULL, 0, "Compress rotated event files (.gz)" },
 	{},
 };
 
@@ -58,6 +72,7 @@ struct parse_state {
 	struct env *env;
 	char *err;
 	size_t errlen;
+	bool events_tuned; /* --events-ring-bytes or --events-queue given */
 };
 
 int parse_seconds(const char *s, double min, double max, double *out)
@@ -70,6 +85,49 @@ int parse_seconds(const char *s, double min, double max, double *out)
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || *end || !isfinite(v) || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int parse_bytes(const char *s, unsigned long long min, unsigned long long max,
+		unsigned long long *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	/* strtoull accepts a sign: "-1" would wrap. */
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 'K':
+	case 'k':
+		shift = 10;
+		break;
+	case 'M':
+	case 'm':
+		shift = 20;
+		break;
+	case 'G':
+	case 'g':
+		shift = 30;
+		break;
+	case '\0':
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (shift && *++end)
+		return -EINVAL;
+	if (v > (ULLONG_MAX >> shift))
+		return -EINVAL;
+	v <<= shift;
+	if (v < min || v > max)
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -94,6 +152,64 @@ static error_t fail(struct parse_state *ps, const char *fmt, const char *arg)
 {
 	snprintf(ps->err, ps->errlen, fmt, arg);
 	return EINVAL;
+}
+
+static error_t parse_events_opt(struct parse_state *ps, int key, const char *arg)
+{
+	struct env *env = ps->env;
+	unsigned long long v;
+
+	switch (key) {
+	case OPT_EVENTS:
+		env->events = true;
+		break;
+	case OPT_EVENTS_RING:
+		ps->events_tuned = true;
+		if (parse_bytes(arg, 4096, 1ULL << 30, &v))
+			return fail(ps, "invalid --events-ring-bytes '%s': expected 4096 to 1G", arg);
+		env->events_ring_bytes = v;
+		break;
+	case OPT_EVENTS_QUEUE:
+		ps->events_tuned = true;
+		if (parse_bytes(arg, 1, 1ULL << 24, &v))
+			return fail(ps, "invalid --events-queue '%s': expected 1 to 16M records", arg);
+		env->events_queue = v;
+		break;
+	case OPT_ROTATE_BYTES:
+		if (parse_bytes(arg, 4096, 1ULL << 50, &v))
+			return fail(ps, "invalid --rotate-bytes '%s': expected 4096 or more", arg);
+		env->rotate_bytes = v;
+		break;
+	case OPT_ROTATE_SECS:
+		if (parse_seconds(arg, 0.1, MAX_DURATION_S, &env->rotate_secs))
+			return fail(ps, "invalid --rotate-secs '%s': expected seconds from 0.1 to 31622400",
+				    arg);
+		break;
+	case OPT_ROTATE_GZIP:
+		env->rotate_gzip = true;
+		break;
+	}
+	return 0;
+}
+
+/* The event options need --events, and --events needs -o and -u. */
+static error_t check_events_opts(struct parse_state *ps)
+{
+	const struct env *env = ps->env;
+
+	if (!env->events) {
+		if (env->rotate_bytes || env->rotate_secs > 0 || env->rotate_gzip ||
+		    ps->events_tuned)
+			return fail(ps, "--events-*/--rotate-* options need --events%s", "");
+		return 0;
+	}
+	if (!env->outdir)
+		return fail(ps, "--events needs -o DIR (events go to DIR/events.jsonl)%s", "");
+	if (!env->n_stage_specs)
+		return fail(ps, "--events needs -u: span events are the stage calls -u times%s", "");
+	if (env->rotate_gzip && !env->rotate_bytes && env->rotate_secs <= 0)
+		return fail(ps, "--rotate-gzip needs --rotate-bytes or --rotate-secs%s", "");
+	return 0;
 }
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -154,6 +270,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'v':
 		env->verbose = true;
 		break;
+	case OPT_EVENTS:
+	case OPT_EVENTS_RING:
+	case OPT_EVENTS_QUEUE:
+	case OPT_ROTATE_BYTES:
+	case OPT_ROTATE_SECS:
+	case OPT_ROTATE_GZIP:
+		return parse_events_opt(ps, key, arg);
 	case ARGP_KEY_ARG:
 		/* The first operand starts the command; argp stops at "--" for us. */
 		env->command = &state->argv[state->next - 1];
@@ -168,7 +291,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			return fail(ps, "--follow needs a target: -p PID or a command%s", "");
 		if (env->quiet && env->verbose)
 			return fail(ps, "-q and -v are exclusive%s", "");
-		break;
+		return check_events_opts(ps);
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -178,11 +301,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 int args_parse(int argc, char **argv, struct env *env, char *err, size_t errlen)
 {
 	static const struct argp argp = {options, parse_opt, "[-- COMMAND [ARGS...]]", doc};
-	struct parse_state ps = {env, err, errlen};
+	struct parse_state ps = {env, err, errlen, false};
 	int rc;
 
 	memset(env, 0, sizeof(*env));
 	env->interval_s = 1.0;
+	env->events_ring_bytes = DEFAULT_EVENTS_RING;
+	env->events_queue = DEFAULT_EVENTS_QUEUE;
 	err[0] = '\0';
 	/* ARGP_IN_ORDER: options after the command belong to the command.
 	 * ARGP_NO_ERRS: our caller prints the one-line error; --help and

@@ -24,6 +24,13 @@ struct env {
 	bool verbose;
 	bool quiet;
 	bool plain;		/* --plain: the text report even on a terminal */
+	/* --events: span records in DIR/events.jsonl */
+	bool events;
+	size_t events_ring_bytes;    /* --events-ring-bytes */
+	size_t events_queue;	     /* --events-queue, records */
+	unsigned long long rotate_bytes; /* --rotate-bytes; 0: never */
+	double rotate_secs;	     /* --rotate-secs; 0: never */
+	bool rotate_gzip;	     /* --rotate-gzip */
 };
 
 /*
@@ -34,6 +41,10 @@ int args_parse(int argc, char **argv, struct env *env, char *err, size_t errlen)
 
 /* Seconds as typed ("2", "0.25"): a finite number in [min, max], nothing after it. */
 int parse_seconds(const char *s, double min, double max, double *out);
+/* Bytes as typed ("4096", "8M", "1G"; K, M, G are powers of 1024), in
+ * [min, max], nothing after the suffix. */
+int parse_bytes(const char *s, unsigned long long min, unsigned long long max,
+		unsigned long long *out);
 /* A pid: decimal, 1..INT_MAX, nothing after it. */
 int parse_pid(const char *s, pid_t *out);
 

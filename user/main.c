@@ -18,6 +18,7 @@
 #include "args.h"
 #include "bpf_loader.h"
 #include "collector.h"
+#include "events.h"
 #include "interval_report.h"
 #include "metrics_text.h"
 #include "live_view.h"
@@ -38,6 +39,7 @@ struct session {
 	struct stage_table stages;
 	struct stage_links stage_links;
 	struct prom_server *prom; /* --prometheus */
+	struct events *events; /* --events */
 	struct profile prev, cur, delta;
 	struct live_view *view; /* the live view, while it is on */
 	bool live;		/* this run draws the live view, not the plain report */
@@ -122,6 +124,7 @@ static int flush(struct session *s)
 	int err;
 
 	err = collector_read(s->collector, &s->cur);
+	events_audit(s->events, s->cur.audit);
 	if (!err)
 		err = profile_delta(&s->delta, &s->cur, &s->prev);
 	if (err) {
@@ -162,6 +165,7 @@ static void finish(struct session *s)
 	/* Probes off first: the last flush then holds everything. */
 	stages_detach(&s->stage_links);
 	loader_detach(s->skel);
+	events_finish(s->events);
 	target_reap(&s->target);
 	if (s->target.exit_status >= 0) {
 		int st = s->target.exit_status;
@@ -172,9 +176,14 @@ static void finish(struct session *s)
 	if (s->out) {
 		json_t *sum = summary_to_json(&s->info, &s->prev, &s->stages, duration, s->flushes);
 
+		if (sum && s->events)
+			json_object_set_new(sum, "events", events_summary_json(s->events));
+
 		output_write_summary(s->out, sum);
 		json_decref(sum);
 	}
+	if (s->events && !s->env->quiet)
+		events_print(s->events, stderr, s->prev.audit);
 	if (!s->env->quiet) {
 		char title[64];
 
@@ -195,7 +204,7 @@ static int wait_loop(struct session *s, int sigfd)
 		goto cleanup;
 	}
 	for (;;) {
-		struct pollfd pfd[6] = {
+		struct pollfd pfd[7] = {
 			{ .fd = sigfd, .events = POLLIN },
 			{ .fd = s->target.pidfd, .events = POLLIN },
 			{ .fd = deadline, .events = POLLIN },
@@ -205,7 +214,8 @@ static int wait_loop(struct session *s, int sigfd)
 
 		/* The live view's keys and resizes, or two unused slots. */
 		live_view_pollfds(s->view, &pfd[4]);
-		if (poll(pfd, 6, -1) < 0) {
+		pfd[6] = (struct pollfd){ .fd = events_fd(s->events), .events = POLLIN };
+		if (poll(pfd, 7, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			rc = -1;
@@ -236,6 +246,8 @@ static int wait_loop(struct session *s, int sigfd)
 			s->info.end_reason = "quit";
 			break;
 		}
+		if (pfd[6].revents)
+			events_service(s->events);
 	}
 cleanup:
 	if (tick >= 0)
@@ -323,6 +335,18 @@ static int attach_stages(struct session *s, char *err, size_t errlen)
 	return 0;
 }
 
+static struct events *open_events(const struct env *env, const struct stage_table *stages,
+				  char *err, size_t errlen)
+{
+	struct events_config cfg = {
+		.queue_records = env->events_queue,
+		.ring_bytes = env->events_ring_bytes,
+		.rotate = { env->rotate_bytes, env->rotate_secs, env->rotate_gzip },
+	};
+
+	return events_open(env->outdir, &cfg, stages, err, errlen);
+}
+
 /* --list: what -u would attach to, without attaching. */
 static int list_stages(const struct env *env)
 {
@@ -405,6 +429,7 @@ static int run(const struct env *env)
 		goto cleanup;
 	lcfg.n_stages = s.stages.n;
 	lcfg.stage_links = stages_pick_link_kind();
+	lcfg.span_ring_bytes = env->events ? env->events_ring_bytes : 0;
 
 	if (env->outdir) {
 		s.out = output_open(env->outdir, err, sizeof(err));
@@ -412,6 +437,8 @@ static int run(const struct env *env)
 			goto cleanup;
 	}
 	if (env->prometheus && start_metrics(&s, err, sizeof(err)))
+		goto cleanup;
+	if (env->events && !(s.events = open_events(env, &s.stages, err, sizeof(err))))
 		goto cleanup;
 	s.skel = loader_open_and_load(&lcfg, err, sizeof(err));
 	if (!s.skel)
@@ -426,6 +453,8 @@ static int run(const struct env *env)
 	    loader_prepare_target(s.skel, s.target.pid, err, sizeof(err)))
 		goto cleanup;
 	if (loader_attach_syscalls(s.skel, err, sizeof(err)))
+		goto cleanup;
+	if (s.events && events_start(s.events, loader_span_ring_fd(s.skel), err, sizeof(err)))
 		goto cleanup;
 	if (attach_stages(&s, err, sizeof(err)))
 		goto cleanup;
@@ -448,7 +477,7 @@ static int run(const struct env *env)
 	start_view(&s);
 	ret = wait_loop(&s, sigfd) ? 1 : 0;
 	finish(&s);
-	if (s.out && output_write_failures(s.out))
+	if ((s.out && output_write_failures(s.out)) || events_failures(s.events))
 		ret = 1;
 	output_close(s.out);
 	s.out = NULL;
@@ -458,11 +487,13 @@ cleanup:
 		/* Nothing half-written: a run that never started leaves no files. */
 		output_discard(s.out);
 		s.out = NULL;
+		events_discard(s.events);
 		target_abort(&s.target);
 	}
 	prom_server_stop(s.prom);
 	live_view_stop(s.view);
 	stages_detach(&s.stage_links);
+	events_free(s.events);
 	stage_table_free(&s.stages);
 	collector_free(s.collector);
 	if (s.skel)

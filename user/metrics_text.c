@@ -447,7 +447,7 @@ static void audit_families(struct render *r)
 	fprintf(r->f, "bpfprof_lost_total %lu\n", (unsigned long)audit_lost(a));
 	family(r, "bpfprof_audit_events_total", "counter",
 	       "Audit counters as in the JSON audit object (loss=\"true\" for losses).");
-	for (unsigned int i = 0; i < AUDIT_NR_SLOTS; i++)
+	for (unsigned int i = 0; i < AUDIT_ALL_SLOTS; i++)
 		fprintf(r->f, "bpfprof_audit_events_total{event=\"%s\",loss=\"%s\"} %lu\n",
 			audit_slot_name(i), audit_slot_is_loss(i) ? "true" : "false",
 			(unsigned long)a[i]);

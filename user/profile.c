@@ -226,7 +226,7 @@ int profile_delta(struct profile *out, const struct profile *cur, const struct p
 	static const struct proc_profile none;
 
 	profile_free(out);
-	for (unsigned int i = 0; i < AUDIT_NR_SLOTS; i++)
+	for (unsigned int i = 0; i < AUDIT_ALL_SLOTS; i++)
 		out->audit[i] = cur->audit[i] - prev->audit[i];
 	for (size_t i = 0; i < cur->n; i++) {
 		const struct proc_profile *c = cur->procs[i];

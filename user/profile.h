@@ -50,11 +50,19 @@ struct io_totals {
 	uint64_t time_ns;
 };
 
+/* Audit slots counted in userspace, after the kernel's (bpf/bpfprof.h). */
+enum user_audit_slot {
+	AUDIT_SPAN_DROPPED = AUDIT_NR_SLOTS, /* --events: span records dropped, queue full */
+	AUDIT_SPAN_UNWRITTEN,		     /* --events: span records lost to write errors */
+	AUDIT_SPAN_WRITTEN,		     /* --events: span records written (a fact) */
+	AUDIT_ALL_SLOTS,
+};
+
 struct profile {
 	struct proc_profile **procs; /* sorted by pid */
 	size_t n;
 	size_t cap;
-	uint64_t audit[AUDIT_NR_SLOTS];
+	uint64_t audit[AUDIT_ALL_SLOTS];
 };
 
 void profile_init(struct profile *p);

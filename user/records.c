@@ -102,7 +102,7 @@ json_t *proc_to_json(const struct proc_profile *p, const struct stage_table *sta
 			 "errors", u64(t.errors), "stages", stages_json(p, stages));
 }
 
-static const char *const audit_names[AUDIT_NR_SLOTS] = {
+static const char *const audit_names[AUDIT_ALL_SLOTS] = {
 	[AUDIT_SYS_MAP_FULL] = "syscalls_lost_map_full",
 	[AUDIT_IO_MAP_FULL] = "io_lost_map_full",
 	[AUDIT_TASK_STATE_FAILED] = "syscalls_lost_no_task_state",
@@ -116,6 +116,9 @@ static const char *const audit_names[AUDIT_NR_SLOTS] = {
 	[AUDIT_STAGE_ENTRIES] = "stage_calls_entered",
 	[AUDIT_SPAN_LOST] = "span_events_lost_ring_full",
 	[AUDIT_FOLLOW_MAP_FULL] = "children_not_followed",
+	[AUDIT_SPAN_DROPPED] = "span_events_dropped_queue_full",
+	[AUDIT_SPAN_UNWRITTEN] = "span_events_not_written",
+	[AUDIT_SPAN_WRITTEN] = "span_events_written",
 };
 
 /* Slots that are data bpfprof failed to record (the rest are facts). */
@@ -126,6 +129,7 @@ static bool audit_is_loss(unsigned int slot)
 	case AUDIT_STAGE_UNFINISHED:
 	case AUDIT_STAGE_ORPHAN_RETURN:
 	case AUDIT_STAGE_ENTRIES:
+	case AUDIT_SPAN_WRITTEN:
 		return false;
 	default:
 		return true;
@@ -134,7 +138,7 @@ static bool audit_is_loss(unsigned int slot)
 
 const char *audit_slot_name(unsigned int slot)
 {
-	return slot < AUDIT_NR_SLOTS ? audit_names[slot] : NULL;
+	return slot < AUDIT_ALL_SLOTS ? audit_names[slot] : NULL;
 }
 
 bool audit_slot_is_loss(unsigned int slot)
@@ -152,22 +156,22 @@ uint64_t profile_stage_calls(const struct profile *p)
 	return n;
 }
 
-uint64_t audit_lost(const uint64_t audit[AUDIT_NR_SLOTS])
+uint64_t audit_lost(const uint64_t audit[AUDIT_ALL_SLOTS])
 {
 	uint64_t n = 0;
 
-	for (unsigned int i = 0; i < AUDIT_NR_SLOTS; i++)
+	for (unsigned int i = 0; i < AUDIT_ALL_SLOTS; i++)
 		if (audit_is_loss(i))
 			n += audit[i];
 	return n;
 }
 
-json_t *audit_to_json(const uint64_t audit[AUDIT_NR_SLOTS])
+json_t *audit_to_json(const uint64_t audit[AUDIT_ALL_SLOTS])
 {
 	json_t *a = json_object();
 
 	json_object_set_new(a, "lost_total", u64(audit_lost(audit)));
-	for (unsigned int i = 0; i < AUDIT_NR_SLOTS; i++)
+	for (unsigned int i = 0; i < AUDIT_ALL_SLOTS; i++)
 		json_object_set_new(a, audit_names[i], u64(audit[i]));
 	return a;
 }

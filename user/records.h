@@ -37,7 +37,7 @@ void format_rfc3339(double unix_s, char *buf, size_t len);
 
 /* stages names the stage ids (NULL or empty when -u was not given). */
 json_t *proc_to_json(const struct proc_profile *p, const struct stage_table *stages);
-json_t *audit_to_json(const uint64_t audit[AUDIT_NR_SLOTS]);
+json_t *audit_to_json(const uint64_t audit[AUDIT_ALL_SLOTS]);
 json_t *summary_to_json(const struct run_info *ri, const struct profile *total,
 			const struct stage_table *stages, double duration_s, uint64_t flushes);
 json_t *flush_to_json(uint64_t index, double timestamp, double duration_s,
@@ -52,6 +52,6 @@ const char *audit_slot_name(unsigned int slot);
 bool audit_slot_is_loss(unsigned int slot);
 
 /* Sum of every loss counter in the audit. */
-uint64_t audit_lost(const uint64_t audit[AUDIT_NR_SLOTS]);
+uint64_t audit_lost(const uint64_t audit[AUDIT_ALL_SLOTS]);
 
 #endif

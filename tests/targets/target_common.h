@@ -60,6 +60,21 @@
 #define FORK_GRANDCHILD_WRITES 7
 #define FORK_WRITE_SIZE 8
 
+/* span_target tree: each span_root call is one trace of 9 spans (root, 2
+ * mids, 6 leaves), on the main thread and on SPAN_THREADS more threads;
+ * then SPAN_CHAINS calls of span_chain, each a chain SPAN_CHAIN_DEPTH + 1
+ * deep, on the main thread. Every I/O is known exactly. */
+#define SPAN_ROOTS 20		/* per thread */
+#define SPAN_THREADS 2		/* besides the main thread */
+#define SPAN_MIDS 2		/* span_mid calls per span_root */
+#define SPAN_LEAVES 3		/* span_leaf calls per span_mid */
+#define SPAN_ROOT_READ 48	/* span_root: 1 read of /dev/zero, before its mids */
+#define SPAN_MID_WRITE 24	/* span_mid: 1 write to /dev/null, after its leaves */
+#define SPAN_LEAF_WRITE 8	/* span_leaf: 1 write to /dev/null */
+#define SPAN_CHAINS 5
+#define SPAN_CHAIN_DEPTH 6	/* span_chain(6) recurses down to span_chain(0) */
+/* span_target flood N: N calls of span_flood, no I/O */
+
 /* Wait for the go byte when asked to, so an attach with -p sees everything. */
 static inline void target_gate(int argc, char **argv)
 {
