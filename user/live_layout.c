@@ -16,7 +16,7 @@
 
 const char *live_sort_name(enum live_sort s)
 {
-	static const char *const names[] = {"activity", "time", "name"};
+	static const char *const names[] = { "activity", "time", "name" };
 
 	return s < LIVE_SORT_NR ? names[s] : "?";
 }
@@ -287,11 +287,11 @@ enum {
 };
 
 static const struct live_col io_cols[IOC_NCOL] = {
-	[IOC_OPS] = {"OPS", 9, 0},	   [IOC_OPS_S] = {"OPS/S", 8, 2},
-	[IOC_READ_S] = {"READ/S", 9, 3},   [IOC_WRITE_S] = {"WRITE/S", 9, 3},
-	[IOC_ERR] = {"ERR", 6, 0},	   [IOC_P50] = {"P50", 9, 0},
-	[IOC_P99] = {"P99", 9, 4},	   [IOC_READ] = {"READ", 9, 1},
-	[IOC_WRITTEN] = {"WRITTEN", 9, 1},
+	[IOC_OPS] = { "OPS", 9, 0 },	     [IOC_OPS_S] = { "OPS/S", 8, 2 },
+	[IOC_READ_S] = { "READ/S", 9, 3 },   [IOC_WRITE_S] = { "WRITE/S", 9, 3 },
+	[IOC_ERR] = { "ERR", 6, 0 },	     [IOC_P50] = { "P50", 9, 0 },
+	[IOC_P99] = { "P99", 9, 4 },	     [IOC_READ] = { "READ", 9, 1 },
+	[IOC_WRITTEN] = { "WRITTEN", 9, 1 },
 };
 
 struct sort_ctx {
@@ -392,13 +392,16 @@ static void build_io(const struct live_frame *f, struct lines *l)
 	for (size_t i = 0; i < tot->n; i++) {
 		const struct proc_row *r = &rows[i];
 		unsigned int nrs[MAX_SYSCALL_NR], n = 0;
-		struct sort_ctx ctx = {f->sort, r->shown};
+		struct sort_ctx ctx = { f->sort, r->shown };
 
 		io_cells(cells, r->io.ops, r->io.bytes_read, r->io.bytes_written, r->io.errors,
 			 f->window_s);
 		strcpy(cells[IOC_P50], "");
 		strcpy(cells[IOC_P99], "");
-		snprintf(name, sizeof(name), "%u %s", r->total->pid, r->total->comm);
+		/* The pid whole; the comm shortened if it must be. */
+		snprintf(name, sizeof(name), "%u ", r->total->pid);
+		live_fit(name + strlen(name), (size_t)max_int(name_w - (int)strlen(name), 0),
+			 r->total->comm);
 		add_row(l, LIVE_PLAIN, io_cols, IOC_NCOL, mask, name_w, name, cells);
 
 		for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++)
@@ -445,11 +448,11 @@ enum {
 };
 
 static const struct live_col stage_cols[STC_NCOL] = {
-	[STC_CALLS] = {"CALLS", 9, 0},	   [STC_CALLS_S] = {"CALLS/S", 8, 4},
-	[STC_P50] = {"P50", 9, 0},	   [STC_P95] = {"P95", 9, 3},
-	[STC_P99] = {"P99", 9, 6},	   [STC_MAX] = {"MAX", 9, 5},
-	[STC_SELF] = {"SELF", 9, 2},	   [STC_IO_OPS] = {"IO OPS", 8, 2},
-	[STC_IO_READ] = {"IO READ", 9, 1}, [STC_IO_WRITE] = {"IO WRITE", 9, 1},
+	[STC_CALLS] = { "CALLS", 9, 0 },     [STC_CALLS_S] = { "CALLS/S", 8, 4 },
+	[STC_P50] = { "P50", 9, 0 },	     [STC_P95] = { "P95", 9, 3 },
+	[STC_P99] = { "P99", 9, 6 },	     [STC_MAX] = { "MAX", 9, 5 },
+	[STC_SELF] = { "SELF", 9, 2 },	     [STC_IO_OPS] = { "IO OPS", 8, 2 },
+	[STC_IO_READ] = { "IO READ", 9, 1 }, [STC_IO_WRITE] = { "IO WRITE", 9, 1 },
 };
 
 struct stage_row {
@@ -710,7 +713,7 @@ static void help(struct live_screen *scr, int y)
 
 int live_render(const struct live_frame *f, struct live_screen *scr)
 {
-	struct lines io = {.cols = scr->cols}, st = {.cols = scr->cols};
+	struct lines io = { .cols = scr->cols }, st = { .cols = scr->cols };
 	struct stage_row *rows = NULL;
 	struct live_plan plan;
 	size_t n_rows = 0;

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 #include "live_layout.h"
 #include "live_view.h"
@@ -39,13 +41,35 @@ struct live_view {
 	int stages_on;
 	const char *message;
 	struct live_screen scr;
-	/* bpfprof's own /proc figures at the previous update */
-	struct proc_telemetry self;
-	bool have_self;
+	/* bpfprof's own CPU time at the previous update, and when */
+	double last_cpu_s, last_mono;
 };
 
 /* The view on screen, for the exit() safety net. */
 static struct live_view *active;
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * CPU seconds bpfprof has used, all threads. getrusage, not /proc/PID/stat
+ * (telemetry_sample): stat counts in 10 ms ticks, too coarse to tell 0.3%
+ * from 0% over a 1 s interval.
+ */
+static double own_cpu_s(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return -1;
+	return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+	       ru.ru_stime.tv_usec / 1e6;
+}
 
 static void describe_target(const struct run_info *ri, char *buf, size_t len)
 {
@@ -149,7 +173,8 @@ struct live_view *live_view_start(const struct run_info *ri, double interval_s, 
 	v->interval_s = interval_s;
 	v->stages_on = -1;
 	v->latest.cpu_pct = -1;
-	v->have_self = !telemetry_sample(getpid(), &v->self);
+	v->last_cpu_s = own_cpu_s();
+	v->last_mono = now_mono();
 	describe_target(ri, v->target, sizeof(v->target));
 	profile_init(&v->frozen_total);
 	profile_init(&v->frozen_delta);
@@ -214,7 +239,7 @@ void live_view_update(struct live_view *v, const struct profile *total, const st
 		      double seconds, double uptime_s, const struct stage_table *stages)
 {
 	struct proc_telemetry self;
-	double user, sys;
+	double cpu = own_cpu_s(), mono = now_mono();
 
 	if (!v)
 		return;
@@ -225,13 +250,12 @@ void live_view_update(struct live_view *v, const struct profile *total, const st
 	v->latest.uptime_s = uptime_s;
 	v->latest.started = true;
 	/* bpfprof's own cost, as the header shows it. */
-	if (!telemetry_sample(getpid(), &self)) {
-		if (v->have_self && !telemetry_cpu_pct(&v->self, &self, &user, &sys))
-			v->latest.cpu_pct = user + sys;
+	if (cpu >= 0 && v->last_cpu_s >= 0 && mono > v->last_mono)
+		v->latest.cpu_pct = 100 * (cpu - v->last_cpu_s) / (mono - v->last_mono);
+	v->last_cpu_s = cpu;
+	v->last_mono = mono;
+	if (!telemetry_sample(getpid(), &self))
 		v->latest.rss = self.rss_bytes;
-		v->self = self;
-		v->have_self = true;
-	}
 	if (!v->paused)
 		draw(v);
 }
