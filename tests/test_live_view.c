@@ -44,7 +44,7 @@ static double now(void)
 /* tmux -L sock ARGS... (NULL-terminated); its stdout into out. Exit code. */
 static int tmux(struct tmux *t, char *out, size_t outlen, ...)
 {
-	char *argv[32] = {"tmux", "-L", t->sock, "-f", "/dev/null"};
+	char *argv[32] = { "tmux", "-L", t->sock, "-f", "/dev/null" };
 	int argc = 5, p[2], status;
 	char sink[256];
 	size_t len = 0;
@@ -109,8 +109,11 @@ static void tmux_start(struct tmux *t, int w, int h)
 
 static void tmux_stop(struct tmux *t)
 {
+	if (!t->sock[0])
+		return;
 	tmux(t, NULL, 0, "kill-server", NULL);
 	helper_rmtree(t->dir);
+	t->sock[0] = '\0';
 }
 
 static const char *capture(struct tmux *t)
@@ -245,12 +248,80 @@ static const char *end_reason(struct tmux *t, json_t **sum)
 static void spawn_target(struct proc_run *r, const char *name, char *pidstr, size_t len)
 {
 	char path[512];
-	char *argv[] = {path, "gate", "hold", NULL};
+	char *argv[] = { path, "gate", "hold", NULL };
 
 	helper_path(path, sizeof(path), name);
 	if (helper_spawn(r, argv, true, -1))
 		fail_msg("cannot start %s", path);
 	snprintf(pidstr, len, "%d", r->pid);
+}
+
+/* Each test's tmux server and target, stopped by teardown even when the
+ * test fails half-way. */
+struct live_test {
+	struct tmux t;
+	struct proc_run target; /* pid 0: none */
+};
+
+static int setup(void **state)
+{
+	struct live_test *lt = calloc(1, sizeof(*lt));
+
+	if (!lt)
+		return -1;
+	lt->target.stdin_fd = lt->target.stderr_fd = -1;
+	*state = lt;
+	return 0;
+}
+
+/* Whether pid's command line holds `mark` (our output directory). */
+static bool runs_ours(int pid, const char *mark)
+{
+	char path[64], cmd[4096];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	n = fread(cmd, 1, sizeof(cmd) - 1, f);
+	fclose(f);
+	for (size_t i = 0; i < n; i++)
+		if (!cmd[i])
+			cmd[i] = ' ';
+	cmd[n] = '\0';
+	return strstr(cmd, mark) != NULL;
+}
+
+static int teardown(void **state)
+{
+	struct live_test *lt = *state;
+	struct tmux *t = &lt->t;
+	char path[512];
+	FILE *f;
+	int pid;
+
+	/* A bpfprof still running (the test failed) first, so that it ends as
+	 * it would on its own; its command line says it is ours. */
+	snprintf(path, sizeof(path), "%s/pid", t->dir);
+	if (t->sock[0] && (f = fopen(path, "r"))) {
+		if (fscanf(f, "%d", &pid) == 1 && pid > 0 && runs_ours(pid, t->out) &&
+		    !kill(pid, SIGTERM))
+			wait_text(t, "EXIT=", 10);
+		fclose(f);
+	}
+	tmux_stop(t);
+	if (lt->target.pid > 0 && waitpid(lt->target.pid, NULL, WNOHANG) == 0) {
+		kill(lt->target.pid, SIGKILL);
+		waitpid(lt->target.pid, NULL, 0);
+	}
+	if (lt->target.stdin_fd >= 0)
+		close(lt->target.stdin_fd);
+	if (lt->target.stderr_fd >= 0)
+		close(lt->target.stderr_fd);
+	free(lt);
+	return 0;
 }
 
 /* ---- the I/O table: io_target's exact work, then q ---- */
@@ -262,18 +333,18 @@ struct expect_io {
 };
 
 static const struct expect_io expected_io[] = {
-	{"write", IO_WRITES, IO_WRITES *IO_WRITE_SIZE, 0},
-	{"read", IO_READS + IO_BAD_READS, IO_READS *IO_READ_SIZE, IO_BAD_READS, true},
-	{"pwrite64", IO_PWRITES, IO_PWRITES *IO_BLOCK, 0},
-	{"pread64", IO_PREADS, (IO_PREADS - IO_PREADS_AT_EOF) * IO_BLOCK, 0, true},
-	{"writev", IO_WRITEVS, IO_WRITEVS * 100, 0},
-	{"readv", IO_READVS, IO_READVS * 128, 0, true},
-	{"sendto", IO_DGRAMS, IO_DGRAMS *IO_DGRAM_SIZE, 0},
-	{"recvfrom", IO_DGRAMS, IO_DGRAMS *IO_DGRAM_SIZE, 0, true},
-	{"sendmsg", IO_MSGS, IO_MSGS *IO_MSG_SIZE, 0},
-	{"recvmsg", IO_MSGS, IO_MSGS *IO_MSG_SIZE, 0, true},
-	{"sendmmsg", 1, IO_MMSG_VLEN *IO_MMSG_SIZE, 0},
-	{"recvmmsg", 1, IO_MMSG_VLEN *IO_MMSG_SIZE, 0, true},
+	{ "write", IO_WRITES, IO_WRITES *IO_WRITE_SIZE, 0 },
+	{ "read", IO_READS + IO_BAD_READS, IO_READS *IO_READ_SIZE, IO_BAD_READS, true },
+	{ "pwrite64", IO_PWRITES, IO_PWRITES *IO_BLOCK, 0 },
+	{ "pread64", IO_PREADS, (IO_PREADS - IO_PREADS_AT_EOF) * IO_BLOCK, 0, true },
+	{ "writev", IO_WRITEVS, IO_WRITEVS * 100, 0 },
+	{ "readv", IO_READVS, IO_READVS * 128, 0, true },
+	{ "sendto", IO_DGRAMS, IO_DGRAMS *IO_DGRAM_SIZE, 0 },
+	{ "recvfrom", IO_DGRAMS, IO_DGRAMS *IO_DGRAM_SIZE, 0, true },
+	{ "sendmsg", IO_MSGS, IO_MSGS *IO_MSG_SIZE, 0 },
+	{ "recvmsg", IO_MSGS, IO_MSGS *IO_MSG_SIZE, 0, true },
+	{ "sendmmsg", 1, IO_MMSG_VLEN *IO_MMSG_SIZE, 0 },
+	{ "recvmmsg", 1, IO_MMSG_VLEN *IO_MMSG_SIZE, 0, true },
 };
 #define N_IO (sizeof(expected_io) / sizeof(expected_io[0]))
 
@@ -310,54 +381,55 @@ static const char *io_screen_mismatch(const char *screen, char *why, size_t len)
 
 static void test_io_table_then_quit(void **state)
 {
-	struct tmux t;
-	struct proc_run target;
-	char pid[16], args[128], why[256], header[64], total_ops[16], seen[sizeof(t.screen)];
+	struct live_test *lt = *state;
+	struct tmux *t = &lt->t;
+	struct proc_run *target = &lt->target;
+	char pid[16], args[128], why[256], header[64], total_ops[16], seen[sizeof(t->screen)];
 	long long ops = 0;
 	double end;
 	json_t *sum, *proc;
 
 	REQUIRE_ROOT_BPF();
-	tmux_start(&t, 120, 40);
-	spawn_target(&target, "targets/io_target", pid, sizeof(pid));
+	tmux_start(t, 120, 40);
+	spawn_target(target, "targets/io_target", pid, sizeof(pid));
 	snprintf(args, sizeof(args), "-i 0.3 -p %s", pid);
-	start_bpfprof(&t, args);
+	start_bpfprof(t, args);
 	snprintf(header, sizeof(header), "bpfprof  pid %s (io_target)", pid);
-	must_see(&t, header);
-	must_see(&t, "bpfprof: cpu");
-	assert_int_equal(pane_flag(&t, "alternate_on"), 1);
-	assert_int_equal(pane_flag(&t, "cursor_flag"), 0);
-	helper_send(&target, "g");
+	must_see(t, header);
+	must_see(t, "bpfprof: cpu");
+	assert_int_equal(pane_flag(t, "alternate_on"), 1);
+	assert_int_equal(pane_flag(t, "cursor_flag"), 0);
+	helper_send(target, "g");
 
 	/* Cumulative figures: every I/O syscall of the target, exactly. */
-	keys(&t, "c");
+	keys(t, "c");
 	end = now() + WAIT_S;
-	while (io_screen_mismatch(capture(&t), why, sizeof(why)) && now() < end)
+	while (io_screen_mismatch(capture(t), why, sizeof(why)) && now() < end)
 		usleep(100 * 1000);
-	if (io_screen_mismatch(t.screen, why, sizeof(why)))
-		fail_msg("%s\n%s", why, t.screen);
-	assert_non_null(strstr(t.screen, "showing cumulative"));
-	assert_non_null(strstr(t.screen, "lost 0"));
+	if (io_screen_mismatch(t->screen, why, sizeof(why)))
+		fail_msg("%s\n%s", why, t->screen);
+	assert_non_null(strstr(t->screen, "showing cumulative"));
+	assert_non_null(strstr(t->screen, "lost 0"));
 	for (size_t i = 0; i < N_IO; i++)
 		ops += expected_io[i].ops;
 	snprintf(total_ops, sizeof(total_ops), "%lld", ops);
-	assert_true(word_is(t.screen, pid, 2, total_ops)); /* "PID comm OPS ..." */
-	memcpy(seen, t.screen, sizeof(seen));
+	assert_true(word_is(t->screen, pid, 2, total_ops)); /* "PID comm OPS ..." */
+	memcpy(seen, t->screen, sizeof(seen));
 
 	/* The last interval: the target is idle now, the rows stay at 0. */
-	keys(&t, "c");
-	must_see(&t, "showing last ");
+	keys(t, "c");
+	must_see(t, "showing last ");
 	end = now() + WAIT_S;
-	while (!word_is(capture(&t), "write", 1, "0") && now() < end)
+	while (!word_is(capture(t), "write", 1, "0") && now() < end)
 		usleep(100 * 1000);
-	assert_true(word_is(t.screen, "write", 1, "0"));
-	assert_true(word_is(t.screen, "write", 6, "-"));
+	assert_true(word_is(t->screen, "write", 1, "0"));
+	assert_true(word_is(t->screen, "write", 6, "-"));
 
-	keys(&t, "q");
-	expect_restored(&t, 0);
-	assert_string_equal(end_reason(&t, &sum), "quit");
+	keys(t, "q");
+	expect_restored(t, 0);
+	assert_string_equal(end_reason(t, &sum), "quit");
 	/* The percentiles on screen are the summary's. */
-	proc = helper_find_proc(sum, target.pid);
+	proc = helper_find_proc(sum, target->pid);
 	assert_non_null(proc);
 	for (size_t i = 0; i < N_IO; i++) {
 		char key[64], p50[32], p99[32];
@@ -373,11 +445,10 @@ static void test_io_table_then_quit(void **state)
 	}
 	json_decref(sum);
 	/* The target is still there after q; let it go. */
-	assert_int_equal(waitpid(target.pid, NULL, WNOHANG), 0);
-	close(target.stdin_fd);
-	target.stdin_fd = -1;
-	assert_int_equal(helper_wait_exit(&target, WAIT_S), 0);
-	tmux_stop(&t);
+	assert_int_equal(waitpid(target->pid, NULL, WNOHANG), 0);
+	close(target->stdin_fd);
+	target->stdin_fd = -1;
+	assert_int_equal(helper_wait_exit(target, WAIT_S), 0);
 }
 
 /* ---- stages: exact calls, histograms, every key, then SIGTERM ---- */
@@ -388,13 +459,13 @@ struct expect_stage {
 };
 
 static const struct expect_stage expected_stages[] = {
-	{"stage_recurse", STAGE_RECURSE_CALLS *(STAGE_RECURSE_DEPTH + 1)},
-	{"stage_inner", 2 * STAGE_OUTER_CALLS},
-	{"stage_sleep", STAGE_SLEEP_CALLS},
-	{"stage_threaded", STAGE_THREADS *STAGE_THREAD_CALLS},
-	{"stage_outer", STAGE_OUTER_CALLS},
-	{"stage_writer", STAGE_WRITER_CALLS},
-	{"stage_jumper", STAGE_JUMP_CALLS},
+	{ "stage_recurse", STAGE_RECURSE_CALLS *(STAGE_RECURSE_DEPTH + 1) },
+	{ "stage_inner", 2 * STAGE_OUTER_CALLS },
+	{ "stage_sleep", STAGE_SLEEP_CALLS },
+	{ "stage_threaded", STAGE_THREADS *STAGE_THREAD_CALLS },
+	{ "stage_outer", STAGE_OUTER_CALLS },
+	{ "stage_writer", STAGE_WRITER_CALLS },
+	{ "stage_jumper", STAGE_JUMP_CALLS },
 };
 #define N_STAGES (sizeof(expected_stages) / sizeof(expected_stages[0]))
 
@@ -455,9 +526,10 @@ static long long hist_sum(const char *screen, const char *name, long long *calls
 
 static void test_stages_keys_then_sigterm(void **state)
 {
-	struct tmux t;
-	struct proc_run target;
-	char pid[16], args[128], names[16][48], a[sizeof(t.screen)], flushes[512];
+	struct live_test *lt = *state;
+	struct tmux *t = &lt->t;
+	struct proc_run *target = &lt->target;
+	char pid[16], args[128], names[16][48], a[sizeof(t->screen)], flushes[512];
 	long long calls, lines_before;
 	double end;
 	json_t *sum, *proc, *st, *jl;
@@ -465,23 +537,23 @@ static void test_stages_keys_then_sigterm(void **state)
 	int n;
 
 	REQUIRE_ROOT_BPF();
-	tmux_start(&t, 130, 60);
-	spawn_target(&target, "targets/stage_target_pie", pid, sizeof(pid));
+	tmux_start(t, 130, 60);
+	spawn_target(target, "targets/stage_target_pie", pid, sizeof(pid));
 	snprintf(args, sizeof(args), "-i 0.3 -u 'stage_*' -p %s", pid);
-	start_bpfprof(&t, args);
-	must_see(&t, "sort: activity");
-	helper_send(&target, "g");
-	keys(&t, "c");
+	start_bpfprof(t, args);
+	must_see(t, "sort: activity");
+	helper_send(target, "g");
+	keys(t, "c");
 	end = now() + WAIT_S;
-	while (!stages_all_there(capture(&t)) && now() < end)
+	while (!stages_all_there(capture(t)) && now() < end)
 		usleep(100 * 1000);
-	if (!stages_all_there(t.screen))
-		fail_msg("stage calls differ from the target's:\n%s", t.screen);
+	if (!stages_all_there(t->screen))
+		fail_msg("stage calls differ from the target's:\n%s", t->screen);
 	/* Charged I/O: IO OPS, IO READ, IO WRITE are the last three words. */
 	{
 		char w[16][48], rd[32], wr[32];
 
-		n = row_words(t.screen, "stage_writer", w, 16);
+		n = row_words(t->screen, "stage_writer", w, 16);
 		assert_int_equal(n, 11);
 		assert_int_equal(atoi(w[8]),
 				 STAGE_WRITER_CALLS * (STAGE_WRITER_WRITES + STAGE_WRITER_READS));
@@ -494,74 +566,74 @@ static void test_stages_keys_then_sigterm(void **state)
 	}
 	/* Sorted by calls; each histogram's bars hold every call, unless an
 	 * outlier (a preempted call) widened it past the 8 rows shown. */
-	n = stage_order(t.screen, names, 16);
+	n = stage_order(t->screen, names, 16);
 	assert_int_equal(n, N_STAGES);
 	assert_string_equal(names[0], "stage_recurse");
 	for (i = 0; i < 3; i++) {
 		int rows;
-		long long s = hist_sum(t.screen, expected_stages[i].name, &calls, &rows);
+		long long s = hist_sum(t->screen, expected_stages[i].name, &calls, &rows);
 
 		if (calls != expected_stages[i].calls || s > calls || (rows < 8 && s != calls) ||
 		    rows < 1)
 			fail_msg("%s histogram: %lld in %d bars, %lld in the title, expected "
 				 "%lld\n%s",
 				 expected_stages[i].name, s, rows, calls, expected_stages[i].calls,
-				 t.screen);
+				 t->screen);
 	}
-	memcpy(a, t.screen, sizeof(a));
+	memcpy(a, t->screen, sizeof(a));
 
 	/* s: by time (stage_sleep leads), by name, back to activity. */
-	keys(&t, "s");
-	must_see(&t, "sort: time");
-	stage_order(t.screen, names, 16);
+	keys(t, "s");
+	must_see(t, "sort: time");
+	stage_order(t->screen, names, 16);
 	assert_string_equal(names[0], "stage_sleep");
-	keys(&t, "s");
-	must_see(&t, "sort: name");
-	n = stage_order(t.screen, names, 16);
+	keys(t, "s");
+	must_see(t, "sort: name");
+	n = stage_order(t->screen, names, 16);
 	for (int k = 1; k < n; k++)
 		assert_true(strcmp(names[k - 1], names[k]) < 0);
-	keys(&t, "s");
-	must_see(&t, "sort: activity");
+	keys(t, "s");
+	must_see(t, "sort: activity");
 
 	/* h: help instead of the tables; any key closes it. */
-	keys(&t, "h");
-	must_see(&t, "p   pause the display");
-	assert_null(strstr(t.screen, "\nSTAGE"));
-	keys(&t, "x");
-	must_see(&t, "\nSTAGE");
+	keys(t, "h");
+	must_see(t, "p   pause the display");
+	assert_null(strstr(t->screen, "\nSTAGE"));
+	keys(t, "x");
+	must_see(t, "\nSTAGE");
 
 	/* t: routed to the stage toggle (or says it is not available). */
-	keys(&t, "t");
-	must_see(&t, "stage probes");
+	keys(t, "t");
+	must_see(t, "stage probes");
 
 	/* p: the screen stands still while the flushes go on. */
-	snprintf(flushes, sizeof(flushes), "%s/flushes.jsonl", t.out);
-	keys(&t, "p");
-	must_see(&t, "PAUSED");
+	snprintf(flushes, sizeof(flushes), "%s/flushes.jsonl", t->out);
+	keys(t, "p");
+	must_see(t, "PAUSED");
 	usleep(400 * 1000);
-	memcpy(a, capture(&t), sizeof(a));
+	memcpy(a, capture(t), sizeof(a));
 	jl = helper_load_jsonl(flushes);
 	lines_before = (long long)json_array_size(jl);
 	json_decref(jl);
 	usleep(1500 * 1000); /* five intervals */
-	capture(&t);
-	if (strcmp(a, t.screen))
-		fail_msg("the paused screen changed:\n%s\n---\n%s", a, t.screen);
+	capture(t);
+	if (strcmp(a, t->screen))
+		fail_msg("the paused screen changed:\n%s\n---\n%s", a, t->screen);
 	jl = helper_load_jsonl(flushes);
 	assert_true((long long)json_array_size(jl) > lines_before);
 	json_decref(jl);
-	keys(&t, "p");
+	keys(t, "p");
 	end = now() + WAIT_S;
-	while (strstr(capture(&t), "PAUSED") && now() < end)
+	while (strstr(capture(t), "PAUSED") && now() < end)
 		usleep(100 * 1000);
-	assert_null(strstr(t.screen, "PAUSED"));
-	assert_true(stages_all_there(t.screen));
+	assert_null(strstr(t->screen, "PAUSED"));
+	assert_true(stages_all_there(t->screen));
 
 	/* SIGTERM: outputs written, terminal restored. */
-	assert_int_equal(kill(bpfprof_pid(&t), SIGTERM), 0);
-	expect_restored(&t, 0);
-	assert_string_equal(end_reason(&t, &sum), "SIGTERM");
-	proc = helper_find_proc(sum, target.pid);
+	assert_int_equal(kill(bpfprof_pid(t), SIGTERM), 0);
+	expect_restored(t, 0);
+	assert_string_equal(end_reason(t, &sum), "SIGTERM");
+	proc = helper_find_proc(sum, target->pid);
 	assert_non_null(proc);
 	/* The stage percentiles shown are the summary's. */
 	json_array_foreach (json_object_get(proc, "stages"), i, st) {
@@ -577,10 +649,9 @@ static void test_stages_keys_then_sigterm(void **state)
 				 max);
 	}
 	json_decref(sum);
-	close(target.stdin_fd);
-	target.stdin_fd = -1;
-	assert_int_equal(helper_wait_exit(&target, WAIT_S), 0);
-	tmux_stop(&t);
+	close(target->stdin_fd);
+	target->stdin_fd = -1;
+	assert_int_equal(helper_wait_exit(target, WAIT_S), 0);
 }
 
 /* ---- resize, then the target's exit ends the view ---- */
@@ -610,73 +681,73 @@ static void resize(struct tmux *t, int w, int h)
 
 static void test_resize_then_target_exit(void **state)
 {
-	struct tmux t;
-	struct proc_run target;
+	struct live_test *lt = *state;
+	struct tmux *t = &lt->t;
+	struct proc_run *target = &lt->target;
 	char pid[16], args[128], w[16][48];
 	json_t *sum;
 	int n;
 
 	REQUIRE_ROOT_BPF();
-	tmux_start(&t, 120, 40);
-	spawn_target(&target, "targets/io_target", pid, sizeof(pid));
+	tmux_start(t, 120, 40);
+	spawn_target(target, "targets/io_target", pid, sizeof(pid));
 	snprintf(args, sizeof(args), "-i 0.3 -p %s", pid);
-	start_bpfprof(&t, args);
-	must_see(&t, "sort: activity");
-	helper_send(&target, "g");
-	keys(&t, "c");
-	must_see(&t, "  recvmmsg");
-	must_see(&t, "WRITTEN");
+	start_bpfprof(t, args);
+	must_see(t, "sort: activity");
+	helper_send(target, "g");
+	keys(t, "c");
+	must_see(t, "  recvmmsg");
+	must_see(t, "WRITTEN");
 
 	/* Narrower: fewer columns, nothing wrapped, counts still right. */
-	resize(&t, 64, 16);
-	must_see(&t, "more rows");
-	assert_true(all_lines_within(t.screen, 64));
-	assert_null(strstr(t.screen, "WRITTEN"));
-	n = row_words(t.screen, "write", w, 16);
+	resize(t, 64, 16);
+	must_see(t, "more rows");
+	assert_true(all_lines_within(t->screen, 64));
+	assert_null(strstr(t->screen, "WRITTEN"));
+	n = row_words(t->screen, "write", w, 16);
 	assert_int_equal(n, 5); /* write OPS ERR P50 P99 */
 	assert_string_equal(w[1], "1000");
-	assert_true(!strncmp(t.screen, "bpfprof", 7));
+	assert_true(!strncmp(t->screen, "bpfprof", 7));
 
-	resize(&t, 50, 8);
-	must_see(&t, "terminal too small (50x8)");
+	resize(t, 50, 8);
+	must_see(t, "terminal too small (50x8)");
 
-	resize(&t, 120, 40);
-	must_see(&t, "WRITTEN");
-	assert_true(word_is(t.screen, "write", 1, "1000"));
+	resize(t, 120, 40);
+	must_see(t, "WRITTEN");
+	assert_true(word_is(t->screen, "write", 1, "1000"));
 
 	/* The target exits: the view ends by itself. */
-	close(target.stdin_fd);
-	target.stdin_fd = -1;
-	assert_int_equal(helper_wait_exit(&target, WAIT_S), 0);
-	expect_restored(&t, 0);
-	assert_string_equal(end_reason(&t, &sum), "target exited");
+	close(target->stdin_fd);
+	target->stdin_fd = -1;
+	assert_int_equal(helper_wait_exit(target, WAIT_S), 0);
+	expect_restored(t, 0);
+	assert_string_equal(end_reason(t, &sum), "target exited");
 	json_decref(sum);
-	tmux_stop(&t);
 }
 
 /* ---- -d ends the view too ---- */
 
 static void test_deadline(void **state)
 {
-	struct tmux t;
-	struct proc_run sleeper;
+	struct live_test *lt = *state;
+	struct tmux *t = &lt->t;
+	struct proc_run *sleeper = &lt->target;
 	char args[128], path[512];
-	char *argv[] = {path, "60", NULL};
+	char *argv[] = { path, "60", NULL };
 	json_t *sum;
 
 	REQUIRE_ROOT_BPF();
-	tmux_start(&t, 100, 30);
+	tmux_start(t, 100, 30);
 	helper_path(path, sizeof(path), "targets/sleeper");
-	assert_int_equal(helper_spawn(&sleeper, argv, false, -1), 0);
-	snprintf(args, sizeof(args), "-i 0.2 -d 2 -p %d", sleeper.pid);
-	start_bpfprof(&t, args);
-	must_see(&t, "sort: activity");
-	expect_restored(&t, 0);
-	assert_string_equal(end_reason(&t, &sum), "duration");
+	assert_int_equal(helper_spawn(sleeper, argv, false, -1), 0);
+	snprintf(args, sizeof(args), "-i 0.2 -d 2 -p %d", sleeper->pid);
+	start_bpfprof(t, args);
+	must_see(t, "sort: activity");
+	expect_restored(t, 0);
+	assert_string_equal(end_reason(t, &sum), "duration");
 	json_decref(sum);
-	kill(sleeper.pid, SIGKILL);
-	helper_wait_exit(&sleeper, WAIT_S);
-	tmux_stop(&t);
+	kill(sleeper->pid, SIGKILL);
+	helper_wait_exit(sleeper, WAIT_S);
 }
 
 /* ---- the plain report ---- */
@@ -716,39 +787,39 @@ static void test_plain_when_not_a_tty(void **state)
 /* On a terminal, --plain prints the plain report and -q nothing. */
 static void test_plain_and_quiet_on_a_tty(void **state)
 {
-	struct tmux t;
+	struct live_test *lt = *state;
+	struct tmux *t = &lt->t;
 	char args[600], target[512];
 
 	REQUIRE_ROOT_BPF();
-	tmux_start(&t, 120, 40);
+	tmux_start(t, 120, 40);
 	helper_path(target, sizeof(target), "targets/io_target");
 	snprintf(args, sizeof(args), "--plain -i 0.05 -- %s slow", target);
-	start_bpfprof(&t, args);
-	must_see(&t, "EXIT=0");
-	assert_non_null(strstr(t.screen, "== bpfprof interval"));
-	assert_non_null(strstr(t.screen, "== bpfprof total"));
-	assert_int_equal(pane_flag(&t, "alternate_on"), 0);
-	tmux_stop(&t);
+	start_bpfprof(t, args);
+	must_see(t, "EXIT=0");
+	assert_non_null(strstr(t->screen, "== bpfprof interval"));
+	assert_non_null(strstr(t->screen, "== bpfprof total"));
+	assert_int_equal(pane_flag(t, "alternate_on"), 0);
+	tmux_stop(t);
 
-	tmux_start(&t, 120, 40);
+	tmux_start(t, 120, 40);
 	snprintf(args, sizeof(args), "-q -i 0.05 -- %s", target);
-	start_bpfprof(&t, args);
-	must_see(&t, "EXIT=0");
-	assert_null(strstr(t.screen, "== bpfprof"));
-	assert_null(strstr(t.screen, "bpfprof:"));
-	assert_true(helper_exists(strcat(t.out, "/summary.json")));
-	tmux_stop(&t);
+	start_bpfprof(t, args);
+	must_see(t, "EXIT=0");
+	assert_null(strstr(t->screen, "== bpfprof"));
+	assert_null(strstr(t->screen, "bpfprof:"));
+	assert_true(helper_exists(strcat(t->out, "/summary.json")));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_io_table_then_quit),
-		cmocka_unit_test(test_stages_keys_then_sigterm),
-		cmocka_unit_test(test_resize_then_target_exit),
-		cmocka_unit_test(test_deadline),
+		cmocka_unit_test_setup_teardown(test_io_table_then_quit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stages_keys_then_sigterm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resize_then_target_exit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
 		cmocka_unit_test(test_plain_when_not_a_tty),
-		cmocka_unit_test(test_plain_and_quiet_on_a_tty),
+		cmocka_unit_test_setup_teardown(test_plain_and_quiet_on_a_tty, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
