@@ -69,6 +69,9 @@ TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -fcf-protection=none -D_GNU_SOURCE -Wall -Werror \
 	-pthread -Itests/targets
 
+# `make` alone builds bpfprof, whatever rule comes first below.
+.DEFAULT_GOAL := all
+
 # BPFPROF_VERSION for user/version.h: rewritten only when `git describe` changes.
 VERSION_H := $(OUT)/bpfprof_version.h
 $(VERSION_H): FORCE | $(OUT)
