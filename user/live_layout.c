@@ -374,7 +374,8 @@ static void build_io(const struct live_frame *f, struct lines *l)
 	struct proc_row *rows = tot->n ? calloc(tot->n, sizeof(*rows)) : NULL;
 	char cells[IOC_NCOL][24], name[64];
 	int name_w;
-	unsigned int mask = live_fit_columns(io_cols, IOC_NCOL, l->cols, NAME_MIN, 28, &name_w);
+	/* "PID comm" needs more room than a syscall name. */
+	unsigned int mask = live_fit_columns(io_cols, IOC_NCOL, l->cols, 16, 28, &name_w);
 
 	add_row(l, LIVE_HEADING, io_cols, IOC_NCOL, mask, name_w, "PROCESS / I/O", NULL);
 	if (tot->n && !rows) {
@@ -398,9 +399,10 @@ static void build_io(const struct live_frame *f, struct lines *l)
 			 f->window_s);
 		strcpy(cells[IOC_P50], "");
 		strcpy(cells[IOC_P99], "");
-		/* The pid whole; the comm shortened if it must be. */
-		snprintf(name, sizeof(name), "%u ", r->total->pid);
-		live_fit(name + strlen(name), (size_t)max_int(name_w - (int)strlen(name), 0),
+		/* The pid whole; the comm cut at the end if it must be (its
+		 * start is what people recognise). */
+		snprintf(name, sizeof(name), "%u %.*s", r->total->pid,
+			 max_int(name_w - snprintf(NULL, 0, "%u ", r->total->pid), 0),
 			 r->total->comm);
 		add_row(l, LIVE_PLAIN, io_cols, IOC_NCOL, mask, name_w, name, cells);
 
