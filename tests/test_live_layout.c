@@ -85,7 +85,7 @@ static void test_plan(void **state)
 static void test_columns(void **state)
 {
 	static const struct live_col c[] = {
-		{"A", 9, 0}, {"B", 9, 2}, {"C", 9, 1}, {"D", 9, 1}, {"E", 9, 3},
+		{ "A", 9, 0 }, { "B", 9, 2 }, { "C", 9, 1 }, { "D", 9, 1 }, { "E", 9, 3 },
 	};
 	int w;
 
@@ -179,8 +179,8 @@ static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	struct proc_profile *p;
-	static char *names[] = {"parse_request", "write_reply",
-				"ns::VeryLongClassName::handle_a_rather_long_method_name(int)"};
+	static char *names[] = { "parse_request", "write_reply",
+				 "ns::VeryLongClassName::handle_a_rather_long_method_name(int)" };
 
 	profile_init(&fx->total);
 	p = profile_proc(&fx->total, 4242, true);
@@ -189,7 +189,7 @@ static int setup(void **state)
 	add_io(p, "read", 507, 100000, 7, 3000);
 	p->sys[syscall_nr("getpid")].count = 12;
 	for (int i = 0; i < 3; i++)
-		fx->defs[i] = (struct stage_def){.name = names[i], .binary = "/srv/app"};
+		fx->defs[i] = (struct stage_def){ .name = names[i], .binary = "/srv/app" };
 	fx->stages.v = fx->defs;
 	fx->stages.n = 3;
 	add_stage(p, 0, 300, 2000);

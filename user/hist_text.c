@@ -60,7 +60,7 @@ int hist_octave_rows(const struct histogram *h, int max_rows, struct hist_octave
 			last--;
 	}
 	for (int k = first; k <= last; k++)
-		rows[n++] = (struct hist_octave_row){1ULL << k, 2ULL << k, counts[k]};
+		rows[n++] = (struct hist_octave_row){ 1ULL << k, 2ULL << k, counts[k] };
 	return n;
 }
 
