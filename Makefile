@@ -10,6 +10,8 @@
 # AddressSanitizer and UndefinedBehaviorSanitizer.
 
 .DELETE_ON_ERROR:
+# `make` alone builds bpfprof, whatever rule comes first below.
+.DEFAULT_GOAL := all
 .SUFFIXES:
 .SECONDARY:
 

@@ -29,6 +29,9 @@
 #include "stages.h"
 #include "target.h"
 
+/* How long a command bpfprof started gets to exit once bpfprof stops. */
+#define TARGET_STOP_GRACE_S 3.0
+
 struct session {
 	const struct env *env;
 	struct run_info info;
@@ -44,6 +47,7 @@ struct session {
 	struct live_view *view; /* the live view, while it is on */
 	bool live;		/* this run draws the live view, not the plain report */
 	uint64_t flushes;
+	int forward_sig; /* for a command still running when we stop */
 	double start_mono;
 	double last_flush_mono;
 };
@@ -166,7 +170,7 @@ static void finish(struct session *s)
 	stages_detach(&s->stage_links);
 	loader_detach(s->skel);
 	events_finish(s->events);
-	target_reap(&s->target);
+	target_stop(&s->target, s->forward_sig, TARGET_STOP_GRACE_S);
 	if (s->target.exit_status >= 0) {
 		int st = s->target.exit_status;
 
@@ -179,6 +183,7 @@ static void finish(struct session *s)
 		if (sum && s->events)
 			json_object_set_new(sum, "events", events_summary_json(s->events));
 
+		output_describe(s->out, sum);
 		output_write_summary(s->out, sum);
 		json_decref(sum);
 	}
@@ -224,8 +229,14 @@ static int wait_loop(struct session *s, int sigfd)
 		if (pfd[0].revents) {
 			struct signalfd_siginfo si;
 
-			if (read(sigfd, &si, sizeof(si)) == sizeof(si))
-				s->info.end_reason = si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
+			if (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+				s->info.end_reason = si.ssi_signo == SIGINT   ? "SIGINT"
+						     : si.ssi_signo == SIGHUP ? "SIGHUP"
+									      : "SIGTERM";
+				/* A terminal's Ctrl-C (from the kernel) reached the
+				 * command too; a kill(1) of bpfprof did not. */
+				s->forward_sig = si.ssi_code == SI_KERNEL ? 0 : (int)si.ssi_signo;
+			}
 			break;
 		}
 		if (pfd[1].revents) {
@@ -234,6 +245,7 @@ static int wait_loop(struct session *s, int sigfd)
 		}
 		if (pfd[2].revents) {
 			s->info.end_reason = "duration";
+			s->forward_sig = SIGTERM;
 			break;
 		}
 		if (pfd[3].revents && read(tick, &expirations, sizeof(expirations)) > 0)
@@ -382,7 +394,7 @@ static int run(const struct env *env)
 	struct loader_config lcfg = { .verbose = env->verbose };
 	struct collector_maps maps;
 	struct session s = { .env = env };
-	sigset_t mask;
+	sigset_t mask, pipe_mask;
 	int sigfd = -1, ret = 1;
 	char err[512] = "";
 	const char *why;
@@ -398,8 +410,15 @@ static int run(const struct env *env)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	/* A reader of stdout that goes away (bpfprof | head) must not kill the
+	 * run before its files are finished: writes then fail with EPIPE. The
+	 * target gets the mask bpfprof started with. */
+	sigemptyset(&pipe_mask);
+	sigaddset(&pipe_mask, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe_mask, NULL);
 	live_view_block_signals();
 
 	why = loader_check_environment();

@@ -3,6 +3,13 @@
  * The output directory: flushes.jsonl, appended a line per interval, and
  * summary.json, written once at the end through a temp file and rename so a
  * reader never sees half of it.
+ *
+ * bpfprof runs as root and DIR may be somewhere others can write (/tmp), so
+ * every file is created relative to the directory's fd with O_EXCL and
+ * O_NOFOLLOW: a symlink planted at a name is never followed, and a file
+ * bpfprof did not write is never replaced (a previous run's output, a regular
+ * file of ours that starts with a bpfprof schema, is). DIR itself must not
+ * be a symlink. Modes are 0644 and 0755, narrowed by a restrictive umask.
  */
 #ifndef BPFPROF_OUTPUT_FILES_H
 #define BPFPROF_OUTPUT_FILES_H
@@ -12,14 +19,28 @@
 
 struct output_files;
 
-/* Creates dir (and parents) if missing and opens flushes.jsonl. On failure
- * returns NULL with a one-line reason in err, having created no file. */
+/* Creates dir (and parents) if missing and opens flushes.jsonl; removes a
+ * previous run's summary.json so the directory holds only this run. On
+ * failure returns NULL with a one-line reason in err, having created no
+ * file. */
 struct output_files *output_open(const char *dir, char *err, size_t errlen);
-/* One compact JSON line, flushed to the file. Write errors are counted,
- * reported once on stderr, and the run goes on. */
+/*
+ * A new file NAME in the output directory for another writer, created as
+ * above (replacing only a previous bpfprof output). Returns the fd (O_WRONLY,
+ * O_CLOEXEC) or -1 with a one-line reason in err. output_discard removes it.
+ */
+int output_create_file(struct output_files *o, const char *name, char *err, size_t errlen);
+/* One compact JSON line, flushed to the file. Write errors (ENOSPC, EIO)
+ * are counted and reported once on stderr; the run goes on, and a later
+ * line is written when there is room again. */
 int output_write_flush(struct output_files *o, json_t *record);
+/* Adds "output": {flush_records_written, flush_records_lost, write_error}
+ * to the summary before it is written. */
+void output_describe(const struct output_files *o, json_t *summary);
+/* Temp file, fsync, rename. A failure is reported on stderr (one line)
+ * and leaves no temp file. */
 int output_write_summary(struct output_files *o, json_t *summary);
-/* Lines that could not be written (ENOSPC, EIO, ...). */
+/* Records that could not be written (flush lines, plus 1 for the summary). */
 unsigned long output_write_failures(const struct output_files *o);
 void output_close(struct output_files *o);
 /* Removes what output_open created (for a run that never started). */

@@ -234,6 +234,20 @@ void target_reap(struct target *t)
 		t->exit_status = status;
 }
 
+void target_stop(struct target *t, int sig, double grace_s)
+{
+	struct pollfd pfd = { .fd = t->pidfd, .events = POLLIN };
+
+	if (!t->is_child || t->exit_status >= 0 || target_exited(t))
+		goto reap;
+	if (sig)
+		kill(t->pid, sig);
+	if (t->pidfd < 0 || poll(&pfd, 1, (int)(grace_s * 1000)) <= 0)
+		kill(t->pid, SIGKILL);
+reap:
+	target_reap(t);
+}
+
 void target_abort(struct target *t)
 {
 	if (!t->is_child)

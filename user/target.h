@@ -35,6 +35,14 @@ int target_release(struct target *t, char **argv, char *err, size_t errlen);
 bool target_exited(const struct target *t);
 /* Reaps a child that has exited (no-op for others). */
 void target_reap(struct target *t);
+/*
+ * bpfprof is stopping while the command it started still runs (a signal,
+ * -d, q): pass it sig (0: it already got it, as a Ctrl-C from the terminal
+ * reaches the whole process group), give it grace_s to exit, then SIGKILL.
+ * Reaps it either way, so the summary has its exit status and bpfprof never
+ * waits on it for longer than that.
+ */
+void target_stop(struct target *t, int sig, double grace_s);
 /* Kills and reaps a child that must not run (a start that failed). */
 void target_abort(struct target *t);
 void target_close(struct target *t);

@@ -75,6 +75,12 @@
 #define SPAN_CHAIN_DEPTH 6	/* span_chain(6) recurses down to span_chain(0) */
 /* span_target flood N: N calls of span_flood, no I/O */
 
+/* fault_target: FAULT_WRITES writes of FAULT_WRITE_SIZE to /dev/null, then
+ * "segv" dies of SIGSEGV, "exec PATH ARGS..." execs PATH, "abort" raises
+ * SIGABRT, and otherwise it exits 0 (after "hold", see target_hold). */
+#define FAULT_WRITES 300
+#define FAULT_WRITE_SIZE 10
+
 /* Wait for the go byte when asked to, so an attach with -p sees everything. */
 static inline void target_gate(int argc, char **argv)
 {
