@@ -240,6 +240,29 @@ static void test_system_mode_exact(void **state)
 	helper_rmtree(dir);
 }
 
+/* -d in command mode ends the run on time: the command still running is
+ * stopped with SIGTERM (its exit status says so), not waited for. */
+static void test_duration_stops_the_command(void **state)
+{
+	char dir[64], bin[256], target[256];
+	struct proc_run r;
+	json_t *s;
+
+	REQUIRE_ROOT_BPF();
+	helper_tmpdir(dir, sizeof(dir));
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/sleeper");
+	char *argv[] = { bin, "-q", "-d", "0.5", "-o", dir, "--", target, "60", NULL };
+
+	/* The sleeper would run 60 s; bpfprof must be done long before. */
+	assert_int_equal(helper_run(argv, 20, &r), 0);
+	s = load_summary(dir);
+	assert_string_equal(json_string_value(json_object_get(s, "end_reason")), "duration");
+	assert_int_equal(helper_int(s, "target.exit_status"), 128 + SIGTERM);
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
 /* SIGINT and SIGTERM end the run with complete, valid outputs. */
 static void stop_with_signal(int sig, const char *reason)
 {
@@ -295,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_command_mode_exact),
 		cmocka_unit_test(test_pid_mode_exact),
 		cmocka_unit_test(test_system_mode_exact),
+		cmocka_unit_test(test_duration_stops_the_command),
 		cmocka_unit_test(test_sigint_finishes_outputs),
 		cmocka_unit_test(test_sigterm_finishes_outputs),
 	};
