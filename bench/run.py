@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bpfprof benchmark driver (issue 7): bpfprof against its peers, same run.
 
-Usage: bench/run.py [--quick] [--only sys,stage,attach,cpu]
+Usage: bench/run.py [--quick] [--only sys,stage,attach,cpu,accuracy,events] [--merge]
 Run from the repository root as root, after `make` (needs build/bpfprof).
 Writes bench/results.json and bench/RESULTS.md. Standard library only.
 
@@ -578,6 +578,137 @@ def bench_accuracy(quick, res):
                        "percentiles_within_5pct": all(abs(p["error_pct"]) <= 5 for p in pct)}
 
 
+# ---------------------------------------------------------------- 4/5. span events
+
+def events_run(args, extra, secs):
+    """The workload's spans mode under `bpfprof -p PID -u stage_batch -o DIR`
+    plus extra: what bpfprof wrote and lost, and what it cost."""
+    d = tempfile.mkdtemp(prefix="bpfprof-bench-events-")
+    try:
+        w = subprocess.Popen([WORKLOAD] + args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)
+        tool = Tool([BPFPROF, "-p", str(w.pid), "-u", "stage_batch", "-o", d] + extra,
+                    "profiling pid", 0.05, "bpfprof").start()
+        try:
+            tool.wait_ready()
+            out_s, _ = w.communicate("g", timeout=secs + 120)
+        finally:
+            if w.poll() is None:
+                w.kill()
+                w.wait()
+        # bpfprof ends with its target; the last drain and write take a moment.
+        tool.reap(120)
+        if tool.p.returncode is None:
+            tool.stop()
+        with open(os.path.join(d, "summary.json")) as f:
+            summary = json.load(f)
+        kv = dict(x.split("=") for x in out_s.split())
+        elapsed = int(kv["elapsed_ns"]) / 1e9
+        calls = sum(st["calls"] for p in summary["processes"] for st in p["stages"])
+        a, ru = summary["audit"], tool.rusage
+        files = summary.get("events", {}).get("files", [])
+        size = sum(os.path.getsize(os.path.join(d, f)) for f in files)
+        cpu = ru.ru_utime + ru.ru_stime
+        return {"calls": calls, "calls_per_s": round(calls / elapsed),
+                "written": a.get("span_events_written", 0),
+                "written_per_s": round(a.get("span_events_written", 0) / elapsed),
+                "lost_ring_full": a.get("span_events_lost_ring_full", 0),
+                "dropped_queue_full": a.get("span_events_dropped_queue_full", 0),
+                "not_written": a.get("span_events_not_written", 0),
+                "events_mib_per_s": round(size / elapsed / 2**20, 1),
+                "bpfprof_cpu_pct_of_one_core": round(100 * cpu / elapsed, 1),
+                "bpfprof_peak_rss_kib": ru.ru_maxrss, "seconds": round(elapsed, 2)}
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def bench_events(quick, res):
+    """Issue 7 item 4: span events written per second with zero loss, and
+    where loss starts; item 5 with --events: bpfprof's CPU and peak RSS."""
+    secs = 2 if quick else 4
+    threads = 2
+    ladder = [("default", r, []) for r in ([100000, 0] if quick else
+                                           [50000, 100000, 200000, 300000, 0])]
+    ladder.append(("--stages-only", 0, ["--stages-only"]))
+    for ring in (["64K", "1M"] if quick else ["64K", "256K", "1M"]):
+        ladder.append(("--stages-only --events-ring-bytes " + ring, 0,
+                       ["--stages-only", "--events-ring-bytes", ring]))
+    rows = []
+    for config, rate, extra in ladder:
+        r = events_run(["spans", str(rate), str(secs), str(threads), "0"], ["--events"] + extra,
+                       secs)
+        r.update({"config": config, "requested_per_s": rate or "flat out"})
+        rows.append(r)
+        log("events:", r)
+    clean = [r for r in rows if r["lost_ring_full"] + r["dropped_queue_full"] == 0]
+    lossy = [r for r in rows if r["lost_ring_full"] + r["dropped_queue_full"] > 0]
+    default_lossy = [r for r in lossy if r["config"] == "default"]
+    res["events"] = {
+        "seconds": secs, "threads": threads, "runs": rows,
+        "max_written_per_s_zero_loss": max((r["written_per_s"] for r in clean), default=None),
+        "loss_starts": min(lossy, key=lambda r: r["calls_per_s"]) if lossy else None,
+        "default_config_lossless_up_to": max(
+            (r["calls_per_s"] for r in clean if r["config"] == "default"), default=None),
+        "default_config_loss_at": min((r["calls_per_s"] for r in default_lossy), default=None)}
+
+    # Item 5 with --events: 1M getppid/s made from inside 100k stage calls/s.
+    csecs = 5 if quick else 30
+    cost = []
+    for config, extra in (("-u stage_batch (aggregate)", []),
+                          ("-u stage_batch --events", ["--events"])):
+        r = events_run(["spans", "100000", str(csecs), "1", "10"], extra, csecs)
+        r["config"] = config
+        cost.append(r)
+        log("events cost:", r)
+    res["events_cost"] = {"seconds": csecs, "stage_calls_per_s": 100000,
+                          "syscalls_per_s": 1000000, "runs": cost}
+
+
+def events_md(res, L):
+    ev = res.get("events")
+    if ev:
+        L += ["## Span events throughput (`--events`, issue 7 item 4)", "",
+              "`bpfprof -p PID -u stage_batch -o DIR --events` while %d threads call a small "
+              "function (`workload spans`), paced in ~1 ms batches with sleeps between, or "
+              "flat out; %d s a run. *written/s* is lines written to events.jsonl per second "
+              "of the workload; *lost* failed ring reserves, *dropped* spans the full queue "
+              "refused (default ring 8 MiB, queue 65536). `--stages-only` leaves out the "
+              "syscall programs, so the target makes spans faster."
+              % (ev["threads"], ev["seconds"]), "",
+              "| config | requested/s | calls/s | written/s | lost | dropped | MiB/s | "
+              "bpfprof % of a core | peak RSS KiB |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in ev["runs"]:
+            L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                r["config"], r["requested_per_s"], r["calls_per_s"], r["written_per_s"],
+                r["lost_ring_full"], r["dropped_queue_full"], r["events_mib_per_s"],
+                r["bpfprof_cpu_pct_of_one_core"], r["bpfprof_peak_rss_kib"]))
+        ls = ev["loss_starts"]
+        L += ["", "Highest rate written with zero loss: **%s events/s**. With the default "
+              "settings no run lost anything up to %s calls/s%s. Loss starts at %s"
+              % (ev["max_written_per_s_zero_loss"], ev["default_config_lossless_up_to"],
+                 "" if ev["default_config_loss_at"] is None else
+                 " (loss at %s calls/s)" % ev["default_config_loss_at"],
+                 "%s calls/s (%s: %s lost, %s dropped)." % (
+                     ls["calls_per_s"], ls["config"], ls["lost_ring_full"],
+                     ls["dropped_queue_full"]) if ls else "no rate measured."), ""]
+    c = res.get("events_cost")
+    if c:
+        L += ["## bpfprof's own cost with `--events` (issue 7 item 5)", "",
+              "The target asks for %d stage calls/s, each making 10 getppid (%d syscalls/s), "
+              "for %d s; with the probes' cost it reaches the *calls/s* shown. bpfprof CPU "
+              "and peak RSS from wait4()'s rusage." % (
+                  c["stage_calls_per_s"], c["syscalls_per_s"], c["seconds"]), "",
+              "| config | calls/s | spans written | lost + dropped | % of one core | "
+              "peak RSS KiB |", "|---|---:|---:|---:|---:|---:|"]
+        for r in c["runs"]:
+            L.append("| %s | %s | %s | %s | %s | %s |" % (
+                r["config"], r["calls_per_s"], r["written"],
+                r["lost_ring_full"] + r["dropped_queue_full"], r["bpfprof_cpu_pct_of_one_core"],
+                r["bpfprof_peak_rss_kib"]))
+        L.append("")
+
+
 # ---------------------------------------------------------------- report
 
 def environment():
@@ -621,6 +752,8 @@ def write_md(res, path):
          "| bpfprof | %s |" % e["bpfprof"]]
     for k, v in e["versions"].items():
         L.append("| %s | %s |" % (k, v))
+    for p in res.get("partial_runs", []):
+        L.append("| re-measured `%s` | %s |" % (p["partial_run"], p["date"]))
     L += ["", "Each figure is the median of several runs taken in alternating order; *added* "
           "is the median over rounds of (config − baseline of the same round); *× base* the "
           "median ratio to that baseline; *× floor* the added cost over the floor's.", ""]
@@ -696,6 +829,7 @@ def write_md(res, path):
                   "%s%% of one core, target at %s calls/s." % (
                       lv["cpu_s"], lv["wall_s"], lv["cpu_pct_of_one_core"], lv["achieved_rate"])]
         L.append("")
+    events_md(res, L)
     acc = res.get("accuracy")
     if acc:
         L += ["## 6. Accuracy under load", "",
@@ -761,6 +895,14 @@ def headline(res):
               "function's own timing." % (
                   "exact" if acc["all_counts_exact"] else "NOT exact",
                   max(abs(p["error_pct"]) for p in acc["percentiles"]))]
+    ev = res.get("events")
+    if ev:
+        L += ["", "Span events (`--events`): up to %s events/s written with zero loss (the most "
+              "this machine's target made); loss starts at %s." % (
+                  ev["max_written_per_s_zero_loss"],
+                  "%s calls/s with `%s`" % (ev["loss_starts"]["calls_per_s"],
+                                            ev["loss_starts"]["config"])
+                  if ev["loss_starts"] else "no measured rate")]
     L += ["", "Measured %s on Linux %s, %d CPUs%s; details in `bench/RESULTS.md`." % (
         e["date"], e["kernel"], e["cpus"], " (QUICK run)" if res["quick"] else "")]
     return "\n".join(L)
@@ -784,7 +926,9 @@ def update_readme(res):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", default="sys,stage,attach,cpu,accuracy")
+    ap.add_argument("--only", default="sys,stage,attach,cpu,accuracy,events")
+    ap.add_argument("--merge", action="store_true",
+                    help="keep bench/results.json's other sections (for a partial re-run)")
     ap.add_argument("--no-install", action="store_true")
     ap.add_argument("--readme", action="store_true",
                     help="only regenerate README.md's table from bench/results.json")
@@ -805,7 +949,7 @@ def main():
     parts = a.only.split(",")
     for key, fn in (("sys", bench_syscalls), ("stage", bench_stages),
                     ("attach", bench_attach), ("cpu", bench_cpu),
-                    ("accuracy", bench_accuracy)):
+                    ("accuracy", bench_accuracy), ("events", bench_events)):
         if key in parts:
             t = time.monotonic()
             try:
@@ -814,7 +958,13 @@ def main():
                 res.setdefault("failed", {})[key] = str(e)[:400]
                 log(key, "failed:", e)
             log("%s took %.0fs" % (key, time.monotonic() - t))
-    res["elapsed_s"] = round(time.monotonic() - t0, 1)
+    res["elapsed_s"] = elapsed = round(time.monotonic() - t0, 1)
+    if a.merge and os.path.exists(os.path.join(BENCH, "results.json")):
+        with open(os.path.join(BENCH, "results.json")) as f:
+            old = json.load(f)
+        res["env"]["partial_run"] = a.only
+        old.setdefault("partial_runs", []).append(res["env"])
+        res = {**old, **{k: v for k, v in res.items() if k not in ("env", "quick", "elapsed_s")}}
     with open(os.path.join(BENCH, "results.json"), "w") as f:
         json.dump(res, f, indent=1)
         f.write("\n")
@@ -822,7 +972,7 @@ def main():
     # A quick or partial run does not replace the README's headline.
     if not a.quick and set(parts) >= {"sys", "stage"}:
         update_readme(res)
-    log("done in %.0fs: bench/RESULTS.md bench/results.json" % res["elapsed_s"])
+    log("done in %.0fs: bench/RESULTS.md bench/results.json" % elapsed)
 
 
 if __name__ == "__main__":

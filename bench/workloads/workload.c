@@ -5,6 +5,11 @@
  *   workload rate CALLS_PER_S SECONDS   getppid at a fixed rate
  *   workload spin N                     N calls of stage_spin, 20-119 us each,
  *                                       timed inside the function too
+ *   workload spans CALLS_PER_S SECONDS THREADS SYSCALLS
+ *                                       stage_batch calls (each making SYSCALLS
+ *                                       getppid) from THREADS threads, paced in
+ *                                       ~1 ms batches with sleeps between;
+ *                                       CALLS_PER_S 0: as fast as they go
  *   workload idle                       nothing (attach-time target)
  *
  * Every mode first blocks reading one byte from stdin (the go signal), so
@@ -14,6 +19,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +86,14 @@ __attribute__((noinline)) int stage_spin(long long i, long long ns)
 	return stage_inner((int)i);
 }
 
+/* A stage with a known number of syscalls inside, for --events. */
+__attribute__((noinline)) int stage_batch(int syscalls)
+{
+	for (int i = 0; i < syscalls; i++)
+		sink = getppid();
+	return stage_inner(syscalls);
+}
+
 static int cmp_ll(const void *a, const void *b)
 {
 	long long x = *(const long long *)a, y = *(const long long *)b;
@@ -107,7 +121,8 @@ static void report(long long n, long long t0, long long t1)
 static int usage(void)
 {
 	fprintf(stderr, "usage: workload sys getppid|write|read N | stage push|step N | "
-			"rate CALLS_PER_S SECONDS | spin N | idle\n");
+			"rate CALLS_PER_S SECONDS | spin N | "
+			"spans CALLS_PER_S SECONDS THREADS SYSCALLS | idle\n");
 	return 2;
 }
 
@@ -120,6 +135,78 @@ static long long parse_count(const char *s)
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	return errno || end == s || *end || v <= 0 ? -1 : v;
+}
+
+struct spans_arg {
+	long long rate; /* this thread's calls per second; 0: flat out */
+	long long secs;
+	int syscalls;
+	long long t0;
+	long long calls; /* out */
+};
+
+static void sleep_until(long long due)
+{
+	long long left = due - now_ns();
+	struct timespec ts;
+
+	if (left <= 0)
+		return;
+	ts.tv_sec = left / 1000000000LL;
+	ts.tv_nsec = left % 1000000000LL;
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static void *spans_thread(void *p)
+{
+	struct spans_arg *a = p;
+	long long end = a->t0 + a->secs * 1000000000LL;
+
+	if (!a->rate) {
+		while (now_ns() < end)
+			for (int i = 0; i < 1000; i++, a->calls++)
+				sink = stage_batch(a->syscalls);
+		return NULL;
+	}
+	long long total = a->rate * a->secs, batch = a->rate / 1000 > 0 ? a->rate / 1000 : 1;
+	while (a->calls < total) {
+		for (long long i = 0; i < batch && a->calls < total; i++, a->calls++)
+			sink = stage_batch(a->syscalls);
+		sleep_until(a->t0 + a->calls * 1000000000LL / a->rate);
+	}
+	return NULL;
+}
+
+static int run_spans(char **argv)
+{
+	char *end;
+	long long rate, secs = parse_count(argv[3]), threads = parse_count(argv[4]), syscalls;
+	struct spans_arg args[64];
+	pthread_t th[64];
+	long long total = 0;
+
+	errno = 0;
+	rate = strtoll(argv[2], &end, 10);
+	if (errno || end == argv[2] || *end || rate < 0)
+		return usage();
+	syscalls = strtoll(argv[5], &end, 10);
+	if (errno || end == argv[5] || *end || syscalls < 0 || syscalls > 1000000 || secs <= 0 ||
+	    threads <= 0 || threads > 64)
+		return usage();
+	wait_go();
+	long long t0 = now_ns();
+	for (int i = 0; i < threads; i++) {
+		args[i] = (struct spans_arg){ rate / threads, secs, (int)syscalls, t0, 0 };
+		if (pthread_create(&th[i], NULL, spans_thread, &args[i]))
+			return 1;
+	}
+	for (int i = 0; i < threads; i++) {
+		pthread_join(th[i], NULL);
+		total += args[i].calls;
+	}
+	report(total, t0, now_ns());
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -140,6 +227,8 @@ int main(int argc, char **argv)
 		report_spin(n);
 		return 0;
 	}
+	if (argc == 6 && strcmp(argv[1], "spans") == 0)
+		return run_spans(argv);
 	if (argc != 4)
 		return usage();
 	const char *mode = argv[1], *what = argv[2];
