@@ -22,7 +22,7 @@
 
 static struct span_record rec(uint64_t id)
 {
-	struct span_record r = {.span_id = id, .trace_id = id, .dur_ns = id * 10};
+	struct span_record r = { .span_id = id, .trace_id = id, .dur_ns = id * 10 };
 
 	return r;
 }
@@ -115,7 +115,7 @@ static void *produce(void *arg)
  * popped (in increasing order) or counted as dropped, exactly. */
 static void test_queue_threads_account_exactly(void **state)
 {
-	struct producer p = {span_queue_new(100), 2000000, 0};
+	struct producer p = { span_queue_new(100), 2000000, 0 };
 	struct span_record *out = calloc(64, sizeof(*out));
 	uint64_t popped = 0, last = 0;
 	bool done = false;
@@ -141,10 +141,10 @@ static void test_queue_threads_account_exactly(void **state)
 static void test_span_json_line(void **state)
 {
 	struct stage_def defs[2] = {
-		{.name = "ns::f(char const*)", .binary = "/opt/app \"x\"\\bin"},
-		{.name = "g", .binary = "/usr/lib/libz.so.1"},
+		{ .name = "ns::f(char const*)", .binary = "/opt/app \"x\"\\bin" },
+		{ .name = "g", .binary = "/usr/lib/libz.so.1" },
 	};
-	struct stage_table t = {defs, 2};
+	struct stage_table t = { defs, 2 };
 	struct span_names sn;
 	struct span_record r = {
 		.span_id = 0xfedcba9876543210ULL,
@@ -173,6 +173,8 @@ static void test_span_json_line(void **state)
 	assert_null(memchr(buf, '\n', len - 1));
 	j = json_loadb(buf, len, 0, &e);
 	assert_non_null(j);
+	/* The schema first, as in every record bpfprof writes. */
+	assert_int_equal(strncmp(buf, "{\"schema\":\"bpfprof.span.v1\",", 28), 0);
 	assert_string_equal(json_string_value(json_object_get(j, "span_id")), "fedcba9876543210");
 	assert_string_equal(json_string_value(json_object_get(j, "parent_id")), "0000000100000002");
 	assert_string_equal(json_string_value(json_object_get(j, "trace_id")), "ffffffffffffffff");
@@ -199,7 +201,7 @@ static void test_span_json_line(void **state)
 	assert_true(json_is_null(json_object_get(j, "parent_id")));
 	assert_true(json_is_null(json_object_get(j, "name")));
 	assert_true(json_is_null(json_object_get(j, "binary")));
-	assert_int_equal(json_object_size(j), 10);
+	assert_int_equal(json_object_size(j), 11);
 	json_decref(j);
 	free(buf);
 	span_names_free(&sn);
@@ -276,6 +278,40 @@ static void check_sequence(const char *dir, json_t *files, int n, off_t max_plai
 	json_decref(all);
 }
 
+/* What output_create_file hands the events writer: a new file. */
+static struct rotating_jsonl *
+open_rotating(int dirfd, const char *dir, const struct rotate_policy *pol, char *err, size_t errlen)
+{
+	int fd = openat(dirfd, "ev.jsonl", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
+
+	assert_true(fd >= 0);
+	return rjsonl_open(dirfd, dir, "ev.jsonl", fd, pol, err, errlen);
+}
+
+static void put_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void put_gz(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	gzFile gz;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	gz = gzopen(path, "wb");
+	assert_non_null(gz);
+	gzputs(gz, text);
+	assert_int_equal(gzclose(gz), Z_OK);
+}
+
 static int count_entries(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -290,7 +326,7 @@ static int count_entries(const char *dir)
 
 static void test_rotate_by_bytes(void **state)
 {
-	struct rotate_policy pol = {.max_bytes = 300};
+	struct rotate_policy pol = { .max_bytes = 300 };
 	char dir[64], err[256], path[512];
 	struct rotating_jsonl *f;
 	size_t total;
@@ -300,14 +336,13 @@ static void test_rotate_by_bytes(void **state)
 	helper_tmpdir(dir, sizeof(dir));
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY);
 	/* Left by an earlier run: removed, never mixed into this one. */
-	snprintf(path, sizeof(path), "%s/ev.jsonl.9.gz", dir);
-	close(open(path, O_CREAT | O_WRONLY, 0644));
-	snprintf(path, sizeof(path), "%s/ev.jsonl.10", dir);
-	close(open(path, O_CREAT | O_WRONLY, 0644));
-	snprintf(path, sizeof(path), "%s/ev.jsonl.x", dir); /* not ours: kept */
+	put_gz(dir, "ev.jsonl.9.gz", "{\"schema\":\"bpfprof.span.v1\",\"x\":1}\n");
+	put_file(dir, "ev.jsonl.10", "{\"schema\":\"bpfprof.span.v1\",\"x\":1}\n");
+	put_file(dir, ".ev.jsonl.11.gz.tmp", "");
+	snprintf(path, sizeof(path), "%s/ev.jsonl.x", dir); /* not a rotated name: kept */
 	close(open(path, O_CREAT | O_WRONLY, 0644));
 
-	f = rjsonl_open(dirfd, dir, "ev.jsonl", &pol, err, sizeof(err));
+	f = open_rotating(dirfd, dir, &pol, err, sizeof(err));
 	assert_non_null(f);
 	total = write_lines(f, 0, 100);
 	rjsonl_close(f);
@@ -333,7 +368,7 @@ static void test_rotate_by_bytes(void **state)
 
 static void test_rotate_by_time_gzip(void **state)
 {
-	struct rotate_policy pol = {.max_secs = 0.05, .gzip = true};
+	struct rotate_policy pol = { .max_secs = 0.05, .gzip = true };
 	char dir[64], err[256];
 	struct rotating_jsonl *f;
 	struct timespec ts;
@@ -343,7 +378,7 @@ static void test_rotate_by_time_gzip(void **state)
 
 	helper_tmpdir(dir, sizeof(dir));
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY);
-	f = rjsonl_open(dirfd, dir, "ev.jsonl", &pol, err, sizeof(err));
+	f = open_rotating(dirfd, dir, &pol, err, sizeof(err));
 	assert_non_null(f);
 	for (int round = 0; round < 4; round++) {
 		write_lines(f, round * 25, round * 25 + 25);
@@ -378,22 +413,32 @@ static void test_rotate_by_time_gzip(void **state)
 	helper_rmtree(dir);
 }
 
-static void test_rotating_refuses_symlink(void **state)
+/* A rotated name that is not an earlier run's output (someone's file, a
+ * symlink) is refused and left alone. */
+static void test_rotating_refuses_foreign_files(void **state)
 {
-	struct rotate_policy pol = {0};
+	static const char *const foreign[] = { "ev.jsonl.3", "ev.jsonl.4.gz", "ev.jsonl.5" };
+	struct rotate_policy pol = { 0 };
 	char dir[64], err[256], path[512];
 	int dirfd;
 
-	helper_tmpdir(dir, sizeof(dir));
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY);
-	snprintf(path, sizeof(path), "%s/ev.jsonl", dir);
-	assert_int_equal(symlink("/etc/passwd", path), 0);
-	assert_null(rjsonl_open(dirfd, dir, "ev.jsonl", &pol, err, sizeof(err)));
-	assert_non_null(strstr(err, "ev.jsonl"));
-	/* The link is still there, and what it points to untouched. */
-	assert_true(helper_exists(path));
-	close(dirfd);
-	helper_rmtree(dir);
+	for (size_t i = 0; i < 3; i++) {
+		helper_tmpdir(dir, sizeof(dir));
+		dirfd = open(dir, O_RDONLY | O_DIRECTORY);
+		snprintf(path, sizeof(path), "%s/%s", dir, foreign[i]);
+		if (i == 0)
+			put_file(dir, foreign[i], "someone's data\n");
+		else if (i == 1)
+			put_gz(dir, foreign[i], "{\"schema\":\"other\"}\n");
+		else
+			assert_int_equal(symlink("/etc/passwd", path), 0);
+		assert_null(open_rotating(dirfd, dir, &pol, err, sizeof(err)));
+		if (!strstr(err, foreign[i]) || !strstr(err, "not bpfprof's output"))
+			fail_msg("case %zu: %s", i, err);
+		assert_true(helper_exists(path));
+		close(dirfd);
+		helper_rmtree(dir);
+	}
 }
 
 static int parse(struct env *env, char *err, size_t len, char **argv)
@@ -409,41 +454,43 @@ static void test_event_options(void **state)
 {
 	struct env env;
 	char err[256];
-	char *ok[] = {"bpfprof",
-		      "-o",
-		      "d",
-		      "-u",
-		      "f",
-		      "--events",
-		      "--events-ring-bytes",
-		      "64K",
-		      "--events-queue",
-		      "10",
-		      "--rotate-bytes",
-		      "1M",
-		      "--rotate-secs",
-		      "2.5",
-		      "--rotate-gzip",
-		      NULL};
-	char *dflt[] = {"bpfprof", "-o", "d", "-u", "f", "--events", NULL};
+	char *ok[] = { "bpfprof",
+		       "-o",
+		       "d",
+		       "-u",
+		       "f",
+		       "--events",
+		       "--events-ring-bytes",
+		       "64K",
+		       "--events-queue",
+		       "10",
+		       "--rotate-bytes",
+		       "1M",
+		       "--rotate-secs",
+		       "2.5",
+		       "--rotate-gzip",
+		       NULL };
+	char *dflt[] = { "bpfprof", "-o", "d", "-u", "f", "--events", NULL };
 	struct {
 		char *argv[10];
 		const char *needle;
 	} bad[] = {
-		{{"bpfprof", "-u", "f", "--events"}, "--events needs -o"},
-		{{"bpfprof", "-o", "d", "--events"}, "--events needs -u"},
-		{{"bpfprof", "-o", "d", "-u", "f", "--rotate-bytes", "1M"}, "need --events"},
-		{{"bpfprof", "-o", "d", "-u", "f", "--events-queue", "5"}, "need --events"},
-		{{"bpfprof", "-o", "d", "-u", "f", "--events", "--rotate-gzip"},
-		 "--rotate-gzip needs"},
-		{{"bpfprof", "--events-ring-bytes", "100"}, "invalid --events-ring-bytes '100'"},
-		{{"bpfprof", "--events-ring-bytes", "2G"}, "invalid --events-ring-bytes"},
-		{{"bpfprof", "--events-ring-bytes", "-4096"}, "invalid --events-ring-bytes"},
-		{{"bpfprof", "--events-ring-bytes", "8MB"}, "invalid --events-ring-bytes"},
-		{{"bpfprof", "--events-queue", "0"}, "invalid --events-queue"},
-		{{"bpfprof", "--rotate-bytes", "1x"}, "invalid --rotate-bytes"},
-		{{"bpfprof", "--rotate-bytes", "99999999999999999999"}, "invalid --rotate-bytes"},
-		{{"bpfprof", "--rotate-secs", "0"}, "invalid --rotate-secs"},
+		{ { "bpfprof", "-u", "f", "--events" }, "--events needs -o" },
+		{ { "bpfprof", "-o", "d", "--events" }, "--events needs -u" },
+		{ { "bpfprof", "-o", "d", "-u", "f", "--rotate-bytes", "1M" }, "need --events" },
+		{ { "bpfprof", "-o", "d", "-u", "f", "--events-queue", "5" }, "need --events" },
+		{ { "bpfprof", "-o", "d", "-u", "f", "--events", "--rotate-gzip" },
+		  "--rotate-gzip needs" },
+		{ { "bpfprof", "--events-ring-bytes", "100" },
+		  "invalid --events-ring-bytes '100'" },
+		{ { "bpfprof", "--events-ring-bytes", "2G" }, "invalid --events-ring-bytes" },
+		{ { "bpfprof", "--events-ring-bytes", "-4096" }, "invalid --events-ring-bytes" },
+		{ { "bpfprof", "--events-ring-bytes", "8MB" }, "invalid --events-ring-bytes" },
+		{ { "bpfprof", "--events-queue", "0" }, "invalid --events-queue" },
+		{ { "bpfprof", "--rotate-bytes", "1x" }, "invalid --rotate-bytes" },
+		{ { "bpfprof", "--rotate-bytes", "99999999999999999999" },
+		  "invalid --rotate-bytes" },
+		{ { "bpfprof", "--rotate-secs", "0" }, "invalid --rotate-secs" },
 	};
 
 	assert_int_equal(parse(&env, err, sizeof(err), ok), 0);
@@ -475,7 +522,7 @@ int main(void)
 		cmocka_unit_test(test_span_json_line),
 		cmocka_unit_test(test_rotate_by_bytes),
 		cmocka_unit_test(test_rotate_by_time_gzip),
-		cmocka_unit_test(test_rotating_refuses_symlink),
+		cmocka_unit_test(test_rotating_refuses_foreign_files),
 		cmocka_unit_test(test_event_options),
 	};
 

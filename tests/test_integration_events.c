@@ -84,9 +84,11 @@ static int run_bpfprof(struct run *r, const char *const *opts, const char *const
 	struct proc_run pr;
 	int argc = 0, rc;
 
-	memset(r, 0, sizeof(*r));
-	helper_tmpdir(r->dir, sizeof(r->dir));
-	snprintf(r->out, sizeof(r->out), "%s/out", r->dir);
+	if (!r->dir[0]) {
+		memset(r, 0, sizeof(*r));
+		helper_tmpdir(r->dir, sizeof(r->dir));
+		snprintf(r->out, sizeof(r->out), "%s/out", r->dir);
+	}
 	argv[argc++] = helper_path(bpfprof, sizeof(bpfprof), "bpfprof");
 	argv[argc++] = "-q";
 	argv[argc++] = "-i";
@@ -334,7 +336,7 @@ static void test_events_tree(void **state)
 	static const char *const opts[] = {NULL};
 	static const char *const target[] = {"tree", NULL};
 	struct expect x = {1 + SPAN_THREADS, SPAN_ROOTS, SPAN_CHAINS};
-	struct run r;
+	struct run r = { .dir = "" };
 
 	REQUIRE_ROOT_BPF();
 	run_bpfprof(&r, opts, target);
@@ -385,7 +387,7 @@ static void test_events_rotate_bytes_gzip(void **state)
 	static const char *const opts[] = {"--rotate-bytes", "4K", "--rotate-gzip", NULL};
 	static const char *const target[] = {"tree", NULL};
 	struct expect x = {1 + SPAN_THREADS, SPAN_ROOTS, SPAN_CHAINS};
-	struct run r;
+	struct run r = { .dir = "" };
 
 	REQUIRE_ROOT_BPF();
 	run_bpfprof(&r, opts, target);
@@ -403,12 +405,35 @@ static void test_events_rotate_secs_gzip(void **state)
 	static const char *const opts[] = {"--rotate-secs", "0.25", "--rotate-gzip", NULL};
 	static const char *const target[] = {"paced", "30", "50000", NULL};
 	struct expect x = {1, 30, 0};
-	struct run r;
+	struct run r = { .dir = "" };
 
 	REQUIRE_ROOT_BPF();
 	run_bpfprof(&r, opts, target);
 	load_spans(&r, 0);
 	check_rotated_names(&r, 3);
+	check_trees(&r, &x);
+	check_no_loss(&r);
+	run_free(&r);
+}
+
+/* A second run in the same directory replaces the first one's events,
+ * rotated and compressed files included: DIR holds one run's files. */
+static void test_events_rerun_replaces_previous(void **state)
+{
+	static const char *const rotating[] = { "--rotate-bytes", "4K", "--rotate-gzip", NULL };
+	static const char *const plain[] = { NULL };
+	static const char *const target[] = { "tree", NULL };
+	struct expect x = { 1 + SPAN_THREADS, SPAN_ROOTS, SPAN_CHAINS };
+	struct run r = { .dir = "" };
+
+	REQUIRE_ROOT_BPF();
+	run_bpfprof(&r, rotating, target);
+	check_rotated_names(&r, 20);
+	json_decref(r.summary);
+	r.summary = NULL;
+	run_bpfprof(&r, plain, target);
+	load_spans(&r, 0);
+	check_rotated_names(&r, 1);
 	check_trees(&r, &x);
 	check_no_loss(&r);
 	run_free(&r);
@@ -421,7 +446,7 @@ static void test_events_overflow_accounted(void **state)
 	static const char *const opts[] = {"--events-ring-bytes", "4096", "--events-queue", "1",
 					   NULL};
 	static const char *const target[] = {"flood", "200000", NULL};
-	struct run r;
+	struct run r = { .dir = "" };
 	json_t *audit, *s;
 	long long lost, dropped, written, unwritten;
 	size_t i;
@@ -458,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_events_tree),
 		cmocka_unit_test(test_events_rotate_bytes_gzip),
 		cmocka_unit_test(test_events_rotate_secs_gzip),
+		cmocka_unit_test(test_events_rerun_replaces_previous),
 		cmocka_unit_test(test_events_overflow_accounted),
 	};
 

@@ -10,6 +10,7 @@
 #include "errmsg.h"
 #include "events.h"
 #include "events_writer.h"
+#include "output_files.h"
 #include "span_json.h"
 #include "span_queue.h"
 #include "span_reader.h"
@@ -36,17 +37,20 @@ static int64_t clock_offset_ns(void)
 	return ((int64_t)r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
 }
 
-struct events *events_open(const char *dir, const struct events_config *cfg,
-			   const struct stage_table *stages, char *err, size_t errlen)
+struct events *events_open(struct output_files *out, const char *dir,
+			   const struct events_config *cfg, const struct stage_table *stages,
+			   char *err, size_t errlen)
 {
 	struct events *ev = calloc(1, sizeof(*ev));
+	int fd;
 
 	if (!ev) {
 		set_err(err, errlen, "out of memory");
 		return NULL;
 	}
 	ev->cfg = *cfg;
-	ev->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* The directory output_open checked, not the path again. */
+	ev->dirfd = fcntl(output_dirfd(out), F_DUPFD_CLOEXEC, 0);
 	if (ev->dirfd < 0) {
 		set_err(err, errlen, "output directory '%s': %s", dir, strerror(errno));
 		goto cleanup;
@@ -56,7 +60,10 @@ struct events *events_open(const char *dir, const struct events_config *cfg,
 		set_err(err, errlen, "out of memory");
 		goto cleanup;
 	}
-	ev->out = rjsonl_open(ev->dirfd, dir, EVENTS_FILE, &cfg->rotate, err, errlen);
+	fd = output_create_file(out, EVENTS_FILE, err, errlen);
+	if (fd < 0)
+		goto cleanup;
+	ev->out = rjsonl_open(ev->dirfd, dir, EVENTS_FILE, fd, &cfg->rotate, err, errlen);
 	if (!ev->out)
 		goto cleanup;
 	return ev;
@@ -149,7 +156,6 @@ void events_discard(struct events *ev)
 	if (!ev)
 		return;
 	events_finish(ev);
-	rjsonl_discard(ev->out);
 }
 
 void events_free(struct events *ev)

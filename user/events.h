@@ -29,10 +29,14 @@ struct events_config {
 
 struct events;
 
-/* Creates DIR/events.jsonl (before anything is attached, so a run that
- * fails to start can remove it). NULL with err set. */
-struct events *events_open(const char *dir, const struct events_config *cfg,
-			   const struct stage_table *stages, char *err, size_t errlen);
+struct output_files;
+
+/* Creates DIR/events.jsonl through out (before anything is attached, so
+ * that output_discard removes it if the run fails to start). NULL with err
+ * set. */
+struct events *events_open(struct output_files *out, const char *dir,
+			   const struct events_config *cfg, const struct stage_table *stages,
+			   char *err, size_t errlen);
 /* Starts reading ring_fd (the `spans` map) and the writer thread. */
 int events_start(struct events *ev, int ring_fd, char *err, size_t errlen);
 /* For the main loop's poll set (POLLIN): then call events_service. -1 when
@@ -51,7 +55,8 @@ json_t *events_summary_json(struct events *ev);
 void events_print(struct events *ev, FILE *f, const uint64_t audit[AUDIT_ALL_SLOTS]);
 /* Output failures (writes, rotations, compressions). */
 unsigned long events_failures(const struct events *ev);
-/* A run that never started: remove the file. */
+/* A run that never started: stop the threads (output_discard removes the
+ * file). */
 void events_discard(struct events *ev);
 void events_free(struct events *ev);
 

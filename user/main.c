@@ -347,8 +347,8 @@ static int attach_stages(struct session *s, char *err, size_t errlen)
 	return 0;
 }
 
-static struct events *open_events(const struct env *env, const struct stage_table *stages,
-				  char *err, size_t errlen)
+static struct events *open_events(const struct env *env, struct output_files *out,
+				  const struct stage_table *stages, char *err, size_t errlen)
 {
 	struct events_config cfg = {
 		.queue_records = env->events_queue,
@@ -356,7 +356,7 @@ static struct events *open_events(const struct env *env, const struct stage_tabl
 		.rotate = { env->rotate_bytes, env->rotate_secs, env->rotate_gzip },
 	};
 
-	return events_open(env->outdir, &cfg, stages, err, errlen);
+	return events_open(out, env->outdir, &cfg, stages, err, errlen);
 }
 
 /* --list: what -u would attach to, without attaching. */
@@ -457,7 +457,7 @@ static int run(const struct env *env)
 	}
 	if (env->prometheus && start_metrics(&s, err, sizeof(err)))
 		goto cleanup;
-	if (env->events && !(s.events = open_events(env, &s.stages, err, sizeof(err))))
+	if (env->events && !(s.events = open_events(env, s.out, &s.stages, err, sizeof(err))))
 		goto cleanup;
 	s.skel = loader_open_and_load(&lcfg, err, sizeof(err));
 	if (!s.skel)

@@ -208,6 +208,11 @@ int output_create_file(struct output_files *o, const char *name, char *err, size
 	return fd;
 }
 
+int output_dirfd(const struct output_files *o)
+{
+	return o->dirfd;
+}
+
 /* Reported once for the run: the summary tells how much was lost. */
 static void note_failure(struct output_files *o, const char *name, int e)
 {

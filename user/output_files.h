@@ -30,6 +30,9 @@ struct output_files *output_open(const char *dir, char *err, size_t errlen);
  * O_CLOEXEC) or -1 with a one-line reason in err. output_discard removes it.
  */
 int output_create_file(struct output_files *o, const char *name, char *err, size_t errlen);
+/* The output directory's fd (opened without following a symlink), for
+ * writers that create and rename their own files in it; owned by o. */
+int output_dirfd(const struct output_files *o);
 /* One compact JSON line, flushed to the file. Write errors (ENOSPC, EIO)
  * are counted and reported once on stderr; the run goes on, and a later
  * line is written when there is room again. */

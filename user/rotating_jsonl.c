@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -31,7 +32,6 @@ struct rotating_jsonl {
 	unsigned int rotated;	 /* files rotated so far: NAME.1 .. NAME.rotated */
 	bool *compressed;	 /* [i]: NAME.(i+1) became NAME.(i+1).gz */
 	bool rotate_broken;	 /* a rotation failed: keep writing one file */
-	bool created;		 /* NAME is ours to remove on discard */
 	bool closed;
 	uint64_t written, failed; /* lines; read from other threads */
 	unsigned long failures;	  /* read from other threads */
@@ -87,32 +87,66 @@ static bool is_rotated_name(const char *s, const char *name)
 	return tmp ? !strcmp(p, ".gz.tmp") : (!*p || !strcmp(p, ".gz"));
 }
 
-static int remove_stale(struct rotating_jsonl *f)
+/* A previous run's file: regular, ours, one link, and (read through gzip,
+ * which passes plain files through) empty or opening with a bpfprof schema. */
+static bool is_previous_output(int dirfd, const char *name)
 {
-	int fd = dup(f->dirfd), err = 0;
+	static const char prefix[] = "{\"schema\":\"bpfprof.";
+	char buf[sizeof(prefix)] = "";
+	struct stat st;
+	gzFile gz;
+	int fd, n;
+
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != geteuid() ||
+	    !(gz = gzdopen(fd, "rb"))) {
+		close(fd);
+		return false;
+	}
+	n = gzread(gz, buf, sizeof(prefix) - 1);
+	gzclose(gz);
+	return n == 0 || (n == sizeof(prefix) - 1 && !memcmp(buf, prefix, (size_t)n));
+}
+
+static int remove_stale(struct rotating_jsonl *f, char *err, size_t errlen)
+{
+	int fd = dup(f->dirfd), rc = 0;
 	struct dirent *de;
 	DIR *d;
 
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		err = -errno;
-		close(fd);
-		return err;
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		set_err(err, errlen, "cannot list output directory '%s': %s", f->dir,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
 	}
-	while ((de = readdir(d)))
-		if (is_rotated_name(de->d_name, f->name) && unlinkat(f->dirfd, de->d_name, 0) &&
-		    errno != ENOENT && !err)
-			err = -errno;
+	while (!rc && (de = readdir(d))) {
+		if (!is_rotated_name(de->d_name, f->name))
+			continue;
+		if (!is_previous_output(f->dirfd, de->d_name)) {
+			set_err(err, errlen,
+				"%s/%s exists and is not bpfprof's output: not replacing it",
+				f->dir, de->d_name);
+			rc = -1;
+		} else if (unlinkat(f->dirfd, de->d_name, 0) && errno != ENOENT) {
+			set_err(err, errlen, "cannot remove %s/%s (an earlier run's): %s", f->dir,
+				de->d_name, strerror(errno));
+			rc = -1;
+		}
+	}
 	closedir(d);
-	return err;
+	return rc;
 }
 
-static int open_current(struct rotating_jsonl *f, int extra_flags)
+/* After a rotation: NAME was just renamed away, so O_EXCL (anything there
+ * now is not ours). */
+static int open_current(struct rotating_jsonl *f)
 {
-	return openat(f->dirfd, f->name,
-		      O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_APPEND | extra_flags, 0644);
+	return openat(f->dirfd, f->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		      0644);
 }
 
 static void gz_mark(struct rotating_jsonl *f, unsigned int n)
@@ -230,7 +264,7 @@ static bool gz_queue(struct rotating_jsonl *f, unsigned int n)
 	return ok;
 }
 
-struct rotating_jsonl *rjsonl_open(int dirfd, const char *dir, const char *name,
+struct rotating_jsonl *rjsonl_open(int dirfd, const char *dir, const char *name, int fd,
 				   const struct rotate_policy *p, char *err, size_t errlen)
 {
 	struct rotating_jsonl *f = calloc(1, sizeof(*f));
@@ -238,9 +272,10 @@ struct rotating_jsonl *rjsonl_open(int dirfd, const char *dir, const char *name,
 
 	if (!f) {
 		set_err(err, errlen, "out of memory");
+		close(fd);
 		return NULL;
 	}
-	f->fd = -1;
+	f->fd = fd;
 	f->dirfd = dirfd;
 	f->pol = *p;
 	pthread_mutex_init(&f->gz_lock, NULL);
@@ -252,19 +287,8 @@ struct rotating_jsonl *rjsonl_open(int dirfd, const char *dir, const char *name,
 		set_err(err, errlen, "out of memory");
 		goto fail;
 	}
-	rc = remove_stale(f);
-	if (rc) {
-		set_err(err, errlen,
-			"cannot remove the rotated files of an earlier run in '%s': %s", dir,
-			strerror(-rc));
+	if (remove_stale(f, err, errlen))
 		goto fail;
-	}
-	f->fd = open_current(f, O_TRUNC);
-	if (f->fd < 0) {
-		set_err(err, errlen, "cannot write %s/%s: %s", dir, name, strerror(errno));
-		goto fail;
-	}
-	f->created = true;
 	if (p->max_secs > 0)
 		f->next_rotate_ns = mono_ns() + (uint64_t)(p->max_secs * 1e9);
 	if (p->gzip) {
@@ -278,7 +302,6 @@ struct rotating_jsonl *rjsonl_open(int dirfd, const char *dir, const char *name,
 	}
 	return f;
 fail:
-	rjsonl_discard(f);
 	rjsonl_free(f);
 	return NULL;
 }
@@ -296,7 +319,9 @@ static int write_all(int fd, const char *buf, size_t len, uint64_t start)
 		if (n <= 0) {
 			int e = n < 0 ? errno : ENOSPC;
 
-			if (done && ftruncate(fd, (off_t)start))
+			/* And back to the end: no hole before the next line. */
+			if (done &&
+			    (ftruncate(fd, (off_t)start) || lseek(fd, (off_t)start, SEEK_SET) < 0))
 				e = errno;
 			return -e;
 		}
@@ -353,8 +378,7 @@ static void rotate(struct rotating_jsonl *f)
 		f->rotate_broken = true;
 		return;
 	}
-	/* O_EXCL: NAME was just renamed away; anything there now is not ours. */
-	fd = open_current(f, O_EXCL);
+	fd = open_current(f);
 	if (fd < 0) {
 		report_failure(f, "rotating", f->name, errno);
 		f->rotate_broken = true;
@@ -443,15 +467,6 @@ json_t *rjsonl_files_json(const struct rotating_jsonl *f)
 	}
 	json_array_append_new(arr, json_string(f->name));
 	return arr;
-}
-
-void rjsonl_discard(struct rotating_jsonl *f)
-{
-	if (!f)
-		return;
-	rjsonl_close(f);
-	if (f->created)
-		unlinkat(f->dirfd, f->name, 0);
 }
 
 void rjsonl_free(struct rotating_jsonl *f)

@@ -24,11 +24,14 @@ struct rotate_policy {
 struct rotating_jsonl;
 
 /*
- * Creates dir/name (truncated; O_NOFOLLOW), after removing rotated files of
- * an earlier run in dir (name.N, name.N.gz), which would otherwise be read
- * as this run's. NULL with a one-line reason in err.
+ * Takes over fd, the newly created dir/name (see output_create_file), and
+ * removes the rotated files of an earlier run in dir (name.N, name.N.gz),
+ * which would otherwise be read as this run's; one that is not bpfprof's
+ * output (not a regular file of ours with one link whose lines open with a
+ * bpfprof schema) is an error, and left alone. NULL with a one-line reason
+ * in err (fd is then closed).
  */
-struct rotating_jsonl *rjsonl_open(int dirfd, const char *dir, const char *name,
+struct rotating_jsonl *rjsonl_open(int dirfd, const char *dir, const char *name, int fd,
 				   const struct rotate_policy *p, char *err, size_t errlen);
 /* Buffers one complete line (ending in '\n'), rotating first when the line
  * would take the file past max_bytes. */
@@ -45,8 +48,6 @@ void rjsonl_close(struct rotating_jsonl *f);
 /* The files written, oldest first (rotated ones, then name), as a JSON
  * array of names; call after rjsonl_close. */
 json_t *rjsonl_files_json(const struct rotating_jsonl *f);
-/* A run that never started: remove the file. */
-void rjsonl_discard(struct rotating_jsonl *f);
 void rjsonl_free(struct rotating_jsonl *f);
 
 /* Safe to call from any thread. */

@@ -113,7 +113,7 @@ size_t span_json_format(char *buf, const struct span_record *r, const struct spa
 	bool known = r->stage < sn->n;
 	char *p = buf;
 
-	p = put(p, "{\"trace_id\":");
+	p = put(p, "{\"schema\":\"" SPAN_SCHEMA "\",\"trace_id\":");
 	p = put_id(p, r->trace_id);
 	p = put(p, ",\"span_id\":");
 	p = put_id(p, r->span_id);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * --events: a span record as one line of events.jsonl (the format is in
- * README.md). Ids are 16 lowercase hex digits in a JSON string, so that
- * 64-bit ids stay exact in every JSON reader; parent_id is null at a root.
+ * README.md). Each line opens with "schema", like every record bpfprof
+ * writes (so a later run knows the file as bpfprof's output). Ids are 16 lowercase hex digits in a
+ * JSON string, so that 64-bit ids stay exact in every JSON reader; parent_id is null at a root.
  * Stage names and binaries are escaped once, by jansson, when the table is
  * built; the numbers are formatted here, with no allocation per record.
  */
@@ -12,6 +13,8 @@
 #include <stddef.h>
 #include "bpfprof.h"
 #include "stages.h"
+
+#define SPAN_SCHEMA "bpfprof.span.v1"
 
 struct span_names {
 	char **name; /* JSON string literals, quotes included, by stage id */
