@@ -4,6 +4,7 @@
  * and attach the probes, then flush every interval until the target exits,
  * the duration ends or a signal arrives; finish every output on the way out.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -23,6 +24,7 @@
 #include "metrics_text.h"
 #include "live_view.h"
 #include "output_files.h"
+#include "privileges.h"
 #include "profile.h"
 #include "prometheus_server.h"
 #include "records.h"
@@ -118,6 +120,36 @@ static int start_metrics(struct session *s, char *err, size_t errlen)
 		fprintf(stderr, "bpfprof: serving metrics on http://%s/metrics\n",
 			prom_server_address(s->prom));
 	return 0;
+}
+
+/* Whether --prometheus binds a port below 1024 (after the drop, so the
+ * server thread starts with the reduced capabilities). */
+static bool prometheus_low_port(const char *spec)
+{
+	struct prom_listen l;
+	unsigned int port;
+
+	if (!spec || prom_parse_listen(spec, &l, NULL, 0))
+		return false;
+	port = l.addr.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&l.addr)->sin6_port)
+					    : ntohs(((struct sockaddr_in *)&l.addr)->sin_port);
+	return port && port < 1024;
+}
+
+/* Attached: keep only the capabilities the loop needs (privileges.h). */
+static void drop_privileges(struct session *s)
+{
+	struct priv_needs n = {
+		.proc_io = false, /* nothing in the loop reads /proc/PID/io yet */
+		.output_dirfd = s->out ? output_dir_fd(s->out) : -1,
+		.low_port = prometheus_low_port(s->env->prometheus),
+	};
+	char kept[128], err[256];
+
+	if (privileges_drop(&n, kept, sizeof(kept), err, sizeof(err)))
+		fprintf(stderr, "bpfprof: warning: capabilities not dropped: %s\n", err);
+	else if (s->env->verbose)
+		fprintf(stderr, "bpfprof: capabilities kept after attaching: %s\n", kept);
 }
 
 /* Read the counters, write the interval's flush record and text block. */
@@ -455,8 +487,6 @@ static int run(const struct env *env)
 		if (!s.out)
 			goto cleanup;
 	}
-	if (env->prometheus && start_metrics(&s, err, sizeof(err)))
-		goto cleanup;
 	if (env->events && !(s.events = open_events(env, s.out, &s.stages, err, sizeof(err))))
 		goto cleanup;
 	s.skel = loader_open_and_load(&lcfg, err, sizeof(err));
@@ -473,9 +503,14 @@ static int run(const struct env *env)
 		goto cleanup;
 	if (loader_attach_syscalls(s.skel, err, sizeof(err)))
 		goto cleanup;
+	if (attach_stages(&s, err, sizeof(err)))
+		goto cleanup;
+	/* Attached: from here on, only what the loop needs. Before any thread
+	 * starts, since each thread has its own capabilities. */
+	drop_privileges(&s);
 	if (s.events && events_start(s.events, loader_span_ring_fd(s.skel), err, sizeof(err)))
 		goto cleanup;
-	if (attach_stages(&s, err, sizeof(err)))
+	if (env->prometheus && start_metrics(&s, err, sizeof(err)))
 		goto cleanup;
 
 	s.start_mono = s.last_flush_mono = now_mono();

@@ -333,6 +333,11 @@ cleanup:
 	return err;
 }
 
+int output_dir_fd(const struct output_files *o)
+{
+	return o->dirfd;
+}
+
 unsigned long output_write_failures(const struct output_files *o)
 {
 	return o->lost + o->summary_failed;

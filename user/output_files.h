@@ -43,6 +43,8 @@ void output_describe(const struct output_files *o, json_t *summary);
 /* Temp file, fsync, rename. A failure is reported on stderr (one line)
  * and leaves no temp file. */
 int output_write_summary(struct output_files *o, json_t *summary);
+/* The output directory's fd (for permission checks). */
+int output_dir_fd(const struct output_files *o);
 /* Records that could not be written (flush lines, plus 1 for the summary). */
 unsigned long output_write_failures(const struct output_files *o);
 void output_close(struct output_files *o);

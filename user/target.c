@@ -274,5 +274,16 @@ void target_exe_path(pid_t pid, char *buf, size_t len)
 
 	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
 	n = readlink(path, buf, len - 1);
+	if (n <= 0) {
+		/* exe is behind a ptrace check that fails once bpfprof has
+		 * dropped its capabilities; comm is readable by anyone. */
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		f = fopen(path, "re");
+		n = f && fgets(buf, (int)len, f) ? (ssize_t)strcspn(buf, "\n") : 0;
+		if (f)
+			fclose(f);
+	}
 	buf[n > 0 ? n : 0] = '\0';
 }

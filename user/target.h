@@ -47,7 +47,8 @@ void target_stop(struct target *t, int sig, double grace_s);
 void target_abort(struct target *t);
 void target_close(struct target *t);
 
-/* The process's executable, as /proc/PID/exe resolves it ("" if unknown). */
+/* The process's executable, as /proc/PID/exe resolves it, else its comm
+ * (after the capability drop; see privileges.h), "" if unknown. */
 void target_exe_path(pid_t pid, char *buf, size_t len);
 
 #endif
