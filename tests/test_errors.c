@@ -4,17 +4,22 @@
  * leaves no output behind. The table here is the one in README.md's
  * troubleshooting section.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "helper.h"
 
 struct error_case {
 	const char *what;
-	const char *args[8]; /* after "bpfprof"; "@OUT" is the output dir, "@PID" a pid */
+	const char *args[12]; /* after "bpfprof"; "@OUT" is the output dir, "@PID" a pid */
 	int exit_code;
 	const char *message;
 };
@@ -23,7 +28,7 @@ static char outdir[128], tmpdir[64], bin[256], pidarg[32];
 
 static void check_case(const struct error_case *c, int uid)
 {
-	char *argv[12];
+	char *argv[16];
 	struct proc_run r;
 	int n = 0, code;
 
@@ -174,6 +179,152 @@ static void test_command_not_executable(void **state)
 	}
 }
 
+/* The usage errors issue 8 lists that the table above lacks. */
+static void test_more_usage_errors(void **state)
+{
+	static const struct error_case cases[] = {
+		{ "negative interval", { "-i", "-1", "-o", "@OUT" }, 2, "invalid interval '-1'" },
+		{ "huge interval", { "-i", "1e400", "-o", "@OUT" }, 2, "invalid interval '1e400'" },
+		{ "interval not a number", { "-i", "nan", "-o", "@OUT" }, 2, "invalid interval 'nan'" },
+		{ "zero duration", { "-d", "0", "-o", "@OUT" }, 2, "invalid duration '0'" },
+		{ "duration with junk", { "-d", "5s", "-o", "@OUT" }, 2, "invalid duration '5s'" },
+		{ "infinite duration", { "-d", "inf", "-o", "@OUT" }, 2, "invalid duration 'inf'" },
+		{ "pid 0", { "-p", "0", "-o", "@OUT" }, 2, "invalid pid '0'" },
+		{ "negative pid", { "-p", "-5", "-o", "@OUT" }, 2, "invalid pid '-5'" },
+		{ "pid past int", { "-p", "4294967297", "-o", "@OUT" }, 2, "invalid pid" },
+		{ "empty output dir", { "-o", "" }, 2, "empty output directory" },
+		{ "-q and -v", { "-q", "-v", "-o", "@OUT" }, 2, "-q and -v are exclusive" },
+		{ "unknown option", { "--no-such-option", "-o", "@OUT" }, 2, "unknown option" },
+		{ "missing argument", { "-o", "@OUT", "-p" }, 2, "missing option argument" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check_case(&cases[i], -1);
+}
+
+/* Malformed and unusable -u specs: refused before anything is attached. */
+static void test_stage_spec_errors(void **state)
+{
+	char target[256], notelf[128], stripped[128], nomatch[320], missing[160], isdir[160],
+		bad_notelf[160], bad_stripped[160], devnull[] = "/dev/null:f";
+
+	REQUIRE_ROOT_BPF();
+	helper_path(target, sizeof(target), "targets/stage_target_pie");
+	snprintf(notelf, sizeof(notelf), "%s/notelf", tmpdir);
+	snprintf(stripped, sizeof(stripped), "%s/stripped", tmpdir);
+	{
+		FILE *f = fopen(notelf, "w");
+		char cmd[640];
+
+		assert_non_null(f);
+		fputs("#!/bin/sh\necho not an ELF file\n", f);
+		fclose(f);
+		/* A PIE stripped of .symtab: its stage_* functions are not exported. */
+		snprintf(cmd, sizeof(cmd), "strip --strip-all -o %s %s", stripped, target);
+		assert_int_equal(system(cmd), 0);
+	}
+	snprintf(missing, sizeof(missing), "%s/no-such-binary:f", tmpdir);
+	snprintf(isdir, sizeof(isdir), "%s:f", tmpdir);
+	snprintf(bad_notelf, sizeof(bad_notelf), "%s:f", notelf);
+	snprintf(bad_stripped, sizeof(bad_stripped), "%s:stage_*", stripped);
+	snprintf(nomatch, sizeof(nomatch), "%s:no_such_function_*", target);
+	{
+		const struct error_case cases[] = {
+			{ "empty binary", { "-o", "@OUT", "-u", ":f", "--", target }, 1,
+			  "stage spec ':f': empty binary before ':'" },
+			{ "empty pattern", { "-o", "@OUT", "-u", "lib:", "--", target }, 1,
+			  "stage spec 'lib:': empty function pattern" },
+			{ "blank pattern", { "-o", "@OUT", "-u", "  ", "--", target }, 1,
+			  "empty function pattern" },
+			{ "missing binary", { "-o", "@OUT", "-u", missing, "--", target }, 1,
+			  "no-such-binary' not found" },
+			{ "directory", { "-o", "@OUT", "-u", isdir, "--", target }, 1,
+			  "is a directory" },
+			{ "not ELF", { "-o", "@OUT", "-u", bad_notelf, "--", target }, 1,
+			  "notelf' is not an ELF file" },
+			{ "device", { "-o", "@OUT", "-u", devnull, "--", target }, 1,
+			  "binary '/dev/null' is not a regular file" },
+			{ "no match", { "-o", "@OUT", "-u", nomatch, "--", target }, 1,
+			  "matches 'no_such_function_*'" },
+			{ "stripped, no .dynsym match", { "-o", "@OUT", "-u", bad_stripped, "--", target },
+			  1, "it is stripped: only its exported .dynsym functions can be timed" },
+			{ "library name, whole machine", { "-o", "@OUT", "-u", "libc:malloc", "-d", "1" },
+			  1, "is a library name, which needs a target process" },
+			{ "no binary, whole machine", { "-o", "@OUT", "-u", "malloc", "-d", "1" }, 1,
+			  "no binary given and no target process" },
+		};
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+			check_case(&cases[i], -1);
+	}
+	unlink(notelf);
+	unlink(stripped);
+}
+
+/* Entries in dir other than . and .. */
+static int entries(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+/* Output directories bpfprof must not use: nothing may appear in them. */
+static void test_unusable_output_dirs(void **state)
+{
+	char ro[128], link[128], foreign[128], file[192];
+
+	REQUIRE_ROOT_BPF();
+	/* A read-only filesystem, in a mount namespace of our own. */
+	snprintf(ro, sizeof(ro), "%s/ro", tmpdir);
+	assert_int_equal(mkdir(ro, 0755), 0);
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("bpfprof-test", ro, "tmpfs", MS_RDONLY, "size=64k"))
+		fail_msg("read-only tmpfs: %s", strerror(errno));
+	{
+		struct error_case c = { "read-only filesystem", { "-d", "1", "-o", ro }, 1,
+					"cannot write in output directory" };
+
+		check_case(&c, -1);
+		assert_int_equal(entries(ro), 0);
+	}
+	umount2(ro, MNT_DETACH);
+	/* A symlink to a directory. */
+	snprintf(link, sizeof(link), "%s/link", tmpdir);
+	assert_int_equal(symlink(ro, link), 0);
+	{
+		struct error_case c = { "output dir is a symlink", { "-d", "1", "-o", link }, 1,
+					"is a symbolic link" };
+
+		check_case(&c, -1);
+		assert_int_equal(entries(ro), 0);
+	}
+	/* Someone's file where flushes.jsonl goes. */
+	snprintf(foreign, sizeof(foreign), "%s/foreign", tmpdir);
+	assert_int_equal(mkdir(foreign, 0755), 0);
+	snprintf(file, sizeof(file), "%s/flushes.jsonl", foreign);
+	{
+		/* (An empty file would be replaced: it holds nothing to lose.) */
+		int fd = open(file, O_CREAT | O_WRONLY, 0644);
+
+		assert_int_equal(write(fd, "precious\n", 9), 9);
+		close(fd);
+	}
+	{
+		struct error_case c = { "foreign flushes.jsonl", { "-d", "1", "-o", foreign }, 1,
+					"flushes.jsonl exists and is not bpfprof's output" };
+
+		check_case(&c, -1);
+		assert_int_equal(entries(foreign), 1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +332,9 @@ int main(void)
 		cmocka_unit_test(test_not_root),
 		cmocka_unit_test(test_runtime_errors),
 		cmocka_unit_test(test_command_not_executable),
+		cmocka_unit_test(test_more_usage_errors),
+		cmocka_unit_test(test_stage_spec_errors),
+		cmocka_unit_test(test_unusable_output_dirs),
 	};
 
 	return cmocka_run_group_tests_name("errors", tests, setup, teardown);

@@ -50,7 +50,11 @@ int stages_resolve(const char *const *specs, int n, pid_t pid, const char *main_
 		if (!rc && !syms.n) {
 			snprintf(err, errlen, "-u '%s': no function in %s matches '%s'%s", specs[i],
 				 spec.display_path, spec.glob,
-				 syms.table ? "" : " (the binary has no symbols)");
+				 !syms.table ? " (the binary has no symbols)"
+				 : !strcmp(syms.table, ".dynsym")
+					 ? " (it is stripped: only its exported .dynsym functions can be "
+					   "timed)"
+					 : "");
 			rc = -ENOENT;
 		}
 		for (size_t k = 0; !rc && k < syms.n; k++)
