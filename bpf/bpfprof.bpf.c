@@ -277,13 +277,15 @@ static __always_inline void charge_io_to_stage(struct task_state *st, __u8 cls, 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct task_state *st;
+	__u32 tgid;
 
-	if (!traced(tgid))
-		return 0;
-	/* Our own uprobes make these: they are not the program's syscalls. */
+	/* Our own uprobes make these: they are not the program's syscalls.
+	 * Checked first, as the cheapest test: every stage return makes one. */
 	if (id == NR_URETPROBE || id == NR_UPROBE)
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!traced(tgid))
 		return 0;
 	/* These never return, so sys_exit will not see them. */
 	if (id == NR_EXIT || id == NR_EXIT_GROUP) {
@@ -306,19 +308,18 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	long id = (long)regs->orig_ax;
 	struct task_state *st;
+	__u32 tgid, nr;
 	__u64 dur;
-	long id;
-	__u32 nr;
 	__u8 cls;
 
-	if (!traced(tgid))
-		return 0;
 	/* The uretprobe syscall leaves orig_ax at -1; skip it (and the uprobe
-	 * one) before touching any state: every stage return makes one. */
-	id = (long)regs->orig_ax;
+	 * one) before anything else: every stage return makes one. */
 	if (id < 0 || id == NR_URETPROBE || id == NR_UPROBE)
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!traced(tgid))
 		return 0;
 	st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL, 0);
 	if (!st || !st->sys_enter_ns) {
@@ -391,17 +392,19 @@ static __always_inline int stage_push(__u32 stage)
 	return (int)d;
 }
 
-static __always_inline void stage_record(__u32 tgid, struct stage_frame *f, __u64 dur, __u64 self)
+static __always_inline void stage_record(struct stage_frame *f, __u64 dur, __u64 self)
 {
-	struct stage_key key = {.tgid = tgid, .stage = f->stage};
+	struct stage_key key = { .stage = f->stage };
 	struct stage_stats *s;
 	bool created = false;
 	__u32 b;
 
-	if (one_target)
+	if (one_target) {
 		s = bpf_map_lookup_elem(&stage_counts, &key.stage);
-	else
+	} else {
+		key.tgid = bpf_get_current_pid_tgid() >> 32;
 		s = map_lookup_or_insert(&stage_stats, &key, &zero_stage_stats, &created);
+	}
 	if (!s) {
 		audit_inc(AUDIT_STAGE_MAP_FULL);
 		return;
@@ -471,7 +474,6 @@ static __always_inline int stage_find_frame(struct task_state *st, __u32 stage, 
 static __always_inline void stage_pop(__u32 stage, int idx)
 {
 	__u64 now = bpf_ktime_get_ns(), dur, self;
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct task_state *st;
 	struct stage_frame *f;
 
@@ -502,7 +504,7 @@ static __always_inline void stage_pop(__u32 stage, int idx)
 	st->depth = idx;
 	if (idx > 0)
 		st->frames[(idx - 1) & (STAGE_MAX_DEPTH - 1)].child_ns += dur;
-	stage_record(tgid, f, dur, self);
+	stage_record(f, dur, self);
 	if (span_events)
 		stage_emit_span(st, idx, dur);
 }

@@ -56,6 +56,18 @@ static int size_span_ring(struct bpfprof_bpf *skel, const struct loader_config *
 	return bpf_map__set_max_entries(skel->maps.spans, (__u32)ring);
 }
 
+/* Entries of a preallocated per-CPU map of value_size bytes that fit in
+ * SYSTEM_HIST_MAP_BYTES on this machine, and at least `min`. */
+static __u32 system_entries(size_t value_size, __u32 min)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	size_t n = SYSTEM_HIST_MAP_BYTES / (value_size * (size_t)(ncpus > 0 ? ncpus : 1));
+
+	if (n > SYSTEM_MAX_ENTRIES)
+		n = SYSTEM_MAX_ENTRIES;
+	return n < min ? min : (__u32)n;
+}
+
 /* Counters in arrays only for a single process: a followed tree or the
  * whole machine has processes nobody can list ahead. */
 static bool one_target(const struct loader_config *cfg)
@@ -106,8 +118,20 @@ static int size_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.traced_tgids, FOLLOW_MAX_PROCS);
 		return rc ?: size_span_ring(skel, cfg);
 	}
-	rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_stats,
-					    n_stages * 16 > 16384 ? n_stages * 16 : 16384);
+	/*
+	 * The whole machine: per-CPU values of 4.5 KB (the histograms) cannot
+	 * be allocated reliably on the fly (the kernel keeps only a few ready
+	 * per CPU, and a burst of new processes fails with ENOMEM: measured
+	 * here, a few I/O syscalls lost in most runs). So those maps are
+	 * preallocated, as many entries as SYSTEM_HIST_MAP_BYTES allows.
+	 */
+	rc = rc ?: bpf_map__set_map_flags(skel->maps.io_stats, 0);
+	rc = rc ?: bpf_map__set_max_entries(skel->maps.io_stats,
+					    system_entries(sizeof(struct io_stats), n_io));
+	rc = rc ?: bpf_map__set_map_flags(skel->maps.stage_stats, 0);
+	rc = rc ?: bpf_map__set_max_entries(
+			    skel->maps.stage_stats,
+			    cfg->n_stages ? system_entries(sizeof(struct stage_stats), n_stages) : 1);
 	rc = rc ?: bpf_map__set_max_entries(skel->maps.traced_tgids, 1);
 	return rc ?: size_span_ring(skel, cfg);
 }

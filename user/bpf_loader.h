@@ -14,6 +14,11 @@
  * more are counted in the audit as lost. */
 #define FOLLOW_MAX_PROCS 128
 
+/* The whole machine: memory for each preallocated histogram map (I/O,
+ * stages), and the most entries either gets. */
+#define SYSTEM_HIST_MAP_BYTES (32UL << 20)
+#define SYSTEM_MAX_ENTRIES 16384
+
 struct loader_config {
 	pid_t targ_tgid; /* 0: every process but bpfprof */
 	bool follow;	 /* also every process targ_tgid forks, from now on */
