@@ -963,7 +963,9 @@ def main():
         with open(os.path.join(BENCH, "results.json")) as f:
             old = json.load(f)
         res["env"]["partial_run"] = a.only
-        old.setdefault("partial_runs", []).append(res["env"])
+        # The latest re-measurement of these sections replaces an earlier one.
+        old["partial_runs"] = [p for p in old.get("partial_runs", [])
+                               if p["partial_run"] != a.only] + [res["env"]]
         res = {**old, **{k: v for k, v in res.items() if k not in ("env", "quick", "elapsed_s")}}
     with open(os.path.join(BENCH, "results.json"), "w") as f:
         json.dump(res, f, indent=1)
