@@ -245,6 +245,14 @@ static bool gz_queue(struct rotating_jsonl *f, unsigned int n)
 {
 	bool ok = true;
 
+	/* Started at the first rotation, by the writer thread: a thread gets
+	 * its creator's capabilities, and the writer runs after they are
+	 * dropped. */
+	if (!f->gz_started) {
+		if (pthread_create(&f->gz_thread, NULL, gz_main, f))
+			return false;
+		f->gz_started = true;
+	}
 	pthread_mutex_lock(&f->gz_lock);
 	if (f->gz_n == f->gz_cap) {
 		size_t cap = f->gz_cap ? 2 * f->gz_cap : 16;
@@ -268,7 +276,6 @@ struct rotating_jsonl *rjsonl_open(int dirfd, const char *dir, const char *name,
 				   const struct rotate_policy *p, char *err, size_t errlen)
 {
 	struct rotating_jsonl *f = calloc(1, sizeof(*f));
-	int rc;
 
 	if (!f) {
 		set_err(err, errlen, "out of memory");
@@ -291,15 +298,6 @@ struct rotating_jsonl *rjsonl_open(int dirfd, const char *dir, const char *name,
 		goto fail;
 	if (p->max_secs > 0)
 		f->next_rotate_ns = mono_ns() + (uint64_t)(p->max_secs * 1e9);
-	if (p->gzip) {
-		rc = pthread_create(&f->gz_thread, NULL, gz_main, f);
-		if (rc) {
-			set_err(err, errlen, "cannot start the compressor thread: %s",
-				strerror(rc));
-			goto fail;
-		}
-		f->gz_started = true;
-	}
 	return f;
 fail:
 	rjsonl_free(f);
