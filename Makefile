@@ -126,6 +126,10 @@ $(OUT)/tests/test_%: $(OUT)/tests/test_%.o $(TEST_HELPER_OBJS) $(OUT)/libbpfprof
 $(OUT)/targets/%: tests/targets/%.c tests/targets/target_common.h | $(OUT)/targets
 	$(CC) $(TARGET_CFLAGS) -static $< -o $@
 
+# A known build id, which the run metadata test expects.
+$(OUT)/targets/telemetry_target: tests/targets/telemetry_target.c tests/targets/target_common.h | $(OUT)/targets
+	$(CC) $(TARGET_CFLAGS) -static -Wl,--build-id=0x5eed000000000000000000000000000000006006 $< -o $@
+
 $(OUT)/targets/cxx_target: tests/targets/cxx_target.cc | $(OUT)/targets
 	$(CXX) -O1 -g -fno-omit-frame-pointer -fcf-protection=none -Wall -Werror $< -o $@
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Command-line parsing: every number checked, conflicts refused. */
+#include <stdlib.h>
 #include <string.h>
 #include "args.h"
 #include "helper.h"
@@ -102,6 +103,49 @@ static void test_bad_values(void **state)
 	expect_error(oempty, "empty output directory");
 }
 
+/* The stage options and BPFPROF_STAGES, the default --stages-off overrides. */
+static void test_stage_options(void **state)
+{
+	struct env env;
+	char err[256];
+	char *none[] = { "bpfprof", NULL };
+	char *all[] = { "bpfprof", "--stages-off", "--sample", "1000000", "--max-overhead", "2.5",
+			NULL };
+	char *s0[] = { "bpfprof", "--sample", "0", NULL };
+	char *sbig[] = { "bpfprof", "--sample", "1000001", NULL };
+	char *sneg[] = { "bpfprof", "--sample", "-3", NULL };
+	char *sword[] = { "bpfprof", "--sample", "ten", NULL };
+	char *m0[] = { "bpfprof", "--max-overhead", "0", NULL };
+	char *mbig[] = { "bpfprof", "--max-overhead", "100.5", NULL };
+
+	unsetenv("BPFPROF_STAGES");
+	assert_int_equal(parse(&env, err, sizeof(err), none), 0);
+	assert_false(env.stages_off);
+	assert_int_equal(env.sample_every, 1);
+	assert_true(env.max_overhead_pct == 0);
+	assert_int_equal(parse(&env, err, sizeof(err), all), 0);
+	assert_true(env.stages_off);
+	assert_int_equal(env.sample_every, 1000000);
+	assert_true(env.max_overhead_pct == 2.5);
+	expect_error(s0, "invalid --sample '0'");
+	expect_error(sbig, "invalid --sample '1000001'");
+	expect_error(sneg, "invalid --sample '-3'");
+	expect_error(sword, "invalid --sample 'ten'");
+	expect_error(m0, "invalid --max-overhead '0'");
+	expect_error(mbig, "invalid --max-overhead '100.5'");
+	setenv("BPFPROF_STAGES", "0", 1);
+	assert_int_equal(parse(&env, err, sizeof(err), none), 0);
+	assert_true(env.stages_off);
+	setenv("BPFPROF_STAGES", "1", 1);
+	assert_int_equal(parse(&env, err, sizeof(err), none), 0);
+	assert_false(env.stages_off);
+	assert_int_equal(parse(&env, err, sizeof(err), all), 0);
+	assert_true(env.stages_off);
+	setenv("BPFPROF_STAGES", "on", 1);
+	expect_error(none, "invalid BPFPROF_STAGES 'on': expected 0 or 1");
+	unsetenv("BPFPROF_STAGES");
+}
+
 static void test_number_parsers(void **state)
 {
 	double d;
@@ -126,6 +170,7 @@ int main(void)
 		cmocka_unit_test(test_command_keeps_its_options),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_number_parsers),
+		cmocka_unit_test(test_stage_options),
 	};
 
 	return cmocka_run_group_tests_name("args", tests, NULL, NULL);

@@ -7,13 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "args.h"
+#include "version.h"
 #include "prometheus_server.h"
 
 #define MIN_INTERVAL_S 0.01
 #define MAX_INTERVAL_S 3600.0
 #define MAX_DURATION_S (366.0 * 24 * 3600)
 
-const char *argp_program_version = "bpfprof 0.1.0";
+const char *argp_program_version = "bpfprof " BPFPROF_VERSION;
 const char *argp_program_bug_address = "<https://github.com/bpfprof/bpfprof/issues>";
 
 static const char doc[] =
@@ -32,6 +33,9 @@ enum {
 	OPT_FOLLOW,
 	OPT_PLAIN,
 	OPT_STAGES_ONLY,
+	OPT_STAGES_OFF,
+	OPT_SAMPLE,
+	OPT_MAX_OVERHEAD,
 };
 /* --events and its options */
 enum { OPT_EVENTS = 1100, OPT_EVENTS_RING, OPT_EVENTS_QUEUE, OPT_ROTATE_BYTES, OPT_ROTATE_SECS,
@@ -54,6 +58,12 @@ static const struct argp_option options[] = {
 	{ "stages-only", OPT_STAGES_ONLY, NULL, 0,
 	  "Time the -u functions only: no syscall counting (and no I/O per stage), the least "
 	  "overhead" },
+	{ "stages-off", OPT_STAGES_OFF, NULL, 0,
+	  "Start with the -u probes switched off (SIGUSR1 toggles; default from BPFPROF_STAGES=0|1)" },
+	{ "sample", OPT_SAMPLE, "N", 0,
+	  "Record 1 in N stage calls per thread (1 to 1000000); counts are scaled by N" },
+	{ "max-overhead", OPT_MAX_OVERHEAD, "PCT", 0,
+	  "Switch the -u probes off while they cost more than PCT% of the target's CPU time" },
 	{ "quiet", 'q', NULL, 0, "Print nothing but errors" },
 	{ "plain", OPT_PLAIN, NULL, 0, "Print the plain interval report, not the live view" },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug output" },
@@ -128,6 +138,22 @@ int parse_bytes(const char *s, unsigned long long min, unsigned long long max,
 		return -EINVAL;
 	v <<= shift;
 	if (v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	/* strtoul would take "-1" as ULONG_MAX: digits only. */
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -261,6 +287,23 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_STAGES_ONLY:
 		env->stages_only = true;
 		break;
+	case OPT_STAGES_OFF:
+		env->stages_off = true;
+		break;
+	case OPT_SAMPLE: {
+		unsigned long n;
+
+		if (parse_uint(arg, 1, 1000000, &n))
+			return fail(ps, "invalid --sample '%s': expected a whole number from 1 to 1000000",
+				    arg);
+		env->sample_every = (unsigned int)n;
+		break;
+	}
+	case OPT_MAX_OVERHEAD:
+		if (parse_seconds(arg, 0.001, 100, &env->max_overhead_pct))
+			return fail(ps, "invalid --max-overhead '%s': expected a percentage from 0.001 to 100",
+				    arg);
+		break;
 	case 'q':
 		env->quiet = true;
 		break;
@@ -302,12 +345,21 @@ int args_parse(int argc, char **argv, struct env *env, char *err, size_t errlen)
 {
 	static const struct argp argp = {options, parse_opt, "[-- COMMAND [ARGS...]]", doc};
 	struct parse_state ps = {env, err, errlen, false};
+	const char *stages;
 	int rc;
 
 	memset(env, 0, sizeof(*env));
 	env->interval_s = 1.0;
 	env->events_ring_bytes = DEFAULT_EVENTS_RING;
 	env->events_queue = DEFAULT_EVENTS_QUEUE;
+	env->sample_every = 1;
+	/* The default state of the stage probes; --stages-off overrides it. */
+	stages = getenv("BPFPROF_STAGES");
+	if (stages && strcmp(stages, "0") && strcmp(stages, "1")) {
+		snprintf(err, errlen, "invalid BPFPROF_STAGES '%s': expected 0 or 1", stages);
+		return -1;
+	}
+	env->stages_off = stages && !strcmp(stages, "0");
 	err[0] = '\0';
 	/* ARGP_IN_ORDER: options after the command belong to the command.
 	 * ARGP_NO_ERRS: our caller prints the one-line error; --help and

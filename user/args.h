@@ -18,6 +18,9 @@ struct env {
 	const char *stage_specs[MAX_STAGE_SPECS]; /* -u, in order */
 	int n_stage_specs;
 	const char *list_spec;	/* --list */
+	bool stages_off;	/* --stages-off, or BPFPROF_STAGES=0 */
+	unsigned int sample_every; /* --sample N: record 1 in N stage calls; 1: all */
+	double max_overhead_pct; /* --max-overhead PCT; 0: no limit */
 	const char *prometheus;	/* --prometheus [ADDR:]PORT; NULL: no server */
 	bool follow;		/* --follow: also the target's child processes */
 	bool stages_only;	/* --stages-only: time -u functions, count no syscalls */
@@ -45,6 +48,8 @@ int parse_seconds(const char *s, double min, double max, double *out);
  * [min, max], nothing after the suffix. */
 int parse_bytes(const char *s, unsigned long long min, unsigned long long max,
 		unsigned long long *out);
+/* A whole number in [min, max], decimal, nothing after it. */
+int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 /* A pid: decimal, 1..INT_MAX, nothing after it. */
 int parse_pid(const char *s, pid_t *out);
 

@@ -28,6 +28,7 @@
 #include "profile.h"
 #include "prometheus_server.h"
 #include "records.h"
+#include "self_audit.h"
 #include "stages.h"
 #include "target.h"
 
@@ -45,6 +46,7 @@ struct session {
 	struct stage_links stage_links;
 	struct prom_server *prom; /* --prometheus */
 	struct events *events; /* --events */
+	struct self_audit audit;  /* telemetry, run metadata, stage toggle, cost */
 	struct profile prev, cur, delta;
 	struct live_view *view; /* the live view, while it is on */
 	bool live;		/* this run draws the live view, not the plain report */
@@ -161,8 +163,10 @@ static int flush(struct session *s)
 
 	err = collector_read(s->collector, &s->cur);
 	events_audit(s->events, s->cur.audit);
-	if (!err)
+	if (!err) {
+		profile_scale_stages(&s->cur, s->stages.sample_every);
 		err = profile_delta(&s->delta, &s->cur, &s->prev);
+	}
 	if (err) {
 		fprintf(stderr, "bpfprof: reading counters: %s\n", strerror(-err));
 		return err;
@@ -170,9 +174,12 @@ static int flush(struct session *s)
 	if (s->out) {
 		json_t *rec = flush_to_json(s->flushes, now_real(), seconds, &s->delta, &s->stages);
 
+		self_audit_flush(&s->audit, &s->delta, rec);
 		if (rec)
 			output_write_flush(s->out, rec);
 		json_decref(rec);
+	} else {
+		self_audit_flush(&s->audit, &s->delta, NULL);
 	}
 	if (!s->env->quiet && !s->live) {
 		char title[64];
@@ -180,6 +187,7 @@ static int flush(struct session *s)
 		snprintf(title, sizeof(title), "interval %lu (%.2fs)", (unsigned long)s->flushes,
 			 seconds);
 		interval_report_print(stdout, title, &s->delta, seconds, &s->stages);
+		self_audit_print(&s->audit, stdout);
 	}
 	s->flushes++;
 	s->last_flush_mono = mono;
@@ -188,6 +196,8 @@ static int flush(struct session *s)
 	s->cur = tmp;
 	publish_metrics(s);
 	live_view_update(s->view, &s->prev, &s->delta, seconds, mono - s->start_mono, &s->stages);
+	if (s->stages.n) /* --max-overhead may have switched them */
+		live_view_set_stages_state(s->view, self_audit_stages_enabled(&s->audit));
 	return 0;
 }
 
@@ -202,19 +212,22 @@ static void finish(struct session *s)
 	stages_detach(&s->stage_links);
 	loader_detach(s->skel);
 	events_finish(s->events);
+	/* Before stopping and reaping the command: one that exited is still a
+	 * zombie whose CPU times the last telemetry sample reads. */
+	flush(s);
 	target_stop(&s->target, s->forward_sig, TARGET_STOP_GRACE_S);
 	if (s->target.exit_status >= 0) {
 		int st = s->target.exit_status;
 
 		s->info.exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	}
-	flush(s);
 	if (s->out) {
 		json_t *sum = summary_to_json(&s->info, &s->prev, &s->stages, duration, s->flushes);
 
 		if (sum && s->events)
 			json_object_set_new(sum, "events", events_summary_json(s->events));
-
+		if (sum)
+			self_audit_summary(&s->audit, sum);
 		output_describe(s->out, sum);
 		output_write_summary(s->out, sum);
 		json_decref(sum);
@@ -226,6 +239,7 @@ static void finish(struct session *s)
 
 		snprintf(title, sizeof(title), "total (%.2fs, %s)", duration, s->info.end_reason);
 		interval_report_print(stdout, title, &s->prev, duration, &s->stages);
+		self_audit_print_total(&s->audit, stdout);
 	}
 }
 
@@ -261,14 +275,19 @@ static int wait_loop(struct session *s, int sigfd)
 		if (pfd[0].revents) {
 			struct signalfd_siginfo si;
 
-			if (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
-				s->info.end_reason = si.ssi_signo == SIGINT   ? "SIGINT"
-						     : si.ssi_signo == SIGHUP ? "SIGHUP"
-									      : "SIGTERM";
-				/* A terminal's Ctrl-C (from the kernel) reached the
-				 * command too; a kill(1) of bpfprof did not. */
-				s->forward_sig = si.ssi_code == SI_KERNEL ? 0 : (int)si.ssi_signo;
+			if (read(sigfd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGUSR1) {
+				live_view_set_stages_state(
+					s->view, self_audit_toggle_stages(&s->audit, "SIGUSR1"));
+				continue;
 			}
+			s->info.end_reason = si.ssi_signo == SIGINT   ? "SIGINT"
+					     : si.ssi_signo == SIGHUP ? "SIGHUP"
+								      : "SIGTERM";
+			/* A terminal's Ctrl-C (from the kernel) reached the
+			 * command too; a kill(1) of bpfprof did not. */
+			s->forward_sig = si.ssi_code == SI_KERNEL ? 0 : (int)si.ssi_signo;
 			break;
 		}
 		if (pfd[1].revents) {
@@ -301,6 +320,14 @@ cleanup:
 	return rc;
 }
 
+/* The live view's t key. */
+static int toggle_stages(void *ctx)
+{
+	struct session *s = ctx;
+
+	return self_audit_toggle_stages(&s->audit, "t key");
+}
+
 /* The live view when stdout is a terminal, unless -q or --plain; the plain
  * report when the terminal cannot show it. */
 static void start_view(struct session *s)
@@ -313,6 +340,13 @@ static void start_view(struct session *s)
 	if (!s->view)
 		fprintf(stderr, "bpfprof: no live view (%s): printing the plain report\n", why);
 	s->live = s->view != NULL;
+	if (!s->live)
+		return;
+	/* The header shows the stage state: log lines would scribble on it. */
+	self_audit_set_log(&s->audit, NULL);
+	if (s->stages.n)
+		live_view_set_stage_toggle(s->view, toggle_stages, s,
+					   self_audit_stages_enabled(&s->audit));
 }
 
 /*
@@ -421,7 +455,7 @@ static int list_stages(const struct env *env)
 	return 0;
 }
 
-static int run(const struct env *env)
+static int run(const struct env *env, int argc, char **argv)
 {
 	struct loader_config lcfg = { .verbose = env->verbose };
 	struct collector_maps maps;
@@ -443,6 +477,7 @@ static int run(const struct env *env)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1); /* toggles the stage probes */
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	/* A reader of stdout that goes away (bpfprof | head) must not kill the
@@ -481,6 +516,9 @@ static int run(const struct env *env)
 	lcfg.n_stages = s.stages.n;
 	lcfg.stage_links = stages_pick_link_kind();
 	lcfg.span_ring_bytes = env->events ? env->events_ring_bytes : 0;
+	lcfg.stages_off = env->stages_off;
+	lcfg.sample_every = env->sample_every;
+	s.stages.sample_every = env->sample_every;
 
 	if (env->outdir) {
 		s.out = output_open(env->outdir, err, sizeof(err));
@@ -492,6 +530,14 @@ static int run(const struct env *env)
 	s.skel = loader_open_and_load(&lcfg, err, sizeof(err));
 	if (!s.skel)
 		goto cleanup;
+	self_audit_open(&s.audit,
+			&(struct self_audit_config){ .argc = argc, .argv = argv, .stages = &s.stages,
+						     .link_kind = lcfg.stage_links,
+						     .sample_every = env->sample_every,
+						     .max_overhead_pct = env->max_overhead_pct,
+						     .no_syscalls = env->stages_only,
+						     .log = env->quiet ? NULL : stderr },
+			s.skel);
 	loader_collector_maps(s.skel, &maps);
 	s.collector = collector_new(&maps);
 	if (!s.collector) {
@@ -521,6 +567,7 @@ static int run(const struct env *env)
 		snprintf(err, sizeof(err), "process %d exited before profiling started", env->pid);
 		goto cleanup;
 	}
+	self_audit_start(&s.audit, s.target.pid, env->command ? env->command[0] : NULL);
 	if (!env->quiet) {
 		if (s.info.mode == TARGET_SYSTEM)
 			fprintf(stderr, "bpfprof: profiling all processes (Ctrl-C to stop)\n");
@@ -546,6 +593,7 @@ cleanup:
 	}
 	prom_server_stop(s.prom);
 	live_view_stop(s.view);
+	self_audit_close(&s.audit);
 	stages_detach(&s.stage_links);
 	events_free(s.events);
 	stage_table_free(&s.stages);
@@ -572,5 +620,5 @@ int main(int argc, char **argv)
 	}
 	if (env.list_spec)
 		return list_stages(&env);
-	return run(&env);
+	return run(&env, argc, argv);
 }

@@ -285,3 +285,24 @@ uint64_t profile_syscall_count(const struct profile *p)
 			n += p->procs[i]->sys[nr].count;
 	return n;
 }
+
+void profile_scale_stages(struct profile *p, unsigned int n)
+{
+	if (n <= 1)
+		return;
+	for (size_t i = 0; i < p->n; i++) {
+		for (uint32_t id = 0; id < p->procs[i]->n_stages; id++) {
+			struct stage_counters *c = &p->procs[i]->stages[id];
+
+			c->calls *= n;
+			c->total_ns *= n;
+			c->self_ns *= n;
+			c->io_ops *= n;
+			c->io_bytes_read *= n;
+			c->io_bytes_written *= n;
+			c->io_time_ns *= n;
+			for (unsigned int b = 0; c->hist && b < HIST_BUCKETS; b++)
+				c->hist->buckets[b] *= n;
+		}
+	}
+}

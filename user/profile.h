@@ -80,6 +80,13 @@ struct stage_counters *proc_stage(struct proc_profile *p, uint32_t id);
  * the interval are left out. */
 int profile_delta(struct profile *out, const struct profile *cur, const struct profile *prev);
 
+/*
+ * --sample N: the kernel recorded 1 in N stage calls; multiply every stage
+ * count and time (histogram buckets too) by N, so all outputs show estimates
+ * of the whole. Maxima and percentiles stay as measured.
+ */
+void profile_scale_stages(struct profile *p, unsigned int n);
+
 bool proc_is_empty(const struct proc_profile *p);
 void proc_io_totals(const struct proc_profile *p, struct io_totals *t);
 uint64_t profile_syscall_count(const struct profile *p);

@@ -48,6 +48,12 @@ static json_t *latency_json(const struct syscall_counters *c)
 			 u64(hist_quantile(c->hist, 0.99, c->max_ns)), "max", u64(c->max_ns));
 }
 
+/* --sample N: the counts are scaled; say what was really recorded. */
+static unsigned int sample_every(const struct stage_table *t)
+{
+	return t && t->sample_every > 1 ? t->sample_every : 1;
+}
+
 static json_t *stages_json(const struct proc_profile *p, const struct stage_table *t)
 {
 	json_t *arr = json_array();
@@ -58,8 +64,7 @@ static json_t *stages_json(const struct proc_profile *p, const struct stage_tabl
 
 		if (!c->calls && !c->io_ops && !c->total_ns)
 			continue;
-		json_array_append_new(
-			arr, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o}, "
+		json_t *st = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o}, "
 				       "s:{s:o, s:o, s:o, s:o}}",
 				       "name", d->name, "binary", d->binary, "calls", u64(c->calls),
 				       "total_ns", u64(c->total_ns), "self_ns", u64(c->self_ns),
@@ -69,7 +74,11 @@ static json_t *stages_json(const struct proc_profile *p, const struct stage_tabl
 				       u64(hist_quantile(c->hist, 0.99, c->max_ns)), "io", "ops",
 				       u64(c->io_ops), "bytes_read", u64(c->io_bytes_read),
 				       "bytes_written", u64(c->io_bytes_written), "time_ns",
-				       u64(c->io_time_ns)));
+				       u64(c->io_time_ns));
+
+		if (st && sample_every(t) > 1)
+			json_object_set_new(st, "calls_recorded", u64(c->calls / sample_every(t)));
+		json_array_append_new(arr, st);
 	}
 	return arr;
 }
@@ -211,8 +220,9 @@ json_t *summary_to_json(const struct run_info *ri, const struct profile *total,
 {
 	json_t *audit = audit_to_json(total->audit);
 	const uint64_t *a = total->audit;
-	uint64_t closed = profile_stage_calls(total) + a[AUDIT_STAGE_MAP_FULL] +
-			  a[AUDIT_STAGE_UNFINISHED];
+	/* The audit counts recorded calls: unscale the profile's. */
+	uint64_t closed = profile_stage_calls(total) / sample_every(stages) +
+			  a[AUDIT_STAGE_MAP_FULL] + a[AUDIT_STAGE_UNFINISHED];
 	char started[64];
 
 	/* Only the summary counts these: in a flush record they would not sum. */

@@ -26,6 +26,8 @@ struct stage_def {
 struct stage_table {
 	struct stage_def *v;
 	size_t n;
+	/* --sample N: stage counts in profiles are scaled by N (0 or 1: not sampled). */
+	unsigned int sample_every;
 };
 
 /*

@@ -122,10 +122,16 @@ void telemetry_set_round(struct telemetry_set *s, const pid_t *pids, size_t n)
 			continue;
 		s->n_round++;
 		tr = find_track(s, &pt->t);
-		if (tr)
-			pt->has_cpu = !telemetry_cpu_pct(&tr->last.t, &pt->t, &pt->cpu_user_pct,
+		if (tr) {
+			const struct proc_telemetry *was = &tr->last.t;
+			uint64_t now_ns = pt->t.utime_ns + pt->t.stime_ns;
+			uint64_t was_ns = was->utime_ns + was->stime_ns;
+
+			pt->has_cpu = !telemetry_cpu_pct(was, &pt->t, &pt->cpu_user_pct,
 							 &pt->cpu_system_pct);
-		else if (s->n_tracks < TELEMETRY_MAX_TRACKED)
+			if (pt->has_cpu)
+				pt->cpu_ns = now_ns > was_ns ? now_ns - was_ns : 0;
+		} else if (s->n_tracks < TELEMETRY_MAX_TRACKED)
 			tr = &s->tracks[s->n_tracks++];
 		if (tr)
 			track_add(tr, pt);

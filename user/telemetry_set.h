@@ -22,6 +22,7 @@ struct telemetry_point {
 	struct proc_telemetry t;
 	bool has_cpu; /* false at a process's first sample */
 	double cpu_user_pct, cpu_system_pct;
+	uint64_t cpu_ns; /* CPU time (user + system) since the previous sample */
 };
 
 struct telemetry_track {

@@ -60,6 +60,22 @@
 #define FORK_GRANDCHILD_WRITES 7
 #define FORK_WRITE_SIZE 8
 
+/* telemetry_target: known memory growth, CPU burn and I/O (see the file) */
+#define TELE_GROW_MIB 64	   /* allocated and touched once the first phase is over */
+#define TELE_BURN_NS 400000000ULL /* CPU time burned in user space after that */
+#define TELE_WRITES 10		   /* write(/dev/null, 1000) */
+#define TELE_WRITE_SIZE 1000
+#define TELE_READS 5		   /* read(/dev/zero, 700) */
+#define TELE_READ_SIZE 700
+#define TELE_NAPS 20		   /* 20 ms sleeps in each quiet phase */
+#define TELE_NAP_NS 20000000L
+/* The build id the Makefile links telemetry_target with. */
+#define TELE_BUILD_ID "5eed000000000000000000000000000000006006"
+
+/* tick_target: tick() about once a ms until stdin closes, or a known count */
+#define TICK_THREADS 4
+#define TICK_CALLS_PER_THREAD 1000
+
 /* span_target tree: each span_root call is one trace of 9 spans (root, 2
  * mids, 6 leaves), on the main thread and on SPAN_THREADS more threads;
  * then SPAN_CHAINS calls of span_chain, each a chain SPAN_CHAIN_DEPTH + 1

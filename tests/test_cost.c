@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+/* The cost arithmetic, the stage toggle and --max-overhead's hysteresis, and --sample's scaling. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bpf_cost.h"
+#include "helper.h"
+#include "profile.h"
+#include "stage_control.h"
+#include "bpfprof.skel.h"
+
+static bool near(double a, double b)
+{
+	return a > b - 1e-6 && a < b + 1e-6;
+}
+
+/* A session program runs at every entry and at the return of recorded calls. */
+static void test_cost_session(void **state)
+{
+	struct cost_inputs in = {
+		.target_syscalls = 1000,
+		.stage_pushes = 100, /* --sample 10: 1 in 10 of 1000 calls recorded */
+		.session = true,
+		.probe_on_ns = 1000,
+		.probe_off_ns = 500,
+		.syscall_hook_ns = 150,
+		.target_cpu_ns = 10e6,
+	};
+	struct cost_figures f;
+
+	in.progs.cnt[COST_SYS_ENTER] = 2000; /* another process made 1000 more */
+	in.progs.ns[COST_SYS_ENTER] = 200000;
+	in.progs.cnt[COST_SYS_EXIT] = 2000;
+	in.progs.ns[COST_SYS_EXIT] = 100000;
+	in.progs.cnt[COST_STAGE_SESSION] = 1100;
+	in.progs.ns[COST_STAGE_SESSION] = 220000;
+	in.progs.ns[COST_OTHER] = 5;
+	cost_compute(&in, &f);
+	assert_int_equal(f.bpf_run_time_ns, 520005);
+	assert_int_equal(f.syscall_events, 2000);
+	assert_true(near(f.syscall_program_ns, 150));
+	assert_true(near(f.ns_per_syscall, 300));
+	assert_int_equal(f.stage_calls, 1000);
+	assert_true(near(f.stage_program_ns, 220));
+	/* 100 calls with entry and return, 900 entries alone. */
+	assert_true(near(f.stage_probe_ns, (100 * 1000 + 900 * 500) / 1000.0));
+	assert_true(near(f.ns_per_stage_call, 220 + 550));
+	assert_true(near(f.syscall_cost_ns, 300 * 1000));
+	assert_true(near(f.stage_cost_ns, 770 * 1000));
+	assert_true(near(f.stage_cpu_pct, 7.7));
+	assert_true(near(f.target_cpu_pct, 10.7));
+}
+
+static void test_cost_entry_return_and_unknowns(void **state)
+{
+	struct cost_inputs in = {
+		.probe_on_ns = -1, .probe_off_ns = -1, .syscall_hook_ns = -1, .target_cpu_ns = -1
+	};
+	struct cost_figures f;
+	json_t *j;
+
+	in.progs.cnt[COST_STAGE_ENTRY] = 10;
+	in.progs.ns[COST_STAGE_ENTRY] = 1000;
+	in.progs.cnt[COST_STAGE_RETURN] = 10;
+	in.progs.ns[COST_STAGE_RETURN] = 1000;
+	cost_compute(&in, &f);
+	assert_int_equal(f.stage_calls, 10);
+	assert_true(near(f.ns_per_stage_call, 200));
+	assert_true(f.stage_probe_ns < 0);
+	assert_true(f.ns_per_syscall < 0);
+	assert_true(f.target_cpu_pct < 0);
+	j = cost_json(&f);
+	/* Unknown figures are left out, never printed as -1. */
+	assert_null(json_object_get(j, "ns_per_syscall"));
+	assert_null(json_object_get(j, "target_cpu_pct"));
+	assert_null(json_object_get(j, "stage_probe_ns"));
+	assert_true(near(json_real_value(json_object_get(j, "ns_per_stage_call")), 200));
+	assert_int_equal(helper_int(j, "stage_calls"), 10);
+	json_decref(j);
+}
+
+struct fake_skel {
+	struct bpfprof_bpf skel;
+	struct bpfprof_bpf__data data;
+};
+
+static void fake(struct fake_skel *f, bool on)
+{
+	memset(f, 0, sizeof(*f));
+	f->skel.data = &f->data;
+	f->data.stages_enabled = on;
+}
+
+static void test_toggle_and_log(void **state)
+{
+	struct stage_control c;
+	struct fake_skel f;
+	char buf[1024] = "";
+	FILE *log = fmemopen(buf, sizeof(buf), "w");
+	double on_s;
+	uint64_t toggles;
+
+	fake(&f, false);
+	stage_control_init(&c, &f.skel, 0, log);
+	assert_false(stage_control_enabled(&c));
+	assert_true(stage_control_toggle(&c, "SIGUSR1"));
+	assert_int_equal(f.data.stages_enabled, 1);
+	assert_false(stage_control_toggle(&c, "t key"));
+	stage_control_set(&c, false, "again"); /* already off: nothing */
+	stage_control_interval(&c, &on_s, &toggles);
+	assert_int_equal(toggles, 2);
+	assert_int_equal(c.toggles, 2);
+	stage_control_interval(&c, &on_s, &toggles);
+	assert_int_equal(toggles, 0);
+	assert_true(on_s == 0);
+	fclose(log);
+	assert_string_equal(buf, "bpfprof: stage probes off (SIGUSR1 toggles)\n"
+				 "bpfprof: stage probes on (SIGUSR1)\n"
+				 "bpfprof: stage probes off (t key)\n");
+}
+
+/* Off above the limit, back on only below half of it. */
+static void test_max_overhead_hysteresis(void **state)
+{
+	struct stage_control c;
+	struct fake_skel f;
+
+	fake(&f, true);
+	stage_control_init(&c, &f.skel, 5, NULL);
+	stage_control_check_overhead(&c, 4.9);
+	assert_true(stage_control_enabled(&c));
+	stage_control_check_overhead(&c, -1); /* unknown: nothing */
+	assert_true(stage_control_enabled(&c));
+	stage_control_check_overhead(&c, 5.1);
+	assert_false(stage_control_enabled(&c));
+	assert_true(c.auto_off);
+	stage_control_check_overhead(&c, 4);
+	assert_false(stage_control_enabled(&c));
+	stage_control_check_overhead(&c, 2.4);
+	assert_true(stage_control_enabled(&c));
+	assert_false(c.auto_off);
+	/* Switched off by hand: the limit does not switch it back on. */
+	stage_control_toggle(&c, "SIGUSR1");
+	stage_control_check_overhead(&c, 0.1);
+	assert_false(stage_control_enabled(&c));
+	assert_int_equal(c.toggles, 3);
+}
+
+static void test_no_stages_no_toggle(void **state)
+{
+	struct stage_control c;
+
+	stage_control_init(&c, NULL, 5, NULL);
+	assert_false(stage_control_toggle(&c, "SIGUSR1"));
+	assert_int_equal(c.toggles, 0);
+}
+
+static void test_scale_stages(void **state)
+{
+	struct profile p;
+	struct proc_profile *pp;
+	struct stage_counters *c;
+
+	profile_init(&p);
+	pp = profile_proc(&p, 9, true);
+	c = proc_stage(pp, 2);
+	c->calls = 3;
+	c->total_ns = 300;
+	c->self_ns = 200;
+	c->max_ns = 150;
+	c->io_ops = 1;
+	c->io_bytes_read = 10;
+	for (int i = 0; i < 3; i++)
+		hist_record(c->hist ? c->hist : (c->hist = calloc(1, sizeof(*c->hist))), 100);
+	profile_scale_stages(&p, 1);
+	assert_int_equal(c->calls, 3);
+	profile_scale_stages(&p, 7);
+	assert_int_equal(c->calls, 21);
+	assert_int_equal(c->total_ns, 2100);
+	assert_int_equal(c->self_ns, 1400);
+	assert_int_equal(c->max_ns, 150); /* a maximum is not scaled */
+	assert_int_equal(c->io_ops, 7);
+	assert_int_equal(c->io_bytes_read, 70);
+	assert_int_equal(hist_count(c->hist), 21);
+	profile_free(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cost_session),
+		cmocka_unit_test(test_cost_entry_return_and_unknowns),
+		cmocka_unit_test(test_toggle_and_log),
+		cmocka_unit_test(test_max_overhead_hysteresis),
+		cmocka_unit_test(test_no_stages_no_toggle),
+		cmocka_unit_test(test_scale_stages),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Integration: telemetry against a target with a known memory growth, CPU
+ * burn and I/O; the run metadata; the stage toggle (SIGUSR1, --stages-off,
+ * BPFPROF_STAGES, --max-overhead) against a target calling a stage function
+ * steadily; --sample against a known number of calls per thread; the cost
+ * figures' call counts.
+ */
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include "helper.h"
+#include "target_common.h"
+
+#define MIB (1LL << 20)
+
+static json_t *tick_stage(json_t *rec, pid_t pid)
+{
+	json_t *proc = helper_find_proc(rec, pid), *st;
+	size_t i;
+
+	json_array_foreach (json_object_get(proc, "stages"), i, st)
+		if (!strcmp(json_string_value(json_object_get(st, "name")), "tick"))
+			return st;
+	return NULL;
+}
+
+/* tick() calls recorded in a flush record or the summary (0 when none). */
+static long long tick_calls(json_t *rec, pid_t pid)
+{
+	json_t *st = tick_stage(rec, pid);
+
+	return st ? helper_int(st, "calls") : 0;
+}
+
+static json_t *telemetry_of(json_t *obj, pid_t pid)
+{
+	json_t *t;
+	size_t i;
+
+	json_array_foreach (json_object_get(obj, "telemetry"), i, t)
+		if (helper_int(t, "pid") == pid)
+			return t;
+	return NULL;
+}
+
+static void sleep_s(double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
+
+	while (nanosleep(&ts, &ts))
+		;
+}
+
+static void check_run_meta(json_t *run, char *const *argv, const char *target)
+{
+	char host[256] = "", exe[PATH_MAX];
+	struct utsname u;
+	json_t *cl = json_object_get(run, "command_line");
+	size_t n = 0;
+
+	assert_non_null(run);
+	gethostname(host, sizeof(host) - 1);
+	uname(&u);
+	assert_string_equal(json_string_value(json_object_get(run, "hostname")), host);
+	assert_string_equal(json_string_value(json_object_get(run, "kernel")), u.release);
+	assert_true(strlen(json_string_value(json_object_get(run, "bpfprof_version"))) > 0);
+	while (argv[n])
+		n++;
+	assert_int_equal(json_array_size(cl), n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(json_string_value(json_array_get(cl, i)), argv[i]);
+	assert_non_null(realpath(target, exe));
+	assert_string_equal(json_string_value(json_object_get(run, "target_exe")), exe);
+	assert_string_equal(json_string_value(json_object_get(run, "target_build_id")),
+			    TELE_BUILD_ID);
+}
+
+static void test_known_growth_burn_and_io(void **state)
+{
+	char dir[64], bin[256], target[256], path[128];
+	struct proc_run r;
+	json_t *s, *flushes, *t, *rec;
+	long long cpu, grown_seen = 0;
+	size_t i, with_sample = 0;
+
+	REQUIRE_ROOT_BPF();
+	helper_tmpdir(dir, sizeof(dir));
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/telemetry_target");
+	char *argv[] = { bin, "-q", "-i", "0.2", "-o", dir, "--", target, NULL };
+
+	assert_int_equal(helper_spawn(&r, argv, false, -1), 0);
+	assert_int_equal(helper_wait_exit(&r, 60), 0);
+	s = helper_load_json_in(dir, "summary.json");
+	snprintf(path, sizeof(path), "%s/flushes.jsonl", dir);
+	flushes = helper_load_jsonl(path);
+	assert_non_null(flushes);
+	t = telemetry_of(s, (pid_t)helper_int(s, "target.pid"));
+	assert_non_null(t);
+	/* The first sample is the target just after exec: a static binary, small. */
+	assert_true(helper_int(t, "first.rss_bytes") > 0);
+	assert_true(helper_int(t, "first.rss_bytes") < 4 * MIB);
+	/* It grew by what it touched, and not much more. */
+	assert_true(helper_int(t, "max.rss_bytes") - helper_int(t, "min.rss_bytes") >=
+		    TELE_GROW_MIB * MIB);
+	assert_true(helper_int(t, "max.rss_bytes") - helper_int(t, "min.rss_bytes") <=
+		    (TELE_GROW_MIB + 4) * MIB);
+	assert_true(helper_int(t, "max.vsize_bytes") - helper_int(t, "min.vsize_bytes") >=
+		    TELE_GROW_MIB * MIB);
+	assert_int_equal(helper_int(t, "max.threads"), 1);
+	/* The last sample is the exited process, taken before it was reaped:
+	 * its CPU time is the burn (to the 10 ms tick) and a little more. */
+	assert_true(json_is_true(json_object_get(json_object_get(t, "last"), "exited")));
+	cpu = helper_int(t, "last.cpu_user_ns") + helper_int(t, "last.cpu_system_ns");
+	print_message("target CPU: %lld ns user+system, burned %llu\n", cpu,
+		      (unsigned long long)TELE_BURN_NS);
+	assert_true(cpu >= (long long)TELE_BURN_NS - 20000000LL);
+	assert_true(cpu <= (long long)TELE_BURN_NS + 150000000LL);
+	assert_true(helper_int(t, "last.cpu_user_ns") >= (long long)TELE_BURN_NS * 8 / 10);
+	/* Its own I/O, exactly: nothing else writes in that process. */
+	assert_int_equal(helper_int(t, "last.io.wchar"), TELE_WRITES * TELE_WRITE_SIZE);
+	assert_true(helper_int(t, "last.io.rchar") >= TELE_READS * TELE_READ_SIZE);
+	assert_true(helper_int(t, "last.ctx_switches.voluntary") >= 2 * TELE_NAPS);
+	assert_true(helper_int(t, "samples") >= 3);
+	check_run_meta(json_object_get(s, "run"), argv, target);
+	/* Every flush record carries the target's sample and the metadata. */
+	json_array_foreach (flushes, i, rec) {
+		json_t *ft = telemetry_of(rec, (pid_t)helper_int(s, "target.pid"));
+
+		check_run_meta(json_object_get(rec, "run"), argv, target);
+		assert_int_equal(helper_int(rec, "sample_every"), 1);
+		if (!ft)
+			continue;
+		with_sample++;
+		if (helper_int(ft, "rss_bytes") >= TELE_GROW_MIB * MIB)
+			grown_seen++;
+		assert_true(json_is_number(json_object_get(ft, "cpu_user_pct")));
+	}
+	assert_int_equal(with_sample, json_array_size(flushes));
+	assert_true(grown_seen >= 1);
+	json_decref(flushes);
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
+/* Starts bpfprof -u tick on tick_target, which ticks until stdin closes. */
+static void start_ticks(struct proc_run *r, char *dir, size_t dirlen, const char *extra1,
+			const char *extra2)
+{
+	static char bin[256], target[256];
+	char *argv[16];
+	int n = 0;
+
+	helper_tmpdir(dir, dirlen);
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/tick_target");
+	argv[n++] = bin;
+	argv[n++] = "-i";
+	argv[n++] = "0.25";
+	argv[n++] = "-u";
+	argv[n++] = "tick";
+	argv[n++] = "-o";
+	argv[n++] = dir;
+	if (extra1)
+		argv[n++] = (char *)extra1;
+	if (extra2)
+		argv[n++] = (char *)extra2;
+	argv[n++] = "--";
+	argv[n++] = target;
+	argv[n++] = "run";
+	argv[n] = NULL;
+	assert_int_equal(helper_spawn(r, argv, true, -1), 0);
+	if (!helper_wait_stderr(r, "profiling pid", 30))
+		fail_msg("bpfprof did not start: %s", r->err);
+}
+
+/* Closing stdin ends the target, and with it bpfprof. */
+static void stop_ticks(struct proc_run *r)
+{
+	close(r->stdin_fd);
+	r->stdin_fd = -1;
+	if (helper_wait_exit(r, 30) != 0)
+		fail_msg("bpfprof failed: %s", r->err);
+}
+
+struct tick_intervals {
+	int on, off;		       /* intervals wholly on, wholly off */
+	long long on_calls, off_calls; /* tick() calls in them */
+	long long off_entries;	       /* stage probe entries seen while off */
+	long long sum_calls;	       /* over every record */
+};
+
+static void classify(const char *dir, pid_t pid, struct tick_intervals *ti)
+{
+	char path[128];
+	json_t *flushes, *rec;
+	size_t i;
+
+	memset(ti, 0, sizeof(*ti));
+	snprintf(path, sizeof(path), "%s/flushes.jsonl", dir);
+	flushes = helper_load_jsonl(path);
+	assert_non_null(flushes);
+	json_array_foreach (flushes, i, rec) {
+		bool on = json_is_true(json_object_get(rec, "stages_enabled"));
+		long long calls = tick_calls(rec, pid);
+
+		assert_true(json_is_boolean(json_object_get(rec, "stages_enabled")));
+		ti->sum_calls += calls;
+		if (helper_int(rec, "stage_toggles") != 0 || i == 0 ||
+		    i + 1 == json_array_size(flushes))
+			continue; /* mixed, or cut short by the start or the end */
+		if (on) {
+			ti->on++;
+			ti->on_calls += calls;
+			if (!calls)
+				fail_msg("flush %zu: stages on for the whole interval, no calls",
+					 i);
+		} else {
+			ti->off++;
+			ti->off_calls += calls;
+			ti->off_entries += helper_int(rec, "audit.cost.stage_calls");
+		}
+	}
+	json_decref(flushes);
+}
+
+static void test_sigusr1_toggles(void **state)
+{
+	struct tick_intervals ti;
+	struct proc_run r;
+	char dir[64];
+	json_t *s;
+
+	REQUIRE_ROOT_BPF();
+	start_ticks(&r, dir, sizeof(dir), NULL, NULL);
+	assert_non_null(strstr(r.err, "stage probes on (SIGUSR1 toggles)"));
+	sleep_s(0.8);
+	kill(r.pid, SIGUSR1);
+	if (!helper_wait_stderr(&r, "stage probes off (SIGUSR1)", 10))
+		fail_msg("no toggle off: %s", r.err);
+	sleep_s(1.2);
+	kill(r.pid, SIGUSR1);
+	if (!helper_wait_stderr(&r, "stage probes on (SIGUSR1)", 10))
+		fail_msg("no toggle on: %s", r.err);
+	sleep_s(0.8);
+	stop_ticks(&r);
+	s = helper_load_json_in(dir, "summary.json");
+	classify(dir, (pid_t)helper_int(s, "target.pid"), &ti);
+	print_message(
+		"on: %d intervals %lld calls; off: %d intervals %lld calls, %lld probe hits\n",
+		ti.on, ti.on_calls, ti.off, ti.off_calls, ti.off_entries);
+	assert_true(ti.off >= 2);
+	assert_true(ti.on >= 2);
+	assert_int_equal(ti.off_calls, 0);
+	/* Off, the probes stay attached and fire, but record nothing. */
+	assert_true(ti.off_entries > 0);
+	assert_int_equal(helper_int(s, "stage_toggles"), 2);
+	assert_true(json_is_true(json_object_get(s, "stages_enabled")));
+	assert_int_equal(ti.sum_calls, tick_calls(s, (pid_t)helper_int(s, "target.pid")));
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
+/* Started off (by flag or environment), nothing is recorded until SIGUSR1. */
+static void check_starts_off(const char *flag, const char *env)
+{
+	struct tick_intervals ti;
+	struct proc_run r;
+	char dir[64];
+	json_t *s;
+	pid_t pid;
+
+	if (env)
+		setenv("BPFPROF_STAGES", env, 1);
+	start_ticks(&r, dir, sizeof(dir), flag, NULL);
+	unsetenv("BPFPROF_STAGES");
+	assert_non_null(strstr(r.err, "stage probes off (SIGUSR1 toggles)"));
+	sleep_s(0.9);
+	kill(r.pid, SIGUSR1);
+	if (!helper_wait_stderr(&r, "stage probes on (SIGUSR1)", 10))
+		fail_msg("no toggle on: %s", r.err);
+	sleep_s(0.9);
+	stop_ticks(&r);
+	s = helper_load_json_in(dir, "summary.json");
+	pid = (pid_t)helper_int(s, "target.pid");
+	classify(dir, pid, &ti);
+	assert_true(ti.off >= 1);
+	assert_int_equal(ti.off_calls, 0);
+	assert_true(ti.on >= 1);
+	assert_true(tick_calls(s, pid) > 0);
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
+static void test_stages_off_flag(void **state)
+{
+	REQUIRE_ROOT_BPF();
+	check_starts_off("--stages-off", NULL);
+	/* The flag wins over the environment's default. */
+	check_starts_off("--stages-off", "1");
+}
+
+static void test_stages_env_default(void **state)
+{
+	REQUIRE_ROOT_BPF();
+	check_starts_off(NULL, "0");
+}
+
+/* A limit no probe can stay under: off at the first flush, and it says so. */
+static void test_max_overhead_switches_off(void **state)
+{
+	struct tick_intervals ti;
+	struct proc_run r;
+	char dir[64];
+	json_t *s;
+
+	REQUIRE_ROOT_BPF();
+	start_ticks(&r, dir, sizeof(dir), "--max-overhead", "0.001");
+	if (!helper_wait_stderr(&r, "stage probes off (--max-overhead: they cost", 10))
+		fail_msg("not switched off: %s", r.err);
+	sleep_s(1.0);
+	stop_ticks(&r);
+	s = helper_load_json_in(dir, "summary.json");
+	classify(dir, (pid_t)helper_int(s, "target.pid"), &ti);
+	assert_true(ti.off >= 2);
+	assert_int_equal(ti.off_calls, 0);
+	assert_false(json_is_true(json_object_get(s, "stages_enabled")));
+	assert_true(helper_int(s, "stage_toggles") >= 1);
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
+/* --sample N against TICK_THREADS threads making TICK_CALLS_PER_THREAD calls. */
+static void run_counted(const char *n, long long want_calls, long long want_recorded)
+{
+	char dir[64], bin[256], target[256], path[128];
+	struct proc_run r;
+	json_t *s, *st, *flushes, *rec;
+	long long sum = 0;
+	pid_t pid;
+	size_t i;
+
+	helper_tmpdir(dir, sizeof(dir));
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/tick_target");
+	char *argv[] = { bin, "-q",	  "-i",	     "0.1", "-u",   "tick",  "-o",
+			 dir, "--sample", (char *)n, "--",  target, "count", NULL };
+
+	assert_int_equal(helper_run(argv, 60, &r), 0);
+	s = helper_load_json_in(dir, "summary.json");
+	pid = (pid_t)helper_int(s, "target.pid");
+	st = tick_stage(s, pid);
+	assert_non_null(st);
+	assert_int_equal(helper_int(s, "sample_every"), atoi(n));
+	assert_int_equal(helper_int(st, "calls"), want_calls);
+	if (atoi(n) > 1)
+		assert_int_equal(helper_int(st, "calls_recorded"), want_recorded);
+	else
+		assert_null(json_object_get(st, "calls_recorded"));
+	/* The kernel saw every call, sampled or not. */
+	assert_int_equal(helper_int(s, "audit.stage_calls_entered"), want_recorded);
+	assert_int_equal(helper_int(s, "audit.cost.stage_calls"),
+			 TICK_THREADS * TICK_CALLS_PER_THREAD);
+	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
+	snprintf(path, sizeof(path), "%s/flushes.jsonl", dir);
+	flushes = helper_load_jsonl(path);
+	json_array_foreach (flushes, i, rec) {
+		assert_int_equal(helper_int(rec, "sample_every"), atoi(n));
+		sum += tick_calls(rec, pid);
+	}
+	assert_int_equal(sum, want_calls);
+	json_decref(flushes);
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
+static void test_sample_scaling(void **state)
+{
+	const long long all = TICK_THREADS * TICK_CALLS_PER_THREAD;
+
+	REQUIRE_ROOT_BPF();
+	run_counted("1", all, all);
+	/* 1000 calls a thread: calls 0, 10, ..., 990 are recorded. */
+	run_counted("10", all, all / 10);
+	run_counted("1000", all, TICK_THREADS);
+	/* Not a divisor: each thread records ceil(1000 / 3) = 334 calls. */
+	run_counted("3", TICK_THREADS * 334 * 3, TICK_THREADS * 334);
+}
+
+static void test_bad_values(void **state)
+{
+	static const char *const cases[][3] = {
+		{ "--sample", "0", "invalid --sample '0'" },
+		{ "--sample", "1000001", "invalid --sample '1000001'" },
+		{ "--sample", "-1", "invalid --sample '-1'" },
+		{ "--sample", "2x", "invalid --sample '2x'" },
+		{ "--max-overhead", "0", "invalid --max-overhead '0'" },
+		{ "--max-overhead", "101", "invalid --max-overhead '101'" },
+		{ "--max-overhead", "nan", "invalid --max-overhead 'nan'" },
+		{ NULL, "yes", "invalid BPFPROF_STAGES 'yes': expected 0 or 1" },
+		{ NULL, "", "invalid BPFPROF_STAGES '': expected 0 or 1" },
+	};
+	char bin[256], dir[64], out[128];
+
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_tmpdir(dir, sizeof(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[] = {
+			bin, "-o", out, "-d", "1", (char *)cases[i][0], (char *)cases[i][1], NULL
+		};
+		struct proc_run r;
+
+		if (!cases[i][0]) {
+			setenv("BPFPROF_STAGES", cases[i][1], 1);
+			argv[5] = NULL;
+		}
+		assert_int_equal(helper_run(argv, 30, &r), 2);
+		unsetenv("BPFPROF_STAGES");
+		if (!strstr(r.err, cases[i][2]) || strchr(r.err, '\n') != r.err + r.err_len - 1)
+			fail_msg("case %zu: stderr '%s', expected one line with '%s'", i, r.err,
+				 cases[i][2]);
+		assert_false(helper_exists(out));
+	}
+	helper_rmtree(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_known_growth_burn_and_io),
+		cmocka_unit_test(test_sigusr1_toggles),
+		cmocka_unit_test(test_stages_off_flag),
+		cmocka_unit_test(test_stages_env_default),
+		cmocka_unit_test(test_max_overhead_switches_off),
+		cmocka_unit_test(test_sample_scaling),
+	};
+
+	return cmocka_run_group_tests_name("integration_telemetry", tests, NULL, NULL);
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What profiling costs, measured while it runs. The kernel's BPF run-time
+ * stats (enabled through a file descriptor bpfprof holds, never the global
+ * sysctl) give each program's run count and time; the probe calibration adds
+ * what the tracepoint and uprobe machinery costs around the program bodies,
+ * which the stats cannot see.
+ */
+#ifndef BPFPROF_BPF_COST_H
+#define BPFPROF_BPF_COST_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "probe_calibration.h"
+
+struct bpfprof_bpf;
+
+enum cost_prog {
+	COST_SYS_ENTER,
+	COST_SYS_EXIT,
+	COST_STAGE_SESSION,
+	COST_STAGE_ENTRY,
+	COST_STAGE_RETURN,
+	COST_OTHER, /* exec, fork, thread exit */
+	COST_NR,
+};
+
+/* Run counts and times, summed per class of program. */
+struct cost_totals {
+	uint64_t cnt[COST_NR];
+	uint64_t ns[COST_NR];
+};
+
+struct bpf_cost {
+	int stats_fd; /* -1: stats unavailable */
+	int prog_fd[8];
+	enum cost_prog prog_class[8];
+	int n_progs;
+};
+
+/*
+ * Turns the stats on for as long as c is open (before attaching, so every
+ * run counts) and lists the loaded programs. 0, or -errno with err set: the
+ * run goes on without cost figures.
+ */
+int bpf_cost_open(struct bpf_cost *c, const struct bpfprof_bpf *skel, char *err, size_t errlen);
+void bpf_cost_close(struct bpf_cost *c);
+void bpf_cost_read(const struct bpf_cost *c, struct cost_totals *out);
+/* out = cur - prev */
+void cost_totals_delta(struct cost_totals *out, const struct cost_totals *cur,
+		       const struct cost_totals *prev);
+
+/* What one interval (or the whole run) tells. */
+struct cost_inputs {
+	struct cost_totals progs; /* the interval's runs */
+	uint64_t target_syscalls; /* syscalls of the traced processes */
+	uint64_t stage_pushes;	  /* stage calls recorded (audit stage_calls_entered) */
+	bool session;		  /* stage probes are session links */
+	double probe_on_ns;	  /* calibrated machinery per stage call when on; < 0 unknown */
+	double probe_off_ns;	  /* and when off or sampled out (session: entry only) */
+	double syscall_hook_ns;	  /* calibrated machinery per syscall; < 0 unknown */
+	double target_cpu_ns;	  /* CPU time of the traced processes; < 0 unknown */
+};
+
+struct cost_figures {
+	uint64_t bpf_run_time_ns;  /* every program, every process on the machine */
+	uint64_t syscall_events;   /* sys_enter runs: every syscall on the machine */
+	double syscall_program_ns; /* program time per syscall event; < 0: none */
+	double ns_per_syscall;	   /* that plus the hook machinery */
+	uint64_t stage_calls;	   /* stage entries seen, on or off, sampled or not */
+	double stage_program_ns;   /* program time per stage call; < 0: none */
+	double stage_probe_ns;	   /* calibrated machinery per stage call; < 0: unknown */
+	double ns_per_stage_call;  /* the two added */
+	double syscall_cost_ns;	   /* charged to the traced processes */
+	double stage_cost_ns;
+	double target_cpu_pct; /* (syscall + stage cost) / target CPU; < 0: unknown */
+	double stage_cpu_pct;  /* stage cost / target CPU; < 0: unknown */
+};
+
+void cost_compute(const struct cost_inputs *in, struct cost_figures *out);
+/* The records' "cost" object. */
+json_t *cost_json(const struct cost_figures *f);
+
+#endif

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a probe costs a call before any BPF program body runs: the syscall
+ * tracepoints' dispatch, and a uprobe's trap, return hijack and dispatch for
+ * each way the kernel can run the probed instruction. BPF run-time stats
+ * measure only the program bodies; these fill in the rest, so the cost
+ * bpfprof reports for itself is what the target pays.
+ *
+ * Measured at start, in bpfprof's own process, with empty programs
+ * (bpf/calib.bpf.c): a few thousand calls of local functions with and
+ * without a probe, the least of three rounds each.
+ */
+#ifndef BPFPROF_PROBE_CALIBRATION_H
+#define BPFPROF_PROBE_CALIBRATION_H
+
+#include <stdbool.h>
+#include "symbols.h"
+#include "uprobe_link.h"
+
+#define ENTRY_KINDS 3
+
+struct probe_calibration {
+	/* ns a syscall pays for the sys_enter and sys_exit hooks; < 0: not measured */
+	double syscall_ns;
+	/* ns a call pays for an entry + return probe, by entry kind; < 0: not measured */
+	double stage_ns[ENTRY_KINDS];
+	/* the same with the return skipped: a session probe switched off */
+	double stage_off_ns[ENTRY_KINDS];
+	enum uprobe_link_kind link_kind;
+};
+
+/*
+ * Measures the syscall hooks when syscalls is set, and the uprobe cost of
+ * each entry kind k with kinds[k] set, for links of kind link_kind. What
+ * cannot be measured stays < 0. Takes ~10-50 ms (more with single-stepped
+ * kinds). 0, or -errno with err set (c then holds what was measured).
+ */
+int probe_calibrate(struct probe_calibration *c, bool syscalls, const bool kinds[ENTRY_KINDS],
+		    enum uprobe_link_kind link_kind, char *err, size_t errlen);
+
+#endif

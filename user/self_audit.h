@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What bpfprof says about the run itself, at each flush and in the summary:
+ * where and what ran ("run"), the traced processes' telemetry, the stage
+ * probes' state, and what profiling cost them ("audit.cost"). Also owns the
+ * stage toggle (SIGUSR1, the live view's t key) and --max-overhead.
+ */
+#ifndef BPFPROF_SELF_AUDIT_H
+#define BPFPROF_SELF_AUDIT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include "bpf_cost.h"
+#include "probe_calibration.h"
+#include "profile.h"
+#include "run_meta.h"
+#include "stage_control.h"
+#include "stages.h"
+#include "telemetry_set.h"
+
+struct bpfprof_bpf;
+
+struct self_audit_config {
+	int argc; /* bpfprof's own command line */
+	char *const *argv;
+	const struct stage_table *stages; /* NULL or empty: no -u */
+	enum uprobe_link_kind link_kind;
+	unsigned int sample_every;
+	double max_overhead_pct;
+	bool no_syscalls; /* --stages-only: the syscall programs are not loaded */
+	FILE *log; /* NULL: -q */
+};
+
+struct self_audit {
+	bool opened;
+	struct self_audit_config cfg;
+	struct run_meta meta;
+	struct telemetry_set telem;
+	struct stage_control ctl;
+	struct bpf_cost cost;
+	struct probe_calibration cal;
+	pid_t target;
+	struct cost_totals start, prev;
+	/* Whole-run sums for the summary's cost. */
+	uint64_t syscalls, pushes;
+	double cpu_ns;
+	/* Per stage call while on, for --max-overhead's estimate while off. */
+	double on_ns_per_call;
+	struct cost_figures last;
+	bool have_last;
+};
+
+/*
+ * After the skeleton is loaded, before anything is attached: turns the BPF
+ * stats on, times the probe machinery, logs the stage probes' state. What
+ * cannot be measured is left out of the records, with a warning.
+ */
+void self_audit_open(struct self_audit *a, const struct self_audit_config *cfg,
+		     struct bpfprof_bpf *skel);
+/* Profiling starts: the target's executable, the first telemetry sample. */
+void self_audit_start(struct self_audit *a, pid_t target, const char *exe);
+/*
+ * One flush: samples the processes (the target and the busiest of delta),
+ * works out the interval's cost, applies --max-overhead, and adds "run",
+ * "telemetry", the stage state and "audit.cost" to rec (when not NULL).
+ */
+void self_audit_flush(struct self_audit *a, const struct profile *delta, json_t *rec);
+/* The interval's cost and the target's telemetry as text lines. */
+void self_audit_print(const struct self_audit *a, FILE *f);
+void self_audit_summary(struct self_audit *a, json_t *sum);
+/* "profiling cost the target N ns per syscall, ..." over the whole run. */
+void self_audit_print_total(struct self_audit *a, FILE *f);
+/* Safe on a zeroed self_audit that was never opened. */
+void self_audit_close(struct self_audit *a);
+
+/* Flip the stage probes (SIGUSR1, the live view's t key); the new state.
+ * Call from the thread that runs the flushes. */
+bool self_audit_toggle_stages(struct self_audit *a, const char *why);
+bool self_audit_stages_enabled(const struct self_audit *a);
+/* Where the state changes are logged (NULL: nowhere, e.g. under the live view). */
+void self_audit_set_log(struct self_audit *a, FILE *log);
+/* The last interval's cost (the live view's header); NULL before the first
+ * flush or without BPF stats. */
+const struct cost_figures *self_audit_last_cost(const struct self_audit *a);
+
+#endif
