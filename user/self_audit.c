@@ -28,7 +28,9 @@ void self_audit_open(struct self_audit *a, const struct self_audit_config *cfg,
 	for (size_t i = 0; have_stages(a) && i < cfg->stages->n; i++)
 		kinds[cfg->stages->v[i].kind] = true;
 	err[0] = '\0';
-	if (probe_calibrate(&a->cal, !cfg->no_syscalls, kinds, cfg->link_kind, err, sizeof(err)) && cfg->log)
+	if ((!cfg->no_syscalls || have_stages(a)) &&
+	    probe_calibrate(&a->cal, !cfg->no_syscalls, kinds, cfg->link_kind, err, sizeof(err)) &&
+	    cfg->log)
 		fprintf(cfg->log,
 			"bpfprof: warning: %s: the cost figures leave out the probe machinery\n",
 			err);
