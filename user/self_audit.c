@@ -142,7 +142,9 @@ static void apply_limit(struct self_audit *a, const struct cost_figures *f, uint
 			probe_ns(a, NULL, &pon, &poff);
 			per_call = pon;
 		}
-		pct = per_call >= 0 && cpu_ns > 0
+		/* No calls seen (or the probes are already detached at the
+		 * end): nothing to judge by. */
+		pct = per_call >= 0 && cpu_ns > 0 && f->stage_calls
 			      ? 100.0 * per_call * (double)f->stage_calls / cpu_ns
 			      : -1;
 	} else if (toggles) {
