@@ -142,7 +142,9 @@ static bool prometheus_low_port(const char *spec)
 static void drop_privileges(struct session *s)
 {
 	struct priv_needs n = {
-		.proc_io = false, /* nothing in the loop reads /proc/PID/io yet */
+		/* Telemetry reads /proc/PID/io and the run metadata /proc/PID/exe
+		 * of the traced processes: both are ptrace access checks. */
+		.proc_io = true,
 		.output_dirfd = s->out ? output_dir_fd(s->out) : -1,
 		.low_port = prometheus_low_port(s->env->prometheus),
 	};
@@ -549,6 +551,7 @@ static int run(const struct env *env, int argc, char **argv)
 		goto cleanup;
 	if (loader_attach_syscalls(s.skel, err, sizeof(err)))
 		goto cleanup;
+	self_audit_syscalls_attached(&s.audit);
 	if (attach_stages(&s, err, sizeof(err)))
 		goto cleanup;
 	/* Attached: from here on, only what the loop needs. Before any thread

@@ -78,7 +78,7 @@ static double time_calls(calib_fn fn, int calls)
 	return best;
 }
 
-static double time_syscalls(void)
+double probe_time_syscall(void)
 {
 	double best = -1;
 
@@ -174,28 +174,7 @@ cleanup:
 	return rc;
 }
 
-static int calibrate_syscalls(struct calib_bpf *skel, struct probe_calibration *c)
-{
-	struct bpf_link *enter = NULL, *exit_link = NULL;
-	double base, probed;
-	int rc = 0;
-
-	base = time_syscalls();
-	enter = bpf_program__attach(skel->progs.calib_sys_enter);
-	exit_link = enter ? bpf_program__attach(skel->progs.calib_sys_exit) : NULL;
-	if (!exit_link) {
-		rc = -errno;
-		goto cleanup;
-	}
-	probed = time_syscalls();
-	c->syscall_ns = probed > base ? probed - base : 0;
-cleanup:
-	bpf_link__destroy(exit_link);
-	bpf_link__destroy(enter);
-	return rc;
-}
-
-int probe_calibrate(struct probe_calibration *c, bool syscalls, const bool kinds[ENTRY_KINDS],
+int probe_calibrate(struct probe_calibration *c, const bool kinds[ENTRY_KINDS],
 		    enum uprobe_link_kind link_kind, char *err, size_t errlen)
 {
 	bool any_stage = false;
@@ -208,27 +187,22 @@ int probe_calibrate(struct probe_calibration *c, bool syscalls, const bool kinds
 		c->stage_ns[k] = c->stage_off_ns[k] = -1;
 		any_stage |= kinds[k];
 	}
+	if (!any_stage)
+		return 0;
 	skel = calib_bpf__open();
 	if (!skel) {
 		rc = -errno;
 		set_err(err, errlen, "cannot open the calibration programs: %s", strerror(-rc));
 		return rc;
 	}
-	bpf_program__set_autoload(skel->progs.calib_sys_enter, syscalls);
-	bpf_program__set_autoload(skel->progs.calib_sys_exit, syscalls);
-	bpf_program__set_autoload(skel->progs.calib_uprobe, any_stage);
 	bpf_program__set_autoload(skel->progs.calib_uprobe_entry_only,
-				  any_stage && link_kind == UPROBE_LINK_SESSION);
-	rc = any_stage ? uprobe_link_prepare_prog(skel->progs.calib_uprobe, link_kind) : 0;
-	if (!rc && any_stage && link_kind == UPROBE_LINK_SESSION)
+				  link_kind == UPROBE_LINK_SESSION);
+	rc = uprobe_link_prepare_prog(skel->progs.calib_uprobe, link_kind);
+	if (!rc && link_kind == UPROBE_LINK_SESSION)
 		rc = uprobe_link_prepare_prog(skel->progs.calib_uprobe_entry_only, link_kind);
 	rc = rc ?: calib_bpf__load(skel);
 	if (rc) {
 		set_err(err, errlen, "cannot load the calibration programs: %s", strerror(-rc));
-		goto cleanup;
-	}
-	if (syscalls && (rc = calibrate_syscalls(skel, c))) {
-		set_err(err, errlen, "cannot time the syscall hooks: %s", strerror(-rc));
 		goto cleanup;
 	}
 	for (int k = 0; k < ENTRY_KINDS; k++) {

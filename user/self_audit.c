@@ -27,13 +27,18 @@ void self_audit_open(struct self_audit *a, const struct self_audit_config *cfg,
 		fprintf(cfg->log, "bpfprof: warning: %s: no cost figures\n", err);
 	for (size_t i = 0; have_stages(a) && i < cfg->stages->n; i++)
 		kinds[cfg->stages->v[i].kind] = true;
+	for (int k = 0; k < ENTRY_KINDS; k++)
+		a->cal.stage_ns[k] = a->cal.stage_off_ns[k] = -1;
+	a->cal.syscall_ns = -1;
 	err[0] = '\0';
-	if ((!cfg->no_syscalls || have_stages(a)) &&
-	    probe_calibrate(&a->cal, !cfg->no_syscalls, kinds, cfg->link_kind, err, sizeof(err)) &&
+	if (have_stages(a) && probe_calibrate(&a->cal, kinds, cfg->link_kind, err, sizeof(err)) &&
 	    cfg->log)
 		fprintf(cfg->log,
-			"bpfprof: warning: %s: the cost figures leave out the probe machinery\n",
+			"bpfprof: warning: %s: the cost figures leave out the uprobe machinery\n",
 			err);
+	/* The syscall hooks' cost: bpfprof's own syscalls now, and again once
+	 * the programs are attached (self_audit_syscalls_attached). */
+	a->sys_base_ns = cfg->no_syscalls ? -1 : probe_time_syscall();
 	/* Before anything is attached: a short target may be done by the time
 	 * profiling is said to start. */
 	bpf_cost_read(&a->cost, &a->start);
@@ -47,6 +52,26 @@ void self_audit_open(struct self_audit *a, const struct self_audit_config *cfg,
 			"counts and times are scaled by %u\n",
 			cfg->sample_every, cfg->sample_every, 2 * cfg->sample_every,
 			cfg->sample_every);
+}
+
+void self_audit_syscalls_attached(struct self_audit *a)
+{
+	struct cost_totals before, after, d;
+	double probed;
+
+	if (a->sys_base_ns < 0)
+		return;
+	bpf_cost_read(&a->cost, &before);
+	probed = probe_time_syscall();
+	bpf_cost_read(&a->cost, &after);
+	a->cal.syscall_ns = probed > a->sys_base_ns ? probed - a->sys_base_ns : 0;
+	/* bpfprof's own timing loop is not the target's cost: leave it out. */
+	cost_totals_delta(&d, &after, &before);
+	for (int i = 0; i < COST_NR; i++) {
+		a->start.cnt[i] += d.cnt[i];
+		a->start.ns[i] += d.ns[i];
+	}
+	a->prev = a->start;
 }
 
 void self_audit_start(struct self_audit *a, pid_t target, const char *exe)

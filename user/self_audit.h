@@ -29,7 +29,7 @@ struct self_audit_config {
 	unsigned int sample_every;
 	double max_overhead_pct;
 	bool no_syscalls; /* --stages-only: the syscall programs are not loaded */
-	FILE *log; /* NULL: -q */
+	FILE *log;	  /* NULL: -q */
 };
 
 struct self_audit {
@@ -41,6 +41,7 @@ struct self_audit {
 	struct bpf_cost cost;
 	struct probe_calibration cal;
 	pid_t target;
+	double sys_base_ns; /* a syscall of bpfprof's before the programs attach; < 0: none */
 	struct cost_totals start, prev;
 	/* Whole-run sums for the summary's cost. */
 	uint64_t syscalls, pushes;
@@ -58,6 +59,8 @@ struct self_audit {
  */
 void self_audit_open(struct self_audit *a, const struct self_audit_config *cfg,
 		     struct bpfprof_bpf *skel);
+/* Right after the syscall programs attach: times the hooks they add. */
+void self_audit_syscalls_attached(struct self_audit *a);
 /* Profiling starts: the target's executable, the first telemetry sample. */
 void self_audit_start(struct self_audit *a, pid_t target, const char *exe);
 /*
