@@ -142,9 +142,10 @@ static bool prometheus_low_port(const char *spec)
 static void drop_privileges(struct session *s)
 {
 	struct priv_needs n = {
-		/* Telemetry reads /proc/PID/io and the run metadata /proc/PID/exe
-		 * of the traced processes: both are ptrace access checks. */
-		.proc_io = true,
+		/* Telemetry's /proc/PID/io is read only where the ptrace check
+		 * lets a process without capabilities (README); the run
+		 * metadata reads /proc/PID/exe before the drop. */
+		.proc_io = false,
 		.output_dirfd = s->out ? output_dir_fd(s->out) : -1,
 		.low_port = prometheus_low_port(s->env->prometheus),
 	};
@@ -464,7 +465,7 @@ static int run(const struct env *env, int argc, char **argv)
 	struct session s = { .env = env };
 	sigset_t mask, pipe_mask;
 	int sigfd = -1, ret = 1;
-	char err[512] = "";
+	char err[512] = "", exe[4096], exe_err[256];
 	const char *why;
 
 	target_init(&s.target);
@@ -554,6 +555,11 @@ static int run(const struct env *env, int argc, char **argv)
 	self_audit_syscalls_attached(&s.audit);
 	if (attach_stages(&s, err, sizeof(err)))
 		goto cleanup;
+	if (env->command &&
+	    !target_find_command(env->command[0], exe, sizeof(exe), exe_err, sizeof(exe_err)))
+		self_audit_target_exe(&s.audit, 0, exe);
+	else if (env->pid)
+		self_audit_target_exe(&s.audit, env->pid, NULL);
 	/* Attached: from here on, only what the loop needs. Before any thread
 	 * starts, since each thread has its own capabilities. */
 	drop_privileges(&s);
@@ -570,7 +576,7 @@ static int run(const struct env *env, int argc, char **argv)
 		snprintf(err, sizeof(err), "process %d exited before profiling started", env->pid);
 		goto cleanup;
 	}
-	self_audit_start(&s.audit, s.target.pid, env->command ? env->command[0] : NULL);
+	self_audit_start(&s.audit, s.target.pid);
 	if (!env->quiet) {
 		if (s.info.mode == TARGET_SYSTEM)
 			fprintf(stderr, "bpfprof: profiling all processes (Ctrl-C to stop)\n");

@@ -74,13 +74,16 @@ void self_audit_syscalls_attached(struct self_audit *a)
 	a->prev = a->start;
 }
 
-void self_audit_start(struct self_audit *a, pid_t target, const char *exe)
+void self_audit_target_exe(struct self_audit *a, pid_t pid, const char *exe)
+{
+	run_meta_set_target(&a->meta, pid, exe);
+}
+
+void self_audit_start(struct self_audit *a, pid_t target)
 {
 	a->target = target;
-	if (target > 0) {
-		run_meta_set_target(&a->meta, target, exe);
+	if (target > 0)
 		telemetry_set_round(&a->telem, &target, 1);
-	}
 }
 
 /*

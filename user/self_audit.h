@@ -61,8 +61,14 @@ void self_audit_open(struct self_audit *a, const struct self_audit_config *cfg,
 		     struct bpfprof_bpf *skel);
 /* Right after the syscall programs attach: times the hooks they add. */
 void self_audit_syscalls_attached(struct self_audit *a);
-/* Profiling starts: the target's executable, the first telemetry sample. */
-void self_audit_start(struct self_audit *a, pid_t target, const char *exe);
+/*
+ * The target's executable and build id, while bpfprof still has the
+ * capabilities to read /proc/PID/exe: pid's (-p), or exe (a command that
+ * has not run yet).
+ */
+void self_audit_target_exe(struct self_audit *a, pid_t pid, const char *exe);
+/* Profiling starts: the first telemetry sample. */
+void self_audit_start(struct self_audit *a, pid_t target);
 /*
  * One flush: samples the processes (the target and the busiest of delta),
  * works out the interval's cost, applies --max-overhead, and adds "run",

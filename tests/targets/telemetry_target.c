@@ -4,8 +4,12 @@
  * every page touched, TELE_BURN_NS of CPU burned in user space, known I/O,
  * and another quiet phase so an interval sees the grown process.
  *   telemetry_target [gate]
+ * It first gives up its capabilities: bpfprof, which drops its own once
+ * attached, may then read its /proc/PID/io (a ptrace access check).
  */
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -40,6 +44,13 @@ int main(int argc, char **argv)
 	int out, in;
 
 	target_gate(argc, argv);
+	{
+		struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct none[2] = {};
+
+		if (syscall(SYS_capset, &h, none))
+			return 2;
+	}
 	out = open("/dev/null", O_WRONLY);
 	in = open("/dev/zero", O_RDONLY);
 	if (out < 0 || in < 0)
