@@ -14,6 +14,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import statistics
@@ -319,6 +320,7 @@ def bench_syscalls(quick, res):
     errors = {}
     raw = {s: {n: [] for n in names} for s in ("getppid", "write", "read")}
     busy = []
+    reported = {}  # what bpfprof says a syscall cost it, per workload
     for r in range(rounds):
         for sc in raw:
             busy.append(foreign_links())
@@ -327,15 +329,19 @@ def bench_syscalls(quick, res):
                     continue
                 n, fac = tools[name]
                 try:
-                    ns, _ = run_workload(["sys", sc, str(n)], fac)
+                    ns, tool = run_workload(["sys", sc, str(n)], fac)
                 except Exception as e:  # a peer that cannot run here
                     errors[name] = str(e)[:400]
                     log("syscalls:", name, "failed:", errors[name])
                     continue
                 raw[sc][name].append(ns)
+                m = name == "bpfprof" and re.findall(r"(\d+) ns per syscall", tool.text())
+                if m:
+                    reported.setdefault(sc, []).append(float(m[-1]))  # the run total
             log("syscalls round %d %s:" % (r, sc),
                 " ".join("%s=%.0f" % (k, v[-1]) for k, v in raw[sc].items() if v))
     res["syscalls"] = summarize(raw, "floor", errors)
+    res["syscalls"]["bpfprof_reported_ns_per_call"] = {k: med(v) for k, v in reported.items()}
     res["syscalls"]["foreign_tracing_links_per_round"] = busy
 
 
@@ -380,6 +386,9 @@ def bench_stages(quick, res):
                                       0.05, "floor"),
             "bpfprof": lambda pid: Tool([BPFPROF, "-p", str(pid), "-u", fn], "profiling pid",
                                         0.05, "bpfprof"),
+            "bpfprof --stages-off": lambda pid: Tool([BPFPROF, "-p", str(pid), "-u", fn,
+                                                     "--stages-off"], "profiling pid", 0.05,
+                                                    "bpfprof"),
             "bpfprof --stages-only": lambda pid: Tool([BPFPROF, "-p", str(pid), "-u", fn,
                                                       "--stages-only"], "profiling pid", 0.05,
                                                      "bpfprof"),
@@ -393,6 +402,7 @@ def bench_stages(quick, res):
 
     errors = {}
     raw = {}
+    reported = {}  # what bpfprof says a stage call cost it, per workload
     for kind, fn in funcs.items():
         key = "%s (%s)" % (fn, "emulated push %rbp" if kind == "push" else "single-stepped lea")
         raw[key] = {}
@@ -404,16 +414,20 @@ def bench_stages(quick, res):
                 if (key, name) in errors:
                     continue
                 try:
-                    ns, _ = run_workload(["stage", kind, str(counts[kind])], ts[name])
+                    ns, tool = run_workload(["stage", kind, str(counts[kind])], ts[name])
                 except Exception as e:
                     errors["%s/%s" % (key, name)] = str(e)[:400]
                     log("stages:", key, name, "failed:", str(e)[:400])
                     continue
                 raw[key][name].append(ns)
+                m = name == "bpfprof" and re.findall(r"(\d+) ns per stage call", tool.text())
+                if m:
+                    reported.setdefault(key, []).append(float(m[-1]))  # the run total
             log("stages round %d %s:" % (r, fn),
                 " ".join("%s=%.0f" % (k, v[-1]) for k, v in raw[key].items() if v))
     res["stages"] = summarize(raw, "floor", errors)
     res["stages"]["list"] = listing
+    res["stages"]["bpfprof_reported_ns_per_call"] = {k: med(v) for k, v in reported.items()}
 
 
 # ---------------------------------------------------------------- 3. attach
@@ -791,6 +805,18 @@ def write_md(res, path):
           "programs also run on every return, which is a `uretprobe` syscall); `--stages-only` "
           "attaches no syscall programs, like the peers; bpftrace = "
           "uprobe/uretprobe with `hist`; funclatency = libbpf-tools.")
+    for section in ("syscalls", "stages"):
+        rep = res.get(section, {}).get("bpfprof_reported_ns_per_call")
+        if not rep:
+            continue
+        L += ["bpfprof's own figure (`audit.cost`: BPF run-time stats plus its start-up "
+              "calibration of the probe machinery) against the cost measured here:", "",
+              "| workload | bpfprof says ns/call | measured added ns | ratio |", "|---|---:|---:|---:|"]
+        for wl, says in rep.items():
+            added = res[section]["workloads"].get(wl, {}).get("bpfprof", {}).get("added_ns")
+            L.append("| %s | %s | %s | %s |" % (wl, fmt(says), fmt(added),
+                                                fmt(says / added if says and added else None)))
+        L.append("")
     if res.get("stages", {}).get("list"):
         L += ["Entry kinds (`bpfprof --list`):", "", "```", res["stages"]["list"], "```", ""]
     a = res.get("attach")

@@ -13,7 +13,6 @@ static bool have_stages(const struct self_audit *a)
 void self_audit_open(struct self_audit *a, const struct self_audit_config *cfg,
 		     struct bpfprof_bpf *skel)
 {
-	bool kinds[ENTRY_KINDS] = {};
 	char err[256] = "";
 
 	memset(a, 0, sizeof(*a));
@@ -25,17 +24,9 @@ void self_audit_open(struct self_audit *a, const struct self_audit_config *cfg,
 		fprintf(cfg->log, "bpfprof: warning: out of memory: no telemetry\n");
 	if (bpf_cost_open(&a->cost, skel, err, sizeof(err)) && cfg->log)
 		fprintf(cfg->log, "bpfprof: warning: %s: no cost figures\n", err);
-	for (size_t i = 0; have_stages(a) && i < cfg->stages->n; i++)
-		kinds[cfg->stages->v[i].kind] = true;
 	for (int k = 0; k < ENTRY_KINDS; k++)
 		a->cal.stage_ns[k] = a->cal.stage_off_ns[k] = -1;
 	a->cal.syscall_ns = -1;
-	err[0] = '\0';
-	if (have_stages(a) && probe_calibrate(&a->cal, kinds, cfg->link_kind, err, sizeof(err)) &&
-	    cfg->log)
-		fprintf(cfg->log,
-			"bpfprof: warning: %s: the cost figures leave out the uprobe machinery\n",
-			err);
 	/* The syscall hooks' cost: bpfprof's own syscalls now, and again once
 	 * the programs are attached (self_audit_syscalls_attached). */
 	a->sys_base_ns = cfg->no_syscalls ? -1 : probe_time_syscall();
@@ -57,15 +48,27 @@ void self_audit_open(struct self_audit *a, const struct self_audit_config *cfg,
 void self_audit_syscalls_attached(struct self_audit *a)
 {
 	struct cost_totals before, after, d;
-	double probed;
+	bool kinds[ENTRY_KINDS] = {};
+	char err[256] = "";
 
-	if (a->sys_base_ns < 0)
-		return;
 	bpf_cost_read(&a->cost, &before);
-	probed = probe_time_syscall();
+	/* With the syscall programs on: a uretprobe's return is a syscall
+	 * that runs them too, and a stage call pays for that. */
+	for (size_t i = 0; have_stages(a) && i < a->cfg.stages->n; i++)
+		kinds[a->cfg.stages->v[i].kind] = true;
+	if (have_stages(a) && probe_calibrate(&a->cal, kinds, a->cfg.link_kind, err, sizeof(err)) &&
+	    a->cfg.log)
+		fprintf(a->cfg.log,
+			"bpfprof: warning: %s: the cost figures leave out the uprobe machinery\n",
+			err);
+	/* After the calibration, which sets syscall_ns unknown. */
+	if (a->sys_base_ns >= 0) {
+		double probed = probe_time_syscall();
+
+		a->cal.syscall_ns = probed > a->sys_base_ns ? probed - a->sys_base_ns : 0;
+	}
 	bpf_cost_read(&a->cost, &after);
-	a->cal.syscall_ns = probed > a->sys_base_ns ? probed - a->sys_base_ns : 0;
-	/* bpfprof's own timing loop is not the target's cost: leave it out. */
+	/* bpfprof's own timing loops are not the target's cost: leave them out. */
 	cost_totals_delta(&d, &after, &before);
 	for (int i = 0; i < COST_NR; i++) {
 		a->start.cnt[i] += d.cnt[i];
