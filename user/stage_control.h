@@ -9,7 +9,8 @@
  * switched off; while off, the cost they would have at the last measured
  * per-call figures is estimated from the calls still seen (the probes stay
  * attached and count), and they go back on once that falls below PCT/2 (the
- * hysteresis keeps them from flapping around the limit). A manual toggle
+ * hysteresis keeps them from flapping around the limit); an interval with a
+ * toggle in it, or with no calls seen, decides nothing. A manual toggle
  * takes over from the limit until the next interval over it.
  */
 #ifndef BPFPROF_STAGE_CONTROL_H
