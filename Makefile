@@ -115,7 +115,7 @@ $(OUT)/libbpfprof.a: $(LIB_OBJS)
 $(OUT)/bpfprof: $(OUT)/user/main.o $(OUT)/libbpfprof.a
 	$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/tests/%.o: tests/%.c $(TEST_HDRS) $(USER_HDRS) $(BPF_HDRS) tests/targets/target_common.h | $(OUT)/tests
+$(OUT)/tests/%.o: tests/%.c $(TEST_HDRS) $(USER_HDRS) $(BPF_HDRS) $(SKELS) tests/targets/target_common.h | $(OUT)/tests
 	$(CC) $(ALL_CFLAGS) -Itests -Itests/targets -c $< -o $@
 
 $(OUT)/tests/test_%: $(OUT)/tests/test_%.o $(TEST_HELPER_OBJS) $(OUT)/libbpfprof.a
