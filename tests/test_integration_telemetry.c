@@ -161,6 +161,7 @@ static void start_ticks(struct proc_run *r, char *dir, size_t dirlen, const char
 	helper_path(bin, sizeof(bin), "bpfprof");
 	helper_path(target, sizeof(target), "targets/tick_target");
 	argv[n++] = bin;
+	argv[n++] = "--self-cost";
 	argv[n++] = "-i";
 	argv[n++] = "0.25";
 	argv[n++] = "-u";
@@ -349,7 +350,7 @@ static void run_counted(const char *n, long long want_calls, long long want_reco
 	helper_tmpdir(dir, sizeof(dir));
 	helper_path(bin, sizeof(bin), "bpfprof");
 	helper_path(target, sizeof(target), "targets/tick_target");
-	char *argv[] = { bin, "-q",	  "-i",	     "0.1", "-u",   "tick",  "-o",
+	char *argv[] = { bin, "--self-cost", "-q", "-i",	     "0.1", "-u",   "tick",  "-o",
 			 dir, "--sample", (char *)n, "--",  target, "count", NULL };
 
 	assert_int_equal(helper_run(argv, 60, &r), 0);

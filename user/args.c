@@ -36,6 +36,7 @@ enum {
 	OPT_STAGES_OFF,
 	OPT_SAMPLE,
 	OPT_MAX_OVERHEAD,
+	OPT_SELF_COST,
 };
 /* --events and its options */
 enum { OPT_EVENTS = 1100, OPT_EVENTS_RING, OPT_EVENTS_QUEUE, OPT_ROTATE_BYTES, OPT_ROTATE_SECS,
@@ -64,6 +65,9 @@ static const struct argp_option options[] = {
 	  "Record 1 in N stage calls per thread (1 to 1000000); counts are scaled by N" },
 	{ "max-overhead", OPT_MAX_OVERHEAD, "PCT", 0,
 	  "Switch the -u probes off while they cost more than PCT% of the target's CPU time" },
+	{ "self-cost", OPT_SELF_COST, NULL, 0,
+	  "Measure the probes' own run time (kernel BPF stats: two more clock reads per probe run; "
+	  "on with --max-overhead)" },
 	{ "quiet", 'q', NULL, 0, "Print nothing but errors" },
 	{ "plain", OPT_PLAIN, NULL, 0, "Print the plain interval report, not the live view" },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug output" },
@@ -303,6 +307,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (parse_seconds(arg, 0.001, 100, &env->max_overhead_pct))
 			return fail(ps, "invalid --max-overhead '%s': expected a percentage from 0.001 to 100",
 				    arg);
+		break;
+	case OPT_SELF_COST:
+		env->self_cost = true;
 		break;
 	case 'q':
 		env->quiet = true;

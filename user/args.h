@@ -21,6 +21,7 @@ struct env {
 	bool stages_off;	/* --stages-off, or BPFPROF_STAGES=0 */
 	unsigned int sample_every; /* --sample N: record 1 in N stage calls; 1: all */
 	double max_overhead_pct; /* --max-overhead PCT; 0: no limit */
+	bool self_cost;		 /* --self-cost: BPF run-time stats while running */
 	const char *prometheus;	/* --prometheus [ADDR:]PORT; NULL: no server */
 	bool follow;		/* --follow: also the target's child processes */
 	bool stages_only;	/* --stages-only: time -u functions, count no syscalls */

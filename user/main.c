@@ -538,6 +538,7 @@ static int run(const struct env *env, int argc, char **argv)
 						     .link_kind = lcfg.stage_links,
 						     .sample_every = env->sample_every,
 						     .max_overhead_pct = env->max_overhead_pct,
+						     .measure_cost = env->self_cost,
 						     .no_syscalls = env->stages_only,
 						     .log = env->quiet ? NULL : stderr },
 			s.skel);

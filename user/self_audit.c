@@ -22,7 +22,8 @@ void self_audit_open(struct self_audit *a, const struct self_audit_config *cfg,
 	run_meta_init(&a->meta, cfg->argc, cfg->argv);
 	if (telemetry_set_init(&a->telem) && cfg->log)
 		fprintf(cfg->log, "bpfprof: warning: out of memory: no telemetry\n");
-	if (bpf_cost_open(&a->cost, skel, err, sizeof(err)) && cfg->log)
+	if ((cfg->measure_cost || cfg->max_overhead_pct > 0) &&
+	    bpf_cost_open(&a->cost, skel, err, sizeof(err)) && cfg->log)
 		fprintf(cfg->log, "bpfprof: warning: %s: no cost figures\n", err);
 	for (int k = 0; k < ENTRY_KINDS; k++)
 		a->cal.stage_ns[k] = a->cal.stage_off_ns[k] = -1;

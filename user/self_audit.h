@@ -28,6 +28,9 @@ struct self_audit_config {
 	enum uprobe_link_kind link_kind;
 	unsigned int sample_every;
 	double max_overhead_pct;
+	/* BPF run-time stats cost two clock reads per probe run (~+200 ns per
+	 * syscall measured here): only on request, or for --max-overhead. */
+	bool measure_cost;
 	bool no_syscalls; /* --stages-only: the syscall programs are not loaded */
 	FILE *log;	  /* NULL: -q */
 };
