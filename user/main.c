@@ -28,6 +28,7 @@
 #include "profile.h"
 #include "prometheus_server.h"
 #include "records.h"
+#include "report.h"
 #include "self_audit.h"
 #include "stages.h"
 #include "target.h"
@@ -624,6 +625,8 @@ int main(int argc, char **argv)
 	struct env env;
 	char err[512];
 
+	if (argc > 1 && !strcmp(argv[1], "report"))
+		return report_main(argc - 1, argv + 1);
 	if (args_parse(argc, argv, &env, err, sizeof(err))) {
 		fprintf(stderr, "bpfprof: %s\n", err);
 		return 2;

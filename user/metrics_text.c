@@ -448,9 +448,10 @@ static void audit_families(struct render *r)
 	family(r, "bpfprof_audit_events_total", "counter",
 	       "Audit counters as in the JSON audit object (loss=\"true\" for losses).");
 	for (unsigned int i = 0; i < AUDIT_ALL_SLOTS; i++)
-		fprintf(r->f, "bpfprof_audit_events_total{event=\"%s\",loss=\"%s\"} %lu\n",
-			audit_slot_name(i), audit_slot_is_loss(i) ? "true" : "false",
-			(unsigned long)a[i]);
+		if (audit_slot_name(i))
+			fprintf(r->f, "bpfprof_audit_events_total{event=\"%s\",loss=\"%s\"} %lu\n",
+				audit_slot_name(i), audit_slot_is_loss(i) ? "true" : "false",
+				(unsigned long)a[i]);
 	family(r, "bpfprof_flushes_total", "counter", "Flush intervals completed.");
 	fprintf(r->f, "bpfprof_flushes_total %lu\n", (unsigned long)r->in->flushes);
 	family(r, "bpfprof_processes", "gauge", "Processes in the profile.");

@@ -54,6 +54,19 @@ static unsigned int sample_every(const struct stage_table *t)
 	return t && t->sample_every > 1 ? t->sample_every : 1;
 }
 
+/* The histogram itself, so a reader rebuilds it exactly: [lower bound in
+ * ns, count] for each non-empty bucket of the bpf/hist_layout.h layout. */
+static json_t *buckets_json(const struct histogram *h)
+{
+	json_t *arr = json_array();
+
+	for (unsigned int i = 0; h && i < HIST_BUCKETS; i++)
+		if (h->buckets[i])
+			json_array_append_new(arr, json_pack("[o, o]", u64(hist_bucket_lower(i)),
+							     u64(h->buckets[i])));
+	return arr;
+}
+
 static json_t *stages_json(const struct proc_profile *p, const struct stage_table *t)
 {
 	json_t *arr = json_array();
@@ -61,10 +74,11 @@ static json_t *stages_json(const struct proc_profile *p, const struct stage_tabl
 	for (uint32_t id = 0; id < p->n_stages && t && id < t->n; id++) {
 		const struct stage_counters *c = &p->stages[id];
 		const struct stage_def *d = &t->v[id];
+		json_t *st;
 
 		if (!c->calls && !c->io_ops && !c->total_ns)
 			continue;
-		json_t *st = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o}, "
+		st = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o}, "
 				       "s:{s:o, s:o, s:o, s:o}}",
 				       "name", d->name, "binary", d->binary, "calls", u64(c->calls),
 				       "total_ns", u64(c->total_ns), "self_ns", u64(c->self_ns),
@@ -78,6 +92,7 @@ static json_t *stages_json(const struct proc_profile *p, const struct stage_tabl
 
 		if (st && sample_every(t) > 1)
 			json_object_set_new(st, "calls_recorded", u64(c->calls / sample_every(t)));
+		json_object_set_new(st, "buckets", buckets_json(c->hist));
 		json_array_append_new(arr, st);
 	}
 	return arr;
@@ -100,9 +115,10 @@ json_t *proc_to_json(const struct proc_profile *p, const struct stage_table *sta
 		if (!syscall_io_class(nr) || !c->hist)
 			continue;
 		json_object_set_new(io, name,
-				    json_pack("{s:o, s:o, s:o, s:o, s:o}", "ops", u64(c->count), "bytes",
-					      u64(c->bytes), "errors", u64(c->errors), "time_ns",
-					      u64(c->time_ns), "latency_ns", latency_json(c)));
+				    json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "ops", u64(c->count),
+					      "bytes", u64(c->bytes), "errors", u64(c->errors),
+					      "time_ns", u64(c->time_ns), "latency_ns",
+					      latency_json(c), "buckets", buckets_json(c->hist)));
 	}
 	proc_io_totals(p, &t);
 	return json_pack("{s:i, s:s, s:o, s:o, s:{s:o, s:o, s:o, s:o}, s:o}", "pid", (int)p->pid,
