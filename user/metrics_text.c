@@ -7,6 +7,7 @@
 #include "metrics_text.h"
 #include "records.h"
 #include "syscall_table.h"
+#include "telemetry.h"
 
 /* A comm of 15 bytes escaped at worst 3x each, then pid="N",comm="...". */
 #define COMM_ESC_MAX 64
@@ -16,25 +17,18 @@
 
 void self_cost_read(struct self_cost *c)
 {
+	struct proc_telemetry t;
 	struct rusage ru;
-	unsigned long size, resident;
-	FILE *f;
 
 	memset(c, 0, sizeof(*c));
-	if (!getrusage(RUSAGE_SELF, &ru)) {
-		c->user_ns = (uint64_t)ru.ru_utime.tv_sec * 1000000000ULL +
-			     (uint64_t)ru.ru_utime.tv_usec * 1000;
-		c->system_ns = (uint64_t)ru.ru_stime.tv_sec * 1000000000ULL +
-			       (uint64_t)ru.ru_stime.tv_usec * 1000;
-		c->max_rss_bytes = (uint64_t)ru.ru_maxrss * 1024;
+	if (!telemetry_sample(getpid(), &t)) {
+		c->user_ns = t.utime_ns;
+		c->system_ns = t.stime_ns;
+		c->rss_bytes = t.rss_bytes;
 	}
-	/* getrusage has only the peak; the current RSS is in statm (pages). */
-	f = fopen("/proc/self/statm", "r");
-	if (!f)
-		return;
-	if (fscanf(f, "%lu %lu", &size, &resident) == 2)
-		c->rss_bytes = (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
-	fclose(f);
+	/* The peak is getrusage's alone. */
+	if (!getrusage(RUSAGE_SELF, &ru))
+		c->max_rss_bytes = (uint64_t)ru.ru_maxrss * 1024;
 }
 
 char *metrics_seconds(uint64_t ns, char *buf, size_t len)
@@ -481,7 +475,7 @@ static void self_families(struct render *r)
 
 char *metrics_render(const struct metrics_input *in, size_t *len)
 {
-	struct render r = {.in = in};
+	struct render r = { .in = in };
 	char *buf = NULL;
 	size_t size = 0;
 	bool ok;
