@@ -117,17 +117,17 @@ char *chromium_dump_dom(const char *html_path, const char *png)
 {
 	char dir[64], prof[128], url[512], shot[600];
 	struct captured c;
-	char *const dump[] = {"/usr/bin/timeout",
-			      "90",
-			      "chromium",
-			      "--headless",
-			      "--no-sandbox",
-			      "--disable-gpu",
-			      "--no-first-run",
-			      prof,
-			      "--dump-dom",
-			      url,
-			      NULL};
+	char *const dump[] = { "/usr/bin/timeout",
+			       "90",
+			       "chromium",
+			       "--headless",
+			       "--no-sandbox",
+			       "--disable-gpu",
+			       "--no-first-run",
+			       prof,
+			       "--dump-dom",
+			       url,
+			       NULL };
 
 	helper_tmpdir(dir, sizeof(dir));
 	snprintf(prof, sizeof(prof), "--user-data-dir=%s", dir);
@@ -136,19 +136,19 @@ char *chromium_dump_dom(const char *html_path, const char *png)
 	if (c.status != 0 || !strstr(c.out, "</html>"))
 		fail_msg("chromium --dump-dom failed (status %d): %.2000s", c.status, c.err);
 	if (png) {
-		char *const shoot[] = {"/usr/bin/timeout",
-				       "90",
-				       "chromium",
-				       "--headless",
-				       "--no-sandbox",
-				       "--disable-gpu",
-				       "--no-first-run",
-				       "--hide-scrollbars",
-				       "--window-size=1240,3000",
-				       prof,
-				       shot,
-				       url,
-				       NULL};
+		char *const shoot[] = { "/usr/bin/timeout",
+					"90",
+					"chromium",
+					"--headless",
+					"--no-sandbox",
+					"--disable-gpu",
+					"--no-first-run",
+					"--hide-scrollbars",
+					"--window-size=1240,3000",
+					prof,
+					shot,
+					url,
+					NULL };
 		struct captured s;
 
 		snprintf(shot, sizeof(shot), "--screenshot=%s", png);

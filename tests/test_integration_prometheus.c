@@ -37,7 +37,7 @@ static double now(void)
 /* A port nobody listens on right now (the kernel's pick). */
 static int free_port(void)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(a);
 	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
 
@@ -327,8 +327,8 @@ static void test_prometheus_scrapes_exact_counts(void **state)
 	helper_tmpdir(dir, sizeof(run.dir));
 	helper_path(bin, sizeof(bin), "bpfprof");
 	helper_path(target, sizeof(target), "targets/io_target");
-	char *argv[] = {bin, "-i", "0.5", "--prometheus", "0", NULL};
-	char *targv[] = {target, "gate", NULL};
+	char *argv[] = { bin, "-i", "0.5", "--prometheus", "0", NULL };
+	char *targv[] = { target, "gate", NULL };
 
 	assert_int_equal(helper_spawn(tp, targv, true, -1), 0);
 	assert_int_equal(helper_spawn(rp, argv, false, -1), 0);
@@ -427,7 +427,7 @@ static void test_prometheus_scrapes_exact_counts(void **state)
 /* An address in use is one clear line, exit 1, nothing started. */
 static void test_port_in_use(void **state)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(a);
 	char bin[256], spec[32], dir[64], out[128];
 	struct proc_run r;
@@ -442,7 +442,7 @@ static void test_port_in_use(void **state)
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
 	snprintf(spec, sizeof(spec), "127.0.0.1:%d", ntohs(a.sin_port));
 	helper_path(bin, sizeof(bin), "bpfprof");
-	char *argv[] = {bin, "--prometheus", spec, "-o", out, "-d", "1", NULL};
+	char *argv[] = { bin, "--prometheus", spec, "-o", out, "-d", "1", NULL };
 
 	assert_int_equal(helper_run(argv, 30, &r), 1);
 	assert_non_null(strstr(r.err, "bpfprof: --prometheus: cannot listen on 127.0.0.1:"));
@@ -456,7 +456,7 @@ static void test_port_in_use(void **state)
 
 static int stop_all(void **state)
 {
-	struct proc_run *procs[] = {&run.bpfprof, &run.target};
+	struct proc_run *procs[] = { &run.bpfprof, &run.target };
 
 	for (int i = 0; i < 2; i++) {
 		if (procs[i]->pid <= 0 || waitpid(procs[i]->pid, NULL, WNOHANG) != 0)

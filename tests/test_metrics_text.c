@@ -22,7 +22,7 @@ static void fill(struct profile *p, struct stage_table *t, const char *comm)
 {
 	struct proc_profile *pp = profile_proc(p, 42, true);
 	struct syscall_counters *w = &pp->sys[syscall_nr("write")];
-	static const uint64_t obs[] = {100, 255, 256, 511, 512, 1000, 5000, 2000000000ULL};
+	static const uint64_t obs[] = { 100, 255, 256, 511, 512, 1000, 5000, 2000000000ULL };
 	struct stage_counters *s;
 
 	snprintf(pp->comm, sizeof(pp->comm), "%s", comm);
@@ -63,7 +63,7 @@ static void fill(struct profile *p, struct stage_table *t, const char *comm)
 static char *render(const char *comm, struct profile *p, struct stage_table *t)
 {
 	struct self_cost self;
-	struct metrics_input in = {p, t, 9, &self};
+	struct metrics_input in = { p, t, 9, &self };
 	size_t len;
 	char *text;
 
@@ -151,9 +151,10 @@ static void test_histogram_bounds_exact(void **state)
 		const char *le;
 		int count;
 	} want[] = {
-		{"0.000000255", 2},  {"0.000000511", 4}, {"0.000001023", 6}, {"0.000002047", 6},
-		{"0.000004095", 6},  {"0.000008191", 7}, {"1.073741823", 7}, {"2.147483647", 8},
-		{"68.719476735", 8}, {"+Inf", 8},
+		{ "0.000000255", 2 }, { "0.000000511", 4 }, { "0.000001023", 6 },
+		{ "0.000002047", 6 }, { "0.000004095", 6 }, { "0.000008191", 7 },
+		{ "1.073741823", 7 }, { "2.147483647", 8 }, { "68.719476735", 8 },
+		{ "+Inf", 8 },
 	};
 	struct profile p;
 	struct stage_table t;
@@ -263,9 +264,9 @@ static void expect_listen(const char *spec, int family, const char *addr, int po
 
 static void test_listen_spec(void **state)
 {
-	static const char *const bad[] = {"",	       "x",	      "9464x",	    "-1",
-					  "65536",     "1.2.3.4:",    ":9464",	    "[::1]",
-					  "[::1:9464", "localhost:1", "300.1.2.3:1"};
+	static const char *const bad[] = { "",		"x",	       "9464x",	     "-1",
+					   "65536",	"1.2.3.4:",    ":9464",	     "[::1]",
+					   "[::1:9464", "localhost:1", "300.1.2.3:1" };
 	struct prom_listen l;
 	char err[256];
 

@@ -255,7 +255,7 @@ static void test_html_in_chromium(void **state)
 	if (!strstr(dom, "data-rendered=\"ok\"") || strstr(dom, " data-script-error=\""))
 		fail_msg("the page's script did not finish: %.300s",
 			 strstr(dom, " data-script-error=\"") ? strstr(dom, " data-script-error=\"")
-								: "");
+							      : "");
 	assert_int_equal(count_of(dom, "class=\"hist-chart\""), 8 + 3);
 	assert_int_equal(count_of(dom, "id=\"io-over-time\""), 1);
 	assert_int_equal(count_of(dom, "id=\"ops-over-time\""), 1);

@@ -43,9 +43,9 @@ static void snapshot_put(struct snapshot *s)
 
 int prom_parse_listen(const char *spec, struct prom_listen *out, char *err, size_t errlen)
 {
-	struct addrinfo hints = {.ai_family = AF_UNSPEC,
-				 .ai_socktype = SOCK_STREAM,
-				 .ai_flags = AI_PASSIVE | AI_NUMERICHOST};
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+				  .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICHOST };
 	struct addrinfo *res = NULL;
 	const char *colon = strrchr(spec, ':'), *port_s = colon ? colon + 1 : spec, *addr = spec;
 	char host[256] = "127.0.0.1", *end;

@@ -27,12 +27,12 @@ struct report_args {
 enum { OPT_JSON = 2000, OPT_HTML, OPT_PERFETTO, OPT_TRACE, OPT_TOP };
 
 static const struct argp_option options[] = {
-	{"json", OPT_JSON, NULL, 0, "Print the report as one JSON document instead of text"},
-	{"html", OPT_HTML, "FILE", 0, "Write a self-contained HTML page with charts"},
-	{"perfetto", OPT_PERFETTO, "FILE", 0,
-	 "Write the span events as Chrome trace JSON (ui.perfetto.dev, chrome://tracing)"},
-	{"trace", OPT_TRACE, "ID", 0, "Print one trace as an indented tree"},
-	{"top", OPT_TOP, "N", 0, "Rows per table and traces shown (default 10)"},
+	{ "json", OPT_JSON, NULL, 0, "Print the report as one JSON document instead of text" },
+	{ "html", OPT_HTML, "FILE", 0, "Write a self-contained HTML page with charts" },
+	{ "perfetto", OPT_PERFETTO, "FILE", 0,
+	  "Write the span events as Chrome trace JSON (ui.perfetto.dev, chrome://tracing)" },
+	{ "trace", OPT_TRACE, "ID", 0, "Print one trace as an indented tree" },
+	{ "top", OPT_TOP, "N", 0, "Rows per table and traces shown (default 10)" },
 	{},
 };
 
@@ -146,8 +146,9 @@ int report_main(int argc, char **argv)
 {
 	static const struct argp argp = {
 		options, parse_opt, "DIR",
-		"Report on a finished run's output directory (bpfprof -o DIR): text by default."};
-	struct report_args a = {.top = DEFAULT_TOP};
+		"Report on a finished run's output directory (bpfprof -o DIR): text by default."
+	};
+	struct report_args a = { .top = DEFAULT_TOP };
 	struct report r;
 	char err[1024];
 	int ret = 1;

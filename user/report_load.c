@@ -20,8 +20,8 @@
 #define EVENTS_NAME "events.jsonl"
 #define MAX_EVENT_FILES 4096
 
-const double rep_quantiles[REP_N_QUANTILES] = {0.50, 0.90, 0.95, 0.99, 0.999};
-const char *const rep_quantile_names[REP_N_QUANTILES] = {"p50", "p90", "p95", "p99", "p99.9"};
+const double rep_quantiles[REP_N_QUANTILES] = { 0.50, 0.90, 0.95, 0.99, 0.999 };
+const char *const rep_quantile_names[REP_N_QUANTILES] = { "p50", "p90", "p95", "p99", "p99.9" };
 
 /* Where a value came from, for the error message. */
 struct where {
@@ -237,7 +237,7 @@ static int read_stage(struct where *w, json_t *sj, const struct rep_proc *p, str
 
 static int read_summary(struct report *r, const char *path, char *err, size_t errlen)
 {
-	struct where w = {.file = path, .err = err, .errlen = errlen};
+	struct where w = { .file = path, .err = err, .errlen = errlen };
 	json_t *procs, *pj, *sj;
 	json_error_t je;
 	const char *schema;
@@ -310,7 +310,7 @@ typedef int (*line_fn)(struct report *r, struct where *w, json_t *rec);
 
 static int read_jsonl(struct report *r, const char *path, line_fn fn, char *err, size_t errlen)
 {
-	struct where w = {.file = path, .err = err, .errlen = errlen};
+	struct where w = { .file = path, .err = err, .errlen = errlen };
 	gzFile gz = gzopen(path, "rb");
 	size_t cap = 65536, len = 0;
 	char *buf = NULL;
@@ -582,7 +582,7 @@ int report_load(const char *dir, struct report *r, char *err, size_t errlen)
 	char path[4096];
 	struct stat st;
 	uint64_t flushes;
-	struct where w = {.err = err, .errlen = errlen};
+	struct where w = { .err = err, .errlen = errlen };
 
 	memset(r, 0, sizeof(*r));
 	strmap_init(&r->strings);
