@@ -169,10 +169,6 @@ static void test_report_stages_and_html(void **state)
 		assert_int_equal(rows, helper_int(p, "calls"));
 		charts += rows > 0;
 	}
-	/* stage_sleep: 90 calls of 1 ms and 10 of 4 ms, all in 1.05..8.39 ms. */
-	json_array_foreach (json_object_get(find(st, "name", "stage_sleep"), "histogram"), k, row)
-		assert_true(helper_int(row, "from_ns") >= 1 << 20 &&
-			    helper_int(row, "to_ns") <= 1 << 23);
 	json_decref(rep);
 	json_decref(sum);
 
