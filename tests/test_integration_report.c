@@ -11,18 +11,23 @@
 #include "report_helper.h"
 #include "target_common.h"
 
-static json_t *report_json(const char *dir)
+static json_t *report_json_top(const char *dir, const char *top)
 {
 	struct captured c;
 	json_t *j;
 
-	report_run(&c, dir, "--json", "--top", "100", NULL);
+	report_run(&c, dir, "--json", "--top", top, NULL);
 	if (c.status != 0)
 		fail_msg("report --json: status %d: %s", c.status, c.err);
 	j = json_loads(c.out, 0, NULL);
 	assert_non_null(j);
 	captured_free(&c);
 	return j;
+}
+
+static json_t *report_json(const char *dir)
+{
+	return report_json_top(dir, "100");
 }
 
 static json_t *find(json_t *arr, const char *key, const char *value)
@@ -198,11 +203,94 @@ static void test_report_stages_and_html(void **state)
 	helper_rmtree(dir);
 }
 
+/* A real --events run: a span per finished stage call, trees as the
+ * target's calls nest, and the same in Perfetto and the page. */
+static void test_report_real_events(void **state)
+{
+	char dir[64], out[128], res[128], html[160], trace[160], png[512];
+	char *extra[] = { "-u", "stage_*", "--events", NULL };
+	struct captured c;
+	json_t *rep, *sum, *p, *t;
+	long long calls = 0, recurse_traces = 0;
+	const char *recurse_id = NULL;
+	size_t i;
+	char *dom;
+
+	REQUIRE_ROOT_BPF();
+	helper_tmpdir(dir, sizeof(dir));
+	snprintf(out, sizeof(out), "%s/run", dir);
+	snprintf(res, sizeof(res), "%s/sleeps", dir);
+	profile_into(out, extra, "targets/stage_target", res);
+	sum = helper_load_json_in(out, "summary.json");
+	assert_int_equal(helper_int(sum, "audit.lost_total"), 0);
+	json_array_foreach (
+		json_object_get(json_array_get(json_object_get(sum, "processes"), 0), "stages"), i,
+		p)
+		calls += helper_int(p, "calls");
+	/* Every trace in "slowest". */
+	rep = report_json_top(out, "100000");
+	/* Every finished call is a span; a trace per outermost call. */
+	assert_int_equal(helper_int(rep, "traces.spans"), calls);
+	assert_int_equal(helper_int(rep, "traces.traces"),
+			 STAGE_OUTER_CALLS + STAGE_RECURSE_CALLS + STAGE_SLEEP_CALLS +
+				 STAGE_WRITER_CALLS + STAGE_JUMP_CALLS +
+				 STAGE_THREADS * STAGE_THREAD_CALLS);
+	assert_int_equal(helper_int(rep, "traces.spans_orphaned"), 0);
+	json_array_foreach (json_object_get(json_object_get(rep, "traces"), "slowest"), i, t) {
+		if (!strcmp(json_string_value(json_object_get(t, "root")), "stage_recurse")) {
+			assert_int_equal(helper_int(t, "n_spans"), STAGE_RECURSE_DEPTH + 1);
+			recurse_id = json_string_value(json_object_get(t, "trace_id"));
+			recurse_traces++;
+		}
+		if (!strcmp(json_string_value(json_object_get(t, "root")), "stage_outer"))
+			assert_int_equal(helper_int(t, "n_spans"), 3);
+	}
+	assert_int_equal(recurse_traces, STAGE_RECURSE_CALLS);
+
+	/* One recursion as a tree: 10 levels, each indented once more. */
+	report_run(&c, out, "--trace", recurse_id, NULL);
+	assert_int_equal(c.status, 0);
+	assert_int_equal(count_of(c.out, "\n"), 1 + STAGE_RECURSE_DEPTH + 1);
+	assert_non_null(strstr(c.out, "\n                    stage_recurse  "));
+	captured_free(&c);
+
+	snprintf(trace, sizeof(trace), "%s/trace.json", dir);
+	report_run(&c, out, "--perfetto", trace, NULL);
+	assert_int_equal(c.status, 0);
+	captured_free(&c);
+	t = helper_load_json(trace);
+	assert_non_null(t);
+	{
+		json_t *ev;
+		long long x = 0;
+
+		json_array_foreach (json_object_get(t, "traceEvents"), i, ev)
+			x += !strcmp(json_string_value(json_object_get(ev, "ph")), "X");
+		assert_int_equal(x, calls);
+	}
+	json_decref(t);
+
+	snprintf(html, sizeof(html), "%s/report.html", dir);
+	report_run(&c, out, "--html", html, "--top", "12", NULL);
+	assert_int_equal(c.status, 0);
+	captured_free(&c);
+	snprintf(png, sizeof(png), "%s/report-events.png", artifact_dir());
+	dom = chromium_dump_dom(html, png);
+	if (!strstr(dom, "data-rendered=\"ok\"") || strstr(dom, " data-script-error=\""))
+		fail_msg("the page's script did not finish");
+	assert_int_equal(count_of(dom, "class=\"waterfall\""), 12);
+	free(dom);
+	json_decref(rep);
+	json_decref(sum);
+	helper_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report_io_target),
 		cmocka_unit_test(test_report_stages_and_html),
+		cmocka_unit_test(test_report_real_events),
 	};
 
 	return cmocka_run_group_tests_name("integration_report", tests, NULL, NULL);

@@ -502,10 +502,16 @@ static int event_line(struct report *r, struct where *w, json_t *rec)
 	if (get_id(w, r, rec, "trace_id", false, &sp->trace_id) ||
 	    get_id(w, r, rec, "span_id", false, &sp->span_id) ||
 	    get_id(w, r, rec, "parent_id", true, &sp->parent_id) || get_u64(w, rec, "pid", &pid) ||
-	    get_u64(w, rec, "tid", &tid) || get_str(w, rec, "name", &name) ||
-	    get_u64(w, rec, "start_ns", &sp->start_ns) || get_u64(w, rec, "dur_ns", &sp->dur_ns))
+	    get_u64(w, rec, "tid", &tid) || get_u64(w, rec, "start_ns", &sp->start_ns) ||
+	    get_u64(w, rec, "dur_ns", &sp->dur_ns))
 		return -1;
-	if (json_object_get(rec, "binary") && get_str(w, rec, "binary", &binary))
+	/* null: a stage id the writer's table did not know. */
+	if (json_is_null(json_object_get(rec, "name")))
+		name = "(unknown stage)";
+	else if (get_str(w, rec, "name", &name))
+		return -1;
+	if (json_object_get(rec, "binary") && !json_is_null(json_object_get(rec, "binary")) &&
+	    get_str(w, rec, "binary", &binary))
 		return -1;
 	if (!json_object_get(rec, "parent_id"))
 		return bad(w, "'parent_id' is missing (null at a root)");
