@@ -64,7 +64,9 @@ int report_build_traces(struct report *r, char *err, size_t errlen)
 
 	strmap_init(&ids);
 	strmap_init(&traces);
-	qsort(v, r->n_spans, sizeof(*v), by_start);
+	/* An events file without spans leaves v NULL, which qsort may not get. */
+	if (r->n_spans)
+		qsort(v, r->n_spans, sizeof(*v), by_start);
 	last_child = malloc((r->n_spans + 1) * sizeof(*last_child));
 	r->traces = calloc(r->n_spans + 1, sizeof(*r->traces));
 	last_top = malloc((r->n_spans + 1) * sizeof(*last_top));

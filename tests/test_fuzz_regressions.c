@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Inputs the fuzzers found that broke bpfprof, as unit tests (each input is
+ * also in tests/fuzz/corpus/, so every fuzz run replays it). Some of these
+ * were undefined behaviour that only UBSan sees: `make test SANITIZE=1`
+ * (run in CI) fails on them, the plain build checks the results.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "report.h"
+#include "helper.h"
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+/* fuzz_report, corpus/report/regress-empty-events: an events file with no
+ * span made report_build_traces qsort a NULL array. A run killed before its
+ * first stage call returned leaves exactly this. */
+static void test_report_events_without_spans(void **state)
+{
+	char dir[64], err[256];
+	struct report r;
+	FILE *sink = fopen("/dev/null", "w");
+	json_t *j;
+
+	helper_tmpdir(dir, sizeof(dir));
+	put(dir, "summary.json",
+	    "{\"schema\":\"bpfprof.summary.v1\",\"processes\":[],\"audit\":{}}");
+	put(dir, "flushes.jsonl", "");
+	put(dir, "events.jsonl", "");
+	if (report_load(dir, &r, err, sizeof(err)))
+		fail_msg("report_load: %s", err);
+	assert_true(r.have_events);
+	assert_int_equal(r.n_spans, 0);
+	assert_int_equal(r.n_traces, 0);
+	assert_int_equal(r.n_procs, 0);
+	/* Every writer copes with a run that has nothing in it. */
+	assert_non_null(sink);
+	report_print_text(sink, &r, 5);
+	j = report_to_json(&r, 5);
+	assert_non_null(j);
+	json_decref(j);
+	assert_int_equal(report_write_html(sink, &r, 5), 0);
+	assert_int_equal(report_write_perfetto(sink, &r), 0);
+	assert_int_equal(report_print_trace(sink, &r, "0000000000000001"), -1);
+	fclose(sink);
+	report_free(&r);
+	helper_rmtree(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_report_events_without_spans),
+	};
+
+	return cmocka_run_group_tests_name("fuzz_regressions", tests, NULL, NULL);
+}
