@@ -60,10 +60,46 @@ static void test_report_events_without_spans(void **state)
 	helper_rmtree(dir);
 }
 
+/* fuzz_report, corpus/report/regress-proc-without-io: report_to_json leaked
+ * an empty array for every process that did no I/O (a --follow child that
+ * only computes, most processes of a whole-machine run); LeakSanitizer
+ * sees the leak, the plain build checks such a process is left out. */
+static void test_report_process_without_io(void **state)
+{
+	char dir[64], err[256];
+	struct report r;
+	json_t *j, *io;
+
+	helper_tmpdir(dir, sizeof(dir));
+	put(dir, "summary.json",
+	    "{\"schema\":\"bpfprof.summary.v1\",\"audit\":{},\"processes\":["
+	    "{\"pid\":7,\"comm\":\"quiet\",\"syscalls\":{\"getpid\":{\"count\":3,"
+	    "\"errors\":0,\"time_ns\":90}},\"io\":{},\"io_totals\":{\"ops\":0,"
+	    "\"bytes_read\":0,\"bytes_written\":0,\"errors\":0},\"stages\":[]},"
+	    "{\"pid\":8,\"comm\":\"busy\",\"syscalls\":{\"write\":{\"count\":1,"
+	    "\"errors\":0,\"time_ns\":50}},\"io\":{\"write\":{\"ops\":1,\"bytes\":10,"
+	    "\"errors\":0,\"time_ns\":50,\"latency_ns\":{\"p50\":50,\"p95\":50,"
+	    "\"p99\":50,\"max\":50}}},\"io_totals\":{\"ops\":1,\"bytes_read\":0,"
+	    "\"bytes_written\":10,\"errors\":0},\"stages\":[]}]}");
+	put(dir, "flushes.jsonl", "");
+	if (report_load(dir, &r, err, sizeof(err)))
+		fail_msg("report_load: %s", err);
+	assert_int_equal(r.n_procs, 2);
+	j = report_to_json(&r, 5);
+	assert_non_null(j);
+	io = json_object_get(j, "io");
+	assert_int_equal(json_array_size(io), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(io, 0), "pid")), 8);
+	json_decref(j);
+	report_free(&r);
+	helper_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report_events_without_spans),
+		cmocka_unit_test(test_report_process_without_io),
 	};
 
 	return cmocka_run_group_tests_name("fuzz_regressions", tests, NULL, NULL);

@@ -105,10 +105,11 @@ static json_t *io_json(const struct report *r)
 
 	for (size_t i = 0; i < r->n_procs; i++) {
 		const struct rep_proc *p = &r->procs[i];
-		json_t *sys = json_array();
+		json_t *sys;
 
 		if (!p->io_ops)
 			continue;
+		sys = json_array();
 		for (size_t k = 0; k < p->n_io; k++) {
 			const struct rep_io *io = &p->io[k];
 
