@@ -17,6 +17,7 @@ struct collector {
 	struct io_stats *io_vals;	/* one per CPU */
 	struct stage_stats *stage_vals; /* one per CPU */
 	uint64_t *audit_vals;
+	uint8_t io_slot[MAX_SYSCALL_NR]; /* the I/O slot of each syscall, as the kernel's */
 };
 
 struct collector *collector_new(const struct collector_maps *maps)
@@ -26,6 +27,7 @@ struct collector *collector_new(const struct collector_maps *maps)
 	if (!c)
 		return NULL;
 	c->maps = *maps;
+	syscall_fill_io_slots(c->io_slot, MAX_SYSCALL_NR);
 	c->ncpus = libbpf_num_possible_cpus();
 	if (c->ncpus <= 0)
 		goto err;
@@ -132,14 +134,12 @@ static int add_stage(struct collector *c, struct stage_counters *sc)
 static int read_target_arrays(struct collector *c, struct profile *snap)
 {
 	struct proc_profile *pp = profile_proc(snap, c->maps.one_target_tgid, true);
-	uint8_t slots[MAX_SYSCALL_NR];
 	int err;
 
 	if (!pp)
 		return -ENOMEM;
-	syscall_fill_io_slots(slots, MAX_SYSCALL_NR);
 	for (__u32 nr = 0; nr < MAX_SYSCALL_NR; nr++) {
-		__u32 slot = slots[nr];
+		__u32 slot = c->io_slot[nr];
 
 		if (slot != IO_SLOT_NONE) {
 			if (bpf_map_lookup_elem(c->maps.io_counts, &slot, c->io_vals))

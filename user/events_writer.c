@@ -5,6 +5,7 @@
 #include <time.h>
 #include "errmsg.h"
 #include "events_writer.h"
+#include "clock.h"
 
 /* Records taken off the queue at once; their lines go out in one write(). */
 #define BATCH 4096
@@ -18,18 +19,10 @@ struct events_writer {
 	char *line;
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void *writer_main(void *arg)
 {
 	struct events_writer *w = arg;
-	uint64_t deadline = rjsonl_tick(w->out, mono_ns());
+	uint64_t deadline = rjsonl_tick(w->out, clock_mono_ns());
 	bool done = false;
 
 	while (!done) {
@@ -39,7 +32,7 @@ static void *writer_main(void *arg)
 			rjsonl_append(w->out, w->line,
 				      span_json_format(w->line, &w->batch[i], w->names));
 		rjsonl_flush(w->out);
-		deadline = rjsonl_tick(w->out, mono_ns());
+		deadline = rjsonl_tick(w->out, clock_mono_ns());
 	}
 	return NULL;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "live_layout.h"
 #include "live_view.h"
+#include "clock.h"
 #include "target.h"
 #include "telemetry.h"
 
@@ -47,14 +48,6 @@ struct live_view {
 
 /* The view on screen, for the exit() safety net. */
 static struct live_view *active;
-
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /*
  * CPU seconds bpfprof has used, all threads. getrusage, not /proc/PID/stat
@@ -174,7 +167,7 @@ struct live_view *live_view_start(const struct run_info *ri, double interval_s, 
 	v->stages_on = -1;
 	v->latest.cpu_pct = -1;
 	v->last_cpu_s = own_cpu_s();
-	v->last_mono = now_mono();
+	v->last_mono = clock_mono_s();
 	describe_target(ri, v->target, sizeof(v->target));
 	profile_init(&v->frozen_total);
 	profile_init(&v->frozen_delta);
@@ -239,7 +232,7 @@ void live_view_update(struct live_view *v, const struct profile *total, const st
 		      double seconds, double uptime_s, const struct stage_table *stages)
 {
 	struct proc_telemetry self;
-	double cpu = own_cpu_s(), mono = now_mono();
+	double cpu = own_cpu_s(), mono = clock_mono_s();
 
 	if (!v)
 		return;

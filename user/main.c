@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "args.h"
 #include "bpf_loader.h"
+#include "clock.h"
 #include "collector.h"
 #include "events.h"
 #include "interval_report.h"
@@ -56,22 +57,6 @@ struct session {
 	double start_mono;
 	double last_flush_mono;
 };
-
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double now_real(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int timer_fd(double seconds, bool periodic)
 {
@@ -147,7 +132,7 @@ static void drop_privileges(struct session *s)
 		 * lets a process without capabilities (README); the run
 		 * metadata reads /proc/PID/exe before the drop. */
 		.proc_io = false,
-		.output_dirfd = s->out ? output_dir_fd(s->out) : -1,
+		.output_dirfd = s->out ? output_dirfd(s->out) : -1,
 		.low_port = prometheus_low_port(s->env->prometheus),
 	};
 	char kept[128], err[256];
@@ -161,7 +146,7 @@ static void drop_privileges(struct session *s)
 /* Read the counters, write the interval's flush record and text block. */
 static int flush(struct session *s)
 {
-	double mono = now_mono(), seconds = mono - s->last_flush_mono;
+	double mono = clock_mono_s(), seconds = mono - s->last_flush_mono;
 	struct profile tmp;
 	int err;
 
@@ -176,7 +161,7 @@ static int flush(struct session *s)
 		return err;
 	}
 	if (s->out) {
-		json_t *rec = flush_to_json(s->flushes, now_real(), seconds, &s->delta, &s->stages);
+		json_t *rec = flush_to_json(s->flushes, clock_real_s(), seconds, &s->delta, &s->stages);
 
 		self_audit_flush(&s->audit, &s->delta, rec);
 		if (rec)
@@ -207,7 +192,7 @@ static int flush(struct session *s)
 
 static void finish(struct session *s)
 {
-	double duration = now_mono() - s->start_mono;
+	double duration = clock_mono_s() - s->start_mono;
 
 	/* The terminal back first: the totals are printed on it. */
 	live_view_stop(s->view);
@@ -570,8 +555,8 @@ static int run(const struct env *env, int argc, char **argv)
 	if (env->prometheus && start_metrics(&s, err, sizeof(err)))
 		goto cleanup;
 
-	s.start_mono = s.last_flush_mono = now_mono();
-	s.info.started_at = now_real();
+	s.start_mono = s.last_flush_mono = clock_mono_s();
+	s.info.started_at = clock_real_s();
 	if (s.target.is_child && target_release(&s.target, env->command, err, sizeof(err)))
 		goto cleanup;
 	if (env->pid && target_exited(&s.target)) {

@@ -223,12 +223,8 @@ static void note_failure(struct output_files *o, const char *name, int e)
 		name, strerror(e));
 }
 
-/* Everything or nothing of buf: a short write is undone by truncating back,
- * so the file holds whole lines only. Returns 0, -errno, or 1 when the
- * partial line could not be undone. */
-static int write_all(int fd, const char *buf, size_t len, int *e)
+int output_write_whole(int fd, const char *buf, size_t len, off_t start, int *err)
 {
-	off_t start = lseek(fd, 0, SEEK_END);
 	size_t done = 0;
 
 	while (done < len) {
@@ -237,10 +233,11 @@ static int write_all(int fd, const char *buf, size_t len, int *e)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			*e = n < 0 ? errno : ENOSPC;
-			if (done && (start < 0 || ftruncate(fd, start)))
+			*err = n < 0 ? errno : ENOSPC;
+			/* Cut back, and seek back too: no hole before the next line. */
+			if (done && (start < 0 || ftruncate(fd, start) || lseek(fd, start, SEEK_SET) < 0))
 				return 1;
-			return -*e;
+			return -1;
 		}
 		done += (size_t)n;
 	}
@@ -265,7 +262,7 @@ int output_write_flush(struct output_files *o, json_t *record)
 	}
 	len = strlen(s);
 	s[len] = '\n'; /* replaces the NUL: json_dumps allocates len + 1 */
-	rc = write_all(o->flushes_fd, s, len + 1, &e);
+	rc = output_write_whole(o->flushes_fd, s, len + 1, lseek(o->flushes_fd, 0, SEEK_END), &e);
 	free(s);
 	if (!rc) {
 		o->written++;
@@ -314,7 +311,7 @@ int output_write_summary(struct output_files *o, json_t *summary)
 		err = -errno;
 		goto cleanup;
 	}
-	if (write_all(fd, s, len + 1, &e))
+	if (output_write_whole(fd, s, len + 1, 0, &e))
 		err = -e;
 	else if (fsync(fd))
 		err = -errno;
@@ -331,11 +328,6 @@ cleanup:
 	}
 	free(s);
 	return err;
-}
-
-int output_dir_fd(const struct output_files *o)
-{
-	return o->dirfd;
 }
 
 unsigned long output_write_failures(const struct output_files *o)

@@ -33,6 +33,12 @@ int output_create_file(struct output_files *o, const char *name, char *err, size
 /* The output directory's fd (opened without following a symlink), for
  * writers that create and rename their own files in it; owned by o. */
 int output_dirfd(const struct output_files *o);
+/*
+ * All of buf at fd's offset start (its end), or nothing: a short write is
+ * cut back to start. Returns 0; or, with the write's errno in *err, -1 when
+ * nothing is left of it, 1 when a torn part could not be removed.
+ */
+int output_write_whole(int fd, const char *buf, size_t len, off_t start, int *err);
 /* One compact JSON line, flushed to the file. Write errors (ENOSPC, EIO)
  * are counted and reported once on stderr; the run goes on, and a later
  * line is written when there is room again. */
@@ -43,8 +49,6 @@ void output_describe(const struct output_files *o, json_t *summary);
 /* Temp file, fsync, rename. A failure is reported on stderr (one line)
  * and leaves no temp file. */
 int output_write_summary(struct output_files *o, json_t *summary);
-/* The output directory's fd (for permission checks). */
-int output_dir_fd(const struct output_files *o);
 /* Records that could not be written (flush lines, plus 1 for the summary). */
 unsigned long output_write_failures(const struct output_files *o);
 void output_close(struct output_files *o);

@@ -5,18 +5,17 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "records.h"
 #include "syscall_table.h"
 
 void run_info_init(struct run_info *ri)
 {
 	struct utsname u;
-	struct timespec ts;
 
 	memset(ri, 0, sizeof(*ri));
 	ri->exit_status = -1;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ri->started_at = ts.tv_sec + ts.tv_nsec / 1e9;
+	ri->started_at = clock_real_s();
 	if (gethostname(ri->hostname, sizeof(ri->hostname) - 1))
 		strcpy(ri->hostname, "unknown");
 	if (!uname(&u))

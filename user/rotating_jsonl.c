@@ -11,7 +11,9 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "errmsg.h"
+#include "output_files.h"
 #include "rotating_jsonl.h"
+#include "clock.h"
 
 #define WRITE_BUF (1U << 20)
 #define GZ_CHUNK (1U << 16)
@@ -44,14 +46,6 @@ struct rotating_jsonl {
 	unsigned int *gz_pending;
 	size_t gz_n, gz_cap;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* Once per file set: the run goes on, its exit status says it failed. */
 static void report_failure(struct rotating_jsonl *f, const char *what, const char *file, int e)
@@ -297,47 +291,22 @@ struct rotating_jsonl *rjsonl_open(int dirfd, const char *dir, const char *name,
 	if (remove_stale(f, err, errlen))
 		goto fail;
 	if (p->max_secs > 0)
-		f->next_rotate_ns = mono_ns() + (uint64_t)(p->max_secs * 1e9);
+		f->next_rotate_ns = clock_mono_ns() + (uint64_t)(p->max_secs * 1e9);
 	return f;
 fail:
 	rjsonl_free(f);
 	return NULL;
 }
 
-/* Everything or nothing: a short write is undone by truncating back. */
-static int write_all(int fd, const char *buf, size_t len, uint64_t start)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = write(fd, buf + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int e = n < 0 ? errno : ENOSPC;
-
-			/* And back to the end: no hole before the next line. */
-			if (done &&
-			    (ftruncate(fd, (off_t)start) || lseek(fd, (off_t)start, SEEK_SET) < 0))
-				e = errno;
-			return -e;
-		}
-		done += (size_t)n;
-	}
-	return 0;
-}
-
 void rjsonl_flush(struct rotating_jsonl *f)
 {
-	int rc;
+	int e = 0;
 
 	if (!f->buf_len || f->fd < 0)
 		return;
-	rc = write_all(f->fd, f->buf, f->buf_len, f->file_bytes);
-	if (rc) {
+	if (output_write_whole(f->fd, f->buf, f->buf_len, (off_t)f->file_bytes, &e)) {
 		__atomic_add_fetch(&f->failed, f->buf_lines, __ATOMIC_RELAXED);
-		report_failure(f, "writing", f->name, -rc);
+		report_failure(f, "writing", f->name, e);
 	} else {
 		f->file_bytes += f->buf_len;
 		__atomic_add_fetch(&f->written, f->buf_lines, __ATOMIC_RELAXED);
@@ -402,11 +371,11 @@ void rjsonl_append(struct rotating_jsonl *f, const char *line, size_t len)
 		rjsonl_flush(f);
 	if (len > WRITE_BUF) {
 		/* Longer than the buffer: on its own. */
-		int rc = write_all(f->fd, line, len, f->file_bytes);
+		int e = 0;
 
-		if (rc) {
+		if (output_write_whole(f->fd, line, len, (off_t)f->file_bytes, &e)) {
 			__atomic_add_fetch(&f->failed, 1, __ATOMIC_RELAXED);
-			report_failure(f, "writing", f->name, -rc);
+			report_failure(f, "writing", f->name, e);
 		} else {
 			f->file_bytes += len;
 			__atomic_add_fetch(&f->written, 1, __ATOMIC_RELAXED);

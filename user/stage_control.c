@@ -2,14 +2,7 @@
 #include <time.h>
 #include "bpf_loader.h"
 #include "stage_control.h"
-
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "clock.h"
 
 void stage_control_init(struct stage_control *c, struct bpfprof_bpf *skel, double max_overhead_pct,
 			FILE *log)
@@ -17,7 +10,7 @@ void stage_control_init(struct stage_control *c, struct bpfprof_bpf *skel, doubl
 	*c = (struct stage_control){ .skel = skel,
 				     .log = log,
 				     .max_overhead_pct = max_overhead_pct };
-	c->since_mono = now_mono();
+	c->since_mono = clock_mono_s();
 	if (skel && log)
 		fprintf(log, "bpfprof: stage probes %s (SIGUSR1 toggles)\n",
 			loader_stages_enabled(skel) ? "on" : "off");
@@ -30,7 +23,7 @@ bool stage_control_enabled(const struct stage_control *c)
 
 void stage_control_set(struct stage_control *c, bool on, const char *why)
 {
-	double now = now_mono();
+	double now = clock_mono_s();
 
 	if (!c->skel) {
 		if (c->log)
@@ -81,7 +74,7 @@ void stage_control_check_overhead(struct stage_control *c, double stage_pct)
 
 void stage_control_interval(struct stage_control *c, double *on_s, uint64_t *toggles)
 {
-	double now = now_mono();
+	double now = clock_mono_s();
 
 	if (stage_control_enabled(c))
 		c->on_s += now - c->since_mono;

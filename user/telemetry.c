@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "clock.h"
 #include "telemetry.h"
 
 /* Reads a whole (small) /proc file into buf, NUL-terminated. Bytes read, or -errno. */
@@ -189,14 +190,12 @@ static void read_memory(pid_t pid, struct proc_telemetry *t)
 int telemetry_sample(pid_t pid, struct proc_telemetry *out)
 {
 	char path[64], buf[1024];
-	struct timespec ts;
 	ssize_t n;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->pid = pid;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	out->mono_s = ts.tv_sec + ts.tv_nsec / 1e9;
+	out->mono_s = clock_mono_s();
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	n = read_small(path, buf, sizeof(buf));
 	if (n < 0)
