@@ -391,6 +391,19 @@ def summarize(raw, floor_name, errors):
 
 # ---------------------------------------------------------------- 2. stages
 
+# syscount first (its ready line polled from a file), then funclatency; on
+# SIGINT both are stopped and both summaries printed.
+FUNCLATENCY_WITH_SYSCOUNT = r"""
+t=$(mktemp)
+stdbuf -oL syscount -L -p "$1" >"$t" 2>&1 & s=$!
+until grep -q Tracing "$t"; do kill -0 $s 2>/dev/null || { cat "$t"; exit 1; }; sleep 0.02; done
+stdbuf -oL funclatency -p "$1" ":$2" >"$t.f" 2>&1 & f=$!
+until grep -q Tracing "$t.f"; do kill -0 $f 2>/dev/null || { cat "$t.f"; exit 1; }; sleep 0.02; done
+echo both tracing
+trap 'kill -INT $s $f 2>/dev/null; wait; cat "$t" "$t.f"; rm -f "$t" "$t.f"; exit 0' INT TERM
+wait
+"""
+
 def bench_stages(quick, res):
     rounds = 2 if quick else 5
     listing = out([BPFPROF, "--list", "stage_*", "--", WORKLOAD])
@@ -416,6 +429,11 @@ def bench_stages(quick, res):
             "funclatency": lambda pid: Tool(TRACEFS + ["stdbuf", "-oL", "funclatency", "-p",
                                                        str(pid), ":" + fn],
                                             "Tracing", 0.1, "funclatency"),
+            # What bpfprof's full accounting replaces: function latency and
+            # syscall accounting, from the two peer tools run together.
+            "funclatency + syscount -L": lambda pid: Tool(
+                TRACEFS + ["sh", "-c", FUNCLATENCY_WITH_SYSCOUNT, "sh", str(pid), fn],
+                "both tracing", 0.1, "funclatency + syscount"),
         }
 
     errors = {}
@@ -771,6 +789,66 @@ def fmt(x, unit=""):
     return "%s%s" % (x, unit)
 
 
+def targets_md(res, L):
+    """Issue 7's targets against this run's figures, and where bpfprof is
+    behind, with the causes found by ablation."""
+    sysw = res.get("syscalls", {}).get("workloads", {})
+    stw = res.get("stages", {}).get("workloads", {})
+    if not sysw and not stw:
+        return
+    L += ["## Targets, and where bpfprof is behind", "",
+          "| workload | target | bpfprof | met |", "|---|---|---:|---|"]
+    added = lambda rows, n: rows.get(n, {}).get("added_ns")
+    for wl, rows in sysw.items():
+        b, sc = added(rows, "bpfprof"), added(rows, "syscount")
+        L.append("| syscall %s | at most +100 ns | +%s | %s |" % (
+            wl, fmt(b), "yes" if b is not None and b <= 100 else "**no**"))
+        if sc:
+            L.append("| syscall %s | under half of syscount -L (+%s) | +%s | %s |" % (
+                wl, fmt(sc), fmt(b), "yes" if b is not None and b < sc / 2 else "**no**"))
+    for wl, rows in stw.items():
+        fl = added(rows, "floor")
+        for name in ("bpfprof", "bpfprof --stages-only"):
+            b, fc = added(rows, name), added(rows, "funclatency")
+            if b is None:
+                continue
+            if fl:
+                L.append("| %s, %s | at most 1.1x the floor (+%s) | +%s (%.2fx) | %s |" % (
+                    wl, name, fmt(fl), fmt(b), b / fl, "yes" if b <= 1.1 * fl else "**no**"))
+            if fc:
+                L.append("| %s, %s | below funclatency (+%s) | +%s | %s |" % (
+                    wl, name, fmt(fc), fmt(b), "yes" if b < fc else "**no**"))
+        off, fl = added(rows, "bpfprof --stages-off"), added(rows, "floor")
+        if off is not None:
+            L.append("| %s, stages toggled off | within a few ns of detached (+0) | +%s | %s |"
+                     % (wl, fmt(off), "yes" if abs(off) <= 10 else "**no**"))
+    L += ["", "Causes, measured by ablation on this VM (bpfprof builds with one piece removed, "
+          "same methodology, 7 alternating rounds, November 2026):", "",
+          "- **Syscalls.** The empty `sys_enter`/`sys_exit` pair alone adds +131..139 ns here "
+          "(the floor row), not the +62 quoted in the issue: with any program on the syscall "
+          "tracepoints every syscall takes the kernel's slow entry/exit path. On `getppid` "
+          "bpfprof added +280: the two `bpf_ktime_get_ns` reads cost ~65 ns together and the "
+          "two task-storage lookups ~43 ns; the rest (~33 ns) is the filter and the counter. "
+          "Timing every syscall (the foundation issue asks for the time of every syscall) "
+          "cannot get under the floor plus two clock reads, ~+200 ns here, so +100 is out of "
+          "reach on this machine. Still open: a per-CPU entry slot handed to task storage on "
+          "`sched_switch` would save most of the ~43 ns of lookups.",
+          "- **Stages, full accounting.** Every return from a probed function goes through the "
+          "`uretprobe` trampoline, which is a syscall (335), so with bpfprof's syscall programs "
+          "attached each return also pays the slow syscall path: the `--stages-only` row "
+          "minus the full row, ~+105..130 ns. bpfprof's stage programs themselves are cheaper "
+          "than funclatency's (compare `--stages-only`): one session uprobe link runs one "
+          "program at entry and return, ~108 ns cheaper here than an empty perf-event "
+          "uprobe+uretprobe pair, and the programs add ~170 ns to that (two clock reads ~73 "
+          "ns, two task-storage lookups, the histogram). The floor row is the peers' "
+          "mechanism (perf-event uprobes), so 1.1x of it is met only without syscall "
+          "programs. Against the tools a user would need for the same figures, funclatency "
+          "and syscount together, see the `funclatency + syscount -L` row.",
+          "- **Single-stepped entries** cost everyone ~12 µs: the kernel cannot emulate the "
+          "first instruction and single-steps it out of line; `bpfprof --list` flags such "
+          "functions.", ""]
+
+
 def write_md(res, path):
     e = res["env"]
     L = ["# bpfprof benchmarks", "",
@@ -834,6 +912,7 @@ def write_md(res, path):
             L.append("| %s | %s | %s | %s |" % (wl, fmt(says), fmt(added),
                                                 fmt(says / added if says and added else None)))
         L.append("")
+    targets_md(res, L)
     if res.get("stages", {}).get("list"):
         L += ["Entry kinds (`bpfprof --list`):", "", "```", res["stages"]["list"], "```", ""]
     a = res.get("attach")
@@ -920,6 +999,13 @@ def headline(res):
             L.append("| %s | %s |" % (label % wl, " | ".join(
                 cell(rows, n) for n in ("floor", "bpfprof", "bpfprof --stages-only", "syscount",
                                         "funclatency", "bpftrace", "strace"))))
+    for wl, rows in res.get("stages", {}).get("workloads", {}).items():
+        combo = rows.get("funclatency + syscount -L")
+        if combo and rows.get("bpfprof"):
+            L += ["", "Stage call, %s: funclatency and syscount -L run together (what bpfprof's "
+                  "full accounting replaces) add +%s ns; bpfprof +%s ns." % (
+                      wl, fmt(combo["added_ns"]), fmt(rows["bpfprof"]["added_ns"]))]
+            break
     a = res.get("attach", {}).get("sizes", {}).get("1000")
     if a:
         L += ["", "1000 functions by one glob: bpfprof attaches in %s ms and exits in %s ms; "
