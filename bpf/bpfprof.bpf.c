@@ -33,6 +33,7 @@ const volatile __u8 io_class[MAX_SYSCALL_NR] = {};
 const volatile __u8 io_slot[MAX_SYSCALL_NR] = {};
 const volatile __u32 stage_sample_every = 1; /* record 1 in N calls per thread */
 const volatile bool span_events = false;
+const volatile bool stages_attached = false; /* -u given: I/O is charged to stages */
 const volatile __u64 span_wakeup_bytes = 0; /* wake the reader past this much data */
 
 /* Written by userspace at run time (SIGUSR1, the live view's t key): while
@@ -69,6 +70,31 @@ struct {
 	__type(key, int);
 	__type(value, struct task_state);
 } task_states SEC(".maps");
+
+/*
+ * The syscall in progress on this CPU. sys_enter writes it and sys_exit
+ * takes it back when the same thread returns on the same CPU without having
+ * been switched out, which is most syscalls: a per-CPU array lookup is
+ * inlined, a task-storage lookup is a helper call (~20 ns each here). A
+ * thread switched out inside a syscall (it blocked, or was preempted) has
+ * its entry moved into its task storage by sched_switch, and its sys_exit
+ * finds it there, on whatever CPU it returns. Both syscall tracepoints and
+ * sched_switch run their BPF programs with preemption off, so a slot is
+ * never half-written when another thread's program reads it.
+ */
+struct sys_slot {
+	__u32 tid; /* 0: free */
+	__u32 nr;
+	__u64 enter_ns;
+	__u64 arg; /* mmsg vector, saved at entry */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sys_slot);
+} sys_slots SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -277,14 +303,16 @@ static __always_inline void charge_io_to_stage(struct task_state *st, __u8 cls, 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	struct task_state *st;
-	__u32 tgid;
+	__u64 pid_tgid;
+	struct sys_slot *slot;
+	__u32 tgid, zero = 0;
 
 	/* Our own uprobes make these: they are not the program's syscalls.
 	 * Checked first, as the cheapest test: every stage return makes one. */
 	if (id == NR_URETPROBE || id == NR_UPROBE)
 		return 0;
-	tgid = bpf_get_current_pid_tgid() >> 32;
+	pid_tgid = bpf_get_current_pid_tgid();
+	tgid = pid_tgid >> 32;
 	if (!traced(tgid))
 		return 0;
 	/* These never return, so sys_exit will not see them. */
@@ -292,16 +320,42 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		count_syscall(tgid, id, 0, false);
 		return 0;
 	}
-	st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!st) {
-		audit_inc(AUDIT_TASK_STATE_FAILED);
+	slot = bpf_map_lookup_elem(&sys_slots, &zero);
+	if (!slot)
 		return 0;
+	slot->nr = (__u64)id < MAX_SYSCALL_NR ? id : SYSCALL_NR_OTHER;
+	if (io_class[slot->nr & (MAX_SYSCALL_NR - 1)] & IO_MMSG)
+		slot->arg = regs->si;
+	slot->tid = (__u32)pid_tgid;
+	slot->enter_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+/* A thread leaves the CPU inside a syscall: its entry goes with it. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sys_handoff, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	struct task_state *st;
+	struct sys_slot *slot;
+	__u32 zero = 0;
+
+	slot = bpf_map_lookup_elem(&sys_slots, &zero);
+	if (!slot || !slot->tid)
+		return 0;
+	if (slot->tid == (__u32)prev->pid) {
+		st = bpf_task_storage_get(&task_states, prev, NULL,
+					  BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (st) {
+			st->sys_nr = slot->nr;
+			st->sys_arg = slot->arg;
+			st->sys_enter_ns = slot->enter_ns;
+		} else {
+			audit_inc(AUDIT_TASK_STATE_FAILED);
+		}
 	}
-	st->sys_nr = (__u64)id < MAX_SYSCALL_NR ? id : SYSCALL_NR_OTHER;
-	if (io_class[st->sys_nr & (MAX_SYSCALL_NR - 1)] & IO_MMSG)
-		st->sys_arg = regs->si;
-	st->sys_enter_ns = bpf_ktime_get_ns();
+	/* Another thread's slot here cannot be live: it would have been
+	 * handed off when that thread left this CPU. */
+	slot->tid = 0;
 	return 0;
 }
 
@@ -309,8 +363,10 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
 	long id = (long)regs->orig_ax;
-	struct task_state *st;
-	__u32 tgid, nr;
+	struct task_state *st = NULL;
+	struct sys_slot *slot;
+	__u64 pid_tgid, enter_ns, arg;
+	__u32 tgid, nr, zero = 0;
 	__u64 dur;
 	__u8 cls;
 
@@ -318,22 +374,39 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	 * one) before anything else: every stage return makes one. */
 	if (id < 0 || id == NR_URETPROBE || id == NR_UPROBE)
 		return 0;
-	tgid = bpf_get_current_pid_tgid() >> 32;
+	pid_tgid = bpf_get_current_pid_tgid();
+	tgid = pid_tgid >> 32;
 	if (!traced(tgid))
 		return 0;
-	st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL, 0);
-	if (!st || !st->sys_enter_ns) {
-		audit_inc(AUDIT_EXIT_WITHOUT_ENTER);
-		return 0;
+	slot = bpf_map_lookup_elem(&sys_slots, &zero);
+	if (slot && slot->tid == (__u32)pid_tgid) {
+		slot->tid = 0;
+		enter_ns = slot->enter_ns;
+		nr = slot->nr;
+		arg = slot->arg;
+	} else {
+		/* Switched out since entry: sched_switch moved it here. */
+		st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL, 0);
+		if (!st || !st->sys_enter_ns) {
+			audit_inc(AUDIT_EXIT_WITHOUT_ENTER);
+			return 0;
+		}
+		enter_ns = st->sys_enter_ns;
+		st->sys_enter_ns = 0;
+		nr = st->sys_nr;
+		arg = st->sys_arg;
 	}
-	dur = bpf_ktime_get_ns() - st->sys_enter_ns;
-	st->sys_enter_ns = 0;
-	nr = st->sys_nr & (MAX_SYSCALL_NR - 1);
+	dur = bpf_ktime_get_ns() - enter_ns;
+	nr &= MAX_SYSCALL_NR - 1;
 	cls = io_class[nr];
 	if (cls) {
-		__u64 bytes = count_io(tgid, nr, cls, dur, ret, st->sys_arg);
+		__u64 bytes = count_io(tgid, nr, cls, dur, ret, arg);
 
-		if (st->depth)
+		/* Only runs with stages look for an open stage call. */
+		if (stages_attached && !st)
+			st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL,
+						  0);
+		if (st && st->depth)
 			charge_io_to_stage(st, cls, bytes, dur);
 	} else
 		count_syscall(tgid, nr, dur, ret < 0 && ret >= -MAX_ERRNO);

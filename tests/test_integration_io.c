@@ -146,6 +146,11 @@ static void test_command_mode_exact(void **state)
 	check_exact_io(proc);
 	/* Its first syscall is counted: the exec itself. */
 	assert_int_equal(helper_int(proc, "syscalls.execve.count"), 1);
+	/* Each nap blocks, so its entry went through a context switch: still
+	 * counted, and timed at least as long as it slept. */
+	assert_int_equal(helper_int(proc, "syscalls.clock_nanosleep.count"), IO_SLOW_NAPS);
+	assert_true(helper_int(proc, "syscalls.clock_nanosleep.time_ns") >=
+		    (long long)IO_SLOW_NAPS * IO_SLOW_NAP_NS);
 	assert_int_equal(helper_int(s, "target.exit_status"), 0);
 	assert_int_equal(helper_int(s, "audit.lost_total"), 0);
 	/* A slow target spans several flushes: each is a delta, all sum up. */

@@ -147,6 +147,7 @@ static int configure_stage_programs(struct bpfprof_bpf *skel, const struct loade
 	bpf_program__set_autoload(skel->progs.proc_fork, cfg->follow);
 	bpf_program__set_autoload(skel->progs.sys_enter, !cfg->syscalls_off);
 	bpf_program__set_autoload(skel->progs.sys_exit, !cfg->syscalls_off);
+	bpf_program__set_autoload(skel->progs.sys_handoff, !cfg->syscalls_off);
 	bpf_program__set_autoload(session,
 				  cfg->n_stages && cfg->stage_links == UPROBE_LINK_SESSION);
 	bpf_program__set_autoload(entry, cfg->n_stages && cfg->stage_links != UPROBE_LINK_SESSION);
@@ -204,6 +205,7 @@ struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *
 	syscall_fill_io_slots((uint8_t *)skel->rodata->io_slot, MAX_SYSCALL_NR);
 	skel->rodata->stage_sample_every = cfg->sample_every > 1 ? cfg->sample_every : 1;
 	skel->rodata->span_events = cfg->span_ring_bytes > 0;
+	skel->rodata->stages_attached = cfg->n_stages > 0;
 	skel->rodata->span_wakeup_bytes = bpf_map__max_entries(skel->maps.spans) / 4;
 	skel->data->stages_enabled = !cfg->stages_off;
 	rc = bpfprof_bpf__load(skel);
@@ -245,12 +247,17 @@ int loader_prepare_target(struct bpfprof_bpf *skel, pid_t tgid, char *err, size_
 
 int loader_attach_syscalls(struct bpfprof_bpf *skel, char *err, size_t errlen)
 {
+	/* Hand-off first and entry last: an entry is never written where no
+	 * one would carry it over a context switch or read it back. */
 	if (bpf_program__autoload(skel->progs.sys_enter)) {
-		skel->links.sys_enter = bpf_program__attach(skel->progs.sys_enter);
-		if (!skel->links.sys_enter)
+		skel->links.sys_handoff = bpf_program__attach(skel->progs.sys_handoff);
+		if (!skel->links.sys_handoff)
 			goto fail;
 		skel->links.sys_exit = bpf_program__attach(skel->progs.sys_exit);
 		if (!skel->links.sys_exit)
+			goto fail;
+		skel->links.sys_enter = bpf_program__attach(skel->progs.sys_enter);
+		if (!skel->links.sys_enter)
 			goto fail;
 	}
 	skel->links.proc_exec = bpf_program__attach(skel->progs.proc_exec);
@@ -276,10 +283,12 @@ void loader_detach(struct bpfprof_bpf *skel)
 {
 	bpf_link__destroy(skel->links.sys_enter);
 	bpf_link__destroy(skel->links.sys_exit);
+	bpf_link__destroy(skel->links.sys_handoff);
 	bpf_link__destroy(skel->links.proc_exec);
 	bpf_link__destroy(skel->links.thread_exit);
 	bpf_link__destroy(skel->links.proc_fork);
 	skel->links.sys_enter = skel->links.sys_exit = skel->links.proc_exec = NULL;
+	skel->links.sys_handoff = NULL;
 	skel->links.thread_exit = skel->links.proc_fork = NULL;
 }
 

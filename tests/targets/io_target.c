@@ -14,7 +14,7 @@ static int slow;
 /* With "slow", a pause between phases so flushes land in the middle. */
 static void phase_done(void)
 {
-	struct timespec nap = { 0, 30 * 1000 * 1000 };
+	struct timespec nap = { 0, IO_SLOW_NAP_NS };
 
 	if (slow)
 		nanosleep(&nap, NULL);

@@ -30,6 +30,10 @@
 #define IO_MSG_SIZE 32
 #define IO_MMSG_VLEN 4 /* one sendmmsg and one recvmmsg of 4 x 16 bytes */
 #define IO_MMSG_SIZE 16
+/* With "slow": a nanosleep after each of the 5 phases. Blocking calls: their
+ * entry is carried across the context switch (sched_switch hand-off). */
+#define IO_SLOW_NAPS 5
+#define IO_SLOW_NAP_NS (30 * 1000 * 1000)
 
 /* stage_target: the functions -u times, and what each does */
 #define STAGE_OUTER_CALLS 50	/* stage_outer calls stage_inner twice */
