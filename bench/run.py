@@ -469,7 +469,7 @@ def bench_stages(quick, res):
 # ---------------------------------------------------------------- 3. attach
 
 def bench_attach(quick, res):
-    sizes = [10, 100] if quick else [10, 100, 1000]
+    sizes = [10, 50] if quick else [10, 100, 1000]
     rounds = 1 if quick else 3
     glob = "bench_f*"
     rows = {}
@@ -529,7 +529,7 @@ def bench_attach(quick, res):
 # ---------------------------------------------------------------- 4. own cost
 
 def bench_cpu(quick, res):
-    secs = 5 if quick else 30
+    secs = 3 if quick else 30
     rate = 1000000
     rounds = 1
     runs = []
@@ -674,7 +674,7 @@ def events_run(args, extra, secs):
 def bench_events(quick, res):
     """Issue 7 item 4: span events written per second with zero loss, and
     where loss starts; item 5 with --events: bpfprof's CPU and peak RSS."""
-    secs = 2 if quick else 4
+    secs = 1 if quick else 4
     threads = 2
     ladder = [("default", r, []) for r in ([100000, 0] if quick else
                                            [50000, 100000, 200000, 300000, 0])]
@@ -701,7 +701,7 @@ def bench_events(quick, res):
         "default_config_loss_at": min((r["calls_per_s"] for r in default_lossy), default=None)}
 
     # Item 5 with --events: 1M getppid/s made from inside 100k stage calls/s.
-    csecs = 5 if quick else 30
+    csecs = 3 if quick else 30
     cost = []
     for config, extra in (("-u stage_batch (aggregate)", []),
                           ("-u stage_batch --events", ["--events"])):
