@@ -39,6 +39,10 @@ const volatile __u64 span_wakeup_bytes = 0; /* wake the reader past this much da
 /* Written by userspace at run time (SIGUSR1, the live view's t key): while
  * 0, a stage probe does nothing but read it. */
 volatile __u32 stages_enabled = 1;
+/* Bumped by userspace each time it attaches the stage probes: frames of an
+ * older generation were open when the probes were detached, so their
+ * returns will never be seen. */
+volatile __u32 stage_gen = 0;
 
 struct stage_frame {
 	__u32 stage;
@@ -60,7 +64,7 @@ struct task_state {
 	__u32 too_deep;	   /* calls past STAGE_MAX_DEPTH not yet returned (multi links) */
 	__u32 sample_tick; /* --sample: calls seen, recorded or not */
 	__u32 span_seq;	   /* --events: this thread's calls, for span ids */
-	__u32 pad;
+	__u32 gen;	   /* stage_gen when the open frames were pushed */
 	struct stage_frame frames[STAGE_MAX_DEPTH];
 };
 
@@ -185,6 +189,25 @@ static __always_inline void audit_inc(__u32 slot)
 
 	if (v)
 		*v += 1;
+}
+
+/* Frames left open across a detach never see their return: drop them (as
+ * unfinished calls) before they take this generation's I/O or callees. */
+static __always_inline void drop_stale_frames(struct task_state *st)
+{
+	__u32 gen = stage_gen, slot = AUDIT_STAGE_UNFINISHED;
+	__u64 *v;
+
+	if (st->gen == gen)
+		return;
+	st->gen = gen;
+	st->too_deep = 0;
+	if (!st->depth)
+		return;
+	v = bpf_map_lookup_elem(&audit, &slot);
+	if (v)
+		*v += st->depth;
+	st->depth = 0;
 }
 
 static __always_inline bool traced(__u32 tgid)
@@ -407,6 +430,8 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 			st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL,
 						  0);
 		if (st && st->depth)
+			drop_stale_frames(st);
+		if (st && st->depth)
 			charge_io_to_stage(st, cls, bytes, dur);
 	} else
 		count_syscall(tgid, nr, dur, ret < 0 && ret >= -MAX_ERRNO);
@@ -445,6 +470,7 @@ static __always_inline int stage_push(__u32 stage)
 		audit_inc(AUDIT_TASK_STATE_FAILED);
 		return -1;
 	}
+	drop_stale_frames(st);
 	if (sampled_out(st))
 		return -1;
 	d = st->depth;
@@ -553,6 +579,7 @@ static __always_inline void stage_pop(__u32 stage, int idx)
 	st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL, 0);
 	if (!st)
 		return;
+	drop_stale_frames(st);
 	if (idx < 0 && st->too_deep) {
 		/* Multi links: the innermost calls past the depth limit return first. */
 		st->too_deep--;

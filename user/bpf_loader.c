@@ -314,6 +314,11 @@ void loader_set_stages_enabled(struct bpfprof_bpf *skel, bool on)
 	__atomic_store_n(&skel->data->stages_enabled, on ? 1 : 0, __ATOMIC_RELAXED);
 }
 
+void loader_next_stage_gen(struct bpfprof_bpf *skel)
+{
+	__atomic_add_fetch(&skel->bss->stage_gen, 1, __ATOMIC_RELAXED);
+}
+
 bool loader_stages_enabled(const struct bpfprof_bpf *skel)
 {
 	return __atomic_load_n(&skel->data->stages_enabled, __ATOMIC_RELAXED) != 0;

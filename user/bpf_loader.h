@@ -47,6 +47,9 @@ void loader_collector_maps(const struct bpfprof_bpf *skel, struct collector_maps
 /* The stage toggle, read first by every stage probe; takes effect at once. */
 void loader_set_stages_enabled(struct bpfprof_bpf *skel, bool on);
 bool loader_stages_enabled(const struct bpfprof_bpf *skel);
+/* Before each attach of the stage probes: frames still open from the last
+ * attach are then dropped as unfinished (their returns are not seen). */
+void loader_next_stage_gen(struct bpfprof_bpf *skel);
 /* The span ring buffer's fd (--events), or -1. */
 int loader_span_ring_fd(const struct bpfprof_bpf *skel);
 

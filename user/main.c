@@ -31,6 +31,7 @@
 #include "records.h"
 #include "report.h"
 #include "self_audit.h"
+#include "stage_switch.h"
 #include "stages.h"
 #include "target.h"
 
@@ -45,7 +46,7 @@ struct session {
 	struct bpfprof_bpf *skel;
 	struct collector *collector;
 	struct stage_table stages;
-	struct stage_links stage_links;
+	struct stage_switch stage_sw; /* the -u probes' links, for the toggle */
 	struct prom_server *prom; /* --prometheus */
 	struct events *events; /* --events */
 	struct self_audit audit;  /* telemetry, run metadata, stage toggle, cost */
@@ -198,7 +199,7 @@ static void finish(struct session *s)
 	live_view_stop(s->view);
 	s->view = NULL;
 	/* Probes off first: the last flush then holds everything. */
-	stages_detach(&s->stage_links);
+	stage_switch_close(&s->stage_sw);
 	loader_detach(s->skel);
 	events_finish(s->events);
 	/* Before stopping and reaping the command: one that exited is still a
@@ -380,23 +381,33 @@ static void warn_single_stepped(const struct stage_table *t)
 	fprintf(stderr, "%s\n", n > shown ? ", ..." : "");
 }
 
-static int attach_stages(struct session *s, char *err, size_t errlen)
+/* Started off (--stages-off): detachable probes wait for the first toggle. */
+static int attach_stages(struct session *s, enum uprobe_link_kind kind, char *err, size_t errlen)
 {
-	const struct bpf_program *entry, *ret;
-	enum uprobe_link_kind kind = stages_pick_link_kind();
+	struct stage_switch *sw = &s->stage_sw;
 
 	if (!s->stages.n)
 		return 0;
-	loader_stage_programs(s->skel, kind, &entry, &ret);
 	/* --follow: children are new processes; attach for all, the probes
 	 * keep the traced ones. */
-	if (stages_attach(&s->stages, kind, entry, ret, s->env->follow ? 0 : s->target.pid,
-			  &s->stage_links, err, errlen))
+	if (stage_switch_open(sw, s->skel, &s->stages, kind, s->env->follow ? 0 : s->target.pid,
+			      err, errlen))
+		return -1;
+	if ((!s->env->stages_off || !stage_switch_detaches(sw)) &&
+	    stage_switch_attach(sw, err, errlen))
 		return -1;
 	if (!s->env->quiet) {
-		fprintf(stderr, "bpfprof: timing %zu function%s (%s uprobes, %zu link%s)\n",
-			s->stages.n, s->stages.n == 1 ? "" : "s", uprobe_link_kind_name(kind),
-			s->stage_links.n, s->stage_links.n == 1 ? "" : "s");
+		if (sw->attached)
+			fprintf(stderr,
+				"bpfprof: timing %zu function%s (%s uprobes, %zu link%s, attached in "
+				"%.1f ms)\n",
+				s->stages.n, s->stages.n == 1 ? "" : "s", uprobe_link_kind_name(kind),
+				sw->links.n, sw->links.n == 1 ? "" : "s", sw->last_ms);
+		else
+			fprintf(stderr,
+				"bpfprof: timing %zu function%s (%s uprobes): not attached until "
+				"switched on\n",
+				s->stages.n, s->stages.n == 1 ? "" : "s", uprobe_link_kind_name(kind));
 		warn_single_stepped(&s->stages);
 	}
 	return 0;
@@ -521,6 +532,7 @@ static int run(const struct env *env, int argc, char **argv)
 		goto cleanup;
 	self_audit_open(&s.audit,
 			&(struct self_audit_config){ .argc = argc, .argv = argv, .stages = &s.stages,
+						     .sw = &s.stage_sw,
 						     .link_kind = lcfg.stage_links,
 						     .sample_every = env->sample_every,
 						     .max_overhead_pct = env->max_overhead_pct,
@@ -540,7 +552,7 @@ static int run(const struct env *env, int argc, char **argv)
 	if (loader_attach_syscalls(s.skel, err, sizeof(err)))
 		goto cleanup;
 	self_audit_syscalls_attached(&s.audit);
-	if (attach_stages(&s, err, sizeof(err)))
+	if (attach_stages(&s, lcfg.stage_links, err, sizeof(err)))
 		goto cleanup;
 	if (env->command &&
 	    !target_find_command(env->command[0], exe, sizeof(exe), exe_err, sizeof(exe_err)))
@@ -590,7 +602,7 @@ cleanup:
 	prom_server_stop(s.prom);
 	live_view_stop(s.view);
 	self_audit_close(&s.audit);
-	stages_detach(&s.stage_links);
+	stage_switch_close(&s.stage_sw);
 	events_free(s.events);
 	stage_table_free(&s.stages);
 	collector_free(s.collector);

@@ -37,6 +37,7 @@ void self_audit_open(struct self_audit *a, const struct self_audit_config *cfg,
 	a->prev = a->start;
 	a->on_ns_per_call = -1;
 	stage_control_init(&a->ctl, have_stages(a) ? skel : NULL, cfg->max_overhead_pct, cfg->log);
+	stage_control_set_switch(&a->ctl, cfg->sw);
 	if (have_stages(a) && cfg->sample_every > 1 && cfg->log)
 		fprintf(cfg->log,
 			"bpfprof: --sample %u: recording calls 0, %u, %u, ... of each thread; "

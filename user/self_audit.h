@@ -25,6 +25,7 @@ struct self_audit_config {
 	int argc; /* bpfprof's own command line */
 	char *const *argv;
 	const struct stage_table *stages; /* NULL or empty: no -u */
+	struct stage_switch *sw;	  /* attaches and detaches them for the toggle */
 	enum uprobe_link_kind link_kind;
 	unsigned int sample_every;
 	double max_overhead_pct;

@@ -80,6 +80,19 @@
 #define TICK_THREADS 4
 #define TICK_CALLS_PER_THREAD 1000
 
+/* toggle_target: driven by command bytes on stdin, each answered with the
+ * same byte on stdout once done (see the file). "w": TOGGLE_WORK_CALLS calls
+ * of toggle_work (no I/O). "h": enters toggle_held, which answers, then
+ * waits for the next byte (a read of 1) inside it; "i" there: toggle_inner
+ * (TOGGLE_INNER_WRITES writes), then TOGGLE_HELD_WRITES writes in
+ * toggle_held itself, which returns; the answer comes after the return.
+ * Writes are TOGGLE_WRITE_SIZE bytes to /dev/null. At the start it writes
+ * the address of toggle_work ("%p\n") and then "r". */
+#define TOGGLE_WORK_CALLS 100
+#define TOGGLE_INNER_WRITES 5
+#define TOGGLE_HELD_WRITES 7
+#define TOGGLE_WRITE_SIZE 10
+
 /* span_target tree: each span_root call is one trace of 9 spans (root, 2
  * mids, 6 leaves), on the main thread and on SPAN_THREADS more threads;
  * then SPAN_CHAINS calls of span_chain, each a chain SPAN_CHAIN_DEPTH + 1
