@@ -45,6 +45,8 @@ struct proc_run {
 int helper_spawn(struct proc_run *r, char *const argv[], bool want_stdin, int uid);
 /* Collect stderr until `needle` appears; false on timeout or exit. */
 bool helper_wait_stderr(struct proc_run *r, const char *needle, double timeout_s);
+/* The same, until `needle` has appeared n times in all. */
+bool helper_wait_stderr_n(struct proc_run *r, const char *needle, int n, double timeout_s);
 /* Wait for exit (collecting stderr); returns the exit code, or -1 on
  * timeout (the child is then killed), 128+sig if killed by a signal. */
 int helper_wait_exit(struct proc_run *r, double timeout_s);

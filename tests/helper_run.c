@@ -112,6 +112,26 @@ bool helper_wait_stderr(struct proc_run *r, const char *needle, double timeout_s
 	return true;
 }
 
+static int count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+bool helper_wait_stderr_n(struct proc_run *r, const char *needle, int n, double timeout_s)
+{
+	double end = now() + timeout_s;
+
+	while (count_of(r->err, needle) < n) {
+		if (now() > end || !pump(r, 50))
+			return count_of(r->err, needle) >= n;
+	}
+	return true;
+}
+
 int helper_wait_exit(struct proc_run *r, double timeout_s)
 {
 	double end = now() + timeout_s;

@@ -146,6 +146,39 @@ static void test_max_overhead_hysteresis(void **state)
 	assert_int_equal(c.toggles, 3);
 }
 
+/* Detached, the probes see no calls: a trial after 4 intervals, 8 after a failed one. */
+static void test_max_overhead_retry(void **state)
+{
+	struct stage_control c;
+	struct fake_skel f;
+
+	fake(&f, true);
+	stage_control_init(&c, &f.skel, 5, NULL);
+	stage_control_check_overhead(&c, 6);
+	assert_false(stage_control_enabled(&c));
+	for (int i = 1; i < OVERHEAD_RETRY_FIRST; i++) {
+		stage_control_check_overhead(&c, -1);
+		assert_false(stage_control_enabled(&c));
+	}
+	stage_control_check_overhead(&c, -1);
+	assert_true(stage_control_enabled(&c));
+	stage_control_check_overhead(&c, -1); /* the mixed interval */
+	assert_true(stage_control_enabled(&c));
+	stage_control_check_overhead(&c, 7); /* the trial's whole interval */
+	assert_false(stage_control_enabled(&c));
+	for (int i = 1; i < 2 * OVERHEAD_RETRY_FIRST; i++)
+		stage_control_check_overhead(&c, -1);
+	assert_false(stage_control_enabled(&c));
+	stage_control_check_overhead(&c, -1);
+	assert_true(stage_control_enabled(&c));
+	stage_control_check_overhead(&c, 4); /* under the limit: stays on */
+	assert_true(stage_control_enabled(&c));
+	stage_control_check_overhead(&c, 6);
+	assert_false(stage_control_enabled(&c));
+	assert_int_equal(c.retry_after, OVERHEAD_RETRY_FIRST);
+	assert_int_equal(c.toggles, 5);
+}
+
 static void test_no_stages_no_toggle(void **state)
 {
 	struct stage_control c;
@@ -192,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_cost_entry_return_and_unknowns),
 		cmocka_unit_test(test_toggle_and_log),
 		cmocka_unit_test(test_max_overhead_hysteresis),
+		cmocka_unit_test(test_max_overhead_retry),
 		cmocka_unit_test(test_no_stages_no_toggle),
 		cmocka_unit_test(test_scale_stages),
 	};

@@ -259,8 +259,8 @@ static void test_sigusr1_toggles(void **state)
 	assert_true(ti.off >= 2);
 	assert_true(ti.on >= 2);
 	assert_int_equal(ti.off_calls, 0);
-	/* Off, the probes stay attached and fire, but record nothing. */
-	assert_true(ti.off_entries > 0);
+	/* Off, the probes are detached: they do not even fire. */
+	assert_int_equal(ti.off_entries, 0);
 	assert_int_equal(helper_int(s, "stage_toggles"), 2);
 	assert_true(json_is_true(json_object_get(s, "stages_enabled")));
 	assert_int_equal(ti.sum_calls, tick_calls(s, (pid_t)helper_int(s, "target.pid")));
@@ -313,26 +313,50 @@ static void test_stages_env_default(void **state)
 	check_starts_off(NULL, "0");
 }
 
-/* A limit no probe can stay under: off at the first flush, and it says so. */
+/*
+ * A limit no probe can stay under: off at the first flush, and it says so;
+ * detached, they are tried again after OVERHEAD_RETRY_FIRST intervals, and
+ * off again at the first whole interval on. Never two changes in adjacent
+ * intervals.
+ */
 static void test_max_overhead_switches_off(void **state)
 {
 	struct tick_intervals ti;
 	struct proc_run r;
-	char dir[64];
-	json_t *s;
+	char dir[64], path[128];
+	json_t *s, *flushes, *rec;
+	long long prev = 0;
+	size_t i;
 
 	REQUIRE_ROOT_BPF();
 	start_ticks(&r, dir, sizeof(dir), "--max-overhead", "0.001");
 	if (!helper_wait_stderr(&r, "stage probes off (--max-overhead: they cost", 10))
 		fail_msg("not switched off: %s", r.err);
-	sleep_s(1.0);
+	if (!helper_wait_stderr(&r, "stage probes on (--max-overhead: trying them again after 4 "
+				    "intervals off)",
+				10))
+		fail_msg("no trial: %s", r.err);
+	if (!helper_wait_stderr_n(&r, "stage probes off (--max-overhead: they cost", 2, 10))
+		fail_msg("not switched off after the trial: %s", r.err);
 	stop_ticks(&r);
 	s = helper_load_json_in(dir, "summary.json");
 	classify(dir, (pid_t)helper_int(s, "target.pid"), &ti);
-	assert_true(ti.off >= 2);
+	assert_true(ti.off >= 3);
 	assert_int_equal(ti.off_calls, 0);
+	assert_int_equal(ti.off_entries, 0);
+	assert_true(ti.on >= 1); /* the trial's whole interval */
 	assert_false(json_is_true(json_object_get(s, "stages_enabled")));
-	assert_true(helper_int(s, "stage_toggles") >= 1);
+	assert_int_equal(helper_int(s, "stage_toggles"), 3);
+	snprintf(path, sizeof(path), "%s/flushes.jsonl", dir);
+	flushes = helper_load_jsonl(path);
+	json_array_foreach (flushes, i, rec) {
+		long long n = helper_int(rec, "stage_toggles");
+
+		assert_true(n <= 1);
+		assert_false(n && prev);
+		prev = n;
+	}
+	json_decref(flushes);
 	json_decref(s);
 	helper_rmtree(dir);
 }

@@ -83,7 +83,7 @@
 /* toggle_target: driven by command bytes on stdin, each answered with the
  * same byte on stdout once done (see the file). "w": TOGGLE_WORK_CALLS calls
  * of toggle_work (no I/O). "h": enters toggle_held, which answers, then
- * waits for the next byte (a read of 1) inside it; "i" there: toggle_inner
+ * reads commands inside it (reads of 1): "w" as above, and "i": toggle_inner
  * (TOGGLE_INNER_WRITES writes), then TOGGLE_HELD_WRITES writes in
  * toggle_held itself, which returns; the answer comes after the return.
  * Writes are TOGGLE_WRITE_SIZE bytes to /dev/null. At the start it writes

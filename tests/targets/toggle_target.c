@@ -47,14 +47,23 @@ NOINLINE void toggle_inner(void)
 	writes(TOGGLE_INNER_WRITES);
 }
 
-/* Open while the test toggles the probes. */
+static void work(void)
+{
+	for (int i = 0; i < TOGGLE_WORK_CALLS; i++)
+		toggle_work();
+	answer('w');
+}
+
+/* Open while the test toggles the probes; "w" works inside it meanwhile. */
 NOINLINE void toggle_held(void)
 {
 	char c;
 
 	spin(10);
 	answer('h');
-	if (read(0, &c, 1) != 1 || c != 'i')
+	while (read(0, &c, 1) == 1 && c == 'w')
+		work();
+	if (c != 'i')
 		exit(3);
 	toggle_inner();
 	writes(TOGGLE_HELD_WRITES);
@@ -73,9 +82,7 @@ int main(void)
 		return 2;
 	while (read(0, &c, 1) == 1) {
 		if (c == 'w') {
-			for (int i = 0; i < TOGGLE_WORK_CALLS; i++)
-				toggle_work();
-			answer('w');
+			work();
 		} else if (c == 'h') {
 			toggle_held();
 			answer('i');
