@@ -820,19 +820,21 @@ def targets_md(res, L):
                     wl, name, fmt(fc), fmt(b), "yes" if b < fc else "**no**"))
         off, fl = added(rows, "bpfprof --stages-off"), added(rows, "floor")
         if off is not None:
-            L.append("| %s, stages toggled off | within a few ns of detached (+0) | +%s | %s |"
+            L.append("| %s, stages off (probes detached) | within a few ns of detached (+0) "
+                     "| +%s | %s |"
                      % (wl, fmt(off), "yes" if abs(off) <= 10 else "**no**"))
     L += ["", "Causes, measured by ablation on this VM (bpfprof builds with one piece removed, "
           "same methodology, 7 alternating rounds, November 2026):", "",
           "- **Syscalls.** The empty `sys_enter`/`sys_exit` pair alone adds +131..139 ns here "
           "(the floor row), not the +62 quoted in the issue: with any program on the syscall "
           "tracepoints every syscall takes the kernel's slow entry/exit path. On `getppid` "
-          "bpfprof added +280: the two `bpf_ktime_get_ns` reads cost ~65 ns together and the "
-          "two task-storage lookups ~43 ns; the rest (~33 ns) is the filter and the counter. "
-          "Timing every syscall (the foundation issue asks for the time of every syscall) "
-          "cannot get under the floor plus two clock reads, ~+200 ns here, so +100 is out of "
-          "reach on this machine. Still open: a per-CPU entry slot handed to task storage on "
-          "`sched_switch` would save most of the ~43 ns of lookups.",
+          "bpfprof added +270 with its entry in task storage: the two `bpf_ktime_get_ns` reads "
+          "cost ~65 ns together, the two task-storage lookups ~43 ns, the filter and the "
+          "counter ~33 ns. The entry now sits in a per-CPU slot, handed to task storage on "
+          "`sched_switch` only when the thread leaves the CPU inside the syscall: +237 in the "
+          "same A/B. Timing every syscall (the foundation issue asks for the time of every "
+          "syscall) cannot get under the floor plus two clock reads, ~+200 ns here, so +100 is "
+          "out of reach on this machine.",
           "- **Stages, full accounting.** Every return from a probed function goes through the "
           "`uretprobe` trampoline, which is a syscall (335), so with bpfprof's syscall programs "
           "attached each return also pays the slow syscall path: the `--stages-only` row "
