@@ -19,25 +19,30 @@ static void test_cost_session(void **state)
 {
 	struct cost_inputs in = {
 		.target_syscalls = 1000,
-		.stage_pushes = 100, /* --sample 10: 1 in 10 of 1000 calls recorded */
+		.stage_pushes = 100,	/* --sample 10: 1 in 10 of 1000 calls recorded */
+		.stage_unrecorded = -1, /* the runs are the interval's */
 		.session = true,
 		.probe_on_ns = 1000,
 		.probe_off_ns = 500,
 		.syscall_hook_ns = 150,
 		.target_cpu_ns = 10e6,
 	};
+	struct cost_totals runs = {};
 	struct cost_figures f;
 
-	in.progs.cnt[COST_SYS_ENTER] = 2000; /* another process made 1000 more */
-	in.progs.ns[COST_SYS_ENTER] = 200000;
-	in.progs.cnt[COST_SYS_EXIT] = 2000;
-	in.progs.ns[COST_SYS_EXIT] = 100000;
-	in.progs.cnt[COST_STAGE_SESSION] = 1100;
-	in.progs.ns[COST_STAGE_SESSION] = 220000;
-	in.progs.ns[COST_OTHER] = 5;
+	runs.cnt[COST_SYS_ENTER] = 2000; /* another process made 1000 more */
+	runs.ns[COST_SYS_ENTER] = 200000;
+	runs.cnt[COST_SYS_EXIT] = 2000;
+	runs.ns[COST_SYS_EXIT] = 100000;
+	runs.cnt[COST_STAGE_SESSION] = 1100;
+	runs.ns[COST_STAGE_SESSION] = 220000;
+	runs.ns[COST_OTHER] = 5;
+	cost_rates_from_runs(&runs, 100, true, &in.rates);
+	assert_int_equal(in.rates.bpf_run_time_ns, 520005);
+	assert_int_equal(in.rates.syscall_events, 2000);
+	assert_int_equal(in.rates.stage_calls, 1000);
+	assert_int_equal(in.rates.stage_recorded, 100);
 	cost_compute(&in, &f);
-	assert_int_equal(f.bpf_run_time_ns, 520005);
-	assert_int_equal(f.syscall_events, 2000);
 	assert_true(near(f.syscall_program_ns, 150));
 	assert_true(near(f.ns_per_syscall, 300));
 	assert_int_equal(f.stage_calls, 1000);
@@ -51,18 +56,67 @@ static void test_cost_session(void **state)
 	assert_true(near(f.target_cpu_pct, 10.7));
 }
 
+/* A window's rates applied to a whole interval's counts, and carried on to
+ * an interval whose window saw no stage call. */
+static void test_cost_window_rates(void **state)
+{
+	struct cost_totals runs = {};
+	struct cost_rates keep, now;
+	struct cost_inputs in = {
+		.target_syscalls = 50000,
+		.stage_pushes = 3000,
+		.stage_unrecorded = 0,
+		.session = true,
+		.probe_on_ns = 1000,
+		.probe_off_ns = 500,
+		.syscall_hook_ns = 100,
+		.target_cpu_ns = 1e9,
+	};
+	struct cost_figures f;
+
+	runs.cnt[COST_SYS_ENTER] = 4000;
+	runs.ns[COST_SYS_ENTER] = 400000;
+	runs.cnt[COST_STAGE_SESSION] = 200; /* 100 calls, all recorded */
+	runs.ns[COST_STAGE_SESSION] = 30000;
+	cost_rates_from_runs(&runs, 100, true, &keep);
+	memset(&runs, 0, sizeof(runs));
+	runs.cnt[COST_SYS_ENTER] = 1000;
+	runs.ns[COST_SYS_ENTER] = 200000;
+	cost_rates_from_runs(&runs, 0, true, &now);
+	assert_true(now.stage_program_ns < 0);
+	cost_rates_carry(&keep, &now);
+	assert_true(near(keep.syscall_program_ns, 200));
+	assert_true(near(keep.stage_program_ns, 300));
+	assert_int_equal(keep.stage_calls, 100);
+	in.rates = keep;
+	cost_compute(&in, &f);
+	assert_int_equal(f.target_syscalls, 50000);
+	assert_int_equal(f.stage_calls, 3000);
+	assert_true(near(f.ns_per_syscall, 300));
+	assert_true(near(f.ns_per_stage_call, 1300));
+	assert_true(near(f.syscall_cost_ns, 300.0 * 50000));
+	assert_true(near(f.stage_cost_ns, 1300.0 * 3000));
+	assert_true(near(f.stage_cpu_pct, 0.39));
+	assert_true(near(f.target_cpu_pct, 1.89));
+}
+
 static void test_cost_entry_return_and_unknowns(void **state)
 {
-	struct cost_inputs in = {
-		.probe_on_ns = -1, .probe_off_ns = -1, .syscall_hook_ns = -1, .target_cpu_ns = -1
-	};
+	struct cost_inputs in = { .stage_unrecorded = -1,
+				  .probe_on_ns = -1,
+				  .probe_off_ns = -1,
+				  .syscall_hook_ns = -1,
+				  .target_cpu_ns = -1 };
+	struct cost_totals runs = {};
 	struct cost_figures f;
 	json_t *j;
 
-	in.progs.cnt[COST_STAGE_ENTRY] = 10;
-	in.progs.ns[COST_STAGE_ENTRY] = 1000;
-	in.progs.cnt[COST_STAGE_RETURN] = 10;
-	in.progs.ns[COST_STAGE_RETURN] = 1000;
+	runs.cnt[COST_STAGE_ENTRY] = 10;
+	runs.ns[COST_STAGE_ENTRY] = 1000;
+	runs.cnt[COST_STAGE_RETURN] = 10;
+	runs.ns[COST_STAGE_RETURN] = 1000;
+	cost_rates_from_runs(&runs, 10, false, &in.rates);
+	in.stage_pushes = 10;
 	cost_compute(&in, &f);
 	assert_int_equal(f.stage_calls, 10);
 	assert_true(near(f.ns_per_stage_call, 200));
@@ -222,6 +276,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cost_session),
+		cmocka_unit_test(test_cost_window_rates),
 		cmocka_unit_test(test_cost_entry_return_and_unknowns),
 		cmocka_unit_test(test_toggle_and_log),
 		cmocka_unit_test(test_max_overhead_hysteresis),

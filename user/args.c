@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "args.h"
+#include "cost_window.h"
 #include "version.h"
 #include "prometheus_server.h"
 
@@ -37,6 +38,7 @@ enum {
 	OPT_SAMPLE,
 	OPT_MAX_OVERHEAD,
 	OPT_SELF_COST,
+	OPT_SELF_COST_WINDOW,
 };
 /* --events and its options */
 enum { OPT_EVENTS = 1100, OPT_EVENTS_RING, OPT_EVENTS_QUEUE, OPT_ROTATE_BYTES, OPT_ROTATE_SECS,
@@ -65,9 +67,12 @@ static const struct argp_option options[] = {
 	  "Record 1 in N stage calls per thread (1 to 1000000); counts are scaled by N" },
 	{ "max-overhead", OPT_MAX_OVERHEAD, "PCT", 0,
 	  "Switch the -u probes off while they cost more than PCT% of the target's CPU time" },
-	{ "self-cost", OPT_SELF_COST, NULL, 0,
-	  "Measure the probes' own run time (kernel BPF stats: two more clock reads per probe run; "
-	  "on with --max-overhead)" },
+	{ "self-cost", OPT_SELF_COST, "MODE", OPTION_ARG_OPTIONAL,
+	  "How to measure the probes' own cost (kernel BPF stats, which time every program run "
+	  "while on): window (default: on a few % of the time), always (alone: always), off" },
+	{ "self-cost-window", OPT_SELF_COST_WINDOW, "PCT", 0,
+	  "With --self-cost=window: the share of each second the stats are on (0.5 to 50, "
+	  "default 5)" },
 	{ "quiet", 'q', NULL, 0, "Print nothing but errors" },
 	{ "plain", OPT_PLAIN, NULL, 0, "Print the plain interval report, not the live view" },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug output" },
@@ -309,7 +314,20 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 				    arg);
 		break;
 	case OPT_SELF_COST:
-		env->self_cost = true;
+		if (!arg || !strcmp(arg, "always"))
+			env->self_cost = COST_MODE_ALWAYS;
+		else if (!strcmp(arg, "window"))
+			env->self_cost = COST_MODE_WINDOW;
+		else if (!strcmp(arg, "off"))
+			env->self_cost = COST_MODE_OFF;
+		else
+			return fail(ps, "invalid --self-cost '%s': expected window, always or off",
+				    arg);
+		break;
+	case OPT_SELF_COST_WINDOW:
+		if (parse_seconds(arg, 0.5, 50, &env->self_cost_window_pct))
+			return fail(ps, "invalid --self-cost-window '%s': expected a percentage from 0.5 to 50",
+				    arg);
 		break;
 	case 'q':
 		env->quiet = true;
@@ -339,6 +357,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			return fail(ps, "--stages-only needs functions to time: give -u%s", "");
 		if (env->follow && !env->pid && !env->command)
 			return fail(ps, "--follow needs a target: -p PID or a command%s", "");
+		if (env->max_overhead_pct > 0 && env->self_cost == COST_MODE_OFF)
+			return fail(ps, "--max-overhead needs the cost figures: not --self-cost=off%s",
+				    "");
 		if (env->quiet && env->verbose)
 			return fail(ps, "-q and -v are exclusive%s", "");
 		return check_events_opts(ps);
@@ -360,6 +381,8 @@ int args_parse(int argc, char **argv, struct env *env, char *err, size_t errlen)
 	env->events_ring_bytes = DEFAULT_EVENTS_RING;
 	env->events_queue = DEFAULT_EVENTS_QUEUE;
 	env->sample_every = 1;
+	env->self_cost = COST_MODE_WINDOW;
+	env->self_cost_window_pct = COST_WINDOW_DEFAULT_PCT;
 	/* The default state of the stage probes; --stages-off overrides it. */
 	stages = getenv("BPFPROF_STAGES");
 	if (stages && strcmp(stages, "0") && strcmp(stages, "1")) {

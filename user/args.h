@@ -21,7 +21,9 @@ struct env {
 	bool stages_off;	/* --stages-off, or BPFPROF_STAGES=0 */
 	unsigned int sample_every; /* --sample N: record 1 in N stage calls; 1: all */
 	double max_overhead_pct; /* --max-overhead PCT; 0: no limit */
-	bool self_cost;		 /* --self-cost: BPF run-time stats while running */
+	int self_cost;		 /* --self-cost[=MODE]: enum cost_mode (cost_window.h);
+				    0 is the default, window */
+	double self_cost_window_pct; /* --self-cost-window PCT: stats on that share */
 	const char *prometheus;	/* --prometheus [ADDR:]PORT; NULL: no server */
 	bool follow;		/* --follow: also the target's child processes */
 	bool stages_only;	/* --stages-only: time -u functions, count no syscalls */

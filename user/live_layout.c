@@ -682,6 +682,9 @@ static void header(const struct live_frame *f, struct live_screen *scr)
 	    live_fmt_count(f->events, ev, sizeof(ev)),
 	    live_fmt_rate(f->events_per_s, evs, sizeof(evs)), (unsigned long)f->lost,
 	    f->lost ? " (see audit)" : "", stages, cpu, rss);
+	/* The row above the tables, otherwise blank. */
+	if (f->cost)
+		put(scr, 2, LIVE_PLAIN, "%s", f->cost);
 }
 
 static void footer(const struct live_frame *f, struct live_screen *scr)

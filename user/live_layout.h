@@ -48,6 +48,7 @@ struct live_frame {
 	uint64_t lost;	     /* audit_lost() since the start */
 	double self_cpu_pct; /* bpfprof's own CPU over the last interval; < 0 unknown */
 	uint64_t self_rss;   /* bytes; 0 unknown */
+	const char *cost;    /* "profiling cost the target ..."; NULL: not shown */
 	const char *message; /* status line; NULL: the keys */
 };
 

@@ -49,6 +49,9 @@ enum live_input live_view_input(struct live_view *v, const struct pollfd pfd[2])
  * available.
  */
 void live_view_set_stage_toggle(struct live_view *v, int (*fn)(void *ctx), void *ctx, bool on);
+/* What profiling cost the target, for the header ("" none);
+ * shown from the next redraw. */
+void live_view_set_cost(struct live_view *v, const char *text);
 /* The stage probes' state changed elsewhere (a signal): show it. */
 void live_view_set_stages_state(struct live_view *v, bool on);
 

@@ -185,9 +185,16 @@ static int flush(struct session *s)
 	s->prev = s->cur;
 	s->cur = tmp;
 	publish_metrics(s);
+	if (s->view) {
+		char cost[160];
+
+		self_audit_cost_text(&s->audit, cost, sizeof(cost));
+		live_view_set_cost(s->view, cost);
+	}
 	live_view_update(s->view, &s->prev, &s->delta, seconds, mono - s->start_mono, &s->stages);
 	if (s->stages.n) /* --max-overhead may have switched them */
 		live_view_set_stages_state(s->view, self_audit_stages_enabled(&s->audit));
+
 	return 0;
 }
 
@@ -201,6 +208,7 @@ static void finish(struct session *s)
 	/* Probes off first: the last flush then holds everything. */
 	stage_switch_close(&s->stage_sw);
 	loader_detach(s->skel);
+	self_audit_end_windows(&s->audit);
 	events_finish(s->events);
 	/* Before stopping and reaping the command: one that exited is still a
 	 * zombie whose CPU times the last telemetry sample reads. */
@@ -245,7 +253,7 @@ static int wait_loop(struct session *s, int sigfd)
 		goto cleanup;
 	}
 	for (;;) {
-		struct pollfd pfd[7] = {
+		struct pollfd pfd[8] = {
 			{ .fd = sigfd, .events = POLLIN },
 			{ .fd = s->target.pidfd, .events = POLLIN },
 			{ .fd = deadline, .events = POLLIN },
@@ -256,7 +264,9 @@ static int wait_loop(struct session *s, int sigfd)
 		/* The live view's keys and resizes, or two unused slots. */
 		live_view_pollfds(s->view, &pfd[4]);
 		pfd[6] = (struct pollfd){ .fd = events_fd(s->events), .events = POLLIN };
-		if (poll(pfd, 7, -1) < 0) {
+		/* The cost measuring windows open and close. */
+		pfd[7] = (struct pollfd){ .fd = self_audit_window_fd(&s->audit), .events = POLLIN };
+		if (poll(pfd, 8, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			rc = -1;
@@ -301,6 +311,8 @@ static int wait_loop(struct session *s, int sigfd)
 		}
 		if (pfd[6].revents)
 			events_service(s->events);
+		if (pfd[7].revents)
+			self_audit_window_service(&s->audit);
 	}
 cleanup:
 	if (tick >= 0)
@@ -536,7 +548,8 @@ static int run(const struct env *env, int argc, char **argv)
 						     .link_kind = lcfg.stage_links,
 						     .sample_every = env->sample_every,
 						     .max_overhead_pct = env->max_overhead_pct,
-						     .measure_cost = env->self_cost,
+						     .cost_mode = (enum cost_mode)env->self_cost,
+						     .window_share = env->self_cost_window_pct / 100,
 						     .no_syscalls = env->stages_only,
 						     .log = env->quiet ? NULL : stderr },
 			s.skel);

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include <math.h>
 #include <string.h>
+#include <bpf/libbpf.h>
 #include "bpf_loader.h"
+#include "bpfprof.skel.h"
+#include "clock.h"
 #include "format.h"
 #include "self_audit.h"
 
@@ -10,11 +13,30 @@ static bool have_stages(const struct self_audit *a)
 	return a->cfg.stages && a->cfg.stages->n;
 }
 
+/* Turns the measurement on as cfg asks; false: no cost figures. */
+static bool open_cost(struct self_audit *a, struct bpfprof_bpf *skel)
+{
+	enum cost_mode mode = a->cfg.cost_mode;
+	char err[256] = "";
+
+	if (mode == COST_MODE_OFF)
+		return false;
+	if (bpf_cost_open(&a->cost, skel, mode == COST_MODE_ALWAYS, err, sizeof(err)))
+		goto fail;
+	if (mode == COST_MODE_WINDOW &&
+	    cost_window_open(&a->win, a->cfg.window_share, &a->cost, bpf_map__fd(skel->maps.audit),
+			     err, sizeof(err)))
+		goto fail;
+	return true;
+fail:
+	if (a->cfg.log)
+		fprintf(a->cfg.log, "bpfprof: warning: %s: no cost figures\n", err);
+	return false;
+}
+
 void self_audit_open(struct self_audit *a, const struct self_audit_config *cfg,
 		     struct bpfprof_bpf *skel)
 {
-	char err[256] = "";
-
 	memset(a, 0, sizeof(*a));
 	a->opened = true;
 	a->cfg = *cfg;
@@ -22,9 +44,8 @@ void self_audit_open(struct self_audit *a, const struct self_audit_config *cfg,
 	run_meta_init(&a->meta, cfg->argc, cfg->argv);
 	if (telemetry_set_init(&a->telem) && cfg->log)
 		fprintf(cfg->log, "bpfprof: warning: out of memory: no telemetry\n");
-	if ((cfg->measure_cost || cfg->max_overhead_pct > 0) &&
-	    bpf_cost_open(&a->cost, skel, err, sizeof(err)) && cfg->log)
-		fprintf(cfg->log, "bpfprof: warning: %s: no cost figures\n", err);
+	a->have_cost = open_cost(a, skel);
+	a->rates.syscall_program_ns = a->rates.stage_program_ns = -1;
 	for (int k = 0; k < ENTRY_KINDS; k++)
 		a->cal.stage_ns[k] = a->cal.stage_off_ns[k] = -1;
 	a->cal.syscall_ns = -1;
@@ -87,8 +108,34 @@ void self_audit_target_exe(struct self_audit *a, pid_t pid, const char *exe)
 void self_audit_start(struct self_audit *a, pid_t target)
 {
 	a->target = target;
+	a->last_flush_mono = clock_mono_s();
 	if (target > 0)
 		telemetry_set_round(&a->telem, &target, 1);
+	if (a->have_cost && a->cfg.cost_mode == COST_MODE_WINDOW && cost_window_start(&a->win)) {
+		if (a->cfg.log)
+			fprintf(a->cfg.log,
+				"bpfprof: warning: cost window timer: %s: no cost "
+				"figures\n",
+				strerror(errno));
+		a->have_cost = false;
+	}
+}
+
+int self_audit_window_fd(const struct self_audit *a)
+{
+	return a->have_cost && a->cfg.cost_mode == COST_MODE_WINDOW ? cost_window_fd(&a->win) : -1;
+}
+
+void self_audit_window_service(struct self_audit *a)
+{
+	if (a->have_cost && a->cfg.cost_mode == COST_MODE_WINDOW)
+		cost_window_service(&a->win);
+}
+
+void self_audit_end_windows(struct self_audit *a)
+{
+	if (a->have_cost && a->cfg.cost_mode == COST_MODE_WINDOW)
+		cost_window_end(&a->win);
 }
 
 /*
@@ -140,14 +187,15 @@ static double round_cpu_ns(const struct self_audit *a)
 	return any ? ns : -1;
 }
 
-static void compute(const struct self_audit *a, const struct cost_totals *progs, uint64_t syscalls,
-		    uint64_t pushes, double cpu_ns, const struct profile *delta,
+static void compute(const struct self_audit *a, const struct cost_rates *rates, uint64_t syscalls,
+		    uint64_t pushes, double unrecorded, double cpu_ns, const struct profile *delta,
 		    struct cost_figures *f)
 {
 	struct cost_inputs in = {
-		.progs = *progs,
+		.rates = *rates,
 		.target_syscalls = syscalls,
 		.stage_pushes = pushes,
+		.stage_unrecorded = unrecorded,
 		.session = a->cfg.link_kind == UPROBE_LINK_SESSION,
 		.syscall_hook_ns = a->cal.syscall_ns,
 		.target_cpu_ns = cpu_ns,
@@ -155,6 +203,49 @@ static void compute(const struct self_audit *a, const struct cost_totals *progs,
 
 	probe_ns(a, delta, &in.probe_on_ns, &in.probe_off_ns);
 	cost_compute(&in, f);
+}
+
+/*
+ * The interval's runs as timed: the whole interval with the stats always on,
+ * else the windows closed in it. Sets a->sample and a->rates (carrying
+ * forward what the windows did not measure); returns the stage calls seen but
+ * not recorded in the interval, or -1 when the runs are the interval's own.
+ */
+static double measure(struct self_audit *a, uint64_t pushes, double seconds, bool all_recorded)
+{
+	struct cost_rates now;
+	bool session = a->cfg.link_kind == UPROBE_LINK_SESSION;
+
+	if (a->cfg.cost_mode == COST_MODE_ALWAYS) {
+		struct cost_totals cur;
+
+		bpf_cost_read(&a->cost, &cur);
+		memset(&a->sample, 0, sizeof(a->sample));
+		cost_totals_delta(&a->sample.runs, &cur, &a->prev);
+		a->prev = cur;
+		a->sample.recorded = pushes;
+		a->sample.on_s = seconds;
+		a->sample.windows = 1;
+	} else {
+		cost_window_take(&a->win, &a->sample);
+	}
+	cost_rates_from_runs(&a->sample.runs, a->sample.recorded, session, &now);
+	a->carried = (now.syscall_program_ns < 0 && !a->cfg.no_syscalls) ||
+		     (now.stage_program_ns < 0 && have_stages(a));
+	cost_rates_carry(&a->rates, &now);
+	a->all.on_s += a->sample.on_s;
+	a->all.windows += a->sample.windows;
+	a->all.recorded += a->sample.recorded;
+	cost_totals_add(&a->all.runs, &a->sample.runs);
+	/* On all the interval without --sample, every call was recorded: a
+	 * surplus of entries in the runs is calls straddling the edges. */
+	if (all_recorded)
+		return 0;
+	if (a->cfg.cost_mode == COST_MODE_ALWAYS)
+		return -1;
+	if (a->sample.on_s > 0)
+		a->unrec_per_s = (double)(now.stage_calls - now.stage_recorded) / a->sample.on_s;
+	return a->unrec_per_s * seconds;
 }
 
 /* --max-overhead: the stage share now, or while off the share they would have if on. */
@@ -198,15 +289,43 @@ static void add_stage_state(const struct self_audit *a, json_t *rec, double on_s
 		json_object_set_new(rec, "stages_off_by_max_overhead", json_true());
 }
 
-static void add_cost(json_t *rec, const struct cost_figures *f)
+static const char *mode_name(enum cost_mode m)
 {
-	json_t *audit = json_object_get(rec, "audit");
+	return m == COST_MODE_ALWAYS ? "always" : m == COST_MODE_WINDOW ? "window" : "off";
+}
 
+/* The share of the time the stats were on, in %, as configured. */
+static double share_pct(const struct self_audit *a)
+{
+	return a->cfg.cost_mode == COST_MODE_ALWAYS ? 100 : 100 * a->cfg.window_share;
+}
+
+static void add_cost(const struct self_audit *a, json_t *rec, const struct cost_figures *f,
+		     const struct cost_window_sample *w, bool carried)
+{
+	json_t *audit = json_object_get(rec, "audit"), *j = cost_json(f), *win;
+	struct cost_rates r;
+
+	if (!j)
+		return;
 	if (!audit) {
 		audit = json_object();
 		json_object_set_new(rec, "audit", audit);
 	}
-	json_object_set_new(audit, "cost", cost_json(f));
+	cost_rates_from_runs(&w->runs, w->recorded, a->cfg.link_kind == UPROBE_LINK_SESSION, &r);
+	win = json_pack("{s:f, s:i, s:I, s:I, s:I, s:I, s:I}", "seconds",
+			round(w->on_s * 1e4) / 1e4, "windows", (int)w->windows, "bpf_run_time_ns",
+			(json_int_t)r.bpf_run_time_ns, "syscall_events",
+			(json_int_t)r.syscall_events, "stage_calls", (json_int_t)r.stage_calls,
+			"stage_calls_recorded", (json_int_t)r.stage_recorded, "stage_program_runs",
+			(json_int_t)(w->runs.cnt[COST_STAGE_SESSION] +
+				     w->runs.cnt[COST_STAGE_ENTRY] +
+				     w->runs.cnt[COST_STAGE_RETURN]));
+	json_object_set_new(j, "measured", json_string(mode_name(a->cfg.cost_mode)));
+	json_object_set_new(j, "window_share_pct", json_real(share_pct(a)));
+	json_object_set_new(j, "window", win);
+	json_object_set_new(j, "carried_forward", json_boolean(carried));
+	json_object_set_new(audit, "cost", j);
 }
 
 void self_audit_flush(struct self_audit *a, const struct profile *delta, json_t *rec)
@@ -215,34 +334,45 @@ void self_audit_flush(struct self_audit *a, const struct profile *delta, json_t 
 	size_t n = telemetry_pick(delta, a->target, pids, TELEMETRY_MAX_PER_ROUND);
 	uint64_t syscalls = profile_syscall_count(delta),
 		 pushes = delta->audit[AUDIT_STAGE_ENTRIES];
-	struct cost_totals now, d;
+	double mono = clock_mono_s(), seconds = mono - a->last_flush_mono, unrec = 0;
 	uint64_t toggles;
 	double on_s, cpu_ns;
 
+	a->last_flush_mono = mono;
+	stage_control_interval(&a->ctl, &on_s, &toggles);
+	/* First: the closer to the collector's read of the counters, the
+	 * better the runs (with the stats always on) match them. */
+	if (a->have_cost)
+		unrec = measure(a, pushes, seconds,
+				!toggles && stage_control_enabled(&a->ctl) &&
+					a->cfg.sample_every <= 1);
 	telemetry_set_round(&a->telem, pids, n);
 	cpu_ns = round_cpu_ns(a);
-	bpf_cost_read(&a->cost, &now);
-	cost_totals_delta(&d, &now, &a->prev);
-	a->prev = now;
-	compute(a, &d, syscalls, pushes, cpu_ns, delta, &a->last);
-	a->have_last = a->cost.stats_fd >= 0;
+	if (a->have_cost) {
+		compute(a, &a->rates, syscalls, pushes, unrec, cpu_ns, delta, &a->last);
+		a->have_last = true;
+	}
 	a->syscalls += syscalls;
 	a->pushes += pushes;
+	/* The calls seen but not recorded, as this interval's figures have them. */
+	if (a->have_last && a->last.stage_calls > pushes)
+		a->unrecorded += (double)(a->last.stage_calls - pushes);
 	if (cpu_ns > 0)
 		a->cpu_ns += cpu_ns;
-	stage_control_interval(&a->ctl, &on_s, &toggles);
 	if (rec) {
 		json_object_set_new(rec, "run", run_meta_json(&a->meta));
 		json_object_set_new(rec, "telemetry", telemetry_round_json(&a->telem));
 		add_stage_state(a, rec, on_s, toggles);
 		if (a->have_last)
-			add_cost(rec, &a->last);
+			add_cost(a, rec, &a->last, &a->sample, a->carried);
 	}
 	/* After the record: it says what the interval ran with. */
-	apply_limit(a, &a->last, toggles, cpu_ns);
+	if (a->have_last)
+		apply_limit(a, &a->last, toggles, cpu_ns);
 }
 
-static void print_cost(FILE *f, const struct cost_figures *c, const char *indent)
+static void print_cost(const struct self_audit *a, FILE *f, const struct cost_figures *c,
+		       const char *indent)
 {
 	fprintf(f, "%sprofiling cost the target", indent);
 	if (c->ns_per_syscall >= 0)
@@ -253,7 +383,10 @@ static void print_cost(FILE *f, const struct cost_figures *c, const char *indent
 		fprintf(f, ", %.0f ns per stage call", c->ns_per_stage_call);
 	if (c->target_cpu_pct >= 0)
 		fprintf(f, ", %.2f%% of its CPU time", c->target_cpu_pct);
-	fprintf(f, "\n");
+	if (a->cfg.cost_mode == COST_MODE_ALWAYS)
+		fprintf(f, " (BPF stats on all the time)\n");
+	else
+		fprintf(f, " (BPF stats on %.3g%% of the time)\n", share_pct(a));
 }
 
 void self_audit_print(const struct self_audit *a, FILE *f)
@@ -274,15 +407,18 @@ void self_audit_print(const struct self_audit *a, FILE *f)
 	if (have_stages(a))
 		fprintf(f, "  stage probes %s\n", stage_control_enabled(&a->ctl) ? "on" : "off");
 	if (a->have_last)
-		print_cost(f, &a->last, "  ");
+		print_cost(a, f, &a->last, "  ");
 }
 
+/* The whole run: the rates over every window, times the run's counts. */
 static void total_figures(const struct self_audit *a, struct cost_figures *f)
 {
-	struct cost_totals d;
+	struct cost_rates r;
 
-	cost_totals_delta(&d, &a->prev, &a->start);
-	compute(a, &d, a->syscalls, a->pushes, a->cpu_ns > 0 ? a->cpu_ns : -1, NULL, f);
+	cost_rates_from_runs(&a->all.runs, a->all.recorded, a->cfg.link_kind == UPROBE_LINK_SESSION,
+			     &r);
+	compute(a, &r, a->syscalls, a->pushes, a->unrecorded, a->cpu_ns > 0 ? a->cpu_ns : -1, NULL,
+		f);
 }
 
 void self_audit_summary(struct self_audit *a, json_t *sum)
@@ -300,20 +436,20 @@ void self_audit_summary(struct self_audit *a, json_t *sum)
 				    json_boolean(stage_control_enabled(&a->ctl)));
 		json_object_set_new(sum, "stage_toggles", json_integer((json_int_t)a->ctl.toggles));
 	}
-	if (a->cost.stats_fd < 0)
+	if (!a->have_cost)
 		return;
 	total_figures(a, &f);
-	add_cost(sum, &f);
+	add_cost(a, sum, &f, &a->all, false);
 }
 
 void self_audit_print_total(struct self_audit *a, FILE *f)
 {
 	struct cost_figures c;
 
-	if (a->cost.stats_fd < 0)
+	if (!a->have_cost)
 		return;
 	total_figures(a, &c);
-	print_cost(f, &c, "bpfprof: ");
+	print_cost(a, f, &c, "bpfprof: ");
 }
 
 void self_audit_close(struct self_audit *a)
@@ -321,6 +457,7 @@ void self_audit_close(struct self_audit *a)
 	if (!a->opened)
 		return;
 	a->opened = false;
+	cost_window_close(&a->win);
 	bpf_cost_close(&a->cost);
 	telemetry_set_free(&a->telem);
 }
@@ -344,4 +481,22 @@ void self_audit_set_log(struct self_audit *a, FILE *log)
 const struct cost_figures *self_audit_last_cost(const struct self_audit *a)
 {
 	return a->have_last ? &a->last : NULL;
+}
+
+void self_audit_cost_text(const struct self_audit *a, char *buf, size_t len)
+{
+	FILE *f;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	if (!a->have_last)
+		return;
+	/* The plain report's line, without its newline. */
+	f = fmemopen(buf, len, "w");
+	if (!f)
+		return;
+	print_cost(a, f, &a->last, "");
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
 }

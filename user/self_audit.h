@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "bpf_cost.h"
+#include "cost_window.h"
 #include "probe_calibration.h"
 #include "profile.h"
 #include "run_meta.h"
@@ -29,11 +30,12 @@ struct self_audit_config {
 	enum uprobe_link_kind link_kind;
 	unsigned int sample_every;
 	double max_overhead_pct;
-	/* BPF run-time stats cost two clock reads per probe run (~+200 ns per
-	 * syscall measured here): only on request, or for --max-overhead. */
-	bool measure_cost;
-	bool no_syscalls; /* --stages-only: the syscall programs are not loaded */
-	FILE *log;	  /* NULL: -q */
+	/* BPF run-time stats time every program run (~+200 ns per syscall
+	 * measured here): by default on only in short windows (cost_window.h). */
+	enum cost_mode cost_mode;
+	double window_share; /* COST_MODE_WINDOW: of each period, 0 to 1 */
+	bool no_syscalls;    /* --stages-only: the syscall programs are not loaded */
+	FILE *log;	     /* NULL: -q */
 };
 
 struct self_audit {
@@ -43,13 +45,23 @@ struct self_audit {
 	struct telemetry_set telem;
 	struct stage_control ctl;
 	struct bpf_cost cost;
+	bool have_cost; /* figures are measured (the mode is not off and it works) */
+	struct cost_window win;
 	struct probe_calibration cal;
 	pid_t target;
 	double sys_base_ns; /* a syscall of bpfprof's before the programs attach; < 0: none */
-	struct cost_totals start, prev;
+	struct cost_totals start, prev; /* COST_MODE_ALWAYS */
+	double last_flush_mono;
+	/* Per event, as last measured (carried forward across intervals
+	 * without a window), and this interval's own window. */
+	struct cost_rates rates;
+	struct cost_window_sample sample;
+	bool carried;	    /* some figure of the last interval is an earlier window's */
+	double unrec_per_s; /* stage calls seen, not recorded, per second: last window */
 	/* Whole-run sums for the summary's cost. */
+	struct cost_window_sample all;
 	uint64_t syscalls, pushes;
-	double cpu_ns;
+	double unrecorded, cpu_ns;
 	/* Per stage call while on, for --max-overhead's estimate while off. */
 	double on_ns_per_call;
 	struct cost_figures last;
@@ -71,8 +83,14 @@ void self_audit_syscalls_attached(struct self_audit *a);
  * has not run yet).
  */
 void self_audit_target_exe(struct self_audit *a, pid_t pid, const char *exe);
-/* Profiling starts: the first telemetry sample. */
+/* Profiling starts: the first telemetry sample, the first cost window. */
 void self_audit_start(struct self_audit *a, pid_t target);
+/* The cost windows' timer, for the run loop's poll (-1: none), and its
+ * handler. */
+int self_audit_window_fd(const struct self_audit *a);
+void self_audit_window_service(struct self_audit *a);
+/* The run ends: closes a window that is open, before the last flush. */
+void self_audit_end_windows(struct self_audit *a);
 /*
  * One flush: samples the processes (the target and the busiest of delta),
  * works out the interval's cost, applies --max-overhead, and adds "run",
@@ -96,5 +114,7 @@ void self_audit_set_log(struct self_audit *a, FILE *log);
 /* The last interval's cost (the live view's header); NULL before the first
  * flush or without BPF stats. */
 const struct cost_figures *self_audit_last_cost(const struct self_audit *a);
+/* The same as a short line for the live view's header ("" when none). */
+void self_audit_cost_text(const struct self_audit *a, char *buf, size_t len);
 
 #endif
