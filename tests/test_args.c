@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "args.h"
+#include "cost_window.h"
 #include "helper.h"
 
 static int parse(struct env *env, char *err, size_t len, char **argv)
@@ -103,6 +104,39 @@ static void test_bad_values(void **state)
 	expect_error(oempty, "empty output directory");
 }
 
+/* --self-cost[=MODE] and --self-cost-window: window by default. */
+static void test_self_cost_options(void **state)
+{
+	struct env env;
+	char err[256];
+	char *none[] = { "bpfprof", NULL };
+	char *bare[] = { "bpfprof", "--self-cost", NULL };
+	char *always[] = { "bpfprof", "--self-cost=always", NULL };
+	char *off[] = { "bpfprof", "--self-cost=off", NULL };
+	char *win[] = { "bpfprof", "--self-cost=window", "--self-cost-window", "12.5", NULL };
+	char *bad[] = { "bpfprof", "--self-cost=sometimes", NULL };
+	char *w0[] = { "bpfprof", "--self-cost-window", "0", NULL };
+	char *w51[] = { "bpfprof", "--self-cost-window", "51", NULL };
+	char *offmax[] = { "bpfprof", "--self-cost=off", "--max-overhead", "5", NULL };
+
+	assert_int_equal(parse(&env, err, sizeof(err), none), 0);
+	assert_int_equal(env.self_cost, COST_MODE_WINDOW);
+	assert_true(env.self_cost_window_pct == COST_WINDOW_DEFAULT_PCT);
+	assert_int_equal(parse(&env, err, sizeof(err), bare), 0);
+	assert_int_equal(env.self_cost, COST_MODE_ALWAYS);
+	assert_int_equal(parse(&env, err, sizeof(err), always), 0);
+	assert_int_equal(env.self_cost, COST_MODE_ALWAYS);
+	assert_int_equal(parse(&env, err, sizeof(err), off), 0);
+	assert_int_equal(env.self_cost, COST_MODE_OFF);
+	assert_int_equal(parse(&env, err, sizeof(err), win), 0);
+	assert_int_equal(env.self_cost, COST_MODE_WINDOW);
+	assert_true(env.self_cost_window_pct == 12.5);
+	expect_error(bad, "invalid --self-cost 'sometimes'");
+	expect_error(w0, "invalid --self-cost-window '0'");
+	expect_error(w51, "invalid --self-cost-window '51'");
+	expect_error(offmax, "--max-overhead needs the cost figures");
+}
+
 /* The stage options and BPFPROF_STAGES, the default --stages-off overrides. */
 static void test_stage_options(void **state)
 {
@@ -171,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_number_parsers),
 		cmocka_unit_test(test_stage_options),
+		cmocka_unit_test(test_self_cost_options),
 	};
 
 	return cmocka_run_group_tests_name("args", tests, NULL, NULL);

@@ -149,6 +149,53 @@ static void test_known_growth_burn_and_io(void **state)
 	helper_rmtree(dir);
 }
 
+/*
+ * A target that keeps its capabilities, as a root daemon does: once bpfprof
+ * has dropped its own, /proc/PID/io of it fails the ptrace check, and the
+ * counters come from bpfprof's BPF iterator instead, exactly the same.
+ */
+static void test_io_of_a_process_with_capabilities(void **state)
+{
+	char dir[64], bin[256], target[256], path[128];
+	struct proc_run r;
+	json_t *s, *flushes, *t, *rec;
+	pid_t pid;
+	size_t i;
+
+	REQUIRE_ROOT_BPF();
+	helper_tmpdir(dir, sizeof(dir));
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/telemetry_target");
+	char *argv[] = { bin, "-q", "-i", "0.2", "-o", dir, "--", target, NULL };
+
+	setenv("TELE_KEEP_CAPS", "1", 1);
+	assert_int_equal(helper_spawn(&r, argv, false, -1), 0);
+	unsetenv("TELE_KEEP_CAPS");
+	assert_int_equal(helper_wait_exit(&r, 60), 0);
+	s = helper_load_json_in(dir, "summary.json");
+	pid = (pid_t)helper_int(s, "target.pid");
+	t = telemetry_of(s, pid);
+	assert_non_null(t);
+	assert_int_equal(helper_int(t, "last.io.wchar"), TELE_WRITES * TELE_WRITE_SIZE);
+	assert_true(helper_int(t, "last.io.rchar") >= TELE_READS * TELE_READ_SIZE);
+	assert_int_equal(helper_int(t, "first.io.wchar"), 0);
+	snprintf(path, sizeof(path), "%s/flushes.jsonl", dir);
+	flushes = helper_load_jsonl(path);
+	assert_true(json_array_size(flushes) >= 3);
+	/* In every sample, the running process's too, not only the exited one. */
+	json_array_foreach (flushes, i, rec) {
+		json_t *ft = telemetry_of(rec, pid);
+
+		assert_non_null(ft);
+		assert_non_null(json_object_get(ft, "io"));
+		assert_true(helper_int(ft, "io.wchar") == 0 ||
+			    helper_int(ft, "io.wchar") == TELE_WRITES * TELE_WRITE_SIZE);
+	}
+	json_decref(flushes);
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
 /* Starts bpfprof -u tick on tick_target, which ticks until stdin closes. */
 static void start_ticks(struct proc_run *r, char *dir, size_t dirlen, const char *extra1,
 			const char *extra2)
@@ -461,6 +508,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_known_growth_burn_and_io),
+		cmocka_unit_test(test_io_of_a_process_with_capabilities),
 		cmocka_unit_test(test_sigusr1_toggles),
 		cmocka_unit_test(test_stages_off_flag),
 		cmocka_unit_test(test_stages_env_default),

@@ -6,6 +6,7 @@
 #include "bpfprof.skel.h"
 #include "clock.h"
 #include "format.h"
+#include "proc_io.h"
 #include "self_audit.h"
 
 static bool have_stages(const struct self_audit *a)
@@ -34,6 +35,29 @@ fail:
 	return false;
 }
 
+static void io_fallback(void *ctx, struct proc_telemetry *t)
+{
+	proc_io_read(ctx, t);
+}
+
+/* /proc/PID/io of a process with capabilities is out of reach once bpfprof
+ * drops its own: its counters then come from a BPF iterator (proc_io.h). */
+static void open_proc_io(struct self_audit *a)
+{
+	char err[256];
+
+	a->proc_io = proc_io_open(err, sizeof(err));
+	if (!a->proc_io) {
+		if (a->cfg.log)
+			fprintf(a->cfg.log, "bpfprof: warning: %s: telemetry leaves out the I/O of "
+					    "processes it may not read\n",
+				err);
+		return;
+	}
+	a->telem.io_fallback = io_fallback;
+	a->telem.io_ctx = a->proc_io;
+}
+
 void self_audit_open(struct self_audit *a, const struct self_audit_config *cfg,
 		     struct bpfprof_bpf *skel)
 {
@@ -45,6 +69,7 @@ void self_audit_open(struct self_audit *a, const struct self_audit_config *cfg,
 	if (telemetry_set_init(&a->telem) && cfg->log)
 		fprintf(cfg->log, "bpfprof: warning: out of memory: no telemetry\n");
 	a->have_cost = open_cost(a, skel);
+	open_proc_io(a);
 	a->rates.syscall_program_ns = a->rates.stage_program_ns = -1;
 	for (int k = 0; k < ENTRY_KINDS; k++)
 		a->cal.stage_ns[k] = a->cal.stage_off_ns[k] = -1;
@@ -458,6 +483,8 @@ void self_audit_close(struct self_audit *a)
 		return;
 	a->opened = false;
 	cost_window_close(&a->win);
+	proc_io_close(a->proc_io);
+	a->proc_io = NULL;
 	bpf_cost_close(&a->cost);
 	telemetry_set_free(&a->telem);
 }

@@ -21,6 +21,7 @@
 #include "telemetry_set.h"
 
 struct bpfprof_bpf;
+struct proc_io;
 
 struct self_audit_config {
 	int argc; /* bpfprof's own command line */
@@ -47,6 +48,7 @@ struct self_audit {
 	struct bpf_cost cost;
 	bool have_cost; /* figures are measured (the mode is not off and it works) */
 	struct cost_window win;
+	struct proc_io *proc_io; /* I/O counters when /proc/PID/io is out of reach */
 	struct probe_calibration cal;
 	pid_t target;
 	double sys_base_ns; /* a syscall of bpfprof's before the programs attach; < 0: none */

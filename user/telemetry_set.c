@@ -120,6 +120,8 @@ void telemetry_set_round(struct telemetry_set *s, const pid_t *pids, size_t n)
 		memset(pt, 0, sizeof(*pt));
 		if (telemetry_sample(pids[i], &pt->t))
 			continue;
+		if (!pt->t.have_io && s->io_fallback)
+			s->io_fallback(s->io_ctx, &pt->t);
 		s->n_round++;
 		tr = find_track(s, &pt->t);
 		if (tr) {

@@ -41,6 +41,10 @@ struct telemetry_set {
 	uint64_t untracked; /* samples of processes past TELEMETRY_MAX_TRACKED */
 	struct telemetry_point round[TELEMETRY_MAX_PER_ROUND];
 	size_t n_round;
+	/* Where a sample's I/O counters come from when /proc/PID/io cannot be
+	 * read (NULL: nowhere); sets t->have_io and the counters. */
+	void (*io_fallback)(void *ctx, struct proc_telemetry *t);
+	void *io_ctx;
 };
 
 int telemetry_set_init(struct telemetry_set *s);

@@ -4,8 +4,10 @@
  * every page touched, TELE_BURN_NS of CPU burned in user space, known I/O,
  * and another quiet phase so an interval sees the grown process.
  *   telemetry_target [gate]
- * It first gives up its capabilities: bpfprof, which drops its own once
- * attached, may then read its /proc/PID/io (a ptrace access check).
+ * It first gives up its capabilities, unless TELE_KEEP_CAPS is set: a
+ * process with capabilities (a root daemon) is the case bpfprof cannot read
+ * /proc/PID/io of once it has dropped its own, and reads through its BPF
+ * iterator instead.
  */
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -44,7 +46,7 @@ int main(int argc, char **argv)
 	int out, in;
 
 	target_gate(argc, argv);
-	{
+	if (!getenv("TELE_KEEP_CAPS")) {
 		struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 		struct __user_cap_data_struct none[2] = {};
 
