@@ -22,6 +22,7 @@ struct live_data {
 	double seconds, uptime_s;
 	double cpu_pct;
 	uint64_t rss;
+	char cost[160]; /* bpfprof's cost to the target; "": not known */
 	bool started;
 };
 
@@ -40,7 +41,6 @@ struct live_view {
 	int (*toggle)(void *ctx);
 	void *toggle_ctx;
 	int stages_on;
-	char cost[160]; /* bpfprof's cost to the target; "": not known */
 	const char *message;
 	struct live_screen scr;
 	/* bpfprof's own CPU time at the previous update, and when */
@@ -108,7 +108,7 @@ static void draw(struct live_view *v)
 		.stages = v->stages,
 		.self_cpu_pct = d->cpu_pct,
 		.self_rss = d->rss,
-		.cost = v->cost[0] ? v->cost : NULL,
+		.cost = d->cost[0] ? d->cost : NULL,
 		.message = v->message,
 	};
 	int rows = LINES, cols = COLS;
@@ -368,8 +368,8 @@ void live_view_set_stage_toggle(struct live_view *v, int (*fn)(void *ctx), void 
 
 void live_view_set_cost(struct live_view *v, const char *text)
 {
-	if (v)
-		snprintf(v->cost, sizeof(v->cost), "%s", text);
+	if (v) /* the paused screen keeps its frozen copy */
+		snprintf(v->latest.cost, sizeof(v->latest.cost), "%s", text);
 }
 
 void live_view_set_stages_state(struct live_view *v, bool on)
