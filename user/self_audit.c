@@ -233,13 +233,17 @@ static void compute(const struct self_audit *a, const struct cost_rates *rates, 
 /*
  * The interval's runs as timed: the whole interval with the stats always on,
  * else the windows closed in it. Sets a->sample and a->rates (carrying
- * forward what the windows did not measure); returns the stage calls seen but
- * not recorded in the interval, or -1 when the runs are the interval's own.
+ * forward what the windows did not measure); returns the stage calls the
+ * probes saw but did not record in the interval. Off, the stage links are
+ * closed (stage_control.c): only --sample leaves calls unrecorded, and a
+ * surplus of entries over recorded calls otherwise is calls straddling the
+ * edges.
  */
-static double measure(struct self_audit *a, uint64_t pushes, double seconds, bool all_recorded)
+static double measure(struct self_audit *a, uint64_t pushes, double seconds, double on_s)
 {
 	struct cost_rates now;
 	bool session = a->cfg.link_kind == UPROBE_LINK_SESSION;
+	bool sampled = a->cfg.sample_every > 1;
 
 	if (a->cfg.cost_mode == COST_MODE_ALWAYS) {
 		struct cost_totals cur;
@@ -262,15 +266,15 @@ static double measure(struct self_audit *a, uint64_t pushes, double seconds, boo
 	a->all.windows += a->sample.windows;
 	a->all.recorded += a->sample.recorded;
 	cost_totals_add(&a->all.runs, &a->sample.runs);
-	/* On all the interval without --sample, every call was recorded: a
-	 * surplus of entries in the runs is calls straddling the edges. */
-	if (all_recorded)
+	if (!sampled)
 		return 0;
+	/* Always on: the interval's own runs say it. */
 	if (a->cfg.cost_mode == COST_MODE_ALWAYS)
-		return -1;
-	if (a->sample.on_s > 0)
+		return (double)(now.stage_calls - now.stage_recorded);
+	/* Windows: their rate, over the time the probes were on. */
+	if (a->sample.on_s > 0 && now.stage_calls)
 		a->unrec_per_s = (double)(now.stage_calls - now.stage_recorded) / a->sample.on_s;
-	return a->unrec_per_s * seconds;
+	return a->unrec_per_s * on_s;
 }
 
 /* --max-overhead: the stage share now, or while off the share they would have if on. */
@@ -368,9 +372,7 @@ void self_audit_flush(struct self_audit *a, const struct profile *delta, json_t 
 	/* First: the closer to the collector's read of the counters, the
 	 * better the runs (with the stats always on) match them. */
 	if (a->have_cost)
-		unrec = measure(a, pushes, seconds,
-				!toggles && stage_control_enabled(&a->ctl) &&
-					a->cfg.sample_every <= 1);
+		unrec = measure(a, pushes, seconds, have_stages(a) ? on_s : 0);
 	telemetry_set_round(&a->telem, pids, n);
 	cpu_ns = round_cpu_ns(a);
 	if (a->have_cost) {
