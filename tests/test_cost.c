@@ -56,6 +56,42 @@ static void test_cost_session(void **state)
 	assert_true(near(f.target_cpu_pct, 10.7));
 }
 
+/* The stats' own share of a timed run (calibrated on bpfprof's untraced
+ * syscalls) comes off the program times: 60 ns per syscall's two runs, 30
+ * per stage program run; a session program runs 1.1 times per call here. */
+static void test_cost_stats_share(void **state)
+{
+	struct cost_inputs in = {
+		.target_syscalls = 1000,
+		.stage_pushes = 100,
+		.stage_unrecorded = -1,
+		.session = true,
+		.probe_on_ns = 1000,
+		.probe_off_ns = 500,
+		.syscall_hook_ns = 150,
+		.syscall_stats_ns = 60,
+		.target_cpu_ns = 10e6,
+	};
+	struct cost_totals runs = {};
+	struct cost_figures f;
+
+	runs.cnt[COST_SYS_ENTER] = runs.cnt[COST_SYS_EXIT] = 2000;
+	runs.ns[COST_SYS_ENTER] = 200000;
+	runs.ns[COST_SYS_EXIT] = 100000;
+	runs.cnt[COST_STAGE_SESSION] = 1100;
+	runs.ns[COST_STAGE_SESSION] = 220000;
+	cost_rates_from_runs(&runs, 100, true, &in.rates);
+	cost_compute(&in, &f);
+	assert_true(near(f.syscall_program_ns, 150));
+	assert_true(near(f.ns_per_syscall, 150 - 60 + 150));
+	assert_true(near(f.ns_per_stage_call, 220 - 30 * 1.1 + 550));
+	/* A share larger than the time measured leaves no negative program time. */
+	in.syscall_stats_ns = 1000;
+	cost_compute(&in, &f);
+	assert_true(near(f.ns_per_syscall, 150));
+	assert_true(near(f.ns_per_stage_call, 550));
+}
+
 /* A window's rates applied to a whole interval's counts, and carried on to
  * an interval whose window saw no stage call. */
 static void test_cost_window_rates(void **state)
@@ -276,6 +312,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cost_session),
+		cmocka_unit_test(test_cost_stats_share),
 		cmocka_unit_test(test_cost_window_rates),
 		cmocka_unit_test(test_cost_entry_return_and_unknowns),
 		cmocka_unit_test(test_toggle_and_log),

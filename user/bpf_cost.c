@@ -139,9 +139,14 @@ void cost_compute(const struct cost_inputs *in, struct cost_figures *f)
 	f->rates = *r;
 	f->target_syscalls = in->target_syscalls;
 	f->syscall_program_ns = r->syscall_program_ns;
+	/* The hook calibration already holds a program run that returns at
+	 * once, timed without stats; the stats' own share of each timed run
+	 * (two clock reads around a program that does nothing) comes off. */
 	f->ns_per_syscall = r->syscall_program_ns < 0
 				    ? -1
-				    : r->syscall_program_ns +
+				    : fmax(r->syscall_program_ns -
+						   (in->syscall_stats_ns > 0 ? in->syscall_stats_ns : 0),
+					   0) +
 					      (in->syscall_hook_ns > 0 ? in->syscall_hook_ns : 0);
 	if (f->ns_per_syscall >= 0)
 		sys_cost = f->ns_per_syscall * (double)in->target_syscalls;
@@ -163,8 +168,17 @@ void cost_compute(const struct cost_inputs *in, struct cost_figures *f)
 	f->stage_program_ns = r->stage_program_ns;
 	f->stage_probe_ns = !probe_known ? -1 : calls > 0 ? probe_ns / calls : probe_ns;
 	if (r->stage_program_ns >= 0) {
-		f->ns_per_stage_call =
-			r->stage_program_ns + (f->stage_probe_ns > 0 ? f->stage_probe_ns : 0);
+		/* The stats' share, per program run (half a syscall's pair);
+		 * a session program runs at entry and at a recorded return. */
+		double runs = r->stage_calls ? (double)(r->stage_calls + (in->session
+										  ? r->stage_recorded
+										  : r->stage_calls)) /
+							 (double)r->stage_calls
+					     : 0;
+		double stats = in->syscall_stats_ns > 0 ? in->syscall_stats_ns / 2 * runs : 0;
+
+		f->ns_per_stage_call = fmax(r->stage_program_ns - stats, 0) +
+				       (f->stage_probe_ns > 0 ? f->stage_probe_ns : 0);
 		stage_cost = f->ns_per_stage_call * calls;
 	} else {
 		f->ns_per_stage_call = -1;

@@ -84,6 +84,8 @@ struct cost_inputs {
 	double probe_on_ns;	  /* calibrated machinery per stage call when on; < 0 unknown */
 	double probe_off_ns;	  /* and when off or sampled out (session: entry only) */
 	double syscall_hook_ns;	  /* calibrated machinery per syscall; < 0 unknown */
+	double syscall_stats_ns;  /* what the stats themselves add to the program time
+				     of one syscall (both programs); <= 0 unknown */
 	double target_cpu_ns;	  /* CPU time of the traced processes; < 0 unknown */
 };
 

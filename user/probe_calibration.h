@@ -27,6 +27,9 @@ struct probe_calibration {
 	/* ns a syscall pays for the sys_enter and sys_exit hooks (and a program
 	 * that returns at once); < 0: not measured */
 	double syscall_ns;
+	/* program time the BPF run-time stats report for one untraced syscall
+	 * (both programs returning at once): the stats' own share; <= 0 unknown */
+	double syscall_stats_ns;
 	/* ns a call pays for an entry + return probe, by entry kind; < 0: not measured */
 	double stage_ns[ENTRY_KINDS];
 	/* the same with the return skipped: a session probe switched off */

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bpf_loader.h"
 #include "bpfprof.skel.h"
@@ -112,8 +114,24 @@ void self_audit_syscalls_attached(struct self_audit *a)
 	/* After the calibration, which sets syscall_ns unknown. */
 	if (a->sys_base_ns >= 0) {
 		double probed = probe_time_syscall();
+		struct cost_totals s0, s1, sd;
+		int stats_fd;
 
 		a->cal.syscall_ns = probed > a->sys_base_ns ? probed - a->sys_base_ns : 0;
+		/* bpfprof's own syscalls are not traced: its programs return at
+		 * once, so what the stats report for them is their own share. */
+		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (stats_fd >= 0) {
+			bpf_cost_read(&a->cost, &s0);
+			probe_time_syscall();
+			bpf_cost_read(&a->cost, &s1);
+			close(stats_fd);
+			cost_totals_delta(&sd, &s1, &s0);
+			if (sd.cnt[COST_SYS_EXIT])
+				a->cal.syscall_stats_ns =
+					(double)(sd.ns[COST_SYS_ENTER] + sd.ns[COST_SYS_EXIT]) /
+					(double)sd.cnt[COST_SYS_EXIT];
+		}
 	}
 	bpf_cost_read(&a->cost, &after);
 	/* bpfprof's own timing loops are not the target's cost: leave them out. */
@@ -223,6 +241,7 @@ static void compute(const struct self_audit *a, const struct cost_rates *rates, 
 		.stage_unrecorded = unrecorded,
 		.session = a->cfg.link_kind == UPROBE_LINK_SESSION,
 		.syscall_hook_ns = a->cal.syscall_ns,
+		.syscall_stats_ns = a->cal.syscall_stats_ns,
 		.target_cpu_ns = cpu_ns,
 	};
 
