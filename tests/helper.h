@@ -53,6 +53,13 @@ int helper_wait_exit(struct proc_run *r, double timeout_s);
 /* Write bytes to the child's stdin (a target waiting at its gate starts). */
 void helper_send(struct proc_run *r, const char *bytes);
 
+/* bpfprof started with its stdin piped to the command it runs: returns
+ * once it says it is profiling (fails the test if it does not). */
+void helper_start_profiler(struct proc_run *r, char *const argv[]);
+/* Closing stdin ends such a command, and with it bpfprof: fails the test
+ * unless bpfprof then exits 0. */
+void helper_stop_profiler(struct proc_run *r);
+
 /* Run to completion; returns the exit code. */
 int helper_run(char *const argv[], double timeout_s, struct proc_run *r);
 

@@ -266,3 +266,18 @@ long long helper_int(json_t *obj, const char *dotted)
 		obj = json_object_get(obj, tok);
 	return json_is_integer(obj) ? json_integer_value(obj) : -1;
 }
+
+void helper_start_profiler(struct proc_run *r, char *const argv[])
+{
+	assert_int_equal(helper_spawn(r, argv, true, -1), 0);
+	if (!helper_wait_stderr(r, "profiling pid", 30))
+		fail_msg("bpfprof did not start: %s", r->err);
+}
+
+void helper_stop_profiler(struct proc_run *r)
+{
+	close(r->stdin_fd);
+	r->stdin_fd = -1;
+	if (helper_wait_exit(r, 30) != 0)
+		fail_msg("bpfprof failed: %s", r->err);
+}

@@ -91,17 +91,7 @@ static void start(struct proc_run *r, char *dir, size_t dirlen, const char *cons
 	argv[n++] = target;
 	argv[n++] = "run";
 	argv[n] = NULL;
-	assert_int_equal(helper_spawn(r, argv, true, -1), 0);
-	if (!helper_wait_stderr(r, "profiling pid", 30))
-		fail_msg("bpfprof did not start: %s", r->err);
-}
-
-static void stop(struct proc_run *r)
-{
-	close(r->stdin_fd);
-	r->stdin_fd = -1;
-	if (helper_wait_exit(r, 30) != 0)
-		fail_msg("bpfprof failed: %s", r->err);
+	helper_start_profiler(r, argv);
 }
 
 struct totals {
@@ -181,7 +171,7 @@ static void run_and_check(const char *const *extra, const char *measured, double
 
 	start(&r, dir, sizeof(dir), extra);
 	sleep_s(seconds);
-	stop(&r);
+	helper_stop_profiler(&r);
 	s = helper_load_json_in(dir, "summary.json");
 	pid = (pid_t)helper_int(s, "target.pid");
 	snprintf(path, sizeof(path), "%s/flushes.jsonl", dir);
@@ -277,7 +267,7 @@ static void test_off(void **state)
 	REQUIRE_ROOT_BPF();
 	start(&r, dir, sizeof(dir), extra);
 	sleep_s(0.8);
-	stop(&r);
+	helper_stop_profiler(&r);
 	s = helper_load_json_in(dir, "summary.json");
 	assert_null(json_object_get(json_object_get(s, "audit"), "cost"));
 	snprintf(path, sizeof(path), "%s/flushes.jsonl", dir);
@@ -306,7 +296,7 @@ static void test_max_overhead_on_windows(void **state)
 	if (!helper_wait_stderr(&r, "stage probes off (--max-overhead: they cost", 10))
 		fail_msg("not switched off: %s", r.err);
 	sleep_s(1.0);
-	stop(&r);
+	helper_stop_profiler(&r);
 	s = helper_load_json_in(dir, "summary.json");
 	pid = (pid_t)helper_int(s, "target.pid");
 	/* (It may end in a retry: on again after 4 intervals off.) */
@@ -407,7 +397,7 @@ static void test_stats_helper_privileges(void **state)
 	closedir(d);
 	/* The socket, and the stats fd while a window is open. */
 	assert_true(n >= 1 && n <= 2);
-	stop(&r);
+	helper_stop_profiler(&r);
 	assert_int_equal(kill(h, 0), -1);
 	helper_rmtree(dir);
 }

@@ -121,7 +121,10 @@ static void test_known_growth_burn_and_io(void **state)
 	print_message("target CPU: %lld ns user+system, burned %llu\n", cpu,
 		      (unsigned long long)TELE_BURN_NS);
 	assert_true(cpu >= (long long)TELE_BURN_NS - 20000000LL);
-	assert_true(cpu <= (long long)TELE_BURN_NS + 150000000LL);
+	/* The rest is the page faults of the growth and the I/O, which took
+	 * up to 220 ms more on a loaded 2-CPU machine; a doubled figure
+	 * would still be caught. */
+	assert_true(cpu <= (long long)TELE_BURN_NS + 300000000LL);
 	assert_true(helper_int(t, "last.cpu_user_ns") >= (long long)TELE_BURN_NS * 8 / 10);
 	/* Its own I/O, exactly: nothing else writes in that process. */
 	assert_int_equal(helper_int(t, "last.io.wchar"), TELE_WRITES * TELE_WRITE_SIZE);
@@ -223,18 +226,7 @@ static void start_ticks(struct proc_run *r, char *dir, size_t dirlen, const char
 	argv[n++] = target;
 	argv[n++] = "run";
 	argv[n] = NULL;
-	assert_int_equal(helper_spawn(r, argv, true, -1), 0);
-	if (!helper_wait_stderr(r, "profiling pid", 30))
-		fail_msg("bpfprof did not start: %s", r->err);
-}
-
-/* Closing stdin ends the target, and with it bpfprof. */
-static void stop_ticks(struct proc_run *r)
-{
-	close(r->stdin_fd);
-	r->stdin_fd = -1;
-	if (helper_wait_exit(r, 30) != 0)
-		fail_msg("bpfprof failed: %s", r->err);
+	helper_start_profiler(r, argv);
 }
 
 struct tick_intervals {
@@ -297,7 +289,7 @@ static void test_sigusr1_toggles(void **state)
 	if (!helper_wait_stderr(&r, "stage probes on (SIGUSR1)", 10))
 		fail_msg("no toggle on: %s", r.err);
 	sleep_s(0.8);
-	stop_ticks(&r);
+	helper_stop_profiler(&r);
 	s = helper_load_json_in(dir, "summary.json");
 	classify(dir, (pid_t)helper_int(s, "target.pid"), &ti);
 	print_message(
@@ -334,7 +326,7 @@ static void check_starts_off(const char *flag, const char *env)
 	if (!helper_wait_stderr(&r, "stage probes on (SIGUSR1)", 10))
 		fail_msg("no toggle on: %s", r.err);
 	sleep_s(0.9);
-	stop_ticks(&r);
+	helper_stop_profiler(&r);
 	s = helper_load_json_in(dir, "summary.json");
 	pid = (pid_t)helper_int(s, "target.pid");
 	classify(dir, pid, &ti);
@@ -385,7 +377,7 @@ static void test_max_overhead_switches_off(void **state)
 		fail_msg("no trial: %s", r.err);
 	if (!helper_wait_stderr_n(&r, "stage probes off (--max-overhead: they cost", 2, 10))
 		fail_msg("not switched off after the trial: %s", r.err);
-	stop_ticks(&r);
+	helper_stop_profiler(&r);
 	s = helper_load_json_in(dir, "summary.json");
 	classify(dir, (pid_t)helper_int(s, "target.pid"), &ti);
 	assert_true(ti.off >= 3);
