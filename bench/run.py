@@ -461,6 +461,21 @@ def bench_stages(quick, res):
                     reported.setdefault(key, []).append(float(m[-1]))  # the run total
             log("stages round %d %s:" % (r, fn),
                 " ".join("%s=%.0f" % (k, v[-1]) for k, v in raw[key].items() if v))
+    # The timed runs are shorter than a second, so bpfprof's cost window
+    # (the first 5% of each second from the start) has closed before the
+    # loop begins: its per-call figure comes from one run of 4 s instead.
+    for kind, fn in funcs.items():
+        key = "%s (%s)" % (fn, "emulated push %rbp" if kind == "push" else "single-stepped lea")
+        if key in reported:
+            continue
+        try:
+            _, tool = run_workload(["stage", kind, str(counts[kind] * (13 if kind == "push" else 5))],
+                                   tools(fn)["bpfprof"])
+            m = re.findall(r"(\d+) ns per stage call", tool.text())
+            if m:
+                reported[key] = [float(m[-1])]
+        except Exception as e:
+            log("stages: bpfprof's own figure for", key, "failed:", str(e)[:300])
     res["stages"] = summarize(raw, "floor", errors)
     res["stages"]["list"] = listing
     res["stages"]["bpfprof_reported_ns_per_call"] = {k: med(v) for k, v in reported.items()}
