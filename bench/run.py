@@ -404,6 +404,10 @@ trap 'kill -INT $s $f 2>/dev/null; wait; cat "$t" "$t.f"; rm -f "$t" "$t.f"; exi
 wait
 """
 
+def stage_key(kind, fn):
+    return "%s (%s)" % (fn, "emulated push %rbp" if kind == "push" else "single-stepped lea")
+
+
 def bench_stages(quick, res):
     rounds = 2 if quick else 5
     listing = out([BPFPROF, "--list", "stage_*", "--", WORKLOAD])
@@ -440,7 +444,7 @@ def bench_stages(quick, res):
     raw = {}
     reported = {}  # what bpfprof says a stage call cost it, per workload
     for kind, fn in funcs.items():
-        key = "%s (%s)" % (fn, "emulated push %rbp" if kind == "push" else "single-stepped lea")
+        key = stage_key(kind, fn)
         raw[key] = {}
         ts = tools(fn)
         for n in ts:
@@ -465,7 +469,7 @@ def bench_stages(quick, res):
     # (the first 5% of each second from the start) has closed before the
     # loop begins: its per-call figure comes from one run of 4 s instead.
     for kind, fn in funcs.items():
-        key = "%s (%s)" % (fn, "emulated push %rbp" if kind == "push" else "single-stepped lea")
+        key = stage_key(kind, fn)
         if key in reported:
             continue
         try:

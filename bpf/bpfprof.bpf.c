@@ -429,10 +429,11 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		if (stages_attached && !st)
 			st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL,
 						  0);
-		if (st && st->depth)
+		if (st && st->depth) {
 			drop_stale_frames(st);
-		if (st && st->depth)
-			charge_io_to_stage(st, cls, bytes, dur);
+			if (st->depth)
+				charge_io_to_stage(st, cls, bytes, dur);
+		}
 	} else
 		count_syscall(tgid, nr, dur, ret < 0 && ret >= -MAX_ERRNO);
 	return 0;

@@ -74,6 +74,12 @@ json_t *helper_load_json_in(const char *dir, const char *name);
 json_t *helper_load_jsonl(const char *path);
 /* The PROC with this pid in obj["processes"], or NULL. */
 json_t *helper_find_proc(json_t *obj, pid_t pid);
+/* The stage with this (demangled) name in a PROC's "stages", or NULL. */
+json_t *helper_find_stage(json_t *proc, const char *name);
+/* Its calls; 0 when the PROC or the stage is missing. */
+long long helper_stage_calls(json_t *proc, const char *name);
+/* Sleeps s seconds, through signals. */
+void helper_sleep_s(double s);
 /* Integer at a dotted path ("io.write.ops"); -1 when missing. */
 long long helper_int(json_t *obj, const char *dotted);
 

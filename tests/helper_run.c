@@ -257,6 +257,32 @@ json_t *helper_find_proc(json_t *obj, pid_t pid)
 	return NULL;
 }
 
+json_t *helper_find_stage(json_t *proc, const char *name)
+{
+	json_t *st;
+	size_t i;
+
+	json_array_foreach(json_object_get(proc, "stages"), i, st)
+		if (!strcmp(json_string_value(json_object_get(st, "name")), name))
+			return st;
+	return NULL;
+}
+
+long long helper_stage_calls(json_t *proc, const char *name)
+{
+	json_t *st = helper_find_stage(proc, name);
+
+	return st ? helper_int(st, "calls") : 0;
+}
+
+void helper_sleep_s(double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+
+	while (nanosleep(&ts, &ts))
+		;
+}
+
 long long helper_int(json_t *obj, const char *dotted)
 {
 	char key[256], *save = NULL, *tok;

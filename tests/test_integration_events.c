@@ -132,17 +132,6 @@ static const char *str(json_t *o, const char *key)
 	return s;
 }
 
-static long long stage_calls(json_t *summary, pid_t pid, const char *name)
-{
-	json_t *st;
-	size_t i;
-
-	json_array_foreach (json_object_get(helper_find_proc(summary, pid), "stages"), i, st)
-		if (!strcmp(json_string_value(json_object_get(st, "name")), name))
-			return helper_int(st, "calls");
-	return 0;
-}
-
 /* The expected parent stage of each stage, and its children per call. */
 static const char *parent_of(const char *name)
 {
@@ -288,7 +277,7 @@ static void check_trees(struct run *r, const struct expect *x)
 
 			json_array_foreach (r->spans, i, sp)
 				spans += !strcmp(str(sp, "name"), names[k]);
-			assert_int_equal(spans, stage_calls(r->summary, r->pid, names[k]));
+			assert_int_equal(spans, helper_stage_calls(helper_find_proc(r->summary, r->pid), names[k]));
 		}
 	}
 	free(children);
@@ -461,7 +450,7 @@ static void test_events_overflow_accounted(void **state)
 	unwritten = helper_int(audit, "span_events_not_written");
 	print_message("flood: %lld lost (ring), %lld dropped (queue), %lld written\n", lost,
 		      dropped, written);
-	assert_int_equal(stage_calls(r.summary, r.pid, "span_flood"), 200000);
+	assert_int_equal(helper_stage_calls(helper_find_proc(r.summary, r.pid), "span_flood"), 200000);
 	assert_int_equal(unwritten, 0);
 	assert_int_equal(written, json_array_size(r.spans));
 	assert_int_equal(lost + dropped + written, 200000);

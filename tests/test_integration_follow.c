@@ -11,18 +11,6 @@
 #include "helper.h"
 #include "target_common.h"
 
-/* Calls of fork_stage in a process, 0 when it has none. */
-static long long stage_calls(json_t *proc)
-{
-	json_t *st;
-	size_t i;
-
-	json_array_foreach (json_object_get(proc, "stages"), i, st)
-		if (!strcmp(json_string_value(json_object_get(st, "name")), "fork_stage"))
-			return helper_int(st, "calls");
-	return 0;
-}
-
 static int cmp_ll(const void *a, const void *b)
 {
 	long long x = *(const long long *)a, y = *(const long long *)b;
@@ -67,7 +55,7 @@ static void test_follow_counts_the_whole_tree(void **state)
 	assert_int_equal(json_array_size(procs), FORK_CHILDREN + 2);
 	json_array_foreach (procs, i, p) {
 		writes[i] = helper_int(p, "io.write.ops");
-		calls[i] = stage_calls(p);
+		calls[i] = helper_stage_calls(p, "fork_stage");
 		assert_int_equal(helper_int(p, "io.write.bytes"), writes[i] * FORK_WRITE_SIZE);
 		assert_string_equal(json_string_value(json_object_get(p, "comm")), "fork_target");
 	}
@@ -93,7 +81,7 @@ static void test_without_follow_only_the_target(void **state)
 	p = json_array_get(json_object_get(s, "processes"), 0);
 	assert_int_equal(helper_int(p, "pid"), helper_int(s, "target.pid"));
 	assert_int_equal(helper_int(p, "io.write.ops"), FORK_PARENT_WRITES);
-	assert_int_equal(stage_calls(p), 1);
+	assert_int_equal(helper_stage_calls(p, "fork_stage"), 1);
 	/* The parent's forks are its own syscalls (glibc's fork is clone). */
 	assert_int_equal(helper_int(p, "syscalls.clone.count"), FORK_CHILDREN);
 	json_decref(s);

@@ -19,24 +19,6 @@
 #include "helper.h"
 #include "target_common.h"
 
-static json_t *tick_stage(json_t *rec, pid_t pid)
-{
-	json_t *proc = helper_find_proc(rec, pid), *st;
-	size_t i;
-
-	json_array_foreach (json_object_get(proc, "stages"), i, st)
-		if (!strcmp(json_string_value(json_object_get(st, "name")), "tick"))
-			return st;
-	return NULL;
-}
-
-static long long tick_calls(json_t *rec, pid_t pid)
-{
-	json_t *st = tick_stage(rec, pid);
-
-	return st ? helper_int(st, "calls") : 0;
-}
-
 /* Syscalls of every process in a record. */
 static long long syscalls_in(json_t *rec)
 {
@@ -58,14 +40,6 @@ static double num(json_t *obj, const char *key)
 	if (!json_is_number(v))
 		fail_msg("%s is not a number", key);
 	return json_number_value(v);
-}
-
-static void sleep_s(double s)
-{
-	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
-
-	while (nanosleep(&ts, &ts))
-		;
 }
 
 /* Starts bpfprof -u tick (plus extra, NULL-terminated) on tick_target run. */
@@ -170,7 +144,7 @@ static void run_and_check(const char *const *extra, const char *measured, double
 	size_t i;
 
 	start(&r, dir, sizeof(dir), extra);
-	sleep_s(seconds);
+	helper_sleep_s(seconds);
 	helper_stop_profiler(&r);
 	s = helper_load_json_in(dir, "summary.json");
 	pid = (pid_t)helper_int(s, "target.pid");
@@ -192,7 +166,7 @@ static void run_and_check(const char *const *extra, const char *measured, double
 	assert_int_equal(helper_int(c, "target_syscalls"), t.syscalls);
 	assert_int_equal(helper_int(c, "stage_calls"), t.calls);
 	assert_int_equal(helper_int(c, "stage_calls"), helper_int(s, "audit.stage_calls_entered"));
-	assert_true(t.calls >= tick_calls(s, pid));
+	assert_true(t.calls >= helper_stage_calls(helper_find_proc(s, pid), "tick"));
 	assert_int_equal(helper_int(c, "window.windows"), t.windows);
 	assert_int_equal(helper_int(c, "window.stage_program_runs"), t.runs_in_windows);
 	assert_true(num(c, "ns_per_syscall") > 0);
@@ -266,7 +240,7 @@ static void test_off(void **state)
 
 	REQUIRE_ROOT_BPF();
 	start(&r, dir, sizeof(dir), extra);
-	sleep_s(0.8);
+	helper_sleep_s(0.8);
 	helper_stop_profiler(&r);
 	s = helper_load_json_in(dir, "summary.json");
 	assert_null(json_object_get(json_object_get(s, "audit"), "cost"));
@@ -295,7 +269,7 @@ static void test_max_overhead_on_windows(void **state)
 	start(&r, dir, sizeof(dir), extra);
 	if (!helper_wait_stderr(&r, "stage probes off (--max-overhead: they cost", 10))
 		fail_msg("not switched off: %s", r.err);
-	sleep_s(1.0);
+	helper_sleep_s(1.0);
 	helper_stop_profiler(&r);
 	s = helper_load_json_in(dir, "summary.json");
 	pid = (pid_t)helper_int(s, "target.pid");
@@ -313,7 +287,7 @@ static void test_max_overhead_on_windows(void **state)
 			continue;
 		off_whole++;
 		assert_true(json_is_true(json_object_get(rec, "stages_off_by_max_overhead")));
-		assert_int_equal(tick_calls(rec, pid), 0);
+		assert_int_equal(helper_stage_calls(helper_find_proc(rec, pid), "tick"), 0);
 	}
 	assert_true(off_whole >= 2);
 	json_decref(flushes);

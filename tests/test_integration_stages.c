@@ -17,20 +17,9 @@
 #include "helper.h"
 #include "target_common.h"
 
-static json_t *find_stage(json_t *proc, const char *name)
-{
-	json_t *st;
-	size_t i;
-
-	json_array_foreach(json_object_get(proc, "stages"), i, st)
-		if (!strcmp(json_string_value(json_object_get(st, "name")), name))
-			return st;
-	return NULL;
-}
-
 static long long stage_int(json_t *proc, const char *name, const char *field)
 {
-	json_t *st = find_stage(proc, name);
+	json_t *st = helper_find_stage(proc, name);
 
 	if (!st)
 		fail_msg("stage %s missing", name);
@@ -81,7 +70,7 @@ static void check_stages(json_t *summary, pid_t pid, const char *result_file, bo
 	assert_int_equal(stage_int(proc, "stage_outer", "io.ops"), 0);
 	/* longjmp: the jumped-out-of calls never return; they are audited. */
 	assert_int_equal(stage_int(proc, "stage_jumper", "calls"), STAGE_JUMP_CALLS);
-	assert_null(find_stage(proc, "stage_jumped"));
+	assert_null(helper_find_stage(proc, "stage_jumped"));
 	assert_int_equal(helper_int(summary, "audit.stage_calls_unfinished"), STAGE_JUMP_CALLS);
 	assert_int_equal(helper_int(summary, "audit.stage_calls_open_at_end"), 0);
 	assert_int_equal(helper_int(summary, "audit.lost_total"), 0);
@@ -92,7 +81,7 @@ static void check_stages(json_t *summary, pid_t pid, const char *result_file, bo
 		assert_int_equal(stage_int(proc, "lib_stage_work", "io.bytes_written"),
 				 STAGE_LIB_CALLS * 10);
 		assert_non_null(strstr(json_string_value(json_object_get(
-					       find_stage(proc, "lib_stage_work"), "binary")),
+					       helper_find_stage(proc, "lib_stage_work"), "binary")),
 				       "libstagelib.so"));
 	}
 	/* Sleeps: percentiles within 5% of what the target timed itself. */
@@ -127,7 +116,7 @@ static void check_stage_flushes(const char *dir, json_t *summary, pid_t pid)
 
 			json_array_foreach(flushes, k, rec) {
 				json_t *p = helper_find_proc(rec, pid);
-				json_t *fs = p ? find_stage(p, name) : NULL;
+				json_t *fs = p ? helper_find_stage(p, name) : NULL;
 
 				if (fs)
 					total += helper_int(fs, fields[fi]);

@@ -19,25 +19,6 @@
 
 #define MIB (1LL << 20)
 
-static json_t *tick_stage(json_t *rec, pid_t pid)
-{
-	json_t *proc = helper_find_proc(rec, pid), *st;
-	size_t i;
-
-	json_array_foreach (json_object_get(proc, "stages"), i, st)
-		if (!strcmp(json_string_value(json_object_get(st, "name")), "tick"))
-			return st;
-	return NULL;
-}
-
-/* tick() calls recorded in a flush record or the summary (0 when none). */
-static long long tick_calls(json_t *rec, pid_t pid)
-{
-	json_t *st = tick_stage(rec, pid);
-
-	return st ? helper_int(st, "calls") : 0;
-}
-
 static json_t *telemetry_of(json_t *obj, pid_t pid)
 {
 	json_t *t;
@@ -47,14 +28,6 @@ static json_t *telemetry_of(json_t *obj, pid_t pid)
 		if (helper_int(t, "pid") == pid)
 			return t;
 	return NULL;
-}
-
-static void sleep_s(double s)
-{
-	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
-
-	while (nanosleep(&ts, &ts))
-		;
 }
 
 static void check_run_meta(json_t *run, char *const *argv, const char *target)
@@ -248,7 +221,7 @@ static void classify(const char *dir, pid_t pid, struct tick_intervals *ti)
 	assert_non_null(flushes);
 	json_array_foreach (flushes, i, rec) {
 		bool on = json_is_true(json_object_get(rec, "stages_enabled"));
-		long long calls = tick_calls(rec, pid);
+		long long calls = helper_stage_calls(helper_find_proc(rec, pid), "tick");
 
 		assert_true(json_is_boolean(json_object_get(rec, "stages_enabled")));
 		ti->sum_calls += calls;
@@ -280,15 +253,15 @@ static void test_sigusr1_toggles(void **state)
 	REQUIRE_ROOT_BPF();
 	start_ticks(&r, dir, sizeof(dir), NULL, NULL);
 	assert_non_null(strstr(r.err, "stage probes on (SIGUSR1 toggles)"));
-	sleep_s(0.8);
+	helper_sleep_s(0.8);
 	kill(r.pid, SIGUSR1);
 	if (!helper_wait_stderr(&r, "stage probes off (SIGUSR1)", 10))
 		fail_msg("no toggle off: %s", r.err);
-	sleep_s(1.2);
+	helper_sleep_s(1.2);
 	kill(r.pid, SIGUSR1);
 	if (!helper_wait_stderr(&r, "stage probes on (SIGUSR1)", 10))
 		fail_msg("no toggle on: %s", r.err);
-	sleep_s(0.8);
+	helper_sleep_s(0.8);
 	helper_stop_profiler(&r);
 	s = helper_load_json_in(dir, "summary.json");
 	classify(dir, (pid_t)helper_int(s, "target.pid"), &ti);
@@ -302,7 +275,9 @@ static void test_sigusr1_toggles(void **state)
 	assert_int_equal(ti.off_entries, 0);
 	assert_int_equal(helper_int(s, "stage_toggles"), 2);
 	assert_true(json_is_true(json_object_get(s, "stages_enabled")));
-	assert_int_equal(ti.sum_calls, tick_calls(s, (pid_t)helper_int(s, "target.pid")));
+	assert_int_equal(ti.sum_calls,
+			 helper_stage_calls(helper_find_proc(s, (pid_t)helper_int(s, "target.pid")),
+					    "tick"));
 	json_decref(s);
 	helper_rmtree(dir);
 }
@@ -321,11 +296,11 @@ static void check_starts_off(const char *flag, const char *env)
 	start_ticks(&r, dir, sizeof(dir), flag, NULL);
 	unsetenv("BPFPROF_STAGES");
 	assert_non_null(strstr(r.err, "stage probes off (SIGUSR1 toggles)"));
-	sleep_s(0.9);
+	helper_sleep_s(0.9);
 	kill(r.pid, SIGUSR1);
 	if (!helper_wait_stderr(&r, "stage probes on (SIGUSR1)", 10))
 		fail_msg("no toggle on: %s", r.err);
-	sleep_s(0.9);
+	helper_sleep_s(0.9);
 	helper_stop_profiler(&r);
 	s = helper_load_json_in(dir, "summary.json");
 	pid = (pid_t)helper_int(s, "target.pid");
@@ -333,7 +308,7 @@ static void check_starts_off(const char *flag, const char *env)
 	assert_true(ti.off >= 1);
 	assert_int_equal(ti.off_calls, 0);
 	assert_true(ti.on >= 1);
-	assert_true(tick_calls(s, pid) > 0);
+	assert_true(helper_stage_calls(helper_find_proc(s, pid), "tick") > 0);
 	json_decref(s);
 	helper_rmtree(dir);
 }
@@ -419,7 +394,7 @@ static void run_counted(const char *n, long long want_calls, long long want_reco
 	assert_int_equal(helper_run(argv, 60, &r), 0);
 	s = helper_load_json_in(dir, "summary.json");
 	pid = (pid_t)helper_int(s, "target.pid");
-	st = tick_stage(s, pid);
+	st = helper_find_stage(helper_find_proc(s, pid), "tick");
 	assert_non_null(st);
 	assert_int_equal(helper_int(s, "sample_every"), atoi(n));
 	assert_int_equal(helper_int(st, "calls"), want_calls);
@@ -436,7 +411,7 @@ static void run_counted(const char *n, long long want_calls, long long want_reco
 	flushes = helper_load_jsonl(path);
 	json_array_foreach (flushes, i, rec) {
 		assert_int_equal(helper_int(rec, "sample_every"), atoi(n));
-		sum += tick_calls(rec, pid);
+		sum += helper_stage_calls(helper_find_proc(rec, pid), "tick");
 	}
 	assert_int_equal(sum, want_calls);
 	json_decref(flushes);

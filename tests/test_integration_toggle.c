@@ -202,24 +202,6 @@ static void finish(struct proc_run *r, struct target *t)
 	close(t->ans_fd);
 }
 
-static json_t *stage_of(json_t *obj, pid_t pid, const char *name)
-{
-	json_t *st;
-	size_t i;
-
-	json_array_foreach (json_object_get(helper_find_proc(obj, pid), "stages"), i, st)
-		if (!strcmp(json_string_value(json_object_get(st, "name")), name))
-			return st;
-	return NULL;
-}
-
-static long long calls_of(json_t *obj, pid_t pid, const char *name)
-{
-	json_t *st = stage_of(obj, pid, name);
-
-	return st ? helper_int(st, "calls") : 0;
-}
-
 /* The flush records sum to the summary: no call of an off phase hides in one. */
 static void check_flush_sum(const char *dir, json_t *s, pid_t pid, const char *name)
 {
@@ -232,8 +214,8 @@ static void check_flush_sum(const char *dir, json_t *s, pid_t pid, const char *n
 	flushes = helper_load_jsonl(path);
 	assert_non_null(flushes);
 	json_array_foreach (flushes, i, rec)
-		sum += calls_of(rec, pid, name);
-	assert_int_equal(sum, calls_of(s, pid, name));
+		sum += helper_stage_calls(helper_find_proc(rec, pid), name);
+	assert_int_equal(sum, helper_stage_calls(helper_find_proc(s, pid), name));
 	json_decref(flushes);
 }
 
@@ -271,7 +253,8 @@ static void test_sigusr1_detaches(void **state)
 	finish(&r, &t);
 
 	s = helper_load_json_in(dir, "summary.json");
-	assert_int_equal(calls_of(s, t.pid, "toggle_work"), 5 * TOGGLE_WORK_CALLS);
+	assert_int_equal(helper_stage_calls(helper_find_proc(s, t.pid), "toggle_work"),
+			 5 * TOGGLE_WORK_CALLS);
 	check_flush_sum(dir, s, t.pid, "toggle_work");
 	/* The call open across the toggle is an unfinished call (found at
 	 * its thread's first I/O after the toggle), not a recorded one, and
@@ -280,7 +263,7 @@ static void test_sigusr1_detaches(void **state)
 	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 1);
 	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
 	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
-	held = stage_of(s, t.pid, "toggle_held");
+	held = helper_find_stage(helper_find_proc(s, t.pid), "toggle_held");
 	assert_non_null(held);
 	assert_int_equal(helper_int(held, "calls"), 1);
 	assert_int_equal(helper_int(held, "io.ops"), 2 + TOGGLE_HELD_WRITES);
@@ -288,7 +271,7 @@ static void test_sigusr1_detaches(void **state)
 			 1 + TOGGLE_HELD_WRITES * TOGGLE_WRITE_SIZE);
 	assert_int_equal(helper_int(held, "io.bytes_read"), 1);
 	/* toggle_inner ran twice while on: inside the stale call and the whole one. */
-	inner = stage_of(s, t.pid, "toggle_inner");
+	inner = helper_find_stage(helper_find_proc(s, t.pid), "toggle_inner");
 	assert_non_null(inner);
 	assert_int_equal(helper_int(inner, "calls"), 2);
 	assert_int_equal(helper_int(inner, "io.ops"), 2 * TOGGLE_INNER_WRITES);
@@ -330,7 +313,8 @@ static void check_starts_detached(const char *flag, const char *env)
 	finish(&r, &t);
 
 	s = helper_load_json_in(dir, "summary.json");
-	assert_int_equal(calls_of(s, t.pid, "toggle_work"), 4 * TOGGLE_WORK_CALLS);
+	assert_int_equal(helper_stage_calls(helper_find_proc(s, t.pid), "toggle_work"),
+			 4 * TOGGLE_WORK_CALLS);
 	assert_int_equal(helper_int(s, "audit.stage_calls_entered"), 4 * TOGGLE_WORK_CALLS);
 	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
 	check_flush_sum(dir, s, t.pid, "toggle_work");

@@ -134,19 +134,19 @@ void cost_compute(const struct cost_inputs *in, struct cost_figures *f)
 	double pushes = (double)in->stage_pushes, unrec = in->stage_unrecorded, calls;
 	double probe_ns = 0, stage_cost = -1, sys_cost = -1;
 	bool probe_known = in->probe_on_ns >= 0 && in->probe_off_ns >= 0;
+	/* The stats' own share of one timed program run: half of what they
+	 * add to a syscall's two (calibrated on runs that return at once). */
+	double stats_per_run = in->syscall_stats_ns > 0 ? in->syscall_stats_ns / 2 : 0;
 
 	memset(f, 0, sizeof(*f));
 	f->rates = *r;
 	f->target_syscalls = in->target_syscalls;
 	f->syscall_program_ns = r->syscall_program_ns;
 	/* The hook calibration already holds a program run that returns at
-	 * once, timed without stats; the stats' own share of each timed run
-	 * (two clock reads around a program that does nothing) comes off. */
+	 * once, timed without stats. */
 	f->ns_per_syscall = r->syscall_program_ns < 0
 				    ? -1
-				    : fmax(r->syscall_program_ns -
-						   (in->syscall_stats_ns > 0 ? in->syscall_stats_ns : 0),
-					   0) +
+				    : fmax(r->syscall_program_ns - 2 * stats_per_run, 0) +
 					      (in->syscall_hook_ns > 0 ? in->syscall_hook_ns : 0);
 	if (f->ns_per_syscall >= 0)
 		sys_cost = f->ns_per_syscall * (double)in->target_syscalls;
@@ -168,16 +168,11 @@ void cost_compute(const struct cost_inputs *in, struct cost_figures *f)
 	f->stage_program_ns = r->stage_program_ns;
 	f->stage_probe_ns = !probe_known ? -1 : calls > 0 ? probe_ns / calls : probe_ns;
 	if (r->stage_program_ns >= 0) {
-		/* The stats' share, per program run (half a syscall's pair);
-		 * a session program runs at entry and at a recorded return. */
-		double runs = r->stage_calls ? (double)(r->stage_calls + (in->session
-										  ? r->stage_recorded
-										  : r->stage_calls)) /
-							 (double)r->stage_calls
-					     : 0;
-		double stats = in->syscall_stats_ns > 0 ? in->syscall_stats_ns / 2 * runs : 0;
+		/* A session program runs at entry and at a recorded return. */
+		double returns = in->session ? (double)r->stage_recorded : (double)r->stage_calls;
+		double runs = r->stage_calls ? 1 + returns / (double)r->stage_calls : 0;
 
-		f->ns_per_stage_call = fmax(r->stage_program_ns - stats, 0) +
+		f->ns_per_stage_call = fmax(r->stage_program_ns - stats_per_run * runs, 0) +
 				       (f->stage_probe_ns > 0 ? f->stage_probe_ns : 0);
 		stage_cost = f->ns_per_stage_call * calls;
 	} else {

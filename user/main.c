@@ -194,7 +194,6 @@ static int flush(struct session *s)
 	live_view_update(s->view, &s->prev, &s->delta, seconds, mono - s->start_mono, &s->stages);
 	if (s->stages.n) /* --max-overhead may have switched them */
 		live_view_set_stages_state(s->view, self_audit_stages_enabled(&s->audit));
-
 	return 0;
 }
 

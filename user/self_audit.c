@@ -16,6 +16,12 @@ static bool have_stages(const struct self_audit *a)
 	return a->cfg.stages && a->cfg.stages->n;
 }
 
+/* The cost is measured in windows (the default), not all the time. */
+static bool windowed(const struct self_audit *a)
+{
+	return a->have_cost && a->cfg.cost_mode == COST_MODE_WINDOW;
+}
+
 /* Turns the measurement on as cfg asks; false: no cost figures. */
 static bool open_cost(struct self_audit *a, struct bpfprof_bpf *skel)
 {
@@ -154,7 +160,7 @@ void self_audit_start(struct self_audit *a, pid_t target)
 	a->last_flush_mono = clock_mono_s();
 	if (target > 0)
 		telemetry_set_round(&a->telem, &target, 1);
-	if (a->have_cost && a->cfg.cost_mode == COST_MODE_WINDOW && cost_window_start(&a->win)) {
+	if (windowed(a) && cost_window_start(&a->win)) {
 		if (a->cfg.log)
 			fprintf(a->cfg.log,
 				"bpfprof: warning: cost window timer: %s: no cost "
@@ -166,18 +172,18 @@ void self_audit_start(struct self_audit *a, pid_t target)
 
 int self_audit_window_fd(const struct self_audit *a)
 {
-	return a->have_cost && a->cfg.cost_mode == COST_MODE_WINDOW ? cost_window_fd(&a->win) : -1;
+	return windowed(a) ? cost_window_fd(&a->win) : -1;
 }
 
 void self_audit_window_service(struct self_audit *a)
 {
-	if (a->have_cost && a->cfg.cost_mode == COST_MODE_WINDOW)
+	if (windowed(a))
 		cost_window_service(&a->win);
 }
 
 void self_audit_end_windows(struct self_audit *a)
 {
-	if (a->have_cost && a->cfg.cost_mode == COST_MODE_WINDOW)
+	if (windowed(a))
 		cost_window_end(&a->win);
 }
 

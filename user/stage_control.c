@@ -43,15 +43,13 @@ void stage_control_set(struct stage_control *c, bool on, const char *why)
 		loader_set_stages_enabled(c->skel, on);
 	} else if (!on) {
 		stage_switch_off(c->sw);
-		if (stage_switch_detaches(c->sw))
-			stage_switch_describe(c->sw, took, sizeof(took));
 	} else if (stage_switch_on(c->sw, err, sizeof(err))) {
 		if (c->log)
 			fprintf(c->log, "bpfprof: stage probes stay off (%s): %s\n", why, err);
 		return;
-	} else if (stage_switch_detaches(c->sw)) {
-		stage_switch_describe(c->sw, took, sizeof(took));
 	}
+	if (c->sw && stage_switch_detaches(c->sw))
+		stage_switch_describe(c->sw, took, sizeof(took));
 	/* Off took effect at the start (the flag), on at the end. */
 	if (!on)
 		c->on_s += now - c->since_mono;

@@ -111,10 +111,17 @@ static void report_spin(long long n)
 	       spin_took[(n - 1) * 99 / 100], spin_took[n - 1]);
 }
 
+/* The result line's first fields, for every mode. */
+static void report_fields(long long n, long long t0, long long t1)
+{
+	printf("ns_per_call=%.3f calls=%lld elapsed_ns=%lld", (double)(t1 - t0) / (double)n, n,
+	       t1 - t0);
+}
+
 static void report(long long n, long long t0, long long t1)
 {
-	printf("ns_per_call=%.3f calls=%lld elapsed_ns=%lld\n", (double)(t1 - t0) / (double)n, n,
-	       t1 - t0);
+	report_fields(n, t0, t1);
+	printf("\n");
 	fflush(stdout);
 }
 
@@ -157,9 +164,8 @@ static void report_chunked(long long n, long long t0, long long t1, long long nc
 			   long long per)
 {
 	qsort(chunk_ns, nchunks, sizeof(*chunk_ns), cmp_ll);
-	printf("ns_per_call=%.3f calls=%lld elapsed_ns=%lld chunk_p10_ns_per_call=%.3f "
-	       "chunk_p50_ns_per_call=%.3f\n",
-	       (double)(t1 - t0) / (double)n, n, t1 - t0,
+	report_fields(n, t0, t1);
+	printf(" chunk_p10_ns_per_call=%.3f chunk_p50_ns_per_call=%.3f\n",
 	       (double)chunk_ns[(nchunks - 1) / 10] / (double)per,
 	       (double)chunk_ns[(nchunks - 1) / 2] / (double)per);
 	fflush(stdout);
