@@ -56,10 +56,9 @@ struct stage_frame {
 	__u64 io_time_ns;
 };
 
-struct task_state {
-	__u64 sys_enter_ns; /* 0: no syscall of ours open on this thread */
-	__u64 sys_arg;	    /* mmsg vector, saved at entry */
-	__u32 sys_nr;
+/* A thread's open stage calls, and what goes with them. */
+struct stage_stack {
+	__u32 tid;	   /* the thread it belongs to */
 	__u32 depth;	   /* open stage calls */
 	__u32 too_deep;	   /* calls past STAGE_MAX_DEPTH not yet returned (multi links) */
 	__u32 sample_tick; /* --sample: calls seen, recorded or not */
@@ -68,12 +67,58 @@ struct task_state {
 	struct stage_frame frames[STAGE_MAX_DEPTH];
 };
 
+struct task_state {
+	__u64 sys_enter_ns; /* 0: no syscall of ours open on this thread */
+	__u64 sys_arg;	    /* mmsg vector, saved at entry */
+	__u32 sys_nr;
+	__u32 stack_id;	    /* its stack in stage_stacks; 0: `stages` below */
+	bool no_free_stack; /* stage_stacks had none left for it */
+	struct stage_stack stages;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct task_state);
 } task_states SEC(".maps");
+
+/*
+ * Stage stacks, one per thread that has made a stage call (0 is unused).
+ * The entry puts the stack's id in the session cookie, so the return finds
+ * its frame with an array lookup the verifier inlines, instead of two
+ * helper calls to get the task storage (a helper call costs ~10 ns here,
+ * and the return is the half of a stage call that also pays the uretprobe
+ * syscall). A thread takes an id from free_stacks at its first stage call
+ * and gives it back when it exits; when none is left it keeps its stack in
+ * its task storage (slower, nothing lost). Sized by userspace.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stage_stack);
+} stage_stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, 1);
+	__type(value, __u32);
+} free_stacks SEC(".maps");
+
+/*
+ * The stack id of the thread running on this CPU (0: not known), so a stage
+ * entry needs no task-storage lookup either. sched_switch writes it for
+ * every thread that comes on, before that thread runs; an entry that finds
+ * 0 looks in task storage and writes what it found. Only the running thread
+ * reads it, so a preempted probe still holds the right id when it resumes.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} running_stack SEC(".maps");
 
 /*
  * The syscall in progress on this CPU. sys_enter writes it and sys_exit
@@ -180,7 +225,6 @@ static const struct io_stats zero_io_stats;
 static const struct stage_stats zero_stage_stats;
 
 /* Session uprobes (Linux 6.13): one program runs at entry and at return. */
-extern bool bpf_session_is_return(void) __ksym __weak;
 extern __u64 *bpf_session_cookie(void) __ksym __weak;
 
 static __always_inline void audit_inc(__u32 slot)
@@ -191,12 +235,19 @@ static __always_inline void audit_inc(__u32 slot)
 		*v += 1;
 }
 
+static __always_inline void audit_add(__u32 slot, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&audit, &slot);
+
+	if (v)
+		*v += n;
+}
+
 /* Frames left open across a detach never see their return: drop them (as
  * unfinished calls) before they take this generation's I/O or callees. */
-static __always_inline void drop_stale_frames(struct task_state *st)
+static __always_inline void drop_stale_frames(struct stage_stack *st)
 {
-	__u32 gen = stage_gen, slot = AUDIT_STAGE_UNFINISHED;
-	__u64 *v;
+	__u32 gen = stage_gen;
 
 	if (st->gen == gen)
 		return;
@@ -204,10 +255,73 @@ static __always_inline void drop_stale_frames(struct task_state *st)
 	st->too_deep = 0;
 	if (!st->depth)
 		return;
-	v = bpf_map_lookup_elem(&audit, &slot);
-	if (v)
-		*v += st->depth;
+	audit_add(AUDIT_STAGE_UNFINISHED, st->depth);
 	st->depth = 0;
+}
+
+/* The running thread's stack when sched_switch (or an earlier entry) noted
+ * its id on this CPU; NULL: look in task storage. */
+static __always_inline struct stage_stack *noted_stage_stack(__u32 *id)
+{
+	__u32 *running = bpf_map_lookup_elem(&running_stack, &(__u32){ 0 });
+
+	if (!running || !*running)
+		return NULL;
+	*id = *running;
+	return bpf_map_lookup_elem(&stage_stacks, id);
+}
+
+static __always_inline void note_stack_here(__u32 id)
+{
+	__u32 *running = bpf_map_lookup_elem(&running_stack, &(__u32){ 0 });
+
+	if (running)
+		*running = id;
+}
+
+/*
+ * The running thread's stage stack, or NULL; *id is its stage_stacks id,
+ * 0 when it is the one in task storage. `create` (stage entries) makes the
+ * task storage and takes a free stack id on the thread's first call.
+ */
+
+static __always_inline struct stage_stack *thread_stage_stack(bool create, __u32 *id)
+{
+	struct stage_stack *stack;
+	struct task_state *st;
+	__u32 sid;
+
+	*id = 0;
+	st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL,
+				  create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (!st)
+		return NULL;
+	sid = st->stack_id;
+	if (sid) {
+		stack = bpf_map_lookup_elem(&stage_stacks, &sid);
+		if (stack) {
+			*id = sid;
+			note_stack_here(sid);
+		}
+		return stack;
+	}
+	if (create && !st->no_free_stack) {
+		if (!bpf_map_pop_elem(&free_stacks, &sid)) {
+			stack = bpf_map_lookup_elem(&stage_stacks, &sid);
+			if (stack) {
+				__builtin_memset(stack, 0, offsetof(struct stage_stack, frames));
+				stack->tid = (__u32)bpf_get_current_pid_tgid();
+				stack->gen = stage_gen;
+				st->stack_id = sid;
+				*id = sid;
+				note_stack_here(sid);
+				return stack;
+			}
+		}
+		st->no_free_stack = true;
+		st->stages.tid = (__u32)bpf_get_current_pid_tgid();
+	}
+	return &st->stages;
 }
 
 static __always_inline bool traced(__u32 tgid)
@@ -310,7 +424,7 @@ static __always_inline __u64 count_io(__u32 tgid, __u32 nr, __u8 cls, __u64 dur,
 }
 
 /* The I/O belongs to the innermost stage open on this thread. */
-static __always_inline void charge_io_to_stage(struct task_state *st, __u8 cls, __u64 bytes,
+static __always_inline void charge_io_to_stage(struct stage_stack *st, __u8 cls, __u64 bytes,
 					       __u64 dur)
 {
 	struct stage_frame *f = &st->frames[(st->depth - 1) & (STAGE_MAX_DEPTH - 1)];
@@ -354,14 +468,31 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
-/* A thread leaves the CPU inside a syscall: its entry goes with it. */
+/* The thread coming on: its stage stack id, for its stage entries. */
+static __always_inline void note_running_stack(struct task_struct *next)
+{
+	struct task_state *st = NULL;
+	__u32 *running;
+
+	running = bpf_map_lookup_elem(&running_stack, &(__u32){ 0 });
+	if (!running)
+		return;
+	if (!targ_tgid || follow || next->tgid == targ_tgid)
+		st = bpf_task_storage_get(&task_states, next, NULL, 0);
+	*running = st ? st->stack_id : 0;
+}
+
+/* A thread leaves the CPU inside a syscall: its entry goes with it. And
+ * the one coming on has its stage stack id noted. */
 SEC("tp_btf/sched_switch")
-int BPF_PROG(sys_handoff, bool preempt, struct task_struct *prev, struct task_struct *next)
+int BPF_PROG(cpu_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	struct task_state *st;
 	struct sys_slot *slot;
 	__u32 zero = 0;
 
+	if (stages_attached)
+		note_running_stack(next);
 	slot = bpf_map_lookup_elem(&sys_slots, &zero);
 	if (!slot || !slot->tid)
 		return 0;
@@ -386,7 +517,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
 	long id = (long)regs->orig_ax;
-	struct task_state *st = NULL;
+	struct task_state *st;
 	struct sys_slot *slot;
 	__u64 pid_tgid, enter_ns, arg;
 	__u32 tgid, nr, zero = 0;
@@ -424,15 +555,17 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	cls = io_class[nr];
 	if (cls) {
 		__u64 bytes = count_io(tgid, nr, cls, dur, ret, arg);
+		struct stage_stack *stack;
+		__u32 stack_id;
 
 		/* Only runs with stages look for an open stage call. */
-		if (stages_attached && !st)
-			st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL,
-						  0);
-		if (st && st->depth) {
-			drop_stale_frames(st);
-			if (st->depth)
-				charge_io_to_stage(st, cls, bytes, dur);
+		if (!stages_attached)
+			return 0;
+		stack = noted_stage_stack(&stack_id) ?: thread_stage_stack(false, &stack_id);
+		if (stack && stack->depth) {
+			drop_stale_frames(stack);
+			if (stack->depth)
+				charge_io_to_stage(stack, cls, bytes, dur);
 		}
 	} else
 		count_syscall(tgid, nr, dur, ret < 0 && ret >= -MAX_ERRNO);
@@ -448,7 +581,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
  */
 
 /* --sample N: the thread's calls 0, N, 2N, ... are recorded. */
-static __always_inline bool sampled_out(struct task_state *st)
+static __always_inline bool sampled_out(struct stage_stack *st)
 {
 	__u32 tick;
 
@@ -459,18 +592,11 @@ static __always_inline bool sampled_out(struct task_state *st)
 }
 
 /* Returns the frame index, or -1 when the call is not recorded. */
-static __always_inline int stage_push(__u32 stage)
+static __always_inline int stage_push(struct stage_stack *st, __u32 stage)
 {
-	struct task_state *st;
 	struct stage_frame *f;
 	__u32 d;
 
-	st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!st) {
-		audit_inc(AUDIT_TASK_STATE_FAILED);
-		return -1;
-	}
 	drop_stale_frames(st);
 	if (sampled_out(st))
 		return -1;
@@ -485,7 +611,7 @@ static __always_inline int stage_push(__u32 stage)
 	f->child_ns = 0;
 	f->io_ops = f->io_bytes_read = f->io_bytes_written = f->io_time_ns = 0;
 	if (span_events)
-		f->span_id = ((__u64)(__u32)bpf_get_current_pid_tgid() << 32) | ++st->span_seq;
+		f->span_id = ((__u64)st->tid << 32) | ++st->span_seq;
 	st->depth = d + 1;
 	audit_inc(AUDIT_STAGE_ENTRIES);
 	f->start_ns = bpf_ktime_get_ns();
@@ -514,10 +640,12 @@ static __always_inline void stage_record(struct stage_frame *f, __u64 dur, __u64
 	s->self_ns += self;
 	if (dur > s->max_ns)
 		s->max_ns = dur;
-	s->io_ops += f->io_ops;
-	s->io_bytes_read += f->io_bytes_read;
-	s->io_bytes_written += f->io_bytes_written;
-	s->io_time_ns += f->io_time_ns;
+	if (f->io_ops) {
+		s->io_ops += f->io_ops;
+		s->io_bytes_read += f->io_bytes_read;
+		s->io_bytes_written += f->io_bytes_written;
+		s->io_time_ns += f->io_time_ns;
+	}
 	b = hist_bucket(dur);
 	if (b < HIST_BUCKETS)
 		s->hist[b]++;
@@ -525,7 +653,7 @@ static __always_inline void stage_record(struct stage_frame *f, __u64 dur, __u64
 
 /* Called just after the pop: frame idx (the call) and the frames below it
  * (its open callers) are still intact. */
-static __always_inline void stage_emit_span(struct task_state *st, int idx, __u64 dur)
+static __always_inline void stage_emit_span(struct stage_stack *st, int idx, __u64 dur)
 {
 	struct stage_frame *f = &st->frames[idx & (STAGE_MAX_DEPTH - 1)];
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -558,7 +686,7 @@ static __always_inline void stage_emit_span(struct task_state *st, int idx, __u6
 
 /* The frame for this return: `idx` when the entry told us (session), else
  * the nearest open frame of this stage. -1 when there is none. */
-static __always_inline int stage_find_frame(struct task_state *st, __u32 stage, int idx)
+static __always_inline int stage_find_frame(struct stage_stack *st, __u32 stage, int idx)
 {
 	if (idx >= 0)
 		return idx < (int)st->depth &&
@@ -571,15 +699,12 @@ static __always_inline int stage_find_frame(struct task_state *st, __u32 stage, 
 	return -1;
 }
 
-static __always_inline void stage_pop(__u32 stage, int idx)
+/* `now`: taken by the caller first thing, before it looks for the stack. */
+static __always_inline void stage_pop(struct stage_stack *st, __u64 now, __u32 stage, int idx)
 {
-	__u64 now = bpf_ktime_get_ns(), dur, self;
-	struct task_state *st;
 	struct stage_frame *f;
+	__u64 dur, self;
 
-	st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL, 0);
-	if (!st)
-		return;
 	drop_stale_frames(st);
 	if (idx < 0 && st->too_deep) {
 		/* Multi links: the innermost calls past the depth limit return first. */
@@ -591,14 +716,8 @@ static __always_inline void stage_pop(__u32 stage, int idx)
 		audit_inc(AUDIT_STAGE_ORPHAN_RETURN);
 		return;
 	}
-	if (st->depth > (__u32)idx + 1) {
-		__u64 *v;
-		__u32 slot = AUDIT_STAGE_UNFINISHED;
-
-		v = bpf_map_lookup_elem(&audit, &slot);
-		if (v)
-			*v += st->depth - idx - 1;
-	}
+	if (st->depth > (__u32)idx + 1)
+		audit_add(AUDIT_STAGE_UNFINISHED, st->depth - idx - 1);
 	f = &st->frames[idx & (STAGE_MAX_DEPTH - 1)];
 	dur = now - f->start_ns;
 	self = dur > f->child_ns ? dur - f->child_ns : 0;
@@ -610,34 +729,79 @@ static __always_inline void stage_pop(__u32 stage, int idx)
 		stage_emit_span(st, idx, dur);
 }
 
+/*
+ * The session cookie takes what the return needs from the entry: the stack
+ * id, the stage and the frame index. The kernel zeroes the cookie before
+ * the entry runs (Linux 6.13's handler_chain), and an entry that pushed a
+ * frame leaves it nonzero (COOKIE_ENTERED): so the cookie alone tells entry
+ * from return, without bpf_session_is_return.
+ */
+#define COOKIE_ENTERED (1ULL << 63)
+#define COOKIE_FRAME_BITS 5
+_Static_assert(1 << COOKIE_FRAME_BITS == STAGE_MAX_DEPTH, "frame index bits");
+_Static_assert(STAGE_MAX_COUNT <= 1ULL << (32 - COOKIE_FRAME_BITS), "stage id bits");
+
+/* Links are pid-filtered in the one-process modes: only there does every
+ * return come from the thread whose entry made the cookie. A process forked
+ * inside a stage call inherits the pending return, and its copy of the
+ * cookie names its parent's stack. */
+static __always_inline bool stack_is_mine(const struct stage_stack *stack)
+{
+	if (targ_tgid && !follow)
+		return true;
+	return stack->tid == (__u32)bpf_get_current_pid_tgid();
+}
+
+static __always_inline void stage_session_return(__u64 v)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u32 id = (__u32)(v >> 32) & ~(__u32)(COOKIE_ENTERED >> 32);
+	struct stage_stack *stack;
+
+	if (id)
+		stack = bpf_map_lookup_elem(&stage_stacks, &id);
+	else
+		stack = thread_stage_stack(false, &id);
+	if (!stack || !stack_is_mine(stack)) {
+		audit_inc(AUDIT_STAGE_ORPHAN_RETURN);
+		return;
+	}
+	stage_pop(stack, now, (__u32)v >> COOKIE_FRAME_BITS, (int)(v & (STAGE_MAX_DEPTH - 1)));
+}
+
 SEC("uprobe")
 int stage_session(struct pt_regs *ctx)
 {
+	struct stage_stack *stack;
 	__u64 *cookie;
+	__u32 stage, id;
 	int idx;
 
-	if (!bpf_session_is_return()) {
-		/* Off: return 1, so the return probe does not run either. */
-		if (!stages_enabled)
-			return 1;
-		/* --follow attaches for every process: keep the traced ones. */
-		if (follow && !traced(bpf_get_current_pid_tgid() >> 32))
-			return 1;
-		cookie = bpf_session_cookie();
-		if (!cookie)
-			return 1;
-		idx = stage_push((__u32)bpf_get_attach_cookie(ctx));
-		if (idx < 0)
-			return 1; /* no frame: skip the return */
-		*cookie = (__u64)idx;
+	cookie = bpf_session_cookie();
+	if (!cookie)
+		return 1;
+	if (*cookie) {
+		/* A call entered while on is popped even if stages were turned
+		 * off since: its frame is open. */
+		stage_session_return(*cookie);
 		return 0;
 	}
-	/* A call entered while on is popped even if stages were turned off
-	 * since: its frame is open. */
-	cookie = bpf_session_cookie();
-	if (cookie)
-		stage_pop((__u32)bpf_get_attach_cookie(ctx),
-			  (int)(*cookie & (STAGE_MAX_DEPTH - 1)));
+	/* Off: return 1, so the return probe does not run either. */
+	if (!stages_enabled)
+		return 1;
+	/* --follow attaches for every process: keep the traced ones. */
+	if (follow && !traced(bpf_get_current_pid_tgid() >> 32))
+		return 1;
+	stack = noted_stage_stack(&id) ?: thread_stage_stack(true, &id);
+	if (!stack) {
+		audit_inc(AUDIT_TASK_STATE_FAILED);
+		return 1;
+	}
+	stage = (__u32)bpf_get_attach_cookie(ctx);
+	idx = stage_push(stack, stage);
+	if (idx < 0)
+		return 1; /* no frame: skip the return */
+	*cookie = COOKIE_ENTERED | (__u64)id << 32 | stage << COOKIE_FRAME_BITS | (__u32)idx;
 	return 0;
 }
 
@@ -647,16 +811,31 @@ int stage_session(struct pt_regs *ctx)
 SEC("uprobe")
 int stage_entry(struct pt_regs *ctx)
 {
-	if (stages_enabled && (!follow || traced(bpf_get_current_pid_tgid() >> 32)))
-		stage_push((__u32)bpf_get_attach_cookie(ctx));
+	struct stage_stack *stack;
+	__u32 id;
+
+	if (!stages_enabled || (follow && !traced(bpf_get_current_pid_tgid() >> 32)))
+		return 0;
+	stack = noted_stage_stack(&id) ?: thread_stage_stack(true, &id);
+	if (stack)
+		stage_push(stack, (__u32)bpf_get_attach_cookie(ctx));
+	else
+		audit_inc(AUDIT_TASK_STATE_FAILED);
 	return 0;
 }
 
 SEC("uretprobe")
 int stage_return(struct pt_regs *ctx)
 {
-	if (stages_enabled && (!follow || traced(bpf_get_current_pid_tgid() >> 32)))
-		stage_pop((__u32)bpf_get_attach_cookie(ctx), -1);
+	__u64 now = bpf_ktime_get_ns();
+	struct stage_stack *stack;
+	__u32 id;
+
+	if (!stages_enabled || (follow && !traced(bpf_get_current_pid_tgid() >> 32)))
+		return 0;
+	stack = noted_stage_stack(&id) ?: thread_stage_stack(false, &id);
+	if (stack)
+		stage_pop(stack, now, (__u32)bpf_get_attach_cookie(ctx), -1);
 	return 0;
 }
 
@@ -679,19 +858,27 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(thread_exit, struct task_struct *p)
 {
+	struct stage_stack *stack;
 	struct task_state *st;
-	__u32 slot = AUDIT_STAGE_UNFINISHED;
-	__u64 *v;
+	__u32 id;
 
 	if (!traced(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL, 0);
-	if (!st || !st->depth)
+	if (!st)
 		return 0;
-	v = bpf_map_lookup_elem(&audit, &slot);
-	if (v)
-		*v += st->depth;
-	st->depth = 0;
+	id = st->stack_id;
+	stack = id ? bpf_map_lookup_elem(&stage_stacks, &id) : &st->stages;
+	if (stack && stack->depth) {
+		audit_add(AUDIT_STAGE_UNFINISHED, stack->depth);
+		stack->depth = 0;
+	}
+	/* Its stack goes back for another thread. */
+	if (id) {
+		st->stack_id = 0;
+		st->no_free_stack = true;
+		bpf_map_push_elem(&free_stacks, &id, 0);
+	}
 	return 0;
 }
 

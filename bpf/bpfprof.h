@@ -59,6 +59,8 @@ struct io_stats {
 /* Stages: functions timed by uprobes. A thread keeps a stack of its open
  * stage calls this deep; deeper calls are counted in AUDIT_STAGE_TOO_DEEP. */
 #define STAGE_MAX_DEPTH 32
+/* Stage ids travel in 27 bits of the session cookie. */
+#define STAGE_MAX_COUNT (1 << 27)
 
 struct stage_key {
 	__u32 tgid;

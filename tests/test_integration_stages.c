@@ -198,6 +198,20 @@ static void test_static_command(void **state)
 	run_command_mode("targets/stage_target", false);
 }
 
+/* One stage stack in the array (id 0 is never used): the main thread takes
+ * it and the worker threads keep theirs in task storage; every figure is
+ * still exact. */
+static void test_threads_past_stage_stacks(void **state)
+{
+	setenv("BPFPROF_STAGE_STACKS", "2", 1);
+	run_command_mode("targets/stage_target", false);
+}
+
+static int unset_stage_stacks(void **state)
+{
+	return unsetenv("BPFPROF_STAGE_STACKS");
+}
+
 static void test_static_pid(void **state)
 {
 	run_pid_mode("targets/stage_target", false);
@@ -389,6 +403,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_static_command),	   cmocka_unit_test(test_static_pid),
+		cmocka_unit_test_teardown(test_threads_past_stage_stacks, unset_stage_stacks),
 		cmocka_unit_test(test_pie_command),	   cmocka_unit_test(test_pie_pid),
 		cmocka_unit_test(test_shared_lib_command), cmocka_unit_test(test_shared_lib_pid),
 		cmocka_unit_test(test_unmatched_pattern),  cmocka_unit_test(test_list),

@@ -38,7 +38,7 @@ int bpf_cost_open(struct bpf_cost *c, const struct bpfprof_bpf *skel, bool stats
 	}
 	add_prog(c, skel->progs.sys_enter, COST_SYS_ENTER);
 	add_prog(c, skel->progs.sys_exit, COST_SYS_EXIT);
-	add_prog(c, skel->progs.sys_handoff, COST_OTHER);
+	add_prog(c, skel->progs.cpu_switch, COST_OTHER);
 	add_prog(c, skel->progs.stage_session, COST_STAGE_SESSION);
 	add_prog(c, skel->progs.stage_entry, COST_STAGE_ENTRY);
 	add_prog(c, skel->progs.stage_return, COST_STAGE_RETURN);

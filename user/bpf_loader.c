@@ -75,6 +75,26 @@ static bool one_target(const struct loader_config *cfg)
 	return cfg->targ_tgid && !cfg->follow;
 }
 
+/* Threads that keep their stage stack where a stage return finds it without
+ * a helper call (2 KB each); more threads than this use task storage. */
+#define STAGE_STACKS 1024
+
+/* The tests shrink the array (BPFPROF_STAGE_STACKS) to run threads past it. */
+static __u32 stage_stack_count(void)
+{
+	const char *s = getenv("BPFPROF_STAGE_STACKS");
+	char *end;
+	unsigned long n;
+
+	if (!s)
+		return STAGE_STACKS;
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (errno || end == s || *end || n < 1 || n > STAGE_STACKS)
+		return STAGE_STACKS;
+	return (__u32)n;
+}
+
 /*
  * One target's counters are per-CPU arrays, allocated in full at load: no
  * allocation ever happens on a probe, and none can fail. A followed tree's
@@ -86,8 +106,14 @@ static int size_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
 	uint8_t slots[MAX_SYSCALL_NR];
 	__u32 n_io = syscall_fill_io_slots(slots, MAX_SYSCALL_NR);
 	__u32 n_stages = cfg->n_stages ? (__u32)cfg->n_stages : 1;
+	__u32 n_stacks = cfg->n_stages ? stage_stack_count() : 1;
 	int rc;
 
+	/* Id 0 means "none": the queue holds the other ids. */
+	rc = bpf_map__set_max_entries(skel->maps.stage_stacks, n_stacks);
+	rc = rc ?: bpf_map__set_max_entries(skel->maps.free_stacks, n_stacks);
+	if (rc)
+		return rc;
 	if (one_target(cfg)) {
 		rc = bpf_map__set_max_entries(skel->maps.sys_stats, 1);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.io_stats, 1);
@@ -147,7 +173,7 @@ static int configure_stage_programs(struct bpfprof_bpf *skel, const struct loade
 	bpf_program__set_autoload(skel->progs.proc_fork, cfg->follow);
 	bpf_program__set_autoload(skel->progs.sys_enter, !cfg->syscalls_off);
 	bpf_program__set_autoload(skel->progs.sys_exit, !cfg->syscalls_off);
-	bpf_program__set_autoload(skel->progs.sys_handoff, !cfg->syscalls_off);
+	bpf_program__set_autoload(skel->progs.cpu_switch, !cfg->syscalls_off || cfg->n_stages);
 	bpf_program__set_autoload(session,
 				  cfg->n_stages && cfg->stage_links == UPROBE_LINK_SESSION);
 	bpf_program__set_autoload(entry, cfg->n_stages && cfg->stage_links != UPROBE_LINK_SESSION);
@@ -171,6 +197,17 @@ void loader_stage_programs(const struct bpfprof_bpf *skel, enum uprobe_link_kind
 		*entry = skel->progs.stage_entry;
 		*ret = skel->progs.stage_return;
 	}
+}
+
+static int fill_free_stacks(struct bpfprof_bpf *skel)
+{
+	int fd = bpf_map__fd(skel->maps.free_stacks);
+	__u32 n = bpf_map__max_entries(skel->maps.stage_stacks);
+
+	for (__u32 id = 1; id < n; id++)
+		if (bpf_map_update_elem(fd, NULL, &id, BPF_ANY))
+			return -errno;
+	return 0;
 }
 
 struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *err, size_t errlen)
@@ -216,6 +253,12 @@ struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *
 		bpfprof_bpf__destroy(skel);
 		return NULL;
 	}
+	rc = fill_free_stacks(skel);
+	if (rc) {
+		snprintf(err, errlen, "cannot fill the stage stack queue: %s", strerror(-rc));
+		bpfprof_bpf__destroy(skel);
+		return NULL;
+	}
 	return skel;
 }
 
@@ -247,12 +290,15 @@ int loader_prepare_target(struct bpfprof_bpf *skel, pid_t tgid, char *err, size_
 
 int loader_attach_syscalls(struct bpfprof_bpf *skel, char *err, size_t errlen)
 {
-	/* Hand-off first and entry last: an entry is never written where no
-	 * one would carry it over a context switch or read it back. */
-	if (bpf_program__autoload(skel->progs.sys_enter)) {
-		skel->links.sys_handoff = bpf_program__attach(skel->progs.sys_handoff);
-		if (!skel->links.sys_handoff)
+	/* sched_switch first and entry last: an entry is never written where
+	 * no one would carry it over a context switch or read it back. The
+	 * stage probes, attached later, rely on it too. */
+	if (bpf_program__autoload(skel->progs.cpu_switch)) {
+		skel->links.cpu_switch = bpf_program__attach(skel->progs.cpu_switch);
+		if (!skel->links.cpu_switch)
 			goto fail;
+	}
+	if (bpf_program__autoload(skel->progs.sys_enter)) {
 		skel->links.sys_exit = bpf_program__attach(skel->progs.sys_exit);
 		if (!skel->links.sys_exit)
 			goto fail;
@@ -283,12 +329,12 @@ void loader_detach(struct bpfprof_bpf *skel)
 {
 	bpf_link__destroy(skel->links.sys_enter);
 	bpf_link__destroy(skel->links.sys_exit);
-	bpf_link__destroy(skel->links.sys_handoff);
+	bpf_link__destroy(skel->links.cpu_switch);
 	bpf_link__destroy(skel->links.proc_exec);
 	bpf_link__destroy(skel->links.thread_exit);
 	bpf_link__destroy(skel->links.proc_fork);
 	skel->links.sys_enter = skel->links.sys_exit = skel->links.proc_exec = NULL;
-	skel->links.sys_handoff = NULL;
+	skel->links.cpu_switch = NULL;
 	skel->links.thread_exit = skel->links.proc_fork = NULL;
 }
 

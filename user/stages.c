@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "bpfprof.h"
 #include "stage_spec.h"
 #include "stages.h"
 
@@ -56,6 +57,11 @@ int stages_resolve(const char *const *specs, int n, pid_t pid, const char *main_
 					   "timed)"
 					 : "");
 			rc = -ENOENT;
+		}
+		if (!rc && out->n + syms.n > STAGE_MAX_COUNT) {
+			snprintf(err, errlen, "-u '%s': more than %d functions in all", specs[i],
+				 STAGE_MAX_COUNT);
+			rc = -E2BIG;
 		}
 		for (size_t k = 0; !rc && k < syms.n; k++)
 			rc = add_site(out, &spec, &syms.v[k]);
