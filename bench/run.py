@@ -409,7 +409,9 @@ def stage_key(kind, fn):
 
 
 def bench_stages(quick, res):
-    rounds = 2 if quick else 5
+    # Each run is short (0.3 s); 9 rounds keep one slow stretch of the host
+    # from moving a median by more than the differences being measured.
+    rounds = 2 if quick else 9
     listing = out([BPFPROF, "--list", "stage_*", "--", WORKLOAD])
     counts = {"push": 100000 if quick else 300000, "step": 20000 if quick else 50000}
     funcs = {"push": "stage_push", "step": "stage_step"}
