@@ -333,6 +333,18 @@ static __always_inline bool traced(__u32 tgid)
 	return tgid != self_tgid;
 }
 
+static __always_inline struct stage_stack *running_stage_stack(bool create, __u32 *id)
+{
+	return noted_stage_stack(id) ?: thread_stage_stack(create, id);
+}
+
+/* Stages off; or --follow, which attaches for every process mapping the
+ * binary, and this one is not traced. */
+static __always_inline bool stage_probe_idle(void)
+{
+	return !stages_enabled || (follow && !traced(bpf_get_current_pid_tgid() >> 32));
+}
+
 /* First sight of a (process, syscall): keep the process's name for the
  * report, which may outlive the process. */
 static __always_inline void remember_proc(__u32 tgid)
@@ -561,7 +573,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		/* Only runs with stages look for an open stage call. */
 		if (!stages_attached)
 			return 0;
-		stack = noted_stage_stack(&stack_id) ?: thread_stage_stack(false, &stack_id);
+		stack = running_stage_stack(false, &stack_id);
 		if (stack && stack->depth) {
 			drop_stale_frames(stack);
 			if (stack->depth)
@@ -787,12 +799,9 @@ int stage_session(struct pt_regs *ctx)
 		return 0;
 	}
 	/* Off: return 1, so the return probe does not run either. */
-	if (!stages_enabled)
+	if (stage_probe_idle())
 		return 1;
-	/* --follow attaches for every process: keep the traced ones. */
-	if (follow && !traced(bpf_get_current_pid_tgid() >> 32))
-		return 1;
-	stack = noted_stage_stack(&id) ?: thread_stage_stack(true, &id);
+	stack = running_stage_stack(true, &id);
 	if (!stack) {
 		audit_inc(AUDIT_TASK_STATE_FAILED);
 		return 1;
@@ -814,9 +823,9 @@ int stage_entry(struct pt_regs *ctx)
 	struct stage_stack *stack;
 	__u32 id;
 
-	if (!stages_enabled || (follow && !traced(bpf_get_current_pid_tgid() >> 32)))
+	if (stage_probe_idle())
 		return 0;
-	stack = noted_stage_stack(&id) ?: thread_stage_stack(true, &id);
+	stack = running_stage_stack(true, &id);
 	if (stack)
 		stage_push(stack, (__u32)bpf_get_attach_cookie(ctx));
 	else
@@ -831,9 +840,9 @@ int stage_return(struct pt_regs *ctx)
 	struct stage_stack *stack;
 	__u32 id;
 
-	if (!stages_enabled || (follow && !traced(bpf_get_current_pid_tgid() >> 32)))
+	if (stage_probe_idle())
 		return 0;
-	stack = noted_stage_stack(&id) ?: thread_stage_stack(false, &id);
+	stack = running_stage_stack(false, &id);
 	if (stack)
 		stage_pop(stack, now, (__u32)bpf_get_attach_cookie(ctx), -1);
 	return 0;
