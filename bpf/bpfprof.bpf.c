@@ -259,11 +259,17 @@ static __always_inline void drop_stale_frames(struct stage_stack *st)
 	st->depth = 0;
 }
 
+/* This CPU's running_stack value. */
+static __always_inline __u32 *running_stack_id(void)
+{
+	return bpf_map_lookup_elem(&running_stack, &(__u32){ 0 });
+}
+
 /* The running thread's stack when sched_switch (or an earlier entry) noted
  * its id on this CPU; NULL: look in task storage. */
 static __always_inline struct stage_stack *noted_stage_stack(__u32 *id)
 {
-	__u32 *running = bpf_map_lookup_elem(&running_stack, &(__u32){ 0 });
+	__u32 *running = running_stack_id();
 
 	if (!running || !*running)
 		return NULL;
@@ -273,7 +279,7 @@ static __always_inline struct stage_stack *noted_stage_stack(__u32 *id)
 
 static __always_inline void note_stack_here(__u32 id)
 {
-	__u32 *running = bpf_map_lookup_elem(&running_stack, &(__u32){ 0 });
+	__u32 *running = running_stack_id();
 
 	if (running)
 		*running = id;
@@ -486,7 +492,7 @@ static __always_inline void note_running_stack(struct task_struct *next)
 	struct task_state *st = NULL;
 	__u32 *running;
 
-	running = bpf_map_lookup_elem(&running_stack, &(__u32){ 0 });
+	running = running_stack_id();
 	if (!running)
 		return;
 	if (!targ_tgid || follow || next->tgid == targ_tgid)

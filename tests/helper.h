@@ -56,6 +56,10 @@ void helper_send(struct proc_run *r, const char *bytes);
 /* bpfprof started with its stdin piped to the command it runs: returns
  * once it says it is profiling (fails the test if it does not). */
 void helper_start_profiler(struct proc_run *r, char *const argv[]);
+/* `bpfprof -i 0.25 -u tick -o DIR EXTRA... -- tick_target run` (a fresh
+ * DIR; extra is NULL-terminated, may be NULL), started as above. */
+void helper_start_tick_profiler(struct proc_run *r, char *dir, size_t dirlen,
+				const char *const *extra);
 /* Closing stdin ends such a command, and with it bpfprof: fails the test
  * unless bpfprof then exits 0. */
 void helper_stop_profiler(struct proc_run *r);
@@ -66,6 +70,11 @@ int helper_run(char *const argv[], double timeout_s, struct proc_run *r);
 char *helper_tmpdir(char *buf, size_t len);
 void helper_rmtree(const char *dir);
 bool helper_exists(const char *path);
+/* Entries in dir other than . and .. */
+int helper_dir_entries(const char *dir);
+/* A "CapXxx:" mask (hex) from a /proc status file; fails the test when
+ * the field is missing. */
+unsigned long long helper_cap_field(const char *status_path, const char *field);
 
 json_t *helper_load_json(const char *path);
 /* dir/name as JSON; fails the test when missing or invalid. */

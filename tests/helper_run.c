@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -300,10 +301,65 @@ void helper_start_profiler(struct proc_run *r, char *const argv[])
 		fail_msg("bpfprof did not start: %s", r->err);
 }
 
+void helper_start_tick_profiler(struct proc_run *r, char *dir, size_t dirlen,
+				const char *const *extra)
+{
+	static char bin[256], target[256];
+	char *argv[24];
+	int n = 0;
+
+	helper_tmpdir(dir, dirlen);
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/tick_target");
+	argv[n++] = bin;
+	argv[n++] = "-i";
+	argv[n++] = "0.25";
+	argv[n++] = "-u";
+	argv[n++] = "tick";
+	argv[n++] = "-o";
+	argv[n++] = dir;
+	for (int i = 0; extra && extra[i] && n < 20; i++)
+		argv[n++] = (char *)extra[i];
+	argv[n++] = "--";
+	argv[n++] = target;
+	argv[n++] = "run";
+	argv[n] = NULL;
+	helper_start_profiler(r, argv);
+}
+
 void helper_stop_profiler(struct proc_run *r)
 {
 	close(r->stdin_fd);
 	r->stdin_fd = -1;
 	if (helper_wait_exit(r, 30) != 0)
 		fail_msg("bpfprof failed: %s", r->err);
+}
+
+int helper_dir_entries(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+unsigned long long helper_cap_field(const char *status_path, const char *field)
+{
+	char line[256];
+	unsigned long long v = ~0ULL;
+	FILE *f = fopen(status_path, "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, strlen(field)))
+			v = strtoull(line + strlen(field), NULL, 16);
+	fclose(f);
+	if (v == ~0ULL)
+		fail_msg("%s: no %s", status_path, field);
+	return v;
 }

@@ -4,7 +4,6 @@
  * leaves no output behind. The table here is the one in README.md's
  * troubleshooting section.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -261,20 +260,6 @@ static void test_stage_spec_errors(void **state)
 	unlink(stripped);
 }
 
-/* Entries in dir other than . and .. */
-static int entries(const char *dir)
-{
-	struct dirent *de;
-	DIR *d = opendir(dir);
-	int n = 0;
-
-	assert_non_null(d);
-	while ((de = readdir(d)))
-		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
-	closedir(d);
-	return n;
-}
-
 /* Output directories bpfprof must not use: nothing may appear in them. */
 static void test_unusable_output_dirs(void **state)
 {
@@ -292,7 +277,7 @@ static void test_unusable_output_dirs(void **state)
 					"cannot write in output directory" };
 
 		check_case(&c, -1);
-		assert_int_equal(entries(ro), 0);
+		assert_int_equal(helper_dir_entries(ro), 0);
 	}
 	umount2(ro, MNT_DETACH);
 	/* A symlink to a directory. */
@@ -303,7 +288,7 @@ static void test_unusable_output_dirs(void **state)
 					"is a symbolic link" };
 
 		check_case(&c, -1);
-		assert_int_equal(entries(ro), 0);
+		assert_int_equal(helper_dir_entries(ro), 0);
 	}
 	/* Someone's file where flushes.jsonl goes. */
 	snprintf(foreign, sizeof(foreign), "%s/foreign", tmpdir);
@@ -321,7 +306,7 @@ static void test_unusable_output_dirs(void **state)
 					"flushes.jsonl exists and is not bpfprof's output" };
 
 		check_case(&c, -1);
-		assert_int_equal(entries(foreign), 1);
+		assert_int_equal(helper_dir_entries(foreign), 1);
 	}
 }
 

@@ -9,7 +9,6 @@
  * ring and queue small enough to overflow, where lost + dropped + written
  * must equal the calls exactly.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 #include <zlib.h>
@@ -337,19 +336,6 @@ static void test_events_tree(void **state)
 	run_free(&r);
 }
 
-static int dir_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((de = readdir(d)))
-		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
-	closedir(d);
-	return n;
-}
-
 /* Rotated names in order, .gz once compressed; the newest is events.jsonl. */
 static void check_rotated_names(struct run *r, size_t min_files)
 {
@@ -368,7 +354,7 @@ static void check_rotated_names(struct run *r, size_t min_files)
 		assert_string_equal(json_string_value(name), want);
 	}
 	/* Nothing else: no plain twin, no temp file. */
-	assert_int_equal(dir_entries(r->out), (int)n + 2);
+	assert_int_equal(helper_dir_entries(r->out), (int)n + 2);
 }
 
 static void test_events_rotate_bytes_gzip(void **state)

@@ -29,23 +29,6 @@ static int group_setup(void **state)
 	return 0;
 }
 
-/* A "CapXxx:" mask from a status file; fails the test when missing. */
-static unsigned long long cap_field(const char *status_path, const char *field)
-{
-	char line[256];
-	unsigned long long v = ~0ULL;
-	FILE *f = fopen(status_path, "r");
-
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, strlen(field)))
-			v = strtoull(line + strlen(field), NULL, 16);
-	fclose(f);
-	if (v == ~0ULL)
-		fail_msg("%s: no %s", status_path, field);
-	return v;
-}
-
 /* Every thread of pid has exactly `want` in its effective, permitted and
  * bounding sets and nothing inheritable or ambient; returns the threads. */
 static int check_all_threads(pid_t pid, unsigned long long want)
@@ -64,14 +47,14 @@ static int check_all_threads(pid_t pid, unsigned long long want)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/status", dir, de->d_name);
 		for (int i = 0; i < 3; i++) {
-			unsigned long long got = cap_field(path, exact[i]);
+			unsigned long long got = helper_cap_field(path, exact[i]);
 
 			if (got != want)
 				fail_msg("thread %s: %s %llx, expected %llx", de->d_name, exact[i],
 					 got, want);
 		}
-		assert_int_equal(cap_field(path, "CapInh:"), 0);
-		assert_int_equal(cap_field(path, "CapAmb:"), 0);
+		assert_int_equal(helper_cap_field(path, "CapInh:"), 0);
+		assert_int_equal(helper_cap_field(path, "CapAmb:"), 0);
 		threads++;
 	}
 	closedir(d);

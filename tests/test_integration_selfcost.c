@@ -42,32 +42,6 @@ static double num(json_t *obj, const char *key)
 	return json_number_value(v);
 }
 
-/* Starts bpfprof -u tick (plus extra, NULL-terminated) on tick_target run. */
-static void start(struct proc_run *r, char *dir, size_t dirlen, const char *const *extra)
-{
-	static char bin[256], target[256];
-	char *argv[24];
-	int n = 0;
-
-	helper_tmpdir(dir, dirlen);
-	helper_path(bin, sizeof(bin), "bpfprof");
-	helper_path(target, sizeof(target), "targets/tick_target");
-	argv[n++] = bin;
-	argv[n++] = "-i";
-	argv[n++] = "0.25";
-	argv[n++] = "-u";
-	argv[n++] = "tick";
-	argv[n++] = "-o";
-	argv[n++] = dir;
-	for (int i = 0; extra && extra[i]; i++)
-		argv[n++] = (char *)extra[i];
-	argv[n++] = "--";
-	argv[n++] = target;
-	argv[n++] = "run";
-	argv[n] = NULL;
-	helper_start_profiler(r, argv);
-}
-
 struct totals {
 	long long syscalls, calls, windows, recorded_in_windows, runs_in_windows;
 	double window_s;
@@ -143,7 +117,7 @@ static void run_and_check(const char *const *extra, const char *measured, double
 	pid_t pid;
 	size_t i;
 
-	start(&r, dir, sizeof(dir), extra);
+	helper_start_tick_profiler(&r, dir, sizeof(dir), extra);
 	helper_sleep_s(seconds);
 	helper_stop_profiler(&r);
 	s = helper_load_json_in(dir, "summary.json");
@@ -239,7 +213,7 @@ static void test_off(void **state)
 	size_t i;
 
 	REQUIRE_ROOT_BPF();
-	start(&r, dir, sizeof(dir), extra);
+	helper_start_tick_profiler(&r, dir, sizeof(dir), extra);
 	helper_sleep_s(0.8);
 	helper_stop_profiler(&r);
 	s = helper_load_json_in(dir, "summary.json");
@@ -266,7 +240,7 @@ static void test_max_overhead_on_windows(void **state)
 	pid_t pid;
 
 	REQUIRE_ROOT_BPF();
-	start(&r, dir, sizeof(dir), extra);
+	helper_start_tick_profiler(&r, dir, sizeof(dir), extra);
 	if (!helper_wait_stderr(&r, "stage probes off (--max-overhead: they cost", 10))
 		fail_msg("not switched off: %s", r.err);
 	helper_sleep_s(1.0);
@@ -293,21 +267,6 @@ static void test_max_overhead_on_windows(void **state)
 	json_decref(flushes);
 	json_decref(s);
 	helper_rmtree(dir);
-}
-
-/* A "CapXxx:" mask from a status file. */
-static unsigned long long cap_field(const char *path, const char *field)
-{
-	char line[256];
-	unsigned long long v = ~0ULL;
-	FILE *f = fopen(path, "r");
-
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, strlen(field)))
-			v = strtoull(line + strlen(field), NULL, 16);
-	fclose(f);
-	return v;
 }
 
 /* The child of pid named bpfprof-stats, or 0. */
@@ -352,16 +311,16 @@ static void test_stats_helper_privileges(void **state)
 	DIR *d;
 
 	REQUIRE_ROOT_BPF();
-	start(&r, dir, sizeof(dir), NULL);
+	helper_start_tick_profiler(&r, dir, sizeof(dir), NULL);
 	h = stats_helper_of(r.pid);
 	assert_true(h > 0);
 	snprintf(path, sizeof(path), "/proc/%d/status", h);
-	assert_int_equal(cap_field(path, "CapEff:"), admin);
-	assert_int_equal(cap_field(path, "CapPrm:"), admin);
-	assert_int_equal(cap_field(path, "CapBnd:"), admin);
-	assert_int_equal(cap_field(path, "CapInh:"), 0);
-	assert_int_equal(cap_field(path, "CapAmb:"), 0);
-	assert_int_equal(cap_field(path, "NoNewPrivs:"), 1);
+	assert_int_equal(helper_cap_field(path, "CapEff:"), admin);
+	assert_int_equal(helper_cap_field(path, "CapPrm:"), admin);
+	assert_int_equal(helper_cap_field(path, "CapBnd:"), admin);
+	assert_int_equal(helper_cap_field(path, "CapInh:"), 0);
+	assert_int_equal(helper_cap_field(path, "CapAmb:"), 0);
+	assert_int_equal(helper_cap_field(path, "NoNewPrivs:"), 1);
 	snprintf(fds, sizeof(fds), "/proc/%d/fd", h);
 	d = opendir(fds);
 	assert_non_null(d);

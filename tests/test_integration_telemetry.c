@@ -172,34 +172,14 @@ static void test_io_of_a_process_with_capabilities(void **state)
 	helper_rmtree(dir);
 }
 
-/* Starts bpfprof -u tick on tick_target, which ticks until stdin closes. */
+/* bpfprof --self-cost -u tick on tick_target, which ticks until stdin
+ * closes; extra1 and extra2 may be NULL. */
 static void start_ticks(struct proc_run *r, char *dir, size_t dirlen, const char *extra1,
 			const char *extra2)
 {
-	static char bin[256], target[256];
-	char *argv[16];
-	int n = 0;
+	const char *extra[] = { "--self-cost", extra1, extra2, NULL };
 
-	helper_tmpdir(dir, dirlen);
-	helper_path(bin, sizeof(bin), "bpfprof");
-	helper_path(target, sizeof(target), "targets/tick_target");
-	argv[n++] = bin;
-	argv[n++] = "--self-cost";
-	argv[n++] = "-i";
-	argv[n++] = "0.25";
-	argv[n++] = "-u";
-	argv[n++] = "tick";
-	argv[n++] = "-o";
-	argv[n++] = dir;
-	if (extra1)
-		argv[n++] = (char *)extra1;
-	if (extra2)
-		argv[n++] = (char *)extra2;
-	argv[n++] = "--";
-	argv[n++] = target;
-	argv[n++] = "run";
-	argv[n] = NULL;
-	helper_start_profiler(r, argv);
+	helper_start_tick_profiler(r, dir, dirlen, extra);
 }
 
 struct tick_intervals {

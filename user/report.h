@@ -111,6 +111,9 @@ void report_free(struct report *r);
  * err set (a span whose parent is missing is an error). */
 int report_build_traces(struct report *r, char *err, size_t errlen);
 const struct rep_trace *report_find_trace(const struct report *r, const char *id);
+/* r->stages ordered by self time (pointers into it; free() the array);
+ * NULL on ENOMEM. r->stages itself is ordered by total time. */
+const struct rep_stage **report_stages_by_self(const struct report *r);
 
 /* Quantile of a stage or I/O syscall: from the histogram when the file had
  * it, else the value the file gives for p50/p95/p99 (other q: 0). */

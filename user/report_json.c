@@ -70,26 +70,14 @@ static json_t *stage_json(const struct rep_stage *s)
 			 u64(s->io_bytes_written), "time_ns", u64(s->io_time_ns));
 }
 
-static int by_self(const void *a, const void *b)
-{
-	const struct rep_stage *x = *(const struct rep_stage *const *)a;
-	const struct rep_stage *y = *(const struct rep_stage *const *)b;
-
-	if (x->self_ns != y->self_ns)
-		return x->self_ns < y->self_ns ? 1 : -1;
-	return strcmp(x->name, y->name);
-}
-
 static json_t *stages_by_self_json(const struct report *r)
 {
-	const struct rep_stage **v = malloc((r->n_stages + 1) * sizeof(*v));
-	json_t *arr = json_array();
+	const struct rep_stage **v = report_stages_by_self(r);
+	json_t *arr;
 
 	if (!v)
 		return NULL;
-	for (size_t i = 0; i < r->n_stages; i++)
-		v[i] = &r->stages[i];
-	qsort(v, r->n_stages, sizeof(*v), by_self);
+	arr = json_array();
 	for (size_t i = 0; i < r->n_stages; i++)
 		json_array_append_new(
 			arr, json_pack("{s:i, s:s, s:s, s:o, s:o}", "pid", (int)v[i]->proc->pid,

@@ -157,6 +157,28 @@ static int by_total(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+static int by_self(const void *a, const void *b)
+{
+	const struct rep_stage *x = *(const struct rep_stage *const *)a;
+	const struct rep_stage *y = *(const struct rep_stage *const *)b;
+
+	if (x->self_ns != y->self_ns)
+		return x->self_ns < y->self_ns ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+const struct rep_stage **report_stages_by_self(const struct report *r)
+{
+	const struct rep_stage **v = malloc((r->n_stages + 1) * sizeof(*v));
+
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < r->n_stages; i++)
+		v[i] = &r->stages[i];
+	qsort(v, r->n_stages, sizeof(*v), by_self);
+	return v;
+}
+
 static int read_proc(struct where *w, json_t *pj, struct rep_proc *p)
 {
 	json_t *sys, *io, *tot, *v;

@@ -62,29 +62,6 @@ static void print_run(FILE *f, const struct report *r)
 		r->n_flushes == 1 ? "" : "es", r->n_procs, r->n_procs == 1 ? "" : "es");
 }
 
-static int by_self(const void *a, const void *b)
-{
-	const struct rep_stage *x = *(const struct rep_stage *const *)a;
-	const struct rep_stage *y = *(const struct rep_stage *const *)b;
-
-	if (x->self_ns != y->self_ns)
-		return x->self_ns < y->self_ns ? 1 : -1;
-	return strcmp(x->name, y->name);
-}
-
-/* The stages ordered by self time (pointers into r->stages); NULL on ENOMEM. */
-static const struct rep_stage **stages_by_self(const struct report *r)
-{
-	const struct rep_stage **v = malloc((r->n_stages + 1) * sizeof(*v));
-
-	if (!v)
-		return NULL;
-	for (size_t i = 0; i < r->n_stages; i++)
-		v[i] = &r->stages[i];
-	qsort(v, r->n_stages, sizeof(*v), by_self);
-	return v;
-}
-
 static void stage_row(FILE *f, const struct rep_stage *s)
 {
 	fprintf(f, "  %9s %9s %9" PRIu64 " %9s %9s %9s %9s  %s (pid %u %s)\n", dur(s->total_ns),
@@ -95,7 +72,7 @@ static void stage_row(FILE *f, const struct rep_stage *s)
 
 static void print_stage_tables(FILE *f, const struct report *r, int top)
 {
-	const struct rep_stage **self = stages_by_self(r);
+	const struct rep_stage **self = report_stages_by_self(r);
 	size_t n = r->n_stages < (size_t)top ? r->n_stages : (size_t)top;
 	static const char header[] = "  %9s %9s %9s %9s %9s %9s %9s  %s\n";
 
