@@ -53,14 +53,17 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h)
 
-USER_SRCS := $(wildcard user/*.c)
-USER_HDRS := $(wildcard user/*.h)
-LIB_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(filter-out user/main.c,$(USER_SRCS)))
+# user/main.c dispatches; every other module is in a folder of user/ named
+# for its step of the data's way (docs/architecture.md).
+USER_SRCS := $(wildcard user/*/*.c)
+LIB_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
 
-TEST_SRCS := $(wildcard tests/test_*.c)
-TEST_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
-TEST_HDRS := $(wildcard tests/*.h)
-TEST_HELPER_OBJS := $(patsubst tests/%.c,$(OUT)/tests/%.o,$(wildcard tests/helper_*.c))
+# tests/unit need neither root nor BPF; tests/integration load the real BPF
+# programs as root. tests/lib holds what both share.
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+INTEGRATION_SRCS := $(wildcard tests/integration/test_*.c)
+TEST_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(UNIT_SRCS) $(INTEGRATION_SRCS))
+TEST_LIB_OBJS := $(patsubst tests/lib/%.c,$(OUT)/tests/lib/%.o,$(wildcard tests/lib/*.c))
 
 # Test targets: programs whose behaviour the tests know exactly. Built static
 # (so the dynamic loader adds no syscalls) unless named *_dyn.c.
@@ -69,20 +72,17 @@ TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 	$(OUT)/targets/stage_target_pie $(OUT)/targets/libstagelib.so $(OUT)/targets/stage_target_lib \
 	$(OUT)/targets/cxx_target
 TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -fcf-protection=none -D_GNU_SOURCE -Wall -Werror \
-	-pthread -Itests/targets
+	-pthread -Itests
 
-# `make` alone builds bpfprof, whatever rule comes first below.
-.DEFAULT_GOAL := all
-
-# BPFPROF_VERSION for user/version.h: rewritten only when `git describe` changes.
+# BPFPROF_VERSION for user/common/version.h: rewritten only when `git
+# describe` changes.
 VERSION_H := $(OUT)/bpfprof_version.h
 $(VERSION_H): FORCE | $(OUT)
 	@v=$$(git describe --tags --always --dirty 2>/dev/null || true); \
 	line="#define BPFPROF_VERSION \"$${v:-0.1.0}\""; \
 	[ "$$(cat $@ 2>/dev/null)" = "$$line" ] || echo "$$line" > $@
-$(OUT)/user/run_meta.o $(OUT)/user/args.o: $(VERSION_H)
 
-.PHONY: all deps test FORCE unit-test integration-test demo vmlinux clean format bench
+.PHONY: all deps test unit-test integration-test FORCE demo vmlinux clean format bench
 
 all: $(OUT)/bpfprof
 
@@ -97,7 +97,7 @@ deps:
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
 
-$(OUT) $(OUT)/user $(OUT)/tests $(OUT)/targets:
+$(OUT) $(OUT)/targets:
 	mkdir -p $@
 
 $(OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h | $(OUT)
@@ -106,8 +106,13 @@ $(OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h | $(OUT)
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@
 
-$(OUT)/user/%.o: user/%.c $(USER_HDRS) $(BPF_HDRS) $(SKELS) | $(OUT)/user
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+# Each object depends on the headers it includes (-MMD -MP writes the list
+# beside it); the skeletons and the version header exist before any
+# compiles, since the first build has no lists yet.
+DEPFLAGS = -MMD -MP
+$(OUT)/user/%.o: user/%.c | $(SKELS) $(VERSION_H)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(OUT)/libbpfprof.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
@@ -115,10 +120,14 @@ $(OUT)/libbpfprof.a: $(LIB_OBJS)
 $(OUT)/bpfprof: $(OUT)/user/main.o $(OUT)/libbpfprof.a
 	$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/tests/%.o: tests/%.c $(TEST_HDRS) $(USER_HDRS) $(BPF_HDRS) $(SKELS) tests/targets/target_common.h | $(OUT)/tests
-	$(CC) $(ALL_CFLAGS) -Itests -Itests/targets -c $< -o $@
+$(OUT)/tests/%.o: tests/%.c | $(SKELS) $(VERSION_H)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Itests -c $< -o $@
 
-$(OUT)/tests/test_%: $(OUT)/tests/test_%.o $(TEST_HELPER_OBJS) $(OUT)/libbpfprof.a
+$(OUT)/tests/unit/test_%: $(OUT)/tests/unit/test_%.o $(TEST_LIB_OBJS) $(OUT)/libbpfprof.a
+	$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+$(OUT)/tests/integration/test_%: $(OUT)/tests/integration/test_%.o $(TEST_LIB_OBJS) $(OUT)/libbpfprof.a
 	$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
 # Targets are built without sanitizers: they must make exactly the syscalls
@@ -147,14 +156,22 @@ $(OUT)/targets/stage_target_lib: tests/targets/stage_target.c $(OUT)/targets/lib
 test: $(OUT)/bpfprof $(TEST_BINS) $(TARGET_BINS)
 	tests/run.sh $(OUT)
 
+unit-test: $(filter $(OUT)/tests/unit/%,$(TEST_BINS))
+	tests/run.sh $(OUT) unit
+
+integration-test: $(OUT)/bpfprof $(filter $(OUT)/tests/integration/%,$(TEST_BINS)) $(TARGET_BINS)
+	tests/run.sh $(OUT) integration
+
 demo: $(OUT)/bpfprof $(OUT)/targets/demo_workload
 	$(OUT)/bpfprof -i 1 -o out/demo -- $(OUT)/targets/demo_workload 3
 	@echo "outputs in out/demo: summary.json flushes.jsonl"
 
 format:
-	clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/*.c tests/targets/*.c
+	clang-format -i bpf/*.c bpf/*.h user/*.c user/*/*.[ch] tests/*/*.[ch]
 
 clean:
 	rm -rf $(OUT)
+
+-include $(shell find $(OUT)/user $(OUT)/tests $(OUT)/fuzz -name '*.d' 2>/dev/null)
 include bench/Makefile.inc
 include tests/fuzz/Makefile.inc

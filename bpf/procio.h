@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (MIT OR GPL-2.0) */
-/* The rows bpf/procio.bpf.c writes to its iterator, read by user/proc_io.c. */
+/* The rows bpf/procio.bpf.c writes to its iterator, read by user/telemetry/proc_io.c. */
 #ifndef BPFPROF_PROCIO_H
 #define BPFPROF_PROCIO_H
 

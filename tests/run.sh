@@ -1,17 +1,18 @@
 #!/bin/bash
-# Runs every test binary in BUILD/tests (unit tests first, then the
-# integration tests that load BPF) and prints one closing line:
+# Runs the test binaries of BUILD/tests/unit, then those of
+# BUILD/tests/integration (they load BPF as root), or of the one GROUP
+# named, and prints one closing line:
+#   tests/run.sh BUILD [unit|integration]
 #   N passed, N failed, N skipped
 # Exits non-zero if any test failed or any binary died without finishing.
 set -u
 build=${1:-build}
+groups=${2:-unit integration}
 cd "$(dirname "$0")/.." || exit 2
 export BPFPROF_BUILD=$build BPFPROF_SRC=$PWD
 passed=0 failed=0 skipped=0 broken=0
 
-bins=$(ls "$build"/tests/test_* 2>/dev/null | grep -v '\.o$' | sort)
-# Integration tests (they load BPF) after the unit tests.
-ordered=$(echo "$bins" | grep -v integration; echo "$bins" | grep integration)
+ordered=$(for g in $groups; do ls "$build/tests/$g"/test_* 2>/dev/null | grep -v '\.[od]$' | sort; done)
 for t in $ordered; do
 	[ -x "$t" ] || continue
 	echo "=== $t"

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "args.h"
+#include "run/args.h"
 
 #define MAX_ARGS 64
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "report.h"
+#include "report/report.h"
 
 static const char *const names[] = { "summary.json", "flushes.jsonl", "events.jsonl",
 				     "events.jsonl.1" };

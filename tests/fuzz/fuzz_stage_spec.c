@@ -13,8 +13,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "demangle.h"
-#include "stage_spec.h"
+#include "probes/demangle.h"
+#include "probes/stage_spec.h"
 
 static int memfd = -1;
 static char maps_path[64];

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "symbols.h"
+#include "probes/symbols.h"
 
 static int memfd = -1;
 static char path[64];

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 #include <time.h>
-#include "target_common.h"
+#include "targets/target_common.h"
 
 int main(int argc, char **argv)
 {

@@ -2,7 +2,7 @@
 /* A target that ends badly on request (see target_common.h). */
 #include <fcntl.h>
 #include <signal.h>
-#include "target_common.h"
+#include "targets/target_common.h"
 
 int main(int argc, char **argv)
 {

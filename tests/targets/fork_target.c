@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/wait.h>
-#include "target_common.h"
+#include "targets/target_common.h"
 
 static int devnull;
 

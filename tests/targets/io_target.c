@@ -5,7 +5,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
-#include "target_common.h"
+#include "targets/target_common.h"
 
 static char buf[IO_BLOCK];
 

@@ -2,7 +2,7 @@
 /* Sleeps in short naps until killed or until argv[1] seconds have passed:
  * a target that is alive and makes few syscalls. */
 #include <time.h>
-#include "target_common.h"
+#include "targets/target_common.h"
 
 int main(int argc, char **argv)
 {

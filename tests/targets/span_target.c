@@ -10,7 +10,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <time.h>
-#include "target_common.h"
+#include "targets/target_common.h"
 
 #define NOINLINE __attribute__((noinline))
 

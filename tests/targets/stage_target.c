@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
-#include "target_common.h"
+#include "targets/target_common.h"
 
 #ifdef WITH_LIB
 void lib_stage_work(int fd);

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <time.h>
-#include "target_common.h"
+#include "targets/target_common.h"
 
 static volatile uint64_t sink;
 

@@ -8,7 +8,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <time.h>
-#include "target_common.h"
+#include "targets/target_common.h"
 
 #define NOINLINE __attribute__((noinline))
 

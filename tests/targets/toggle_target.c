@@ -7,7 +7,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
-#include "target_common.h"
+#include "targets/target_common.h"
 
 #define NOINLINE __attribute__((noinline))
 

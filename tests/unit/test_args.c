@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+/* Command-line parsing: every number checked, conflicts refused. */
+#include <stdlib.h>
+#include <string.h>
+#include "run/args.h"
+#include "cost/cost_window.h"
+#include "lib/helper.h"
+
+static int parse(struct env *env, char *err, size_t len, char **argv)
+{
+	int argc = 0;
+
+	while (argv[argc])
+		argc++;
+	return args_parse(argc, argv, env, err, len);
+}
+
+static void test_defaults_and_values(void **state)
+{
+	struct env env;
+	char err[256];
+	char *a1[] = { "bpfprof", NULL };
+	char *a2[] = { "bpfprof", "-p", "123", "-i", "0.25", "-d", "10", "-o", "out",
+		       "-u", "handle_*", "-u", "libc:malloc", "-q", NULL };
+
+	assert_int_equal(parse(&env, err, sizeof(err), a1), 0);
+	assert_int_equal(env.pid, 0);
+	assert_null(env.command);
+	assert_true(env.interval_s == 1.0);
+	assert_true(env.duration_s == 0);
+	assert_null(env.outdir);
+
+	assert_int_equal(parse(&env, err, sizeof(err), a2), 0);
+	assert_int_equal(env.pid, 123);
+	assert_true(env.interval_s == 0.25);
+	assert_true(env.duration_s == 10);
+	assert_string_equal(env.outdir, "out");
+	assert_int_equal(env.n_stage_specs, 2);
+	assert_string_equal(env.stage_specs[1], "libc:malloc");
+	assert_true(env.quiet);
+}
+
+static void test_command_keeps_its_options(void **state)
+{
+	struct env env;
+	char err[256];
+	char *a[] = { "bpfprof", "-i", "2", "--", "ls", "-l", "-p", "x", NULL };
+	char *b[] = { "bpfprof", "-o", "d", "make", "-j4", NULL };
+
+	assert_int_equal(parse(&env, err, sizeof(err), a), 0);
+	assert_non_null(env.command);
+	assert_string_equal(env.command[0], "ls");
+	assert_string_equal(env.command[2], "-p");
+	assert_null(env.command[4]);
+	assert_int_equal(env.pid, 0);
+	assert_int_equal(parse(&env, err, sizeof(err), b), 0);
+	assert_string_equal(env.command[0], "make");
+	assert_string_equal(env.command[1], "-j4");
+}
+
+static void expect_error(char **argv, const char *needle)
+{
+	struct env env;
+	char err[256];
+
+	assert_int_equal(parse(&env, err, sizeof(err), argv), -1);
+	if (!strstr(err, needle))
+		fail_msg("error '%s' lacks '%s'", err, needle);
+	assert_null(strchr(err, '\n'));
+}
+
+static void test_bad_values(void **state)
+{
+	char *i0[] = { "bpfprof", "-i", "0", NULL };
+	char *ineg[] = { "bpfprof", "-i", "-1", NULL };
+	char *iword[] = { "bpfprof", "-i", "abc", NULL };
+	char *itrail[] = { "bpfprof", "-i", "1x", NULL };
+	char *inan[] = { "bpfprof", "-i", "nan", NULL };
+	char *dhuge[] = { "bpfprof", "-d", "1e12", NULL };
+	char *dneg[] = { "bpfprof", "-d", "-5", NULL };
+	char *dinf[] = { "bpfprof", "-d", "inf", NULL };
+	char *pbad[] = { "bpfprof", "-p", "12ab", NULL };
+	char *pzero[] = { "bpfprof", "-p", "0", NULL };
+	char *pbig[] = { "bpfprof", "-p", "99999999999", NULL };
+	char *both[] = { "bpfprof", "-p", "1", "--", "ls", NULL };
+	char *qv[] = { "bpfprof", "-q", "-v", NULL };
+	char *unknown[] = { "bpfprof", "--bogus", NULL };
+	char *oempty[] = { "bpfprof", "-o", "", NULL };
+
+	expect_error(i0, "invalid interval '0'");
+	expect_error(ineg, "invalid interval");
+	expect_error(iword, "invalid interval 'abc'");
+	expect_error(itrail, "invalid interval '1x'");
+	expect_error(inan, "invalid interval");
+	expect_error(dhuge, "invalid duration");
+	expect_error(dneg, "invalid duration");
+	expect_error(dinf, "invalid duration");
+	expect_error(pbad, "invalid pid '12ab'");
+	expect_error(pzero, "invalid pid");
+	expect_error(pbig, "invalid pid");
+	expect_error(both, "exclusive");
+	expect_error(qv, "exclusive");
+	expect_error(unknown, "unknown option");
+	expect_error(oempty, "empty output directory");
+}
+
+/* --self-cost[=MODE] and --self-cost-window: window by default. */
+static void test_self_cost_options(void **state)
+{
+	struct env env;
+	char err[256];
+	char *none[] = { "bpfprof", NULL };
+	char *bare[] = { "bpfprof", "--self-cost", NULL };
+	char *always[] = { "bpfprof", "--self-cost=always", NULL };
+	char *off[] = { "bpfprof", "--self-cost=off", NULL };
+	char *win[] = { "bpfprof", "--self-cost=window", "--self-cost-window", "12.5", NULL };
+	char *bad[] = { "bpfprof", "--self-cost=sometimes", NULL };
+	char *w0[] = { "bpfprof", "--self-cost-window", "0", NULL };
+	char *w51[] = { "bpfprof", "--self-cost-window", "51", NULL };
+	char *offmax[] = { "bpfprof", "--self-cost=off", "--max-overhead", "5", NULL };
+
+	assert_int_equal(parse(&env, err, sizeof(err), none), 0);
+	assert_int_equal(env.self_cost, COST_MODE_WINDOW);
+	assert_true(env.self_cost_window_pct == COST_WINDOW_DEFAULT_PCT);
+	assert_int_equal(parse(&env, err, sizeof(err), bare), 0);
+	assert_int_equal(env.self_cost, COST_MODE_ALWAYS);
+	assert_int_equal(parse(&env, err, sizeof(err), always), 0);
+	assert_int_equal(env.self_cost, COST_MODE_ALWAYS);
+	assert_int_equal(parse(&env, err, sizeof(err), off), 0);
+	assert_int_equal(env.self_cost, COST_MODE_OFF);
+	assert_int_equal(parse(&env, err, sizeof(err), win), 0);
+	assert_int_equal(env.self_cost, COST_MODE_WINDOW);
+	assert_true(env.self_cost_window_pct == 12.5);
+	expect_error(bad, "invalid --self-cost 'sometimes'");
+	expect_error(w0, "invalid --self-cost-window '0'");
+	expect_error(w51, "invalid --self-cost-window '51'");
+	expect_error(offmax, "--max-overhead needs the cost figures");
+}
+
+/* The stage options and BPFPROF_STAGES, the default --stages-off overrides. */
+static void test_stage_options(void **state)
+{
+	struct env env;
+	char err[256];
+	char *none[] = { "bpfprof", NULL };
+	char *all[] = { "bpfprof", "--stages-off", "--sample", "1000000", "--max-overhead", "2.5",
+			NULL };
+	char *s0[] = { "bpfprof", "--sample", "0", NULL };
+	char *sbig[] = { "bpfprof", "--sample", "1000001", NULL };
+	char *sneg[] = { "bpfprof", "--sample", "-3", NULL };
+	char *sword[] = { "bpfprof", "--sample", "ten", NULL };
+	char *m0[] = { "bpfprof", "--max-overhead", "0", NULL };
+	char *mbig[] = { "bpfprof", "--max-overhead", "100.5", NULL };
+
+	unsetenv("BPFPROF_STAGES");
+	assert_int_equal(parse(&env, err, sizeof(err), none), 0);
+	assert_false(env.stages_off);
+	assert_int_equal(env.sample_every, 1);
+	assert_true(env.max_overhead_pct == 0);
+	assert_int_equal(parse(&env, err, sizeof(err), all), 0);
+	assert_true(env.stages_off);
+	assert_int_equal(env.sample_every, 1000000);
+	assert_true(env.max_overhead_pct == 2.5);
+	expect_error(s0, "invalid --sample '0'");
+	expect_error(sbig, "invalid --sample '1000001'");
+	expect_error(sneg, "invalid --sample '-3'");
+	expect_error(sword, "invalid --sample 'ten'");
+	expect_error(m0, "invalid --max-overhead '0'");
+	expect_error(mbig, "invalid --max-overhead '100.5'");
+	setenv("BPFPROF_STAGES", "0", 1);
+	assert_int_equal(parse(&env, err, sizeof(err), none), 0);
+	assert_true(env.stages_off);
+	setenv("BPFPROF_STAGES", "1", 1);
+	assert_int_equal(parse(&env, err, sizeof(err), none), 0);
+	assert_false(env.stages_off);
+	assert_int_equal(parse(&env, err, sizeof(err), all), 0);
+	assert_true(env.stages_off);
+	setenv("BPFPROF_STAGES", "on", 1);
+	expect_error(none, "invalid BPFPROF_STAGES 'on': expected 0 or 1");
+	unsetenv("BPFPROF_STAGES");
+}
+
+static void test_number_parsers(void **state)
+{
+	double d;
+	pid_t p;
+
+	assert_int_equal(parse_seconds("0.5", 0.01, 10, &d), 0);
+	assert_true(d == 0.5);
+	assert_int_equal(parse_seconds("10", 0.01, 10, &d), 0);
+	assert_int_not_equal(parse_seconds("10.01", 0.01, 10, &d), 0);
+	assert_int_not_equal(parse_seconds("", 0.01, 10, &d), 0);
+	assert_int_not_equal(parse_seconds(" 1", 0.01, 10, &d) == 0 && d == 1 ? 1 : 0, 0);
+	assert_int_equal(parse_pid("4194304", &p), 0);
+	assert_int_equal(p, 4194304);
+	assert_int_not_equal(parse_pid("-3", &p), 0);
+	assert_int_not_equal(parse_pid("", &p), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults_and_values),
+		cmocka_unit_test(test_command_keeps_its_options),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_number_parsers),
+		cmocka_unit_test(test_stage_options),
+		cmocka_unit_test(test_self_cost_options),
+	};
+
+	return cmocka_run_group_tests_name("args", tests, NULL, NULL);
+}

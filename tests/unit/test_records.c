@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+/* JSON records, escaping, and the output files' all-or-nothing writes. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "lib/helper.h"
+#include "output/output_files.h"
+#include "output/records.h"
+#include "probes/syscall_table.h"
+
+static struct proc_profile *sample_proc(struct profile *p, const char *comm)
+{
+	struct proc_profile *pp = profile_proc(p, 42, true);
+	struct syscall_counters *w = &pp->sys[syscall_nr("pread64")];
+
+	snprintf(pp->comm, sizeof(pp->comm), "%s", comm);
+	w->count = 4;
+	w->bytes = 4 * 4096;
+	w->errors = 1;
+	w->time_ns = 4000;
+	w->max_ns = 1300;
+	for (int i = 0; i < 4; i++)
+		hist_record(proc_hist(w), 700 + 200 * i);
+	pp->sys[syscall_nr("getpid")].count = 2;
+	return pp;
+}
+
+/* A comm can hold anything a process puts there: it must round-trip. */
+static void test_proc_json_escapes_and_round_trips(void **state)
+{
+	static const char evil[] = "a\"b\\c\n\t\x01z";
+	struct profile p;
+	json_t *j, *back;
+	char *s;
+
+	profile_init(&p);
+	j = proc_to_json(sample_proc(&p, evil), NULL);
+	s = json_dumps(j, JSON_OUT_FLAGS);
+	assert_non_null(s);
+	assert_null(strchr(s, '\n'));
+	assert_non_null(strstr(s, "\\u0001"));
+	back = json_loads(s, 0, NULL);
+	assert_non_null(back);
+	assert_string_equal(json_string_value(json_object_get(back, "comm")), evil);
+	assert_int_equal(helper_int(back, "pid"), 42);
+	assert_int_equal(helper_int(back, "syscalls.pread64.count"), 4);
+	assert_int_equal(helper_int(back, "syscalls.getpid.count"), 2);
+	assert_int_equal(helper_int(back, "io.pread64.ops"), 4);
+	assert_int_equal(helper_int(back, "io.pread64.bytes"), 16384);
+	assert_int_equal(helper_int(back, "io.pread64.errors"), 1);
+	assert_int_equal(helper_int(back, "io.pread64.latency_ns.max"), 1300);
+	assert_int_equal(helper_int(back, "io.pread64.latency_ns.p99"), 1300);
+	assert_true(helper_int(back, "io.pread64.latency_ns.p50") >= 850);
+	assert_true(helper_int(back, "io.pread64.latency_ns.p50") <= 950);
+	assert_null(json_object_get(json_object_get(back, "io"), "getpid"));
+	assert_int_equal(helper_int(back, "io_totals.bytes_read"), 16384);
+	assert_int_equal(helper_int(back, "io_totals.bytes_written"), 0);
+	free(s);
+	json_decref(j);
+	json_decref(back);
+	profile_free(&p);
+}
+
+static void test_summary_and_flush_shape(void **state)
+{
+	char *argv[] = { "cmd", "with \"quotes\"", NULL };
+	struct run_info ri;
+	struct profile p;
+	json_t *sum, *fl;
+
+	profile_init(&p);
+	sample_proc(&p, "x");
+	p.audit[AUDIT_IO_MAP_FULL] = 3;
+	p.audit[AUDIT_EXIT_WITHOUT_ENTER] = 1;
+	run_info_init(&ri);
+	ri.mode = TARGET_COMMAND;
+	ri.pid = 42;
+	ri.argv = argv;
+	ri.exit_status = 0;
+	ri.end_reason = "target exited";
+	sum = summary_to_json(&ri, &p, NULL, 1.5, 7);
+	assert_string_equal(json_string_value(json_object_get(sum, "schema")), "bpfprof.summary.v1");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(sum, "target"), "mode")),
+			    "command");
+	assert_string_equal(json_string_value(json_array_get(
+				    json_object_get(json_object_get(sum, "target"), "argv"), 1)),
+			    "with \"quotes\"");
+	assert_int_equal(helper_int(sum, "audit.flushes"), 7);
+	/* In-flight syscalls are a fact, not a loss. */
+	assert_int_equal(helper_int(sum, "audit.lost_total"), 3);
+	assert_int_equal(helper_int(sum, "audit.io_lost_map_full"), 3);
+	assert_int_equal(helper_int(sum, "audit.syscalls_in_flight_at_attach"), 1);
+	assert_int_equal(helper_int(sum, "audit.syscalls_lost_map_full"), 0);
+	assert_non_null(json_string_value(json_object_get(json_object_get(sum, "host"), "kernel")));
+	assert_int_equal(strlen(json_string_value(json_object_get(sum, "started_at"))), 24);
+
+	fl = flush_to_json(3, 1700000000.25, 0.5, &p, NULL);
+	assert_string_equal(json_string_value(json_object_get(fl, "schema")), "bpfprof.flush.v1");
+	assert_int_equal(helper_int(fl, "flush_index"), 3);
+	assert_true(json_real_value(json_object_get(fl, "timestamp")) == 1700000000.25);
+	/* A flush counter would not sum across records: only the summary has it. */
+	assert_null(json_object_get(json_object_get(fl, "audit"), "flushes"));
+	assert_int_equal(json_array_size(json_object_get(fl, "processes")), 1);
+	json_decref(sum);
+	json_decref(fl);
+	profile_free(&p);
+}
+
+static void test_rfc3339(void **state)
+{
+	char buf[64];
+
+	format_rfc3339(0.5, buf, sizeof(buf));
+	assert_string_equal(buf, "1970-01-01T00:00:00.500Z");
+	format_rfc3339(1763708526.123, buf, sizeof(buf));
+	assert_string_equal(buf, "2025-11-21T07:02:06.123Z");
+}
+
+static void test_output_files(void **state)
+{
+	char dir[64], sub[128], path[256], err[256];
+	struct output_files *o;
+	json_t *rec = json_pack("{s:i}", "a", 1), *arr;
+	struct stat st;
+
+	helper_tmpdir(dir, sizeof(dir));
+	snprintf(sub, sizeof(sub), "%s/x/y", dir);
+	o = output_open(sub, err, sizeof(err));
+	assert_non_null(o);
+	assert_int_equal(output_write_flush(o, rec), 0);
+	assert_int_equal(output_write_flush(o, rec), 0);
+	assert_int_equal(output_write_summary(o, rec), 0);
+	assert_int_equal(output_write_failures(o), 0);
+	output_close(o);
+	snprintf(path, sizeof(path), "%s/flushes.jsonl", sub);
+	arr = helper_load_jsonl(path);
+	assert_int_equal(json_array_size(arr), 2);
+	json_decref(arr);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0644);
+	snprintf(path, sizeof(path), "%s/summary.json", sub);
+	arr = helper_load_json(path);
+	assert_int_equal(helper_int(arr, "a"), 1);
+	json_decref(arr);
+	snprintf(path, sizeof(path), "%s/.summary.json.tmp", sub);
+	assert_false(helper_exists(path));
+
+	/* A run that never started leaves nothing behind. */
+	snprintf(sub, sizeof(sub), "%s/new", dir);
+	o = output_open(sub, err, sizeof(err));
+	assert_non_null(o);
+	output_discard(o);
+	assert_false(helper_exists(sub));
+
+	/* A file where the directory should be: one line, nothing created. */
+	snprintf(path, sizeof(path), "%s/file", dir);
+	close(open(path, O_CREAT | O_WRONLY, 0644));
+	assert_null(output_open(path, err, sizeof(err)));
+	assert_non_null(strstr(err, "not a directory"));
+	assert_null(strchr(err, '\n'));
+	snprintf(sub, sizeof(sub), "%s/file/below", dir);
+	assert_null(output_open(sub, err, sizeof(err)));
+	assert_non_null(strstr(err, "cannot create output directory"));
+
+	/* flushes.jsonl as a symlink is not followed. */
+	snprintf(sub, sizeof(sub), "%s/link", dir);
+	mkdir(sub, 0755);
+	snprintf(path, sizeof(path), "%s/link/flushes.jsonl", dir);
+	assert_int_equal(symlink("/etc/passwd", path), 0);
+	assert_null(output_open(sub, err, sizeof(err)));
+	json_decref(rec);
+	helper_rmtree(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_proc_json_escapes_and_round_trips),
+		cmocka_unit_test(test_summary_and_flush_shape),
+		cmocka_unit_test(test_rfc3339),
+		cmocka_unit_test(test_output_files),
+	};
+
+	return cmocka_run_group_tests_name("records", tests, NULL, NULL);
+}

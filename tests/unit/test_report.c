@@ -1,0 +1,602 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `bpfprof report` on a committed run directory (tests/fixtures/report_run:
+ * a real stage_target_lib run, plus a small events.jsonl of known spans):
+ * text, JSON, --trace, Perfetto and HTML in headless Chromium; rotated and
+ * gzip'd event files; histograms rebuilt exactly from the JSON; and every
+ * kind of bad input as one line and exit status 1.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "lib/helper.h"
+#include "output/output_files.h"
+#include "output/records.h"
+#include "report/report.h"
+#include "lib/report_helper.h"
+#include "probes/syscall_table.h"
+
+/* The fixture's spans (tests/fixtures/report_run/events.jsonl). */
+#define FIX_SPANS 10
+#define FIX_TRACES 4
+#define FIX_ORPHANS 2		     /* lib_stage_work under a root never recorded */
+#define FIX_SLOWEST "83640193122305" /* stage_writer, 62.70us */
+#define FIX_RECURSE "83627308220426" /* stage_recurse, 4 levels */
+#define FIX_OUTER "83627308220417"   /* stage_outer + 2 stage_inner */
+
+static char fixture[256];
+
+static const char *fixture_dir(void)
+{
+	const char *src = getenv("BPFPROF_SRC");
+
+	snprintf(fixture, sizeof(fixture), "%s/tests/fixtures/report_run", src ? src : ".");
+	return fixture;
+}
+
+static json_t *report_json(const char *dir)
+{
+	struct captured c;
+	json_t *j;
+
+	report_run(&c, dir, "--json", "--top", "100", NULL);
+	if (c.status != 0)
+		fail_msg("report --json: status %d: %s", c.status, c.err);
+	j = json_loads(c.out, 0, NULL);
+	assert_non_null(j);
+	captured_free(&c);
+	return j;
+}
+
+static json_t *find_named(json_t *arr, const char *name)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach (arr, i, v)
+		if (!strcmp(json_string_value(json_object_get(v, "name")), name))
+			return v;
+	fail_msg("'%s' missing", name);
+	return NULL;
+}
+
+/* The report's figures are the summary's: counts, and percentiles computed
+ * again from the rebuilt histograms come out identical. */
+static void test_json_matches_summary(void **state)
+{
+	json_t *rep = report_json(fixture_dir()),
+	       *sum = helper_load_json_in(fixture, "summary.json");
+	json_t *proc = json_array_get(json_object_get(sum, "processes"), 0), *st, *io, *v;
+	const char *name;
+	size_t i;
+	long long written = 0;
+
+	assert_string_equal(json_string_value(json_object_get(rep, "schema")), "bpfprof.report.v1");
+	assert_int_equal(json_array_size(json_object_get(rep, "stages")),
+			 json_array_size(json_object_get(proc, "stages")));
+	json_array_foreach (json_object_get(proc, "stages"), i, st) {
+		json_t *r = find_named(json_object_get(rep, "stages"),
+				       json_string_value(json_object_get(st, "name"))),
+		       *row;
+		long long in_rows = 0;
+		size_t k;
+
+		assert_int_equal(helper_int(r, "calls"), helper_int(st, "calls"));
+		assert_int_equal(helper_int(r, "total_ns"), helper_int(st, "total_ns"));
+		assert_int_equal(helper_int(r, "self_ns"), helper_int(st, "self_ns"));
+		assert_int_equal(helper_int(r, "percentiles_ns.p50"),
+				 helper_int(st, "latency_ns.p50"));
+		assert_int_equal(helper_int(r, "percentiles_ns.p95"),
+				 helper_int(st, "latency_ns.p95"));
+		assert_int_equal(helper_int(r, "percentiles_ns.p99"),
+				 helper_int(st, "latency_ns.p99"));
+		assert_int_equal(helper_int(r, "io.ops"), helper_int(st, "io.ops"));
+		json_array_foreach (json_object_get(r, "histogram"), k, row)
+			in_rows += helper_int(row, "count");
+		assert_int_equal(in_rows, helper_int(st, "calls"));
+	}
+	/* Sorted by total, and the self ordering is a permutation by self. */
+	json_array_foreach (json_object_get(rep, "stages"), i, st)
+		if (i)
+			assert_true(
+				helper_int(json_array_get(json_object_get(rep, "stages"), i - 1),
+					   "total_ns") >= helper_int(st, "total_ns"));
+	json_array_foreach (json_object_get(rep, "stages_by_self"), i, st)
+		if (i)
+			assert_true(
+				helper_int(json_array_get(json_object_get(rep, "stages_by_self"),
+							  i - 1),
+					   "self_ns") >= helper_int(st, "self_ns"));
+	io = json_object_get(json_array_get(json_object_get(rep, "io"), 0), "syscalls");
+	json_object_foreach (json_object_get(proc, "io"), name, v) {
+		json_t *r = find_named(io, name);
+
+		assert_int_equal(helper_int(r, "ops"), helper_int(v, "ops"));
+		assert_int_equal(helper_int(r, "bytes"), helper_int(v, "bytes"));
+		assert_int_equal(helper_int(r, "percentiles_ns.p99"),
+				 helper_int(v, "latency_ns.p99"));
+	}
+	/* The timeline is the flush records: it sums to the totals. */
+	assert_int_equal(json_array_size(json_object_get(rep, "timeline")),
+			 helper_int(sum, "audit.flushes"));
+	json_array_foreach (json_object_get(rep, "timeline"), i, v)
+		written += helper_int(v, "bytes_written");
+	assert_int_equal(written, helper_int(proc, "io_totals.bytes_written"));
+	assert_int_equal(helper_int(rep, "traces.spans"), FIX_SPANS);
+	assert_int_equal(helper_int(rep, "traces.traces"), FIX_TRACES);
+	assert_int_equal(helper_int(rep, "traces.spans_orphaned"), FIX_ORPHANS);
+	v = json_array_get(json_object_get(json_object_get(rep, "traces"), "slowest"), 0);
+	assert_string_equal(json_string_value(json_object_get(v, "trace_id")), FIX_SLOWEST);
+	assert_int_equal(helper_int(v, "dur_ns"), 62700);
+	assert_int_equal(helper_int(rep, "audit.stage_calls_entered"),
+			 helper_int(sum, "audit.stage_calls_entered"));
+	json_decref(rep);
+	json_decref(sum);
+}
+
+static void test_text(void **state)
+{
+	struct captured c;
+
+	report_run(&c, fixture_dir(), NULL);
+	assert_int_equal(c.status, 0);
+	assert_string_equal(c.err, "");
+	assert_non_null(strstr(c.out, "== Stages by total time (8 of 8)"));
+	assert_non_null(strstr(c.out, "== Stages by self time"));
+	/* stage_sleep leads by total: 100 calls. */
+	assert_non_null(strstr(strstr(c.out, "by total time"), "      100    1.08ms"));
+	assert_non_null(strstr(c.out, "stage_sleep (build/targets/stage_target_lib, pid 19471): "
+				      "100 calls  p50 1.08ms"));
+	assert_non_null(strstr(c.out, "== I/O per process"));
+	assert_non_null(strstr(c.out, "write                      81 ops    3.44KiB written"));
+	assert_non_null(strstr(c.out, "          70       640B    3.12KiB"));
+	assert_non_null(strstr(c.out, "== Traces: 10 spans in 4 traces (1 event file), 2 spans "
+				      "under calls not recorded"));
+	assert_non_null(strstr(c.out, "== Audit"));
+	assert_non_null(strstr(c.out, "stage_calls_entered              600"));
+	captured_free(&c);
+}
+
+static void test_trace_tree(void **state)
+{
+	struct captured c;
+
+	report_run(&c, fixture_dir(), "--trace", FIX_RECURSE, NULL);
+	assert_int_equal(c.status, 0);
+	assert_string_equal(c.out, "trace " FIX_RECURSE ": 4 spans, 20.00us, pid 19471 tid 19471\n"
+				   "  stage_recurse  20.00us  self 2.50us  at +0ns\n"
+				   "    stage_recurse  17.50us  self 2.50us  at +1.00us\n"
+				   "      stage_recurse  15.00us  self 2.50us  at +2.00us\n"
+				   "        stage_recurse  12.50us  self 12.50us  at +3.00us\n");
+	captured_free(&c);
+	report_run(&c, fixture_dir(), "--trace", FIX_OUTER, NULL);
+	assert_int_equal(c.status, 0);
+	assert_non_null(strstr(c.out, "\n  stage_outer  5.25us  self 2.47us  at +0ns\n"
+				      "    stage_inner  1.38us  self 1.38us  at +1.00us\n"
+				      "    stage_inner  1.40us  self 1.40us  at +2.60us\n"));
+	captured_free(&c);
+	report_run(&c, fixture_dir(), "--trace", "999", NULL);
+	expect_one_error_line(&c, "no trace '999'");
+	captured_free(&c);
+}
+
+static void test_perfetto(void **state)
+{
+	char dir[64], path[128];
+	struct captured c;
+	json_t *j, *ev, *outer = NULL;
+	size_t i;
+	int x = 0, meta = 0;
+
+	helper_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/trace.json", dir);
+	report_run(&c, fixture_dir(), "--perfetto", path, NULL);
+	assert_int_equal(c.status, 0);
+	captured_free(&c);
+	j = helper_load_json(path);
+	assert_non_null(j);
+	json_array_foreach (json_object_get(j, "traceEvents"), i, ev) {
+		const char *ph = json_string_value(json_object_get(ev, "ph"));
+
+		x += !strcmp(ph, "X");
+		meta += !strcmp(ph, "M");
+		if (!strcmp(json_string_value(json_object_get(ev, "name")), "stage_outer"))
+			outer = ev;
+	}
+	assert_int_equal(x, FIX_SPANS);
+	assert_int_equal(meta, 1);
+	/* Microseconds, from the first span. */
+	assert_non_null(outer);
+	assert_true(json_real_value(json_object_get(outer, "ts")) == 0.0);
+	assert_true(json_real_value(json_object_get(outer, "dur")) == 5.25);
+	assert_int_equal(helper_int(outer, "pid"), 19471);
+	assert_int_equal(helper_int(outer, "tid"), 19471);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(outer, "args"), "span_id")),
+		FIX_OUTER);
+	json_decref(j);
+	helper_rmtree(dir);
+}
+
+/* The page in a real browser: the script ran to the end without an error,
+ * and drew a histogram per stage and per busiest I/O syscall, the I/O
+ * timeline, and a waterfall with a bar per span. */
+static void test_html_in_chromium(void **state)
+{
+	char dir[64], path[128], png[512];
+	struct captured c;
+	json_t *rep = report_json(fixture_dir()), *v;
+	int bars = 0;
+	size_t i;
+	char *dom;
+
+	/* A bar per octave row of each chart: the 12 stages with most total
+	 * time, the 6 busiest I/O syscalls. */
+	json_array_foreach (json_object_get(rep, "stages"), i, v)
+		if (i < 12)
+			bars += (int)json_array_size(json_object_get(v, "histogram"));
+	json_array_foreach (
+		json_object_get(json_array_get(json_object_get(rep, "io"), 0), "syscalls"), i, v)
+		bars += (int)json_array_size(json_object_get(v, "histogram"));
+	json_decref(rep);
+
+	helper_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/report.html", dir);
+	report_run(&c, fixture_dir(), "--html", path, NULL);
+	assert_int_equal(c.status, 0);
+	assert_string_equal(c.out, "");
+	captured_free(&c);
+	snprintf(png, sizeof(png), "%s/report-fixture.png", artifact_dir());
+	dom = chromium_dump_dom(path, png);
+	if (!strstr(dom, "data-rendered=\"ok\"") || strstr(dom, " data-script-error=\""))
+		fail_msg("the page's script did not finish: %.300s",
+			 strstr(dom, " data-script-error=\"") ? strstr(dom, " data-script-error=\"")
+							      : "");
+	assert_int_equal(count_of(dom, "class=\"hist-chart\""), 8 + 3);
+	assert_int_equal(count_of(dom, "id=\"io-over-time\""), 1);
+	assert_int_equal(count_of(dom, "id=\"ops-over-time\""), 1);
+	assert_int_equal(count_of(dom, "class=\"waterfall\""), FIX_TRACES);
+	assert_int_equal(count_of(dom, "<rect class=\"span"), FIX_SPANS);
+	assert_int_equal(count_of(dom, "<rect class=\"bar\""), bars);
+	assert_non_null(strstr(dom, "id=\"stages-by-total\""));
+	assert_non_null(strstr(dom, "id=\"stages-by-self\""));
+	assert_non_null(strstr(dom, "id=\"io-per-process\""));
+	assert_non_null(strstr(dom, "id=\"io-per-stage\""));
+	/* No network: nothing is loaded from anywhere. */
+	assert_int_equal(count_of(dom, "src="), 0);
+	assert_int_equal(count_of(dom, "href="), 0);
+	free(dom);
+	helper_rmtree(dir);
+}
+
+/* Markup in names stays text: a stage called <script> is drawn, not run. */
+static void test_html_escapes(void **state)
+{
+	char dir[64], path[256], html[300];
+	struct captured c;
+	FILE *f;
+	char *dom;
+
+	helper_tmpdir(dir, sizeof(dir));
+	copy_dir(fixture_dir(), dir);
+	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+	f = fopen(path, "a");
+	fprintf(f, "{\"trace_id\":\"x\",\"span_id\":\"x\",\"parent_id\":null,\"pid\":1,\"tid\":1,"
+		   "\"name\":\"</script><script>document.body.setAttribute('data-pwned','1')"
+		   "</script><!--\",\"binary\":\"b\",\"start_ns\":5,\"dur_ns\":1}\n");
+	fclose(f);
+	snprintf(html, sizeof(html), "%s/r.html", dir);
+	report_run(&c, dir, "--html", html, "--top", "100", NULL);
+	assert_int_equal(c.status, 0);
+	captured_free(&c);
+	dom = chromium_dump_dom(html, NULL);
+	assert_non_null(strstr(dom, "data-rendered=\"ok\""));
+	assert_null(strstr(dom, "data-pwned=\""));
+	assert_non_null(strstr(dom, "&lt;/script&gt;&lt;script&gt;document.body"));
+	free(dom);
+	helper_rmtree(dir);
+}
+
+static void gzip_file(const char *from, const char *to)
+{
+	FILE *f = fopen(from, "r");
+	gzFile gz = gzopen(to, "wb");
+	char buf[4096];
+	size_t n;
+
+	assert_non_null(f);
+	assert_non_null(gz);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		assert_int_equal(gzwrite(gz, buf, (unsigned int)n), (int)n);
+	fclose(f);
+	assert_int_equal(gzclose(gz), Z_OK);
+	unlink(from);
+}
+
+/* Split the fixture's events into rotated parts: lines [0, a) in
+ * events.jsonl.2.gz, [a, b) in events.jsonl.1, the rest in events.jsonl. */
+static void rotate_events(const char *dir, int a, int b)
+{
+	char path[600], p1[600], p2[600], p2raw[600], line[4096];
+	FILE *in, *out[3];
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/events.jsonl", fixture_dir());
+	in = fopen(path, "r");
+	snprintf(p2raw, sizeof(p2raw), "%s/events.jsonl.2", dir);
+	snprintf(p2, sizeof(p2), "%s/events.jsonl.2.gz", dir);
+	snprintf(p1, sizeof(p1), "%s/events.jsonl.1", dir);
+	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+	out[0] = fopen(p2raw, "w");
+	out[1] = fopen(p1, "w");
+	out[2] = fopen(path, "w");
+	while (fgets(line, sizeof(line), in))
+		fputs(line, out[n < a ? 0 : n < b ? 1 : 2]), n++;
+	fclose(in);
+	for (int i = 0; i < 3; i++)
+		fclose(out[i]);
+	gzip_file(p2raw, p2);
+}
+
+static void test_rotated_and_gzip_events(void **state)
+{
+	char dir[64];
+	json_t *rep;
+
+	helper_tmpdir(dir, sizeof(dir));
+	copy_dir(fixture_dir(), dir);
+	rotate_events(dir, 4, 7);
+	rep = report_json(dir);
+	assert_int_equal(helper_int(rep, "traces.spans"), FIX_SPANS);
+	assert_int_equal(helper_int(rep, "traces.traces"), FIX_TRACES);
+	assert_int_equal(helper_int(rep, "traces.event_files"), 3);
+	assert_int_equal(helper_int(rep, "traces.spans_orphaned"), FIX_ORPHANS);
+	json_decref(rep);
+	helper_rmtree(dir);
+}
+
+/* Ids may be strings; a root with parent_id 0 is a root too. */
+static void test_string_ids(void **state)
+{
+	char dir[64], path[256];
+	struct captured c;
+	FILE *f;
+
+	helper_tmpdir(dir, sizeof(dir));
+	copy_dir(fixture_dir(), dir);
+	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+	f = fopen(path, "w");
+	fprintf(f,
+		"{\"trace_id\":\"t1\",\"span_id\":\"t1\",\"parent_id\":null,\"pid\":7,\"tid\":8,"
+		"\"name\":\"handle\",\"binary\":\"/bin/x\",\"start_ns\":100,\"dur_ns\":1000,"
+		"\"io\":{\"ops\":2,\"bytes_read\":10,\"bytes_written\":20,\"time_ns\":30}}\n"
+		"{\"trace_id\":\"t1\",\"span_id\":\"c\",\"parent_id\":\"t1\",\"pid\":7,\"tid\":8,"
+		"\"name\":\"parse\",\"binary\":\"/bin/x\",\"start_ns\":200,\"dur_ns\":300}\n"
+		"{\"trace_id\":5,\"span_id\":5,\"parent_id\":0,\"pid\":7,\"tid\":9,"
+		"\"name\":\"other\",\"start_ns\":50,\"dur_ns\":10}\n");
+	fclose(f);
+	report_run(&c, dir, "--trace", "t1", NULL);
+	assert_int_equal(c.status, 0);
+	assert_string_equal(c.out, "trace t1: 2 spans, 1.00us, pid 7 tid 8\n"
+				   "  handle  1.00us  self 700ns  at +0ns  io: 2 ops, read 10B, "
+				   "written 20B, 30ns\n"
+				   "    parse  300ns  self 300ns  at +100ns\n");
+	captured_free(&c);
+	report_run(&c, dir, "--trace", "5", NULL);
+	assert_int_equal(c.status, 0);
+	assert_non_null(strstr(c.out, "trace 5: 1 spans, 10ns"));
+	captured_free(&c);
+	helper_rmtree(dir);
+}
+
+/* records.c writes every histogram bucket; the report rebuilds them. */
+static void test_buckets_round_trip(void **state)
+{
+	char dir[64], path[256], err[512];
+	struct profile p;
+	struct run_info ri;
+	struct report r;
+	struct proc_profile *pp;
+	struct syscall_counters *w;
+	json_t *sum;
+	FILE *f;
+
+	profile_init(&p);
+	pp = profile_proc(&p, 42, true);
+	snprintf(pp->comm, sizeof(pp->comm), "x");
+	w = &pp->sys[syscall_nr("write")];
+	for (uint64_t v = 1; v < (1ULL << 37); v = v * 3 + 1) {
+		hist_record(proc_hist(w), v);
+		w->count++;
+		w->time_ns += v;
+		w->max_ns = v;
+	}
+	run_info_init(&ri);
+	ri.end_reason = "duration";
+	sum = summary_to_json(&ri, &p, NULL, 1.0, 0);
+	helper_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	assert_int_equal(json_dump_file(sum, path, JSON_OUT_FLAGS), 0);
+	snprintf(path, sizeof(path), "%s/flushes.jsonl", dir);
+	f = fopen(path, "w");
+	fclose(f);
+	if (report_load(dir, &r, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_int_equal(r.n_procs, 1);
+	assert_int_equal(r.procs[0].n_io, 1);
+	assert_non_null(r.procs[0].io[0].hist);
+	assert_memory_equal(r.procs[0].io[0].hist, w->hist, sizeof(*w->hist));
+	report_free(&r);
+	json_decref(sum);
+	profile_free(&p);
+	helper_rmtree(dir);
+}
+
+/* A copy of the fixture with one file replaced by `content` (NULL: removed). */
+static void with_file(char *dir, size_t len, const char *name, const char *content)
+{
+	char path[256];
+	FILE *f;
+
+	helper_tmpdir(dir, len);
+	copy_dir(fixture_dir(), dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unlink(path);
+	if (!content)
+		return;
+	f = fopen(path, "w");
+	fputs(content, f);
+	fclose(f);
+}
+
+/* The first `keep` bytes of a fixture file. */
+static char *head_of(const char *name, long keep)
+{
+	char path[600], *buf = calloc(1, (size_t)keep + 1);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", fixture_dir(), name);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_true(fread(buf, 1, (size_t)keep, f) > 0);
+	fclose(f);
+	return buf;
+}
+
+static void expect_bad(const char *name, const char *content, const char *needle)
+{
+	char dir[64];
+	struct captured c;
+
+	with_file(dir, sizeof(dir), name, content);
+	report_run(&c, dir, NULL);
+	expect_one_error_line(&c, needle);
+	captured_free(&c);
+	helper_rmtree(dir);
+}
+
+static void test_bad_input(void **state)
+{
+	char dir[64], path[256], *part;
+	struct captured c;
+	long flush_lines_1;
+
+	report_run(&c, "/nonexistent/run", NULL);
+	expect_one_error_line(&c, "cannot read run directory '/nonexistent/run': No such file");
+	captured_free(&c);
+	report_run(&c, "/etc/hostname", NULL);
+	expect_one_error_line(&c, "is not a directory");
+	captured_free(&c);
+	expect_bad("summary.json", NULL, "summary.json: missing");
+	part = head_of("summary.json", 3000);
+	expect_bad("summary.json", part, "summary.json: not valid JSON");
+	free(part);
+	expect_bad("summary.json", "{\"schema\":\"other\"}", "schema 'other'");
+	expect_bad("summary.json",
+		   "{\"schema\":\"bpfprof.summary.v1\",\"processes\":[{\"pid\":1}],"
+		   "\"audit\":{}}",
+		   "summary.json: processes[0]: 'comm' is missing");
+	expect_bad("flushes.jsonl", NULL, "flushes.jsonl: No such file");
+	/* Cut mid-line (the second), cut at a line end, a line that is not JSON. */
+	part = head_of("flushes.jsonl", 100000);
+	flush_lines_1 = strchr(part, '\n') - part + 1;
+	part[flush_lines_1 + 100] = '\0';
+	expect_bad("flushes.jsonl", part, "flushes.jsonl:2: truncated");
+	part[flush_lines_1] = '\0';
+	expect_bad("flushes.jsonl", part, "1 records, but summary.json counts 4 (truncated?)");
+	free(part);
+	expect_bad("flushes.jsonl", "{\"schema\":\"bpfprof.flush.v1\"\n",
+		   "flushes.jsonl:1: not a JSON object");
+	expect_bad("events.jsonl", "{\"trace_id\":1,\"parent_id\":null}\n",
+		   "events.jsonl:1: 'span_id' is missing");
+	expect_bad("events.jsonl",
+		   "{\"trace_id\":1,\"span_id\":1,\"parent_id\":null,\"pid\":1,\"tid\":1,"
+		   "\"name\":\"a\",\"start_ns\":1,\"dur_ns\":1}\n"
+		   "{\"trace_id\":1,\"span_id\":1,\"parent_id\":null,\"pid\":1,\"tid\":1,"
+		   "\"name\":\"a\",\"start_ns\":2,\"dur_ns\":1}\n",
+		   "span_id 1 appears twice");
+	expect_bad("events.jsonl",
+		   "{\"trace_id\":1,\"span_id\":1,\"parent_id\":2,\"pid\":1,\"tid\":1,"
+		   "\"name\":\"a\",\"start_ns\":1,\"dur_ns\":1}\n"
+		   "{\"trace_id\":1,\"span_id\":2,\"parent_id\":1,\"pid\":1,\"tid\":1,"
+		   "\"name\":\"a\",\"start_ns\":1,\"dur_ns\":1}\n",
+		   "form a cycle");
+
+	/* A histogram bucket that is not one of the layout's (1281 ns: buckets
+	 * there are 64 ns wide). */
+	{
+		json_t *sum = helper_load_json_in(fixture_dir(), "summary.json");
+		json_t *st = json_array_get(
+			json_object_get(json_array_get(json_object_get(sum, "processes"), 0),
+					"stages"),
+			0);
+		json_t *pair = json_array_get(json_object_get(st, "buckets"), 0);
+
+		assert_int_equal(json_integer_value(json_array_get(pair, 0)), 1280);
+		json_array_set_new(pair, 0, json_integer(1281));
+		part = json_dumps(sum, JSON_OUT_FLAGS);
+		expect_bad("summary.json", part, "1281 ns is not a bucket bound");
+		free(part);
+		json_decref(sum);
+	}
+
+	/* A rotated gzip file cut short. */
+	helper_tmpdir(dir, sizeof(dir));
+	copy_dir(fixture_dir(), dir);
+	rotate_events(dir, 8, 9);
+	snprintf(path, sizeof(path), "%s/events.jsonl.2.gz", dir);
+	assert_int_equal(truncate(path, 60), 0);
+	report_run(&c, dir, NULL);
+	expect_one_error_line(&c, "events.jsonl.2.gz: corrupt compressed data: unexpected end");
+	captured_free(&c);
+	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/events.jsonl.1", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/events.jsonl.2.gz", dir);
+	unlink(path);
+
+	/* An output file that cannot be written: nothing is left behind. */
+	snprintf(path, sizeof(path), "%s/no/such/dir/r.html", dir);
+	report_run(&c, dir, "--html", path, NULL);
+	expect_one_error_line(&c, "cannot write");
+	captured_free(&c);
+	snprintf(path, sizeof(path), "%s/t.json", dir);
+	report_run(&c, dir, "--perfetto", path, NULL);
+	expect_one_error_line(&c, "has no span events");
+	captured_free(&c);
+	assert_false(helper_exists(path));
+	helper_rmtree(dir);
+
+	/* Bad command lines: exit 2. */
+	report_run(&c, fixture_dir(), "--top", "0", NULL);
+	assert_int_equal(c.status, 2);
+	assert_non_null(strstr(c.err, "invalid --top '0'"));
+	captured_free(&c);
+	report_run(&c, NULL);
+	assert_int_equal(c.status, 2);
+	assert_non_null(strstr(c.err, "report needs the run's directory"));
+	captured_free(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_matches_summary),
+		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_trace_tree),
+		cmocka_unit_test(test_perfetto),
+		cmocka_unit_test(test_html_in_chromium),
+		cmocka_unit_test(test_html_escapes),
+		cmocka_unit_test(test_rotated_and_gzip_events),
+		cmocka_unit_test(test_string_ids),
+		cmocka_unit_test(test_buckets_round_trip),
+		cmocka_unit_test(test_bad_input),
+	};
+
+	return cmocka_run_group_tests_name("report", tests, NULL, NULL);
+}

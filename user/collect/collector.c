@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "collect/collector.h"
+#include "probes/syscall_table.h"
+
+struct collector {
+	struct collector_maps maps;
+	int ncpus;
+	struct sys_stats *sys_vals;	/* one per CPU */
+	struct io_stats *io_vals;	/* one per CPU */
+	struct stage_stats *stage_vals; /* one per CPU */
+	uint64_t *audit_vals;
+	uint8_t io_slot[MAX_SYSCALL_NR]; /* the I/O slot of each syscall, as the kernel's */
+};
+
+struct collector *collector_new(const struct collector_maps *maps)
+{
+	struct collector *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->maps = *maps;
+	syscall_fill_io_slots(c->io_slot, MAX_SYSCALL_NR);
+	c->ncpus = libbpf_num_possible_cpus();
+	if (c->ncpus <= 0)
+		goto err;
+	c->sys_vals = calloc(c->ncpus, sizeof(*c->sys_vals));
+	c->io_vals = calloc(c->ncpus, sizeof(*c->io_vals));
+	c->audit_vals = calloc(c->ncpus, sizeof(*c->audit_vals));
+	c->stage_vals = calloc(c->ncpus, sizeof(*c->stage_vals));
+	if (!c->sys_vals || !c->io_vals || !c->audit_vals || !c->stage_vals)
+		goto err;
+	return c;
+err:
+	collector_free(c);
+	return NULL;
+}
+
+void collector_free(struct collector *c)
+{
+	if (!c)
+		return;
+	free(c->sys_vals);
+	free(c->io_vals);
+	free(c->audit_vals);
+	free(c->stage_vals);
+	free(c);
+}
+
+/* The name the kernel side saw; for a process it never named, /proc. */
+static void fill_comm(struct collector *c, struct proc_profile *pp)
+{
+	struct proc_info info;
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	if (!bpf_map_lookup_elem(c->maps.procs, &pp->pid, &info)) {
+		memcpy(pp->comm, info.comm, sizeof(pp->comm));
+		pp->comm[sizeof(pp->comm) - 1] = '\0';
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%u/comm", pp->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, pp->comm, sizeof(pp->comm) - 1);
+	close(fd);
+	if (n > 0 && pp->comm[n - 1] == '\n')
+		n--;
+	pp->comm[n > 0 ? n : 0] = '\0';
+}
+
+static void add_sys(struct collector *c, struct syscall_counters *sc)
+{
+	for (int cpu = 0; cpu < c->ncpus; cpu++) {
+		sc->count += c->sys_vals[cpu].count;
+		sc->errors += c->sys_vals[cpu].errors;
+		sc->time_ns += c->sys_vals[cpu].time_ns;
+	}
+}
+
+static int add_io(struct collector *c, struct syscall_counters *sc)
+{
+	struct histogram *h = proc_hist(sc);
+
+	if (!h)
+		return -ENOMEM;
+	for (int cpu = 0; cpu < c->ncpus; cpu++) {
+		const struct io_stats *v = &c->io_vals[cpu];
+
+		sc->count += v->count;
+		sc->errors += v->errors;
+		sc->time_ns += v->time_ns;
+		sc->bytes += v->bytes;
+		if (v->max_ns > sc->max_ns)
+			sc->max_ns = v->max_ns;
+		for (unsigned int b = 0; b < HIST_BUCKETS; b++)
+			h->buckets[b] += v->hist[b];
+	}
+	return 0;
+}
+
+static int add_stage(struct collector *c, struct stage_counters *sc)
+{
+	if (!sc->hist && !(sc->hist = calloc(1, sizeof(*sc->hist))))
+		return -ENOMEM;
+	for (int cpu = 0; cpu < c->ncpus; cpu++) {
+		const struct stage_stats *v = &c->stage_vals[cpu];
+
+		sc->calls += v->calls;
+		sc->total_ns += v->total_ns;
+		sc->self_ns += v->self_ns;
+		if (v->max_ns > sc->max_ns)
+			sc->max_ns = v->max_ns;
+		sc->io_ops += v->io_ops;
+		sc->io_bytes_read += v->io_bytes_read;
+		sc->io_bytes_written += v->io_bytes_written;
+		sc->io_time_ns += v->io_time_ns;
+		for (unsigned int b = 0; b < HIST_BUCKETS; b++)
+			sc->hist->buckets[b] += v->hist[b];
+	}
+	return 0;
+}
+
+/* One target: its counters are arrays, every entry present from load. */
+static int read_target_arrays(struct collector *c, struct profile *snap)
+{
+	struct proc_profile *pp = profile_proc(snap, c->maps.one_target_tgid, true);
+	int err;
+
+	if (!pp)
+		return -ENOMEM;
+	for (__u32 nr = 0; nr < MAX_SYSCALL_NR; nr++) {
+		__u32 slot = c->io_slot[nr];
+
+		if (slot != IO_SLOT_NONE) {
+			if (bpf_map_lookup_elem(c->maps.io_counts, &slot, c->io_vals))
+				return -errno;
+			err = add_io(c, &pp->sys[nr]);
+		} else {
+			if (bpf_map_lookup_elem(c->maps.sys_counts, &nr, c->sys_vals))
+				return -errno;
+			add_sys(c, &pp->sys[nr]);
+			err = 0;
+		}
+		if (err)
+			return err;
+	}
+	for (__u32 id = 0; c->maps.stage_counts >= 0 && id < c->maps.n_stages; id++) {
+		struct stage_counters *sc = proc_stage(pp, id);
+
+		if (!sc)
+			return -ENOMEM;
+		if (bpf_map_lookup_elem(c->maps.stage_counts, &id, c->stage_vals))
+			return -errno;
+		err = add_stage(c, sc);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int read_sys_stats(struct collector *c, struct profile *snap)
+{
+	struct sys_key key, next, *prev = NULL;
+
+	while (!bpf_map_get_next_key(c->maps.sys_stats, prev, &next)) {
+		struct proc_profile *pp;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(c->maps.sys_stats, &key, c->sys_vals))
+			continue; /* never deleted, but be safe */
+		if (key.nr >= MAX_SYSCALL_NR)
+			continue;
+		pp = profile_proc(snap, key.tgid, true);
+		if (!pp)
+			return -ENOMEM;
+		add_sys(c, &pp->sys[key.nr]);
+	}
+	return 0;
+}
+
+static int read_io_stats(struct collector *c, struct profile *snap)
+{
+	struct sys_key key, next, *prev = NULL;
+
+	while (!bpf_map_get_next_key(c->maps.io_stats, prev, &next)) {
+		struct proc_profile *pp;
+		int err;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(c->maps.io_stats, &key, c->io_vals))
+			continue;
+		if (key.nr >= MAX_SYSCALL_NR)
+			continue;
+		pp = profile_proc(snap, key.tgid, true);
+		if (!pp)
+			return -ENOMEM;
+		err = add_io(c, &pp->sys[key.nr]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int read_stage_stats(struct collector *c, struct profile *snap)
+{
+	struct stage_key key, next, *prev = NULL;
+
+	while (!bpf_map_get_next_key(c->maps.stage_stats, prev, &next)) {
+		struct proc_profile *pp;
+		struct stage_counters *sc;
+		int err;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(c->maps.stage_stats, &key, c->stage_vals))
+			continue;
+		pp = profile_proc(snap, key.tgid, true);
+		sc = pp ? proc_stage(pp, key.stage) : NULL;
+		if (!sc)
+			return -ENOMEM;
+		err = add_stage(c, sc);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int collector_read(struct collector *c, struct profile *snap)
+{
+	int err;
+
+	profile_free(snap);
+	for (__u32 slot = 0; slot < AUDIT_NR_SLOTS; slot++) {
+		if (bpf_map_lookup_elem(c->maps.audit, &slot, c->audit_vals))
+			return -errno;
+		for (int cpu = 0; cpu < c->ncpus; cpu++)
+			snap->audit[slot] += c->audit_vals[cpu];
+	}
+	if (c->maps.one_target_tgid) {
+		err = read_target_arrays(c, snap);
+	} else {
+		err = read_sys_stats(c, snap);
+		if (!err)
+			err = read_io_stats(c, snap);
+		if (!err && c->maps.stage_stats >= 0)
+			err = read_stage_stats(c, snap);
+	}
+	if (err)
+		return err;
+	for (size_t i = 0; i < snap->n; i++)
+		fill_comm(c, snap->procs[i]);
+	return 0;
+}

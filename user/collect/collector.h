@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* Reads the kernel side's maps into a profile snapshot. */
+#ifndef BPFPROF_COLLECTOR_H
+#define BPFPROF_COLLECTOR_H
+
+#include "collect/profile.h"
+
+struct collector_maps {
+	/* One target: its counters are the arrays, indexed by syscall number,
+	 * I/O slot and stage id. 0: the hashes, keyed by process. */
+	uint32_t one_target_tgid;
+	int sys_stats, sys_counts;
+	int io_stats, io_counts;
+	int stage_stats, stage_counts; /* -1 when no stages are profiled */
+	uint32_t n_stages;
+	int procs;
+	int audit;
+};
+
+struct collector;
+
+struct collector *collector_new(const struct collector_maps *maps);
+void collector_free(struct collector *c);
+/* Replace snap's contents with the counters as they are now (summed over
+ * CPUs). Returns 0 or -errno. */
+int collector_read(struct collector *c, struct profile *snap);
+
+#endif

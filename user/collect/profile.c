@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "collect/profile.h"
+#include "probes/syscall_table.h"
+
+void profile_init(struct profile *p)
+{
+	memset(p, 0, sizeof(*p));
+}
+
+static void proc_free(struct proc_profile *pp)
+{
+	if (!pp)
+		return;
+	for (unsigned int i = 0; i < MAX_SYSCALL_NR; i++)
+		free(pp->sys[i].hist);
+	for (uint32_t i = 0; i < pp->n_stages; i++)
+		free(pp->stages[i].hist);
+	free(pp->stages);
+	free(pp);
+}
+
+void profile_free(struct profile *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		proc_free(p->procs[i]);
+	free(p->procs);
+	profile_init(p);
+}
+
+static size_t proc_slot(const struct profile *p, uint32_t pid)
+{
+	size_t lo = 0, hi = p->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (p->procs[mid]->pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const struct proc_profile *profile_find(const struct profile *p, uint32_t pid)
+{
+	size_t i = proc_slot(p, pid);
+
+	return i < p->n && p->procs[i]->pid == pid ? p->procs[i] : NULL;
+}
+
+struct proc_profile *profile_proc(struct profile *p, uint32_t pid, bool create)
+{
+	size_t i = proc_slot(p, pid);
+	struct proc_profile *pp;
+
+	if (i < p->n && p->procs[i]->pid == pid)
+		return p->procs[i];
+	if (!create)
+		return NULL;
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		struct proc_profile **v = realloc(p->procs, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		p->procs = v;
+		p->cap = cap;
+	}
+	pp = calloc(1, sizeof(*pp));
+	if (!pp)
+		return NULL;
+	pp->pid = pid;
+	memmove(&p->procs[i + 1], &p->procs[i], (p->n - i) * sizeof(*p->procs));
+	p->procs[i] = pp;
+	p->n++;
+	return pp;
+}
+
+struct histogram *proc_hist(struct syscall_counters *c)
+{
+	if (!c->hist)
+		c->hist = calloc(1, sizeof(*c->hist));
+	return c->hist;
+}
+
+struct stage_counters *proc_stage(struct proc_profile *p, uint32_t id)
+{
+	if (id >= p->n_stages) {
+		uint32_t n = id + 1 > p->n_stages * 2 ? id + 1 : p->n_stages * 2;
+		struct stage_counters *v = realloc(p->stages, n * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		memset(v + p->n_stages, 0, (n - p->n_stages) * sizeof(*v));
+		p->stages = v;
+		p->n_stages = n;
+	}
+	return &p->stages[id];
+}
+
+bool proc_is_empty(const struct proc_profile *p)
+{
+	for (unsigned int i = 0; i < MAX_SYSCALL_NR; i++)
+		if (p->sys[i].count)
+			return false;
+	return true;
+}
+
+/*
+ * The interval's max cannot be derived from two cumulative maxima unless the
+ * maximum grew (then the new one happened in the interval, exactly). Else it
+ * is at most the highest bucket that gained observations.
+ */
+static uint64_t interval_max(uint64_t cur_max, uint64_t prev_max, const struct histogram *d)
+{
+	uint64_t bound;
+
+	if (cur_max > prev_max)
+		return cur_max;
+	bound = hist_max_bound(d);
+	return bound < cur_max ? bound : cur_max;
+}
+
+static int counters_delta(struct syscall_counters *out, const struct syscall_counters *cur,
+			  const struct syscall_counters *prev)
+{
+	out->count = cur->count - prev->count;
+	out->errors = cur->errors - prev->errors;
+	out->time_ns = cur->time_ns - prev->time_ns;
+	out->bytes = cur->bytes - prev->bytes;
+	if (cur->hist) {
+		static const struct histogram empty;
+
+		if (!proc_hist(out))
+			return -ENOMEM;
+		hist_delta(out->hist, cur->hist, prev->hist ? prev->hist : &empty);
+		out->max_ns = out->count ? interval_max(cur->max_ns, prev->max_ns, out->hist) : 0;
+	}
+	return 0;
+}
+
+/* cur may be NULL (never allocated: nothing recorded), prev too. */
+static bool hist_changed(const struct histogram *cur, const struct histogram *prev)
+{
+	if (!cur)
+		return false;
+	if (!prev)
+		return hist_count(cur) != 0;
+	return memcmp(cur, prev, sizeof(*cur)) != 0;
+}
+
+/* The kernel updates a counter's fields one after another, so a reading may
+ * catch any subset of them moved: compare all. */
+static bool counters_changed(const struct syscall_counters *cur, const struct syscall_counters *prev)
+{
+	if (cur->count != prev->count || cur->errors != prev->errors ||
+	    cur->time_ns != prev->time_ns || cur->bytes != prev->bytes ||
+	    cur->max_ns != prev->max_ns)
+		return true;
+	return hist_changed(cur->hist, prev->hist);
+}
+
+static bool stage_changed(const struct stage_counters *cur, const struct stage_counters *prev)
+{
+	if (cur->calls != prev->calls || cur->total_ns != prev->total_ns ||
+	    cur->self_ns != prev->self_ns || cur->max_ns != prev->max_ns ||
+	    cur->io_ops != prev->io_ops || cur->io_bytes_read != prev->io_bytes_read ||
+	    cur->io_bytes_written != prev->io_bytes_written || cur->io_time_ns != prev->io_time_ns)
+		return true;
+	return hist_changed(cur->hist, prev->hist);
+}
+
+static int stage_delta(struct stage_counters *out, const struct stage_counters *cur,
+		       const struct stage_counters *prev)
+{
+	static const struct histogram empty;
+
+	out->calls = cur->calls - prev->calls;
+	out->total_ns = cur->total_ns - prev->total_ns;
+	out->self_ns = cur->self_ns - prev->self_ns;
+	out->io_ops = cur->io_ops - prev->io_ops;
+	out->io_bytes_read = cur->io_bytes_read - prev->io_bytes_read;
+	out->io_bytes_written = cur->io_bytes_written - prev->io_bytes_written;
+	out->io_time_ns = cur->io_time_ns - prev->io_time_ns;
+	if (!cur->hist)
+		return 0;
+	out->hist = calloc(1, sizeof(*out->hist));
+	if (!out->hist)
+		return -ENOMEM;
+	hist_delta(out->hist, cur->hist, prev->hist ? prev->hist : &empty);
+	out->max_ns = out->calls ? interval_max(cur->max_ns, prev->max_ns, out->hist) : 0;
+	return 0;
+}
+
+/* Stages of c that changed since pr, into d (created on first need). */
+static int stages_delta(struct profile *out, struct proc_profile **d, const struct proc_profile *c,
+			const struct proc_profile *pr)
+{
+	static const struct stage_counters none;
+
+	for (uint32_t id = 0; id < c->n_stages; id++) {
+		const struct stage_counters *ps = id < pr->n_stages ? &pr->stages[id] : &none;
+		struct stage_counters *ds;
+
+		if (!stage_changed(&c->stages[id], ps))
+			continue;
+		if (!*d) {
+			*d = profile_proc(out, c->pid, true);
+			if (!*d)
+				return -ENOMEM;
+			memcpy((*d)->comm, c->comm, sizeof((*d)->comm));
+		}
+		ds = proc_stage(*d, id);
+		if (!ds || stage_delta(ds, &c->stages[id], ps))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int profile_delta(struct profile *out, const struct profile *cur, const struct profile *prev)
+{
+	static const struct proc_profile none;
+
+	profile_free(out);
+	for (unsigned int i = 0; i < AUDIT_ALL_SLOTS; i++)
+		out->audit[i] = cur->audit[i] - prev->audit[i];
+	for (size_t i = 0; i < cur->n; i++) {
+		const struct proc_profile *c = cur->procs[i];
+		const struct proc_profile *pr = profile_find(prev, c->pid);
+		struct proc_profile *d;
+		bool active = false;
+
+		if (!pr)
+			pr = &none;
+		d = NULL;
+		for (unsigned int nr = 0; nr < MAX_SYSCALL_NR && !active; nr++)
+			active = counters_changed(&c->sys[nr], &pr->sys[nr]);
+		if (active) {
+			d = profile_proc(out, c->pid, true);
+			if (!d)
+				return -ENOMEM;
+			memcpy(d->comm, c->comm, sizeof(d->comm));
+			for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
+				if (!counters_changed(&c->sys[nr], &pr->sys[nr]))
+					continue;
+				if (counters_delta(&d->sys[nr], &c->sys[nr], &pr->sys[nr]))
+					return -ENOMEM;
+			}
+		}
+		if (stages_delta(out, &d, c, pr))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void proc_io_totals(const struct proc_profile *p, struct io_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
+		const struct syscall_counters *c = &p->sys[nr];
+		uint8_t cls = syscall_io_class(nr);
+
+		if (!cls || !c->count)
+			continue;
+		t->ops += c->count;
+		t->errors += c->errors;
+		t->time_ns += c->time_ns;
+		if (cls & IO_READ)
+			t->bytes_read += c->bytes;
+		else
+			t->bytes_written += c->bytes;
+	}
+}
+
+uint64_t profile_syscall_count(const struct profile *p)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++)
+			n += p->procs[i]->sys[nr].count;
+	return n;
+}
+
+void profile_scale_stages(struct profile *p, unsigned int n)
+{
+	if (n <= 1)
+		return;
+	for (size_t i = 0; i < p->n; i++) {
+		for (uint32_t id = 0; id < p->procs[i]->n_stages; id++) {
+			struct stage_counters *c = &p->procs[i]->stages[id];
+
+			c->calls *= n;
+			c->total_ns *= n;
+			c->self_ns *= n;
+			c->io_ops *= n;
+			c->io_bytes_read *= n;
+			c->io_bytes_written *= n;
+			c->io_time_ns *= n;
+			for (unsigned int b = 0; c->hist && b < HIST_BUCKETS; b++)
+				c->hist->buckets[b] *= n;
+		}
+	}
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What bpfprof knows about the traced processes at one moment: a snapshot of
+ * the kernel's monotonic counters, or the delta between two snapshots (one
+ * flush interval). Every output is written from one of these.
+ */
+#ifndef BPFPROF_PROFILE_H
+#define BPFPROF_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "bpfprof.h"
+#include "collect/histogram.h"
+
+struct syscall_counters {
+	uint64_t count;
+	uint64_t errors;
+	uint64_t time_ns;
+	uint64_t max_ns;	 /* I/O syscalls only */
+	uint64_t bytes;		 /* I/O syscalls only */
+	struct histogram *hist;	 /* I/O syscalls only, else NULL */
+};
+
+struct stage_counters {
+	uint64_t calls;
+	uint64_t total_ns;
+	uint64_t self_ns;
+	uint64_t max_ns;
+	uint64_t io_ops;
+	uint64_t io_bytes_read;
+	uint64_t io_bytes_written;
+	uint64_t io_time_ns;
+	struct histogram *hist; /* call durations, allocated with the first call */
+};
+
+struct proc_profile {
+	uint32_t pid;
+	char comm[TASK_COMM_LEN];
+	struct syscall_counters sys[MAX_SYSCALL_NR];
+	struct stage_counters *stages; /* indexed by stage id */
+	uint32_t n_stages;
+};
+
+struct io_totals {
+	uint64_t ops;
+	uint64_t bytes_read;
+	uint64_t bytes_written;
+	uint64_t errors;
+	uint64_t time_ns;
+};
+
+/* Audit slots counted in userspace, after the kernel's (bpf/bpfprof.h). */
+enum user_audit_slot {
+	AUDIT_SPAN_DROPPED = AUDIT_NR_SLOTS, /* --events: span records dropped, queue full */
+	AUDIT_SPAN_UNWRITTEN,		     /* --events: span records lost to write errors */
+	AUDIT_SPAN_WRITTEN,		     /* --events: span records written (a fact) */
+	AUDIT_ALL_SLOTS,
+};
+
+struct profile {
+	struct proc_profile **procs; /* sorted by pid */
+	size_t n;
+	size_t cap;
+	uint64_t audit[AUDIT_ALL_SLOTS];
+};
+
+void profile_init(struct profile *p);
+void profile_free(struct profile *p);
+/* The process with this pid, created (zeroed) when missing and create is set. */
+struct proc_profile *profile_proc(struct profile *p, uint32_t pid, bool create);
+const struct proc_profile *profile_find(const struct profile *p, uint32_t pid);
+/* The histogram of syscall nr, allocated on first use. */
+struct histogram *proc_hist(struct syscall_counters *c);
+
+/* Stage `id` of this process, the array grown as needed; NULL on ENOMEM. */
+struct stage_counters *proc_stage(struct proc_profile *p, uint32_t id);
+
+/* out = cur - prev (out is cleared first). Processes without any activity in
+ * the interval are left out. */
+int profile_delta(struct profile *out, const struct profile *cur, const struct profile *prev);
+
+/*
+ * --sample N: the kernel recorded 1 in N stage calls; multiply every stage
+ * count and time (histogram buckets too) by N, so all outputs show estimates
+ * of the whole. Maxima and percentiles stay as measured.
+ */
+void profile_scale_stages(struct profile *p, unsigned int n);
+
+bool proc_is_empty(const struct proc_profile *p);
+void proc_io_totals(const struct proc_profile *p, struct io_totals *t);
+uint64_t profile_syscall_count(const struct profile *p);
+
+#endif

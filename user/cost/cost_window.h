@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Measuring windows for bpfprof's own cost. While the kernel's BPF run-time
+ * stats are on, every BPF program run on the machine is timed (two clock
+ * reads and a per-CPU update around each), which costs the target too. So
+ * by default they are on only for a short window in each period (a share of
+ * it, 5% unless told: 50 ms a second): the window gives the programs'
+ * cost per run, and bpfprof's own exact counts of the interval's syscalls
+ * and stage calls turn that into the interval's cost (self_audit.c).
+ *
+ * The stats are switched by a helper process (stats_switch.h); the runs and
+ * the stage calls recorded are read at both edges of each window.
+ */
+#ifndef BPFPROF_COST_WINDOW_H
+#define BPFPROF_COST_WINDOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "cost/bpf_cost.h"
+#include "cost/stats_switch.h"
+
+enum cost_mode {
+	COST_MODE_WINDOW, /* the default */
+	COST_MODE_ALWAYS, /* stats on all the time (--self-cost=always) */
+	COST_MODE_OFF,	  /* no cost figures (--self-cost=off) */
+};
+
+/* A window opens at the start of every period. */
+#define COST_WINDOW_PERIOD_S 1.0
+#define COST_WINDOW_DEFAULT_PCT 5.0
+
+/* What the windows closed since the last take measured. */
+struct cost_window_sample {
+	struct cost_totals runs;
+	uint64_t recorded; /* stage calls recorded in the windows */
+	double on_s;	   /* seconds the stats were on */
+	unsigned int windows;
+};
+
+struct cost_window {
+	bool active;
+	double share; /* of each period */
+	const struct bpf_cost *cost;
+	struct stats_switch sw;
+	int timer_fd;
+	int audit_fd;
+	int ncpus;
+	uint64_t *vals;
+	bool open;
+	double opened_at;
+	struct cost_totals at_open;
+	uint64_t recorded_at_open;
+	struct cost_window_sample acc;
+};
+
+/*
+ * Starts the helper (before bpfprof drops its capabilities or starts a
+ * thread); audit_fd is the audit map. 0, or -errno with err set.
+ */
+int cost_window_open(struct cost_window *w, double share, const struct bpf_cost *cost, int audit_fd,
+		     char *err, size_t errlen);
+/* The first window opens now; then one every period. */
+int cost_window_start(struct cost_window *w);
+/* For the run loop's poll: readable when a window opens or closes. */
+int cost_window_fd(const struct cost_window *w);
+void cost_window_service(struct cost_window *w);
+/* Closes a window that is open, and no more open. */
+void cost_window_end(struct cost_window *w);
+/* What the windows closed since the last take measured; resets it. */
+void cost_window_take(struct cost_window *w, struct cost_window_sample *out);
+/* Safe on a zeroed cost_window. */
+void cost_window_close(struct cost_window *w);
+
+#endif

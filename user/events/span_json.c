@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include "events/span_json.h"
+
+/* Everything but the two strings, at the widest every number can be. */
+#define LINE_FIXED 512
+
+/* A JSON string literal for s. Bytes that are not valid UTF-8 (a binary's
+ * path may hold any) become '?': the line must stay valid JSON. */
+static char *json_literal(const char *s)
+{
+	json_t *j = json_string(s);
+	char *out;
+
+	if (!j) {
+		char *copy = strdup(s);
+
+		if (!copy)
+			return NULL;
+		for (char *p = copy; *p; p++)
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
+		j = json_string(copy);
+		free(copy);
+		if (!j)
+			return NULL;
+	}
+	out = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+	json_decref(j);
+	return out;
+}
+
+int span_names_init(struct span_names *sn, const struct stage_table *t)
+{
+	size_t longest = 0;
+
+	memset(sn, 0, sizeof(*sn));
+	sn->name = calloc(t->n ? t->n : 1, sizeof(*sn->name));
+	sn->binary = calloc(t->n ? t->n : 1, sizeof(*sn->binary));
+	if (!sn->name || !sn->binary)
+		goto fail;
+	sn->n = t->n;
+	for (size_t i = 0; i < t->n; i++) {
+		size_t len;
+
+		sn->name[i] = json_literal(t->v[i].name);
+		sn->binary[i] = json_literal(t->v[i].binary);
+		if (!sn->name[i] || !sn->binary[i])
+			goto fail;
+		len = strlen(sn->name[i]) + strlen(sn->binary[i]);
+		if (len > longest)
+			longest = len;
+	}
+	sn->line_max = LINE_FIXED + longest;
+	return 0;
+fail:
+	span_names_free(sn);
+	return -ENOMEM;
+}
+
+void span_names_free(struct span_names *sn)
+{
+	for (size_t i = 0; i < sn->n; i++) {
+		if (sn->name)
+			free(sn->name[i]);
+		if (sn->binary)
+			free(sn->binary[i]);
+	}
+	free(sn->name);
+	free(sn->binary);
+	memset(sn, 0, sizeof(*sn));
+}
+
+static char *put(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static char *put_u64(char *p, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* "%016llx", quoted */
+static char *put_id(char *p, uint64_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	*p++ = '"';
+	for (int shift = 60; shift >= 0; shift -= 4)
+		*p++ = hex[(v >> shift) & 0xf];
+	*p++ = '"';
+	return p;
+}
+
+size_t span_json_format(char *buf, const struct span_record *r, const struct span_names *sn)
+{
+	bool known = r->stage < sn->n;
+	char *p = buf;
+
+	p = put(p, "{\"schema\":\"" SPAN_SCHEMA "\",\"trace_id\":");
+	p = put_id(p, r->trace_id);
+	p = put(p, ",\"span_id\":");
+	p = put_id(p, r->span_id);
+	p = put(p, ",\"parent_id\":");
+	p = r->parent_id ? put_id(p, r->parent_id) : put(p, "null");
+	p = put(p, ",\"pid\":");
+	p = put_u64(p, r->pid);
+	p = put(p, ",\"tid\":");
+	p = put_u64(p, r->tid);
+	p = put(p, ",\"name\":");
+	p = put(p, known ? sn->name[r->stage] : "null");
+	p = put(p, ",\"binary\":");
+	p = put(p, known ? sn->binary[r->stage] : "null");
+	p = put(p, ",\"start_ns\":");
+	p = put_u64(p, r->start_ns);
+	p = put(p, ",\"dur_ns\":");
+	p = put_u64(p, r->dur_ns);
+	p = put(p, ",\"io\":{\"ops\":");
+	p = put_u64(p, r->io_ops);
+	p = put(p, ",\"bytes_read\":");
+	p = put_u64(p, r->io_bytes_read);
+	p = put(p, ",\"bytes_written\":");
+	p = put_u64(p, r->io_bytes_written);
+	p = put(p, ",\"time_ns\":");
+	p = put_u64(p, r->io_time_ns);
+	p = put(p, "}}\n");
+	return (size_t)(p - buf);
+}

@@ -1,0 +1,766 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "output/format.h"
+#include "output/hist_text.h"
+#include "live/live_layout.h"
+#include "probes/syscall_table.h"
+
+#define MAX_COLS 16
+#define NAME_MIN 12
+#define HIST_MAX_ROWS 8 /* octave rows per stage histogram at most */
+#define HIST_INDENT "  "
+
+const char *live_sort_name(enum live_sort s)
+{
+	static const char *const names[] = { "activity", "time", "name" };
+
+	return s < LIVE_SORT_NR ? names[s] : "?";
+}
+
+char *live_fit(char *dst, size_t width, const char *src)
+{
+	size_t n = strlen(src), head, tail;
+
+	if (n <= width) {
+		memcpy(dst, src, n + 1);
+		return dst;
+	}
+	if (width < 6) {
+		memcpy(dst, src, width);
+		dst[width] = '\0';
+		return dst;
+	}
+	/* The end of a name says the most (method, file): keep more of it. */
+	head = (width - 2) * 2 / 5;
+	tail = width - 2 - head;
+	memcpy(dst, src, head);
+	memcpy(dst + head, "..", 2);
+	memcpy(dst + head + 2, src + n - tail, tail + 1);
+	return dst;
+}
+
+char *live_fmt_rate(double v, char *buf, size_t len)
+{
+	if (v < 0)
+		v = 0;
+	if (v < 1e4)
+		snprintf(buf, len, "%.0f", v);
+	else if (v < 1e6)
+		snprintf(buf, len, "%.1fK", v / 1e3);
+	else if (v < 1e9)
+		snprintf(buf, len, "%.2fM", v / 1e6);
+	else
+		snprintf(buf, len, "%.2fG", v / 1e9);
+	return buf;
+}
+
+char *live_fmt_count(uint64_t v, char *buf, size_t len)
+{
+	if (v < 10000000)
+		snprintf(buf, len, "%lu", (unsigned long)v);
+	else
+		live_fmt_rate((double)v, buf, len);
+	return buf;
+}
+
+char *live_fmt_uptime(double s, char *buf, size_t len)
+{
+	unsigned long t = s > 0 ? (unsigned long)s : 0;
+
+	if (t < 60)
+		snprintf(buf, len, "%lus", t);
+	else if (t < 3600)
+		snprintf(buf, len, "%lum%02lus", t / 60, t % 60);
+	else if (t < 86400)
+		snprintf(buf, len, "%luh%02lum", t / 3600, t % 3600 / 60);
+	else
+		snprintf(buf, len, "%lud%02luh", t / 86400, t % 86400 / 3600);
+	return buf;
+}
+
+static int min_int(int a, int b)
+{
+	return a < b ? a : b;
+}
+
+static int max_int(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+void live_plan_body(int body, int io_want, int stage_want, int hist_want, struct live_plan *p)
+{
+	int io, st, hi, left, add;
+
+	body = max_int(body, 0);
+	io = min_int(min_int(io_want, max_int(4, body / 3)), body);
+	st = min_int(min_int(stage_want, max_int(3, body / 4)), body - io);
+	hi = min_int(hist_want, body - io - st);
+	/* A blank, a title and one bar at least, or no histogram at all. */
+	if (hi < 3)
+		hi = 0;
+	left = body - io - st - hi;
+	add = min_int(left, io_want - io);
+	io += add;
+	left -= add;
+	st += min_int(left, stage_want - st);
+	p->io_rows = io;
+	p->stage_rows = st;
+	p->hist_rows = hi;
+}
+
+unsigned int live_fit_columns(const struct live_col *c, int n, int cols, int name_min, int name_max,
+			      int *name_w)
+{
+	unsigned int mask = (1u << n) - 1;
+	int used = 0;
+
+	for (int i = 0; i < n; i++)
+		used += c[i].width + 1;
+	/* Drop the least needed columns (those of one drop rank together)
+	 * until the name has its minimum. */
+	while (cols - used < name_min) {
+		int rank = 0;
+
+		for (int i = 0; i < n; i++)
+			if ((mask & (1u << i)) && c[i].drop && (!rank || c[i].drop < rank))
+				rank = c[i].drop;
+		if (!rank)
+			break;
+		for (int i = 0; i < n; i++)
+			if ((mask & (1u << i)) && c[i].drop == rank) {
+				mask &= ~(1u << i);
+				used -= c[i].width + 1;
+			}
+	}
+	*name_w = max_int(min_int(cols - used, name_max), 1);
+	return mask;
+}
+
+int live_screen_resize(struct live_screen *s, int rows, int cols)
+{
+	char *text;
+	unsigned char *attr;
+
+	rows = max_int(rows, 1);
+	cols = max_int(cols, 1);
+	text = calloc((size_t)rows, (size_t)cols + 1);
+	attr = calloc((size_t)rows, 1);
+	if (!text || !attr) {
+		free(text);
+		free(attr);
+		return -ENOMEM;
+	}
+	live_screen_free(s);
+	s->text = text;
+	s->attr = attr;
+	s->rows = rows;
+	s->cols = cols;
+	return 0;
+}
+
+void live_screen_free(struct live_screen *s)
+{
+	free(s->text);
+	free(s->attr);
+	memset(s, 0, sizeof(*s));
+}
+
+const char *live_screen_line(const struct live_screen *s, int row)
+{
+	return s->text + (size_t)row * (s->cols + 1);
+}
+
+/* ---- lines of one section, cut to the width ---- */
+
+struct lines {
+	char **v;
+	unsigned char *attr;
+	int n, cap;
+	int cols;
+	bool oom;
+};
+
+static void __attribute__((format(printf, 3, 4)))
+add_line(struct lines *l, enum live_attr attr, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (l->oom)
+		return;
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 32;
+		char **v = realloc(l->v, cap * sizeof(*v));
+		unsigned char *a = v ? realloc(l->attr, cap) : NULL;
+
+		if (v)
+			l->v = v;
+		if (!a) {
+			l->oom = true;
+			return;
+		}
+		l->attr = a;
+		l->cap = cap;
+	}
+	s = malloc((size_t)l->cols + 1);
+	if (!s) {
+		l->oom = true;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)l->cols + 1, fmt, ap);
+	va_end(ap);
+	l->v[l->n] = s;
+	l->attr[l->n++] = attr;
+}
+
+static void lines_free(struct lines *l)
+{
+	for (int i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	free(l->attr);
+}
+
+/* A table row: the name then each kept column, right-aligned. */
+static void add_row(struct lines *l, enum live_attr attr, const struct live_col *c, int n,
+		    unsigned int mask, int name_w, const char *name, char cells[][24])
+{
+	char buf[512], fitted[256];
+	int pos;
+
+	live_fit(fitted, (size_t)min_int(name_w, (int)sizeof(fitted) - 1), name);
+	pos = snprintf(buf, sizeof(buf), "%-*s", name_w, fitted);
+	for (int i = 0; i < n && pos < (int)sizeof(buf); i++)
+		if (mask & (1u << i))
+			pos += snprintf(buf + pos, sizeof(buf) - pos, " %*s", c[i].width,
+					cells ? cells[i] : c[i].head);
+	add_line(l, attr, "%s", buf);
+}
+
+/* Copies up to budget lines of l into the screen from row y; when l has
+ * more, the last row says how many are left out. Returns the next row. */
+static int place(struct live_screen *scr, int y, int budget, const struct lines *l)
+{
+	int n = l->n;
+
+	if (budget <= 0)
+		return y;
+	if (n > budget) {
+		int shown = budget - 1;
+
+		for (int i = 0; i < shown; i++) {
+			snprintf((char *)live_screen_line(scr, y), scr->cols + 1, "%s", l->v[i]);
+			scr->attr[y++] = l->attr[i];
+		}
+		snprintf((char *)live_screen_line(scr, y), scr->cols + 1,
+			 "  ... %d more row%s (a larger terminal shows them)", n - shown,
+			 n - shown == 1 ? "" : "s");
+		scr->attr[y++] = LIVE_PLAIN;
+		return y;
+	}
+	for (int i = 0; i < n; i++) {
+		snprintf((char *)live_screen_line(scr, y), scr->cols + 1, "%s", l->v[i]);
+		scr->attr[y++] = l->attr[i];
+	}
+	return y;
+}
+
+/* ---- the per-process I/O table ---- */
+
+enum {
+	IOC_OPS,
+	IOC_OPS_S,
+	IOC_READ_S,
+	IOC_WRITE_S,
+	IOC_ERR,
+	IOC_P50,
+	IOC_P99,
+	IOC_READ,
+	IOC_WRITTEN,
+	IOC_NCOL
+};
+
+static const struct live_col io_cols[IOC_NCOL] = {
+	[IOC_OPS] = { "OPS", 9, 0 },	     [IOC_OPS_S] = { "OPS/S", 8, 2 },
+	[IOC_READ_S] = { "READ/S", 9, 3 },   [IOC_WRITE_S] = { "WRITE/S", 9, 3 },
+	[IOC_ERR] = { "ERR", 6, 0 },	     [IOC_P50] = { "P50", 9, 0 },
+	[IOC_P99] = { "P99", 9, 4 },	     [IOC_READ] = { "READ", 9, 1 },
+	[IOC_WRITTEN] = { "WRITTEN", 9, 1 },
+};
+
+struct sort_ctx {
+	enum live_sort sort;
+	const struct proc_profile *shown; /* I/O rows: the process's figures */
+};
+
+static const struct syscall_counters *sys_or_zero(const struct proc_profile *p, unsigned int nr)
+{
+	static const struct syscall_counters zero;
+
+	return p ? &p->sys[nr] : &zero;
+}
+
+static int cmp_u64_desc(uint64_t a, uint64_t b)
+{
+	return a < b ? 1 : a > b ? -1 : 0;
+}
+
+static int cmp_io_rows(const void *a, const void *b, void *arg)
+{
+	const struct sort_ctx *ctx = arg;
+	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
+	const struct syscall_counters *cx = sys_or_zero(ctx->shown, x);
+	const struct syscall_counters *cy = sys_or_zero(ctx->shown, y);
+	int r = 0;
+	char nx[64];
+
+	if (ctx->sort == LIVE_SORT_ACTIVITY)
+		r = cmp_u64_desc(cx->count, cy->count);
+	else if (ctx->sort == LIVE_SORT_TIME)
+		r = cmp_u64_desc(cx->time_ns, cy->time_ns);
+	if (r)
+		return r;
+	/* syscall_name's buffer is shared for unknown numbers: copy one. */
+	snprintf(nx, sizeof(nx), "%s", syscall_name(x));
+	return strcmp(nx, syscall_name(y));
+}
+
+struct proc_row {
+	const struct proc_profile *total, *shown;
+	struct io_totals io;
+};
+
+static int cmp_procs(const void *a, const void *b, void *arg)
+{
+	const struct proc_row *x = a, *y = b;
+	enum live_sort sort = *(const enum live_sort *)arg;
+	int r = 0;
+
+	if (sort == LIVE_SORT_ACTIVITY)
+		r = cmp_u64_desc(x->io.ops, y->io.ops);
+	else if (sort == LIVE_SORT_TIME)
+		r = cmp_u64_desc(x->io.time_ns, y->io.time_ns);
+	if (r)
+		return r;
+	return x->total->pid < y->total->pid ? -1 : x->total->pid > y->total->pid;
+}
+
+static double per_s(uint64_t v, double s)
+{
+	return s > 0 ? (double)v / s : 0;
+}
+
+static void io_cells(char cells[][24], uint64_t ops, uint64_t rd, uint64_t wr, uint64_t errors,
+		     double s)
+{
+	live_fmt_count(ops, cells[IOC_OPS], 24);
+	live_fmt_rate(per_s(ops, s), cells[IOC_OPS_S], 24);
+	fmt_bytes((uint64_t)per_s(rd, s), cells[IOC_READ_S], 24);
+	fmt_bytes((uint64_t)per_s(wr, s), cells[IOC_WRITE_S], 24);
+	live_fmt_count(errors, cells[IOC_ERR], 24);
+	fmt_bytes(rd, cells[IOC_READ], 24);
+	fmt_bytes(wr, cells[IOC_WRITTEN], 24);
+}
+
+static void build_io(const struct live_frame *f, struct lines *l)
+{
+	const struct profile *tot = f->total;
+	struct proc_row *rows = tot->n ? calloc(tot->n, sizeof(*rows)) : NULL;
+	char cells[IOC_NCOL][24], name[64];
+	int name_w;
+	/* "PID comm" needs more room than a syscall name. */
+	unsigned int mask = live_fit_columns(io_cols, IOC_NCOL, l->cols, 16, 28, &name_w);
+
+	add_row(l, LIVE_HEADING, io_cols, IOC_NCOL, mask, name_w, "PROCESS / I/O", NULL);
+	if (tot->n && !rows) {
+		l->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < tot->n; i++) {
+		rows[i].total = tot->procs[i];
+		rows[i].shown = f->shown == tot ? tot->procs[i]
+						: profile_find(f->shown, tot->procs[i]->pid);
+		if (rows[i].shown)
+			proc_io_totals(rows[i].shown, &rows[i].io);
+	}
+	qsort_r(rows, tot->n, sizeof(*rows), cmp_procs, (void *)&f->sort);
+	for (size_t i = 0; i < tot->n; i++) {
+		const struct proc_row *r = &rows[i];
+		unsigned int nrs[MAX_SYSCALL_NR], n = 0;
+		struct sort_ctx ctx = { f->sort, r->shown };
+
+		io_cells(cells, r->io.ops, r->io.bytes_read, r->io.bytes_written, r->io.errors,
+			 f->window_s);
+		strcpy(cells[IOC_P50], "");
+		strcpy(cells[IOC_P99], "");
+		/* The pid whole; the comm cut at the end if it must be (its
+		 * start is what people recognise). */
+		snprintf(name, sizeof(name), "%u %.*s", r->total->pid,
+			 max_int(name_w - snprintf(NULL, 0, "%u ", r->total->pid), 0),
+			 r->total->comm);
+		add_row(l, LIVE_PLAIN, io_cols, IOC_NCOL, mask, name_w, name, cells);
+
+		for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++)
+			if (r->total->sys[nr].count && r->total->sys[nr].hist &&
+			    syscall_io_class(nr))
+				nrs[n++] = nr;
+		qsort_r(nrs, n, sizeof(nrs[0]), cmp_io_rows, &ctx);
+		for (unsigned int k = 0; k < n; k++) {
+			const struct syscall_counters *c = sys_or_zero(r->shown, nrs[k]);
+			bool rd = syscall_io_class(nrs[k]) & IO_READ;
+
+			io_cells(cells, c->count, rd ? c->bytes : 0, rd ? 0 : c->bytes, c->errors,
+				 f->window_s);
+			if (c->count && c->hist) {
+				fmt_duration(hist_quantile(c->hist, 0.5, c->max_ns), cells[IOC_P50],
+					     24);
+				fmt_duration(hist_quantile(c->hist, 0.99, c->max_ns),
+					     cells[IOC_P99], 24);
+			} else {
+				strcpy(cells[IOC_P50], "-");
+				strcpy(cells[IOC_P99], "-");
+			}
+			snprintf(name, sizeof(name), "  %s", syscall_name(nrs[k]));
+			add_row(l, LIVE_PLAIN, io_cols, IOC_NCOL, mask, name_w, name, cells);
+		}
+	}
+	free(rows);
+}
+
+/* ---- stages: one row each, summed over the processes, then histograms ---- */
+
+enum {
+	STC_CALLS,
+	STC_CALLS_S,
+	STC_P50,
+	STC_P95,
+	STC_P99,
+	STC_MAX,
+	STC_SELF,
+	STC_IO_OPS,
+	STC_IO_READ,
+	STC_IO_WRITE,
+	STC_NCOL
+};
+
+static const struct live_col stage_cols[STC_NCOL] = {
+	[STC_CALLS] = { "CALLS", 9, 0 },     [STC_CALLS_S] = { "CALLS/S", 8, 4 },
+	[STC_P50] = { "P50", 9, 0 },	     [STC_P95] = { "P95", 9, 3 },
+	[STC_P99] = { "P99", 9, 6 },	     [STC_MAX] = { "MAX", 9, 5 },
+	[STC_SELF] = { "SELF", 9, 2 },	     [STC_IO_OPS] = { "IO OPS", 8, 2 },
+	[STC_IO_READ] = { "IO READ", 9, 1 }, [STC_IO_WRITE] = { "IO WRITE", 9, 1 },
+};
+
+struct stage_row {
+	uint32_t id;
+	struct stage_counters c; /* c.hist: a process's, or sum */
+	struct histogram sum;	 /* used when several processes called it */
+};
+
+static int cmp_stages(const void *a, const void *b, void *arg)
+{
+	const struct live_frame *f = arg;
+	const struct stage_row *x = a, *y = b;
+	int r = 0;
+
+	if (f->sort == LIVE_SORT_ACTIVITY)
+		r = cmp_u64_desc(x->c.calls, y->c.calls);
+	else if (f->sort == LIVE_SORT_TIME)
+		r = cmp_u64_desc(x->c.total_ns, y->c.total_ns);
+	if (!r)
+		r = strcmp(f->stages->v[x->id].name, f->stages->v[y->id].name);
+	return r ? r : (x->id > y->id) - (x->id < y->id);
+}
+
+/* Stages with calls in the cumulative profile; figures from the shown one. */
+static struct stage_row *stage_rows(const struct live_frame *f, size_t *n_out)
+{
+	const struct stage_table *t = f->stages;
+	struct stage_row *rows;
+	size_t n = 0;
+
+	*n_out = 0;
+	if (!t || !t->n)
+		return NULL;
+	rows = calloc(t->n, sizeof(*rows));
+	if (!rows)
+		return NULL;
+	for (uint32_t id = 0; id < t->n; id++) {
+		struct stage_row *r = &rows[n];
+		bool called = false;
+		int contributors = 0;
+
+		for (size_t i = 0; i < f->total->n && !called; i++)
+			called = id < f->total->procs[i]->n_stages &&
+				 f->total->procs[i]->stages[id].calls;
+		if (!called)
+			continue;
+		r->id = id;
+		for (size_t i = 0; i < f->shown->n; i++) {
+			const struct proc_profile *p = f->shown->procs[i];
+			const struct stage_counters *c;
+
+			if (id >= p->n_stages || !p->stages[id].calls)
+				continue;
+			c = &p->stages[id];
+			r->c.calls += c->calls;
+			r->c.total_ns += c->total_ns;
+			r->c.self_ns += c->self_ns;
+			r->c.io_ops += c->io_ops;
+			r->c.io_bytes_read += c->io_bytes_read;
+			r->c.io_bytes_written += c->io_bytes_written;
+			r->c.io_time_ns += c->io_time_ns;
+			if (c->max_ns > r->c.max_ns)
+				r->c.max_ns = c->max_ns;
+			if (!c->hist)
+				continue;
+			/* One caller (the usual case): its histogram as is. */
+			if (!contributors++) {
+				r->c.hist = c->hist;
+				continue;
+			}
+			if (r->c.hist != &r->sum) {
+				r->sum = *r->c.hist;
+				r->c.hist = &r->sum;
+			}
+			hist_add(&r->sum, c->hist);
+		}
+		n++;
+	}
+	qsort_r(rows, n, sizeof(*rows), cmp_stages, (void *)f);
+	*n_out = n;
+	return rows;
+}
+
+/* "lib.so:name" when the stages come from several binaries. */
+static bool several_binaries(const struct stage_table *t)
+{
+	for (size_t i = 1; i < t->n; i++)
+		if (strcmp(t->v[i].binary, t->v[0].binary))
+			return true;
+	return false;
+}
+
+static void stage_label(const struct stage_table *t, uint32_t id, bool several, char *buf,
+			size_t len)
+{
+	const char *bin = t->v[id].binary, *base = strrchr(bin, '/');
+
+	if (several)
+		snprintf(buf, len, "%s:%s", base ? base + 1 : bin, t->v[id].name);
+	else
+		snprintf(buf, len, "%s", t->v[id].name);
+}
+
+static void build_stages(const struct live_frame *f, const struct stage_row *rows, size_t n,
+			 bool several, struct lines *l)
+{
+	char cells[STC_NCOL][24], name[512];
+	int name_w;
+	unsigned int mask = live_fit_columns(stage_cols, STC_NCOL, l->cols, NAME_MIN, 40, &name_w);
+
+	add_line(l, LIVE_PLAIN, "%s", "");
+	add_row(l, LIVE_HEADING, stage_cols, STC_NCOL, mask, name_w, "STAGE", NULL);
+	for (size_t i = 0; i < n; i++) {
+		const struct stage_counters *c = &rows[i].c;
+
+		live_fmt_count(c->calls, cells[STC_CALLS], 24);
+		live_fmt_rate(per_s(c->calls, f->window_s), cells[STC_CALLS_S], 24);
+		if (c->calls && c->hist) {
+			fmt_duration(hist_quantile(c->hist, 0.5, c->max_ns), cells[STC_P50], 24);
+			fmt_duration(hist_quantile(c->hist, 0.95, c->max_ns), cells[STC_P95], 24);
+			fmt_duration(hist_quantile(c->hist, 0.99, c->max_ns), cells[STC_P99], 24);
+			fmt_duration(c->max_ns, cells[STC_MAX], 24);
+		} else {
+			for (int k = STC_P50; k <= STC_MAX; k++)
+				strcpy(cells[k], "-");
+		}
+		fmt_duration(c->self_ns, cells[STC_SELF], 24);
+		live_fmt_count(c->io_ops, cells[STC_IO_OPS], 24);
+		fmt_bytes(c->io_bytes_read, cells[STC_IO_READ], 24);
+		fmt_bytes(c->io_bytes_written, cells[STC_IO_WRITE], 24);
+		stage_label(f->stages, rows[i].id, several, name, sizeof(name));
+		add_row(l, LIVE_PLAIN, stage_cols, STC_NCOL, mask, name_w, name, cells);
+	}
+}
+
+/* Rows the histograms would like: a blank, then a title and the octave
+ * rows of each stage with calls. */
+static int hist_want(const struct stage_row *rows, size_t n)
+{
+	int want = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].c.calls && rows[i].c.hist)
+			want += 1 + min_int(hist_octave_span(rows[i].c.hist), HIST_MAX_ROWS);
+	return want ? want + 1 : 0;
+}
+
+/* As many stage histograms as fit in budget rows, in the table's order. */
+static int place_histograms(const struct live_frame *f, const struct stage_row *rows, size_t n,
+			    bool several, struct live_screen *scr, int y, int budget)
+{
+	struct hist_octave_row oct[HIST_OCTAVES];
+	int end = y + budget, bar_w = min_int(scr->cols - 40, 60);
+	char name[512], fitted[256], line[512];
+
+	if (budget < 3)
+		return y;
+	y++; /* blank */
+	for (size_t i = 0; i < n && end - y >= 2; i++) {
+		const struct stage_counters *c = &rows[i].c;
+		uint64_t peak;
+		int k;
+
+		if (!c->calls || !c->hist)
+			continue;
+		k = hist_octave_rows(c->hist, min_int(HIST_MAX_ROWS, end - y - 1), oct, &peak);
+		stage_label(f->stages, rows[i].id, several, name, sizeof(name));
+		live_fit(fitted, (size_t)min_int(scr->cols - 24, (int)sizeof(fitted) - 1), name);
+		snprintf((char *)live_screen_line(scr, y), scr->cols + 1, "%s: %lu calls", fitted,
+			 (unsigned long)c->calls);
+		scr->attr[y++] = LIVE_HEADING;
+		for (int r = 0; r < k; r++) {
+			hist_format_row(line, sizeof(line), &oct[r], peak, max_int(bar_w, 8));
+			snprintf((char *)live_screen_line(scr, y), scr->cols + 1, HIST_INDENT "%s",
+				 line);
+			scr->attr[y++] = LIVE_BAR;
+		}
+	}
+	return y;
+}
+
+/* ---- header, footer, help ---- */
+
+static void put(struct live_screen *scr, int y, enum live_attr attr, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void put(struct live_screen *scr, int y, enum live_attr attr, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (y < 0 || y >= scr->rows)
+		return;
+	va_start(ap, fmt);
+	vsnprintf((char *)live_screen_line(scr, y), scr->cols + 1, fmt, ap);
+	va_end(ap);
+	scr->attr[y] = attr;
+}
+
+static void header(const struct live_frame *f, struct live_screen *scr)
+{
+	char up[32], win[32], ev[32], evs[32], rss[32], cpu[32] = "?", stages[32] = "";
+	char rest[160], target[256];
+	int room;
+
+	live_fmt_uptime(f->uptime_s, up, sizeof(up));
+	if (f->cumulative)
+		snprintf(win, sizeof(win), "cumulative");
+	else
+		snprintf(win, sizeof(win), "last %.2fs", f->window_s);
+	if (f->stages_on >= 0)
+		snprintf(stages, sizeof(stages), "  stages: %s", f->stages_on ? "on" : "off");
+	/* Everything but the target first: the target gets what is left. */
+	snprintf(rest, sizeof(rest), "  up %s  every %.2fs  showing %s  sort: %s", up,
+		 f->interval_s, win, live_sort_name(f->sort));
+	room = scr->cols - (int)strlen(rest) - (f->paused ? 17 : 9);
+	live_fit(target, (size_t)max_int(min_int(room, (int)sizeof(target) - 1), 12), f->target);
+	put(scr, 0, LIVE_TITLE, "%sbpfprof  %s%s", f->paused ? "PAUSED  " : "", target, rest);
+	if (f->self_cpu_pct >= 0)
+		snprintf(cpu, sizeof(cpu), "%.1f%%", f->self_cpu_pct);
+	if (f->self_rss)
+		fmt_bytes(f->self_rss, rss, sizeof(rss));
+	else
+		snprintf(rss, sizeof(rss), "?");
+	put(scr, 1, LIVE_PLAIN, "events %s (%s/s)  lost %lu%s%s  bpfprof: cpu %s rss %s",
+	    live_fmt_count(f->events, ev, sizeof(ev)),
+	    live_fmt_rate(f->events_per_s, evs, sizeof(evs)), (unsigned long)f->lost,
+	    f->lost ? " (see audit)" : "", stages, cpu, rss);
+	/* The row above the tables, otherwise blank. */
+	if (f->cost)
+		put(scr, 2, LIVE_PLAIN, "%s", f->cost);
+}
+
+static void footer(const struct live_frame *f, struct live_screen *scr)
+{
+	if (f->message)
+		put(scr, scr->rows - 1, LIVE_TITLE, "%s", f->message);
+	else
+		put(scr, scr->rows - 1, LIVE_TITLE, "%s",
+		    "q quit  p pause  c cumulative/interval  s sort  t stages  h help");
+}
+
+static void help(struct live_screen *scr, int y)
+{
+	static const char *const text[] = {
+		"Keys",
+		"  q   quit: detach, write the last flush record and summary.json (as Ctrl-C)",
+		"  p   pause the display (profiling and the output files go on)",
+		"  c   cumulative figures (since the start) or the last interval's",
+		"  s   sort the tables: by activity (ops, calls), by time, by name",
+		"  t   switch stage probes off and on (when this build can)",
+		"  h   this help; any key closes it",
+		"",
+		"Histogram rows are octaves: calls that took from .. to; the bar is",
+		"scaled to the busiest row. P50/P99 are read from the same histograms",
+		"as summary.json (within 3.2%, clamped to the exact max).",
+	};
+
+	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]) && y < scr->rows - 1; i++)
+		put(scr, y++, i ? LIVE_PLAIN : LIVE_HEADING, "%s", text[i]);
+}
+
+int live_render(const struct live_frame *f, struct live_screen *scr)
+{
+	struct lines io = { .cols = scr->cols }, st = { .cols = scr->cols };
+	struct stage_row *rows = NULL;
+	struct live_plan plan;
+	size_t n_rows = 0;
+	int y = 3, body = scr->rows - 4, err = 0;
+	bool several;
+
+	memset(scr->text, 0, (size_t)scr->rows * (scr->cols + 1));
+	memset(scr->attr, LIVE_PLAIN, scr->rows);
+	if (scr->cols < LIVE_MIN_COLS || scr->rows < LIVE_MIN_ROWS) {
+		put(scr, 0, LIVE_PLAIN, "terminal too small (%dx%d): bpfprof needs %dx%d",
+		    scr->cols, scr->rows, LIVE_MIN_COLS, LIVE_MIN_ROWS);
+		return 0;
+	}
+	header(f, scr);
+	footer(f, scr);
+	if (f->help) {
+		help(scr, y);
+		return 0;
+	}
+	if (!f->started) {
+		put(scr, y, LIVE_PLAIN, "waiting for the first interval (%.2fs)...", f->interval_s);
+		return 0;
+	}
+	build_io(f, &io);
+	rows = stage_rows(f, &n_rows);
+	if (f->stages && f->stages->n && !rows)
+		io.oom = true;
+	several = n_rows && several_binaries(f->stages);
+	if (n_rows)
+		build_stages(f, rows, n_rows, several, &st);
+	if (io.oom || st.oom) {
+		put(scr, y, LIVE_PLAIN, "out of memory drawing the view");
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	live_plan_body(body, io.n, st.n, hist_want(rows, n_rows), &plan);
+	y = place(scr, y, plan.io_rows, &io);
+	y = place(scr, y, plan.stage_rows, &st);
+	place_histograms(f, rows, n_rows, several, scr, y, plan.hist_rows);
+cleanup:
+	free(rows);
+	lines_free(&io);
+	lines_free(&st);
+	return err;
+}

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "output/format.h"
+#include "output/hist_text.h"
+#include "output/interval_report.h"
+#include "output/records.h"
+#include "probes/syscall_table.h"
+
+#define TOP_SYSCALLS 8
+
+static int by_count_desc(const void *a, const void *b, void *arg)
+{
+	const struct proc_profile *p = arg;
+	uint64_t ca = p->sys[*(const unsigned int *)a].count;
+	uint64_t cb = p->sys[*(const unsigned int *)b].count;
+
+	return ca < cb ? 1 : ca > cb ? -1 : 0;
+}
+
+static void print_io(FILE *f, const struct proc_profile *p)
+{
+	char b[5][32];
+	bool header = false;
+
+	for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
+		const struct syscall_counters *c = &p->sys[nr];
+
+		if (!c->count || !c->hist || !syscall_io_class(nr))
+			continue;
+		if (!header) {
+			fprintf(f, "    %-16s %10s %10s %8s %9s %9s %9s\n", "I/O", "OPS", "BYTES",
+				"ERRORS", "P50", "P99", "MAX");
+			header = true;
+		}
+		fprintf(f, "    %-16s %10lu %10s %8lu %9s %9s %9s\n", syscall_name(nr),
+			(unsigned long)c->count, fmt_bytes(c->bytes, b[0], sizeof(b[0])),
+			(unsigned long)c->errors,
+			fmt_duration(hist_quantile(c->hist, 0.5, c->max_ns), b[1], sizeof(b[1])),
+			fmt_duration(hist_quantile(c->hist, 0.99, c->max_ns), b[2], sizeof(b[2])),
+			fmt_duration(c->max_ns, b[3], sizeof(b[3])));
+	}
+}
+
+static void print_top_syscalls(FILE *f, const struct proc_profile *p)
+{
+	unsigned int order[MAX_SYSCALL_NR], n = 0;
+
+	for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++)
+		if (p->sys[nr].count)
+			order[n++] = nr;
+	qsort_r(order, n, sizeof(order[0]), by_count_desc, (void *)p);
+	fprintf(f, "    syscalls:");
+	for (unsigned int i = 0; i < n && i < TOP_SYSCALLS; i++)
+		fprintf(f, " %s %lu%s", syscall_name(order[i]), (unsigned long)p->sys[order[i]].count,
+			p->sys[order[i]].errors ? "!" : "");
+	if (n > TOP_SYSCALLS)
+		fprintf(f, " (+%u more)", n - TOP_SYSCALLS);
+	fprintf(f, "\n");
+}
+
+static void print_stages(FILE *f, const struct proc_profile *p, const struct stage_table *t,
+			 double seconds)
+{
+	char b[8][32];
+
+	for (uint32_t id = 0; t && id < p->n_stages && id < t->n; id++) {
+		const struct stage_counters *c = &p->stages[id];
+
+		if (!c->calls)
+			continue;
+		fprintf(f, "    stage %s (%s): %lu calls (%.0f/s)  p50 %s  p95 %s  p99 %s  max %s\n",
+			t->v[id].name, t->v[id].binary, (unsigned long)c->calls,
+			seconds > 0 ? c->calls / seconds : 0.0,
+			fmt_duration(hist_quantile(c->hist, 0.5, c->max_ns), b[0], sizeof(b[0])),
+			fmt_duration(hist_quantile(c->hist, 0.95, c->max_ns), b[1], sizeof(b[1])),
+			fmt_duration(hist_quantile(c->hist, 0.99, c->max_ns), b[2], sizeof(b[2])),
+			fmt_duration(c->max_ns, b[3], sizeof(b[3])));
+		fprintf(f, "      total %s  self %s", fmt_duration(c->total_ns, b[4], sizeof(b[4])),
+			fmt_duration(c->self_ns, b[5], sizeof(b[5])));
+		if (c->io_ops)
+			fprintf(f, "  io: %lu ops, read %s, written %s, %s in I/O",
+				(unsigned long)c->io_ops,
+				fmt_bytes(c->io_bytes_read, b[6], sizeof(b[6])),
+				fmt_bytes(c->io_bytes_written, b[7], sizeof(b[7])),
+				fmt_duration(c->io_time_ns, b[0], sizeof(b[0])));
+		fprintf(f, "\n");
+		if (c->hist)
+			hist_print_bars(f, c->hist, "      ", 40, 12);
+	}
+}
+
+void interval_report_print(FILE *f, const char *title, const struct profile *p, double seconds,
+			   const struct stage_table *stages)
+{
+	uint64_t lost = audit_lost(p->audit);
+	char b[2][32];
+
+	fprintf(f, "== bpfprof %s, %zu process%s, %lu syscalls", title, p->n, p->n == 1 ? "" : "es",
+		(unsigned long)profile_syscall_count(p));
+	if (stages && stages->n)
+		fprintf(f, ", %lu stage calls", (unsigned long)profile_stage_calls(p));
+	if (lost)
+		fprintf(f, ", %lu LOST (see audit)", (unsigned long)lost);
+	fprintf(f, "\n");
+	for (size_t i = 0; i < p->n; i++) {
+		const struct proc_profile *pp = p->procs[i];
+		struct io_totals t;
+		uint64_t calls = 0, errors = 0;
+
+		for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
+			calls += pp->sys[nr].count;
+			errors += pp->sys[nr].errors;
+		}
+		proc_io_totals(pp, &t);
+		fprintf(f, "  %-7u %-16s %lu syscalls (%.0f/s), %lu errors, read %s, written %s\n",
+			pp->pid, pp->comm, (unsigned long)calls, seconds > 0 ? calls / seconds : 0.0,
+			(unsigned long)errors, fmt_bytes(t.bytes_read, b[0], sizeof(b[0])),
+			fmt_bytes(t.bytes_written, b[1], sizeof(b[1])));
+		print_top_syscalls(f, pp);
+		print_io(f, pp);
+		print_stages(f, pp, stages, seconds);
+	}
+	fflush(f);
+}

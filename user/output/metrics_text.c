@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: MIT
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include "output/metrics_text.h"
+#include "output/records.h"
+#include "probes/syscall_table.h"
+#include "telemetry/telemetry.h"
+
+/* A comm of 15 bytes escaped at worst 3x each, then pid="N",comm="...". */
+#define COMM_ESC_MAX 64
+#define PROC_LABELS_MAX 128
+/* Stage names (demangled C++) and binary paths can be long. */
+#define LABELS_MAX 8192
+
+void self_cost_read(struct self_cost *c)
+{
+	struct proc_telemetry t;
+	struct rusage ru;
+
+	memset(c, 0, sizeof(*c));
+	if (!telemetry_sample(getpid(), &t)) {
+		c->user_ns = t.utime_ns;
+		c->system_ns = t.stime_ns;
+		c->rss_bytes = t.rss_bytes;
+	}
+	/* The peak is getrusage's alone. */
+	if (!getrusage(RUSAGE_SELF, &ru))
+		c->max_rss_bytes = (uint64_t)ru.ru_maxrss * 1024;
+}
+
+char *metrics_seconds(uint64_t ns, char *buf, size_t len)
+{
+	uint64_t frac = ns % 1000000000ULL;
+	int digits = 9;
+
+	if (!frac) {
+		snprintf(buf, len, "%lu", (unsigned long)(ns / 1000000000ULL));
+		return buf;
+	}
+	while (frac % 10 == 0) {
+		frac /= 10;
+		digits--;
+	}
+	snprintf(buf, len, "%lu.%0*lu", (unsigned long)(ns / 1000000000ULL), digits,
+		 (unsigned long)frac);
+	return buf;
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	size_t n;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	/* No overlong forms, no surrogates, nothing past U+10FFFF. */
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+size_t metrics_escape_label(const char *in, char *out, size_t size)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t o = 0;
+
+	while (*s) {
+		char esc[4] = "";
+		const char *piece;
+		size_t n = utf8_len(s), plen;
+
+		if (*s == '\\' || *s == '"') {
+			esc[0] = '\\';
+			esc[1] = (char)*s;
+			piece = esc;
+			plen = 2;
+		} else if (*s == '\n') {
+			piece = "\\n";
+			plen = 2;
+		} else if (!n) {
+			piece = "\xef\xbf\xbd"; /* U+FFFD */
+			plen = 3;
+			n = 1;
+		} else {
+			piece = (const char *)s;
+			plen = n;
+		}
+		if (o + plen < size)
+			memcpy(out + o, piece, plen);
+		else if (o < size)
+			size = o + 1; /* truncated: nothing more fits */
+		o += plen;
+		s += n;
+	}
+	if (size)
+		out[o < size ? o : size - 1] = '\0';
+	return o;
+}
+
+/* One series of stages sharing (pid, name, binary): two functions may share
+ * a name (static functions of different files), and Prometheus needs each
+ * label set once, so they are summed. */
+struct stage_series {
+	const struct proc_profile *proc;
+	const struct stage_def *def;
+	struct stage_counters c;
+	bool own_hist;
+};
+
+struct render {
+	FILE *f;
+	const struct metrics_input *in;
+	struct stage_series *st;
+	size_t n_st;
+	char *labels; /* LABELS_MAX bytes of scratch */
+};
+
+static int stage_def_cmp(const struct stage_def *a, const struct stage_def *b)
+{
+	int r = strcmp(a->binary, b->binary);
+
+	return r ? r : strcmp(a->name, b->name);
+}
+
+static int by_def(const void *a, const void *b, void *arg)
+{
+	const struct stage_table *t = arg;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int r = stage_def_cmp(&t->v[x], &t->v[y]);
+
+	return r ? r : (x > y) - (x < y);
+}
+
+static int merge_into(struct stage_series *s, const struct stage_counters *c)
+{
+	if (c->hist && !s->c.hist) {
+		s->c.hist = c->hist;
+	} else if (c->hist) {
+		if (!s->own_hist) {
+			struct histogram *h = malloc(sizeof(*h));
+
+			if (!h)
+				return -1;
+			*h = *s->c.hist;
+			s->c.hist = h;
+			s->own_hist = true;
+		}
+		hist_add(s->c.hist, c->hist);
+	}
+	s->c.calls += c->calls;
+	s->c.total_ns += c->total_ns;
+	s->c.self_ns += c->self_ns;
+	if (c->max_ns > s->c.max_ns)
+		s->c.max_ns = c->max_ns;
+	s->c.io_ops += c->io_ops;
+	s->c.io_bytes_read += c->io_bytes_read;
+	s->c.io_bytes_written += c->io_bytes_written;
+	s->c.io_time_ns += c->io_time_ns;
+	return 0;
+}
+
+static void free_stage_series(struct render *r)
+{
+	for (size_t i = 0; i < r->n_st; i++)
+		if (r->st[i].own_hist)
+			free(r->st[i].c.hist);
+	free(r->st);
+	r->st = NULL;
+	r->n_st = 0;
+}
+
+static int collect_stage_series(struct render *r)
+{
+	const struct stage_table *t = r->in->stages;
+	const struct profile *p = r->in->total;
+	uint32_t *ids = NULL;
+	size_t cap = 0;
+	int ret = -1;
+
+	if (!t || !t->n)
+		return 0;
+	ids = malloc(t->n * sizeof(*ids));
+	if (!ids)
+		goto cleanup;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct proc_profile *pp = p->procs[i];
+		uint32_t n = 0;
+
+		for (uint32_t id = 0; id < pp->n_stages && id < t->n; id++)
+			if (pp->stages[id].calls || pp->stages[id].io_ops)
+				ids[n++] = id;
+		qsort_r(ids, n, sizeof(*ids), by_def, (void *)t);
+		for (uint32_t k = 0; k < n; k++) {
+			struct stage_series *s;
+
+			if (k && !stage_def_cmp(&t->v[ids[k - 1]], &t->v[ids[k]])) {
+				if (merge_into(&r->st[r->n_st - 1], &pp->stages[ids[k]]))
+					goto cleanup;
+				continue;
+			}
+			if (r->n_st == cap) {
+				size_t ncap = cap ? cap * 2 : 64;
+				struct stage_series *v = realloc(r->st, ncap * sizeof(*v));
+
+				if (!v)
+					goto cleanup;
+				r->st = v;
+				cap = ncap;
+			}
+			s = &r->st[r->n_st++];
+			memset(s, 0, sizeof(*s));
+			s->proc = pp;
+			s->def = &t->v[ids[k]];
+			if (merge_into(s, &pp->stages[ids[k]]))
+				goto cleanup;
+		}
+	}
+	ret = 0;
+cleanup:
+	free(ids);
+	return ret;
+}
+
+static void family(struct render *r, const char *name, const char *type, const char *help)
+{
+	fprintf(r->f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void proc_labels(const struct proc_profile *pp, char *buf, size_t len)
+{
+	char comm[COMM_ESC_MAX];
+
+	metrics_escape_label(pp->comm, comm, sizeof(comm));
+	snprintf(buf, len, "pid=\"%u\",comm=\"%s\"", pp->pid, comm);
+}
+
+static void stage_labels(const struct stage_series *s, char *buf, size_t len)
+{
+	char pl[PROC_LABELS_MAX], name[LABELS_MAX / 2], bin[LABELS_MAX / 4];
+
+	proc_labels(s->proc, pl, sizeof(pl));
+	metrics_escape_label(s->def->name, name, sizeof(name));
+	metrics_escape_label(s->def->binary, bin, sizeof(bin));
+	snprintf(buf, len, "%s,stage=\"%s\",binary=\"%s\"", pl, name, bin);
+}
+
+/*
+ * Cumulative buckets at le = 2^k - 1 ns: the kernel's buckets never straddle
+ * a power of two, so summing whole buckets below 2^k counts exactly the
+ * observations <= le (they are integer nanoseconds).
+ */
+static void hist_lines(struct render *r, const char *name, const char *labels,
+		       const struct histogram *h, uint64_t sum_ns)
+{
+	uint64_t cum = 0, total = hist_count(h);
+	unsigned int i = 0;
+	char le[32];
+
+	for (unsigned int k = METRICS_LE_FIRST_OCTAVE; k <= METRICS_LE_LAST_OCTAVE; k++) {
+		uint64_t bound = 1ULL << k;
+
+		while (i < HIST_BUCKETS - 1 && hist_bucket_upper(i) <= bound)
+			cum += h->buckets[i++];
+		fprintf(r->f, "%s_bucket{%s,le=\"%s\"} %lu\n", name, labels,
+			metrics_seconds(bound - 1, le, sizeof(le)), (unsigned long)cum);
+	}
+	fprintf(r->f, "%s_bucket{%s,le=\"+Inf\"} %lu\n", name, labels, (unsigned long)total);
+	fprintf(r->f, "%s_sum{%s} %s\n", name, labels, metrics_seconds(sum_ns, le, sizeof(le)));
+	fprintf(r->f, "%s_count{%s} %lu\n", name, labels, (unsigned long)total);
+}
+
+enum sys_field { SYS_COUNT, SYS_ERRORS, SYS_TIME };
+
+static void syscall_family(struct render *r, enum sys_field field, const char *name,
+			   const char *help)
+{
+	const struct profile *p = r->in->total;
+	char pl[PROC_LABELS_MAX], v[32];
+
+	family(r, name, "counter", help);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct proc_profile *pp = p->procs[i];
+
+		proc_labels(pp, pl, sizeof(pl));
+		for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
+			const struct syscall_counters *c = &pp->sys[nr];
+
+			if (!c->count)
+				continue;
+			if (field == SYS_TIME)
+				metrics_seconds(c->time_ns, v, sizeof(v));
+			else
+				snprintf(
+					v, sizeof(v), "%lu",
+					(unsigned long)(field == SYS_COUNT ? c->count : c->errors));
+			fprintf(r->f, "%s{%s,syscall=\"%s\"} %s\n", name, pl, syscall_name(nr), v);
+		}
+	}
+}
+
+static void io_families(struct render *r)
+{
+	const struct profile *p = r->in->total;
+	char pl[PROC_LABELS_MAX], labels[PROC_LABELS_MAX + 64];
+
+	family(r, "bpfprof_io_bytes_total", "counter",
+	       "Bytes moved by I/O syscalls (their return values), by direction.");
+	for (size_t i = 0; i < p->n; i++) {
+		proc_labels(p->procs[i], pl, sizeof(pl));
+		for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
+			const struct syscall_counters *c = &p->procs[i]->sys[nr];
+			uint8_t cls = syscall_io_class(nr);
+
+			if (!cls || !c->count)
+				continue;
+			fprintf(r->f,
+				"bpfprof_io_bytes_total{%s,syscall=\"%s\",direction=\"%s\"} %lu\n",
+				pl, syscall_name(nr), cls & IO_READ ? "read" : "write",
+				(unsigned long)c->bytes);
+		}
+	}
+	family(r, "bpfprof_syscall_duration_seconds", "histogram",
+	       "Latency of I/O syscalls, entry to exit.");
+	for (size_t i = 0; i < p->n; i++) {
+		proc_labels(p->procs[i], pl, sizeof(pl));
+		for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
+			const struct syscall_counters *c = &p->procs[i]->sys[nr];
+
+			if (!syscall_io_class(nr) || !c->count || !c->hist)
+				continue;
+			snprintf(labels, sizeof(labels), "%s,syscall=\"%s\"", pl, syscall_name(nr));
+			hist_lines(r, "bpfprof_syscall_duration_seconds", labels, c->hist,
+				   c->time_ns);
+		}
+	}
+}
+
+enum stage_field {
+	ST_CALLS,
+	ST_TOTAL,
+	ST_SELF,
+	ST_IO_OPS,
+	ST_IO_TIME,
+};
+
+static void stage_family(struct render *r, enum stage_field field, const char *name,
+			 const char *help)
+{
+	char *labels = r->labels, v[32];
+
+	family(r, name, "counter", help);
+	for (size_t i = 0; i < r->n_st; i++) {
+		const struct stage_counters *c = &r->st[i].c;
+
+		stage_labels(&r->st[i], labels, LABELS_MAX);
+		switch (field) {
+		case ST_CALLS:
+			snprintf(v, sizeof(v), "%lu", (unsigned long)c->calls);
+			break;
+		case ST_IO_OPS:
+			snprintf(v, sizeof(v), "%lu", (unsigned long)c->io_ops);
+			break;
+		case ST_TOTAL:
+			metrics_seconds(c->total_ns, v, sizeof(v));
+			break;
+		case ST_SELF:
+			metrics_seconds(c->self_ns, v, sizeof(v));
+			break;
+		case ST_IO_TIME:
+			metrics_seconds(c->io_time_ns, v, sizeof(v));
+			break;
+		}
+		fprintf(r->f, "%s{%s} %s\n", name, labels, v);
+	}
+}
+
+static void stage_families(struct render *r)
+{
+	char *labels = r->labels;
+
+	stage_family(r, ST_CALLS, "bpfprof_stage_calls_total",
+		     "Completed calls of a timed function.");
+	stage_family(r, ST_TOTAL, "bpfprof_stage_seconds_total",
+		     "Time in a timed function, nested timed calls included.");
+	stage_family(r, ST_SELF, "bpfprof_stage_self_seconds_total",
+		     "Time in a timed function minus the timed functions it called.");
+	stage_family(r, ST_IO_OPS, "bpfprof_stage_io_operations_total",
+		     "I/O syscalls made while the function was the innermost timed call.");
+	stage_family(r, ST_IO_TIME, "bpfprof_stage_io_seconds_total",
+		     "Time in I/O syscalls made while the function was the innermost timed call.");
+	family(r, "bpfprof_stage_io_bytes_total", "counter",
+	       "Bytes moved by I/O syscalls made while the function was the innermost timed call.");
+	for (size_t i = 0; i < r->n_st; i++) {
+		stage_labels(&r->st[i], labels, LABELS_MAX);
+		fprintf(r->f, "bpfprof_stage_io_bytes_total{%s,direction=\"read\"} %lu\n", labels,
+			(unsigned long)r->st[i].c.io_bytes_read);
+		fprintf(r->f, "bpfprof_stage_io_bytes_total{%s,direction=\"write\"} %lu\n", labels,
+			(unsigned long)r->st[i].c.io_bytes_written);
+	}
+	family(r, "bpfprof_stage_duration_seconds", "histogram",
+	       "Duration of calls of a timed function.");
+	for (size_t i = 0; i < r->n_st; i++) {
+		if (!r->st[i].c.hist)
+			continue;
+		stage_labels(&r->st[i], labels, LABELS_MAX);
+		hist_lines(r, "bpfprof_stage_duration_seconds", labels, r->st[i].c.hist,
+			   r->st[i].c.total_ns);
+	}
+}
+
+static void audit_families(struct render *r)
+{
+	const uint64_t *a = r->in->total->audit;
+
+	family(r, "bpfprof_lost_total", "counter",
+	       "Events the kernel side could not record (sum of the audit's loss counters).");
+	fprintf(r->f, "bpfprof_lost_total %lu\n", (unsigned long)audit_lost(a));
+	family(r, "bpfprof_audit_events_total", "counter",
+	       "Audit counters as in the JSON audit object (loss=\"true\" for losses).");
+	for (unsigned int i = 0; i < AUDIT_ALL_SLOTS; i++)
+		if (audit_slot_name(i))
+			fprintf(r->f, "bpfprof_audit_events_total{event=\"%s\",loss=\"%s\"} %lu\n",
+				audit_slot_name(i), audit_slot_is_loss(i) ? "true" : "false",
+				(unsigned long)a[i]);
+	family(r, "bpfprof_flushes_total", "counter", "Flush intervals completed.");
+	fprintf(r->f, "bpfprof_flushes_total %lu\n", (unsigned long)r->in->flushes);
+	family(r, "bpfprof_processes", "gauge", "Processes in the profile.");
+	fprintf(r->f, "bpfprof_processes %zu\n", r->in->total->n);
+}
+
+static void self_families(struct render *r)
+{
+	const struct self_cost *c = r->in->self;
+	char v[32];
+
+	if (!c)
+		return;
+	family(r, "bpfprof_self_cpu_seconds_total", "counter",
+	       "CPU time bpfprof itself used (user space; BPF programs run in the target).");
+	fprintf(r->f, "bpfprof_self_cpu_seconds_total{mode=\"user\"} %s\n",
+		metrics_seconds(c->user_ns, v, sizeof(v)));
+	fprintf(r->f, "bpfprof_self_cpu_seconds_total{mode=\"system\"} %s\n",
+		metrics_seconds(c->system_ns, v, sizeof(v)));
+	family(r, "bpfprof_self_resident_memory_bytes", "gauge", "bpfprof's resident memory.");
+	fprintf(r->f, "bpfprof_self_resident_memory_bytes %lu\n", (unsigned long)c->rss_bytes);
+	family(r, "bpfprof_self_max_resident_memory_bytes", "gauge",
+	       "bpfprof's peak resident memory.");
+	fprintf(r->f, "bpfprof_self_max_resident_memory_bytes %lu\n",
+		(unsigned long)c->max_rss_bytes);
+}
+
+char *metrics_render(const struct metrics_input *in, size_t *len)
+{
+	struct render r = { .in = in };
+	char *buf = NULL;
+	size_t size = 0;
+	bool ok;
+
+	r.labels = malloc(LABELS_MAX);
+	r.f = r.labels ? open_memstream(&buf, &size) : NULL;
+	if (!r.f) {
+		free(r.labels);
+		return NULL;
+	}
+	ok = !collect_stage_series(&r);
+	if (ok) {
+		syscall_family(&r, SYS_COUNT, "bpfprof_syscalls_total", "Syscalls made.");
+		syscall_family(&r, SYS_ERRORS, "bpfprof_syscall_errors_total",
+			       "Syscalls that returned an error (-4095..-1).");
+		syscall_family(&r, SYS_TIME, "bpfprof_syscall_seconds_total",
+			       "Time in syscalls, entry to exit.");
+		io_families(&r);
+		stage_families(&r);
+		audit_families(&r);
+		self_families(&r);
+	}
+	free_stage_series(&r);
+	free(r.labels);
+	/* A failed write to the memstream is ENOMEM: no partial text. */
+	ok = !ferror(r.f) && ok;
+	if (fclose(r.f) || !ok) {
+		free(buf);
+		return NULL;
+	}
+	*len = size;
+	return buf;
+}

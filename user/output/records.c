@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: MIT
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include "common/clock.h"
+#include "output/records.h"
+#include "probes/syscall_table.h"
+
+void run_info_init(struct run_info *ri)
+{
+	struct utsname u;
+
+	memset(ri, 0, sizeof(*ri));
+	ri->exit_status = -1;
+	ri->started_at = clock_real_s();
+	if (gethostname(ri->hostname, sizeof(ri->hostname) - 1))
+		strcpy(ri->hostname, "unknown");
+	if (!uname(&u))
+		snprintf(ri->kernel, sizeof(ri->kernel), "%s", u.release);
+}
+
+void format_rfc3339(double unix_s, char *buf, size_t len)
+{
+	long long total_ms = llround(unix_s * 1000);
+	time_t secs = (time_t)(total_ms / 1000);
+	int ms = (int)(total_ms % 1000);
+	struct tm tm;
+	char base[32];
+
+	gmtime_r(&secs, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03dZ", base, ms);
+}
+
+static json_t *u64(uint64_t v)
+{
+	return json_integer((json_int_t)v);
+}
+
+static json_t *latency_json(const struct syscall_counters *c)
+{
+	return json_pack("{s:o, s:o, s:o, s:o}", "p50", u64(hist_quantile(c->hist, 0.50, c->max_ns)),
+			 "p95", u64(hist_quantile(c->hist, 0.95, c->max_ns)), "p99",
+			 u64(hist_quantile(c->hist, 0.99, c->max_ns)), "max", u64(c->max_ns));
+}
+
+/* --sample N: the counts are scaled; say what was really recorded. */
+static unsigned int sample_every(const struct stage_table *t)
+{
+	return t && t->sample_every > 1 ? t->sample_every : 1;
+}
+
+/* The histogram itself, so a reader rebuilds it exactly: [lower bound in
+ * ns, count] for each non-empty bucket of the bpf/hist_layout.h layout. */
+static json_t *buckets_json(const struct histogram *h)
+{
+	json_t *arr = json_array();
+
+	for (unsigned int i = 0; h && i < HIST_BUCKETS; i++)
+		if (h->buckets[i])
+			json_array_append_new(arr, json_pack("[o, o]", u64(hist_bucket_lower(i)),
+							     u64(h->buckets[i])));
+	return arr;
+}
+
+static json_t *stages_json(const struct proc_profile *p, const struct stage_table *t)
+{
+	json_t *arr = json_array();
+
+	for (uint32_t id = 0; id < p->n_stages && t && id < t->n; id++) {
+		const struct stage_counters *c = &p->stages[id];
+		const struct stage_def *d = &t->v[id];
+		json_t *st;
+
+		if (!c->calls && !c->io_ops && !c->total_ns)
+			continue;
+		st = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o}, "
+				       "s:{s:o, s:o, s:o, s:o}}",
+				       "name", d->name, "binary", d->binary, "calls", u64(c->calls),
+				       "total_ns", u64(c->total_ns), "self_ns", u64(c->self_ns),
+				       "max_ns", u64(c->max_ns), "latency_ns", "p50",
+				       u64(hist_quantile(c->hist, 0.50, c->max_ns)), "p95",
+				       u64(hist_quantile(c->hist, 0.95, c->max_ns)), "p99",
+				       u64(hist_quantile(c->hist, 0.99, c->max_ns)), "io", "ops",
+				       u64(c->io_ops), "bytes_read", u64(c->io_bytes_read),
+				       "bytes_written", u64(c->io_bytes_written), "time_ns",
+				       u64(c->io_time_ns));
+
+		if (st && sample_every(t) > 1)
+			json_object_set_new(st, "calls_recorded", u64(c->calls / sample_every(t)));
+		json_object_set_new(st, "buckets", buckets_json(c->hist));
+		json_array_append_new(arr, st);
+	}
+	return arr;
+}
+
+json_t *proc_to_json(const struct proc_profile *p, const struct stage_table *stages)
+{
+	json_t *sys = json_object(), *io = json_object();
+	struct io_totals t;
+
+	for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
+		const struct syscall_counters *c = &p->sys[nr];
+		const char *name = syscall_name(nr);
+
+		if (!c->count)
+			continue;
+		json_object_set_new(sys, name,
+				    json_pack("{s:o, s:o, s:o}", "count", u64(c->count), "errors",
+					      u64(c->errors), "time_ns", u64(c->time_ns)));
+		if (!syscall_io_class(nr) || !c->hist)
+			continue;
+		json_object_set_new(io, name,
+				    json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "ops", u64(c->count),
+					      "bytes", u64(c->bytes), "errors", u64(c->errors),
+					      "time_ns", u64(c->time_ns), "latency_ns",
+					      latency_json(c), "buckets", buckets_json(c->hist)));
+	}
+	proc_io_totals(p, &t);
+	return json_pack("{s:i, s:s, s:o, s:o, s:{s:o, s:o, s:o, s:o}, s:o}", "pid", (int)p->pid,
+			 "comm", p->comm, "syscalls", sys, "io", io, "io_totals", "ops", u64(t.ops),
+			 "bytes_read", u64(t.bytes_read), "bytes_written", u64(t.bytes_written),
+			 "errors", u64(t.errors), "stages", stages_json(p, stages));
+}
+
+static const char *const audit_names[AUDIT_ALL_SLOTS] = {
+	[AUDIT_SYS_MAP_FULL] = "syscalls_lost_map_full",
+	[AUDIT_IO_MAP_FULL] = "io_lost_map_full",
+	[AUDIT_TASK_STATE_FAILED] = "syscalls_lost_no_task_state",
+	[AUDIT_EXIT_WITHOUT_ENTER] = "syscalls_in_flight_at_attach",
+	[AUDIT_MMSG_TRUNCATED] = "mmsg_bytes_truncated",
+	[AUDIT_PROC_MAP_FULL] = "proc_names_lost",
+	[AUDIT_STAGE_MAP_FULL] = "stage_calls_lost_map_full",
+	[AUDIT_STAGE_TOO_DEEP] = "stage_calls_lost_too_deep",
+	[AUDIT_STAGE_UNFINISHED] = "stage_calls_unfinished",
+	[AUDIT_STAGE_ORPHAN_RETURN] = "stage_returns_without_entry",
+	[AUDIT_STAGE_ENTRIES] = "stage_calls_entered",
+	[AUDIT_SPAN_LOST] = "span_events_lost_ring_full",
+	[AUDIT_FOLLOW_MAP_FULL] = "children_not_followed",
+	[AUDIT_SPAN_DROPPED] = "span_events_dropped_queue_full",
+	[AUDIT_SPAN_UNWRITTEN] = "span_events_not_written",
+	[AUDIT_SPAN_WRITTEN] = "span_events_written",
+};
+
+/* Slots that are data bpfprof failed to record (the rest are facts). */
+static bool audit_is_loss(unsigned int slot)
+{
+	switch (slot) {
+	case AUDIT_EXIT_WITHOUT_ENTER:
+	case AUDIT_STAGE_UNFINISHED:
+	case AUDIT_STAGE_ORPHAN_RETURN:
+	case AUDIT_STAGE_ENTRIES:
+	case AUDIT_SPAN_WRITTEN:
+		return false;
+	default:
+		return true;
+	}
+}
+
+const char *audit_slot_name(unsigned int slot)
+{
+	return slot < AUDIT_ALL_SLOTS ? audit_names[slot] : NULL;
+}
+
+bool audit_slot_is_loss(unsigned int slot)
+{
+	return audit_is_loss(slot);
+}
+
+uint64_t profile_stage_calls(const struct profile *p)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		for (uint32_t id = 0; id < p->procs[i]->n_stages; id++)
+			n += p->procs[i]->stages[id].calls;
+	return n;
+}
+
+uint64_t audit_lost(const uint64_t audit[AUDIT_ALL_SLOTS])
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < AUDIT_ALL_SLOTS; i++)
+		if (audit_is_loss(i))
+			n += audit[i];
+	return n;
+}
+
+json_t *audit_to_json(const uint64_t audit[AUDIT_ALL_SLOTS])
+{
+	json_t *a = json_object();
+
+	json_object_set_new(a, "lost_total", u64(audit_lost(audit)));
+	for (unsigned int i = 0; i < AUDIT_ALL_SLOTS; i++)
+		json_object_set_new(a, audit_names[i], u64(audit[i]));
+	return a;
+}
+
+static json_t *procs_json(const struct profile *p, const struct stage_table *stages)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < p->n; i++)
+		json_array_append_new(arr, proc_to_json(p->procs[i], stages));
+	return arr;
+}
+
+static json_t *target_json(const struct run_info *ri)
+{
+	static const char *const modes[] = { "system", "pid", "command" };
+	json_t *t = json_pack("{s:s}", "mode", modes[ri->mode]);
+
+	if (ri->mode != TARGET_SYSTEM)
+		json_object_set_new(t, "pid", json_integer(ri->pid));
+	json_object_set_new(t, "follow", json_boolean(ri->follow));
+	json_object_set_new(t, "syscalls_counted", json_boolean(!ri->stages_only));
+	if (ri->mode == TARGET_COMMAND) {
+		json_t *argv = json_array();
+
+		for (char *const *a = ri->argv; a && *a; a++)
+			json_array_append_new(argv, json_string(*a));
+		json_object_set_new(t, "argv", argv);
+		if (ri->exit_status >= 0)
+			json_object_set_new(t, "exit_status", json_integer(ri->exit_status));
+	}
+	return t;
+}
+
+json_t *summary_to_json(const struct run_info *ri, const struct profile *total,
+			const struct stage_table *stages, double duration_s, uint64_t flushes)
+{
+	json_t *audit = audit_to_json(total->audit);
+	const uint64_t *a = total->audit;
+	/* The audit counts recorded calls: unscale the profile's. */
+	uint64_t closed = profile_stage_calls(total) / sample_every(stages) +
+			  a[AUDIT_STAGE_MAP_FULL] + a[AUDIT_STAGE_UNFINISHED];
+	char started[64];
+
+	/* Only the summary counts these: in a flush record they would not sum. */
+	json_object_set_new(audit, "flushes", u64(flushes));
+	/* Calls still running when profiling stopped (main(), a server loop). */
+	json_object_set_new(audit, "stage_calls_open_at_end",
+			    u64(a[AUDIT_STAGE_ENTRIES] > closed ? a[AUDIT_STAGE_ENTRIES] - closed : 0));
+	format_rfc3339(ri->started_at, started, sizeof(started));
+	return json_pack("{s:s, s:s, s:f, s:{s:s, s:s}, s:o, s:s?, s:o, s:o}", "schema",
+			 SUMMARY_SCHEMA, "started_at", started, "duration_s", duration_s, "host",
+			 "hostname", ri->hostname, "kernel", ri->kernel, "target", target_json(ri),
+			 "end_reason", ri->end_reason, "processes", procs_json(total, stages), "audit",
+			 audit);
+}
+
+json_t *flush_to_json(uint64_t index, double timestamp, double duration_s,
+		      const struct profile *delta, const struct stage_table *stages)
+{
+	return json_pack("{s:s, s:o, s:f, s:f, s:o, s:o}", "schema", FLUSH_SCHEMA, "flush_index",
+			 u64(index), "timestamp", timestamp, "duration_s", duration_s, "processes",
+			 procs_json(delta, stages), "audit", audit_to_json(delta->audit));
+}

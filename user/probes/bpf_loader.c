@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/capability.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "probes/bpf_loader.h"
+#include "probes/syscall_table.h"
+
+static bool verbose;
+
+static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	if (!verbose)
+		return 0; /* errors reach the user as our own one-line message */
+	return vfprintf(stderr, fmt, args);
+}
+
+static bool has_cap(cap_t caps, cap_value_t cap)
+{
+	cap_flag_value_t v = CAP_CLEAR;
+
+	return caps && !cap_get_flag(caps, cap, CAP_EFFECTIVE, &v) && v == CAP_SET;
+}
+
+const char *loader_check_environment(void)
+{
+	/* BPFPROF_BTF_PATH stands in for the kernel's BTF file in the tests. */
+	const char *btf = getenv("BPFPROF_BTF_PATH") ?: "/sys/kernel/btf/vmlinux";
+	cap_t caps = cap_get_proc();
+	bool ok = has_cap(caps, CAP_SYS_ADMIN) ||
+		  (has_cap(caps, CAP_BPF) && has_cap(caps, CAP_PERFMON));
+
+	cap_free(caps);
+	if (!ok)
+		return "must run as root (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)";
+	if (access(btf, R_OK))
+		return "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): "
+		       "bpfprof needs CONFIG_DEBUG_INFO_BTF=y";
+	return NULL;
+}
+
+/* --events: a power of two pages, as the kernel requires. */
+static int size_span_ring(struct bpfprof_bpf *skel, const struct loader_config *cfg)
+{
+	size_t ring = 4096;
+
+	while (ring < cfg->span_ring_bytes && ring < (1UL << 30))
+		ring <<= 1;
+	return bpf_map__set_max_entries(skel->maps.spans, (__u32)ring);
+}
+
+/* Entries of a preallocated per-CPU map of value_size bytes that fit in
+ * SYSTEM_HIST_MAP_BYTES on this machine, and at least `min`. */
+static __u32 system_entries(size_t value_size, __u32 min)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	size_t n = SYSTEM_HIST_MAP_BYTES / (value_size * (size_t)(ncpus > 0 ? ncpus : 1));
+
+	if (n > SYSTEM_MAX_ENTRIES)
+		n = SYSTEM_MAX_ENTRIES;
+	return n < min ? min : (__u32)n;
+}
+
+/* Counters in arrays only for a single process: a followed tree or the
+ * whole machine has processes nobody can list ahead. */
+static bool one_target(const struct loader_config *cfg)
+{
+	return cfg->targ_tgid && !cfg->follow;
+}
+
+/* Threads that keep their stage stack where a stage return finds it without
+ * a helper call (2 KB each); more threads than this use task storage. */
+#define STAGE_STACKS 1024
+
+/* The tests shrink the array (BPFPROF_STAGE_STACKS) to run threads past it. */
+static __u32 stage_stack_count(void)
+{
+	const char *s = getenv("BPFPROF_STAGE_STACKS");
+	char *end;
+	unsigned long n;
+
+	if (!s)
+		return STAGE_STACKS;
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (errno || end == s || *end || n < 1 || n > STAGE_STACKS)
+		return STAGE_STACKS;
+	return (__u32)n;
+}
+
+/*
+ * One target's counters are per-CPU arrays, allocated in full at load: no
+ * allocation ever happens on a probe, and none can fail. A followed tree's
+ * hashes are preallocated too. The whole machine's hashes allocate as they
+ * go (a failure is counted in the audit). Unused maps shrink to one entry.
+ */
+static int size_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
+{
+	uint8_t slots[MAX_SYSCALL_NR];
+	__u32 n_io = syscall_fill_io_slots(slots, MAX_SYSCALL_NR);
+	__u32 n_stages = cfg->n_stages ? (__u32)cfg->n_stages : 1;
+	__u32 n_stacks = cfg->n_stages ? stage_stack_count() : 1;
+	int rc;
+
+	/* Id 0 means "none": the queue holds the other ids. */
+	rc = bpf_map__set_max_entries(skel->maps.stage_stacks, n_stacks);
+	rc = rc ?: bpf_map__set_max_entries(skel->maps.free_stacks, n_stacks);
+	if (rc)
+		return rc;
+	if (one_target(cfg)) {
+		rc = bpf_map__set_max_entries(skel->maps.sys_stats, 1);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.io_stats, 1);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_stats, 1);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.io_counts, n_io ? n_io : 1);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_counts, n_stages);
+		return rc ?: size_span_ring(skel, cfg);
+	}
+	rc = bpf_map__set_max_entries(skel->maps.sys_counts, 1);
+	rc = rc ?: bpf_map__set_max_entries(skel->maps.io_counts, 1);
+	rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_counts, 1);
+	if (cfg->follow) {
+		/*
+		 * A process tree starts many processes at once, and a hash that
+		 * allocates per-CPU values as it goes fails in such bursts (the
+		 * allocator keeps only a few 4.5 KB values ready per CPU). So
+		 * the tree gets preallocated room for FOLLOW_MAX_PROCS
+		 * processes; past that, the audit counts what is lost.
+		 */
+		rc = rc ?: bpf_map__set_map_flags(skel->maps.sys_stats, 0);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.sys_stats,
+						    FOLLOW_MAX_PROCS * (MAX_SYSCALL_NR - n_io));
+		rc = rc ?: bpf_map__set_map_flags(skel->maps.io_stats, 0);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.io_stats, FOLLOW_MAX_PROCS * n_io);
+		rc = rc ?: bpf_map__set_map_flags(skel->maps.stage_stats, 0);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_stats,
+						    FOLLOW_MAX_PROCS * n_stages);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.traced_tgids, FOLLOW_MAX_PROCS);
+		return rc ?: size_span_ring(skel, cfg);
+	}
+	/*
+	 * The whole machine: per-CPU values of 4.5 KB (the histograms) cannot
+	 * be allocated reliably on the fly (the kernel keeps only a few ready
+	 * per CPU, and a burst of new processes fails with ENOMEM: measured
+	 * here, a few I/O syscalls lost in most runs). So those maps are
+	 * preallocated, as many entries as SYSTEM_HIST_MAP_BYTES allows.
+	 */
+	rc = rc ?: bpf_map__set_map_flags(skel->maps.io_stats, 0);
+	rc = rc ?: bpf_map__set_max_entries(skel->maps.io_stats,
+					    system_entries(sizeof(struct io_stats), n_io));
+	rc = rc ?: bpf_map__set_map_flags(skel->maps.stage_stats, 0);
+	rc = rc ?: bpf_map__set_max_entries(
+			    skel->maps.stage_stats,
+			    cfg->n_stages ? system_entries(sizeof(struct stage_stats), n_stages) : 1);
+	rc = rc ?: bpf_map__set_max_entries(skel->maps.traced_tgids, 1);
+	return rc ?: size_span_ring(skel, cfg);
+}
+
+/* Load only the stage programs this run attaches, typed for its link kind. */
+static int configure_stage_programs(struct bpfprof_bpf *skel, const struct loader_config *cfg)
+{
+	struct bpf_program *session = skel->progs.stage_session;
+	struct bpf_program *entry = skel->progs.stage_entry, *ret = skel->progs.stage_return;
+	int rc = 0;
+
+	bpf_program__set_autoload(skel->progs.thread_exit, cfg->n_stages > 0);
+	bpf_program__set_autoload(skel->progs.proc_fork, cfg->follow);
+	bpf_program__set_autoload(skel->progs.sys_enter, !cfg->syscalls_off);
+	bpf_program__set_autoload(skel->progs.sys_exit, !cfg->syscalls_off);
+	bpf_program__set_autoload(skel->progs.cpu_switch, !cfg->syscalls_off || cfg->n_stages);
+	bpf_program__set_autoload(session,
+				  cfg->n_stages && cfg->stage_links == UPROBE_LINK_SESSION);
+	bpf_program__set_autoload(entry, cfg->n_stages && cfg->stage_links != UPROBE_LINK_SESSION);
+	bpf_program__set_autoload(ret, cfg->n_stages && cfg->stage_links != UPROBE_LINK_SESSION);
+	if (!cfg->n_stages)
+		return 0;
+	if (cfg->stage_links == UPROBE_LINK_SESSION)
+		return uprobe_link_prepare_prog(session, UPROBE_LINK_SESSION);
+	rc = uprobe_link_prepare_prog(entry, cfg->stage_links);
+	if (!rc)
+		rc = uprobe_link_prepare_prog(ret, cfg->stage_links);
+	return rc;
+}
+
+void loader_stage_programs(const struct bpfprof_bpf *skel, enum uprobe_link_kind kind,
+			   const struct bpf_program **entry, const struct bpf_program **ret)
+{
+	if (kind == UPROBE_LINK_SESSION) {
+		*entry = *ret = skel->progs.stage_session;
+	} else {
+		*entry = skel->progs.stage_entry;
+		*ret = skel->progs.stage_return;
+	}
+}
+
+static int fill_free_stacks(struct bpfprof_bpf *skel)
+{
+	int fd = bpf_map__fd(skel->maps.free_stacks);
+	__u32 n = bpf_map__max_entries(skel->maps.stage_stacks);
+
+	for (__u32 id = 1; id < n; id++)
+		if (bpf_map_update_elem(fd, NULL, &id, BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *err, size_t errlen)
+{
+	const char *why = loader_check_environment();
+	struct bpfprof_bpf *skel;
+	int rc;
+
+	if (why) {
+		snprintf(err, errlen, "%s", why);
+		return NULL;
+	}
+	verbose = cfg->verbose;
+	libbpf_set_print(libbpf_print_fn);
+	skel = bpfprof_bpf__open();
+	if (!skel) {
+		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+		return NULL;
+	}
+	rc = configure_stage_programs(skel, cfg);
+	rc = rc ?: size_maps(skel, cfg);
+	if (rc) {
+		snprintf(err, errlen, "cannot prepare the stage programs: %s", strerror(-rc));
+		bpfprof_bpf__destroy(skel);
+		return NULL;
+	}
+	skel->rodata->targ_tgid = (__u32)cfg->targ_tgid;
+	skel->rodata->self_tgid = (__u32)getpid();
+	skel->rodata->one_target = one_target(cfg);
+	skel->rodata->follow = cfg->follow;
+	syscall_fill_io_classes((uint8_t *)skel->rodata->io_class, MAX_SYSCALL_NR);
+	syscall_fill_io_slots((uint8_t *)skel->rodata->io_slot, MAX_SYSCALL_NR);
+	skel->rodata->stage_sample_every = cfg->sample_every > 1 ? cfg->sample_every : 1;
+	skel->rodata->span_events = cfg->span_ring_bytes > 0;
+	skel->rodata->stages_attached = cfg->n_stages > 0;
+	skel->rodata->span_wakeup_bytes = bpf_map__max_entries(skel->maps.spans) / 4;
+	skel->data->stages_enabled = !cfg->stages_off;
+	rc = bpfprof_bpf__load(skel);
+	if (rc) {
+		snprintf(err, errlen,
+			 "cannot load the BPF programs: %s (run with -v for the verifier log)",
+			 strerror(-rc));
+		bpfprof_bpf__destroy(skel);
+		return NULL;
+	}
+	rc = fill_free_stacks(skel);
+	if (rc) {
+		snprintf(err, errlen, "cannot fill the stage stack queue: %s", strerror(-rc));
+		bpfprof_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+int loader_prepare_target(struct bpfprof_bpf *skel, pid_t tgid, char *err, size_t errlen)
+{
+	struct proc_info info = {};
+	__u32 key = (__u32)tgid;
+	__u8 one = 1;
+	char path[64];
+	FILE *f;
+
+	/* The kernel side names a process when it first counts it in a hash;
+	 * array counters never tell it, so name the target here. */
+	snprintf(path, sizeof(path), "/proc/%d/comm", tgid);
+	f = fopen(path, "re");
+	if (f) {
+		if (fgets(info.comm, sizeof(info.comm), f))
+			info.comm[strcspn(info.comm, "\n")] = '\0';
+		fclose(f);
+		bpf_map_update_elem(bpf_map__fd(skel->maps.procs), &key, &info, BPF_ANY);
+	}
+	if (skel->rodata->follow &&
+	    bpf_map_update_elem(bpf_map__fd(skel->maps.traced_tgids), &key, &one, BPF_ANY)) {
+		snprintf(err, errlen, "cannot mark process %d traced: %s", tgid, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int loader_attach_syscalls(struct bpfprof_bpf *skel, char *err, size_t errlen)
+{
+	/* sched_switch first and entry last: an entry is never written where
+	 * no one would carry it over a context switch or read it back. The
+	 * stage probes, attached later, rely on it too. */
+	if (bpf_program__autoload(skel->progs.cpu_switch)) {
+		skel->links.cpu_switch = bpf_program__attach(skel->progs.cpu_switch);
+		if (!skel->links.cpu_switch)
+			goto fail;
+	}
+	if (bpf_program__autoload(skel->progs.sys_enter)) {
+		skel->links.sys_exit = bpf_program__attach(skel->progs.sys_exit);
+		if (!skel->links.sys_exit)
+			goto fail;
+		skel->links.sys_enter = bpf_program__attach(skel->progs.sys_enter);
+		if (!skel->links.sys_enter)
+			goto fail;
+	}
+	skel->links.proc_exec = bpf_program__attach(skel->progs.proc_exec);
+	if (!skel->links.proc_exec)
+		goto fail;
+	if (bpf_program__autoload(skel->progs.proc_fork)) {
+		skel->links.proc_fork = bpf_program__attach(skel->progs.proc_fork);
+		if (!skel->links.proc_fork)
+			goto fail;
+	}
+	if (bpf_program__autoload(skel->progs.thread_exit)) {
+		skel->links.thread_exit = bpf_program__attach(skel->progs.thread_exit);
+		if (!skel->links.thread_exit)
+			goto fail;
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot attach to the syscall tracepoints: %s", strerror(errno));
+	return -errno;
+}
+
+void loader_detach(struct bpfprof_bpf *skel)
+{
+	bpf_link__destroy(skel->links.sys_enter);
+	bpf_link__destroy(skel->links.sys_exit);
+	bpf_link__destroy(skel->links.cpu_switch);
+	bpf_link__destroy(skel->links.proc_exec);
+	bpf_link__destroy(skel->links.thread_exit);
+	bpf_link__destroy(skel->links.proc_fork);
+	skel->links.sys_enter = skel->links.sys_exit = skel->links.proc_exec = NULL;
+	skel->links.cpu_switch = NULL;
+	skel->links.thread_exit = skel->links.proc_fork = NULL;
+}
+
+void loader_collector_maps(const struct bpfprof_bpf *skel, struct collector_maps *maps)
+{
+	bool stages = bpf_program__autoload(skel->progs.thread_exit);
+
+	maps->one_target_tgid = skel->rodata->one_target ? skel->rodata->targ_tgid : 0;
+	maps->sys_stats = bpf_map__fd(skel->maps.sys_stats);
+	maps->sys_counts = bpf_map__fd(skel->maps.sys_counts);
+	maps->io_stats = bpf_map__fd(skel->maps.io_stats);
+	maps->io_counts = bpf_map__fd(skel->maps.io_counts);
+	maps->stage_stats = stages ? bpf_map__fd(skel->maps.stage_stats) : -1;
+	maps->stage_counts = stages ? bpf_map__fd(skel->maps.stage_counts) : -1;
+	maps->n_stages = stages ? bpf_map__max_entries(skel->maps.stage_counts) : 0;
+	maps->procs = bpf_map__fd(skel->maps.procs);
+	maps->audit = bpf_map__fd(skel->maps.audit);
+}
+
+void loader_set_stages_enabled(struct bpfprof_bpf *skel, bool on)
+{
+	/* .data is mmapped: the store is what the probes read next. */
+	__atomic_store_n(&skel->data->stages_enabled, on ? 1 : 0, __ATOMIC_RELAXED);
+}
+
+void loader_next_stage_gen(struct bpfprof_bpf *skel)
+{
+	__atomic_add_fetch(&skel->bss->stage_gen, 1, __ATOMIC_RELAXED);
+}
+
+bool loader_stages_enabled(const struct bpfprof_bpf *skel)
+{
+	return __atomic_load_n(&skel->data->stages_enabled, __ATOMIC_RELAXED) != 0;
+}
+
+int loader_span_ring_fd(const struct bpfprof_bpf *skel)
+{
+	return skel->rodata->span_events ? bpf_map__fd(skel->maps.spans) : -1;
+}

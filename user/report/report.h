@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `bpfprof report DIR`: a finished run's directory read back into one model
+ * (summary.json, flushes.jsonl, events.jsonl and its rotated parts), then
+ * written as text, JSON, an HTML page or a Perfetto/Chrome trace.
+ */
+#ifndef BPFPROF_REPORT_H
+#define BPFPROF_REPORT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "collect/histogram.h"
+#include "common/strmap.h"
+
+struct rep_syscall {
+	const char *name; /* borrowed from the summary's JSON */
+	uint64_t count, errors, time_ns;
+};
+
+/* One I/O syscall of one process. */
+struct rep_io {
+	const char *name;
+	bool is_read;
+	uint64_t ops, bytes, errors, time_ns, max_ns;
+	uint64_t p50, p95, p99; /* as the file has them */
+	struct histogram *hist; /* NULL when the file has no buckets */
+};
+
+struct rep_stage {
+	const char *name, *binary;
+	const struct rep_proc *proc;
+	uint64_t calls, total_ns, self_ns, max_ns;
+	uint64_t io_ops, io_bytes_read, io_bytes_written, io_time_ns;
+	uint64_t p50, p95, p99;
+	struct histogram *hist;
+};
+
+struct rep_proc {
+	uint32_t pid;
+	const char *comm;
+	uint64_t syscalls, errors;
+	uint64_t io_ops, bytes_read, bytes_written, io_errors, io_time_ns;
+	struct rep_syscall *sys; /* by count, descending */
+	size_t n_sys;
+	struct rep_io *io; /* by ops, descending */
+	size_t n_io;
+};
+
+/* One flush record's totals over all processes: the run over time. */
+struct rep_flush {
+	uint64_t index;
+	double timestamp, duration_s;
+	uint64_t syscalls, io_ops, bytes_read, bytes_written, stage_calls, lost;
+};
+
+struct rep_span {
+	const char *trace_id, *span_id, *parent_id; /* ids as text; parent NULL at a root */
+	const char *name, *binary;
+	uint32_t pid, tid;
+	uint64_t start_ns, dur_ns, self_ns;
+	uint64_t io_ops, io_bytes_read, io_bytes_written, io_time_ns;
+	/* The tree, by index into report.spans; -1 for none. Children are in
+	 * start order. */
+	long parent, first_child, next_sibling;
+	int depth;
+};
+
+/*
+ * The spans sharing a trace_id. Its top-level spans are those whose parent
+ * is not in the events (the root, or, when the root was still running at the
+ * end or lost, the calls under it): linked by next_sibling from `first`.
+ */
+struct rep_trace {
+	const char *id;
+	long first;
+	uint32_t pid, tid;
+	uint64_t start_ns, end_ns, dur_ns;
+	size_t n_spans, n_top;
+	bool complete; /* its root span is there */
+};
+
+struct report {
+	char *dir;
+	json_t *summary; /* owns the strings the model borrows */
+	json_t *audit;	 /* summary.audit */
+	struct rep_proc *procs;
+	size_t n_procs;
+	struct rep_stage *stages; /* every process's, by total time, descending */
+	size_t n_stages;
+	struct rep_flush *flushes;
+	size_t n_flushes;
+	/* events: */
+	bool have_events;
+	struct strmap strings;	/* owns the spans' strings (interned) */
+	struct rep_span *spans; /* by start time */
+	size_t n_spans;
+	struct rep_trace *traces; /* by duration, descending */
+	size_t n_traces;
+	unsigned int event_files;
+	size_t spans_orphaned; /* spans whose parent is not in the events */
+};
+
+/* Reads DIR. 0, or -1 with one line in err (naming the file and what is
+ * wrong with it). */
+int report_load(const char *dir, struct report *r, char *err, size_t errlen);
+void report_free(struct report *r);
+
+/* Links spans into trees and traces (report_load calls it). 0 or -1 with
+ * err set (a span whose parent is missing is an error). */
+int report_build_traces(struct report *r, char *err, size_t errlen);
+const struct rep_trace *report_find_trace(const struct report *r, const char *id);
+/* r->stages ordered by self time (pointers into it; free() the array);
+ * NULL on ENOMEM. r->stages itself is ordered by total time. */
+const struct rep_stage **report_stages_by_self(const struct report *r);
+
+/* Quantile of a stage or I/O syscall: from the histogram when the file had
+ * it, else the value the file gives for p50/p95/p99 (other q: 0). */
+uint64_t rep_stage_quantile(const struct rep_stage *s, double q);
+uint64_t rep_io_quantile(const struct rep_io *io, double q);
+
+/* The percentiles every output shows. */
+#define REP_N_QUANTILES 5
+extern const double rep_quantiles[REP_N_QUANTILES];
+extern const char *const rep_quantile_names[REP_N_QUANTILES];
+
+void report_print_text(FILE *f, const struct report *r, int top);
+/* --trace ID: one trace as an indented tree. -1 when there is no such trace. */
+int report_print_trace(FILE *f, const struct report *r, const char *id);
+json_t *report_to_json(const struct report *r, int top);
+int report_write_html(FILE *f, const struct report *r, int top);
+int report_write_perfetto(FILE *f, const struct report *r);
+
+/* `bpfprof report ...` (argv[0] is "report"): the exit status. */
+int report_main(int argc, char **argv);
+
+#endif

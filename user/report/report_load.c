@@ -1,0 +1,679 @@
+// SPDX-License-Identifier: MIT
+/* Reading a run directory for `bpfprof report`: every field checked, every
+ * problem one line naming the file, the record and the field. */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "bpfprof.h"
+#include "common/errmsg.h"
+#include "report/report.h"
+#include "probes/syscall_table.h"
+
+#define SUMMARY_NAME "summary.json"
+#define FLUSHES_NAME "flushes.jsonl"
+#define EVENTS_NAME "events.jsonl"
+#define MAX_EVENT_FILES 4096
+
+const double rep_quantiles[REP_N_QUANTILES] = { 0.50, 0.90, 0.95, 0.99, 0.999 };
+const char *const rep_quantile_names[REP_N_QUANTILES] = { "p50", "p90", "p95", "p99", "p99.9" };
+
+/* Where a value came from, for the error message. */
+struct where {
+	const char *file;
+	long line;	  /* JSONL line, 0 for a JSON file */
+	const char *what; /* "processes[2].io.read" */
+	char *err;
+	size_t errlen;
+};
+
+static __attribute__((format(printf, 2, 3))) int bad(const struct where *w, const char *fmt, ...)
+{
+	char msg[256], line[32] = "";
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (w->line)
+		snprintf(line, sizeof(line), ":%ld", w->line);
+	set_err(w->err, w->errlen, "%s%s: %s%s%s", w->file, line, w->what ? w->what : "",
+		w->what && *w->what ? ": " : "", msg);
+	return -1;
+}
+
+static int get_u64(const struct where *w, json_t *obj, const char *key, uint64_t *out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return bad(w, "'%s' %s", key, v ? "is not a count" : "is missing");
+	*out = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+/* Optional: 0 when missing. */
+static int opt_u64(const struct where *w, json_t *obj, const char *key, uint64_t *out)
+{
+	*out = 0;
+	return json_object_get(obj, key) ? get_u64(w, obj, key, out) : 0;
+}
+
+static int get_str(const struct where *w, json_t *obj, const char *key, const char **out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (!json_is_string(v))
+		return bad(w, "'%s' %s", key, v ? "is not a string" : "is missing");
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int get_kind(const struct where *w, json_t *obj, const char *key, json_type type,
+		    json_t **out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (!v || json_typeof(v) != type)
+		return bad(w, "'%s' %s", key,
+			   v ? (type == JSON_ARRAY ? "is not an array" : "is not an object")
+			     : "is missing");
+	*out = v;
+	return 0;
+}
+
+/* [[lower_ns, count], ...] back into the layout's buckets; NULL hist when
+ * the record has none (files from before buckets were written). */
+static int read_buckets(const struct where *w, json_t *obj, struct histogram **out)
+{
+	json_t *arr = json_object_get(obj, "buckets"), *pair;
+	size_t i;
+
+	*out = NULL;
+	if (!arr)
+		return 0;
+	if (!json_is_array(arr))
+		return bad(w, "'buckets' is not an array");
+	*out = calloc(1, sizeof(**out));
+	if (!*out)
+		return bad(w, "out of memory");
+	json_array_foreach (arr, i, pair) {
+		json_t *lo = json_array_get(pair, 0), *n = json_array_get(pair, 1);
+		unsigned int b;
+
+		if (json_array_size(pair) != 2 || !json_is_integer(lo) || !json_is_integer(n) ||
+		    json_integer_value(lo) < 0 || json_integer_value(n) < 0)
+			return bad(w, "buckets[%zu] is not [lower_ns, count]", i);
+		b = hist_bucket((uint64_t)json_integer_value(lo));
+		if (hist_bucket_lower(b) != (uint64_t)json_integer_value(lo))
+			return bad(w,
+				   "buckets[%zu]: %" JSON_INTEGER_FORMAT
+				   " ns is not a bucket bound of this histogram layout",
+				   i, json_integer_value(lo));
+		(*out)->buckets[b] += (uint64_t)json_integer_value(n);
+	}
+	return 0;
+}
+
+static int read_latency(const struct where *w, json_t *obj, uint64_t *p50, uint64_t *p95,
+			uint64_t *p99, uint64_t *max)
+{
+	json_t *lat;
+
+	if (get_kind(w, obj, "latency_ns", JSON_OBJECT, &lat) || get_u64(w, lat, "p50", p50) ||
+	    get_u64(w, lat, "p95", p95) || get_u64(w, lat, "p99", p99))
+		return -1;
+	return max ? get_u64(w, lat, "max", max) : 0;
+}
+
+static int by_count(const void *a, const void *b)
+{
+	const struct rep_syscall *x = a, *y = b;
+
+	return x->count < y->count ? 1 : x->count > y->count ? -1 : strcmp(x->name, y->name);
+}
+
+static int by_ops(const void *a, const void *b)
+{
+	const struct rep_io *x = a, *y = b;
+
+	return x->ops < y->ops ? 1 : x->ops > y->ops ? -1 : strcmp(x->name, y->name);
+}
+
+static int by_total(const void *a, const void *b)
+{
+	const struct rep_stage *x = a, *y = b;
+
+	if (x->total_ns != y->total_ns)
+		return x->total_ns < y->total_ns ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+static int by_self(const void *a, const void *b)
+{
+	const struct rep_stage *x = *(const struct rep_stage *const *)a;
+	const struct rep_stage *y = *(const struct rep_stage *const *)b;
+
+	if (x->self_ns != y->self_ns)
+		return x->self_ns < y->self_ns ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+const struct rep_stage **report_stages_by_self(const struct report *r)
+{
+	const struct rep_stage **v = malloc((r->n_stages + 1) * sizeof(*v));
+
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < r->n_stages; i++)
+		v[i] = &r->stages[i];
+	qsort(v, r->n_stages, sizeof(*v), by_self);
+	return v;
+}
+
+static int read_proc(struct where *w, json_t *pj, struct rep_proc *p)
+{
+	json_t *sys, *io, *tot, *v;
+	const char *name;
+	uint64_t pid;
+	size_t i = 0;
+	char what[160];
+	const char *outer = w->what;
+	int ret = -1;
+
+	if (get_u64(w, pj, "pid", &pid) || get_str(w, pj, "comm", &p->comm) ||
+	    get_kind(w, pj, "syscalls", JSON_OBJECT, &sys) ||
+	    get_kind(w, pj, "io", JSON_OBJECT, &io) ||
+	    get_kind(w, pj, "io_totals", JSON_OBJECT, &tot))
+		return -1;
+	p->pid = (uint32_t)pid;
+	p->sys = calloc(json_object_size(sys) + 1, sizeof(*p->sys));
+	p->io = calloc(json_object_size(io) + 1, sizeof(*p->io));
+	if (!p->sys || !p->io)
+		return bad(w, "out of memory");
+	w->what = what;
+	json_object_foreach (sys, name, v) {
+		struct rep_syscall *s = &p->sys[p->n_sys++];
+
+		snprintf(what, sizeof(what), "%s.syscalls.%s", outer, name);
+		s->name = name;
+		if (get_u64(w, v, "count", &s->count) || get_u64(w, v, "errors", &s->errors) ||
+		    get_u64(w, v, "time_ns", &s->time_ns))
+			goto cleanup;
+		p->syscalls += s->count;
+		p->errors += s->errors;
+	}
+	json_object_foreach (io, name, v) {
+		struct rep_io *o = &p->io[p->n_io++];
+		int nr = syscall_nr(name);
+
+		snprintf(what, sizeof(what), "%s.io.%s", outer, name);
+		o->name = name;
+		o->is_read = nr >= 0 && (syscall_io_class((unsigned int)nr) & IO_READ);
+		if (get_u64(w, v, "ops", &o->ops) || get_u64(w, v, "bytes", &o->bytes) ||
+		    get_u64(w, v, "errors", &o->errors) || get_u64(w, v, "time_ns", &o->time_ns) ||
+		    read_latency(w, v, &o->p50, &o->p95, &o->p99, &o->max_ns) ||
+		    read_buckets(w, v, &o->hist))
+			goto cleanup;
+		i++;
+	}
+	snprintf(what, sizeof(what), "%s.io_totals", outer);
+	if (get_u64(w, tot, "ops", &p->io_ops) || get_u64(w, tot, "bytes_read", &p->bytes_read) ||
+	    get_u64(w, tot, "bytes_written", &p->bytes_written) ||
+	    get_u64(w, tot, "errors", &p->io_errors))
+		goto cleanup;
+	for (i = 0; i < p->n_io; i++)
+		p->io_time_ns += p->io[i].time_ns;
+	qsort(p->sys, p->n_sys, sizeof(*p->sys), by_count);
+	qsort(p->io, p->n_io, sizeof(*p->io), by_ops);
+	ret = 0;
+cleanup:
+	w->what = outer;
+	return ret;
+}
+
+static int read_stage(struct where *w, json_t *sj, const struct rep_proc *p, struct rep_stage *s)
+{
+	json_t *io;
+
+	s->proc = p;
+	if (get_str(w, sj, "name", &s->name) || get_str(w, sj, "binary", &s->binary) ||
+	    get_u64(w, sj, "calls", &s->calls) || get_u64(w, sj, "total_ns", &s->total_ns) ||
+	    get_u64(w, sj, "self_ns", &s->self_ns) || get_u64(w, sj, "max_ns", &s->max_ns) ||
+	    read_latency(w, sj, &s->p50, &s->p95, &s->p99, NULL) ||
+	    get_kind(w, sj, "io", JSON_OBJECT, &io) || get_u64(w, io, "ops", &s->io_ops) ||
+	    get_u64(w, io, "bytes_read", &s->io_bytes_read) ||
+	    get_u64(w, io, "bytes_written", &s->io_bytes_written) ||
+	    get_u64(w, io, "time_ns", &s->io_time_ns) || read_buckets(w, sj, &s->hist))
+		return -1;
+	return 0;
+}
+
+static int read_summary(struct report *r, const char *path, char *err, size_t errlen)
+{
+	struct where w = { .file = path, .err = err, .errlen = errlen };
+	json_t *procs, *pj, *sj;
+	json_error_t je;
+	const char *schema;
+	size_t i, k, n_stages = 0;
+	char what[64];
+
+	if (access(path, F_OK) && errno == ENOENT)
+		return bad(&w, "missing (is the run still going, or was it killed?)");
+	r->summary = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (!r->summary) {
+		if (je.line == -1)
+			return bad(&w, "%s", je.text);
+		return bad(&w, "not valid JSON at line %d: %s", je.line, je.text);
+	}
+	if (!json_is_object(r->summary))
+		return bad(&w, "not a JSON object");
+	if (get_str(&w, r->summary, "schema", &schema))
+		return -1;
+	if (strcmp(schema, "bpfprof.summary.v1"))
+		return bad(&w, "schema '%s' is not bpfprof.summary.v1", schema);
+	if (get_kind(&w, r->summary, "processes", JSON_ARRAY, &procs) ||
+	    get_kind(&w, r->summary, "audit", JSON_OBJECT, &r->audit))
+		return -1;
+	r->procs = calloc(json_array_size(procs) + 1, sizeof(*r->procs));
+	if (!r->procs)
+		return bad(&w, "out of memory");
+	w.what = what;
+	json_array_foreach (procs, i, pj) {
+		json_t *stages;
+
+		snprintf(what, sizeof(what), "processes[%zu]", i);
+		if (!json_is_object(pj))
+			return bad(&w, "not an object");
+		if (read_proc(&w, pj, &r->procs[r->n_procs++]))
+			return -1;
+		if (get_kind(&w, pj, "stages", JSON_ARRAY, &stages))
+			return -1;
+		n_stages += json_array_size(stages);
+	}
+	r->stages = calloc(n_stages + 1, sizeof(*r->stages));
+	if (!r->stages)
+		return bad(&w, "out of memory");
+	json_array_foreach (procs, i, pj) {
+		json_array_foreach (json_object_get(pj, "stages"), k, sj) {
+			snprintf(what, sizeof(what), "processes[%zu].stages[%zu]", i, k);
+			if (read_stage(&w, sj, &r->procs[i], &r->stages[r->n_stages++]))
+				return -1;
+		}
+	}
+	qsort(r->stages, r->n_stages, sizeof(*r->stages), by_total);
+	return 0;
+}
+
+/*
+ * Line by line through zlib, which reads plain files as they are and
+ * gzip files decompressed. Calls fn for each complete line; a last line
+ * without its newline is a truncated file.
+ */
+/* zlib's message without the path it puts in front. */
+static const char *gz_reason(gzFile gz, const char *path)
+{
+	int zerr;
+	const char *msg = gzerror(gz, &zerr);
+	size_t n = strlen(path);
+
+	return !strncmp(msg, path, n) && !strncmp(msg + n, ": ", 2) ? msg + n + 2 : msg;
+}
+
+typedef int (*line_fn)(struct report *r, struct where *w, json_t *rec);
+
+static int read_jsonl(struct report *r, const char *path, line_fn fn, char *err, size_t errlen)
+{
+	struct where w = { .file = path, .err = err, .errlen = errlen };
+	gzFile gz = gzopen(path, "rb");
+	size_t cap = 65536, len = 0;
+	char *buf = NULL;
+	int ret = -1, zerr;
+
+	if (!gz) {
+		bad(&w, "%s", strerror(errno ? errno : ENOMEM));
+		return -1;
+	}
+	buf = malloc(cap);
+	if (!buf) {
+		bad(&w, "out of memory");
+		goto cleanup;
+	}
+	for (;;) {
+		json_error_t je;
+		json_t *rec;
+
+		if (!gzgets(gz, buf + len, (int)(cap - len))) {
+			gzerror(gz, &zerr);
+			if (zerr != Z_OK && zerr != Z_STREAM_END) {
+				bad(&w, "corrupt compressed data: %s", gz_reason(gz, path));
+				goto cleanup;
+			}
+			if (len) {
+				w.line++;
+				bad(&w, "truncated: the last line has no end");
+				goto cleanup;
+			}
+			break;
+		}
+		len += strlen(buf + len);
+		if (len && buf[len - 1] != '\n') {
+			if (len < cap - 1)
+				continue; /* EOF next, or a NUL in the line */
+			cap *= 2;
+			char *nb = realloc(buf, cap);
+
+			if (!nb) {
+				bad(&w, "out of memory");
+				goto cleanup;
+			}
+			buf = nb;
+			continue;
+		}
+		w.line++;
+		rec = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+		len = 0;
+		if (!rec || !json_is_object(rec)) {
+			bad(&w, "not a JSON object%s%s", rec ? "" : ": ", rec ? "" : je.text);
+			json_decref(rec);
+			goto cleanup;
+		}
+		ret = fn(r, &w, rec);
+		json_decref(rec);
+		if (ret)
+			goto cleanup;
+		ret = -1;
+	}
+	gzerror(gz, &zerr);
+	if (zerr != Z_OK && zerr != Z_STREAM_END) {
+		bad(&w, "corrupt compressed data: %s", gz_reason(gz, path));
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	free(buf);
+	gzclose(gz);
+	return ret;
+}
+
+static int flush_line(struct report *r, struct where *w, json_t *rec)
+{
+	struct rep_flush *f;
+	json_t *procs, *pj, *sj, *audit, *tot, *v;
+	const char *schema, *name;
+	size_t i, k;
+
+	if (get_str(w, rec, "schema", &schema))
+		return -1;
+	if (strcmp(schema, "bpfprof.flush.v1"))
+		return bad(w, "schema '%s' is not bpfprof.flush.v1", schema);
+	f = realloc(r->flushes, (r->n_flushes + 1) * sizeof(*f));
+	if (!f)
+		return bad(w, "out of memory");
+	r->flushes = f;
+	f = &r->flushes[r->n_flushes++];
+	memset(f, 0, sizeof(*f));
+	if (get_u64(w, rec, "flush_index", &f->index) ||
+	    get_kind(w, rec, "processes", JSON_ARRAY, &procs) ||
+	    get_kind(w, rec, "audit", JSON_OBJECT, &audit) ||
+	    get_u64(w, audit, "lost_total", &f->lost))
+		return -1;
+	if (!json_is_number(json_object_get(rec, "timestamp")) ||
+	    !json_is_number(json_object_get(rec, "duration_s")))
+		return bad(w, "'timestamp' or 'duration_s' missing or not a number");
+	f->timestamp = json_number_value(json_object_get(rec, "timestamp"));
+	f->duration_s = json_number_value(json_object_get(rec, "duration_s"));
+	if (f->index != r->n_flushes - 1)
+		return bad(w,
+			   "flush_index %" PRIu64 " where %zu was expected (a record is missing)",
+			   f->index, r->n_flushes - 1);
+	json_array_foreach (procs, i, pj) {
+		uint64_t n;
+
+		if (get_kind(w, pj, "io_totals", JSON_OBJECT, &tot) ||
+		    get_kind(w, pj, "syscalls", JSON_OBJECT, &sj))
+			return -1;
+		json_object_foreach (sj, name, v) {
+			if (get_u64(w, v, "count", &n))
+				return -1;
+			f->syscalls += n;
+		}
+		if (get_u64(w, tot, "ops", &n))
+			return -1;
+		f->io_ops += n;
+		if (get_u64(w, tot, "bytes_read", &n))
+			return -1;
+		f->bytes_read += n;
+		if (get_u64(w, tot, "bytes_written", &n))
+			return -1;
+		f->bytes_written += n;
+		json_array_foreach (json_object_get(pj, "stages"), k, sj) {
+			if (get_u64(w, sj, "calls", &n))
+				return -1;
+			f->stage_calls += n;
+		}
+	}
+	return 0;
+}
+
+/* An id as text: events may carry integers or strings. */
+static int get_id(const struct where *w, struct report *r, json_t *obj, const char *key,
+		  bool nullable, const char **out)
+{
+	json_t *v = json_object_get(obj, key);
+	struct strmap_slot *s;
+	char num[32];
+	const char *text;
+	int added;
+
+	*out = NULL;
+	if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		/* 0 is the kernel's "no parent". */
+		if (nullable && json_integer_value(v) == 0)
+			return 0;
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		text = num;
+	} else if (json_is_string(v) && *json_string_value(v)) {
+		text = json_string_value(v);
+	} else if (nullable && json_is_null(v)) {
+		return 0;
+	} else {
+		return bad(w, "'%s' %s", key, v ? "is not an id" : "is missing");
+	}
+	s = strmap_put(&r->strings, text, 0, &added);
+	if (!s)
+		return bad(w, "out of memory");
+	*out = s->key;
+	return 0;
+}
+
+static int intern(const struct where *w, struct report *r, const char *text, const char **out)
+{
+	int added;
+	struct strmap_slot *s = strmap_put(&r->strings, text, 0, &added);
+
+	if (!s)
+		return bad(w, "out of memory");
+	*out = s->key;
+	return 0;
+}
+
+static int event_line(struct report *r, struct where *w, json_t *rec)
+{
+	struct rep_span *sp;
+	json_t *io;
+	const char *name, *binary = "";
+	uint64_t pid, tid;
+
+	if (r->n_spans % 1024 == 0) {
+		sp = realloc(r->spans, (r->n_spans + 1024) * sizeof(*sp));
+		if (!sp)
+			return bad(w, "out of memory");
+		r->spans = sp;
+	}
+	sp = &r->spans[r->n_spans];
+	memset(sp, 0, sizeof(*sp));
+	if (get_id(w, r, rec, "trace_id", false, &sp->trace_id) ||
+	    get_id(w, r, rec, "span_id", false, &sp->span_id) ||
+	    get_id(w, r, rec, "parent_id", true, &sp->parent_id) || get_u64(w, rec, "pid", &pid) ||
+	    get_u64(w, rec, "tid", &tid) || get_u64(w, rec, "start_ns", &sp->start_ns) ||
+	    get_u64(w, rec, "dur_ns", &sp->dur_ns))
+		return -1;
+	/* null: a stage id the writer's table did not know. */
+	if (json_is_null(json_object_get(rec, "name")))
+		name = "(unknown stage)";
+	else if (get_str(w, rec, "name", &name))
+		return -1;
+	if (json_object_get(rec, "binary") && !json_is_null(json_object_get(rec, "binary")) &&
+	    get_str(w, rec, "binary", &binary))
+		return -1;
+	if (!json_object_get(rec, "parent_id"))
+		return bad(w, "'parent_id' is missing (null at a root)");
+	io = json_object_get(rec, "io");
+	if (io && (!json_is_object(io) || opt_u64(w, io, "ops", &sp->io_ops) ||
+		   opt_u64(w, io, "bytes_read", &sp->io_bytes_read) ||
+		   opt_u64(w, io, "bytes_written", &sp->io_bytes_written) ||
+		   opt_u64(w, io, "time_ns", &sp->io_time_ns)))
+		return io && !json_is_object(io) ? bad(w, "'io' is not an object") : -1;
+	if (intern(w, r, name, &sp->name) || intern(w, r, binary, &sp->binary))
+		return -1;
+	sp->pid = (uint32_t)pid;
+	sp->tid = (uint32_t)tid;
+	r->n_spans++;
+	return 0;
+}
+
+/* events.jsonl and its rotated parts: events.jsonl.N, events.jsonl.N.gz,
+ * events.jsonl.gz (any order: spans are sorted by time after). */
+static bool is_events_file(const char *name)
+{
+	size_t n = strlen(EVENTS_NAME);
+
+	if (strncmp(name, EVENTS_NAME, n))
+		return false;
+	name += n;
+	if (!*name || !strcmp(name, ".gz"))
+		return true;
+	if (*name++ != '.' || !*name)
+		return false;
+	while (*name >= '0' && *name <= '9')
+		name++;
+	return !*name || !strcmp(name, ".gz");
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int read_events(struct report *r, char *err, size_t errlen)
+{
+	DIR *d = opendir(r->dir);
+	struct dirent *de;
+	char *names[MAX_EVENT_FILES], path[4096];
+	size_t n = 0;
+	int ret = -1;
+
+	if (!d) {
+		set_err(err, errlen, "%s: %s", r->dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) && n < MAX_EVENT_FILES)
+		if (is_events_file(de->d_name) && (names[n] = strdup(de->d_name)))
+			n++;
+	closedir(d);
+	qsort(names, n, sizeof(*names), by_name);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", r->dir, names[i]);
+		if (read_jsonl(r, path, event_line, err, errlen))
+			goto cleanup;
+	}
+	r->event_files = (unsigned int)n;
+	r->have_events = n > 0;
+	ret = r->have_events ? report_build_traces(r, err, errlen) : 0;
+cleanup:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	return ret;
+}
+
+int report_load(const char *dir, struct report *r, char *err, size_t errlen)
+{
+	char path[4096];
+	struct stat st;
+	uint64_t flushes;
+	struct where w = { .err = err, .errlen = errlen };
+
+	memset(r, 0, sizeof(*r));
+	strmap_init(&r->strings);
+	if (stat(dir, &st)) {
+		set_err(err, errlen, "cannot read run directory '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		set_err(err, errlen,
+			"'%s' is not a directory (give the directory of a run, -o DIR)", dir);
+		return -1;
+	}
+	r->dir = strdup(dir);
+	if (!r->dir) {
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, SUMMARY_NAME);
+	if (read_summary(r, path, err, errlen))
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", dir, FLUSHES_NAME);
+	if (read_jsonl(r, path, flush_line, err, errlen))
+		return -1;
+	/* A file cut at a line boundary still parses: the count tells. */
+	w.file = path;
+	if (!opt_u64(&w, r->audit, "flushes", &flushes) && json_object_get(r->audit, "flushes") &&
+	    flushes != r->n_flushes)
+		return bad(&w, "%zu records, but summary.json counts %" PRIu64 " (truncated?)",
+			   r->n_flushes, flushes);
+	return read_events(r, err, errlen);
+}
+
+void report_free(struct report *r)
+{
+	for (size_t i = 0; i < r->n_procs; i++) {
+		for (size_t k = 0; k < r->procs[i].n_io; k++)
+			free(r->procs[i].io[k].hist);
+		free(r->procs[i].io);
+		free(r->procs[i].sys);
+	}
+	for (size_t i = 0; i < r->n_stages; i++)
+		free(r->stages[i].hist);
+	free(r->procs);
+	free(r->stages);
+	free(r->flushes);
+	free(r->spans);
+	free(r->traces);
+	strmap_free(&r->strings);
+	json_decref(r->summary);
+	free(r->dir);
+	memset(r, 0, sizeof(*r));
+}
+
+uint64_t rep_stage_quantile(const struct rep_stage *s, double q)
+{
+	if (s->hist)
+		return hist_quantile(s->hist, q, s->max_ns);
+	return q == 0.50 ? s->p50 : q == 0.95 ? s->p95 : q == 0.99 ? s->p99 : 0;
+}
+
+uint64_t rep_io_quantile(const struct rep_io *io, double q)
+{
+	if (io->hist)
+		return hist_quantile(io->hist, q, io->max_ns);
+	return q == 0.50 ? io->p50 : q == 0.95 ? io->p95 : q == 0.99 ? io->p99 : 0;
+}

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: MIT
+/* `bpfprof report DIR`: the plain-text report, and --trace ID as a tree. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "output/format.h"
+#include "output/hist_text.h"
+#include "report/report.h"
+
+/* Figures for one printf: each call gets its own slot of a ring (calls
+ * are sequenced even where argument order is not). */
+static char *slot(void)
+{
+	static char ring[16][32];
+	static unsigned int next;
+
+	return ring[next++ % 16];
+}
+
+static const char *dur(uint64_t ns)
+{
+	return fmt_duration(ns, slot(), 32);
+}
+
+static const char *bytes(uint64_t n)
+{
+	return fmt_bytes(n, slot(), 32);
+}
+
+static const char *jstr(json_t *obj, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s ? s : dflt;
+}
+
+static void print_run(FILE *f, const struct report *r)
+{
+	json_t *s = r->summary, *t = json_object_get(s, "target"),
+	       *host = json_object_get(s, "host");
+	json_t *argv = json_object_get(t, "argv"), *a;
+	size_t i;
+
+	fprintf(f, "bpfprof report: %s\n", r->dir);
+	fprintf(f, "  run: %s", jstr(t, "mode", "?"));
+	if (json_object_get(t, "pid"))
+		fprintf(f, " pid %" JSON_INTEGER_FORMAT,
+			json_integer_value(json_object_get(t, "pid")));
+	if (json_array_size(argv)) {
+		fprintf(f, " (");
+		json_array_foreach (argv, i, a)
+			fprintf(f, "%s%s", i ? " " : "", json_string_value(a));
+		fprintf(f, ")");
+	}
+	fprintf(f, ", started %s, %.2f s, ended: %s", jstr(s, "started_at", "?"),
+		json_number_value(json_object_get(s, "duration_s")), jstr(s, "end_reason", "?"));
+	if (json_object_get(t, "exit_status"))
+		fprintf(f, " (exit status %" JSON_INTEGER_FORMAT ")",
+			json_integer_value(json_object_get(t, "exit_status")));
+	fprintf(f, "\n  host %s, kernel %s, %zu flush%s, %zu process%s\n",
+		jstr(host, "hostname", "?"), jstr(host, "kernel", "?"), r->n_flushes,
+		r->n_flushes == 1 ? "" : "es", r->n_procs, r->n_procs == 1 ? "" : "es");
+}
+
+static void stage_row(FILE *f, const struct rep_stage *s)
+{
+	fprintf(f, "  %9s %9s %9" PRIu64 " %9s %9s %9s %9s  %s (pid %u %s)\n", dur(s->total_ns),
+		dur(s->self_ns), s->calls, dur(rep_stage_quantile(s, 0.50)),
+		dur(rep_stage_quantile(s, 0.99)), dur(s->max_ns),
+		s->calls ? dur(s->total_ns / s->calls) : "-", s->name, s->proc->pid, s->proc->comm);
+}
+
+static void print_stage_tables(FILE *f, const struct report *r, int top)
+{
+	const struct rep_stage **self = report_stages_by_self(r);
+	size_t n = r->n_stages < (size_t)top ? r->n_stages : (size_t)top;
+	static const char header[] = "  %9s %9s %9s %9s %9s %9s %9s  %s\n";
+
+	fprintf(f, "\n== Stages by total time (%zu of %zu)\n", n, r->n_stages);
+	fprintf(f, header, "TOTAL", "SELF", "CALLS", "P50", "P99", "MAX", "MEAN", "STAGE");
+	for (size_t i = 0; i < n; i++)
+		stage_row(f, &r->stages[i]);
+	if (!self)
+		return;
+	fprintf(f, "\n== Stages by self time (%zu of %zu)\n", n, r->n_stages);
+	fprintf(f, header, "TOTAL", "SELF", "CALLS", "P50", "P99", "MAX", "MEAN", "STAGE");
+	for (size_t i = 0; i < n; i++)
+		stage_row(f, self[i]);
+	free(self);
+}
+
+static void print_stage_histograms(FILE *f, const struct report *r, int top)
+{
+	fprintf(f, "\n== Stage latency (top %d by total time)\n", top);
+	for (size_t i = 0; i < r->n_stages && i < (size_t)top; i++) {
+		const struct rep_stage *s = &r->stages[i];
+
+		fprintf(f, "  %s (%s, pid %u): %" PRIu64 " calls ", s->name, s->binary,
+			s->proc->pid, s->calls);
+		for (int q = 0; q < REP_N_QUANTILES; q++) {
+			uint64_t v = rep_stage_quantile(s, rep_quantiles[q]);
+
+			fprintf(f, " %s %s", rep_quantile_names[q], v || s->hist ? dur(v) : "-");
+		}
+		fprintf(f, "  max %s\n", dur(s->max_ns));
+		if (s->hist)
+			hist_print_bars(f, s->hist, "    ", 40, 16);
+	}
+}
+
+static void print_io(FILE *f, const struct report *r)
+{
+	fprintf(f, "\n== I/O per process\n");
+	fprintf(f, "  %-8s %-16s %10s %10s %10s %8s %10s\n", "PID", "COMM", "OPS", "READ",
+		"WRITTEN", "ERRORS", "TIME");
+	for (size_t i = 0; i < r->n_procs; i++) {
+		const struct rep_proc *p = &r->procs[i];
+
+		if (!p->io_ops)
+			continue;
+		fprintf(f, "  %-8u %-16s %10" PRIu64 " %10s %10s %8" PRIu64 " %10s\n", p->pid,
+			p->comm, p->io_ops, bytes(p->bytes_read), bytes(p->bytes_written),
+			p->io_errors, dur(p->io_time_ns));
+		for (size_t k = 0; k < p->n_io; k++) {
+			const struct rep_io *io = &p->io[k];
+
+			fprintf(f,
+				"      %-20s %8" PRIu64 " ops %10s %s, %" PRIu64
+				" errors  p50 %s  p99 %s  max %s\n",
+				io->name, io->ops, bytes(io->bytes),
+				io->is_read ? "read" : "written", io->errors,
+				dur(rep_io_quantile(io, 0.50)), dur(rep_io_quantile(io, 0.99)),
+				dur(io->max_ns));
+		}
+	}
+	fprintf(f, "\n== I/O per stage\n");
+	fprintf(f, "  %10s %10s %10s %10s  %s\n", "OPS", "READ", "WRITTEN", "IN I/O", "STAGE");
+	for (size_t i = 0; i < r->n_stages; i++) {
+		const struct rep_stage *s = &r->stages[i];
+
+		if (!s->io_ops)
+			continue;
+		fprintf(f, "  %10" PRIu64 " %10s %10s %10s  %s (pid %u)\n", s->io_ops,
+			bytes(s->io_bytes_read), bytes(s->io_bytes_written), dur(s->io_time_ns),
+			s->name, s->proc->pid);
+	}
+}
+
+static void print_traces(FILE *f, const struct report *r, int top)
+{
+	if (!r->have_events)
+		return;
+	fprintf(f, "\n== Traces: %zu spans in %zu traces (%u event file%s)", r->n_spans,
+		r->n_traces, r->event_files, r->event_files == 1 ? "" : "s");
+	if (r->spans_orphaned)
+		fprintf(f, ", %zu spans under calls not recorded", r->spans_orphaned);
+	fprintf(f, "\n  %-22s %10s %6s %8s %8s  %s\n", "TRACE", "DURATION", "SPANS", "PID", "TID",
+		"ROOT");
+	for (size_t i = 0; i < r->n_traces && i < (size_t)top; i++) {
+		const struct rep_trace *t = &r->traces[i];
+
+		fprintf(f, "  %-22s %10s %6zu %8u %8u  %s%s\n", t->id, dur(t->dur_ns), t->n_spans,
+			t->pid, t->tid, r->spans[t->first].name, t->complete ? "" : " (partial)");
+	}
+	fprintf(f, "  (bpfprof report %s --trace ID shows one)\n", r->dir);
+}
+
+static void print_audit(FILE *f, const struct report *r)
+{
+	const char *key;
+	json_t *v;
+	size_t zero = 0;
+
+	fprintf(f, "\n== Audit\n");
+	json_object_foreach (r->audit, key, v) {
+		if (!json_integer_value(v) && strcmp(key, "lost_total")) {
+			zero++;
+			continue;
+		}
+		fprintf(f, "  %-32s %" JSON_INTEGER_FORMAT "\n", key, json_integer_value(v));
+	}
+	if (zero)
+		fprintf(f, "  (%zu other counters are 0)\n", zero);
+}
+
+void report_print_text(FILE *f, const struct report *r, int top)
+{
+	print_run(f, r);
+	if (r->n_stages) {
+		print_stage_tables(f, r, top);
+		print_stage_histograms(f, r, top);
+	}
+	print_io(f, r);
+	print_traces(f, r, top);
+	print_audit(f, r);
+}
+
+int report_print_trace(FILE *f, const struct report *r, const char *id)
+{
+	const struct rep_trace *t = report_find_trace(r, id);
+	if (!t)
+		return -1;
+	fprintf(f, "trace %s: %zu spans, %s, pid %u tid %u%s\n", t->id, t->n_spans, dur(t->dur_ns),
+		t->pid, t->tid, t->complete ? "" : " (its root call was not recorded)");
+	for (long top = t->first; top >= 0; top = r->spans[top].next_sibling) {
+		long i = top;
+
+		/* Depth-first, in start order: the order the calls were made. */
+		for (;;) {
+			const struct rep_span *s = &r->spans[i];
+
+			fprintf(f, "  %*s%s  %s  self %s  at +%s", 2 * s->depth, "", s->name,
+				dur(s->dur_ns), dur(s->self_ns), dur(s->start_ns - t->start_ns));
+			if (s->io_ops)
+				fprintf(f, "  io: %" PRIu64 " ops, read %s, written %s, %s",
+					s->io_ops, bytes(s->io_bytes_read),
+					bytes(s->io_bytes_written), dur(s->io_time_ns));
+			fprintf(f, "\n");
+			if (s->first_child >= 0) {
+				i = s->first_child;
+				continue;
+			}
+			while (i != top && r->spans[i].next_sibling < 0)
+				i = r->spans[i].parent;
+			if (i == top)
+				break;
+			i = r->spans[i].next_sibling;
+		}
+	}
+	return 0;
+}
