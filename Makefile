@@ -51,7 +51,6 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf -Wall -
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
-BPF_HDRS := $(wildcard bpf/*.h)
 
 # user/main.c dispatches; every other module is in a folder of user/ named
 # for its step of the data's way (docs/architecture.md).
@@ -100,8 +99,11 @@ vmlinux:
 $(OUT) $(OUT)/targets:
 	mkdir -p $@
 
-$(OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) vmlinux/vmlinux.h | $(OUT)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+# bpfprof.bpf.c includes its probe families from bpf/bpfprof/ (not named
+# *.bpf.c: each of those would be an object of its own). -MMD -MP lists what
+# each object includes, as for userspace below.
+$(OUT)/%.bpf.o: bpf/%.bpf.c vmlinux/vmlinux.h | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@
@@ -167,11 +169,12 @@ demo: $(OUT)/bpfprof $(OUT)/targets/demo_workload
 	@echo "outputs in out/demo: summary.json flushes.jsonl"
 
 format:
-	clang-format -i bpf/*.c bpf/*.h user/*.c user/*/*.[ch] tests/*/*.[ch]
+	clang-format -i bpf/*.c bpf/*.h bpf/*/*.h user/*.c user/*/*.[ch] tests/*/*.[ch]
 
 clean:
 	rm -rf $(OUT)
 
--include $(shell find $(OUT)/user $(OUT)/tests $(OUT)/fuzz -name '*.d' 2>/dev/null)
+-include $(wildcard $(OUT)/*.bpf.d) \
+	$(shell find $(OUT)/user $(OUT)/tests $(OUT)/fuzz -name '*.d' 2>/dev/null)
 include bench/Makefile.inc
 include tests/fuzz/Makefile.inc

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: (MIT OR GPL-2.0)
+/*
+ * Process lifecycle: fork (--follow takes the child in), a thread's exit
+ * (its open stage calls are counted as unfinished, its stack id goes back)
+ * and exec (the process's new name). The stacks and the process names are
+ * in state.bpf.h, shared with the stage and syscall families.
+ */
+#ifndef BPFPROF_LIFECYCLE_BPF_H
+#define BPFPROF_LIFECYCLE_BPF_H
+
+#include "state.bpf.h"
+
+/* --follow: a process forked by a traced one is traced too (threads share
+ * their process's entry). */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u8 one = 1;
+
+	if (ptgid == ctgid || !bpf_map_lookup_elem(&traced_tgids, &ptgid))
+		return 0;
+	if (bpf_map_update_elem(&traced_tgids, &ctgid, &one, BPF_ANY))
+		audit_inc(AUDIT_FOLLOW_MAP_FULL);
+	return 0;
+}
+
+/* A thread that exits with stage calls open: they will never return. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(thread_exit, struct task_struct *p)
+{
+	struct stage_stack *stack;
+	struct task_state *st;
+	__u32 id;
+
+	if (!traced(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL, 0);
+	if (!st)
+		return 0;
+	id = st->stack_id;
+	stack = id ? bpf_map_lookup_elem(&stage_stacks, &id) : &st->stages;
+	if (stack && stack->depth) {
+		audit_add(AUDIT_STAGE_UNFINISHED, stack->depth);
+		stack->depth = 0;
+	}
+	/* Its stack goes back for another thread. */
+	if (id) {
+		st->stack_id = 0;
+		st->no_free_stack = true;
+		bpf_map_push_elem(&free_stacks, &id, 0);
+	}
+	return 0;
+}
+
+/* exec renames the process: keep the name it will end with. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (traced(tgid))
+		remember_proc(tgid);
+	return 0;
+}
+
+#endif /* BPFPROF_LIFECYCLE_BPF_H */

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: (MIT OR GPL-2.0)
+/*
+ * What the probe families of bpfprof.bpf.c share: the settings userspace
+ * writes, the per-thread state, every map of the object, and the helpers
+ * more than one family calls (the loss counters, the traced-process test,
+ * the process-name record). Most maps are read or written by two families
+ * or more (task_states by all but spans); the few one family owns are
+ * listed here too, so the object's whole state reads in one place, in the
+ * order the skeleton declares it.
+ */
+#ifndef BPFPROF_STATE_BPF_H
+#define BPFPROF_STATE_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "bpfprof.h"
+#include "maps.bpf.h"
+
+/* Set by userspace before load; the verifier prunes what they switch off. */
+const volatile __u32 targ_tgid = 0;	/* 0: every process */
+const volatile __u32 self_tgid = 0;	/* bpfprof itself, never traced */
+const volatile bool one_target = false; /* counters in the *_counts arrays */
+const volatile bool follow = false;	/* trace the processes in traced_tgids */
+const volatile __u8 io_class[MAX_SYSCALL_NR] = {};
+const volatile __u8 io_slot[MAX_SYSCALL_NR] = {};
+const volatile __u32 stage_sample_every = 1; /* record 1 in N calls per thread */
+const volatile bool span_events = false;
+const volatile bool stages_attached = false; /* -u given: I/O is charged to stages */
+const volatile __u64 span_wakeup_bytes = 0; /* wake the reader past this much data */
+
+/* Written by userspace at run time (SIGUSR1, the live view's t key): while
+ * 0, a stage probe does nothing but read it. */
+volatile __u32 stages_enabled = 1;
+/* Bumped by userspace each time it attaches the stage probes: frames of an
+ * older generation were open when the probes were detached, so their
+ * returns will never be seen. */
+volatile __u32 stage_gen = 0;
+
+struct stage_frame {
+	__u32 stage;
+	__u32 pad;
+	__u64 span_id; /* --events only */
+	__u64 start_ns;
+	__u64 child_ns; /* time in stage calls made from this one */
+	__u64 io_ops;
+	__u64 io_bytes_read;
+	__u64 io_bytes_written;
+	__u64 io_time_ns;
+};
+
+/* A thread's open stage calls, and what goes with them. */
+struct stage_stack {
+	__u32 tid;	   /* the thread it belongs to */
+	__u32 depth;	   /* open stage calls */
+	__u32 too_deep;	   /* calls past STAGE_MAX_DEPTH not yet returned (multi links) */
+	__u32 sample_tick; /* --sample: calls seen, recorded or not */
+	__u32 span_seq;	   /* --events: this thread's calls, for span ids */
+	__u32 gen;	   /* stage_gen when the open frames were pushed */
+	struct stage_frame frames[STAGE_MAX_DEPTH];
+};
+
+struct task_state {
+	__u64 sys_enter_ns; /* 0: no syscall of ours open on this thread */
+	__u64 sys_arg;	    /* mmsg vector, saved at entry */
+	__u32 sys_nr;
+	__u32 stack_id;	    /* its stack in stage_stacks; 0: `stages` below */
+	bool no_free_stack; /* stage_stacks had none left for it */
+	struct stage_stack stages;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_state);
+} task_states SEC(".maps");
+
+/*
+ * Stage stacks, one per thread that has made a stage call (0 is unused).
+ * The entry puts the stack's id in the session cookie, so the return finds
+ * its frame with an array lookup the verifier inlines, instead of two
+ * helper calls to get the task storage (a helper call costs ~10 ns here,
+ * and the return is the half of a stage call that also pays the uretprobe
+ * syscall). A thread takes an id from free_stacks at its first stage call
+ * and gives it back when it exits; when none is left it keeps its stack in
+ * its task storage (slower, nothing lost). Sized by userspace.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stage_stack);
+} stage_stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, 1);
+	__type(value, __u32);
+} free_stacks SEC(".maps");
+
+/*
+ * The stack id of the thread running on this CPU (0: not known), so a stage
+ * entry needs no task-storage lookup either. sched_switch writes it for
+ * every thread that comes on, before that thread runs; an entry that finds
+ * 0 looks in task storage and writes what it found. Only the running thread
+ * reads it, so a preempted probe still holds the right id when it resumes.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} running_stack SEC(".maps");
+
+/*
+ * The syscall in progress on this CPU. sys_enter writes it and sys_exit
+ * takes it back when the same thread returns on the same CPU without having
+ * been switched out, which is most syscalls: a per-CPU array lookup is
+ * inlined, a task-storage lookup is a helper call (~20 ns each here). A
+ * thread switched out inside a syscall (it blocked, or was preempted) has
+ * its entry moved into its task storage by sched_switch, and its sys_exit
+ * finds it there, on whatever CPU it returns. Both syscall tracepoints and
+ * sched_switch run their BPF programs with preemption off, so a slot is
+ * never half-written when another thread's program reads it.
+ */
+struct sys_slot {
+	__u32 tid; /* 0: free */
+	__u32 nr;
+	__u64 enter_ns;
+	__u64 arg; /* mmsg vector, saved at entry */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sys_slot);
+} sys_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, struct sys_key);
+	__type(value, struct sys_stats);
+} sys_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 8192);
+	__type(key, struct sys_key);
+	__type(value, struct io_stats);
+} io_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct proc_info);
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 16384);
+	__type(key, struct stage_key);
+	__type(value, struct stage_stats);
+} stage_stats SEC(".maps");
+
+/* One target's counters (one_target); sized by userspace, 1 entry otherwise. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MAX_SYSCALL_NR);
+	__type(key, __u32);
+	__type(value, struct sys_stats);
+} sys_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MAX_IO_SLOTS);
+	__type(key, __u32);
+	__type(value, struct io_stats);
+} io_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stage_stats);
+} stage_counts SEC(".maps");
+
+/* --follow: the target and every process it forks. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} traced_tgids SEC(".maps");
+
+/* --events; sized by userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} spans SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, AUDIT_NR_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} audit SEC(".maps");
+
+static __always_inline void audit_inc(__u32 slot)
+{
+	__u64 *v = bpf_map_lookup_elem(&audit, &slot);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline void audit_add(__u32 slot, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&audit, &slot);
+
+	if (v)
+		*v += n;
+}
+
+static __always_inline bool traced(__u32 tgid)
+{
+	if (follow)
+		return bpf_map_lookup_elem(&traced_tgids, &tgid) != NULL;
+	if (targ_tgid)
+		return tgid == targ_tgid;
+	return tgid != self_tgid;
+}
+
+/* First sight of a (process, syscall): keep the process's name for the
+ * report, which may outlive the process. */
+static __always_inline void remember_proc(__u32 tgid)
+{
+	struct proc_info info;
+
+	bpf_get_current_comm(info.comm, sizeof(info.comm));
+	if (bpf_map_update_elem(&procs, &tgid, &info, BPF_ANY))
+		audit_inc(AUDIT_PROC_MAP_FULL);
+}
+
+#endif /* BPFPROF_STATE_BPF_H */
