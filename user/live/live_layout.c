@@ -461,6 +461,7 @@ struct stage_row {
 	uint32_t id;
 	struct stage_counters c; /* c.hist: a process's, or sum */
 	struct histogram sum;	 /* used when several processes called it */
+	bool summed;		 /* c.hist is &sum (set again after sorting) */
 };
 
 static int cmp_stages(const void *a, const void *b, void *arg)
@@ -525,15 +526,20 @@ static struct stage_row *stage_rows(const struct live_frame *f, size_t *n_out)
 				r->c.hist = c->hist;
 				continue;
 			}
-			if (r->c.hist != &r->sum) {
+			if (!r->summed) {
 				r->sum = *r->c.hist;
 				r->c.hist = &r->sum;
+				r->summed = true;
 			}
 			hist_add(&r->sum, c->hist);
 		}
 		n++;
 	}
 	qsort_r(rows, n, sizeof(*rows), cmp_stages, (void *)f);
+	/* Sorting moved the rows: a summed histogram is the row's own. */
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].summed)
+			rows[i].c.hist = &rows[i].sum;
 	*n_out = n;
 	return rows;
 }
