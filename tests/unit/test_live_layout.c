@@ -31,18 +31,18 @@ static void test_formats(void **state)
 {
 	char b[32];
 
-	assert_string_equal(live_fmt_rate(0, b, sizeof(b)), "0");
-	assert_string_equal(live_fmt_rate(9999, b, sizeof(b)), "9999");
-	assert_string_equal(live_fmt_rate(12345, b, sizeof(b)), "12.3K");
-	assert_string_equal(live_fmt_rate(1e6, b, sizeof(b)), "1.00M");
-	assert_string_equal(live_fmt_rate(2.5e9, b, sizeof(b)), "2.50G");
-	assert_string_equal(live_fmt_rate(-3, b, sizeof(b)), "0");
-	assert_string_equal(live_fmt_count(9999999, b, sizeof(b)), "9999999");
-	assert_string_equal(live_fmt_count(12345678, b, sizeof(b)), "12.35M");
-	assert_string_equal(live_fmt_uptime(42.9, b, sizeof(b)), "42s");
-	assert_string_equal(live_fmt_uptime(184, b, sizeof(b)), "3m04s");
-	assert_string_equal(live_fmt_uptime(7500, b, sizeof(b)), "2h05m");
-	assert_string_equal(live_fmt_uptime(3 * 86400 + 4 * 3600 + 5, b, sizeof(b)), "3d04h");
+	assert_string_equal(fmt_rate(0, b, sizeof(b)), "0");
+	assert_string_equal(fmt_rate(9999, b, sizeof(b)), "9999");
+	assert_string_equal(fmt_rate(12345, b, sizeof(b)), "12.3K");
+	assert_string_equal(fmt_rate(1e6, b, sizeof(b)), "1.00M");
+	assert_string_equal(fmt_rate(2.5e9, b, sizeof(b)), "2.50G");
+	assert_string_equal(fmt_rate(-3, b, sizeof(b)), "0");
+	assert_string_equal(fmt_count(9999999, b, sizeof(b)), "9999999");
+	assert_string_equal(fmt_count(12345678, b, sizeof(b)), "12.35M");
+	assert_string_equal(fmt_uptime(42.9, b, sizeof(b)), "42s");
+	assert_string_equal(fmt_uptime(184, b, sizeof(b)), "3m04s");
+	assert_string_equal(fmt_uptime(7500, b, sizeof(b)), "2h05m");
+	assert_string_equal(fmt_uptime(3 * 86400 + 4 * 3600 + 5, b, sizeof(b)), "3d04h");
 	assert_string_equal(live_sort_name(LIVE_SORT_ACTIVITY), "activity");
 	assert_string_equal(live_sort_name(LIVE_SORT_TIME), "time");
 	assert_string_equal(live_sort_name(LIVE_SORT_NAME), "name");

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "collect/stage_view.h"
 #include "output/format.h"
 #include "output/hist_text.h"
 #include "live/live_layout.h"
@@ -41,45 +42,6 @@ char *live_fit(char *dst, size_t width, const char *src)
 	memcpy(dst + head, "..", 2);
 	memcpy(dst + head + 2, src + n - tail, tail + 1);
 	return dst;
-}
-
-char *live_fmt_rate(double v, char *buf, size_t len)
-{
-	if (v < 0)
-		v = 0;
-	if (v < 1e4)
-		snprintf(buf, len, "%.0f", v);
-	else if (v < 1e6)
-		snprintf(buf, len, "%.1fK", v / 1e3);
-	else if (v < 1e9)
-		snprintf(buf, len, "%.2fM", v / 1e6);
-	else
-		snprintf(buf, len, "%.2fG", v / 1e9);
-	return buf;
-}
-
-char *live_fmt_count(uint64_t v, char *buf, size_t len)
-{
-	if (v < 10000000)
-		snprintf(buf, len, "%lu", (unsigned long)v);
-	else
-		live_fmt_rate((double)v, buf, len);
-	return buf;
-}
-
-char *live_fmt_uptime(double s, char *buf, size_t len)
-{
-	unsigned long t = s > 0 ? (unsigned long)s : 0;
-
-	if (t < 60)
-		snprintf(buf, len, "%lus", t);
-	else if (t < 3600)
-		snprintf(buf, len, "%lum%02lus", t / 60, t % 60);
-	else if (t < 86400)
-		snprintf(buf, len, "%luh%02lum", t / 3600, t % 3600 / 60);
-	else
-		snprintf(buf, len, "%lud%02luh", t / 86400, t % 86400 / 3600);
-	return buf;
 }
 
 static int min_int(int a, int b)
@@ -359,11 +321,11 @@ static double per_s(uint64_t v, double s)
 static void io_cells(char cells[][24], uint64_t ops, uint64_t rd, uint64_t wr, uint64_t errors,
 		     double s)
 {
-	live_fmt_count(ops, cells[IOC_OPS], 24);
-	live_fmt_rate(per_s(ops, s), cells[IOC_OPS_S], 24);
+	fmt_count(ops, cells[IOC_OPS], 24);
+	fmt_rate(per_s(ops, s), cells[IOC_OPS_S], 24);
 	fmt_bytes((uint64_t)per_s(rd, s), cells[IOC_READ_S], 24);
 	fmt_bytes((uint64_t)per_s(wr, s), cells[IOC_WRITE_S], 24);
-	live_fmt_count(errors, cells[IOC_ERR], 24);
+	fmt_count(errors, cells[IOC_ERR], 24);
 	fmt_bytes(rd, cells[IOC_READ], 24);
 	fmt_bytes(wr, cells[IOC_WRITTEN], 24);
 }
@@ -407,8 +369,7 @@ static void build_io(const struct live_frame *f, struct lines *l)
 		add_row(l, LIVE_PLAIN, io_cols, IOC_NCOL, mask, name_w, name, cells);
 
 		for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++)
-			if (r->total->sys[nr].count && r->total->sys[nr].hist &&
-			    syscall_io_class(nr))
+			if (proc_io_syscall(r->total, nr))
 				nrs[n++] = nr;
 		qsort_r(nrs, n, sizeof(nrs[0]), cmp_io_rows, &ctx);
 		for (unsigned int k = 0; k < n; k++) {
@@ -418,10 +379,11 @@ static void build_io(const struct live_frame *f, struct lines *l)
 			io_cells(cells, c->count, rd ? c->bytes : 0, rd ? 0 : c->bytes, c->errors,
 				 f->window_s);
 			if (c->count && c->hist) {
-				fmt_duration(hist_quantile(c->hist, 0.5, c->max_ns), cells[IOC_P50],
-					     24);
-				fmt_duration(hist_quantile(c->hist, 0.99, c->max_ns),
-					     cells[IOC_P99], 24);
+				struct latency lat;
+
+				io_latency(&lat, c);
+				fmt_duration(lat.q[LAT_P50], cells[IOC_P50], 24);
+				fmt_duration(lat.q[LAT_P99], cells[IOC_P99], 24);
 			} else {
 				strcpy(cells[IOC_P50], "-");
 				strcpy(cells[IOC_P99], "-");
@@ -457,91 +419,30 @@ static const struct live_col stage_cols[STC_NCOL] = {
 	[STC_IO_READ] = { "IO READ", 9, 1 }, [STC_IO_WRITE] = { "IO WRITE", 9, 1 },
 };
 
-struct stage_row {
-	uint32_t id;
-	struct stage_counters c; /* c.hist: a process's, or sum */
-	struct histogram sum;	 /* used when several processes called it */
-	bool summed;		 /* c.hist is &sum (set again after sorting) */
-};
-
 static int cmp_stages(const void *a, const void *b, void *arg)
 {
 	const struct live_frame *f = arg;
-	const struct stage_row *x = a, *y = b;
+	const struct stage_group *x = a, *y = b;
 	int r = 0;
 
 	if (f->sort == LIVE_SORT_ACTIVITY)
-		r = cmp_u64_desc(x->c.calls, y->c.calls);
+		r = cmp_u64_desc(x->sum.c.calls, y->sum.c.calls);
 	else if (f->sort == LIVE_SORT_TIME)
-		r = cmp_u64_desc(x->c.total_ns, y->c.total_ns);
+		r = cmp_u64_desc(x->sum.c.total_ns, y->sum.c.total_ns);
 	if (!r)
-		r = strcmp(f->stages->v[x->id].name, f->stages->v[y->id].name);
+		r = strcmp(x->def->name, y->def->name);
 	return r ? r : (x->id > y->id) - (x->id < y->id);
 }
 
-/* Stages with calls in the cumulative profile; figures from the shown one. */
-static struct stage_row *stage_rows(const struct live_frame *f, size_t *n_out)
+/* Stages with calls in the cumulative profile, figures from the shown one,
+ * summed over the processes; in the frame's order. */
+static int stage_rows(const struct live_frame *f, struct stage_view *rows)
 {
-	const struct stage_table *t = f->stages;
-	struct stage_row *rows;
-	size_t n = 0;
+	int err = stage_view_by_id(rows, f->total, f->shown, f->stages);
 
-	*n_out = 0;
-	if (!t || !t->n)
-		return NULL;
-	rows = calloc(t->n, sizeof(*rows));
-	if (!rows)
-		return NULL;
-	for (uint32_t id = 0; id < t->n; id++) {
-		struct stage_row *r = &rows[n];
-		bool called = false;
-		int contributors = 0;
-
-		for (size_t i = 0; i < f->total->n && !called; i++)
-			called = id < f->total->procs[i]->n_stages &&
-				 f->total->procs[i]->stages[id].calls;
-		if (!called)
-			continue;
-		r->id = id;
-		for (size_t i = 0; i < f->shown->n; i++) {
-			const struct proc_profile *p = f->shown->procs[i];
-			const struct stage_counters *c;
-
-			if (id >= p->n_stages || !p->stages[id].calls)
-				continue;
-			c = &p->stages[id];
-			r->c.calls += c->calls;
-			r->c.total_ns += c->total_ns;
-			r->c.self_ns += c->self_ns;
-			r->c.io_ops += c->io_ops;
-			r->c.io_bytes_read += c->io_bytes_read;
-			r->c.io_bytes_written += c->io_bytes_written;
-			r->c.io_time_ns += c->io_time_ns;
-			if (c->max_ns > r->c.max_ns)
-				r->c.max_ns = c->max_ns;
-			if (!c->hist)
-				continue;
-			/* One caller (the usual case): its histogram as is. */
-			if (!contributors++) {
-				r->c.hist = c->hist;
-				continue;
-			}
-			if (!r->summed) {
-				r->sum = *r->c.hist;
-				r->c.hist = &r->sum;
-				r->summed = true;
-			}
-			hist_add(&r->sum, c->hist);
-		}
-		n++;
-	}
-	qsort_r(rows, n, sizeof(*rows), cmp_stages, (void *)f);
-	/* Sorting moved the rows: a summed histogram is the row's own. */
-	for (size_t i = 0; i < n; i++)
-		if (rows[i].summed)
-			rows[i].c.hist = &rows[i].sum;
-	*n_out = n;
-	return rows;
+	if (!err)
+		qsort_r(rows->v, rows->n, sizeof(*rows->v), cmp_stages, (void *)f);
+	return err;
 }
 
 /* "lib.so:name" when the stages come from several binaries. */
@@ -564,8 +465,8 @@ static void stage_label(const struct stage_table *t, uint32_t id, bool several, 
 		snprintf(buf, len, "%s", t->v[id].name);
 }
 
-static void build_stages(const struct live_frame *f, const struct stage_row *rows, size_t n,
-			 bool several, struct lines *l)
+static void build_stages(const struct live_frame *f, const struct stage_view *rows, bool several,
+			 struct lines *l)
 {
 	char cells[STC_NCOL][24], name[512];
 	int name_w;
@@ -573,44 +474,46 @@ static void build_stages(const struct live_frame *f, const struct stage_row *row
 
 	add_line(l, LIVE_PLAIN, "%s", "");
 	add_row(l, LIVE_HEADING, stage_cols, STC_NCOL, mask, name_w, "STAGE", NULL);
-	for (size_t i = 0; i < n; i++) {
-		const struct stage_counters *c = &rows[i].c;
+	for (size_t i = 0; i < rows->n; i++) {
+		const struct stage_counters *c = &rows->v[i].sum.c;
+		struct latency lat;
 
-		live_fmt_count(c->calls, cells[STC_CALLS], 24);
-		live_fmt_rate(per_s(c->calls, f->window_s), cells[STC_CALLS_S], 24);
+		fmt_count(c->calls, cells[STC_CALLS], 24);
+		fmt_rate(per_s(c->calls, f->window_s), cells[STC_CALLS_S], 24);
 		if (c->calls && c->hist) {
-			fmt_duration(hist_quantile(c->hist, 0.5, c->max_ns), cells[STC_P50], 24);
-			fmt_duration(hist_quantile(c->hist, 0.95, c->max_ns), cells[STC_P95], 24);
-			fmt_duration(hist_quantile(c->hist, 0.99, c->max_ns), cells[STC_P99], 24);
-			fmt_duration(c->max_ns, cells[STC_MAX], 24);
+			stage_latency(&lat, c);
+			fmt_duration(lat.q[LAT_P50], cells[STC_P50], 24);
+			fmt_duration(lat.q[LAT_P95], cells[STC_P95], 24);
+			fmt_duration(lat.q[LAT_P99], cells[STC_P99], 24);
+			fmt_duration(lat.max_ns, cells[STC_MAX], 24);
 		} else {
 			for (int k = STC_P50; k <= STC_MAX; k++)
 				strcpy(cells[k], "-");
 		}
 		fmt_duration(c->self_ns, cells[STC_SELF], 24);
-		live_fmt_count(c->io_ops, cells[STC_IO_OPS], 24);
+		fmt_count(c->io_ops, cells[STC_IO_OPS], 24);
 		fmt_bytes(c->io_bytes_read, cells[STC_IO_READ], 24);
 		fmt_bytes(c->io_bytes_written, cells[STC_IO_WRITE], 24);
-		stage_label(f->stages, rows[i].id, several, name, sizeof(name));
+		stage_label(f->stages, rows->v[i].id, several, name, sizeof(name));
 		add_row(l, LIVE_PLAIN, stage_cols, STC_NCOL, mask, name_w, name, cells);
 	}
 }
 
 /* Rows the histograms would like: a blank, then a title and the octave
  * rows of each stage with calls. */
-static int hist_want(const struct stage_row *rows, size_t n)
+static int hist_want(const struct stage_view *rows)
 {
 	int want = 0;
 
-	for (size_t i = 0; i < n; i++)
-		if (rows[i].c.calls && rows[i].c.hist)
-			want += 1 + min_int(hist_octave_span(rows[i].c.hist), HIST_MAX_ROWS);
+	for (size_t i = 0; i < rows->n; i++)
+		if (rows->v[i].sum.c.calls && rows->v[i].sum.c.hist)
+			want += 1 + min_int(hist_octave_span(rows->v[i].sum.c.hist), HIST_MAX_ROWS);
 	return want ? want + 1 : 0;
 }
 
 /* As many stage histograms as fit in budget rows, in the table's order. */
-static int place_histograms(const struct live_frame *f, const struct stage_row *rows, size_t n,
-			    bool several, struct live_screen *scr, int y, int budget)
+static int place_histograms(const struct live_frame *f, const struct stage_view *rows, bool several,
+			    struct live_screen *scr, int y, int budget)
 {
 	struct hist_octave_row oct[HIST_OCTAVES];
 	int end = y + budget, bar_w = min_int(scr->cols - 40, 60);
@@ -619,15 +522,15 @@ static int place_histograms(const struct live_frame *f, const struct stage_row *
 	if (budget < 3)
 		return y;
 	y++; /* blank */
-	for (size_t i = 0; i < n && end - y >= 2; i++) {
-		const struct stage_counters *c = &rows[i].c;
+	for (size_t i = 0; i < rows->n && end - y >= 2; i++) {
+		const struct stage_counters *c = &rows->v[i].sum.c;
 		uint64_t peak;
 		int k;
 
 		if (!c->calls || !c->hist)
 			continue;
 		k = hist_octave_rows(c->hist, min_int(HIST_MAX_ROWS, end - y - 1), oct, &peak);
-		stage_label(f->stages, rows[i].id, several, name, sizeof(name));
+		stage_label(f->stages, rows->v[i].id, several, name, sizeof(name));
 		live_fit(fitted, (size_t)min_int(scr->cols - 24, (int)sizeof(fitted) - 1), name);
 		snprintf((char *)live_screen_line(scr, y), scr->cols + 1, "%s: %lu calls", fitted,
 			 (unsigned long)c->calls);
@@ -665,7 +568,7 @@ static void header(const struct live_frame *f, struct live_screen *scr)
 	char rest[160], target[256];
 	int room;
 
-	live_fmt_uptime(f->uptime_s, up, sizeof(up));
+	fmt_uptime(f->uptime_s, up, sizeof(up));
 	if (f->cumulative)
 		snprintf(win, sizeof(win), "cumulative");
 	else
@@ -685,9 +588,8 @@ static void header(const struct live_frame *f, struct live_screen *scr)
 	else
 		snprintf(rss, sizeof(rss), "?");
 	put(scr, 1, LIVE_PLAIN, "events %s (%s/s)  lost %lu%s%s  bpfprof: cpu %s rss %s",
-	    live_fmt_count(f->events, ev, sizeof(ev)),
-	    live_fmt_rate(f->events_per_s, evs, sizeof(evs)), (unsigned long)f->lost,
-	    f->lost ? " (see audit)" : "", stages, cpu, rss);
+	    fmt_count(f->events, ev, sizeof(ev)), fmt_rate(f->events_per_s, evs, sizeof(evs)),
+	    (unsigned long)f->lost, f->lost ? " (see audit)" : "", stages, cpu, rss);
 	/* The row above the tables, otherwise blank. */
 	if (f->cost)
 		put(scr, 2, LIVE_PLAIN, "%s", f->cost);
@@ -725,9 +627,8 @@ static void help(struct live_screen *scr, int y)
 int live_render(const struct live_frame *f, struct live_screen *scr)
 {
 	struct lines io = { .cols = scr->cols }, st = { .cols = scr->cols };
-	struct stage_row *rows = NULL;
+	struct stage_view rows = {};
 	struct live_plan plan;
-	size_t n_rows = 0;
 	int y = 3, body = scr->rows - 4, err = 0;
 	bool several;
 
@@ -749,23 +650,22 @@ int live_render(const struct live_frame *f, struct live_screen *scr)
 		return 0;
 	}
 	build_io(f, &io);
-	rows = stage_rows(f, &n_rows);
-	if (f->stages && f->stages->n && !rows)
+	if (stage_rows(f, &rows))
 		io.oom = true;
-	several = n_rows && several_binaries(f->stages);
-	if (n_rows)
-		build_stages(f, rows, n_rows, several, &st);
+	several = rows.n && several_binaries(f->stages);
+	if (rows.n)
+		build_stages(f, &rows, several, &st);
 	if (io.oom || st.oom) {
 		put(scr, y, LIVE_PLAIN, "out of memory drawing the view");
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	live_plan_body(body, io.n, st.n, hist_want(rows, n_rows), &plan);
+	live_plan_body(body, io.n, st.n, hist_want(&rows), &plan);
 	y = place(scr, y, plan.io_rows, &io);
 	y = place(scr, y, plan.stage_rows, &st);
-	place_histograms(f, rows, n_rows, several, scr, y, plan.hist_rows);
+	place_histograms(f, &rows, several, scr, y, plan.hist_rows);
 cleanup:
-	free(rows);
+	stage_view_free(&rows);
 	lines_free(&io);
 	lines_free(&st);
 	return err;

@@ -57,12 +57,6 @@ const char *live_sort_name(enum live_sort s);
 /* src shortened to at most width characters by cutting its middle
  * ("ns::Server::ha..request(int)"); dst holds width + 1 bytes. */
 char *live_fit(char *dst, size_t width, const char *src);
-/* "999", "12.3K", "4.56M", "1.23G" (per second or counts). */
-char *live_fmt_rate(double v, char *buf, size_t len);
-/* Exact below 10 million, then "12.35M". */
-char *live_fmt_count(uint64_t v, char *buf, size_t len);
-/* "42s", "3m04s", "2h05m", "3d04h" */
-char *live_fmt_uptime(double s, char *buf, size_t len);
 
 /* Rows given to each section of the body (blank lines between sections
  * included). Each gets what it wants when everything fits; otherwise the

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Human-readable figures for the text outputs. */
+/* Human-readable figures for the text outputs: the plain report, the live
+ * view and `bpfprof report` all write numbers with these. */
 #ifndef BPFPROF_FORMAT_H
 #define BPFPROF_FORMAT_H
 
@@ -10,5 +11,11 @@
 char *fmt_duration(uint64_t ns, char *buf, size_t len);
 /* "512B", "97.7KiB", "1.00MiB" */
 char *fmt_bytes(uint64_t bytes, char *buf, size_t len);
+/* "999", "12.3K", "4.56M", "1.23G" (per second or counts). */
+char *fmt_rate(double v, char *buf, size_t len);
+/* Exact below 10 million, then "12.35M". */
+char *fmt_count(uint64_t v, char *buf, size_t len);
+/* "42s", "3m04s", "2h05m", "3d04h" */
+char *fmt_uptime(double s, char *buf, size_t len);
 
 #endif

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "collect/stage_view.h"
 #include "output/format.h"
 #include "output/hist_text.h"
 #include "output/interval_report.h"
@@ -26,9 +27,11 @@ static void print_io(FILE *f, const struct proc_profile *p)
 
 	for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
 		const struct syscall_counters *c = &p->sys[nr];
+		struct latency lat;
 
-		if (!c->count || !c->hist || !syscall_io_class(nr))
+		if (!proc_io_syscall(p, nr))
 			continue;
+		io_latency(&lat, c);
 		if (!header) {
 			fprintf(f, "    %-16s %10s %10s %8s %9s %9s %9s\n", "I/O", "OPS", "BYTES",
 				"ERRORS", "P50", "P99", "MAX");
@@ -36,10 +39,9 @@ static void print_io(FILE *f, const struct proc_profile *p)
 		}
 		fprintf(f, "    %-16s %10lu %10s %8lu %9s %9s %9s\n", syscall_name(nr),
 			(unsigned long)c->count, fmt_bytes(c->bytes, b[0], sizeof(b[0])),
-			(unsigned long)c->errors,
-			fmt_duration(hist_quantile(c->hist, 0.5, c->max_ns), b[1], sizeof(b[1])),
-			fmt_duration(hist_quantile(c->hist, 0.99, c->max_ns), b[2], sizeof(b[2])),
-			fmt_duration(c->max_ns, b[3], sizeof(b[3])));
+			(unsigned long)c->errors, fmt_duration(lat.q[LAT_P50], b[1], sizeof(b[1])),
+			fmt_duration(lat.q[LAT_P99], b[2], sizeof(b[2])),
+			fmt_duration(lat.max_ns, b[3], sizeof(b[3])));
 	}
 }
 
@@ -65,18 +67,21 @@ static void print_stages(FILE *f, const struct proc_profile *p, const struct sta
 {
 	char b[8][32];
 
-	for (uint32_t id = 0; t && id < p->n_stages && id < t->n; id++) {
+	for (uint32_t id = 0; id < proc_stage_ids(p, t); id++) {
 		const struct stage_counters *c = &p->stages[id];
+		struct latency lat;
 
 		if (!c->calls)
 			continue;
-		fprintf(f, "    stage %s (%s): %lu calls (%.0f/s)  p50 %s  p95 %s  p99 %s  max %s\n",
+		stage_latency(&lat, c);
+		fprintf(f,
+			"    stage %s (%s): %lu calls (%.0f/s)  p50 %s  p95 %s  p99 %s  max %s\n",
 			t->v[id].name, t->v[id].binary, (unsigned long)c->calls,
 			seconds > 0 ? c->calls / seconds : 0.0,
-			fmt_duration(hist_quantile(c->hist, 0.5, c->max_ns), b[0], sizeof(b[0])),
-			fmt_duration(hist_quantile(c->hist, 0.95, c->max_ns), b[1], sizeof(b[1])),
-			fmt_duration(hist_quantile(c->hist, 0.99, c->max_ns), b[2], sizeof(b[2])),
-			fmt_duration(c->max_ns, b[3], sizeof(b[3])));
+			fmt_duration(lat.q[LAT_P50], b[0], sizeof(b[0])),
+			fmt_duration(lat.q[LAT_P95], b[1], sizeof(b[1])),
+			fmt_duration(lat.q[LAT_P99], b[2], sizeof(b[2])),
+			fmt_duration(lat.max_ns, b[3], sizeof(b[3])));
 		fprintf(f, "      total %s  self %s", fmt_duration(c->total_ns, b[4], sizeof(b[4])),
 			fmt_duration(c->self_ns, b[5], sizeof(b[5])));
 		if (c->io_ops)

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#include "collect/stage_view.h"
 #include "output/metrics_text.h"
 #include "output/records.h"
 #include "probes/syscall_table.h"
@@ -121,129 +122,14 @@ size_t metrics_escape_label(const char *in, char *out, size_t size)
 	return o;
 }
 
-/* One series of stages sharing (pid, name, binary): two functions may share
- * a name (static functions of different files), and Prometheus needs each
- * label set once, so they are summed. */
-struct stage_series {
-	const struct proc_profile *proc;
-	const struct stage_def *def;
-	struct stage_counters c;
-	bool own_hist;
-};
-
+/* The stage series: one per (pid, name, binary), as Prometheus needs each
+ * label set once (two static functions may share a name: summed). */
 struct render {
 	FILE *f;
 	const struct metrics_input *in;
-	struct stage_series *st;
-	size_t n_st;
+	struct stage_view st;
 	char *labels; /* LABELS_MAX bytes of scratch */
 };
-
-static int stage_def_cmp(const struct stage_def *a, const struct stage_def *b)
-{
-	int r = strcmp(a->binary, b->binary);
-
-	return r ? r : strcmp(a->name, b->name);
-}
-
-static int by_def(const void *a, const void *b, void *arg)
-{
-	const struct stage_table *t = arg;
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	int r = stage_def_cmp(&t->v[x], &t->v[y]);
-
-	return r ? r : (x > y) - (x < y);
-}
-
-static int merge_into(struct stage_series *s, const struct stage_counters *c)
-{
-	if (c->hist && !s->c.hist) {
-		s->c.hist = c->hist;
-	} else if (c->hist) {
-		if (!s->own_hist) {
-			struct histogram *h = malloc(sizeof(*h));
-
-			if (!h)
-				return -1;
-			*h = *s->c.hist;
-			s->c.hist = h;
-			s->own_hist = true;
-		}
-		hist_add(s->c.hist, c->hist);
-	}
-	s->c.calls += c->calls;
-	s->c.total_ns += c->total_ns;
-	s->c.self_ns += c->self_ns;
-	if (c->max_ns > s->c.max_ns)
-		s->c.max_ns = c->max_ns;
-	s->c.io_ops += c->io_ops;
-	s->c.io_bytes_read += c->io_bytes_read;
-	s->c.io_bytes_written += c->io_bytes_written;
-	s->c.io_time_ns += c->io_time_ns;
-	return 0;
-}
-
-static void free_stage_series(struct render *r)
-{
-	for (size_t i = 0; i < r->n_st; i++)
-		if (r->st[i].own_hist)
-			free(r->st[i].c.hist);
-	free(r->st);
-	r->st = NULL;
-	r->n_st = 0;
-}
-
-static int collect_stage_series(struct render *r)
-{
-	const struct stage_table *t = r->in->stages;
-	const struct profile *p = r->in->total;
-	uint32_t *ids = NULL;
-	size_t cap = 0;
-	int ret = -1;
-
-	if (!t || !t->n)
-		return 0;
-	ids = malloc(t->n * sizeof(*ids));
-	if (!ids)
-		goto cleanup;
-	for (size_t i = 0; i < p->n; i++) {
-		const struct proc_profile *pp = p->procs[i];
-		uint32_t n = 0;
-
-		for (uint32_t id = 0; id < pp->n_stages && id < t->n; id++)
-			if (pp->stages[id].calls || pp->stages[id].io_ops)
-				ids[n++] = id;
-		qsort_r(ids, n, sizeof(*ids), by_def, (void *)t);
-		for (uint32_t k = 0; k < n; k++) {
-			struct stage_series *s;
-
-			if (k && !stage_def_cmp(&t->v[ids[k - 1]], &t->v[ids[k]])) {
-				if (merge_into(&r->st[r->n_st - 1], &pp->stages[ids[k]]))
-					goto cleanup;
-				continue;
-			}
-			if (r->n_st == cap) {
-				size_t ncap = cap ? cap * 2 : 64;
-				struct stage_series *v = realloc(r->st, ncap * sizeof(*v));
-
-				if (!v)
-					goto cleanup;
-				r->st = v;
-				cap = ncap;
-			}
-			s = &r->st[r->n_st++];
-			memset(s, 0, sizeof(*s));
-			s->proc = pp;
-			s->def = &t->v[ids[k]];
-			if (merge_into(s, &pp->stages[ids[k]]))
-				goto cleanup;
-		}
-	}
-	ret = 0;
-cleanup:
-	free(ids);
-	return ret;
-}
 
 static void family(struct render *r, const char *name, const char *type, const char *help)
 {
@@ -258,7 +144,7 @@ static void proc_labels(const struct proc_profile *pp, char *buf, size_t len)
 	snprintf(buf, len, "pid=\"%u\",comm=\"%s\"", pp->pid, comm);
 }
 
-static void stage_labels(const struct stage_series *s, char *buf, size_t len)
+static void stage_labels(const struct stage_group *s, char *buf, size_t len)
 {
 	char pl[PROC_LABELS_MAX], name[LABELS_MAX / 2], bin[LABELS_MAX / 4];
 
@@ -373,10 +259,10 @@ static void stage_family(struct render *r, enum stage_field field, const char *n
 	char *labels = r->labels, v[32];
 
 	family(r, name, "counter", help);
-	for (size_t i = 0; i < r->n_st; i++) {
-		const struct stage_counters *c = &r->st[i].c;
+	for (size_t i = 0; i < r->st.n; i++) {
+		const struct stage_counters *c = &r->st.v[i].sum.c;
 
-		stage_labels(&r->st[i], labels, LABELS_MAX);
+		stage_labels(&r->st.v[i], labels, LABELS_MAX);
 		switch (field) {
 		case ST_CALLS:
 			snprintf(v, sizeof(v), "%lu", (unsigned long)c->calls);
@@ -414,21 +300,22 @@ static void stage_families(struct render *r)
 		     "Time in I/O syscalls made while the function was the innermost timed call.");
 	family(r, "bpfprof_stage_io_bytes_total", "counter",
 	       "Bytes moved by I/O syscalls made while the function was the innermost timed call.");
-	for (size_t i = 0; i < r->n_st; i++) {
-		stage_labels(&r->st[i], labels, LABELS_MAX);
+	for (size_t i = 0; i < r->st.n; i++) {
+		stage_labels(&r->st.v[i], labels, LABELS_MAX);
 		fprintf(r->f, "bpfprof_stage_io_bytes_total{%s,direction=\"read\"} %lu\n", labels,
-			(unsigned long)r->st[i].c.io_bytes_read);
+			(unsigned long)r->st.v[i].sum.c.io_bytes_read);
 		fprintf(r->f, "bpfprof_stage_io_bytes_total{%s,direction=\"write\"} %lu\n", labels,
-			(unsigned long)r->st[i].c.io_bytes_written);
+			(unsigned long)r->st.v[i].sum.c.io_bytes_written);
 	}
 	family(r, "bpfprof_stage_duration_seconds", "histogram",
 	       "Duration of calls of a timed function.");
-	for (size_t i = 0; i < r->n_st; i++) {
-		if (!r->st[i].c.hist)
+	for (size_t i = 0; i < r->st.n; i++) {
+		const struct stage_counters *c = &r->st.v[i].sum.c;
+
+		if (!c->hist)
 			continue;
-		stage_labels(&r->st[i], labels, LABELS_MAX);
-		hist_lines(r, "bpfprof_stage_duration_seconds", labels, r->st[i].c.hist,
-			   r->st[i].c.total_ns);
+		stage_labels(&r->st.v[i], labels, LABELS_MAX);
+		hist_lines(r, "bpfprof_stage_duration_seconds", labels, c->hist, c->total_ns);
 	}
 }
 
@@ -486,7 +373,7 @@ char *metrics_render(const struct metrics_input *in, size_t *len)
 		free(r.labels);
 		return NULL;
 	}
-	ok = !collect_stage_series(&r);
+	ok = !stage_view_by_name(&r.st, in->total, in->stages);
 	if (ok) {
 		syscall_family(&r, SYS_COUNT, "bpfprof_syscalls_total", "Syscalls made.");
 		syscall_family(&r, SYS_ERRORS, "bpfprof_syscall_errors_total",
@@ -498,7 +385,7 @@ char *metrics_render(const struct metrics_input *in, size_t *len)
 		audit_families(&r);
 		self_families(&r);
 	}
-	free_stage_series(&r);
+	stage_view_free(&r.st);
 	free(r.labels);
 	/* A failed write to the memstream is ENOMEM: no partial text. */
 	ok = !ferror(r.f) && ok;

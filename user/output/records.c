@@ -40,11 +40,15 @@ static json_t *u64(uint64_t v)
 	return json_integer((json_int_t)v);
 }
 
-static json_t *latency_json(const struct syscall_counters *c)
+/* The quantiles the JSON contract has (p50, p95, p99), max only for I/O. */
+static json_t *latency_json(const struct latency *l, bool with_max)
 {
-	return json_pack("{s:o, s:o, s:o, s:o}", "p50", u64(hist_quantile(c->hist, 0.50, c->max_ns)),
-			 "p95", u64(hist_quantile(c->hist, 0.95, c->max_ns)), "p99",
-			 u64(hist_quantile(c->hist, 0.99, c->max_ns)), "max", u64(c->max_ns));
+	json_t *o = json_pack("{s:o, s:o, s:o}", "p50", u64(l->q[LAT_P50]), "p95",
+			      u64(l->q[LAT_P95]), "p99", u64(l->q[LAT_P99]));
+
+	if (o && with_max)
+		json_object_set_new(o, "max", u64(l->max_ns));
+	return o;
 }
 
 /* --sample N: the counts are scaled; say what was really recorded. */
@@ -70,24 +74,21 @@ static json_t *stages_json(const struct proc_profile *p, const struct stage_tabl
 {
 	json_t *arr = json_array();
 
-	for (uint32_t id = 0; id < p->n_stages && t && id < t->n; id++) {
+	for (uint32_t id = 0; id < proc_stage_ids(p, t); id++) {
 		const struct stage_counters *c = &p->stages[id];
 		const struct stage_def *d = &t->v[id];
+		struct latency lat;
 		json_t *st;
 
 		if (!c->calls && !c->io_ops && !c->total_ns)
 			continue;
-		st = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o}, "
-				       "s:{s:o, s:o, s:o, s:o}}",
-				       "name", d->name, "binary", d->binary, "calls", u64(c->calls),
-				       "total_ns", u64(c->total_ns), "self_ns", u64(c->self_ns),
-				       "max_ns", u64(c->max_ns), "latency_ns", "p50",
-				       u64(hist_quantile(c->hist, 0.50, c->max_ns)), "p95",
-				       u64(hist_quantile(c->hist, 0.95, c->max_ns)), "p99",
-				       u64(hist_quantile(c->hist, 0.99, c->max_ns)), "io", "ops",
-				       u64(c->io_ops), "bytes_read", u64(c->io_bytes_read),
-				       "bytes_written", u64(c->io_bytes_written), "time_ns",
-				       u64(c->io_time_ns));
+		stage_latency(&lat, c);
+		st = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}}",
+			       "name", d->name, "binary", d->binary, "calls", u64(c->calls),
+			       "total_ns", u64(c->total_ns), "self_ns", u64(c->self_ns), "max_ns",
+			       u64(c->max_ns), "latency_ns", latency_json(&lat, false), "io", "ops",
+			       u64(c->io_ops), "bytes_read", u64(c->io_bytes_read), "bytes_written",
+			       u64(c->io_bytes_written), "time_ns", u64(c->io_time_ns));
 
 		if (st && sample_every(t) > 1)
 			json_object_set_new(st, "calls_recorded", u64(c->calls / sample_every(t)));
@@ -105,19 +106,22 @@ json_t *proc_to_json(const struct proc_profile *p, const struct stage_table *sta
 	for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
 		const struct syscall_counters *c = &p->sys[nr];
 		const char *name = syscall_name(nr);
+		struct latency lat;
 
 		if (!c->count)
 			continue;
 		json_object_set_new(sys, name,
 				    json_pack("{s:o, s:o, s:o}", "count", u64(c->count), "errors",
 					      u64(c->errors), "time_ns", u64(c->time_ns)));
-		if (!syscall_io_class(nr) || !c->hist)
+		if (!proc_io_syscall(p, nr))
 			continue;
+		io_latency(&lat, c);
 		json_object_set_new(io, name,
-				    json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "ops", u64(c->count),
-					      "bytes", u64(c->bytes), "errors", u64(c->errors),
-					      "time_ns", u64(c->time_ns), "latency_ns",
-					      latency_json(c), "buckets", buckets_json(c->hist)));
+				    json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "ops",
+					      u64(c->count), "bytes", u64(c->bytes), "errors",
+					      u64(c->errors), "time_ns", u64(c->time_ns),
+					      "latency_ns", latency_json(&lat, true), "buckets",
+					      buckets_json(c->hist)));
 	}
 	proc_io_totals(p, &t);
 	return json_pack("{s:i, s:s, s:o, s:o, s:{s:o, s:o, s:o, s:o}, s:o}", "pid", (int)p->pid,
@@ -168,16 +172,6 @@ const char *audit_slot_name(unsigned int slot)
 bool audit_slot_is_loss(unsigned int slot)
 {
 	return audit_is_loss(slot);
-}
-
-uint64_t profile_stage_calls(const struct profile *p)
-{
-	uint64_t n = 0;
-
-	for (size_t i = 0; i < p->n; i++)
-		for (uint32_t id = 0; id < p->procs[i]->n_stages; id++)
-			n += p->procs[i]->stages[id].calls;
-	return n;
 }
 
 uint64_t audit_lost(const uint64_t audit[AUDIT_ALL_SLOTS])

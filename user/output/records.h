@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <sys/types.h>
 #include "collect/profile.h"
+#include "collect/stage_view.h"
 #include "probes/stages.h"
 
 #define SUMMARY_SCHEMA "bpfprof.summary.v1"
@@ -42,9 +43,6 @@ json_t *summary_to_json(const struct run_info *ri, const struct profile *total,
 			const struct stage_table *stages, double duration_s, uint64_t flushes);
 json_t *flush_to_json(uint64_t index, double timestamp, double duration_s,
 		      const struct profile *delta, const struct stage_table *stages);
-
-/* Stage calls recorded in p, all processes. */
-uint64_t profile_stage_calls(const struct profile *p);
 
 /* The audit slot's name as the JSON audit object has it; NULL past the end. */
 const char *audit_slot_name(unsigned int slot);

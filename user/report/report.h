@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "collect/histogram.h"
+#include "collect/stage_view.h"
 #include "common/strmap.h"
 
 struct rep_syscall {
@@ -24,7 +25,7 @@ struct rep_io {
 	const char *name;
 	bool is_read;
 	uint64_t ops, bytes, errors, time_ns, max_ns;
-	uint64_t p50, p95, p99; /* as the file has them */
+	struct latency lat;	/* see report_latency */
 	struct histogram *hist; /* NULL when the file has no buckets */
 };
 
@@ -33,7 +34,7 @@ struct rep_stage {
 	const struct rep_proc *proc;
 	uint64_t calls, total_ns, self_ns, max_ns;
 	uint64_t io_ops, io_bytes_read, io_bytes_written, io_time_ns;
-	uint64_t p50, p95, p99;
+	struct latency lat; /* see report_latency */
 	struct histogram *hist;
 };
 
@@ -115,15 +116,10 @@ const struct rep_trace *report_find_trace(const struct report *r, const char *id
  * NULL on ENOMEM. r->stages itself is ordered by total time. */
 const struct rep_stage **report_stages_by_self(const struct report *r);
 
-/* Quantile of a stage or I/O syscall: from the histogram when the file had
- * it, else the value the file gives for p50/p95/p99 (other q: 0). */
-uint64_t rep_stage_quantile(const struct rep_stage *s, double q);
-uint64_t rep_io_quantile(const struct rep_io *io, double q);
-
-/* The percentiles every output shows. */
-#define REP_N_QUANTILES 5
-extern const double rep_quantiles[REP_N_QUANTILES];
-extern const char *const rep_quantile_names[REP_N_QUANTILES];
+/* Whether a latency's quantile q is known: every one when the file had the
+ * histogram (read from it), else only the p50, p95 and p99 the file gives
+ * (the others are 0). */
+bool report_quantile_known(const struct histogram *h, enum latency_quantile q);
 
 void report_print_text(FILE *f, const struct report *r, int top);
 /* --trace ID: one trace as an indented tree. -1 when there is no such trace. */

@@ -45,14 +45,11 @@ static json_t *percentiles_json(const struct rep_stage *s, const struct rep_io *
 {
 	json_t *o = json_object();
 
-	for (int q = 0; q < REP_N_QUANTILES; q++) {
-		double v = rep_quantiles[q];
-		bool known = (s ? s->hist : io->hist) || v == 0.50 || v == 0.95 || v == 0.99;
+	for (int q = 0; q < LAT_NQ; q++) {
+		bool known = report_quantile_known(s ? s->hist : io->hist, q);
 
-		json_object_set_new(o, rep_quantile_names[q],
-				    !known ? json_null()
-				    : s	   ? u64(rep_stage_quantile(s, v))
-					   : u64(rep_io_quantile(io, v)));
+		json_object_set_new(o, lat_quantile_names[q],
+				    !known ? json_null() : u64((s ? &s->lat : &io->lat)->q[q]));
 	}
 	return o;
 }

@@ -20,9 +20,6 @@
 #define EVENTS_NAME "events.jsonl"
 #define MAX_EVENT_FILES 4096
 
-const double rep_quantiles[REP_N_QUANTILES] = { 0.50, 0.90, 0.95, 0.99, 0.999 };
-const char *const rep_quantile_names[REP_N_QUANTILES] = { "p50", "p90", "p95", "p99", "p99.9" };
-
 /* Where a value came from, for the error message. */
 struct where {
 	const char *file;
@@ -123,15 +120,31 @@ static int read_buckets(const struct where *w, json_t *obj, struct histogram **o
 	return 0;
 }
 
-static int read_latency(const struct where *w, json_t *obj, uint64_t *p50, uint64_t *p95,
-			uint64_t *p99, uint64_t *max)
+/* The p50, p95 and p99 the file gives (and the max of I/O). */
+static int read_latency(const struct where *w, json_t *obj, struct latency *l, uint64_t *max)
 {
 	json_t *lat;
 
-	if (get_kind(w, obj, "latency_ns", JSON_OBJECT, &lat) || get_u64(w, lat, "p50", p50) ||
-	    get_u64(w, lat, "p95", p95) || get_u64(w, lat, "p99", p99))
+	memset(l, 0, sizeof(*l));
+	if (get_kind(w, obj, "latency_ns", JSON_OBJECT, &lat) ||
+	    get_u64(w, lat, "p50", &l->q[LAT_P50]) || get_u64(w, lat, "p95", &l->q[LAT_P95]) ||
+	    get_u64(w, lat, "p99", &l->q[LAT_P99]))
 		return -1;
 	return max ? get_u64(w, lat, "max", max) : 0;
+}
+
+/* With the buckets, the whole quantile set from them, as the run's own
+ * outputs have it; else what the file gives. */
+static void complete_latency(struct latency *l, const struct histogram *h, uint64_t max_ns)
+{
+	if (h)
+		latency_from_hist(l, h, max_ns);
+	l->max_ns = max_ns;
+}
+
+bool report_quantile_known(const struct histogram *h, enum latency_quantile q)
+{
+	return h || q == LAT_P50 || q == LAT_P95 || q == LAT_P99;
 }
 
 static int by_count(const void *a, const void *b)
@@ -220,9 +233,9 @@ static int read_proc(struct where *w, json_t *pj, struct rep_proc *p)
 		o->is_read = nr >= 0 && (syscall_io_class((unsigned int)nr) & IO_READ);
 		if (get_u64(w, v, "ops", &o->ops) || get_u64(w, v, "bytes", &o->bytes) ||
 		    get_u64(w, v, "errors", &o->errors) || get_u64(w, v, "time_ns", &o->time_ns) ||
-		    read_latency(w, v, &o->p50, &o->p95, &o->p99, &o->max_ns) ||
-		    read_buckets(w, v, &o->hist))
+		    read_latency(w, v, &o->lat, &o->max_ns) || read_buckets(w, v, &o->hist))
 			goto cleanup;
+		complete_latency(&o->lat, o->hist, o->max_ns);
 		i++;
 	}
 	snprintf(what, sizeof(what), "%s.io_totals", outer);
@@ -248,12 +261,12 @@ static int read_stage(struct where *w, json_t *sj, const struct rep_proc *p, str
 	if (get_str(w, sj, "name", &s->name) || get_str(w, sj, "binary", &s->binary) ||
 	    get_u64(w, sj, "calls", &s->calls) || get_u64(w, sj, "total_ns", &s->total_ns) ||
 	    get_u64(w, sj, "self_ns", &s->self_ns) || get_u64(w, sj, "max_ns", &s->max_ns) ||
-	    read_latency(w, sj, &s->p50, &s->p95, &s->p99, NULL) ||
-	    get_kind(w, sj, "io", JSON_OBJECT, &io) || get_u64(w, io, "ops", &s->io_ops) ||
-	    get_u64(w, io, "bytes_read", &s->io_bytes_read) ||
+	    read_latency(w, sj, &s->lat, NULL) || get_kind(w, sj, "io", JSON_OBJECT, &io) ||
+	    get_u64(w, io, "ops", &s->io_ops) || get_u64(w, io, "bytes_read", &s->io_bytes_read) ||
 	    get_u64(w, io, "bytes_written", &s->io_bytes_written) ||
 	    get_u64(w, io, "time_ns", &s->io_time_ns) || read_buckets(w, sj, &s->hist))
 		return -1;
+	complete_latency(&s->lat, s->hist, s->max_ns);
 	return 0;
 }
 
@@ -662,18 +675,4 @@ void report_free(struct report *r)
 	json_decref(r->summary);
 	free(r->dir);
 	memset(r, 0, sizeof(*r));
-}
-
-uint64_t rep_stage_quantile(const struct rep_stage *s, double q)
-{
-	if (s->hist)
-		return hist_quantile(s->hist, q, s->max_ns);
-	return q == 0.50 ? s->p50 : q == 0.95 ? s->p95 : q == 0.99 ? s->p99 : 0;
-}
-
-uint64_t rep_io_quantile(const struct rep_io *io, double q)
-{
-	if (io->hist)
-		return hist_quantile(io->hist, q, io->max_ns);
-	return q == 0.50 ? io->p50 : q == 0.95 ? io->p95 : q == 0.99 ? io->p99 : 0;
 }

@@ -65,9 +65,9 @@ static void print_run(FILE *f, const struct report *r)
 static void stage_row(FILE *f, const struct rep_stage *s)
 {
 	fprintf(f, "  %9s %9s %9" PRIu64 " %9s %9s %9s %9s  %s (pid %u %s)\n", dur(s->total_ns),
-		dur(s->self_ns), s->calls, dur(rep_stage_quantile(s, 0.50)),
-		dur(rep_stage_quantile(s, 0.99)), dur(s->max_ns),
-		s->calls ? dur(s->total_ns / s->calls) : "-", s->name, s->proc->pid, s->proc->comm);
+		dur(s->self_ns), s->calls, dur(s->lat.q[LAT_P50]), dur(s->lat.q[LAT_P99]),
+		dur(s->max_ns), s->calls ? dur(s->total_ns / s->calls) : "-", s->name, s->proc->pid,
+		s->proc->comm);
 }
 
 static void print_stage_tables(FILE *f, const struct report *r, int top)
@@ -97,10 +97,10 @@ static void print_stage_histograms(FILE *f, const struct report *r, int top)
 
 		fprintf(f, "  %s (%s, pid %u): %" PRIu64 " calls ", s->name, s->binary,
 			s->proc->pid, s->calls);
-		for (int q = 0; q < REP_N_QUANTILES; q++) {
-			uint64_t v = rep_stage_quantile(s, rep_quantiles[q]);
+		for (int q = 0; q < LAT_NQ; q++) {
+			uint64_t v = s->lat.q[q];
 
-			fprintf(f, " %s %s", rep_quantile_names[q], v || s->hist ? dur(v) : "-");
+			fprintf(f, " %s %s", lat_quantile_names[q], v || s->hist ? dur(v) : "-");
 		}
 		fprintf(f, "  max %s\n", dur(s->max_ns));
 		if (s->hist)
@@ -129,8 +129,7 @@ static void print_io(FILE *f, const struct report *r)
 				" errors  p50 %s  p99 %s  max %s\n",
 				io->name, io->ops, bytes(io->bytes),
 				io->is_read ? "read" : "written", io->errors,
-				dur(rep_io_quantile(io, 0.50)), dur(rep_io_quantile(io, 0.99)),
-				dur(io->max_ns));
+				dur(io->lat.q[LAT_P50]), dur(io->lat.q[LAT_P99]), dur(io->max_ns));
 		}
 	}
 	fprintf(f, "\n== I/O per stage\n");
