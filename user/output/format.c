@@ -1,18 +1,34 @@
 // SPDX-License-Identifier: MIT
+#include <math.h>
 #include <stdio.h>
 #include "output/format.h"
 
+/* A number in the first unit whose limit it is below; the last unit (limit
+ * INFINITY) takes everything else, NaN and infinity too. */
+struct scale {
+	double below;
+	double unit;
+	const char *fmt;
+};
+
+static char *fmt_scaled(double v, const struct scale *s, char *buf, size_t len)
+{
+	while (s->below < INFINITY && !(v < s->below))
+		s++;
+	snprintf(buf, len, s->fmt, v / s->unit);
+	return buf;
+}
+
 char *fmt_duration(uint64_t ns, char *buf, size_t len)
 {
-	if (ns < 1000)
-		snprintf(buf, len, "%luns", (unsigned long)ns);
-	else if (ns < 1000000)
-		snprintf(buf, len, "%.2fus", ns / 1e3);
-	else if (ns < 1000000000)
-		snprintf(buf, len, "%.2fms", ns / 1e6);
-	else
-		snprintf(buf, len, "%.2fs", ns / 1e9);
-	return buf;
+	static const struct scale s[] = {
+		{ 1e3, 1, "%.0fns" },
+		{ 1e6, 1e3, "%.2fus" },
+		{ 1e9, 1e6, "%.2fms" },
+		{ INFINITY, 1e9, "%.2fs" },
+	};
+
+	return fmt_scaled((double)ns, s, buf, len);
 }
 
 char *fmt_bytes(uint64_t bytes, char *buf, size_t len)
@@ -35,17 +51,14 @@ char *fmt_bytes(uint64_t bytes, char *buf, size_t len)
 
 char *fmt_rate(double v, char *buf, size_t len)
 {
-	if (v < 0)
-		v = 0;
-	if (v < 1e4)
-		snprintf(buf, len, "%.0f", v);
-	else if (v < 1e6)
-		snprintf(buf, len, "%.1fK", v / 1e3);
-	else if (v < 1e9)
-		snprintf(buf, len, "%.2fM", v / 1e6);
-	else
-		snprintf(buf, len, "%.2fG", v / 1e9);
-	return buf;
+	static const struct scale s[] = {
+		{ 1e4, 1, "%.0f" },
+		{ 1e6, 1e3, "%.1fK" },
+		{ 1e9, 1e6, "%.2fM" },
+		{ INFINITY, 1e9, "%.2fG" },
+	};
+
+	return fmt_scaled(v < 0 ? 0 : v, s, buf, len);
 }
 
 char *fmt_count(uint64_t v, char *buf, size_t len)
