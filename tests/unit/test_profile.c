@@ -3,6 +3,7 @@
 #include <string.h>
 #include "lib/helper.h"
 #include "collect/profile.h"
+#include "collect/stage_view.h"
 #include "probes/syscall_table.h"
 
 static void add_io(struct proc_profile *p, const char *name, uint64_t n, uint64_t bytes,

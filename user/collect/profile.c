@@ -257,25 +257,6 @@ int profile_delta(struct profile *out, const struct profile *cur, const struct p
 	return 0;
 }
 
-void proc_io_totals(const struct proc_profile *p, struct io_totals *t)
-{
-	memset(t, 0, sizeof(*t));
-	for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
-		const struct syscall_counters *c = &p->sys[nr];
-		uint8_t cls = syscall_io_class(nr);
-
-		if (!cls || !c->count)
-			continue;
-		t->ops += c->count;
-		t->errors += c->errors;
-		t->time_ns += c->time_ns;
-		if (cls & IO_READ)
-			t->bytes_read += c->bytes;
-		else
-			t->bytes_written += c->bytes;
-	}
-}
-
 uint64_t profile_syscall_count(const struct profile *p)
 {
 	uint64_t n = 0;

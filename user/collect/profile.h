@@ -42,14 +42,6 @@ struct proc_profile {
 	uint32_t n_stages;
 };
 
-struct io_totals {
-	uint64_t ops;
-	uint64_t bytes_read;
-	uint64_t bytes_written;
-	uint64_t errors;
-	uint64_t time_ns;
-};
-
 /* Audit slots counted in userspace, after the kernel's (bpf/bpfprof.h). */
 enum user_audit_slot {
 	AUDIT_SPAN_DROPPED = AUDIT_NR_SLOTS, /* --events: span records dropped, queue full */
@@ -88,7 +80,6 @@ int profile_delta(struct profile *out, const struct profile *cur, const struct p
 void profile_scale_stages(struct profile *p, unsigned int n);
 
 bool proc_is_empty(const struct proc_profile *p);
-void proc_io_totals(const struct proc_profile *p, struct io_totals *t);
 uint64_t profile_syscall_count(const struct profile *p);
 
 #endif

@@ -22,6 +22,25 @@ uint32_t proc_stage_ids(const struct proc_profile *p, const struct stage_table *
 	return p->n_stages < t->n ? p->n_stages : (uint32_t)t->n;
 }
 
+void proc_io_totals(const struct proc_profile *p, struct io_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
+		const struct syscall_counters *c = &p->sys[nr];
+		uint8_t cls = syscall_io_class(nr);
+
+		if (!cls || !c->count)
+			continue;
+		t->ops += c->count;
+		t->errors += c->errors;
+		t->time_ns += c->time_ns;
+		if (cls & IO_READ)
+			t->bytes_read += c->bytes;
+		else
+			t->bytes_written += c->bytes;
+	}
+}
+
 bool proc_io_syscall(const struct proc_profile *p, unsigned int nr)
 {
 	return p->sys[nr].count && p->sys[nr].hist && syscall_io_class(nr);

@@ -43,6 +43,17 @@ static inline void io_latency(struct latency *out, const struct syscall_counters
  * or past it are p's, but nobody can say what they are. */
 uint32_t proc_stage_ids(const struct proc_profile *p, const struct stage_table *t);
 
+/* A process's I/O syscalls summed. */
+struct io_totals {
+	uint64_t ops;
+	uint64_t bytes_read;
+	uint64_t bytes_written;
+	uint64_t errors;
+	uint64_t time_ns;
+};
+
+void proc_io_totals(const struct proc_profile *p, struct io_totals *t);
+
 /* Whether syscall nr is an I/O syscall that p made (with its histogram). */
 bool proc_io_syscall(const struct proc_profile *p, unsigned int nr);
 

@@ -236,7 +236,7 @@ static void io_families(struct render *r)
 		for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
 			const struct syscall_counters *c = &p->procs[i]->sys[nr];
 
-			if (!syscall_io_class(nr) || !c->count || !c->hist)
+			if (!proc_io_syscall(p->procs[i], nr))
 				continue;
 			snprintf(labels, sizeof(labels), "%s,syscall=\"%s\"", pl, syscall_name(nr));
 			hist_lines(r, "bpfprof_syscall_duration_seconds", labels, c->hist,
