@@ -3,7 +3,7 @@
  * Every output the run itself writes, rendered from one synthetic profile
  * built here (several processes, nested stages with histograms, a stage name
  * shared by two functions, stages in two binaries, I/O) and compared byte for
- * byte with tests/fixtures/golden/outputs: the flush record, summary.json,
+ * byte with tests/fixtures/golden_outputs: the flush record, summary.json,
  * the plain report, /metrics and live screens. A refactoring must leave
  * them alone; GOLDEN_UPDATE=1 rewrites the files when a change is meant.
  */
@@ -19,7 +19,7 @@
 #include "output/records.h"
 #include "probes/syscall_table.h"
 
-#define GOLDEN_DIR "tests/fixtures/golden/outputs"
+#define GOLDEN_DIR "tests/fixtures/golden_outputs"
 
 struct golden {
 	struct profile total, prev, delta;
