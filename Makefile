@@ -27,6 +27,8 @@ DEB_PACKAGES := make gcc libc6-dev clang llvm pkg-config bpftool libbpf-dev \
 	libncurses-dev tmux
 # libFuzzer, for tests/fuzz
 DEB_PACKAGES += libclang-rt-14-dev
+# bench/ (its driver, and its checks in make test)
+DEB_PACKAGES += python3
 
 PKGS := libbpf libelf zlib jansson libcap libmicrohttpd ncursesw
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""bench/RESULTS.md and the README's bench headline are what bench/render.py
+makes of the committed bench/results.json (neither is edited by hand), and
+a row with the tools' own counts gets its proof line. No root, under a
+second."""
+import copy
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+import render  # noqa: E402
+from lib.common import README, RESULTS_JSON, RESULTS_MD  # noqa: E402
+
+
+def committed_results():
+    with open(RESULTS_JSON) as f:
+        return json.load(f)
+
+
+class Render(unittest.TestCase):
+    def test_results_md_is_rendered_from_results_json(self):
+        with tempfile.NamedTemporaryFile("r", suffix=".md") as f:
+            render.write_md(committed_results(), f.name)
+            with open(RESULTS_MD) as want:
+                self.assertEqual(f.read(), want.read())
+
+    def test_readme_headline_is_rendered_from_results_json(self):
+        with open(README) as f:
+            text = f.read()
+        a = text.index(render.HEADLINE_START) + len(render.HEADLINE_START) + 1
+        b = text.index(render.HEADLINE_END)
+        self.assertEqual(text[a:b], render.headline(committed_results()) + "\n")
+
+    def test_rows_with_counts_show_them(self):
+        res = copy.deepcopy(committed_results())
+        rows = res["syscalls"]["workloads"]["getppid"]
+        rows["bpftrace"]["tool_counted_per_run"] = [1000000, 999990]
+        rows["bpftrace"]["loop_calls"] = 1000000
+        with tempfile.NamedTemporaryFile("r", suffix=".md") as f:
+            render.write_md(res, f.name)
+            md = f.read()
+        self.assertIn("Counted by the tool itself (fewest over its runs, against the loop's "
+                      "calls): bpftrace 999990 of 1000000.", md)
+        self.assertEqual(md.count("Counted by the tool itself"), 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
