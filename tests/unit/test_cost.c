@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cost/bpf_cost.h"
+#include "output/records.h"
 #include "lib/helper.h"
 #include "collect/profile.h"
 #include "cost/stage_control.h"

@@ -15,6 +15,7 @@
 #include "lib/helper.h"
 #include "telemetry/telemetry.h"
 #include "telemetry/telemetry_set.h"
+#include "output/records.h"
 #include "probes/syscall_table.h"
 
 #define MIB (1024ULL * 1024)

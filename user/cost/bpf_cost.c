@@ -188,29 +188,3 @@ void cost_compute(const struct cost_inputs *in, struct cost_figures *f)
 				   ? 100.0 * stage_cost / in->target_cpu_ns
 				   : -1;
 }
-
-/* To 0.1 ns and 0.01%: more digits would be noise. */
-static void put(json_t *j, const char *key, double v, double scale)
-{
-	if (v >= 0)
-		json_object_set_new(j, key, json_real(round(v * scale) / scale));
-}
-
-json_t *cost_json(const struct cost_figures *f)
-{
-	json_t *j = json_pack("{s:I, s:I}", "target_syscalls", (json_int_t)f->target_syscalls,
-			      "stage_calls", (json_int_t)f->stage_calls);
-
-	if (!j)
-		return NULL;
-	put(j, "ns_per_syscall", f->ns_per_syscall, 10);
-	put(j, "syscall_program_ns", f->syscall_program_ns, 10);
-	put(j, "ns_per_stage_call", f->ns_per_stage_call, 10);
-	put(j, "stage_program_ns", f->stage_program_ns, 10);
-	put(j, "stage_probe_ns", f->stage_probe_ns, 10);
-	put(j, "syscall_cost_ns", f->syscall_cost_ns, 1);
-	put(j, "stage_cost_ns", f->stage_cost_ns, 1);
-	put(j, "target_cpu_pct", f->target_cpu_pct, 100);
-	put(j, "stage_cpu_pct", f->stage_cpu_pct, 100);
-	return j;
-}

@@ -9,7 +9,6 @@
 #ifndef BPFPROF_BPF_COST_H
 #define BPFPROF_BPF_COST_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include "cost/probe_calibration.h"
@@ -105,7 +104,5 @@ struct cost_figures {
 };
 
 void cost_compute(const struct cost_inputs *in, struct cost_figures *out);
-/* The records' "cost" object (without how it was measured: the caller adds that). */
-json_t *cost_json(const struct cost_figures *f);
 
 #endif

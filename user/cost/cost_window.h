@@ -6,7 +6,7 @@
  * by default they are on only for a short window in each period (a share of
  * it, 5% unless told: 50 ms a second): the window gives the programs'
  * cost per run, and bpfprof's own exact counts of the interval's syscalls
- * and stage calls turn that into the interval's cost (self_audit.c).
+ * and stage calls turn that into the interval's cost (cost_meter.c).
  *
  * The stats are switched by a helper process (stats_switch.h); the runs and
  * the stage calls recorded are read at both edges of each window.

@@ -124,16 +124,15 @@ void events_audit(struct events *ev, uint64_t audit[AUDIT_ALL_SLOTS])
 	audit[AUDIT_SPAN_WRITTEN] = rjsonl_lines_written(ev->out);
 }
 
-json_t *events_summary_json(struct events *ev)
+void events_describe(const struct events *ev, struct events_record *r)
 {
-	const struct rotate_policy *r = &ev->cfg.rotate;
-
-	return json_pack("{s:o, s:I, s:I, s:s, s:I, s:{s:I, s:f, s:b}}", "files",
-			 rjsonl_files_json(ev->out), "ring_bytes", (json_int_t)ev->cfg.ring_bytes,
-			 "queue_records", (json_int_t)ev->cfg.queue_records, "queue_overflow",
-			 "drop newest", "clock_offset_ns", (json_int_t)ev->clock_offset_ns,
-			 "rotate", "bytes", (json_int_t)r->max_bytes, "secs", r->max_secs, "gzip",
-			 r->gzip);
+	*r = (struct events_record){
+		.files = ev->out,
+		.ring_bytes = ev->cfg.ring_bytes,
+		.queue_records = ev->cfg.queue_records,
+		.clock_offset_ns = ev->clock_offset_ns,
+		.rotate = ev->cfg.rotate,
+	};
 }
 
 void events_print(struct events *ev, FILE *f, const uint64_t audit[AUDIT_ALL_SLOTS])

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdint.h>
 #include "collect/profile.h"
+#include "output/records.h"
 #include "output/rotating_jsonl.h"
 #include "probes/stages.h"
 
@@ -49,8 +50,8 @@ void events_finish(struct events *ev);
 /* Puts the userspace counters (dropped, not written, written) into a
  * snapshot's audit, so flush deltas and the summary carry them. */
 void events_audit(struct events *ev, uint64_t audit[AUDIT_ALL_SLOTS]);
-/* The summary's "events" object; after events_finish. */
-json_t *events_summary_json(struct events *ev);
+/* What the summary's "events" says; after events_finish. */
+void events_describe(const struct events *ev, struct events_record *r);
 /* One line of totals (from the run's audit) for stderr. */
 void events_print(struct events *ev, FILE *f, const uint64_t audit[AUDIT_ALL_SLOTS]);
 /* Output failures (writes, rotations, compressions). */

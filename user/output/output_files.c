@@ -281,13 +281,13 @@ int output_write_flush(struct output_files *o, json_t *record)
 	return -e;
 }
 
-void output_describe(const struct output_files *o, json_t *summary)
+void output_describe(const struct output_files *o, struct output_record *r)
 {
-	json_object_set_new(summary, "output",
-			    json_pack("{s:I, s:I, s:s?}", "flush_records_written",
-				      (json_int_t)o->written, "flush_records_lost",
-				      (json_int_t)o->lost, "write_error",
-				      o->first_error ? strerror(o->first_error) : NULL));
+	*r = (struct output_record){
+		.flush_records_written = o->written,
+		.flush_records_lost = o->lost,
+		.write_error = o->first_error,
+	};
 }
 
 int output_write_summary(struct output_files *o, json_t *summary)

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include "output/records.h"
 
 struct output_files;
 
@@ -43,9 +44,9 @@ int output_write_whole(int fd, const char *buf, size_t len, off_t start, int *er
  * are counted and reported once on stderr; the run goes on, and a later
  * line is written when there is room again. */
 int output_write_flush(struct output_files *o, json_t *record);
-/* Adds "output": {flush_records_written, flush_records_lost, write_error}
- * to the summary before it is written. */
-void output_describe(const struct output_files *o, json_t *summary);
+/* What the summary's "output" says: the flush records written and lost,
+ * the first write error. */
+void output_describe(const struct output_files *o, struct output_record *r);
 /* Temp file, fsync, rename. A failure is reported on stderr (one line)
  * and leaves no temp file. */
 int output_write_summary(struct output_files *o, json_t *summary);

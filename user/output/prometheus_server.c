@@ -95,6 +95,18 @@ int prom_parse_listen(const char *spec, struct prom_listen *out, char *err, size
 	return 0;
 }
 
+bool prom_listen_low_port(const char *spec)
+{
+	struct prom_listen l;
+	unsigned int port;
+
+	if (!spec || prom_parse_listen(spec, &l, NULL, 0))
+		return false;
+	port = l.addr.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&l.addr)->sin6_port)
+					    : ntohs(((struct sockaddr_in *)&l.addr)->sin_port);
+	return port && port < 1024;
+}
+
 static ssize_t read_snapshot(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct snapshot *s = cls;

@@ -8,6 +8,7 @@
 #ifndef BPFPROF_PROMETHEUS_SERVER_H
 #define BPFPROF_PROMETHEUS_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
@@ -22,6 +23,8 @@ struct prom_listen {
  * PORT 0 picks a free port. 0, or -1 with a one-line reason in err.
  */
 int prom_parse_listen(const char *spec, struct prom_listen *out, char *err, size_t errlen);
+/* Whether spec (NULL: no server) binds a port below 1024. */
+bool prom_listen_low_port(const char *spec);
 
 struct prom_server;
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -253,4 +254,235 @@ json_t *flush_to_json(uint64_t index, double timestamp, double duration_s,
 	return json_pack("{s:s, s:o, s:f, s:f, s:o, s:o}", "schema", FLUSH_SCHEMA, "flush_index",
 			 u64(index), "timestamp", timestamp, "duration_s", duration_s, "processes",
 			 procs_json(delta, stages), "audit", audit_to_json(delta->audit));
+}
+
+/* To 0.1 ns and 0.01%: more digits would be noise. */
+static void put_rounded(json_t *j, const char *key, double v, double scale)
+{
+	if (v >= 0)
+		json_object_set_new(j, key, json_real(round(v * scale) / scale));
+}
+
+json_t *cost_json(const struct cost_figures *f)
+{
+	json_t *j = json_pack("{s:I, s:I}", "target_syscalls", (json_int_t)f->target_syscalls,
+			      "stage_calls", (json_int_t)f->stage_calls);
+
+	if (!j)
+		return NULL;
+	put_rounded(j, "ns_per_syscall", f->ns_per_syscall, 10);
+	put_rounded(j, "syscall_program_ns", f->syscall_program_ns, 10);
+	put_rounded(j, "ns_per_stage_call", f->ns_per_stage_call, 10);
+	put_rounded(j, "stage_program_ns", f->stage_program_ns, 10);
+	put_rounded(j, "stage_probe_ns", f->stage_probe_ns, 10);
+	put_rounded(j, "syscall_cost_ns", f->syscall_cost_ns, 1);
+	put_rounded(j, "stage_cost_ns", f->stage_cost_ns, 1);
+	put_rounded(j, "target_cpu_pct", f->target_cpu_pct, 100);
+	put_rounded(j, "stage_cpu_pct", f->stage_cpu_pct, 100);
+	return j;
+}
+
+/* "audit.cost": the figures and how they were measured. */
+static void add_cost(json_t *rec, const struct cost_record *c)
+{
+	json_t *audit = json_object_get(rec, "audit"), *j = cost_json(c->figures), *win;
+	const struct cost_rates *r = &c->window;
+
+	if (!j)
+		return;
+	if (!audit) {
+		audit = json_object();
+		json_object_set_new(rec, "audit", audit);
+	}
+	win = json_pack("{s:f, s:i, s:I, s:I, s:I, s:I, s:I}", "seconds",
+			round(c->window_s * 1e4) / 1e4, "windows", (int)c->windows,
+			"bpf_run_time_ns", (json_int_t)r->bpf_run_time_ns, "syscall_events",
+			(json_int_t)r->syscall_events, "stage_calls", (json_int_t)r->stage_calls,
+			"stage_calls_recorded", (json_int_t)r->stage_recorded, "stage_program_runs",
+			(json_int_t)c->stage_program_runs);
+	json_object_set_new(j, "measured", json_string(c->measured));
+	json_object_set_new(j, "window_share_pct", json_real(c->window_share_pct));
+	json_object_set_new(j, "window", win);
+	json_object_set_new(j, "carried_forward", json_boolean(c->carried_forward));
+	json_object_set_new(audit, "cost", j);
+}
+
+json_t *run_meta_json(const struct run_meta *m)
+{
+	json_t *argv = json_array();
+	json_t *j;
+
+	for (int i = 0; i < m->argc && m->argv[i]; i++)
+		json_array_append_new(argv, json_string(m->argv[i]));
+	j = json_pack("{s:s, s:s, s:s, s:o}", "hostname", m->hostname, "kernel", m->kernel,
+		      "bpfprof_version", m->version, "command_line", argv);
+	if (j && m->exe[0])
+		json_object_set_new(j, "target_exe", json_string(m->exe));
+	if (j && m->build_id[0])
+		json_object_set_new(j, "target_build_id", json_string(m->build_id));
+	return j;
+}
+
+/* Percentages to 0.01, so the JSON reads 12.34, not 12.3399999. */
+static json_t *pct(double v)
+{
+	return json_real(round(v * 100) / 100);
+}
+
+static json_t *point_json(const struct telemetry_point *pt)
+{
+	const struct proc_telemetry *t = &pt->t;
+	json_t *j = json_pack("{s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o}}", "pid",
+			      (int)t->pid, "comm", t->comm, "rss_bytes", u64(t->rss_bytes),
+			      "vsize_bytes", u64(t->vsize_bytes), "threads", u64(t->threads),
+			      "cpu_user_ns", u64(t->utime_ns), "cpu_system_ns", u64(t->stime_ns),
+			      "ctx_switches", "voluntary", u64(t->ctxt_voluntary), "involuntary",
+			      u64(t->ctxt_involuntary));
+
+	if (!j)
+		return NULL;
+	if (pt->has_cpu) {
+		json_object_set_new(j, "cpu_user_pct", pct(pt->cpu_user_pct));
+		json_object_set_new(j, "cpu_system_pct", pct(pt->cpu_system_pct));
+	}
+	if (t->have_io)
+		json_object_set_new(j, "io",
+				    json_pack("{s:o, s:o, s:o, s:o}", "rchar", u64(t->rchar),
+					      "wchar", u64(t->wchar), "read_bytes",
+					      u64(t->read_bytes), "write_bytes",
+					      u64(t->write_bytes)));
+	if (t->state == 'Z')
+		json_object_set_new(j, "exited", json_true());
+	return j;
+}
+
+json_t *telemetry_round_json(const struct telemetry_set *s)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr && i < s->n_round; i++)
+		json_array_append_new(arr, point_json(&s->round[i]));
+	return arr;
+}
+
+static json_t *track_json(const struct telemetry_track *tr)
+{
+	json_t *j = json_pack("{s:i, s:s, s:o, s:o, s:o}", "pid", (int)tr->last.t.pid, "comm",
+			      tr->last.t.comm, "samples", u64(tr->samples), "first",
+			      point_json(&tr->first), "last", point_json(&tr->last));
+	double user, sys;
+
+	if (!j)
+		return NULL;
+	if (tr->has_mem) {
+		json_object_set_new(j, "min",
+				    json_pack("{s:o, s:o, s:o}", "rss_bytes", u64(tr->min_rss),
+					      "vsize_bytes", u64(tr->min_vsize), "threads",
+					      u64(tr->min_threads)));
+		json_object_set_new(j, "max",
+				    json_pack("{s:o, s:o, s:o}", "rss_bytes", u64(tr->max_rss),
+					      "vsize_bytes", u64(tr->max_vsize), "threads",
+					      u64(tr->max_threads)));
+	}
+	if (tr->has_cpu) {
+		json_t *mn = json_object_get(j, "min"), *mx = json_object_get(j, "max");
+
+		if (!mn) {
+			json_object_set_new(j, "min", mn = json_object());
+			json_object_set_new(j, "max", mx = json_object());
+		}
+		json_object_set_new(mn, "cpu_user_pct", pct(tr->min_user_pct));
+		json_object_set_new(mn, "cpu_system_pct", pct(tr->min_system_pct));
+		json_object_set_new(mx, "cpu_user_pct", pct(tr->max_user_pct));
+		json_object_set_new(mx, "cpu_system_pct", pct(tr->max_system_pct));
+	}
+	/* Over the whole time it was watched. */
+	if (!telemetry_cpu_pct(&tr->first.t, &tr->last.t, &user, &sys)) {
+		json_object_set_new(j, "cpu_user_pct", pct(user));
+		json_object_set_new(j, "cpu_system_pct", pct(sys));
+	}
+	return j;
+}
+
+json_t *telemetry_summary_json(const struct telemetry_set *s)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr && i < s->n_tracks; i++)
+		json_array_append_new(arr, track_json(&s->tracks[i]));
+	return arr;
+}
+
+json_t *output_json(const struct output_record *o)
+{
+	return json_pack("{s:I, s:I, s:s?}", "flush_records_written",
+			 (json_int_t)o->flush_records_written, "flush_records_lost",
+			 (json_int_t)o->flush_records_lost, "write_error",
+			 o->write_error ? strerror(o->write_error) : NULL);
+}
+
+static json_t *events_json(const struct events_record *e)
+{
+	const struct rotate_policy *r = &e->rotate;
+
+	return json_pack("{s:o, s:I, s:I, s:s, s:I, s:{s:I, s:f, s:b}}", "files",
+			 rjsonl_files_json(e->files), "ring_bytes", (json_int_t)e->ring_bytes,
+			 "queue_records", (json_int_t)e->queue_records, "queue_overflow",
+			 "drop newest", "clock_offset_ns", (json_int_t)e->clock_offset_ns, "rotate",
+			 "bytes", (json_int_t)r->max_bytes, "secs", r->max_secs, "gzip", r->gzip);
+}
+
+json_t *flush_record_json(uint64_t index, double timestamp, double duration_s,
+			  const struct profile *delta, const struct stage_table *stages,
+			  const struct run_record *run)
+{
+	json_t *rec = flush_to_json(index, timestamp, duration_s, delta, stages);
+
+	if (!rec)
+		return NULL;
+	json_object_set_new(rec, "run", run_meta_json(run->meta));
+	json_object_set_new(rec, "telemetry", telemetry_round_json(run->telemetry));
+	json_object_set_new(rec, "sample_every", json_integer(run->sample_every));
+	if (run->stages) {
+		json_object_set_new(rec, "stages_enabled", json_boolean(run->stages_enabled));
+		json_object_set_new(rec, "stages_on_s",
+				    json_real(round(run->stages_on_s * 1000) / 1000));
+		json_object_set_new(rec, "stage_toggles", u64(run->stage_toggles));
+		if (run->stages_off_by_max_overhead)
+			json_object_set_new(rec, "stages_off_by_max_overhead", json_true());
+	}
+	if (run->cost)
+		add_cost(rec, run->cost);
+	return rec;
+}
+
+json_t *summary_record_json(const struct run_info *ri, const struct profile *total,
+			    const struct stage_table *stages, double duration_s, uint64_t flushes,
+			    const struct events_record *events, const struct run_record *run,
+			    const struct output_record *output)
+{
+	json_t *sum = summary_to_json(ri, total, stages, duration_s, flushes);
+
+	if (!sum)
+		return NULL;
+	if (events)
+		json_object_set_new(sum, "events", events_json(events));
+	if (run) {
+		json_object_set_new(sum, "run", run_meta_json(run->meta));
+		json_object_set_new(sum, "telemetry", telemetry_summary_json(run->telemetry));
+		if (run->telemetry->untracked)
+			json_object_set_new(sum, "telemetry_untracked_samples",
+					    u64(run->telemetry->untracked));
+		json_object_set_new(sum, "sample_every", json_integer(run->sample_every));
+		if (run->stages) {
+			json_object_set_new(sum, "stages_enabled",
+					    json_boolean(run->stages_enabled));
+			json_object_set_new(sum, "stage_toggles", u64(run->stage_toggles));
+		}
+		if (run->cost)
+			add_cost(sum, run->cost);
+	}
+	if (output)
+		json_object_set_new(sum, "output", output_json(output));
+	return sum;
 }

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The JSON records bpfprof writes (the stable contract in README.md):
- * PROC objects, the audit object, the summary and one flush record.
+ * PROC objects, the audit object, the summary and one flush record. The
+ * only module that creates their keys: the others hand it their data.
+ * (A span event line of events.jsonl is a record of its own, formatted on
+ * the writer thread by events/span_json.c.)
  */
 #ifndef BPFPROF_RECORDS_H
 #define BPFPROF_RECORDS_H
@@ -10,7 +13,11 @@
 #include <sys/types.h>
 #include "collect/profile.h"
 #include "collect/stage_view.h"
+#include "cost/bpf_cost.h"
+#include "output/rotating_jsonl.h"
 #include "probes/stages.h"
+#include "run/run_meta.h"
+#include "telemetry/telemetry_set.h"
 
 #define SUMMARY_SCHEMA "bpfprof.summary.v1"
 #define FLUSH_SCHEMA "bpfprof.flush.v1"
@@ -43,6 +50,67 @@ json_t *summary_to_json(const struct run_info *ri, const struct profile *total,
 			const struct stage_table *stages, double duration_s, uint64_t flushes);
 json_t *flush_to_json(uint64_t index, double timestamp, double duration_s,
 		      const struct profile *delta, const struct stage_table *stages);
+
+/* What profiling cost ("audit.cost"), as cost_meter.h measured it. */
+struct cost_record {
+	const struct cost_figures *figures;
+	struct cost_rates window; /* the runs timed, as rates */
+	double window_s;	  /* seconds the stats were on */
+	unsigned int windows;
+	uint64_t stage_program_runs;
+	const char *measured; /* "window", "always" */
+	double window_share_pct;
+	bool carried_forward; /* some figure is an earlier window's */
+};
+
+/* What the run says about itself in every flush record and the summary. */
+struct run_record {
+	const struct run_meta *meta;
+	const struct telemetry_set *telemetry;
+	unsigned int sample_every;
+	bool stages; /* -u given: the stage probes' state follows */
+	bool stages_enabled;
+	double stages_on_s;	/* flush records: this interval */
+	uint64_t stage_toggles; /* flush records: this interval; summary: the run */
+	bool stages_off_by_max_overhead;
+	const struct cost_record *cost; /* NULL: no cost figures */
+};
+
+/* --events, as the summary's "events" describes it. */
+struct events_record {
+	const struct rotating_jsonl *files; /* "files": rjsonl_files_json */
+	size_t ring_bytes;
+	size_t queue_records;
+	int64_t clock_offset_ns;
+	struct rotate_policy rotate;
+};
+
+/* The flush records file, as the summary's "output" describes it. */
+struct output_record {
+	uint64_t flush_records_written;
+	uint64_t flush_records_lost;
+	int write_error; /* errno of the first failure; 0: none */
+};
+
+/* A whole flush record: flush_to_json and what the run says about itself. */
+json_t *flush_record_json(uint64_t index, double timestamp, double duration_s,
+			  const struct profile *delta, const struct stage_table *stages,
+			  const struct run_record *run);
+/* The whole summary: summary_to_json, then (when not NULL) "events", the
+ * run, and "output". */
+json_t *summary_record_json(const struct run_info *ri, const struct profile *total,
+			    const struct stage_table *stages, double duration_s, uint64_t flushes,
+			    const struct events_record *events, const struct run_record *run,
+			    const struct output_record *output);
+
+/* The parts, each a key's value. */
+json_t *cost_json(const struct cost_figures *f);
+json_t *run_meta_json(const struct run_meta *m);
+/* The round as the flush record's "telemetry" array. */
+json_t *telemetry_round_json(const struct telemetry_set *s);
+/* Every tracked process as the summary's "telemetry" array. */
+json_t *telemetry_summary_json(const struct telemetry_set *s);
+json_t *output_json(const struct output_record *o);
 
 /* The audit slot's name as the JSON audit object has it; NULL past the end. */
 const char *audit_slot_name(unsigned int slot);

@@ -44,19 +44,3 @@ void run_meta_set_target(struct run_meta *m, pid_t pid, const char *exe)
 	if (elf && symbols_build_id(elf, m->build_id, sizeof(m->build_id), err, sizeof(err)))
 		m->build_id[0] = '\0';
 }
-
-json_t *run_meta_json(const struct run_meta *m)
-{
-	json_t *argv = json_array();
-	json_t *j;
-
-	for (int i = 0; i < m->argc && m->argv[i]; i++)
-		json_array_append_new(argv, json_string(m->argv[i]));
-	j = json_pack("{s:s, s:s, s:s, s:o}", "hostname", m->hostname, "kernel", m->kernel,
-		      "bpfprof_version", m->version, "command_line", argv);
-	if (j && m->exe[0])
-		json_object_set_new(j, "target_exe", json_string(m->exe));
-	if (j && m->build_id[0])
-		json_object_set_new(j, "target_build_id", json_string(m->build_id));
-	return j;
-}

@@ -7,7 +7,6 @@
 #ifndef BPFPROF_RUN_META_H
 #define BPFPROF_RUN_META_H
 
-#include <jansson.h>
 #include <limits.h>
 #include <sys/types.h>
 
@@ -28,6 +27,5 @@ void run_meta_init(struct run_meta *m, int argc, char *const *argv);
  * when the process is already gone), and its build id from the ELF notes.
  */
 void run_meta_set_target(struct run_meta *m, pid_t pid, const char *exe);
-json_t *run_meta_json(const struct run_meta *m);
 
 #endif

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "output/format.h"
 #include "telemetry/telemetry_set.h"
 
 int telemetry_set_init(struct telemetry_set *s)
@@ -150,97 +151,33 @@ const struct telemetry_point *telemetry_round_find(const struct telemetry_set *s
 	return NULL;
 }
 
-/* Percentages to 0.01, so the JSON reads 12.34, not 12.3399999. */
-static json_t *pct(double v)
+double telemetry_round_cpu_ns(const struct telemetry_set *s)
 {
-	return json_real(round(v * 100) / 100);
-}
+	double ns = 0;
+	bool any = false;
 
-static json_t *u64(uint64_t v)
-{
-	return json_integer((json_int_t)v);
-}
-
-static json_t *point_json(const struct telemetry_point *pt)
-{
-	const struct proc_telemetry *t = &pt->t;
-	json_t *j = json_pack("{s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o}}", "pid",
-			      (int)t->pid, "comm", t->comm, "rss_bytes", u64(t->rss_bytes),
-			      "vsize_bytes", u64(t->vsize_bytes), "threads", u64(t->threads),
-			      "cpu_user_ns", u64(t->utime_ns), "cpu_system_ns", u64(t->stime_ns),
-			      "ctx_switches", "voluntary", u64(t->ctxt_voluntary), "involuntary",
-			      u64(t->ctxt_involuntary));
-
-	if (!j)
-		return NULL;
-	if (pt->has_cpu) {
-		json_object_set_new(j, "cpu_user_pct", pct(pt->cpu_user_pct));
-		json_object_set_new(j, "cpu_system_pct", pct(pt->cpu_system_pct));
+	for (size_t i = 0; i < s->n_round; i++) {
+		if (!s->round[i].has_cpu)
+			continue;
+		ns += (double)s->round[i].cpu_ns;
+		any = true;
 	}
-	if (t->have_io)
-		json_object_set_new(j, "io",
-				    json_pack("{s:o, s:o, s:o, s:o}", "rchar", u64(t->rchar),
-					      "wchar", u64(t->wchar), "read_bytes",
-					      u64(t->read_bytes), "write_bytes",
-					      u64(t->write_bytes)));
-	if (t->state == 'Z')
-		json_object_set_new(j, "exited", json_true());
-	return j;
+	return any ? ns : -1;
 }
 
-json_t *telemetry_round_json(const struct telemetry_set *s)
+void telemetry_round_print(const struct telemetry_set *s, FILE *f)
 {
-	json_t *arr = json_array();
+	for (size_t i = 0; i < s->n_round; i++) {
+		const struct telemetry_point *p = &s->round[i];
+		char rss[32];
 
-	for (size_t i = 0; arr && i < s->n_round; i++)
-		json_array_append_new(arr, point_json(&s->round[i]));
-	return arr;
-}
-
-static json_t *track_json(const struct telemetry_track *tr)
-{
-	json_t *j = json_pack("{s:i, s:s, s:o, s:o, s:o}", "pid", (int)tr->last.t.pid, "comm",
-			      tr->last.t.comm, "samples", u64(tr->samples), "first",
-			      point_json(&tr->first), "last", point_json(&tr->last));
-	double user, sys;
-
-	if (!j)
-		return NULL;
-	if (tr->has_mem) {
-		json_object_set_new(j, "min",
-				    json_pack("{s:o, s:o, s:o}", "rss_bytes", u64(tr->min_rss),
-					      "vsize_bytes", u64(tr->min_vsize), "threads",
-					      u64(tr->min_threads)));
-		json_object_set_new(j, "max",
-				    json_pack("{s:o, s:o, s:o}", "rss_bytes", u64(tr->max_rss),
-					      "vsize_bytes", u64(tr->max_vsize), "threads",
-					      u64(tr->max_threads)));
+		fprintf(f, "  telemetry %d %s: ", (int)p->t.pid, p->t.comm);
+		if (p->has_cpu)
+			fprintf(f, "CPU %.1f%% user %.1f%% system, ", p->cpu_user_pct,
+				p->cpu_system_pct);
+		fprintf(f, "RSS %s, %u thread%s, %lu/%lu context switches\n",
+			fmt_bytes(p->t.rss_bytes, rss, sizeof(rss)), p->t.threads,
+			p->t.threads == 1 ? "" : "s", (unsigned long)p->t.ctxt_voluntary,
+			(unsigned long)p->t.ctxt_involuntary);
 	}
-	if (tr->has_cpu) {
-		json_t *mn = json_object_get(j, "min"), *mx = json_object_get(j, "max");
-
-		if (!mn) {
-			json_object_set_new(j, "min", mn = json_object());
-			json_object_set_new(j, "max", mx = json_object());
-		}
-		json_object_set_new(mn, "cpu_user_pct", pct(tr->min_user_pct));
-		json_object_set_new(mn, "cpu_system_pct", pct(tr->min_system_pct));
-		json_object_set_new(mx, "cpu_user_pct", pct(tr->max_user_pct));
-		json_object_set_new(mx, "cpu_system_pct", pct(tr->max_system_pct));
-	}
-	/* Over the whole time it was watched. */
-	if (!telemetry_cpu_pct(&tr->first.t, &tr->last.t, &user, &sys)) {
-		json_object_set_new(j, "cpu_user_pct", pct(user));
-		json_object_set_new(j, "cpu_system_pct", pct(sys));
-	}
-	return j;
-}
-
-json_t *telemetry_summary_json(const struct telemetry_set *s)
-{
-	json_t *arr = json_array();
-
-	for (size_t i = 0; arr && i < s->n_tracks; i++)
-		json_array_append_new(arr, track_json(&s->tracks[i]));
-	return arr;
 }

@@ -7,8 +7,8 @@
 #ifndef BPFPROF_TELEMETRY_SET_H
 #define BPFPROF_TELEMETRY_SET_H
 
-#include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "collect/profile.h"
 #include "telemetry/telemetry.h"
 
@@ -64,9 +64,9 @@ void telemetry_set_round(struct telemetry_set *s, const pid_t *pids, size_t n);
 /* This round's sample of pid, or NULL. */
 const struct telemetry_point *telemetry_round_find(const struct telemetry_set *s, pid_t pid);
 
-/* The round as the flush record's "telemetry" array. */
-json_t *telemetry_round_json(const struct telemetry_set *s);
-/* Every tracked process as the summary's "telemetry" array. */
-json_t *telemetry_summary_json(const struct telemetry_set *s);
+/* CPU time of the round's processes over the interval; < 0 when unknown. */
+double telemetry_round_cpu_ns(const struct telemetry_set *s);
+/* The round as the plain report's "  telemetry PID COMM: ..." lines. */
+void telemetry_round_print(const struct telemetry_set *s, FILE *f);
 
 #endif

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+#include <stdlib.h>
+#include <unistd.h>
+#include "probes/stage_attacher.h"
+#include "probes/stage_switch.h"
+#include "run/target.h"
+
+struct stage_attacher {
+	struct stage_attacher_opts opts;
+	struct stage_table table;
+	enum uprobe_link_kind kind;
+	struct bpfprof_bpf *skel; /* from load; the caller's */
+	struct stage_switch sw;
+};
+
+struct stage_attacher *stage_attacher_new(const struct stage_attacher_opts *opts)
+{
+	struct stage_attacher *a = calloc(1, sizeof(*a));
+
+	if (a)
+		a->opts = *opts;
+	return a;
+}
+
+/*
+ * In command mode the program does not run yet: its path is the main
+ * binary, and library names are looked up among bpfprof's own mappings.
+ */
+int stage_attacher_prepare(struct stage_attacher *a, pid_t pid, char *err, size_t errlen)
+{
+	const struct stage_attacher_opts *o = &a->opts;
+	char exe[4096];
+	pid_t lookup_pid = pid;
+	const char *main_exe = NULL;
+
+	if (o->n_specs) {
+		if (o->command) {
+			if (target_find_command(o->command, exe, sizeof(exe), err, errlen))
+				return -1;
+			main_exe = exe;
+			lookup_pid = getpid();
+		}
+		if (stages_resolve(o->specs, o->n_specs, lookup_pid, main_exe, &a->table, o->log,
+				   err, errlen))
+			return -1;
+	}
+	a->table.sample_every = o->sample_every;
+	return 0;
+}
+
+struct bpfprof_bpf *stage_attacher_load(struct stage_attacher *a, struct loader_config *cfg,
+					char *err, size_t errlen)
+{
+	a->kind = stages_pick_link_kind();
+	cfg->n_stages = a->table.n;
+	cfg->stage_links = a->kind;
+	cfg->stages_off = a->opts.stages_off;
+	cfg->sample_every = a->opts.sample_every;
+	a->skel = loader_open_and_load(cfg, err, errlen);
+	return a->skel;
+}
+
+/* Functions whose first instruction the kernel single-steps cost ~18 us a
+ * call in a VM: say which. */
+static void warn_single_stepped(const struct stage_table *t, FILE *log)
+{
+	size_t n = stages_single_stepped(t), shown = 0;
+
+	if (!n)
+		return;
+	fprintf(log,
+		"bpfprof: warning: %zu of %zu functions start with an instruction the kernel "
+		"single-steps (~10-20 us per call):",
+		n, t->n);
+	for (size_t i = 0; i < t->n && shown < 5; i++)
+		if (t->v[i].kind == ENTRY_SINGLE_STEP)
+			fprintf(log, "%s %s", shown++ ? "," : "", t->v[i].name);
+	fprintf(log, "%s\n", n > shown ? ", ..." : "");
+}
+
+static void log_attached(const struct stage_attacher *a, FILE *log)
+{
+	const struct stage_switch *sw = &a->sw;
+	size_t n = a->table.n;
+
+	if (sw->attached)
+		fprintf(log,
+			"bpfprof: timing %zu function%s (%s uprobes, %zu link%s, attached in "
+			"%.1f ms)\n",
+			n, n == 1 ? "" : "s", uprobe_link_kind_name(a->kind), sw->links.n,
+			sw->links.n == 1 ? "" : "s", sw->last_ms);
+	else
+		fprintf(log,
+			"bpfprof: timing %zu function%s (%s uprobes): not attached until "
+			"switched on\n",
+			n, n == 1 ? "" : "s", uprobe_link_kind_name(a->kind));
+	warn_single_stepped(&a->table, log);
+}
+
+/* Started off (--stages-off): detachable probes wait for the first toggle. */
+int stage_attacher_attach(struct stage_attacher *a, pid_t pid, char *err, size_t errlen)
+{
+	struct stage_switch *sw = &a->sw;
+
+	if (!a->table.n)
+		return 0;
+	/* --follow: children are new processes; attach for all, the probes
+	 * keep the traced ones. */
+	if (stage_switch_open(sw, a->skel, &a->table, a->kind, a->opts.follow ? 0 : pid, err,
+			      errlen))
+		return -1;
+	if ((!a->opts.stages_off || !stage_switch_detaches(sw)) &&
+	    stage_switch_attach(sw, err, errlen))
+		return -1;
+	if (a->opts.log)
+		log_attached(a, a->opts.log);
+	return 0;
+}
+
+void stage_attacher_detach(struct stage_attacher *a)
+{
+	if (a)
+		stage_switch_close(&a->sw);
+}
+
+void stage_attacher_free(struct stage_attacher *a)
+{
+	if (!a)
+		return;
+	stage_attacher_detach(a);
+	stage_table_free(&a->table);
+	free(a);
+}
+
+const struct stage_table *stage_attacher_table(const struct stage_attacher *a)
+{
+	return &a->table;
+}
+
+enum uprobe_link_kind stage_attacher_link_kind(const struct stage_attacher *a)
+{
+	return a->kind;
+}
+
+struct stage_switch *stage_attacher_switch(struct stage_attacher *a)
+{
+	return &a->sw;
+}

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A flush: read the counters, sample the processes, work out what the
+ * interval cost, then write the flush record and the plain report (or
+ * update the live view) and publish /metrics. The finish: the probes off,
+ * the last flush, the summary and the totals.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include "collect/collector.h"
+#include "common/clock.h"
+#include "events/events.h"
+#include "live/live_view.h"
+#include "output/interval_report.h"
+#include "output/metrics_text.h"
+#include "output/output_files.h"
+#include "output/prometheus_server.h"
+#include "probes/bpf_loader.h"
+#include "probes/stage_attacher.h"
+#include "run/session.h"
+
+/* How long a command bpfprof started gets to exit once bpfprof stops. */
+#define TARGET_STOP_GRACE_S 3.0
+
+void session_publish_metrics(struct session *s)
+{
+	struct self_cost self;
+	struct metrics_input in = { &s->prev, s->stages, s->flushes, &self };
+	size_t len;
+	char *text;
+
+	if (!s->prom)
+		return;
+	self_cost_read(&self);
+	text = metrics_render(&in, &len);
+	if (text)
+		prom_server_publish(s->prom, text, len);
+}
+
+static bool have_stages(const struct session *s)
+{
+	return s->stages && s->stages->n;
+}
+
+/* What the records say about the run itself; cost NULL: none. */
+static void run_record(const struct session *s, const struct cost_record *cost,
+		       struct run_record *r)
+{
+	*r = (struct run_record){
+		.meta = &s->meta,
+		.telemetry = &s->telem,
+		.sample_every = s->env->sample_every,
+		.stages = have_stages(s),
+		.stages_enabled = stage_control_enabled(&s->ctl),
+		.stages_off_by_max_overhead = s->ctl.auto_off,
+		.cost = cost,
+	};
+}
+
+/*
+ * The processes sampled (the target and the busiest of delta) and the
+ * interval's cost, then the flush record; --max-overhead after it: the
+ * record says what the interval ran with.
+ */
+static void describe_interval(struct session *s, double seconds)
+{
+	pid_t pids[TELEMETRY_MAX_PER_ROUND];
+	size_t n = telemetry_pick(&s->delta, s->target.pid, pids, TELEMETRY_MAX_PER_ROUND);
+	struct cost_record cost;
+	struct run_record run;
+	bool have_cost;
+	uint64_t toggles;
+	double on_s, cpu_ns;
+
+	stage_control_interval(&s->ctl, &on_s, &toggles);
+	/* First: the closer to the collector's read of the counters, the
+	 * better the runs (with the stats always on) match them. */
+	cost_meter_measure(&s->cost, &s->delta, on_s);
+	telemetry_set_round(&s->telem, pids, n);
+	cpu_ns = telemetry_round_cpu_ns(&s->telem);
+	cost_meter_figure(&s->cost, &s->delta, cpu_ns);
+	have_cost = cost_meter_interval_record(&s->cost, &cost);
+	if (s->out) {
+		json_t *rec;
+
+		run_record(s, have_cost ? &cost : NULL, &run);
+		run.stages_on_s = on_s;
+		run.stage_toggles = toggles;
+		rec = flush_record_json(s->flushes, clock_real_s(), seconds, &s->delta, s->stages,
+					&run);
+		if (rec)
+			output_write_flush(s->out, rec);
+		json_decref(rec);
+	}
+	if (have_cost)
+		stage_control_check_overhead(
+			&s->ctl, cost_meter_stage_pct(&s->cost, stage_control_enabled(&s->ctl),
+						      toggles, cpu_ns));
+}
+
+/* The interval's telemetry, stage state and cost as text lines. */
+static void print_interval(const struct session *s, FILE *f)
+{
+	telemetry_round_print(&s->telem, f);
+	if (have_stages(s))
+		fprintf(f, "  stage probes %s\n", stage_control_enabled(&s->ctl) ? "on" : "off");
+	cost_meter_print(&s->cost, f);
+}
+
+int session_flush(struct session *s)
+{
+	double mono = clock_mono_s(), seconds = mono - s->last_flush_mono;
+	struct profile tmp;
+	int err;
+
+	err = collector_read(s->collector, &s->cur);
+	events_audit(s->events, s->cur.audit);
+	if (!err) {
+		profile_scale_stages(&s->cur, s->stages->sample_every);
+		err = profile_delta(&s->delta, &s->cur, &s->prev);
+	}
+	if (err) {
+		fprintf(stderr, "bpfprof: reading counters: %s\n", strerror(-err));
+		return err;
+	}
+	describe_interval(s, seconds);
+	if (!s->env->quiet && !s->live) {
+		char title[64];
+
+		snprintf(title, sizeof(title), "interval %lu (%.2fs)", (unsigned long)s->flushes,
+			 seconds);
+		interval_report_print(stdout, title, &s->delta, seconds, s->stages);
+		print_interval(s, stdout);
+	}
+	s->flushes++;
+	s->last_flush_mono = mono;
+	tmp = s->prev;
+	s->prev = s->cur;
+	s->cur = tmp;
+	session_publish_metrics(s);
+	if (s->view) {
+		char cost[160];
+
+		cost_meter_text(&s->cost, cost, sizeof(cost));
+		live_view_set_cost(s->view, cost);
+	}
+	live_view_update(s->view, &s->prev, &s->delta, seconds, mono - s->start_mono, s->stages);
+	if (have_stages(s)) /* --max-overhead may have switched them */
+		live_view_set_stages_state(s->view, stage_control_enabled(&s->ctl));
+	return 0;
+}
+
+static void write_summary(struct session *s, double duration)
+{
+	struct events_record events;
+	struct output_record output;
+	struct cost_figures figures;
+	struct cost_record cost;
+	struct run_record run;
+	json_t *sum;
+
+	if (s->events)
+		events_describe(s->events, &events);
+	run_record(s, cost_meter_total_record(&s->cost, &figures, &cost) ? &cost : NULL, &run);
+	run.stage_toggles = s->ctl.toggles;
+	output_describe(s->out, &output);
+	sum = summary_record_json(&s->info, &s->prev, s->stages, duration, s->flushes,
+				  s->events ? &events : NULL, &run, &output);
+	output_write_summary(s->out, sum);
+	json_decref(sum);
+}
+
+void session_finish(struct session *s)
+{
+	double duration = clock_mono_s() - s->start_mono;
+
+	/* The terminal back first: the totals are printed on it. */
+	live_view_stop(s->view);
+	s->view = NULL;
+	/* Probes off first: the last flush then holds everything. */
+	stage_attacher_detach(s->attacher);
+	loader_detach(s->skel);
+	cost_meter_end_windows(&s->cost);
+	events_finish(s->events);
+	/* Before stopping and reaping the command: one that exited is still a
+	 * zombie whose CPU times the last telemetry sample reads. */
+	session_flush(s);
+	target_stop(&s->target, s->forward_sig, TARGET_STOP_GRACE_S);
+	if (s->target.exit_status >= 0) {
+		int st = s->target.exit_status;
+
+		s->info.exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	}
+	if (s->out)
+		write_summary(s, duration);
+	if (s->events && !s->env->quiet)
+		events_print(s->events, stderr, s->prev.audit);
+	if (!s->env->quiet) {
+		char title[64];
+
+		snprintf(title, sizeof(title), "total (%.2fs, %s)", duration, s->info.end_reason);
+		interval_report_print(stdout, title, &s->prev, duration, s->stages);
+		cost_meter_print_total(&s->cost, stdout);
+	}
+}
