@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: MIT
-#include <math.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
