@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* JSON records, escaping, and the output files' all-or-nothing writes. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -174,12 +175,110 @@ static void test_output_files(void **state)
 	helper_rmtree(dir);
 }
 
+/* The keys of a JSON object, in order, joined by spaces. */
+static void keys_of(json_t *obj, char *buf, size_t len)
+{
+	const char *key;
+	json_t *v;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	json_object_foreach (obj, key, v)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? " " : "", key);
+}
+
+/*
+ * What the session hands the records: the run's metadata, telemetry, the
+ * stage state and the cost, as keys in the order the records have always
+ * had them (the summary's "output" last).
+ */
+static void test_run_records(void **state)
+{
+	struct run_meta meta = { .hostname = "h", .kernel = "k", .version = "v", .argc = 0 };
+	struct telemetry_set telem;
+	struct cost_figures f = { .target_syscalls = 10,
+				  .stage_calls = 4,
+				  .ns_per_syscall = 1.26,
+				  .syscall_program_ns = -1,
+				  .ns_per_stage_call = -1,
+				  .stage_program_ns = -1,
+				  .stage_probe_ns = -1,
+				  .syscall_cost_ns = 12.6,
+				  .stage_cost_ns = -1,
+				  .target_cpu_pct = 0.123,
+				  .stage_cpu_pct = -1 };
+	struct cost_record cost = { .figures = &f,
+				    .window = { .stage_calls = 4, .stage_recorded = 3 },
+				    .window_s = 0.123456,
+				    .windows = 2,
+				    .stage_program_runs = 6,
+				    .measured = "window",
+				    .window_share_pct = 5,
+				    .carried_forward = true };
+	struct run_record run = { .meta = &meta,
+				  .telemetry = &telem,
+				  .sample_every = 1,
+				  .stages = true,
+				  .stages_enabled = true,
+				  .stages_on_s = 0.12345,
+				  .stage_toggles = 2,
+				  .stages_off_by_max_overhead = true,
+				  .cost = &cost };
+	struct output_record out = { .flush_records_written = 3, .write_error = ENOSPC };
+	struct run_info ri;
+	struct profile p;
+	char keys[512];
+	json_t *rec, *sum, *c;
+
+	profile_init(&p);
+	run_info_init(&ri);
+	assert_int_equal(telemetry_set_init(&telem), 0);
+	rec = flush_record_json(1, 1700000000.5, 0.5, &p, NULL, &run);
+	keys_of(rec, keys, sizeof(keys));
+	assert_string_equal(keys, "schema flush_index timestamp duration_s processes audit run "
+				  "telemetry sample_every stages_enabled stages_on_s "
+				  "stage_toggles stages_off_by_max_overhead");
+	assert_true(json_real_value(json_object_get(rec, "stages_on_s")) == 0.123);
+	c = json_object_get(json_object_get(rec, "audit"), "cost");
+	keys_of(c, keys, sizeof(keys));
+	assert_string_equal(keys, "target_syscalls stage_calls ns_per_syscall syscall_cost_ns "
+				  "target_cpu_pct measured window_share_pct window "
+				  "carried_forward");
+	assert_true(json_real_value(json_object_get(c, "ns_per_syscall")) == 1.3);
+	assert_true(json_real_value(json_object_get(c, "target_cpu_pct")) == 0.12);
+	assert_int_equal(helper_int(c, "window.stage_calls_recorded"), 3);
+	assert_int_equal(helper_int(c, "window.stage_program_runs"), 6);
+	assert_true(json_real_value(json_object_get(json_object_get(c, "window"), "seconds")) ==
+		    0.1235);
+	keys_of(json_object_get(rec, "run"), keys, sizeof(keys));
+	assert_string_equal(keys, "hostname kernel bpfprof_version command_line");
+
+	run.stages = false;
+	run.cost = NULL;
+	telem.untracked = 7;
+	sum = summary_record_json(&ri, &p, NULL, 1.0, 2, NULL, &run, &out);
+	keys_of(sum, keys, sizeof(keys));
+	assert_string_equal(keys, "schema started_at duration_s host target end_reason processes "
+				  "audit run telemetry telemetry_untracked_samples sample_every "
+				  "output");
+	assert_null(json_object_get(json_object_get(sum, "audit"), "cost"));
+	assert_int_equal(helper_int(sum, "output.flush_records_written"), 3);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(sum, "output"), "write_error")),
+		strerror(ENOSPC));
+	json_decref(rec);
+	json_decref(sum);
+	telemetry_set_free(&telem);
+	profile_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proc_json_escapes_and_round_trips),
 		cmocka_unit_test(test_summary_and_flush_shape),
 		cmocka_unit_test(test_rfc3339),
+		cmocka_unit_test(test_run_records),
 		cmocka_unit_test(test_output_files),
 	};
 
