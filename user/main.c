@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include "common/text.h"
 #include "report/report.h"
 #include "run/args.h"
 #include "run/list.h"
@@ -18,7 +19,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "report"))
 		return report_main(argc - 1, argv + 1);
 	if (args_parse(argc, argv, &env, err, sizeof(err))) {
-		fprintf(stderr, "bpfprof: %s\n", err);
+		fprintf(stderr, "bpfprof: %s\n", text_safe(err));
 		return 2;
 	}
 	if (env.list_spec)

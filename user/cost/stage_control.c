@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <time.h>
+#include "common/text.h"
 #include "probes/bpf_loader.h"
 #include "cost/stage_control.h"
 #include "probes/stage_switch.h"
@@ -45,7 +46,7 @@ void stage_control_set(struct stage_control *c, bool on, const char *why)
 		stage_switch_off(c->sw);
 	} else if (stage_switch_on(c->sw, err, sizeof(err))) {
 		if (c->log)
-			fprintf(c->log, "bpfprof: stage probes stay off (%s): %s\n", why, err);
+			fprintf(c->log, "bpfprof: stage probes stay off (%s): %s\n", why, text_safe(err));
 		return;
 	}
 	if (c->sw && stage_switch_detaches(c->sw))

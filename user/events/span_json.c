@@ -3,31 +3,22 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/text.h"
 #include "events/span_json.h"
 
 /* Everything but the two strings, at the widest every number can be. */
 #define LINE_FIXED 512
 
-/* A JSON string literal for s. Bytes that are not valid UTF-8 (a binary's
- * path may hold any) become '?': the line must stay valid JSON. */
+/* A JSON string literal for s. Bytes that are not valid UTF-8 (a symbol or
+ * a binary's path may hold any) become U+FFFD, as in summary.json, whose
+ * stage has the raw bytes in name_hex: the line must stay valid JSON. */
 static char *json_literal(const char *s)
 {
-	json_t *j = json_string(s);
+	json_t *j = json_text(s);
 	char *out;
 
-	if (!j) {
-		char *copy = strdup(s);
-
-		if (!copy)
-			return NULL;
-		for (char *p = copy; *p; p++)
-			if ((unsigned char)*p >= 0x80)
-				*p = '?';
-		j = json_string(copy);
-		free(copy);
-		if (!j)
-			return NULL;
-	}
+	if (!j)
+		return NULL;
 	out = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
 	json_decref(j);
 	return out;

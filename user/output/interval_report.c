@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 #include "collect/stage_view.h"
+#include "common/text.h"
 #include "output/format.h"
 #include "output/hist_text.h"
 #include "output/interval_report.h"
@@ -76,7 +77,7 @@ static void print_stages(FILE *f, const struct proc_profile *p, const struct sta
 		stage_latency(&lat, c);
 		fprintf(f,
 			"    stage %s (%s): %lu calls (%.0f/s)  p50 %s  p95 %s  p99 %s  max %s\n",
-			t->v[id].name, t->v[id].binary, (unsigned long)c->calls,
+			text_safe(t->v[id].name), text_safe(t->v[id].binary), (unsigned long)c->calls,
 			seconds > 0 ? c->calls / seconds : 0.0,
 			fmt_duration(lat.q[LAT_P50], b[0], sizeof(b[0])),
 			fmt_duration(lat.q[LAT_P95], b[1], sizeof(b[1])),
@@ -120,7 +121,7 @@ void interval_report_print(FILE *f, const char *title, const struct profile *p, 
 		}
 		proc_io_totals(pp, &t);
 		fprintf(f, "  %-7u %-16s %lu syscalls (%.0f/s), %lu errors, read %s, written %s\n",
-			pp->pid, pp->comm, (unsigned long)calls, seconds > 0 ? calls / seconds : 0.0,
+			pp->pid, text_safe(pp->comm), (unsigned long)calls, seconds > 0 ? calls / seconds : 0.0,
 			(unsigned long)errors, fmt_bytes(t.bytes_read, b[0], sizeof(b[0])),
 			fmt_bytes(t.bytes_written, b[1], sizeof(b[1])));
 		print_top_syscalls(f, pp);

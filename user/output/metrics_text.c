@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 #include "collect/stage_view.h"
+#include "common/text.h"
 #include "output/metrics_text.h"
 #include "output/records.h"
 #include "probes/syscall_table.h"
@@ -50,40 +51,6 @@ char *metrics_seconds(uint64_t ns, char *buf, size_t len)
 	return buf;
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	size_t n;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	/* No overlong forms, no surrogates, nothing past U+10FFFF. */
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 size_t metrics_escape_label(const char *in, char *out, size_t size)
 {
 	const unsigned char *s = (const unsigned char *)in;
@@ -92,7 +59,7 @@ size_t metrics_escape_label(const char *in, char *out, size_t size)
 	while (*s) {
 		char esc[4] = "";
 		const char *piece;
-		size_t n = utf8_len(s), plen;
+		size_t n = utf8_seq_len(s), plen;
 
 		if (*s == '\\' || *s == '"') {
 			esc[0] = '\\';

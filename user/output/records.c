@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "common/clock.h"
+#include "common/text.h"
 #include "output/records.h"
 #include "probes/syscall_table.h"
 
@@ -84,13 +85,17 @@ static json_t *stages_json(const struct proc_profile *p, const struct stage_tabl
 		if (!c->calls && !c->io_ops && !c->total_ns)
 			continue;
 		stage_latency(&lat, c);
-		st = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}}",
-			       "name", d->name, "binary", d->binary, "calls", u64(c->calls),
+		st = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}}",
+			       "name", json_text(d->name), "binary", json_text(d->binary),
+			       "calls", u64(c->calls),
 			       "total_ns", u64(c->total_ns), "self_ns", u64(c->self_ns), "max_ns",
 			       u64(c->max_ns), "latency_ns", latency_json(&lat, false), "io", "ops",
 			       u64(c->io_ops), "bytes_read", u64(c->io_bytes_read), "bytes_written",
 			       u64(c->io_bytes_written), "time_ns", u64(c->io_time_ns));
 
+		/* A symbol need not be UTF-8: kept, with its bytes, not dropped. */
+		json_add_raw_hex(st, "name", d->name);
+		json_add_raw_hex(st, "binary", d->binary);
 		if (st && sample_every(t) > 1)
 			json_object_set_new(st, "calls_recorded", u64(c->calls / sample_every(t)));
 		json_object_set_new(st, "buckets", buckets_json(c->hist));
@@ -101,7 +106,7 @@ static json_t *stages_json(const struct proc_profile *p, const struct stage_tabl
 
 json_t *proc_to_json(const struct proc_profile *p, const struct stage_table *stages)
 {
-	json_t *sys = json_object(), *io = json_object();
+	json_t *sys = json_object(), *io = json_object(), *j;
 	struct io_totals t;
 
 	for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
@@ -125,10 +130,13 @@ json_t *proc_to_json(const struct proc_profile *p, const struct stage_table *sta
 					      buckets_json(c->hist)));
 	}
 	proc_io_totals(p, &t);
-	return json_pack("{s:i, s:s, s:o, s:o, s:{s:o, s:o, s:o, s:o}, s:o}", "pid", (int)p->pid,
-			 "comm", p->comm, "syscalls", sys, "io", io, "io_totals", "ops", u64(t.ops),
-			 "bytes_read", u64(t.bytes_read), "bytes_written", u64(t.bytes_written),
-			 "errors", u64(t.errors), "stages", stages_json(p, stages));
+	j = json_pack("{s:i, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}, s:o}", "pid", (int)p->pid,
+		      "comm", json_text(p->comm), "syscalls", sys, "io", io, "io_totals", "ops",
+		      u64(t.ops), "bytes_read", u64(t.bytes_read), "bytes_written",
+		      u64(t.bytes_written), "errors", u64(t.errors), "stages",
+		      stages_json(p, stages));
+	json_add_raw_hex(j, "comm", p->comm);
+	return j;
 }
 
 static const char *const audit_names[AUDIT_ALL_SLOTS] = {
@@ -217,7 +225,7 @@ static json_t *target_json(const struct run_info *ri)
 		json_t *argv = json_array();
 
 		for (char *const *a = ri->argv; a && *a; a++)
-			json_array_append_new(argv, json_string(*a));
+			json_array_append_new(argv, json_text(*a));
 		json_object_set_new(t, "argv", argv);
 		if (ri->exit_status >= 0)
 			json_object_set_new(t, "exit_status", json_integer(ri->exit_status));
@@ -313,11 +321,11 @@ json_t *run_meta_json(const struct run_meta *m)
 	json_t *j;
 
 	for (int i = 0; i < m->argc && m->argv[i]; i++)
-		json_array_append_new(argv, json_string(m->argv[i]));
+		json_array_append_new(argv, json_text(m->argv[i]));
 	j = json_pack("{s:s, s:s, s:s, s:o}", "hostname", m->hostname, "kernel", m->kernel,
 		      "bpfprof_version", m->version, "command_line", argv);
 	if (j && m->exe[0])
-		json_object_set_new(j, "target_exe", json_string(m->exe));
+		json_object_set_new(j, "target_exe", json_text(m->exe));
 	if (j && m->build_id[0])
 		json_object_set_new(j, "target_build_id", json_string(m->build_id));
 	return j;
@@ -332,8 +340,8 @@ static json_t *pct(double v)
 static json_t *point_json(const struct telemetry_point *pt)
 {
 	const struct proc_telemetry *t = &pt->t;
-	json_t *j = json_pack("{s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o}}", "pid",
-			      (int)t->pid, "comm", t->comm, "rss_bytes", u64(t->rss_bytes),
+	json_t *j = json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o}}", "pid",
+			      (int)t->pid, "comm", json_text(t->comm), "rss_bytes", u64(t->rss_bytes),
 			      "vsize_bytes", u64(t->vsize_bytes), "threads", u64(t->threads),
 			      "cpu_user_ns", u64(t->utime_ns), "cpu_system_ns", u64(t->stime_ns),
 			      "ctx_switches", "voluntary", u64(t->ctxt_voluntary), "involuntary",
@@ -341,6 +349,7 @@ static json_t *point_json(const struct telemetry_point *pt)
 
 	if (!j)
 		return NULL;
+	json_add_raw_hex(j, "comm", t->comm);
 	if (pt->has_cpu) {
 		json_object_set_new(j, "cpu_user_pct", pct(pt->cpu_user_pct));
 		json_object_set_new(j, "cpu_system_pct", pct(pt->cpu_system_pct));
@@ -367,13 +376,14 @@ json_t *telemetry_round_json(const struct telemetry_set *s)
 
 static json_t *track_json(const struct telemetry_track *tr)
 {
-	json_t *j = json_pack("{s:i, s:s, s:o, s:o, s:o}", "pid", (int)tr->last.t.pid, "comm",
-			      tr->last.t.comm, "samples", u64(tr->samples), "first",
+	json_t *j = json_pack("{s:i, s:o, s:o, s:o, s:o}", "pid", (int)tr->last.t.pid, "comm",
+			      json_text(tr->last.t.comm), "samples", u64(tr->samples), "first",
 			      point_json(&tr->first), "last", point_json(&tr->last));
 	double user, sys;
 
 	if (!j)
 		return NULL;
+	json_add_raw_hex(j, "comm", tr->last.t.comm);
 	if (tr->has_mem) {
 		json_object_set_new(j, "min",
 				    json_pack("{s:o, s:o, s:o}", "rss_bytes", u64(tr->min_rss),

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <stdlib.h>
 #include <unistd.h>
+#include "common/text.h"
 #include "probes/stage_attacher.h"
 #include "probes/stage_switch.h"
 #include "run/target.h"
@@ -74,7 +75,7 @@ static void warn_single_stepped(const struct stage_table *t, FILE *log)
 		n, t->n);
 	for (size_t i = 0; i < t->n && shown < 5; i++)
 		if (t->v[i].kind == ENTRY_SINGLE_STEP)
-			fprintf(log, "%s %s", shown++ ? "," : "", t->v[i].name);
+			fprintf(log, "%s %s", shown++ ? "," : "", text_safe(t->v[i].name));
 	fprintf(log, "%s\n", n > shown ? ", ..." : "");
 }
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/text.h"
 #include "bpfprof.h"
 #include "probes/stage_spec.h"
 #include "probes/stages.h"
@@ -66,8 +67,9 @@ int stages_resolve(const char *const *specs, int n, pid_t pid, const char *main_
 		for (size_t k = 0; !rc && k < syms.n; k++)
 			rc = add_site(out, &spec, &syms.v[k]);
 		if (!rc && info)
-			fprintf(info, "bpfprof: -u '%s': %zu function%s in %s\n", specs[i], syms.n,
-				syms.n == 1 ? "" : "s", spec.display_path);
+			fprintf(info, "bpfprof: -u '%s': %zu function%s in %s\n",
+				text_safe(specs[i]), syms.n, syms.n == 1 ? "" : "s",
+				text_safe(spec.display_path));
 		if (rc == -ENOMEM)
 			snprintf(err, errlen, "out of memory");
 		sym_list_free(&syms);
@@ -96,7 +98,7 @@ void stages_print(FILE *f, const struct stage_table *t)
 		const struct stage_def *d = &t->v[i];
 
 		fprintf(f, "0x%-10lx %-12s %s  %s%s\n", (unsigned long)d->offset,
-			entry_kind_name(d->kind), d->name, d->binary,
+			entry_kind_name(d->kind), text_safe(d->name), text_safe(d->binary),
 			d->skipped ? "  (probe after endbr64)" : "");
 	}
 	fprintf(f, "%zu function%s\n", t->n, t->n == 1 ? "" : "s");

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "common/text.h"
 #include "common/errmsg.h"
 #include "output/output_files.h"
 #include "report/report.h"
@@ -155,12 +156,12 @@ int report_main(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_IN_ORDER, NULL, &a)) {
 		fprintf(stderr, "bpfprof: %s\n",
-			a.err[0] ? a.err
+			a.err[0] ? text_safe(a.err)
 				 : "report: unknown option or missing argument (see --help)");
 		return 2;
 	}
 	if (report_load(a.dir, &r, err, sizeof(err))) {
-		fprintf(stderr, "bpfprof: %s\n", err);
+		fprintf(stderr, "bpfprof: %s\n", text_safe(err));
 		report_free(&r);
 		return 1;
 	}

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/text.h"
 #include "output/format.h"
 #include "output/hist_text.h"
 #include "report/report.h"
@@ -31,7 +32,7 @@ static const char *jstr(json_t *obj, const char *key, const char *dflt)
 {
 	const char *s = json_string_value(json_object_get(obj, key));
 
-	return s ? s : dflt;
+	return s ? text_safe(s) : dflt;
 }
 
 static void print_run(FILE *f, const struct report *r)
@@ -41,7 +42,7 @@ static void print_run(FILE *f, const struct report *r)
 	json_t *argv = json_object_get(t, "argv"), *a;
 	size_t i;
 
-	fprintf(f, "bpfprof report: %s\n", r->dir);
+	fprintf(f, "bpfprof report: %s\n", text_safe(r->dir));
 	fprintf(f, "  run: %s", jstr(t, "mode", "?"));
 	if (json_object_get(t, "pid"))
 		fprintf(f, " pid %" JSON_INTEGER_FORMAT,
@@ -49,7 +50,7 @@ static void print_run(FILE *f, const struct report *r)
 	if (json_array_size(argv)) {
 		fprintf(f, " (");
 		json_array_foreach (argv, i, a)
-			fprintf(f, "%s%s", i ? " " : "", json_string_value(a));
+			fprintf(f, "%s%s", i ? " " : "", text_safe(json_string_value(a)));
 		fprintf(f, ")");
 	}
 	fprintf(f, ", started %s, %.2f s, ended: %s", jstr(s, "started_at", "?"),
@@ -66,8 +67,8 @@ static void stage_row(FILE *f, const struct rep_stage *s)
 {
 	fprintf(f, "  %9s %9s %9" PRIu64 " %9s %9s %9s %9s  %s (pid %u %s)\n", dur(s->total_ns),
 		dur(s->self_ns), s->calls, dur(s->lat.q[LAT_P50]), dur(s->lat.q[LAT_P99]),
-		dur(s->max_ns), s->calls ? dur(s->total_ns / s->calls) : "-", s->name, s->proc->pid,
-		s->proc->comm);
+		dur(s->max_ns), s->calls ? dur(s->total_ns / s->calls) : "-", text_safe(s->name),
+		s->proc->pid, text_safe(s->proc->comm));
 }
 
 static void print_stage_tables(FILE *f, const struct report *r, int top)
@@ -95,8 +96,8 @@ static void print_stage_histograms(FILE *f, const struct report *r, int top)
 	for (size_t i = 0; i < r->n_stages && i < (size_t)top; i++) {
 		const struct rep_stage *s = &r->stages[i];
 
-		fprintf(f, "  %s (%s, pid %u): %" PRIu64 " calls ", s->name, s->binary,
-			s->proc->pid, s->calls);
+		fprintf(f, "  %s (%s, pid %u): %" PRIu64 " calls ", text_safe(s->name),
+			text_safe(s->binary), s->proc->pid, s->calls);
 		for (int q = 0; q < LAT_NQ; q++) {
 			uint64_t v = s->lat.q[q];
 
@@ -119,15 +120,15 @@ static void print_io(FILE *f, const struct report *r)
 		if (!p->io_ops)
 			continue;
 		fprintf(f, "  %-8u %-16s %10" PRIu64 " %10s %10s %8" PRIu64 " %10s\n", p->pid,
-			p->comm, p->io_ops, bytes(p->bytes_read), bytes(p->bytes_written),
-			p->io_errors, dur(p->io_time_ns));
+			text_safe(p->comm), p->io_ops, bytes(p->bytes_read),
+			bytes(p->bytes_written), p->io_errors, dur(p->io_time_ns));
 		for (size_t k = 0; k < p->n_io; k++) {
 			const struct rep_io *io = &p->io[k];
 
 			fprintf(f,
 				"      %-20s %8" PRIu64 " ops %10s %s, %" PRIu64
 				" errors  p50 %s  p99 %s  max %s\n",
-				io->name, io->ops, bytes(io->bytes),
+				text_safe(io->name), io->ops, bytes(io->bytes),
 				io->is_read ? "read" : "written", io->errors,
 				dur(io->lat.q[LAT_P50]), dur(io->lat.q[LAT_P99]), dur(io->max_ns));
 		}
@@ -141,7 +142,7 @@ static void print_io(FILE *f, const struct report *r)
 			continue;
 		fprintf(f, "  %10" PRIu64 " %10s %10s %10s  %s (pid %u)\n", s->io_ops,
 			bytes(s->io_bytes_read), bytes(s->io_bytes_written), dur(s->io_time_ns),
-			s->name, s->proc->pid);
+			text_safe(s->name), s->proc->pid);
 	}
 }
 
@@ -158,10 +159,11 @@ static void print_traces(FILE *f, const struct report *r, int top)
 	for (size_t i = 0; i < r->n_traces && i < (size_t)top; i++) {
 		const struct rep_trace *t = &r->traces[i];
 
-		fprintf(f, "  %-22s %10s %6zu %8u %8u  %s%s\n", t->id, dur(t->dur_ns), t->n_spans,
-			t->pid, t->tid, r->spans[t->first].name, t->complete ? "" : " (partial)");
+		fprintf(f, "  %-22s %10s %6zu %8u %8u  %s%s\n", text_safe(t->id), dur(t->dur_ns),
+			t->n_spans, t->pid, t->tid, text_safe(r->spans[t->first].name),
+			t->complete ? "" : " (partial)");
 	}
-	fprintf(f, "  (bpfprof report %s --trace ID shows one)\n", r->dir);
+	fprintf(f, "  (bpfprof report %s --trace ID shows one)\n", text_safe(r->dir));
 }
 
 static void print_audit(FILE *f, const struct report *r)
@@ -176,7 +178,8 @@ static void print_audit(FILE *f, const struct report *r)
 			zero++;
 			continue;
 		}
-		fprintf(f, "  %-32s %" JSON_INTEGER_FORMAT "\n", key, json_integer_value(v));
+		fprintf(f, "  %-32s %" JSON_INTEGER_FORMAT "\n", text_safe(key),
+			json_integer_value(v));
 	}
 	if (zero)
 		fprintf(f, "  (%zu other counters are 0)\n", zero);
@@ -199,8 +202,9 @@ int report_print_trace(FILE *f, const struct report *r, const char *id)
 	const struct rep_trace *t = report_find_trace(r, id);
 	if (!t)
 		return -1;
-	fprintf(f, "trace %s: %zu spans, %s, pid %u tid %u%s\n", t->id, t->n_spans, dur(t->dur_ns),
-		t->pid, t->tid, t->complete ? "" : " (its root call was not recorded)");
+	fprintf(f, "trace %s: %zu spans, %s, pid %u tid %u%s\n", text_safe(t->id), t->n_spans,
+		dur(t->dur_ns), t->pid, t->tid,
+		t->complete ? "" : " (its root call was not recorded)");
 	for (long top = t->first; top >= 0; top = r->spans[top].next_sibling) {
 		long i = top;
 
@@ -208,8 +212,9 @@ int report_print_trace(FILE *f, const struct report *r, const char *id)
 		for (;;) {
 			const struct rep_span *s = &r->spans[i];
 
-			fprintf(f, "  %*s%s  %s  self %s  at +%s", 2 * s->depth, "", s->name,
-				dur(s->dur_ns), dur(s->self_ns), dur(s->start_ns - t->start_ns));
+			fprintf(f, "  %*s%s  %s  self %s  at +%s", 2 * s->depth, "",
+				text_safe(s->name), dur(s->dur_ns), dur(s->self_ns),
+				dur(s->start_ns - t->start_ns));
 			if (s->io_ops)
 				fprintf(f, "  io: %" PRIu64 " ops, read %s, written %s, %s",
 					s->io_ops, bytes(s->io_bytes_read),

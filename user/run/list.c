@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <stdio.h>
+#include "common/text.h"
 #include "probes/stage_attacher.h"
 #include "run/list.h"
 #include "run/target.h"
@@ -21,7 +22,7 @@ int list_stages(const struct env *env)
 
 		target_init(&tgt);
 		if (target_open_pid(&tgt, env->pid, err, sizeof(err))) {
-			fprintf(stderr, "bpfprof: %s\n", err);
+			fprintf(stderr, "bpfprof: %s\n", text_safe(err));
 			return 1;
 		}
 		target_close(&tgt);
@@ -32,7 +33,7 @@ int list_stages(const struct env *env)
 		return 1;
 	}
 	if (stage_attacher_prepare(a, env->pid, err, sizeof(err))) {
-		fprintf(stderr, "bpfprof: %s\n", err);
+		fprintf(stderr, "bpfprof: %s\n", text_safe(err));
 		goto cleanup;
 	}
 	stages_print(stdout, stage_attacher_table(a));

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
+#include "common/text.h"
 #include "collect/collector.h"
 #include "common/clock.h"
 #include "events/events.h"
@@ -153,7 +154,7 @@ static void open_self_description(struct session *s, int argc, char **argv)
 		fprintf(log,
 			"bpfprof: warning: %s: telemetry leaves out the I/O of processes it may "
 			"not read\n",
-			err);
+			text_safe(err));
 	}
 	stage_control_init(&s->ctl, stages ? s->skel : NULL, env->max_overhead_pct, log);
 	stage_control_set_switch(&s->ctl, stage_attacher_switch(s->attacher));
@@ -225,7 +226,7 @@ static void drop_privileges(struct session *s)
 	char kept[128], err[256];
 
 	if (privileges_drop(&n, kept, sizeof(kept), err, sizeof(err)))
-		fprintf(stderr, "bpfprof: warning: capabilities not dropped: %s\n", err);
+		fprintf(stderr, "bpfprof: warning: capabilities not dropped: %s\n", text_safe(err));
 	else if (s->env->verbose)
 		fprintf(stderr, "bpfprof: capabilities kept after attaching: %s\n", kept);
 }
@@ -310,7 +311,8 @@ static void start_view(struct session *s)
 		return;
 	s->view = live_view_start(&s->info, s->env->interval_s, why, sizeof(why));
 	if (!s->view)
-		fprintf(stderr, "bpfprof: no live view (%s): printing the plain report\n", why);
+		fprintf(stderr, "bpfprof: no live view (%s): printing the plain report\n",
+			text_safe(why));
 	s->live = s->view != NULL;
 	if (!s->live)
 		return;
@@ -345,7 +347,7 @@ int session_run(const struct env *env, int argc, char **argv)
 	s.out = NULL;
 cleanup:
 	if (err[0]) {
-		fprintf(stderr, "bpfprof: %s\n", err);
+		fprintf(stderr, "bpfprof: %s\n", text_safe(err));
 		/* Nothing half-written: a run that never started leaves no files. */
 		output_discard(s.out);
 		s.out = NULL;

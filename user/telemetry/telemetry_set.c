@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/text.h"
 #include "output/format.h"
 #include "telemetry/telemetry_set.h"
 
@@ -171,7 +172,7 @@ void telemetry_round_print(const struct telemetry_set *s, FILE *f)
 		const struct telemetry_point *p = &s->round[i];
 		char rss[32];
 
-		fprintf(f, "  telemetry %d %s: ", (int)p->t.pid, p->t.comm);
+		fprintf(f, "  telemetry %d %s: ", (int)p->t.pid, text_safe(p->t.comm));
 		if (p->has_cpu)
 			fprintf(f, "CPU %.1f%% user %.1f%% system, ", p->cpu_user_pct,
 				p->cpu_system_pct);
