@@ -42,7 +42,8 @@ render() { # name dir
 	done
 }
 
-# A fuzz corpus input: the run directory's files separated by NUL bytes
+# A fuzz corpus input: the run directory's files separated by NUL bytes, a
+# part "\x01fifo" a FIFO and "\x01link TARGET" a symlink
 # (tests/fuzz/fuzz_report.c).
 unpack() { # file dir
 	python3 - "$1" "$2" <<'PY'
@@ -51,8 +52,13 @@ names = ["summary.json", "flushes.jsonl", "events.jsonl", "events.jsonl.1"]
 parts = open(sys.argv[1], "rb").read().split(b"\0")
 os.makedirs(sys.argv[2], exist_ok=True)
 for name, part in zip(names, parts):
-    if part:
-        open(os.path.join(sys.argv[2], name), "wb").write(part)
+    path = os.path.join(sys.argv[2], name)
+    if part == b"\x01fifo":
+        os.mkfifo(path)
+    elif part.startswith(b"\x01link ") and len(part) > 6:
+        os.symlink(part[6:], path)
+    elif part:
+        open(path, "wb").write(part)
 PY
 }
 

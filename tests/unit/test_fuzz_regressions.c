@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 #include "report/report.h"
 #include "lib/helper.h"
 
@@ -95,11 +97,100 @@ static void test_report_process_without_io(void **state)
 	helper_rmtree(dir);
 }
 
+#define EMPTY_SUMMARY "{\"schema\":\"bpfprof.summary.v1\",\"processes\":[],\"audit\":{}}"
+
+/* report_load on dir must fail, quickly, with an error holding want. A
+ * FIFO used to block the read forever: the alarm turns that into a failure. */
+static void expect_load_error(const char *dir, const char *want)
+{
+	char err[512];
+	struct report r;
+
+	alarm(20);
+	if (!report_load(dir, &r, err, sizeof(err)))
+		fail_msg("report_load accepted %s", dir);
+	alarm(0);
+	if (!strstr(err, want))
+		fail_msg("error '%s' does not say '%s'", err, want);
+	report_free(&r);
+}
+
+/* corpus/report/regress-fifo-flushes and regress-fifo-events. */
+static void test_report_refuses_fifos(void **state)
+{
+	static const char *const names[] = { "summary.json", "flushes.jsonl", "events.jsonl.1" };
+	char dir[64], path[128];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		helper_tmpdir(dir, sizeof(dir));
+		put(dir, "summary.json", EMPTY_SUMMARY);
+		put(dir, "flushes.jsonl", "");
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		unlink(path);
+		assert_int_equal(mkfifo(path, 0600), 0);
+		expect_load_error(dir, "not a regular file (a FIFO)");
+		helper_rmtree(dir);
+	}
+}
+
+/* corpus/report/regress-symlink-summary: a summary.json pointing at a
+ * file the reader can read but the directory's owner cannot (/etc/shadow)
+ * used to echo its first word in the error. */
+static void test_report_refuses_symlinks(void **state)
+{
+	char dir[64], secret[128], path[128], err[512];
+	struct report r;
+
+	helper_tmpdir(dir, sizeof(dir));
+	snprintf(secret, sizeof(secret), "%s/secret", dir);
+	put(dir, "secret", "hunter:x:0:0\n");
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	assert_int_equal(symlink(secret, path), 0);
+	put(dir, "flushes.jsonl", "");
+	assert_int_not_equal(report_load(dir, &r, err, sizeof(err)), 0);
+	report_free(&r);
+	assert_null(strstr(err, "hunter"));
+	expect_load_error(dir, "summary.json: is a symbolic link: not following it");
+	/* The same for the JSONL files. */
+	unlink(path);
+	put(dir, "summary.json", EMPTY_SUMMARY);
+	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+	assert_int_equal(symlink(secret, path), 0);
+	expect_load_error(dir, "events.jsonl: is a symbolic link: not following it");
+	helper_rmtree(dir);
+}
+
+/* corpus/report/regress-long-line (against the fuzzer's lower cap): a few
+ * hundred KB of gzip expanding to one line longer than the cap used to be
+ * read whole (4 GiB took 2.1 GB of memory) and end in a misleading error. */
+static void test_report_caps_line_length(void **state)
+{
+	char dir[64], path[128], chunk[1 << 16];
+	size_t left = REPORT_LINE_LIMIT + sizeof(chunk);
+	gzFile gz;
+
+	helper_tmpdir(dir, sizeof(dir));
+	put(dir, "summary.json", EMPTY_SUMMARY);
+	snprintf(path, sizeof(path), "%s/flushes.jsonl", dir);
+	gz = gzopen(path, "wb1");
+	assert_non_null(gz);
+	memset(chunk, 'a', sizeof(chunk));
+	assert_int_equal(gzwrite(gz, "{\"x\":\"", 6), 6);
+	for (; left; left -= sizeof(chunk))
+		assert_int_equal(gzwrite(gz, chunk, sizeof(chunk)), (int)sizeof(chunk));
+	assert_int_equal(gzclose(gz), Z_OK);
+	expect_load_error(dir, "flushes.jsonl:1: line longer than 134217728 bytes");
+	helper_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report_events_without_spans),
 		cmocka_unit_test(test_report_process_without_io),
+		cmocka_unit_test(test_report_refuses_fifos),
+		cmocka_unit_test(test_report_refuses_symlinks),
+		cmocka_unit_test(test_report_caps_line_length),
 	};
 
 	return cmocka_run_group_tests_name("fuzz_regressions", tests, NULL, NULL);

@@ -104,9 +104,15 @@ struct report {
 };
 
 /* Reads DIR. 0, or -1 with one line in err (naming the file and what is
- * wrong with it). */
+ * wrong with it). Only regular files are read, never through a symlink. */
 int report_load(const char *dir, struct report *r, char *err, size_t errlen);
 void report_free(struct report *r);
+/* The longest JSONL line report_load reads (newline included). A flush
+ * record takes ~1.5 KB per (process, active stage): this is ~85 000 of them
+ * in one interval, and far less than the GBs a small gzip file can expand
+ * to. The fuzzer lowers it to reach it. */
+#define REPORT_LINE_LIMIT (128UL << 20)
+extern size_t report_line_limit;
 
 /* Links spans into trees and traces (report_load calls it). 0 or -1 with
  * err set (a span whose parent is missing is an error). */

@@ -3,6 +3,7 @@
  * problem one line naming the file, the record and the field. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@
 #define FLUSHES_NAME "flushes.jsonl"
 #define EVENTS_NAME "events.jsonl"
 #define MAX_EVENT_FILES 4096
+
+size_t report_line_limit = REPORT_LINE_LIMIT;
 
 /* Where a value came from, for the error message. */
 struct where {
@@ -270,6 +273,41 @@ static int read_stage(struct where *w, json_t *sj, const struct rep_proc *p, str
 	return 0;
 }
 
+/*
+ * path opened for reading if it is a regular file, not through a symlink at
+ * its last component: a FIFO would block the read forever, a device or
+ * /proc file is no run's output, and a link could point at a file the
+ * reader should not echo in an error (/etc/shadow). O_NONBLOCK so opening
+ * a FIFO does not wait for a writer. Returns the fd, or -1 with err set;
+ * -2 with errno ENOENT when there is no such file.
+ */
+static int open_regular(const struct where *w, const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return -2;
+		if (errno == ELOOP)
+			return bad(w, "is a symbolic link: not following it");
+		return bad(w, "%s", strerror(errno));
+	}
+	if (fstat(fd, &st)) {
+		bad(w, "%s", strerror(errno));
+	} else if (!S_ISREG(st.st_mode)) {
+		bad(w, "not a regular file (%s): not reading it",
+		    S_ISFIFO(st.st_mode)   ? "a FIFO"
+		    : S_ISDIR(st.st_mode)  ? "a directory"
+		    : S_ISSOCK(st.st_mode) ? "a socket"
+					   : "a device");
+	} else {
+		return fd;
+	}
+	close(fd);
+	return -1;
+}
+
 static int read_summary(struct report *r, const char *path, char *err, size_t errlen)
 {
 	struct where w = { .file = path, .err = err, .errlen = errlen };
@@ -279,9 +317,14 @@ static int read_summary(struct report *r, const char *path, char *err, size_t er
 	size_t i, k, n_stages = 0;
 	char what[64];
 
-	if (access(path, F_OK) && errno == ENOENT)
+	int fd = open_regular(&w, path);
+
+	if (fd == -2)
 		return bad(&w, "missing (is the run still going, or was it killed?)");
-	r->summary = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (fd < 0)
+		return -1;
+	r->summary = json_loadfd(fd, JSON_REJECT_DUPLICATES, &je);
+	close(fd);
 	if (!r->summary) {
 		if (je.line == -1)
 			return bad(&w, "%s", je.text);
@@ -331,14 +374,13 @@ static int read_summary(struct report *r, const char *path, char *err, size_t er
  * gzip files decompressed. Calls fn for each complete line; a last line
  * without its newline is a truncated file.
  */
-/* zlib's message without the path it puts in front. */
-static const char *gz_reason(gzFile gz, const char *path)
+/* zlib's message without the "<fd:N>: " gzdopen puts in front. */
+static const char *gz_reason(gzFile gz)
 {
 	int zerr;
-	const char *msg = gzerror(gz, &zerr);
-	size_t n = strlen(path);
+	const char *msg = gzerror(gz, &zerr), *end = strstr(msg, ">: ");
 
-	return !strncmp(msg, path, n) && !strncmp(msg + n, ": ", 2) ? msg + n + 2 : msg;
+	return !strncmp(msg, "<fd:", 4) && end ? end + 3 : msg;
 }
 
 typedef int (*line_fn)(struct report *r, struct where *w, json_t *rec);
@@ -346,14 +388,19 @@ typedef int (*line_fn)(struct report *r, struct where *w, json_t *rec);
 static int read_jsonl(struct report *r, const char *path, line_fn fn, char *err, size_t errlen)
 {
 	struct where w = { .file = path, .err = err, .errlen = errlen };
-	gzFile gz = gzopen(path, "rb");
+	int fd = open_regular(&w, path), ret = -1, zerr;
+	gzFile gz;
 	size_t cap = 65536, len = 0;
 	char *buf = NULL;
-	int ret = -1, zerr;
 
-	if (!gz) {
-		bad(&w, "%s", strerror(errno ? errno : ENOMEM));
+	if (fd == -2)
+		return bad(&w, "%s", strerror(ENOENT));
+	if (fd < 0)
 		return -1;
+	gz = gzdopen(fd, "rb");
+	if (!gz) {
+		close(fd);
+		return bad(&w, "out of memory");
 	}
 	buf = malloc(cap);
 	if (!buf) {
@@ -367,7 +414,7 @@ static int read_jsonl(struct report *r, const char *path, line_fn fn, char *err,
 		if (!gzgets(gz, buf + len, (int)(cap - len))) {
 			gzerror(gz, &zerr);
 			if (zerr != Z_OK && zerr != Z_STREAM_END) {
-				bad(&w, "corrupt compressed data: %s", gz_reason(gz, path));
+				bad(&w, "corrupt compressed data: %s", gz_reason(gz));
 				goto cleanup;
 			}
 			if (len) {
@@ -381,7 +428,14 @@ static int read_jsonl(struct report *r, const char *path, line_fn fn, char *err,
 		if (len && buf[len - 1] != '\n') {
 			if (len < cap - 1)
 				continue; /* EOF next, or a NUL in the line */
-			cap *= 2;
+			/* A gzip member of a few MB can hold GBs without a newline. */
+			if (cap > report_line_limit) {
+				w.line++;
+				bad(&w, "line longer than %zu bytes: not a bpfprof file",
+				    report_line_limit);
+				goto cleanup;
+			}
+			cap = cap * 2 > report_line_limit + 1 ? report_line_limit + 1 : cap * 2;
 			char *nb = realloc(buf, cap);
 
 			if (!nb) {
@@ -407,7 +461,7 @@ static int read_jsonl(struct report *r, const char *path, line_fn fn, char *err,
 	}
 	gzerror(gz, &zerr);
 	if (zerr != Z_OK && zerr != Z_STREAM_END) {
-		bad(&w, "corrupt compressed data: %s", gz_reason(gz, path));
+		bad(&w, "corrupt compressed data: %s", gz_reason(gz));
 		goto cleanup;
 	}
 	ret = 0;
