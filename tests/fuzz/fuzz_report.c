@@ -94,7 +94,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const uint8_t *nul = p < end ? memchr(p, '\0', (size_t)(end - p)) : NULL;
 		const uint8_t *stop = nul ? nul : end;
 		char path[128];
-		int fd;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		unlink(path);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "output/output_files.h"
 #include "lib/helper.h"
@@ -220,6 +221,171 @@ static void test_foreign_files_kept_previous_runs_replaced(void **state)
 	assert_string_equal(slurp(path), "{\"not\": \"ours\"}\n");
 }
 
+#define NOBODY 65534
+
+/* output_open(dir) as euid NOBODY, in a child: whether it was refused with
+ * an error holding needle (NULL: whether it opened). */
+static bool opened_as_nobody(const char *dir, const char *needle)
+{
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char err[256] = "";
+		struct output_files *o;
+
+		if (setegid(NOBODY) || seteuid(NOBODY))
+			_exit(3);
+		o = output_open(dir, err, sizeof(err));
+		if (!o && !(needle && strstr(err, needle)))
+			fprintf(stderr, "output_open(%s) as nobody: %s\n", dir, err);
+		output_discard(o);
+		_exit(o ? 0 : needle && strstr(err, needle) ? 1 : 2);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (needle)
+		assert_int_equal(WEXITSTATUS(status), 1);
+	return WEXITSTATUS(status) == 0;
+}
+
+/*
+ * Every component of -o, not only the last, is checked before it is
+ * followed (issue 20): -o LINK/, LINK/. and LINK/sub used to follow a
+ * directory symlink anyone had planted, sending root's files wherever it
+ * pointed (/etc). Links owned by another user are never followed, root's
+ * own ones (/var/run -> /run) are, except in a sticky world-writable
+ * directory when the caller is not root.
+ */
+static void test_symlinks_in_every_component(void **state)
+{
+	char victim[128], evil[128], dir[256], mine[128], sticky[128], plain[128], a[128], b[128],
+		path[320];
+
+	REQUIRE_ROOT_BPF();
+	snprintf(victim, sizeof(victim), "%s/victim_dir", tmp);
+	assert_int_equal(mkdir(victim, 0755), 0);
+	assert_int_equal(chown(victim, NOBODY, NOBODY), 0);
+	/* A link another user planted. */
+	snprintf(evil, sizeof(evil), "%s/evil", tmp);
+	assert_int_equal(symlink(victim, evil), 0);
+	assert_int_equal(lchown(evil, NOBODY, NOBODY), 0);
+	snprintf(dir, sizeof(dir), "%s/", evil);
+	expect_refused(dir, "is a symbolic link");
+	snprintf(dir, sizeof(dir), "%s/.", evil);
+	expect_refused(dir, "is a symbolic link");
+	snprintf(dir, sizeof(dir), "%s/sub", evil);
+	expect_refused(dir, "not following symbolic link");
+	expect_refused(dir, "owned by uid 65534, not by us");
+	snprintf(dir, sizeof(dir), "%s/./sub/deeper", evil);
+	expect_refused(dir, "not following symbolic link");
+	assert_int_equal(helper_dir_entries(victim), 0);
+
+	/* The caller's own link is followed, as mkdir -p would. */
+	snprintf(mine, sizeof(mine), "%s/mine", tmp);
+	assert_int_equal(symlink("victim_dir", mine), 0);
+	snprintf(dir, sizeof(dir), "%s/sub", mine);
+	write_one_run(dir);
+	snprintf(path, sizeof(path), "%s/sub/summary.json", victim);
+	assert_true(helper_exists(path));
+
+	/* A loop of our own links ends. */
+	snprintf(a, sizeof(a), "%s/loop_a", tmp);
+	snprintf(b, sizeof(b), "%s/loop_b", tmp);
+	assert_int_equal(symlink(b, a), 0);
+	assert_int_equal(symlink(a, b), 0);
+	snprintf(dir, sizeof(dir), "%s/x", a);
+	expect_refused(dir, strerror(ELOOP));
+
+	/* Not root: a root-owned link in a sticky world-writable directory
+	 * (/tmp) is not followed, one elsewhere is. */
+	assert_int_equal(chmod(tmp, 0755), 0);
+	snprintf(sticky, sizeof(sticky), "%s/sticky", tmp);
+	assert_int_equal(mkdir(sticky, 0755), 0);
+	assert_int_equal(chmod(sticky, 01777), 0);
+	snprintf(path, sizeof(path), "%s/rootlink", sticky);
+	assert_int_equal(symlink(victim, path), 0);
+	snprintf(dir, sizeof(dir), "%s/rootlink/out", sticky);
+	opened_as_nobody(dir, "in a sticky world-writable directory");
+	snprintf(plain, sizeof(plain), "%s/plain", tmp);
+	assert_int_equal(mkdir(plain, 0755), 0);
+	snprintf(path, sizeof(path), "%s/rootlink", plain);
+	assert_int_equal(symlink(victim, path), 0);
+	snprintf(dir, sizeof(dir), "%s/rootlink/out", plain);
+	assert_true(opened_as_nobody(dir, NULL));
+	/* And as root, root's own link in the sticky directory is followed. */
+	snprintf(dir, sizeof(dir), "%s/rootlink/out2", sticky);
+	write_one_run(dir);
+	assert_int_equal(chmod(tmp, 0700), 0);
+}
+
+/* -o /proc said "No such file or directory". */
+static void test_pseudo_filesystems(void **state)
+{
+	REQUIRE_ROOT_BPF();
+	expect_refused("/proc", "cannot write in output directory '/proc': it is on procfs");
+	expect_refused("/proc/bpfprof-out", "its parent is on procfs");
+	expect_refused("/sys/kernel", "it is on sysfs");
+}
+
+/*
+ * A summary.json someone else puts in the directory while the run goes on
+ * (after output_open removed the last run's) is not replaced at the final
+ * rename (issue 20): the run's summary goes beside it, and counts as a
+ * failure. One of ours (another run's into the same directory) is.
+ */
+static void test_summary_planted_mid_run(void **state)
+{
+	char dir[128], path[192], aside[192], err[256];
+	json_t *sum = json_pack("{s:s}", "schema", "bpfprof.summary.v1");
+	struct output_files *o;
+	struct stat st;
+
+	REQUIRE_ROOT_BPF();
+	snprintf(dir, sizeof(dir), "%s/planted", tmp);
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	snprintf(aside, sizeof(aside), "%s/summary-%d.json", dir, (int)getpid());
+	o = output_open(dir, err, sizeof(err));
+	assert_non_null(o);
+	put(path, "{\"schema\":\"bpfprof.summary.v1\",\"theirs\":true}\n");
+	assert_int_equal(chown(path, NOBODY, NOBODY), 0);
+	output_write_summary(o, sum);
+	assert_int_equal(output_write_failures(o), 1);
+	output_close(o);
+	assert_string_equal(slurp(path), "{\"schema\":\"bpfprof.summary.v1\",\"theirs\":true}\n");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_uid, NOBODY);
+	assert_non_null(strstr(slurp(aside), "bpfprof.summary.v1"));
+	assert_null(strstr(slurp(aside), "theirs"));
+	assert_int_equal(unlink(aside), 0);
+	assert_int_equal(unlink(path), 0);
+
+	/* A symlink planted there stays a symlink, its target untouched. */
+	o = output_open(dir, err, sizeof(err));
+	assert_non_null(o);
+	assert_int_equal(symlink("/etc/hostname", path), 0);
+	output_write_summary(o, sum);
+	assert_int_equal(output_write_failures(o), 1);
+	output_close(o);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_true(helper_exists(aside));
+	assert_int_equal(unlink(aside), 0);
+	assert_int_equal(unlink(path), 0);
+
+	/* Our own earlier output is replaced, as at the start. */
+	o = output_open(dir, err, sizeof(err));
+	assert_non_null(o);
+	put(path, "{\"schema\":\"bpfprof.summary.v1\",\"old\":1}\n");
+	assert_int_equal(output_write_summary(o, sum), 0);
+	assert_int_equal(output_write_failures(o), 0);
+	output_close(o);
+	assert_null(strstr(slurp(path), "old"));
+	assert_false(helper_exists(aside));
+	json_decref(sum);
+}
+
 /* Every line of the file parses and carries the expected index order. */
 static size_t check_whole_lines(const char *path)
 {
@@ -337,6 +503,9 @@ int main(void)
 		cmocka_unit_test(test_symlinks_never_followed),
 		cmocka_unit_test(test_foreign_files_kept_previous_runs_replaced),
 		cmocka_unit_test(test_full_filesystem),
+		cmocka_unit_test(test_symlinks_in_every_component),
+		cmocka_unit_test(test_pseudo_filesystems),
+		cmocka_unit_test(test_summary_planted_mid_run),
 	};
 
 	return cmocka_run_group_tests_name("output_files", tests, setup, teardown);

@@ -5,9 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 #include "common/errmsg.h"
+#include "common/text.h"
 #include "output/output_files.h"
 
 #define FLUSHES_NAME "flushes.jsonl"
@@ -15,6 +19,8 @@
 #define FILE_MODE 0644
 #define DIR_MODE 0755
 #define MAX_EXTRA_FILES 8
+/* As the kernel's path walk: more than this is a loop. */
+#define MAX_LINKS 40
 
 struct output_files {
 	char *dir;
@@ -25,38 +31,202 @@ struct output_files {
 	bool summary_failed;
 	bool flushes_broken; /* a failed line could not be undone: stop appending */
 	int first_error;     /* errno of the first failed write */
-	bool created_dir;
+	/* The output directory, when this run created it: its parent's fd and
+	 * its name there, for output_discard (a path could lead elsewhere by
+	 * then). parent_fd -1 otherwise. */
+	int created_parent_fd;
+	char *created_name;
 	char *extra[MAX_EXTRA_FILES]; /* output_create_file's, for output_discard */
 	size_t n_extra;
 };
 
-/* mkdir -p; *created tells whether the last component was made by us. */
-static int mkdir_parents(const char *dir, bool *created)
+/* Filesystems that hold no files of ours: creating one fails with a
+ * misleading ENOENT (procfs) or worse. NULL for an ordinary one. */
+static const char *pseudo_fs_name(int dirfd)
 {
-	char *path = strdup(dir);
-	int err = 0;
+	struct statfs sf;
 
-	*created = false;
-	if (!path)
-		return -ENOMEM;
-	for (char *p = path + 1;; p++) {
-		bool last = *p == '\0';
-
-		if (*p != '/' && !last)
-			continue;
-		*p = '\0';
-		if (mkdir(path, DIR_MODE) == 0) {
-			*created = last;
-		} else if (errno != EEXIST) {
-			err = -errno;
-			break;
-		}
-		if (last)
-			break;
-		*p = '/';
+	if (fstatfs(dirfd, &sf))
+		return NULL;
+	switch ((unsigned long)sf.f_type) {
+	case PROC_SUPER_MAGIC:
+		return "procfs";
+	case SYSFS_MAGIC:
+		return "sysfs";
+	case CGROUP_SUPER_MAGIC:
+	case CGROUP2_SUPER_MAGIC:
+		return "a cgroup filesystem";
+	case DEBUGFS_MAGIC:
+		return "debugfs";
+	case TRACEFS_MAGIC:
+		return "tracefs";
+	case BPF_FS_MAGIC:
+		return "bpffs";
+	case SECURITYFS_MAGIC:
+		return "securityfs";
+	default:
+		return NULL;
 	}
-	free(path);
-	return err;
+}
+
+/* Opening DIR one component at a time, each relative to the last. */
+struct walk {
+	const char *dir; /* as given, for messages */
+	int links;	 /* symlinks followed so far */
+	int created_parent_fd;
+	char *created_name;
+	char *err;
+	size_t errlen;
+};
+
+/*
+ * Whether to follow the symlink described by link, found in the directory
+ * described by dir. Like the kernel's protected_symlinks, and stricter:
+ * a link owned by another user is never followed (whoever owns it chose
+ * where root's files go), a root-owned one (/var/run -> /run) only outside
+ * sticky world-writable directories (/tmp) unless root is the caller.
+ */
+static bool may_follow(const struct stat *dir, const struct stat *link)
+{
+	bool sticky_public = (dir->st_mode & (S_ISVTX | S_IWOTH)) == (S_ISVTX | S_IWOTH);
+
+	return link->st_uid == geteuid() || (link->st_uid == 0 && !sticky_public);
+}
+
+static int walk_path(struct walk *w, int start_fd, const char *path, bool outer);
+
+/* The directory name in dirfd as a new fd (-1 with err set). prefix is
+ * the path walked to it, for messages; last: the output directory itself,
+ * which must not be a symlink at all; create: mkdir it when missing. */
+static int walk_step(struct walk *w, int dirfd, const char *name, const char *prefix, bool last,
+		     bool create)
+{
+	char target[PATH_MAX];
+	struct stat dir_st, link_st;
+	ssize_t n;
+	int fd;
+
+	for (int tries = 0; tries < 3; tries++) {
+		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 || errno != ENOENT || !create)
+			break;
+		if (mkdirat(dirfd, name, DIR_MODE) == 0) {
+			if (last) {
+				w->created_parent_fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+				w->created_name = strdup(name);
+			}
+		} else if (errno != EEXIST) {
+			int e = errno;
+			const char *fs = pseudo_fs_name(dirfd);
+
+			if (fs)
+				set_err(w->err, w->errlen,
+					"cannot create output directory '%s': its parent is on "
+					"%s, which holds no ordinary files",
+					w->dir, fs);
+			else
+				set_err(w->err, w->errlen,
+					"cannot create output directory '%s': %s", w->dir,
+					strerror(e));
+			return -1;
+		}
+	}
+	if (fd >= 0)
+		return fd;
+	if (errno != ELOOP && errno != ENOTDIR) {
+		set_err(w->err, w->errlen, "output directory '%s': %s: %s", w->dir, prefix,
+			strerror(errno));
+		return -1;
+	}
+	if (fstatat(dirfd, name, &link_st, AT_SYMLINK_NOFOLLOW) || !S_ISLNK(link_st.st_mode)) {
+		if (last)
+			set_err(w->err, w->errlen, "output directory '%s': is not a directory",
+				w->dir);
+		else
+			set_err(w->err, w->errlen,
+				"cannot create output directory '%s': %s is not a directory",
+				w->dir, prefix);
+		return -1;
+	}
+	if (last) {
+		set_err(w->err, w->errlen,
+			"output directory '%s' is a symbolic link: give the directory itself",
+			w->dir);
+		return -1;
+	}
+	if (fstat(dirfd, &dir_st) || !may_follow(&dir_st, &link_st)) {
+		set_err(w->err, w->errlen,
+			"output directory '%s': not following symbolic link %s, owned by uid %u%s",
+			w->dir, prefix, (unsigned int)link_st.st_uid,
+			link_st.st_uid == 0 ? " in a sticky world-writable directory"
+					    : ", not by us");
+		return -1;
+	}
+	n = readlinkat(dirfd, name, target, sizeof(target));
+	if (n < 0 || (size_t)n >= sizeof(target) || ++w->links > MAX_LINKS) {
+		set_err(w->err, w->errlen, "output directory '%s': %s: %s", w->dir, prefix,
+			strerror(n < 0 ? errno : ELOOP));
+		return -1;
+	}
+	target[n] = '\0';
+	return walk_path(w, dirfd, target, false);
+}
+
+/*
+ * path from start_fd (or / when absolute) as a directory fd, never
+ * following a symlink may_follow refuses. outer: path is DIR itself (its
+ * missing directories are created, its last component must not be a
+ * symlink); else a symlink's target, resolved as the kernel would.
+ */
+static int walk_path(struct walk *w, int start_fd, const char *path, bool outer)
+{
+	size_t len = strlen(path), last_end = 0;
+	int fd;
+
+	/* The last component that is not "." (DIR/. is DIR). */
+	for (size_t i = 0; i < len;) {
+		size_t j = i;
+
+		while (j < len && path[j] != '/')
+			j++;
+		if (j > i && !(j - i == 1 && path[i] == '.'))
+			last_end = j;
+		i = j + 1;
+	}
+	if (path[0] == '/' || start_fd == AT_FDCWD)
+		fd = open(path[0] == '/' ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	else
+		fd = fcntl(start_fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0) {
+		set_err(w->err, w->errlen, "output directory '%s': %s", w->dir, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < len && fd >= 0;) {
+		char name[NAME_MAX + 1], prefix[PATH_MAX];
+		size_t j = i;
+		int next;
+
+		while (j < len && path[j] != '/')
+			j++;
+		if (j == i || (j - i == 1 && path[i] == '.')) {
+			i = j + 1;
+			continue;
+		}
+		if (j - i > NAME_MAX) {
+			set_err(w->err, w->errlen, "output directory '%s': %s", w->dir,
+				strerror(ENAMETOOLONG));
+			close(fd);
+			return -1;
+		}
+		memcpy(name, path + i, j - i);
+		name[j - i] = '\0';
+		snprintf(prefix, sizeof(prefix), "'%.*s'", (int)j, path);
+		next = walk_step(w, fd, name, prefix, outer && j == last_end, outer);
+		close(fd);
+		fd = next;
+		i = j + 1;
+	}
+	return fd;
 }
 
 /* Whether buf (a file's first bytes) opens a JSON object whose first key is
@@ -139,35 +309,31 @@ static int create_output(struct output_files *o, const char *name, char *err, si
 struct output_files *output_open(const char *dir, char *err, size_t errlen)
 {
 	struct output_files *o = calloc(1, sizeof(*o));
+	struct walk w = { .dir = dir, .created_parent_fd = -1, .err = err, .errlen = errlen };
+	const char *fs;
 	struct stat st;
-	int rc;
 
 	if (!o) {
 		set_err(err, errlen, "out of memory");
 		return NULL;
 	}
-	o->dirfd = o->flushes_fd = -1;
+	o->dirfd = o->flushes_fd = o->created_parent_fd = -1;
 	o->dir = strdup(dir);
 	if (!o->dir) {
 		set_err(err, errlen, "out of memory");
 		goto fail;
 	}
-	rc = mkdir_parents(dir, &o->created_dir);
-	if (rc) {
-		set_err(err, errlen, "cannot create output directory '%s': %s", dir, strerror(-rc));
+	o->dirfd = walk_path(&w, AT_FDCWD, dir, true);
+	o->created_parent_fd = w.created_parent_fd;
+	o->created_name = w.created_name;
+	if (o->dirfd < 0)
 		goto fail;
-	}
-	/* A symlink here could send root's files anywhere (one planted in /tmp). */
-	o->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (o->dirfd < 0) {
-		if (errno == ELOOP || (errno == ENOTDIR && !lstat(dir, &st) && S_ISLNK(st.st_mode)))
-			set_err(err, errlen,
-				"output directory '%s' is a symbolic link: give the directory "
-				"itself",
-				dir);
-		else
-			set_err(err, errlen, "output directory '%s': %s", dir,
-				errno == ENOTDIR ? "is not a directory" : strerror(errno));
+	fs = pseudo_fs_name(o->dirfd);
+	if (fs) {
+		set_err(err, errlen,
+			"cannot write in output directory '%s': it is on %s, which holds no "
+			"ordinary files",
+			dir, fs);
 		goto fail;
 	}
 	/* A summary left by an earlier run would sit beside this run's
@@ -235,7 +401,8 @@ int output_write_whole(int fd, const char *buf, size_t len, off_t start, int *er
 		if (n <= 0) {
 			*err = n < 0 ? errno : ENOSPC;
 			/* Cut back, and seek back too: no hole before the next line. */
-			if (done && (start < 0 || ftruncate(fd, start) || lseek(fd, start, SEEK_SET) < 0))
+			if (done &&
+			    (start < 0 || ftruncate(fd, start) || lseek(fd, start, SEEK_SET) < 0))
 				return 1;
 			return -1;
 		}
@@ -290,6 +457,42 @@ void output_describe(const struct output_files *o, struct output_record *r)
 	};
 }
 
+/*
+ * tmp renamed to summary.json, replacing only a previous bpfprof output:
+ * output_open removed the last run's, so one there now was put there during
+ * the run, by someone else unless it is ours. Theirs is kept and this run's
+ * summary goes to summary-PID.json (said on stderr: still a failure, the
+ * reader expects summary.json). Returns 0 or -errno.
+ */
+static int publish_summary(struct output_files *o, const char *tmp)
+{
+	char aside[64];
+	struct stat st;
+	int e;
+
+	if (!renameat2(o->dirfd, tmp, o->dirfd, SUMMARY_NAME, RENAME_NOREPLACE))
+		return 0;
+	e = errno;
+	if (e == EINVAL) { /* a filesystem without RENAME_NOREPLACE: check, then rename */
+		if (fstatat(o->dirfd, SUMMARY_NAME, &st, AT_SYMLINK_NOFOLLOW) && errno == ENOENT)
+			return renameat(o->dirfd, tmp, o->dirfd, SUMMARY_NAME) ? -errno : 0;
+		e = EEXIST;
+	}
+	if (e != EEXIST)
+		return -e;
+	if (is_previous_output(o->dirfd, SUMMARY_NAME))
+		return renameat(o->dirfd, tmp, o->dirfd, SUMMARY_NAME) ? -errno : 0;
+	snprintf(aside, sizeof(aside), "summary-%d.json", (int)getpid());
+	if (renameat2(o->dirfd, tmp, o->dirfd, aside, RENAME_NOREPLACE))
+		return -EEXIST;
+	o->summary_failed = true;
+	fprintf(stderr,
+		"bpfprof: %s/%s appeared during the run and is not bpfprof's: not replacing it; "
+		"this run's summary is %s/%s\n",
+		text_safe(o->dir), SUMMARY_NAME, text_safe(o->dir), aside);
+	return 0;
+}
+
 int output_write_summary(struct output_files *o, json_t *summary)
 {
 	char *s = json_dumps(summary, JSON_OUT_FLAGS | JSON_INDENT(1)), tmp[64];
@@ -316,8 +519,8 @@ int output_write_summary(struct output_files *o, json_t *summary)
 	else if (fsync(fd))
 		err = -errno;
 	close(fd);
-	if (!err && renameat(o->dirfd, tmp, o->dirfd, SUMMARY_NAME))
-		err = -errno;
+	if (!err)
+		err = publish_summary(o, tmp);
 	if (err)
 		unlinkat(o->dirfd, tmp, 0);
 cleanup:
@@ -345,6 +548,9 @@ void output_close(struct output_files *o)
 		close(o->dirfd);
 	for (size_t i = 0; i < o->n_extra; i++)
 		free(o->extra[i]);
+	if (o->created_parent_fd >= 0)
+		close(o->created_parent_fd);
+	free(o->created_name);
 	free(o->dir);
 	free(o);
 }
@@ -357,7 +563,7 @@ void output_discard(struct output_files *o)
 		unlinkat(o->dirfd, FLUSHES_NAME, 0);
 	for (size_t i = 0; i < o->n_extra; i++)
 		unlinkat(o->dirfd, o->extra[i], 0);
-	if (o->created_dir && o->dir)
-		rmdir(o->dir);
+	if (o->created_parent_fd >= 0 && o->created_name)
+		unlinkat(o->created_parent_fd, o->created_name, AT_REMOVEDIR);
 	output_close(o);
 }
