@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <elf.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -584,6 +585,65 @@ static void test_match_errors(void **state)
 	assert_null(l.v);
 }
 
+/* prog_pie copied to name with len bytes at off replaced by bytes (len 0:
+ * the copy cut to off bytes). */
+static const char *corrupt_copy(const char *name, long off, const void *bytes, size_t len)
+{
+	FILE *in = fopen(fx("prog_pie"), "rb"), *out = fopen(fx(name), "wb");
+	static char buf[1 << 20];
+	size_t n;
+
+	assert_non_null(in);
+	assert_non_null(out);
+	n = fread(buf, 1, sizeof(buf), in);
+	assert_true(n > 0 && n < sizeof(buf));
+	if (len)
+		memcpy(buf + off, bytes, len);
+	else
+		n = (size_t)off;
+	assert_int_equal(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	fclose(out);
+	return fx(name);
+}
+
+static void expect_match_error(const char *path, const char *want)
+{
+	struct sym_list l;
+	char err[512];
+
+	assert_int_equal(symbols_match(path, "stage_*", &l, err, sizeof(err)), -ENOEXEC);
+	if (!strstr(err, want))
+		fail_msg("'%s' does not say '%s'", err, want);
+	assert_null(strstr(err, "no error"));
+}
+
+/*
+ * Broken ELF files say what is broken (issue 20): a 4-byte "\x7fELF" said
+ * "is not a valid ELF file: no error", section headers past the end of the
+ * file or full of garbage said the binary had no symbols.
+ */
+static void test_corrupt_elf_messages(void **state)
+{
+	Elf64_Ehdr eh;
+	FILE *f = fopen(fx("prog_pie"), "rb");
+	uint64_t far;
+	unsigned char junk[64];
+	const char *path;
+
+	assert_non_null(f);
+	assert_int_equal(fread(&eh, sizeof(eh), 1, f), 1);
+	fclose(f);
+	expect_match_error(corrupt_copy("elf4", 4, NULL, 0), "truncated (4 bytes");
+	far = eh.e_shoff + (1 << 20);
+	path = corrupt_copy("shoff_far", offsetof(Elf64_Ehdr, e_shoff), &far, sizeof(far));
+	expect_match_error(path, "bad section headers: their table (offset");
+	memset(junk, 0xff, sizeof(junk));
+	/* The first header (SHT_NULL) is skipped: the second one. */
+	path = corrupt_copy("sh_junk", (long)eh.e_shoff + eh.e_shentsize, junk, sizeof(junk));
+	expect_match_error(path, "bad section header 1: its data is past the end of the file");
+}
+
 /* ---- symbol matching and offsets ---- */
 
 static void test_pie(void **state)
@@ -1031,6 +1091,7 @@ int main(void)
 		cmocka_unit_test(test_resolve_paths),
 		cmocka_unit_test(test_resolve_errors),
 		cmocka_unit_test(test_match_errors),
+		cmocka_unit_test(test_corrupt_elf_messages),
 		cmocka_unit_test(test_pie),
 		cmocka_unit_test(test_pie_shifted),
 		cmocka_unit_test(test_static),

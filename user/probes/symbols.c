@@ -224,6 +224,16 @@ static int elf_file_open(const char *path, const char *display, struct elf_file 
 		ret = -ENOEXEC;
 		goto cleanup;
 	}
+	/* libelf takes a file shorter than its header for "not ELF" and says
+	 * "no error". */
+	if ((size_t)st.st_size < sizeof(Elf64_Ehdr)) {
+		set_err(err, errlen,
+			"binary '%s' is not a valid ELF file: truncated (%lld bytes, shorter than "
+			"an ELF header)",
+			display, (long long)st.st_size);
+		ret = -ENOEXEC;
+		goto cleanup;
+	}
 	if (elf_version(EV_CURRENT) == EV_NONE) {
 		set_err(err, errlen, "libelf: %s", elf_errmsg(-1));
 		ret = -EINVAL;
@@ -232,7 +242,7 @@ static int elf_file_open(const char *path, const char *display, struct elf_file 
 	ef->elf = elf_begin(ef->fd, ELF_C_READ_MMAP, NULL);
 	if (!ef->elf || elf_kind(ef->elf) != ELF_K_ELF || !gelf_getehdr(ef->elf, &ehdr)) {
 		set_err(err, errlen, "binary '%s' is not a valid ELF file: %s", display,
-			elf_errmsg(-1));
+			elf_errno() ? elf_errmsg(-1) : "unrecognised header");
 		ret = -ENOEXEC;
 		goto cleanup;
 	}
@@ -430,6 +440,52 @@ static void free_cands(struct cand *c, size_t n)
 	free(c);
 }
 
+/*
+ * Section headers that lie, checked before looking for symbols in them:
+ * libelf shows a table past the end of the file as no sections at all, and
+ * garbage as sections of unknown types, and either would be reported as "no
+ * symbols". 0, or -ENOEXEC with err set.
+ */
+static int check_section_headers(const struct elf_file *ef, const char *display, char *err,
+				 size_t errlen)
+{
+	size_t size = 0, shnum = 0, i = 0;
+	Elf_Scn *scn = NULL;
+	GElf_Ehdr ehdr;
+	GElf_Shdr sh;
+
+	if (!elf_rawfile(ef->elf, &size) || !gelf_getehdr(ef->elf, &ehdr) ||
+	    elf_getshdrnum(ef->elf, &shnum)) {
+		set_err(err, errlen, "binary '%s': bad section headers: %s", display,
+			elf_errmsg(-1));
+		return -ENOEXEC;
+	}
+	if (ehdr.e_shnum && (ehdr.e_shoff >= size || !shnum)) {
+		set_err(err, errlen,
+			"binary '%s': bad section headers: their table (offset %#llx) is past the "
+			"end of the file (%zu bytes)",
+			display, (unsigned long long)ehdr.e_shoff, size);
+		return -ENOEXEC;
+	}
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		i++;
+		if (!gelf_getshdr(scn, &sh)) {
+			set_err(err, errlen, "binary '%s': bad section header %zu: %s", display, i,
+				elf_errmsg(-1));
+			return -ENOEXEC;
+		}
+		if (sh.sh_type != SHT_NOBITS && sh.sh_type != SHT_NULL &&
+		    (sh.sh_offset > size || sh.sh_size > size - sh.sh_offset)) {
+			set_err(err, errlen,
+				"binary '%s': bad section header %zu: its data is past the end of "
+				"the file",
+				display, i);
+			return -ENOEXEC;
+		}
+	}
+	return 0;
+}
+
 /* Pick .symtab, or .dynsym for stripped binaries; *versym is the
  * .gnu.version data that goes with .dynsym (NULL if none or unused). */
 static Elf_Scn *find_symtab(Elf *elf, const char **table, Elf_Data **versym)
@@ -591,6 +647,9 @@ int symbols_match(const char *path, const char *glob, struct sym_list *out, char
 	if (ret)
 		return ret;
 
+	ret = check_section_headers(&ef, path, err, errlen);
+	if (ret)
+		goto cleanup;
 	scn = find_symtab(ef.elf, &out->table, &versym);
 	if (!scn)
 		goto cleanup;
