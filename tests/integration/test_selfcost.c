@@ -324,9 +324,18 @@ static void test_stats_helper_privileges(void **state)
 	snprintf(fds, sizeof(fds), "/proc/%d/fd", h);
 	d = opendir(fds);
 	assert_non_null(d);
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' && atoi(de->d_name) > 2)
-			n++;
+	while ((de = readdir(d))) {
+		char fd_path[384], target[128] = "";
+
+		if (de->d_name[0] == '.')
+			continue;
+		n++;
+		snprintf(fd_path, sizeof(fd_path), "%s/%s", fds, de->d_name);
+		assert_true(readlink(fd_path, target, sizeof(target) - 1) > 0);
+		/* Not bpfprof's stdin, stdout or stderr (issue 20). */
+		if (strncmp(target, "socket:", 7) && strcmp(target, "anon_inode:bpf-stats"))
+			fail_msg("the stats helper holds fd %s: %s", de->d_name, target);
+	}
 	closedir(d);
 	/* The socket, and the stats fd while a window is open. */
 	assert_true(n >= 1 && n <= 2);

@@ -44,10 +44,12 @@ static void helper_main(int sock, pid_t parent)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
-	/* Nothing of bpfprof's: its maps, links, files and the target. */
-	if (dup2(sock, 3) < 0 || close_range(4, ~0U, 0))
+	/* Nothing of bpfprof's: its maps, links, files, the target, and not
+	 * its stdin, stdout or stderr either (a terminal, a pipe): the socket
+	 * alone, as fd 0. */
+	if (dup2(sock, 0) < 0 || close_range(1, ~0U, 0))
 		_exit(1);
-	sock = 3;
+	sock = 0;
 	prctl(PR_SET_NAME, "bpfprof-stats", 0, 0, 0);
 	if (keep_only_sys_admin())
 		_exit(1);
