@@ -4,6 +4,7 @@
 #   make          build build/bpfprof
 #   make demo     profile the bundled demo workload for a few seconds
 #   make test     unit tests, then integration tests (root: they load BPF)
+#   make test-under-load  make test 5 times (UNDER_LOAD_RUNS) with every CPU busy
 #   make vmlinux  regenerate vmlinux/vmlinux.h from the running kernel's BTF
 #
 # Everything built lands in build/ (git-ignored). SANITIZE=1 builds with
@@ -24,7 +25,7 @@ ARCH := x86
 DEB_PACKAGES := make gcc libc6-dev clang llvm pkg-config bpftool libbpf-dev \
 	libelf-dev zlib1g-dev libcmocka-dev libjansson-dev libcap-dev \
 	g++ libstdc++-12-dev binutils libmicrohttpd-dev prometheus chromium curl \
-	libncurses-dev tmux
+	libncurses-dev tmux stress-ng
 # libFuzzer, for tests/fuzz
 DEB_PACKAGES += libclang-rt-14-dev
 # bench/ (its driver, and its checks in make test)
@@ -83,7 +84,7 @@ $(VERSION_H): FORCE | $(OUT)
 	line="#define BPFPROF_VERSION \"$${v:-0.1.0}\""; \
 	[ "$$(cat $@ 2>/dev/null)" = "$$line" ] || echo "$$line" > $@
 
-.PHONY: all deps test unit-test integration-test FORCE demo vmlinux clean format bench
+.PHONY: all deps test unit-test integration-test test-under-load FORCE demo vmlinux clean format bench
 
 all: $(OUT)/bpfprof
 
@@ -165,6 +166,12 @@ unit-test: $(filter $(OUT)/tests/unit/%,$(TEST_BINS))
 
 integration-test: $(OUT)/bpfprof $(filter $(OUT)/tests/integration/%,$(TEST_BINS)) $(TARGET_BINS)
 	tests/run.sh $(OUT) integration
+
+# The suite must not depend on an idle machine: `make test` again and again
+# while stress-ng keeps every CPU busy; the first failing run stops it.
+UNDER_LOAD_RUNS ?= 5
+test-under-load: $(OUT)/bpfprof $(TEST_BINS) $(TARGET_BINS)
+	tests/under_load.sh $(UNDER_LOAD_RUNS) $(MAKE) --no-print-directory test
 
 demo: $(OUT)/bpfprof $(OUT)/targets/demo_workload
 	$(OUT)/bpfprof -i 1 -o out/demo -- $(OUT)/targets/demo_workload 3
