@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "common/text.h"
+#include "events/span_json.h"
 #include "lib/helper.h"
 #include "output/interval_report.h"
 #include "output/output_files.h"
@@ -243,6 +244,34 @@ static void test_summary_keeps_and_report_escapes(void **state)
 	profile_free(&p);
 }
 
+/* Span events: the same U+FFFD form as the summary (they used '?'), and
+ * still one valid JSON line. */
+static void test_span_events_keep_names(void **state)
+{
+	struct stage_def d = { .name = EVIL_SYMBOL, .binary = "/bin/\xfe" };
+	struct stage_table t = { &d, 1 };
+	struct span_record r = { .span_id = 1, .trace_id = 1, .dur_ns = 5, .pid = 1, .tid = 1 };
+	struct span_names sn;
+	json_error_t e;
+	size_t len;
+	char *buf;
+	json_t *j;
+
+	assert_int_equal(span_names_init(&sn, &t), 0);
+	buf = malloc(sn.line_max);
+	assert_non_null(buf);
+	len = span_json_format(buf, &r, &sn);
+	assert_null(memchr(buf, '\n', len - 1));
+	j = json_loadb(buf, len, 0, &e);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "name")),
+			    "f\x1b]0;t\x07\xef\xbf\xbd\xc2\x9b");
+	assert_string_equal(json_string_value(json_object_get(j, "binary")), "/bin/\xef\xbf\xbd");
+	json_decref(j);
+	free(buf);
+	span_names_free(&sn);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -252,6 +281,7 @@ int main(void)
 		cmocka_unit_test(test_json_text_keeps_invalid_utf8),
 		cmocka_unit_test(test_text_outputs_escape_names),
 		cmocka_unit_test(test_summary_keeps_and_report_escapes),
+		cmocka_unit_test(test_span_events_keep_names),
 	};
 
 	return cmocka_run_group_tests_name("text", tests, NULL, NULL);
