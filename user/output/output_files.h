@@ -8,8 +8,12 @@
  * every file is created relative to the directory's fd with O_EXCL and
  * O_NOFOLLOW: a symlink planted at a name is never followed, and a file
  * bpfprof did not write is never replaced (a previous run's output, a regular
- * file of ours that starts with a bpfprof schema, is). DIR itself must not
- * be a symlink. Modes are 0644 and 0755, narrowed by a restrictive umask.
+ * file of ours that starts with a bpfprof schema, is), at the start or at
+ * the summary's final rename. DIR itself must not be a symlink, and it is
+ * walked one component at a time with O_NOFOLLOW: a symlink on the way is
+ * followed only if the caller owns it, or root does outside a sticky
+ * world-writable directory. Modes are 0644 and 0755, narrowed by a
+ * restrictive umask.
  */
 #ifndef BPFPROF_OUTPUT_FILES_H
 #define BPFPROF_OUTPUT_FILES_H
@@ -48,7 +52,9 @@ int output_write_flush(struct output_files *o, json_t *record);
  * the first write error. */
 void output_describe(const struct output_files *o, struct output_record *r);
 /* Temp file, fsync, rename. A failure is reported on stderr (one line)
- * and leaves no temp file. */
+ * and leaves no temp file. A summary.json that appeared during the run and
+ * is not a previous bpfprof output is kept: the summary goes to
+ * summary-PID.json, said on stderr and counted as a failure. */
 int output_write_summary(struct output_files *o, json_t *summary);
 /* Records that could not be written (flush lines, plus 1 for the summary). */
 unsigned long output_write_failures(const struct output_files *o);
