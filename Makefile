@@ -140,6 +140,11 @@ $(OUT)/tests/integration/test_%: $(OUT)/tests/integration/test_%.o $(TEST_LIB_OB
 $(OUT)/targets/%: tests/targets/%.c tests/targets/target_common.h | $(OUT)/targets
 	$(CC) $(TARGET_CFLAGS) -static $< -o $@
 
+# The README's example server: dynamically linked, so `-u 'libc:malloc'`
+# has a libc to find.
+$(OUT)/targets/demo_server: tests/targets/demo_server.c | $(OUT)/targets
+	$(CC) $(TARGET_CFLAGS) -fPIE -pie $< -o $@
+
 # A known build id, which the run metadata test expects.
 $(OUT)/targets/telemetry_target: tests/targets/telemetry_target.c tests/targets/target_common.h | $(OUT)/targets
 	$(CC) $(TARGET_CFLAGS) -static -Wl,--build-id=0x5eed000000000000000000000000000000006006 $< -o $@
