@@ -24,13 +24,13 @@ ARCH := x86
 DEB_PACKAGES := make gcc libc6-dev clang llvm pkg-config bpftool libbpf-dev \
 	libelf-dev zlib1g-dev libcmocka-dev libjansson-dev libcap-dev \
 	g++ libstdc++-12-dev binutils libmicrohttpd-dev prometheus chromium curl \
-	libncurses-dev tmux
+	libncurses-dev tmux libcapstone-dev libiberty-dev rustc golang-go
 # libFuzzer, for tests/fuzz
 DEB_PACKAGES += libclang-rt-14-dev
 # bench/ (its driver, and its checks in make test)
 DEB_PACKAGES += python3
 
-PKGS := libbpf libelf zlib jansson libcap libmicrohttpd ncursesw
+PKGS := libbpf libelf zlib jansson libcap libmicrohttpd ncursesw capstone
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -43,8 +43,8 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 endif
 ALL_CFLAGS := $(CFLAGS) $(WARNINGS) $(SAN_FLAGS) -std=gnu11 -D_GNU_SOURCE \
 	-Iuser -Ibpf -I$(OUT) $(PKG_CFLAGS)
-# The demangler is libstdc++'s __cxa_demangle, hence -lstdc++.
-LDLIBS := $(PKG_LIBS) -lstdc++ -lm
+# The demangler is libiberty's (C++ and Rust); it ships no pkg-config file.
+LDLIBS := $(PKG_LIBS) -liberty -lm
 ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf -Wall -Werror \

@@ -12,12 +12,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <capstone/capstone.h>
 
 #include "common/errmsg.h"
 #include "probes/demangle.h"
 #include "probes/symbols.h"
 
-#define CODE_PEEK 16 /* longest x86 instruction is 15 bytes */
 #define PAGE_SZ 4096
 
 struct elf_file {
@@ -63,23 +63,50 @@ static const uint8_t x86_nops[9][8] = {
 	[8] = {0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
 };
 
-static bool is_legacy_prefix(uint8_t b)
+/* One decoder for the process, with operand details. */
+static csh x86_decoder(void)
 {
-	switch (b) {
-	case 0x26: /* es */
-	case 0x2e: /* cs */
-	case 0x36: /* ss */
-	case 0x3e: /* ds, notrack */
-	case 0x64: /* fs */
-	case 0x65: /* gs */
-	case 0x66: /* operand size */
-	case 0x67: /* address size */
-	case 0xf0: /* lock */
-	case 0xf2: /* repne */
-	case 0xf3: /* rep */
-		return true;
+	static csh handle;
+	static int state; /* 0 untried, 1 open, -1 failed */
+
+	if (!state) {
+		state = cs_open(CS_ARCH_X86, CS_MODE_64, &handle) == CS_ERR_OK ? 1 : -1;
+		if (state > 0)
+			cs_option(handle, CS_OPT_DETAIL, CS_OPT_ON);
 	}
+	return state > 0 ? handle : 0;
+}
+
+static bool insn_has_prefix(const cs_insn *in, uint8_t p)
+{
+	for (int i = 0; i < 4; i++)
+		if (in->detail->x86.prefix[i] == p)
+			return true;
 	return false;
+}
+
+/* Condition code 0-15 of a jcc rel8/rel32 (70+cc, 0f 80+cc), else -1. */
+static int jcc_condition(const cs_insn *in)
+{
+	const uint8_t *op = in->detail->x86.opcode;
+
+	if (op[0] >= 0x70 && op[0] <= 0x7f)
+		return op[0] & 0xf;
+	if (op[0] == 0x0f && op[1] >= 0x80 && op[1] <= 0x8f)
+		return op[1] & 0xf;
+	return -1;
+}
+
+/* Exactly what branch_setup_xol_ops() emulates: jmp/call rel, jcc. */
+static bool is_emulated_branch(const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	if (x->op_count != 1 || x->operands[0].type != X86_OP_IMM)
+		return false;
+	if (in->id == X86_INS_JMP || in->id == X86_INS_CALL)
+		return x->opcode[0] == 0xe8 || x->opcode[0] == 0xe9 || x->opcode[0] == 0xeb;
+	return jcc_condition(in) >= 0;
 }
 
 /*
@@ -87,69 +114,277 @@ static bool is_legacy_prefix(uint8_t b)
  * (canonical nops, 0x90, jmp/call rel, jcc) and push_setup_xol_ops() (push
  * reg, optionally with REX 0x41) emulate; can_optimize() turns an exact
  * nop5 that does not cross a page into a trampoline call; the rest is
- * single-stepped out of line. Truncated input is treated as unknown, i.e.
- * single-step.
+ * single-stepped out of line. What capstone cannot decode whole (truncated
+ * input) is single-stepped too.
  */
 enum entry_kind insn_entry_kind(const uint8_t *code, size_t len, uint64_t vaddr)
 {
-	size_t i = 0, n, need;
-	bool opsize = false, rex = false;
-	uint8_t rex_byte = 0, op;
+	enum entry_kind kind = ENTRY_SINGLE_STEP;
+	csh cs = x86_decoder();
+	cs_insn *in;
 
-	for (n = 1; n < sizeof(x86_nops) / sizeof(x86_nops[0]); n++) {
+	for (size_t n = 1; n < sizeof(x86_nops) / sizeof(x86_nops[0]); n++) {
 		if (len < n || memcmp(code, x86_nops[n], n) != 0)
 			continue;
 		if (n == 5 && PAGE_SZ - (vaddr & (PAGE_SZ - 1)) >= 5)
 			return ENTRY_NOP5;
 		return ENTRY_EMULATED;
 	}
-
-	while (i < len && is_legacy_prefix(code[i])) {
-		if (code[i] == 0x66)
-			opsize = true;
-		i++;
-	}
-	if (i < len && (code[i] & 0xf0) == 0x40) {
-		rex = true;
-		rex_byte = code[i++];
-	}
-	if (i >= len)
+	if (!cs || cs_disasm(cs, code, len, vaddr, 1, &in) != 1)
 		return ENTRY_SINGLE_STEP;
-	op = code[i];
-
-	if (op >= 0x50 && op <= 0x57) {
+	if (in->id == X86_INS_PUSH && in->detail->x86.op_count == 1 &&
+	    in->detail->x86.operands[0].type == X86_OP_REG) {
 		/* 1-byte push, or exactly "41 5x" (push %r8..%r15). */
-		if (i == 0 || (i == 1 && rex && rex_byte == 0x41))
-			return ENTRY_EMULATED;
-		return ENTRY_SINGLE_STEP;
+		if (in->size == 1 || (in->size == 2 && code[0] == 0x41))
+			kind = ENTRY_EMULATED;
+	} else if (in->detail->x86.opcode[0] == 0x90 && !in->detail->x86.rex &&
+		   (in->id == X86_INS_NOP || in->id == X86_INS_PAUSE)) {
+		kind = ENTRY_EMULATED; /* nop, pause */
+	} else if (is_emulated_branch(in) && !insn_has_prefix(in, 0x66)) {
+		/* The kernel refuses 66-prefixed branches (the attach fails). */
+		kind = ENTRY_EMULATED;
 	}
+	cs_free(in, 1);
+	return kind;
+}
 
-	/* The kernel refuses 66-prefixed branches (the attach fails). */
-	if (opsize)
-		return ENTRY_SINGLE_STEP;
-	switch (op) {
-	case 0x90: /* nop, pause */
-		need = 1;
-		break;
-	case 0xeb: /* jmp rel8 */
-		need = 2;
-		break;
-	case 0xe8: /* call rel32 */
-	case 0xe9: /* jmp rel32 */
-		need = 5;
-		break;
-	case 0x0f: /* jcc rel32 */
-		if (i + 1 >= len || (code[i + 1] & 0xf0) != 0x80)
-			return ENTRY_SINGLE_STEP;
-		need = 6;
-		break;
-	default:
-		if ((op & 0xf0) != 0x70) /* jcc rel8 */
-			return ENTRY_SINGLE_STEP;
-		need = 2;
+const char *bin_lang_name(enum bin_lang l)
+{
+	switch (l) {
+	case LANG_C:
+		return "C";
+	case LANG_CXX:
+		return "C++";
+	case LANG_RUST:
+		return "Rust";
+	case LANG_GO:
+		return "Go";
+	}
+	return "?";
+}
+
+static bool in_range(uint64_t a, uint64_t start, size_t len)
+{
+	return a >= start && a - start < len;
+}
+
+static int add_ret_site(struct sym_match *m, uint64_t vaddr, int64_t file_delta, int cond,
+			bool tail)
+{
+	struct ret_site *v = realloc(m->sites, (m->n_sites + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	m->sites = v;
+	v[m->n_sites++] = (struct ret_site){
+		.offset = (uint64_t)((int64_t)vaddr + file_delta),
+		.cond = (int8_t)cond,
+		.tail = tail,
+	};
+	return 0;
+}
+
+/*
+ * One stretch of code (the body, or its cold part). A jump is "out" when it
+ * lands in neither stretch: a tail call. Indirect jumps through memory at
+ * a fixed address (jmp *f@GOTPCREL(%rip)) are tail calls too; through a
+ * register or a table they are switches as often as tail calls, so they
+ * are only counted: a call left that way is closed as unfinished by the
+ * next probe that sees the stack above it.
+ */
+static int scan_stretch(struct sym_match *m, csh cs, const uint8_t *code, size_t len,
+			uint64_t vaddr, uint64_t body, size_t body_len, uint64_t cold,
+			size_t cold_len, int64_t file_delta)
+{
+	const uint8_t *p = code;
+	uint64_t addr = vaddr;
+	size_t left = len;
+	cs_insn *in = cs_malloc(cs);
+	int rc = 0;
+
+	if (!in)
+		return -ENOMEM;
+	while (left && !rc) {
+		const cs_x86 *x;
+
+		if (!cs_disasm_iter(cs, &p, &left, &addr, in)) {
+			/* Padding after the last instruction decodes as int3 or
+			 * nops; anything else undecodable means we do not know
+			 * every way out. */
+			m->decoded = false;
+			break;
+		}
+		x = &in->detail->x86;
+		if (cs_insn_group(cs, in, X86_GRP_RET)) {
+			rc = add_ret_site(m, in->address, file_delta, -1, false);
+		} else if (cs_insn_group(cs, in, X86_GRP_CALL)) {
+			m->calls = true;
+		} else if (cs_insn_group(cs, in, X86_GRP_JUMP)) {
+			const cs_x86_op *op = &x->operands[0];
+
+			if (x->op_count != 1)
+				continue;
+			if (op->type == X86_OP_IMM) {
+				uint64_t to = (uint64_t)op->imm;
+				int cond = jcc_condition(in);
+
+				if (in_range(to, body, body_len) || in_range(to, cold, cold_len))
+					continue;
+				if (in->id != X86_INS_JMP && cond < 0) {
+					/* loop/jrcxz out of a function: not a tail call gcc makes */
+					m->decoded = false;
+					continue;
+				}
+				m->calls = true;
+				rc = add_ret_site(m, in->address, file_delta,
+						  in->id == X86_INS_JMP ? -1 : cond, true);
+			} else if (op->type == X86_OP_MEM && op->mem.base == X86_REG_RIP &&
+				   op->mem.index == X86_REG_INVALID) {
+				m->calls = true;
+				rc = add_ret_site(m, in->address, file_delta, -1, true);
+			} else {
+				m->calls = true;
+				m->indirect_jumps++;
+			}
+		}
+	}
+	cs_free(in, 1);
+	return rc;
+}
+
+int symbols_scan_function(struct sym_match *m, const uint8_t *code, size_t len, uint64_t vaddr,
+			  const uint8_t *cold, size_t cold_len, uint64_t cold_vaddr,
+			  int64_t file_delta)
+{
+	csh cs = x86_decoder();
+	int rc;
+
+	free(m->sites);
+	m->sites = NULL;
+	m->n_sites = 0;
+	m->calls = false;
+	m->indirect_jumps = 0;
+	m->decoded = cs != 0;
+	if (!cs)
+		return 0;
+	if (!cold)
+		cold_len = 0;
+	rc = scan_stretch(m, cs, code, len, vaddr, vaddr, len, cold_vaddr, cold_len, file_delta);
+	if (!rc && cold_len)
+		rc = scan_stretch(m, cs, cold, cold_len, cold_vaddr, vaddr, len, cold_vaddr,
+				  cold_len, file_delta);
+	return rc;
+}
+
+static bool is_go_stack_bound(const cs_x86_op *op)
+{
+	return op->type == X86_OP_MEM && op->mem.base == X86_REG_R14 &&
+	       op->mem.index == X86_REG_INVALID && (op->mem.disp == 0x10 || op->mem.disp == 0x18);
+}
+
+uint32_t go_stack_check_len(const uint8_t *code, size_t len, uint64_t vaddr)
+{
+	csh cs = x86_decoder();
+	const uint8_t *p = code;
+	uint64_t addr = vaddr;
+	size_t left = len;
+	uint32_t skip = 0;
+	x86_reg reg = X86_REG_RSP; /* what the check compares with the bound */
+	cs_insn *in;
+
+	if (!cs || !(in = cs_malloc(cs)))
+		return 0;
+	for (int i = 0; i < 3 && cs_disasm_iter(cs, &p, &left, &addr, in); i++) {
+		const cs_x86 *x = &in->detail->x86;
+
+		if (i == 0 && in->id == X86_INS_LEA && x->op_count == 2 &&
+		    x->operands[0].type == X86_OP_REG && x->operands[1].type == X86_OP_MEM &&
+		    x->operands[1].mem.base == X86_REG_RSP) {
+			reg = x->operands[0].reg; /* lea -N(%rsp),%r12 */
+			continue;
+		}
+		if (in->id == X86_INS_CMP && x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
+		    x->operands[0].reg == reg && is_go_stack_bound(&x->operands[1]))
+			continue;
+		if (i > 0 && (in->id == X86_INS_JBE || in->id == X86_INS_JB) &&
+		    jcc_condition(in) >= 0)
+			skip = (uint32_t)(addr - vaddr);
 		break;
 	}
-	return len - i >= need ? ENTRY_EMULATED : ENTRY_SINGLE_STEP;
+	cs_free(in, 1);
+	return skip;
+}
+
+/* A section by name, or NULL. */
+static Elf_Scn *section_named(Elf *elf, const char *want)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	GElf_Shdr sh;
+
+	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (name && !strcmp(name, want))
+			return scn;
+	}
+	return NULL;
+}
+
+/* Rust or C++ from the names in one symbol table; LANG_C when neither. */
+static enum bin_lang lang_from_symbols(Elf *elf, Elf_Scn *scn)
+{
+	enum bin_lang lang = LANG_C;
+	Elf_Data *data = elf_getdata(scn, NULL);
+	GElf_Shdr sh;
+	size_t n;
+
+	if (!data || !gelf_getshdr(scn, &sh) || !sh.sh_entsize)
+		return LANG_C;
+	n = sh.sh_size / sh.sh_entsize;
+	for (size_t i = 0; i < n; i++) {
+		const char *name;
+		GElf_Sym sym;
+
+		if (!gelf_getsym(data, (int)i, &sym))
+			continue;
+		name = elf_strptr(elf, sh.sh_link, sym.st_name);
+		if (!name)
+			continue;
+		if (!strcmp(name, "rust_eh_personality") || !strncmp(name, "__rust_", 7))
+			return LANG_RUST;
+		if (!strncmp(name, "__gxx_personality_v0", 20))
+			lang = LANG_CXX;
+	}
+	return lang;
+}
+
+static enum bin_lang elf_lang(Elf *elf)
+{
+	enum bin_lang lang = LANG_C;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	if (section_named(elf, ".go.buildinfo") || section_named(elf, ".gopclntab"))
+		return LANG_GO;
+	while ((scn = elf_nextscn(elf, scn))) {
+		enum bin_lang l;
+
+		if (!gelf_getshdr(scn, &sh) ||
+		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
+			continue;
+		l = lang_from_symbols(elf, scn);
+		if (l == LANG_RUST)
+			return l;
+		if (l == LANG_CXX)
+			lang = l;
+	}
+	return lang;
 }
 
 uint32_t entry_probe_site(const uint8_t *code, size_t len, uint64_t vaddr, enum entry_kind *kind)
@@ -543,38 +778,154 @@ static int collect_cands(struct elf_file *ef, Elf_Scn *scn, Elf_Data *versym, co
 	return 0;
 }
 
-/* Fill offset, skip and kind of @m from the function's first bytes. */
-static int locate_entry(struct elf_file *ef, const char *path, struct sym_match *m, char *err,
-			size_t errlen)
+/* gcc's "f.cold" parts, by name, so each function's scan can take its own. */
+struct cold_index {
+	struct cand *v; /* name, addr, size */
+	size_t n;
+};
+
+static int cmp_cand_name(const void *pa, const void *pb)
 {
-	uint8_t code[CODE_PEEK];
+	return strcmp(((const struct cand *)pa)->name, ((const struct cand *)pb)->name);
+}
+
+static int build_cold_index(struct elf_file *ef, Elf_Scn *scn, struct cold_index *ci)
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+	GElf_Shdr sh;
+	size_t n, cap = 0;
+
+	memset(ci, 0, sizeof(*ci));
+	if (!data || !gelf_getshdr(scn, &sh) || !sh.sh_entsize)
+		return 0;
+	n = sh.sh_size / sh.sh_entsize;
+	for (size_t i = 0; i < n; i++) {
+		const char *name;
+		GElf_Sym sym;
+		size_t len;
+
+		if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		    !sym.st_size)
+			continue;
+		name = elf_strptr(ef->elf, sh.sh_link, sym.st_name);
+		if (!name || (len = strlen(name)) < 6 || strcmp(name + len - 5, ".cold"))
+			continue;
+		if (ci->n == cap) {
+			struct cand *v = realloc(ci->v, (cap = cap ? 2 * cap : 64) * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			ci->v = v;
+		}
+		ci->v[ci->n] = (struct cand){ .name = strndup(name, len - 5),
+					      .addr = sym.st_value,
+					      .size = sym.st_size };
+		if (!ci->v[ci->n++].name)
+			return -ENOMEM;
+	}
+	qsort(ci->v, ci->n, sizeof(*ci->v), cmp_cand_name);
+	return 0;
+}
+
+static const struct cand *cold_part(const struct cold_index *ci, const char *name)
+{
+	struct cand key = { .name = (char *)name };
+
+	return ci->n ? bsearch(&key, ci->v, ci->n, sizeof(*ci->v), cmp_cand_name) : NULL;
+}
+
+/* Read @len bytes of code at @addr into a new buffer; *delta is file
+ * offset minus address. 1: not in an executable segment. */
+static int read_code(struct elf_file *ef, const char *path, uint64_t addr, uint64_t len,
+		     uint8_t **buf, size_t *got_len, int64_t *delta, char *err, size_t errlen)
+{
 	uint64_t off, avail;
-	size_t want;
 	ssize_t got;
 
-	if (addr_to_offset(ef, m->addr, &off, &avail) != 0)
-		return 1; /* not in an executable segment: nothing to probe */
-	want = sizeof(code);
-	if (want > m->size)
-		want = m->size;
-	if (want > avail)
-		want = avail;
-	got = pread(ef->fd, code, want, (off_t)off);
+	*buf = NULL;
+	if (addr_to_offset(ef, addr, &off, &avail) != 0)
+		return 1;
+	if (len > avail)
+		len = avail;
+	*buf = malloc(len ? len : 1);
+	if (!*buf) {
+		set_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	got = pread(ef->fd, *buf, len, (off_t)off);
 	if (got < 0) {
 		int e = errno;
 
+		free(*buf);
+		*buf = NULL;
 		set_err(err, errlen, "%s: read at offset 0x%llx: %s", path, (unsigned long long)off,
 			strerror(e));
 		return -e;
 	}
-	m->skipped = entry_probe_site(code, (size_t)got, m->addr, &m->kind);
-	m->probe_offset = off + m->skipped;
+	*got_len = (size_t)got;
+	*delta = (int64_t)off - (int64_t)addr;
 	return 0;
+}
+
+/* Offset, skip and kind of @m's entry probe, and its ways out. */
+static int locate_entry(struct elf_file *ef, const char *path, enum bin_lang lang,
+			const struct cand *cold, struct sym_match *m, char *err, size_t errlen)
+{
+	uint8_t *code = NULL, *cold_code = NULL;
+	size_t len = 0, cold_len = 0;
+	int64_t delta, cold_delta;
+	int rc;
+
+	rc = read_code(ef, path, m->addr, m->size, &code, &len, &delta, err, errlen);
+	if (rc)
+		return rc; /* 1: not in an executable segment: nothing to probe */
+	m->skipped = entry_probe_site(code, len, m->addr, &m->kind);
+	if (lang == LANG_GO) {
+		uint32_t skip = go_stack_check_len(code, len, m->addr);
+
+		if (skip) {
+			m->go_check_skip = skip;
+			m->skipped = skip;
+			m->kind = insn_entry_kind(code + skip, len - skip, m->addr + skip);
+		}
+	}
+	m->probe_offset = (uint64_t)((int64_t)m->addr + delta) + m->skipped;
+	if (cold && read_code(ef, path, cold->addr, cold->size, &cold_code, &cold_len, &cold_delta,
+			      err, errlen) != 0)
+		cold = NULL; /* scanned without it: m->decoded stays honest below */
+	rc = symbols_scan_function(m, code, len, m->addr, cold_code, cold_len,
+				   cold ? cold->addr : 0, delta);
+	/* The cold part may sit in another segment: its sites need its own delta. */
+	if (!rc && cold && cold_delta != delta)
+		for (size_t i = 0; i < m->n_sites; i++)
+			if (in_range(m->sites[i].offset - (uint64_t)delta, cold->addr, cold_len))
+				m->sites[i].offset += (uint64_t)(cold_delta - delta);
+	if (len < m->size)
+		m->decoded = false;
+	free(code);
+	free(cold_code);
+	if (rc)
+		set_err(err, errlen, "out of memory");
+	return rc;
+}
+
+enum bin_lang symbols_binary_lang(const char *path)
+{
+	struct elf_file ef;
+	enum bin_lang lang;
+	char err[256];
+
+	if (elf_file_open(path, path, &ef, err, sizeof(err)))
+		return LANG_C;
+	lang = elf_lang(ef.elf);
+	elf_file_close(&ef);
+	return lang;
 }
 
 int symbols_match(const char *path, const char *glob, struct sym_list *out, char *err,
 		  size_t errlen)
 {
+	struct cold_index colds = {};
 	struct cand *cands = NULL;
 	size_t ncands = 0, i, nuniq;
 	Elf_Data *versym;
@@ -591,6 +942,7 @@ int symbols_match(const char *path, const char *glob, struct sym_list *out, char
 	if (ret)
 		return ret;
 
+	out->lang = elf_lang(ef.elf);
 	scn = find_symtab(ef.elf, &out->table, &versym);
 	if (!scn)
 		goto cleanup;
@@ -598,6 +950,11 @@ int symbols_match(const char *path, const char *glob, struct sym_list *out, char
 	if (ret || !ncands)
 		goto cleanup;
 
+	ret = build_cold_index(&ef, scn, &colds);
+	if (ret) {
+		set_err(err, errlen, "out of memory");
+		goto cleanup;
+	}
 	/* Aliases share an address; keep the best-named one. */
 	qsort(cands, ncands, sizeof(*cands), cmp_cand_addr);
 	for (i = 0, nuniq = 0; i < ncands; i++)
@@ -617,9 +974,12 @@ int symbols_match(const char *path, const char *glob, struct sym_list *out, char
 		m->addr = cands[i].addr;
 		m->size = cands[i].size;
 		m->weak = cands[i].bind == STB_WEAK;
-		r = locate_entry(&ef, path, m, err, errlen);
+		r = locate_entry(&ef, path, out->lang, cold_part(&colds, cands[i].name), m, err,
+				 errlen);
 		if (r < 0) {
 			ret = r;
+			free(m->sites);
+			memset(m, 0, sizeof(*m));
 			goto cleanup;
 		}
 		if (r > 0)
@@ -635,6 +995,7 @@ int symbols_match(const char *path, const char *glob, struct sym_list *out, char
 
 cleanup:
 	free_cands(cands, ncands);
+	free_cands(colds.v, colds.n);
 	elf_file_close(&ef);
 	if (ret)
 		sym_list_free(out);
@@ -650,6 +1011,7 @@ void sym_list_free(struct sym_list *l)
 	for (i = 0; i < l->n; i++) {
 		free(l->v[i].name);
 		free(l->v[i].demangled);
+		free(l->v[i].sites);
 	}
 	free(l->v);
 	l->v = NULL;
