@@ -71,7 +71,8 @@ TEST_LIB_OBJS := $(patsubst tests/lib/%.c,$(OUT)/tests/lib/%.o,$(wildcard tests/
 TARGET_SRCS := $(filter-out tests/targets/stagelib.c,$(wildcard tests/targets/*.c))
 TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 	$(OUT)/targets/stage_target_pie $(OUT)/targets/libstagelib.so $(OUT)/targets/stage_target_lib \
-	$(OUT)/targets/cxx_target
+	$(OUT)/targets/cxx_target $(OUT)/targets/cxx_throw $(OUT)/targets/rs_panic \
+	$(OUT)/targets/rs_panic_v0 $(OUT)/targets/go_stacks
 TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -fcf-protection=none -D_GNU_SOURCE -Wall -Werror \
 	-pthread -Itests
 
@@ -145,6 +146,24 @@ $(OUT)/targets/telemetry_target: tests/targets/telemetry_target.c tests/targets/
 
 $(OUT)/targets/cxx_target: tests/targets/cxx_target.cc | $(OUT)/targets
 	$(CXX) -O1 -g -fno-omit-frame-pointer -fcf-protection=none -Wall -Werror $< -o $@
+
+$(OUT)/targets/cxx_throw: tests/targets/cxx_throw.cc | $(OUT)/targets
+	$(CXX) -O1 -g -fno-omit-frame-pointer -fcf-protection=none -Wall -Werror $< -o $@
+
+# Debian's rustc and go (DEB_PACKAGES), not a newer one first in PATH.
+RUSTC ?= /usr/bin/rustc
+GO ?= /usr/bin/go
+$(OUT)/targets/rs_panic: tests/targets/rs_panic.rs | $(OUT)/targets
+	$(RUSTC) -O -g -C panic=unwind $< -o $@
+
+# The standard library stays legacy-mangled: both kinds of names in one binary.
+$(OUT)/targets/rs_panic_v0: tests/targets/rs_panic.rs | $(OUT)/targets
+	$(RUSTC) -O -g -C panic=unwind -C symbol-mangling-version=v0 --crate-name rs_panic $< -o $@
+
+# The Go build cache inside build/, so a fresh machine needs nothing else.
+$(OUT)/targets/go_stacks: tests/targets/go_stacks.go | $(OUT)/targets
+	GOCACHE=$(abspath $(OUT))/go/cache GOPATH=$(abspath $(OUT))/go/path GOTOOLCHAIN=local \
+		GO111MODULE=off GOFLAGS= $(GO) build -o $@ $<
 
 # The stage target also as a PIE, and linked with a shared library.
 $(OUT)/targets/stage_target_pie: tests/targets/stage_target.c tests/targets/target_common.h | $(OUT)/targets

@@ -47,6 +47,7 @@ struct stage_frame {
 	__u64 io_bytes_read;
 	__u64 io_bytes_written;
 	__u64 io_time_ns;
+	__u64 entry_pos; /* return-site stages: see return_sites.bpf.h; else 0 */
 };
 
 /* A thread's open stage calls, and what goes with them. */

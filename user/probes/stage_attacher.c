@@ -40,8 +40,8 @@ int stage_attacher_prepare(struct stage_attacher *a, pid_t pid, char *err, size_
 			main_exe = exe;
 			lookup_pid = getpid();
 		}
-		if (stages_resolve(o->specs, o->n_specs, lookup_pid, main_exe, &a->table, o->log,
-				   err, errlen))
+		if (stages_resolve(o->specs, o->n_specs, lookup_pid, main_exe, o->returns,
+				   &a->table, o->log, err, errlen))
 			return -1;
 	}
 	a->table.sample_every = o->sample_every;
@@ -53,6 +53,8 @@ struct bpfprof_bpf *stage_attacher_load(struct stage_attacher *a, struct loader_
 {
 	a->kind = stages_pick_link_kind();
 	cfg->n_stages = a->table.n;
+	cfg->n_site_stages = stages_with_return_sites(&a->table, false);
+	cfg->n_go_stages = stages_with_return_sites(&a->table, true);
 	cfg->stage_links = a->kind;
 	cfg->stages_off = a->opts.stages_off;
 	cfg->sample_every = a->opts.sample_every;

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: (MIT OR GPL-2.0) */
+/*
+ * Return-site stages: plain uprobes at a function's entry and at each of its
+ * rets and jumps out, so nothing on the target's stack is changed (a
+ * uretprobe swaps the return address for a trampoline that C++ and Rust
+ * unwinders and Go's stack walks cannot pass).
+ *
+ * Each frame keeps where it sits on its stack (entry_pos, larger is deeper:
+ * -sp on a thread stack, stack.hi - sp on a goroutine stack, which stays
+ * the same when Go copies the stack elsewhere to grow it). A ret or jump
+ * out sees the stack pointer its entry saw, which ties it to its frame
+ * exactly; any frame deeper than a probe's position has ended without
+ * returning (exception, panic, longjmp) and is closed as unfinished.
+ */
+#ifndef BPFPROF_RETURN_SITES_BPF_H
+#define BPFPROF_RETURN_SITES_BPF_H
+
+#include "state.bpf.h"
+#include "stage_stack.bpf.h"
+#include "stages.bpf.h"
+
+/* Bits 32.. of a return site's cookie: its jcc condition + 1 (0: always). */
+#define SITE_COND_SHIFT 32
+/* Go's goroutine stacks are at most 1 GB: a larger hi - sp is not a g. */
+#define GO_MAX_STACK (1ULL << 30)
+/* runtime.g starts with stack.lo, stack.hi. */
+#define GO_G_STACK_HI 8
+
+struct go_stack_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 g; /* the goroutine's runtime.g, r14 in Go >= 1.17 amd64 code */
+};
+
+/* Open stage calls per goroutine: goroutines move between threads. LRU:
+ * a goroutine that exits with calls open leaves its entry to be reused. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1);
+	__type(key, struct go_stack_key);
+	__type(value, struct stage_stack);
+} go_stacks SEC(".maps");
+
+static const struct stage_stack empty_go_stack;
+
+/* x86 condition code cc (0-15) against EFLAGS: whether the jcc jumps. */
+static __always_inline bool jcc_taken(__u64 fl, __u32 cc)
+{
+	bool cf = fl & 0x1, pf = fl & 0x4, zf = fl & 0x40, sf = fl & 0x80, of = fl & 0x800;
+	bool t;
+
+	switch (cc >> 1) {
+	case 0:
+		t = of;
+		break;
+	case 1:
+		t = cf;
+		break;
+	case 2:
+		t = zf;
+		break;
+	case 3:
+		t = cf || zf;
+		break;
+	case 4:
+		t = sf;
+		break;
+	case 5:
+		t = pf;
+		break;
+	case 6:
+		t = sf != of;
+		break;
+	default:
+		t = zf || sf != of;
+		break;
+	}
+	return cc & 1 ? !t : t;
+}
+
+/* A conditional jump out leaves only when taken. */
+static __always_inline bool site_leaves(struct pt_regs *ctx, __u64 cookie)
+{
+	__u32 cond = (__u32)(cookie >> SITE_COND_SHIFT);
+
+	return !cond || jcc_taken(ctx->flags, cond - 1);
+}
+
+/*
+ * Close as unfinished the open frames a probe at pos proves gone: those
+ * deeper than pos, and at an entry those at pos too (the new call reuses
+ * their return address's slot). Frames pushed without a position (return
+ * probes) are 0, the shallowest: never closed here.
+ */
+static __always_inline void sweep_dead_frames(struct stage_stack *st, __u64 pos, bool at_entry)
+{
+	__u32 dead = 0;
+
+	for (int i = 0; i < STAGE_MAX_DEPTH; i++) {
+		__u32 d = st->depth;
+		struct stage_frame *f;
+
+		if (!d)
+			break;
+		f = &st->frames[(d - 1) & (STAGE_MAX_DEPTH - 1)];
+		if (f->entry_pos < pos || (!at_entry && f->entry_pos == pos))
+			break;
+		st->depth = d - 1;
+		dead++;
+	}
+	if (dead)
+		audit_add(AUDIT_STAGE_UNFINISHED, dead);
+}
+
+static __always_inline void site_push(struct stage_stack *st, __u32 stage, __u64 pos, bool go)
+{
+	__u32 d;
+	int idx;
+
+	drop_stale_frames(st);
+	d = st->depth;
+	/* Go: morestack copies the stack and jumps back to the function's
+	 * first instruction. Where the probe could not be put after the
+	 * stack check, the same call enters twice at the same position. */
+	if (go && d && st->frames[(d - 1) & (STAGE_MAX_DEPTH - 1)].stage == stage &&
+	    st->frames[(d - 1) & (STAGE_MAX_DEPTH - 1)].entry_pos == pos)
+		return;
+	sweep_dead_frames(st, pos, true);
+	idx = stage_push(st, stage);
+	if (idx >= 0)
+		st->frames[idx & (STAGE_MAX_DEPTH - 1)].entry_pos = pos;
+}
+
+static __always_inline void site_pop(struct stage_stack *st, __u64 now, __u32 stage, __u64 pos)
+{
+	struct stage_frame *f;
+	__u32 d;
+
+	drop_stale_frames(st);
+	sweep_dead_frames(st, pos, false);
+	d = st->depth;
+	if (d) {
+		f = &st->frames[(d - 1) & (STAGE_MAX_DEPTH - 1)];
+		if (f->entry_pos == pos && f->stage == stage) {
+			stage_pop(st, now, stage, (int)(d - 1));
+			return;
+		}
+	}
+	/* No frame: too deep or sampled out (not recorded), or entered
+	 * before the probes were attached. */
+	if (st->too_deep) {
+		st->too_deep--;
+		return;
+	}
+	if (stage_sample_every <= 1)
+		audit_inc(AUDIT_STAGE_ORPHAN_RETURN);
+}
+
+static __always_inline __u64 thread_pos(struct pt_regs *ctx)
+{
+	return (__u64)0 - ctx->sp;
+}
+
+SEC("uprobe")
+int stage_site_entry(struct pt_regs *ctx)
+{
+	struct stage_stack *stack;
+	__u32 id;
+
+	if (stage_probe_idle())
+		return 0;
+	stack = running_stage_stack(true, &id);
+	if (!stack) {
+		audit_inc(AUDIT_TASK_STATE_FAILED);
+		return 0;
+	}
+	site_push(stack, (__u32)bpf_get_attach_cookie(ctx), thread_pos(ctx), false);
+	return 0;
+}
+
+SEC("uprobe")
+int stage_site_return(struct pt_regs *ctx)
+{
+	__u64 now = bpf_ktime_get_ns(), cookie = bpf_get_attach_cookie(ctx);
+	struct stage_stack *stack;
+	__u32 id;
+
+	if (!site_leaves(ctx, cookie) || stage_probe_idle())
+		return 0;
+	stack = running_stage_stack(false, &id);
+	if (stack)
+		site_pop(stack, now, (__u32)cookie, thread_pos(ctx));
+	return 0;
+}
+
+/* The running goroutine's stack of open calls and this probe's position
+ * on it; NULL when r14 holds no g (code outside Go's register ABI). */
+static __always_inline struct stage_stack *go_stage_stack(struct pt_regs *ctx, bool create,
+							  __u64 *pos)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), hi = 0;
+	struct go_stack_key key = { .tgid = pid_tgid >> 32, .g = ctx->r14 };
+	struct stage_stack *st;
+
+	if (!key.g || bpf_probe_read_user(&hi, sizeof(hi), (void *)(key.g + GO_G_STACK_HI)))
+		return NULL;
+	*pos = hi - ctx->sp;
+	if (hi < ctx->sp || *pos > GO_MAX_STACK)
+		return NULL;
+	st = bpf_map_lookup_elem(&go_stacks, &key);
+	if (st || !create)
+		return st;
+	if (bpf_map_update_elem(&go_stacks, &key, &empty_go_stack, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&go_stacks, &key))
+		return NULL;
+	st = bpf_map_lookup_elem(&go_stacks, &key);
+	if (st) {
+		st->tid = (__u32)pid_tgid;
+		st->gen = stage_gen;
+	}
+	return st;
+}
+
+SEC("uprobe")
+int stage_go_entry(struct pt_regs *ctx)
+{
+	struct stage_stack *stack;
+	__u64 pos;
+
+	if (stage_probe_idle())
+		return 0;
+	stack = go_stage_stack(ctx, true, &pos);
+	if (!stack) {
+		audit_inc(AUDIT_TASK_STATE_FAILED);
+		return 0;
+	}
+	site_push(stack, (__u32)bpf_get_attach_cookie(ctx), pos, true);
+	return 0;
+}
+
+SEC("uprobe")
+int stage_go_return(struct pt_regs *ctx)
+{
+	__u64 now = bpf_ktime_get_ns(), cookie = bpf_get_attach_cookie(ctx), pos;
+	struct stage_stack *stack;
+
+	if (!site_leaves(ctx, cookie) || stage_probe_idle())
+		return 0;
+	stack = go_stage_stack(ctx, false, &pos);
+	if (stack)
+		site_pop(stack, now, (__u32)cookie, pos);
+	return 0;
+}
+
+#endif /* BPFPROF_RETURN_SITES_BPF_H */

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+// Goroutines whose stacks grow (and move) while timed functions are open,
+// and that move between threads (Gosched) inside them. A return probe
+// would leave the kernel's trampoline address on the goroutine stack,
+// which Go's stack copier rejects ("unexpected return pc").
+package main
+
+import (
+	"os"
+	"runtime"
+)
+
+// The tests time worker, grow and leaf: goroutines x 1, x calls, x calls.
+const (
+	goroutines = 8
+	calls      = 25  // worker -> calls x (grow + leaf)
+	levels     = 200 // deep recursion: ~40 KB of stack, past the 8 KB start
+)
+
+//go:noinline
+func deep(n int, pad [128]byte) int {
+	if n == 0 {
+		runtime.Gosched()
+		return int(pad[0])
+	}
+	var next [128]byte
+	next[0] = pad[0] + 1
+	return deep(n-1, next) + 1
+}
+
+// Open while deep() grows the goroutine's stack, and while Gosched() may
+// move the goroutine to another thread.
+//
+//go:noinline
+func grow() int {
+	return deep(levels, [128]byte{})
+}
+
+//go:noinline
+func leaf(x int) int {
+	return x*3 + 1
+}
+
+//go:noinline
+func worker(done chan<- int) {
+	sum := 0
+	for i := 0; i < calls; i++ {
+		sum += grow() + leaf(i)
+	}
+	done <- sum
+}
+
+func main() {
+	done := make(chan int)
+	for g := 0; g < goroutines; g++ {
+		go worker(done)
+	}
+	total := 0
+	for g := 0; g < goroutines; g++ {
+		total += <-done
+	}
+	if total == 0 {
+		os.Exit(1)
+	}
+}
