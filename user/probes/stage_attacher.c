@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <stdlib.h>
 #include <unistd.h>
+#include "cost/probe_calibration.h"
 #include "probes/stage_attacher.h"
 #include "probes/stage_switch.h"
 #include "run/target.h"
@@ -80,6 +81,29 @@ static void warn_single_stepped(const struct stage_table *t, FILE *log)
 	fprintf(log, "%s\n", n > shown ? ", ..." : "");
 }
 
+/* Return-site probes are the safe path, and the slower one (a ret is
+ * single-stepped): say which functions pay it, and what, measured here. */
+static void note_return_sites(const struct stage_table *t, enum uprobe_link_kind kind, FILE *log)
+{
+	size_t n = stages_with_return_sites(t, false) + stages_with_return_sites(t, true), shown = 0;
+	struct probe_calibration cal = {};
+	char err[256], cost[64] = "";
+
+	if (!n)
+		return;
+	if (!probe_calibrate_return_sites(&cal, kind, err, sizeof(err)))
+		snprintf(cost, sizeof(cost), " (~%.1f us per call here)", cal.site_ns / 1e3);
+	fprintf(log,
+		"bpfprof: %zu of %zu functions end through probes on their return instructions "
+		"instead of a return probe, which C++ exceptions, Rust panics or Go would trip "
+		"on%s:",
+		n, t->n, cost);
+	for (size_t i = 0; i < t->n && shown < 5; i++)
+		if (t->v[i].ret == RET_SITES)
+			fprintf(log, "%s %s", shown++ ? "," : "", t->v[i].name);
+	fprintf(log, "%s\n", n > shown ? ", ..." : "");
+}
+
 static void log_attached(const struct stage_attacher *a, FILE *log)
 {
 	const struct stage_switch *sw = &a->sw;
@@ -97,6 +121,7 @@ static void log_attached(const struct stage_attacher *a, FILE *log)
 			"switched on\n",
 			n, n == 1 ? "" : "s", uprobe_link_kind_name(a->kind));
 	warn_single_stepped(&a->table, log);
+	note_return_sites(&a->table, a->kind, log);
 }
 
 /* Started off (--stages-off): detachable probes wait for the first toggle. */
