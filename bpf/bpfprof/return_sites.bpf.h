@@ -19,8 +19,37 @@
 #include "stage_stack.bpf.h"
 #include "stages.bpf.h"
 
-/* Bits 32.. of a return site's cookie: its jcc condition + 1 (0: always). */
+/* Bits 32-39 of a return site's cookie: its jcc condition + 1 (0: always);
+ * bit 40: the site is in a function this one tail-calls, which other
+ * callers run too, so finding no frame there is normal. */
 #define SITE_COND_SHIFT 32
+#define SITE_BORROWED (1ULL << 40)
+/* Bit 41: a direct tail call. It does not end the call: the function
+ * jumped to takes over the frame, at the same position, and its ways out
+ * (borrowed) end both. */
+#define SITE_HANDOFF (1ULL << 41)
+/* Frames of one tail-call chain share a position; a ret there ends at
+ * most this many of them (deeper chains are closed as unfinished). */
+#define TAIL_CHAIN_MAX 4
+
+/* stage_frame.site_flags: the call has just tail-called; the next entry
+ * at its position is that callee, not a sign the frame is gone. */
+#define FRAME_HANDED_OFF 1
+
+/* The last return site that ended frames on this CPU: another stage's
+ * cookie on the same instruction then finds them gone, which is no orphan. */
+struct site_pop_note {
+	__u64 ip;
+	__u64 pos;
+	__u32 tid;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct site_pop_note);
+} site_pop_notes SEC(".maps");
 /* Go's goroutine stacks are at most 1 GB: a larger hi - sp is not a g. */
 #define GO_MAX_STACK (1ULL << 30)
 /* runtime.g starts with stack.lo, stack.hi. */
@@ -81,7 +110,7 @@ static __always_inline bool jcc_taken(__u64 fl, __u32 cc)
 /* A conditional jump out leaves only when taken. */
 static __always_inline bool site_leaves(struct pt_regs *ctx, __u64 cookie)
 {
-	__u32 cond = (__u32)(cookie >> SITE_COND_SHIFT);
+	__u32 cond = (__u32)(cookie >> SITE_COND_SHIFT) & 0xff;
 
 	return !cond || jcc_taken(ctx->flags, cond - 1);
 }
@@ -105,6 +134,11 @@ static __always_inline void sweep_dead_frames(struct stage_stack *st, __u64 pos,
 		f = &st->frames[(d - 1) & (STAGE_MAX_DEPTH - 1)];
 		if (f->entry_pos < pos || (!at_entry && f->entry_pos == pos))
 			break;
+		if (at_entry && f->entry_pos == pos && (f->site_flags & FRAME_HANDED_OFF)) {
+			/* The function it tail-called is entering now. */
+			f->site_flags &= ~FRAME_HANDED_OFF;
+			break;
+		}
 		st->depth = d - 1;
 		dead++;
 	}
@@ -131,21 +165,71 @@ static __always_inline void site_push(struct stage_stack *st, __u32 stage, __u64
 		st->frames[idx & (STAGE_MAX_DEPTH - 1)].entry_pos = pos;
 }
 
-static __always_inline void site_pop(struct stage_stack *st, __u64 now, __u32 stage, __u64 pos)
+/* The open frame of @stage at @pos among the top TAIL_CHAIN_MAX (a tail
+ * chain shares its position); -1 when there is none. */
+static __always_inline int chain_frame(struct stage_stack *st, __u32 stage, __u64 pos)
 {
-	struct stage_frame *f;
-	__u32 d;
+	__u32 d = st->depth;
+
+	for (int i = 1; i <= TAIL_CHAIN_MAX; i++) {
+		struct stage_frame *f;
+
+		if (d < (__u32)i)
+			break;
+		f = &st->frames[(d - i) & (STAGE_MAX_DEPTH - 1)];
+		if (f->entry_pos != pos)
+			break;
+		if (f->stage == stage)
+			return (int)(d - i);
+	}
+	return -1;
+}
+
+static __always_inline void site_handoff(struct stage_stack *st, __u32 stage, __u64 pos)
+{
+	int idx;
 
 	drop_stale_frames(st);
 	sweep_dead_frames(st, pos, false);
-	d = st->depth;
-	if (d) {
-		f = &st->frames[(d - 1) & (STAGE_MAX_DEPTH - 1)];
-		if (f->entry_pos == pos && f->stage == stage) {
-			stage_pop(st, now, stage, (int)(d - 1));
-			return;
+	idx = chain_frame(st, stage, pos);
+	if (idx >= 0)
+		st->frames[idx & (STAGE_MAX_DEPTH - 1)].site_flags |= FRAME_HANDED_OFF;
+}
+
+static __always_inline void site_pop(struct stage_stack *st, __u64 now, __u64 cookie, __u64 pos,
+				     __u64 ip)
+{
+	__u32 stage = (__u32)cookie, tid = (__u32)bpf_get_current_pid_tgid();
+	struct site_pop_note *note;
+	int idx;
+
+	drop_stale_frames(st);
+	sweep_dead_frames(st, pos, false);
+	idx = chain_frame(st, stage, pos);
+	note = bpf_map_lookup_elem(&site_pop_notes, &(__u32){ 0 });
+	if (idx >= 0) {
+		/* It ends, and so do the functions it tail-called, above it
+		 * at the same position: this ret is theirs too. */
+		for (int i = 0; i < TAIL_CHAIN_MAX; i++) {
+			__u32 d = st->depth;
+			struct stage_frame *f;
+
+			if ((int)d <= idx)
+				break;
+			f = &st->frames[(d - 1) & (STAGE_MAX_DEPTH - 1)];
+			stage_pop(st, now, f->stage, (int)(d - 1));
 		}
+		if (note) {
+			note->ip = ip;
+			note->pos = pos;
+			note->tid = tid;
+		}
+		return;
 	}
+	if (cookie & SITE_BORROWED)
+		return;
+	if (note && note->ip == ip && note->pos == pos && note->tid == tid)
+		return; /* ended by another stage's probe on this instruction */
 	/* No frame: too deep or sampled out (not recorded), or entered
 	 * before the probes were attached. */
 	if (st->too_deep) {
@@ -154,6 +238,16 @@ static __always_inline void site_pop(struct stage_stack *st, __u64 now, __u32 st
 	}
 	if (stage_sample_every <= 1)
 		audit_inc(AUDIT_STAGE_ORPHAN_RETURN);
+}
+
+/* A return site: a handoff (tail call) or a way out. */
+static __always_inline void site_hit(struct stage_stack *st, __u64 now, __u64 cookie, __u64 pos,
+				     __u64 ip)
+{
+	if (cookie & SITE_HANDOFF)
+		site_handoff(st, (__u32)cookie, pos);
+	else
+		site_pop(st, now, cookie, pos, ip);
 }
 
 static __always_inline __u64 thread_pos(struct pt_regs *ctx)
@@ -189,7 +283,7 @@ int stage_site_return(struct pt_regs *ctx)
 		return 0;
 	stack = running_stage_stack(false, &id);
 	if (stack)
-		site_pop(stack, now, (__u32)cookie, thread_pos(ctx));
+		site_hit(stack, now, cookie, thread_pos(ctx), ctx->ip);
 	return 0;
 }
 
@@ -248,7 +342,7 @@ int stage_go_return(struct pt_regs *ctx)
 		return 0;
 	stack = go_stage_stack(ctx, false, &pos);
 	if (stack)
-		site_pop(stack, now, (__u32)cookie, pos);
+		site_hit(stack, now, cookie, pos, ctx->ip);
 	return 0;
 }
 

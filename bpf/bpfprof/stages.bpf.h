@@ -57,6 +57,7 @@ static __always_inline int stage_push(struct stage_stack *st, __u32 stage)
 	f = &st->frames[d & (STAGE_MAX_DEPTH - 1)];
 	f->stage = stage;
 	f->entry_pos = 0;
+	f->site_flags = 0;
 	f->child_ns = 0;
 	f->io_ops = f->io_bytes_read = f->io_bytes_written = f->io_time_ns = 0;
 	if (span_events)

@@ -39,7 +39,7 @@ volatile __u32 stage_gen = 0;
 
 struct stage_frame {
 	__u32 stage;
-	__u32 pad;
+	__u32 site_flags; /* return-site stages: see return_sites.bpf.h; else 0 */
 	__u64 span_id; /* --events only */
 	__u64 start_ns;
 	__u64 child_ns; /* time in stage calls made from this one */

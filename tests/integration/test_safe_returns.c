@@ -137,6 +137,31 @@ static void test_go_stack_growth(void **state)
 	helper_rmtree(dir);
 }
 
+/* tests/targets/tail_target.c: tail_caller jumps into tail_callee (30
+ * times), which main also calls directly (20 times). With return sites,
+ * tail_caller's calls end at tail_callee's ret: all finished, and the
+ * direct calls of tail_callee match no tail_caller frame, silently. */
+static void test_tail_calls(void **state)
+{
+	static const char *const args[] = { "--returns=safe", "-u", "tail_*", NULL };
+	char dir[64];
+	json_t *s, *proc;
+
+	REQUIRE_ROOT_BPF();
+	s = run_profiled("targets/tail_target", args, dir, sizeof(dir));
+	proc = target_proc(s);
+	expect_calls(proc, "tail_caller", 30);
+	expect_calls(proc, "tail_callee", 50);
+	/* The callee's time is inside its tail caller's. */
+	assert_true(helper_int(helper_find_stage(proc, "tail_caller"), "self_ns") <
+		    helper_int(helper_find_stage(proc, "tail_caller"), "total_ns"));
+	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
 /* --list names each function's mechanism: C++ leaves keep the return
  * probe, functions that call out get return sites; Go never a probe. */
 static void test_list_mechanisms(void **state)
@@ -177,7 +202,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cxx_exceptions),	     cmocka_unit_test(test_rust_panics),
 		cmocka_unit_test(test_rust_panics_v0_names), cmocka_unit_test(test_go_stack_growth),
-		cmocka_unit_test(test_list_mechanisms),
+		cmocka_unit_test(test_tail_calls),	     cmocka_unit_test(test_list_mechanisms),
 	};
 
 	return cmocka_run_group_tests_name("integration_safe_returns", tests, NULL, NULL);

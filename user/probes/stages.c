@@ -163,17 +163,22 @@ void stage_table_free(struct stage_table *t)
 
 static void describe_return(const struct stage_def *d, char *buf, size_t len)
 {
-	size_t tails = 0;
+	size_t tails = 0, borrowed = 0, own = 0;
 
 	if (d->ret == RET_PROBE) {
 		snprintf(buf, len, "return-probe");
 		return;
 	}
-	for (size_t i = 0; i < d->n_sites; i++)
-		tails += d->sites[i].tail;
-	snprintf(buf, len, "%zu ret%s", d->n_sites - tails, d->n_sites - tails == 1 ? "" : "s");
+	for (size_t i = 0; i < d->n_sites; i++) {
+		borrowed += d->sites[i].handoff && !d->sites[i].borrowed;
+		tails += d->sites[i].tail && !d->sites[i].handoff && !d->sites[i].borrowed;
+		own += !d->sites[i].tail && !d->sites[i].borrowed;
+	}
+	snprintf(buf, len, "%zu ret%s", own, own == 1 ? "" : "s");
 	if (tails)
 		snprintf(buf + strlen(buf), len - strlen(buf), "+%zu jmp", tails);
+	if (borrowed)
+		snprintf(buf + strlen(buf), len - strlen(buf), "+%zu tail", borrowed);
 }
 
 void stages_print(FILE *f, const struct stage_table *t)
@@ -341,7 +346,7 @@ int stages_attach(const struct stage_table *t, enum uprobe_link_kind kind,
 				for (size_t s = 0; s < t->v[k].n_sites; s++) {
 					offsets[nret] = t->v[k].sites[s].offset;
 					cookies[nret++] =
-						stage_site_cookie((uint32_t)k, t->v[k].sites[s].cond);
+						stage_site_cookie((uint32_t)k, &t->v[k].sites[s]);
 				}
 			}
 			rc = attach_one(out, ret, site_kind, false, path, binary, offsets, cookies,

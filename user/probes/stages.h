@@ -99,10 +99,15 @@ struct stage_progs {
 /* The link kind return-site programs use: no session, it would add a return probe. */
 enum uprobe_link_kind stages_site_link_kind(enum uprobe_link_kind kind);
 
-/* A return site's cookie: the stage id, and the jcc condition + 1 above bit 32 (0: always). */
-static inline uint64_t stage_site_cookie(uint32_t stage, int cond)
+/* A return site's cookie: the stage id; the jcc condition + 1 in bits 32-39
+ * (0: always); bit 40 for a site borrowed from a tail-called function, bit
+ * 41 for a followed tail call (bpf/bpfprof/return_sites.bpf.h). */
+#define STAGE_SITE_BORROWED (1ULL << 40)
+#define STAGE_SITE_HANDOFF (1ULL << 41)
+static inline uint64_t stage_site_cookie(uint32_t stage, const struct ret_site *site)
 {
-	return (uint64_t)stage | (uint64_t)(cond + 1) << 32;
+	return (uint64_t)stage | (uint64_t)(site->cond + 1) << 32 |
+	       (site->borrowed ? STAGE_SITE_BORROWED : 0) | (site->handoff ? STAGE_SITE_HANDOFF : 0);
 }
 
 /*

@@ -169,7 +169,7 @@ static bool in_range(uint64_t a, uint64_t start, size_t len)
 }
 
 static int add_ret_site(struct sym_match *m, uint64_t vaddr, int64_t file_delta, int cond,
-			bool tail)
+			bool tail, uint64_t target)
 {
 	struct ret_site *v = realloc(m->sites, (m->n_sites + 1) * sizeof(*v));
 
@@ -178,6 +178,7 @@ static int add_ret_site(struct sym_match *m, uint64_t vaddr, int64_t file_delta,
 	m->sites = v;
 	v[m->n_sites++] = (struct ret_site){
 		.offset = (uint64_t)((int64_t)vaddr + file_delta),
+		.target = target,
 		.cond = (int8_t)cond,
 		.tail = tail,
 	};
@@ -216,7 +217,7 @@ static int scan_stretch(struct sym_match *m, csh cs, const uint8_t *code, size_t
 		}
 		x = &in->detail->x86;
 		if (cs_insn_group(cs, in, X86_GRP_RET)) {
-			rc = add_ret_site(m, in->address, file_delta, -1, false);
+			rc = add_ret_site(m, in->address, file_delta, -1, false, 0);
 		} else if (cs_insn_group(cs, in, X86_GRP_CALL)) {
 			m->calls = true;
 		} else if (cs_insn_group(cs, in, X86_GRP_JUMP)) {
@@ -237,11 +238,11 @@ static int scan_stretch(struct sym_match *m, csh cs, const uint8_t *code, size_t
 				}
 				m->calls = true;
 				rc = add_ret_site(m, in->address, file_delta,
-						  in->id == X86_INS_JMP ? -1 : cond, true);
+						  in->id == X86_INS_JMP ? -1 : cond, true, to);
 			} else if (op->type == X86_OP_MEM && op->mem.base == X86_REG_RIP &&
 				   op->mem.index == X86_REG_INVALID) {
 				m->calls = true;
-				rc = add_ret_site(m, in->address, file_delta, -1, true);
+				rc = add_ret_site(m, in->address, file_delta, -1, true, 0);
 			} else {
 				m->calls = true;
 				m->indirect_jumps++;
@@ -834,6 +835,59 @@ static const struct cand *cold_part(const struct cold_index *ci, const char *nam
 	return ci->n ? bsearch(&key, ci->v, ci->n, sizeof(*ci->v), cmp_cand_name) : NULL;
 }
 
+/* Every function symbol by address: where a tail call lands. */
+struct func_index {
+	struct cand *v; /* name (borrowed from the ELF, not owned), addr, size */
+	size_t n;
+};
+
+static int cmp_cand_addr_only(const void *pa, const void *pb)
+{
+	const struct cand *a = pa, *b = pb;
+
+	return a->addr < b->addr ? -1 : a->addr > b->addr;
+}
+
+static int build_func_index(struct elf_file *ef, Elf_Scn *scn, struct func_index *fi)
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+	GElf_Shdr sh;
+	size_t n, cap = 0;
+
+	memset(fi, 0, sizeof(*fi));
+	if (!data || !gelf_getshdr(scn, &sh) || !sh.sh_entsize)
+		return 0;
+	n = sh.sh_size / sh.sh_entsize;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Sym sym;
+
+		if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		    !sym.st_size || sym.st_shndx == SHN_UNDEF)
+			continue;
+		if (fi->n == cap) {
+			struct cand *v = realloc(fi->v, (cap = cap ? 2 * cap : 256) * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			fi->v = v;
+		}
+		fi->v[fi->n++] = (struct cand){ .name = (char *)elf_strptr(ef->elf, sh.sh_link,
+									    sym.st_name),
+						.addr = sym.st_value,
+						.size = sym.st_size };
+	}
+	qsort(fi->v, fi->n, sizeof(*fi->v), cmp_cand_addr_only);
+	return 0;
+}
+
+/* The function that starts exactly at @addr, or NULL. */
+static const struct cand *func_at(const struct func_index *fi, uint64_t addr)
+{
+	struct cand key = { .addr = addr };
+
+	return fi->n ? bsearch(&key, fi->v, fi->n, sizeof(*fi->v), cmp_cand_addr_only) : NULL;
+}
+
 /* Read @len bytes of code at @addr into a new buffer; *delta is file
  * offset minus address. 1: not in an executable segment. */
 static int read_code(struct elf_file *ef, const char *path, uint64_t addr, uint64_t len,
@@ -868,7 +922,12 @@ static int read_code(struct elf_file *ef, const char *path, uint64_t addr, uint6
 }
 
 /* Offset, skip and kind of @m's entry probe, and its ways out. */
+static int follow_tail_calls(struct elf_file *ef, const char *path, const struct func_index *fi,
+			     const struct cold_index *ci, struct sym_match *m, char *err,
+			     size_t errlen);
+
 static int locate_entry(struct elf_file *ef, const char *path, enum bin_lang lang,
+			const struct cold_index *ci, const struct func_index *fi,
 			const struct cand *cold, struct sym_match *m, char *err, size_t errlen)
 {
 	uint8_t *code = NULL, *cold_code = NULL;
@@ -904,9 +963,91 @@ static int locate_entry(struct elf_file *ef, const char *path, enum bin_lang lan
 		m->decoded = false;
 	free(code);
 	free(cold_code);
-	if (rc)
+	if (rc) {
 		set_err(err, errlen, "out of memory");
-	return rc;
+		return rc;
+	}
+	return follow_tail_calls(ef, path, fi, ci, m, err, errlen);
+}
+
+/* Tail calls followed at most this deep (a calls b calls c ...). */
+#define TAIL_FOLLOW_DEPTH 3
+
+/*
+ * A direct tail call hands the frame to the function it jumps to, and the
+ * call ends when that one returns (which is what a return probe sees):
+ * replace the jump by that function's own ways out, borrowed. A jump into
+ * the middle of a function, or through memory, stays a way out itself.
+ */
+static int follow_tail_calls(struct elf_file *ef, const char *path, const struct func_index *fi,
+			     const struct cold_index *ci, struct sym_match *m, char *err,
+			     size_t errlen)
+{
+	for (size_t i = 0; i < m->n_sites; i++) {
+		struct ret_site site = m->sites[i];
+		const struct cand *fn, *cold;
+		struct sym_match callee = {};
+		uint8_t *code = NULL, *cold_code = NULL;
+		size_t len = 0, cold_len = 0;
+		int64_t delta, cold_delta;
+		int rc;
+
+		if (!site.tail || site.handoff || !site.target || site.depth >= TAIL_FOLLOW_DEPTH ||
+		    !(fn = func_at(fi, site.target)))
+			continue;
+		rc = read_code(ef, path, fn->addr, fn->size, &code, &len, &delta, err, errlen);
+		if (rc < 0)
+			return rc;
+		if (rc)
+			continue;
+		cold = fn->name ? cold_part(ci, fn->name) : NULL;
+		if (cold && read_code(ef, path, cold->addr, cold->size, &cold_code, &cold_len,
+				      &cold_delta, err, errlen) != 0)
+			cold = NULL;
+		/* The callee's cold part must be in the same segment to share delta. */
+		if (cold && cold_delta != delta) {
+			free(cold_code);
+			cold_code = NULL;
+			cold = NULL;
+		}
+		rc = symbols_scan_function(&callee, code, len, fn->addr, cold_code, cold_len,
+					   cold ? cold->addr : 0, delta);
+		free(code);
+		free(cold_code);
+		if (rc) {
+			set_err(err, errlen, "out of memory");
+			return rc;
+		}
+		if (!callee.decoded) {
+			free(callee.sites);
+			continue; /* keep the jump as the way out */
+		}
+		m->indirect_jumps += callee.indirect_jumps;
+		/* The jump no longer ends the call, it hands the frame over. */
+		m->sites[i].handoff = true;
+		for (size_t k = 0; k < callee.n_sites; k++) {
+			struct ret_site cs = callee.sites[k];
+			bool dup = false;
+
+			for (size_t j = 0; j < m->n_sites && !dup; j++)
+				dup = m->sites[j].offset == cs.offset;
+			if (dup)
+				continue;
+			cs.borrowed = true;
+			cs.depth = (uint8_t)(site.depth + 1);
+			/* A conditional tail call only hands over when taken: the
+			 * callee's exits then end it; not taken, the caller goes on. */
+			rc = add_ret_site(m, 0, 0, cs.cond, cs.tail, cs.target);
+			if (rc) {
+				free(callee.sites);
+				set_err(err, errlen, "out of memory");
+				return rc;
+			}
+			m->sites[m->n_sites - 1] = cs;
+		}
+		free(callee.sites);
+	}
+	return 0;
 }
 
 enum bin_lang symbols_binary_lang(const char *path)
@@ -926,6 +1067,7 @@ int symbols_match(const char *path, const char *glob, struct sym_list *out, char
 		  size_t errlen)
 {
 	struct cold_index colds = {};
+	struct func_index funcs = {};
 	struct cand *cands = NULL;
 	size_t ncands = 0, i, nuniq;
 	Elf_Data *versym;
@@ -951,6 +1093,7 @@ int symbols_match(const char *path, const char *glob, struct sym_list *out, char
 		goto cleanup;
 
 	ret = build_cold_index(&ef, scn, &colds);
+	ret = ret ?: build_func_index(&ef, scn, &funcs);
 	if (ret) {
 		set_err(err, errlen, "out of memory");
 		goto cleanup;
@@ -974,8 +1117,8 @@ int symbols_match(const char *path, const char *glob, struct sym_list *out, char
 		m->addr = cands[i].addr;
 		m->size = cands[i].size;
 		m->weak = cands[i].bind == STB_WEAK;
-		r = locate_entry(&ef, path, out->lang, cold_part(&colds, cands[i].name), m, err,
-				 errlen);
+		r = locate_entry(&ef, path, out->lang, &colds, &funcs,
+				 cold_part(&colds, cands[i].name), m, err, errlen);
 		if (r < 0) {
 			ret = r;
 			free(m->sites);
@@ -996,6 +1139,7 @@ int symbols_match(const char *path, const char *glob, struct sym_list *out, char
 cleanup:
 	free_cands(cands, ncands);
 	free_cands(colds.v, colds.n);
+	free(funcs.v);
 	elf_file_close(&ef);
 	if (ret)
 		sym_list_free(out);

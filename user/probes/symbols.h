@@ -32,8 +32,17 @@ const char *bin_lang_name(enum bin_lang l);
  * the entry saw (the return address on top). */
 struct ret_site {
 	uint64_t offset; /* file offset */
+	uint64_t target; /* tail: the address jumped to; 0 when not known (through memory) */
 	int8_t cond;	 /* -1: always leaves; 0-15: a jcc that leaves when its condition holds */
 	bool tail;	 /* a jump into another function rather than a ret */
+	/* A way out of a function this one tail-calls (directly): the call
+	 * ends when that function returns, as a return probe would see it.
+	 * The function runs for other callers too, where it matches nothing. */
+	bool borrowed;
+	/* A direct tail call that was followed: it does not end the call, the
+	 * function jumped to takes its frame over (its ways out are borrowed). */
+	bool handoff;
+	uint8_t depth; /* tail calls followed to get here */
 };
 
 struct sym_match {
