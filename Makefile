@@ -72,7 +72,8 @@ TARGET_SRCS := $(filter-out tests/targets/stagelib.c,$(wildcard tests/targets/*.
 TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 	$(OUT)/targets/stage_target_pie $(OUT)/targets/libstagelib.so $(OUT)/targets/stage_target_lib \
 	$(OUT)/targets/cxx_target $(OUT)/targets/cxx_throw $(OUT)/targets/rs_panic \
-	$(OUT)/targets/rs_panic_v0 $(OUT)/targets/go_stacks
+	$(OUT)/targets/rs_panic_v0 $(OUT)/targets/go_stacks $(OUT)/targets/go_stacks_stripped \
+	$(OUT)/targets/tail_target
 TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -fcf-protection=none -D_GNU_SOURCE -Wall -Werror \
 	-pthread -Itests
 
@@ -164,6 +165,11 @@ $(OUT)/targets/rs_panic_v0: tests/targets/rs_panic.rs | $(OUT)/targets
 $(OUT)/targets/go_stacks: tests/targets/go_stacks.go | $(OUT)/targets
 	GOCACHE=$(abspath $(OUT))/go/cache GOPATH=$(abspath $(OUT))/go/path GOTOOLCHAIN=local \
 		GO111MODULE=off GOFLAGS= $(GO) build -o $@ $<
+
+# Without .symtab (-s -w): functions come from .gopclntab.
+$(OUT)/targets/go_stacks_stripped: tests/targets/go_stacks.go | $(OUT)/targets
+	GOCACHE=$(abspath $(OUT))/go/cache GOPATH=$(abspath $(OUT))/go/path GOTOOLCHAIN=local \
+		GO111MODULE=off GOFLAGS= $(GO) build -ldflags='-s -w' -o $@ $<
 
 # The stage target also as a PIE, and linked with a shared library.
 $(OUT)/targets/stage_target_pie: tests/targets/stage_target.c tests/targets/target_common.h | $(OUT)/targets

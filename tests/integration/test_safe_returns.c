@@ -114,7 +114,7 @@ static void test_rust_panics_v0_names(void **state)
  * leaf() 25 times; grow() recurses ~40 KB deep (the stack starts at 8 KB,
  * so it is copied while worker and grow are open) and yields at the
  * bottom. */
-static void test_go_stack_growth(void **state)
+static void run_go(const char *target)
 {
 	static const char *const args[] = { "-u", "main.worker", "-u", "main.grow",
 					    "-u", "main.leaf",	 NULL };
@@ -122,7 +122,7 @@ static void test_go_stack_growth(void **state)
 	json_t *s, *proc;
 
 	REQUIRE_ROOT_BPF();
-	s = run_profiled("targets/go_stacks", args, dir, sizeof(dir));
+	s = run_profiled(target, args, dir, sizeof(dir));
 	proc = target_proc(s);
 	expect_calls(proc, "main.worker", 8);
 	expect_calls(proc, "main.grow", 8 * 25);
@@ -134,6 +134,38 @@ static void test_go_stack_growth(void **state)
 	assert_true(helper_int(helper_find_stage(proc, "main.grow"), "total_ns") >
 		    helper_int(helper_find_stage(proc, "main.leaf"), "total_ns"));
 	json_decref(s);
+	helper_rmtree(dir);
+}
+
+static void test_go_stack_growth(void **state)
+{
+	run_go("targets/go_stacks");
+}
+
+/* The same program built with -ldflags='-s -w': no .symtab, the functions
+ * come from .gopclntab. */
+static void test_go_stripped(void **state)
+{
+	run_go("targets/go_stacks_stripped");
+}
+
+/* main.inlined was inlined into worker and has no function: one clear
+ * line, exit 1, nothing attached or written. */
+static void test_go_inlined_everywhere(void **state)
+{
+	char bin[256], target[256], dir[64], out[128];
+	struct proc_run r;
+
+	helper_tmpdir(dir, sizeof(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/go_stacks_stripped");
+	char *argv[] = { bin, "-o", out, "-u", "main.inlined", "--", target, NULL };
+
+	assert_int_equal(helper_run(argv, 30, &r), 1);
+	assert_non_null(strstr(r.err, "main.inlined in "));
+	assert_non_null(strstr(r.err, "was inlined everywhere by the Go compiler"));
+	assert_false(helper_exists(out));
 	helper_rmtree(dir);
 }
 
@@ -202,6 +234,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cxx_exceptions),	     cmocka_unit_test(test_rust_panics),
 		cmocka_unit_test(test_rust_panics_v0_names), cmocka_unit_test(test_go_stack_growth),
+		cmocka_unit_test(test_go_stripped),	     cmocka_unit_test(test_go_inlined_everywhere),
 		cmocka_unit_test(test_tail_calls),	     cmocka_unit_test(test_list_mechanisms),
 	};
 

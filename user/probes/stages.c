@@ -118,6 +118,13 @@ int stages_resolve(const char *const *specs, int n, pid_t pid, const char *main_
 			rc = stage_spec_resolve(&spec, pid, main_exe, err, errlen);
 		if (!rc)
 			rc = symbols_match(spec.path, spec.glob, &syms, err, errlen);
+		if (!rc && !syms.n && syms.go_inlined) {
+			snprintf(err, errlen,
+				 "-u '%s': %s in %s was inlined everywhere by the Go compiler: there "
+				 "is no function to probe (build with -gcflags=-l to keep it)",
+				 specs[i], syms.go_inlined, spec.display_path);
+			rc = -ENOENT;
+		}
 		if (!rc && !syms.n) {
 			snprintf(err, errlen, "-u '%s': no function in %s matches '%s'%s", specs[i],
 				 spec.display_path, spec.glob,

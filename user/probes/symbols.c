@@ -666,6 +666,130 @@ static void free_cands(struct cand *c, size_t n)
 	free(c);
 }
 
+/*
+ * Go's function table (.gopclntab, Go 1.18+ layout: magic 0xfffffff0, or
+ * 0xfffffff1 since 1.20): a header of pointer-size words, then nfunc + 1
+ * (entry, func) offset pairs; each func starts with its entry offset and
+ * its name's offset in the name table. The runtime reads it for
+ * tracebacks, so a stripped binary keeps it.
+ */
+struct go_pclntab {
+	const uint8_t *p;
+	size_t len;
+	uint64_t nfunc, text, names, names_end, functab;
+};
+
+static uint64_t rd64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static bool go_pclntab_open(Elf *elf, struct go_pclntab *t)
+{
+	Elf_Scn *scn = section_named(elf, ".gopclntab"), *text = section_named(elf, ".text");
+	Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
+	uint32_t magic;
+	GElf_Shdr sh;
+
+	memset(t, 0, sizeof(*t));
+	if (!d || !d->d_buf || d->d_size < 72)
+		return false;
+	t->p = d->d_buf;
+	t->len = d->d_size;
+	magic = rd32(t->p);
+	if ((magic != 0xfffffff0 && magic != 0xfffffff1) || t->p[7] != 8)
+		return false;
+	t->nfunc = rd64(t->p + 8);
+	t->text = rd64(t->p + 24);
+	t->names = rd64(t->p + 32);
+	t->names_end = rd64(t->p + 40); /* the cu table follows the names */
+	t->functab = rd64(t->p + 64);
+	if (!t->text && text && gelf_getshdr(text, &sh))
+		t->text = sh.sh_addr;
+	return t->names < t->names_end && t->names_end <= t->len && t->functab < t->len &&
+	       t->nfunc < (t->len - t->functab) / 8;
+}
+
+static const char *go_name(const struct go_pclntab *t, uint64_t off)
+{
+	if (t->names + off >= t->names_end)
+		return NULL;
+	if (!memchr(t->p + t->names + off, '\0', t->names_end - t->names - off))
+		return NULL;
+	return (const char *)t->p + t->names + off;
+}
+
+static int push_cand(struct cand **cands, size_t *ncands, size_t *cap, const char *name,
+		     uint64_t addr, uint64_t size)
+{
+	if (*ncands == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct cand *nc = realloc(*cands, ncap * sizeof(*nc));
+
+		if (!nc)
+			return -ENOMEM;
+		*cands = nc;
+		*cap = ncap;
+	}
+	(*cands)[*ncands] = (struct cand){ .name = strdup(name),
+					   .demangled = strdup(name),
+					   .addr = addr,
+					   .size = size,
+					   .bind = STB_GLOBAL };
+	(*ncands)++;
+	return (*cands)[*ncands - 1].name && (*cands)[*ncands - 1].demangled ? 0 : -ENOMEM;
+}
+
+/* The matching functions of a Go binary without .symtab. */
+static int collect_go_cands(const struct go_pclntab *t, const char *glob, struct cand **cands,
+			    size_t *ncands)
+{
+	size_t cap = 0;
+
+	for (uint64_t i = 0; i < t->nfunc; i++) {
+		const uint8_t *e = t->p + t->functab + 8 * i;
+		uint32_t entry = rd32(e), func = rd32(e + 4), next = rd32(e + 8);
+		const char *name;
+		int rc;
+
+		if (t->functab + func + 8 > t->len || next <= entry)
+			continue;
+		name = go_name(t, rd32(t->p + t->functab + func + 4));
+		if (!name || fnmatch(glob, name, 0) != 0)
+			continue;
+		rc = push_cand(cands, ncands, &cap, name, t->text + entry, next - entry);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* A matching name in the name table with no function of its own: the
+ * compiler inlined it everywhere (the inline tree still names it). */
+static char *go_inlined_name(const struct go_pclntab *t, const char *glob)
+{
+	for (uint64_t off = t->names; off < t->names_end;) {
+		const char *name = (const char *)t->p + off;
+		size_t len = strnlen(name, t->names_end - off);
+
+		if (len && fnmatch(glob, name, 0) == 0)
+			return strdup(name);
+		off += len + 1;
+	}
+	return NULL;
+}
+
 /* Pick .symtab, or .dynsym for stripped binaries; *versym is the
  * .gnu.version data that goes with .dynsym (NULL if none or unused). */
 static Elf_Scn *find_symtab(Elf *elf, const char **table, Elf_Data **versym)
@@ -1068,6 +1192,7 @@ int symbols_match(const char *path, const char *glob, struct sym_list *out, char
 {
 	struct cold_index colds = {};
 	struct func_index funcs = {};
+	struct go_pclntab gotab = {};
 	struct cand *cands = NULL;
 	size_t ncands = 0, i, nuniq;
 	Elf_Data *versym;
@@ -1086,14 +1211,26 @@ int symbols_match(const char *path, const char *glob, struct sym_list *out, char
 
 	out->lang = elf_lang(ef.elf);
 	scn = find_symtab(ef.elf, &out->table, &versym);
-	if (!scn)
-		goto cleanup;
-	ret = collect_cands(&ef, scn, versym, glob, out, &cands, &ncands, err, errlen);
+	if (out->lang == LANG_GO && go_pclntab_open(ef.elf, &gotab)) {
+		if (!scn || strcmp(out->table, ".symtab")) {
+			scn = NULL;
+			out->table = ".gopclntab";
+			ret = collect_go_cands(&gotab, glob, &cands, &ncands);
+			if (ret)
+				set_err(err, errlen, "out of memory");
+		}
+	}
+	if (scn)
+		ret = collect_cands(&ef, scn, versym, glob, out, &cands, &ncands, err, errlen);
+	if (!ret && !ncands && out->lang == LANG_GO && gotab.p)
+		out->go_inlined = go_inlined_name(&gotab, glob);
 	if (ret || !ncands)
 		goto cleanup;
 
-	ret = build_cold_index(&ef, scn, &colds);
-	ret = ret ?: build_func_index(&ef, scn, &funcs);
+	if (scn) {
+		ret = build_cold_index(&ef, scn, &colds);
+		ret = ret ?: build_func_index(&ef, scn, &funcs);
+	}
 	if (ret) {
 		set_err(err, errlen, "out of memory");
 		goto cleanup;
@@ -1158,6 +1295,8 @@ void sym_list_free(struct sym_list *l)
 		free(l->v[i].sites);
 	}
 	free(l->v);
+	free(l->go_inlined);
+	l->go_inlined = NULL;
 	l->v = NULL;
 	l->n = 0;
 }

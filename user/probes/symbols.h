@@ -72,10 +72,16 @@ struct sym_list {
 	 * resolver, which runs once at load time, not the implementation. */
 	size_t n_ifunc;
 	enum bin_lang lang;
+	/* Go: a matching name the compiler inlined into its callers and kept
+	 * no function for (only when nothing else matched); NULL if none. */
+	char *go_inlined;
 };
 
 /*
  * All STT_FUNC symbols with nonzero size and a defined section in @path whose
+ * (Go binaries stripped of .symtab: the functions of .gopclntab, table
+ * ".gopclntab"; when nothing matches, a matching name that was inlined
+ * everywhere is in go_inlined)
  * raw name, demangled name or demangled name without parameters
  * ("ns::Klass::run") matches the fnmatch(3) pattern @glob. Reads .symtab, or
  * .dynsym when the binary is stripped. One entry per address (aliases
