@@ -346,4 +346,26 @@ int stage_go_return(struct pt_regs *ctx)
 	return 0;
 }
 
+/*
+ * runtime.goexit0(gp) frees a goroutine that ended (returned from its
+ * function, or runtime.Goexit); gp is in rax (Go's register ABI; mcall
+ * passes the old g). Calls it left open never return: unfinished. Its
+ * stack entry goes, so the next goroutine to reuse the g starts empty.
+ */
+SEC("uprobe")
+int stage_go_exit(struct pt_regs *ctx)
+{
+	struct go_stack_key key = { .tgid = bpf_get_current_pid_tgid() >> 32, .g = ctx->ax };
+	struct stage_stack *st = bpf_map_lookup_elem(&go_stacks, &key);
+
+	if (!st)
+		return 0;
+	drop_stale_frames(st);
+	if (st->depth)
+		audit_add(AUDIT_STAGE_UNFINISHED, st->depth);
+	st->depth = 0;
+	bpf_map_delete_elem(&go_stacks, &key);
+	return 0;
+}
+
 #endif /* BPFPROF_RETURN_SITES_BPF_H */

@@ -110,24 +110,26 @@ static void test_rust_panics_v0_names(void **state)
 	run_rust("targets/rs_panic_v0");
 }
 
-/* tests/targets/go_stacks.go: 8 goroutines, each worker() calls grow() and
+/* tests/targets/go_stacks.go: 8 goroutines, each work() calls grow() and
  * leaf() 25 times; grow() recurses ~40 KB deep (the stack starts at 8 KB,
- * so it is copied while worker and grow are open) and yields at the
- * bottom. */
+ * so it is copied while work and grow are open) and yields at the
+ * bottom. Three more goroutines call quit(), which ends them from inside. */
 static void run_go(const char *target)
 {
-	static const char *const args[] = { "-u", "main.worker", "-u", "main.grow",
-					    "-u", "main.leaf",	 NULL };
+	static const char *const args[] = { "-u", "main.work",   "-u", "main.grow", "-u",
+					    "main.leaf",   "-u", "main.quit", NULL };
 	char dir[64];
 	json_t *s, *proc;
 
 	REQUIRE_ROOT_BPF();
 	s = run_profiled(target, args, dir, sizeof(dir));
 	proc = target_proc(s);
-	expect_calls(proc, "main.worker", 8);
+	expect_calls(proc, "main.work", 8);
 	expect_calls(proc, "main.grow", 8 * 25);
 	expect_calls(proc, "main.leaf", 8 * 25);
-	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
+	/* 3 goroutines end inside quit() (runtime.Goexit): seen at their exit. */
+	expect_calls(proc, "main.quit", 0);
+	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 3);
 	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
 	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
 	/* grow's total includes its deep recursion: above leaf's. */
@@ -149,7 +151,7 @@ static void test_go_stripped(void **state)
 	run_go("targets/go_stacks_stripped");
 }
 
-/* main.inlined was inlined into worker and has no function: one clear
+/* main.inlined was inlined into work and has no function: one clear
  * line, exit 1, nothing attached or written. */
 static void test_go_inlined_everywhere(void **state)
 {

@@ -8,12 +8,14 @@ package main
 import (
 	"os"
 	"runtime"
+	"time"
 )
 
-// The tests time worker, grow and leaf: goroutines x 1, x calls, x calls.
+// The tests time work, grow and leaf: goroutines x 1, x calls, x calls;
+// and quit, which never returns: quitters calls, all unfinished.
 const (
 	goroutines = 8
-	calls      = 25  // worker -> calls x (grow + leaf)
+	calls      = 25  // work -> calls x (grow + leaf)
 	levels     = 200 // deep recursion: ~40 KB of stack, past the 8 KB start
 )
 
@@ -41,22 +43,50 @@ func leaf(x int) int {
 	return x*3 + 1
 }
 
-// Small enough that the compiler inlines it into worker and keeps no
+// Small enough that the compiler inlines it into work and keeps no
 // function of its own: not probeable.
 func inlined(x int) int {
 	return x + 1
 }
 
+// Timed; it returns before worker signals main, so every call has ended
+// by the time the program exits.
+//
 //go:noinline
-func worker(done chan<- int) {
+func work() int {
 	sum := 0
 	for i := 0; i < calls; i++ {
 		sum += grow() + leaf(inlined(i))
 	}
-	done <- sum
+	return sum
+}
+
+func worker(done chan<- int) {
+	done <- work()
+}
+
+const quitters = 3
+
+// Ends its goroutine from inside: the call never returns.
+//
+//go:noinline
+func quit() {
+	runtime.Goexit()
 }
 
 func main() {
+	quitDone := make(chan bool)
+	for q := 0; q < quitters; q++ {
+		go func() {
+			defer func() { quitDone <- true }()
+			quit()
+		}()
+	}
+	for q := 0; q < quitters; q++ {
+		<-quitDone
+	}
+	// The deferred send runs before the runtime frees the goroutine.
+	time.Sleep(200 * time.Millisecond)
 	done := make(chan int)
 	for g := 0; g < goroutines; g++ {
 		go worker(done)

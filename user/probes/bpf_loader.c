@@ -197,10 +197,11 @@ static int configure_site_programs(struct bpfprof_bpf *skel, const struct loader
 {
 	enum uprobe_link_kind kind = stages_site_link_kind(cfg->stage_links);
 	struct bpf_program *progs[] = { skel->progs.stage_site_entry, skel->progs.stage_site_return,
-					skel->progs.stage_go_entry, skel->progs.stage_go_return };
+					skel->progs.stage_go_entry, skel->progs.stage_go_return,
+					skel->progs.stage_go_exit };
 	int rc = 0;
 
-	for (int i = 0; i < 4 && !rc; i++) {
+	for (int i = 0; i < 5 && !rc; i++) {
 		bool want = i < 2 ? cfg->n_site_stages > 0 : cfg->n_go_stages > 0;
 
 		bpf_program__set_autoload(progs[i], want);
@@ -229,6 +230,7 @@ void loader_stage_programs(const struct bpfprof_bpf *skel, enum uprobe_link_kind
 	if (bpf_program__autoload(skel->progs.stage_go_entry)) {
 		progs->go_entry = skel->progs.stage_go_entry;
 		progs->go_return = skel->progs.stage_go_return;
+		progs->go_exit = skel->progs.stage_go_exit;
 	}
 }
 

@@ -295,6 +295,26 @@ static int attach_one(struct stage_links *out, const struct bpf_program *prog,
 	return rc;
 }
 
+/* runtime.goexit0 of a Go binary, where goroutines that end are freed.
+ * Without it (an unusual runtime) calls a goroutine leaves open stay open. */
+static int attach_go_exit(struct stage_links *out, const struct bpf_program *prog,
+			  enum uprobe_link_kind kind, const char *path, const char *binary,
+			  pid_t pid, char *err, size_t errlen)
+{
+	struct sym_list syms = {};
+	char serr[256];
+	int rc = 0;
+
+	if (symbols_match(path, "runtime.goexit0", &syms, serr, sizeof(serr)) || syms.n != 1) {
+		sym_list_free(&syms);
+		return 0;
+	}
+	rc = attach_one(out, prog, kind, false, path, binary, &syms.v[0].probe_offset, NULL, 1, pid,
+			err, errlen);
+	sym_list_free(&syms);
+	return rc;
+}
+
 int stages_attach(const struct stage_table *t, enum uprobe_link_kind kind,
 		  const struct stage_progs *progs, pid_t pid, struct stage_links *out, char *err,
 		  size_t errlen)
@@ -368,6 +388,9 @@ int stages_attach(const struct stage_table *t, enum uprobe_link_kind kind,
 			if (!rc)
 				rc = attach_one(out, entry, site_kind, false, path, binary, offsets,
 						cookies, cnt, pid, err, errlen);
+			if (!rc && g == GROUP_GO_SITES)
+				rc = attach_go_exit(out, progs->go_exit, site_kind, path, binary, pid,
+						    err, errlen);
 		}
 		for (size_t k = i; k < t->n; k++)
 			if (!strcmp(t->v[k].path, path))

@@ -94,6 +94,7 @@ struct stage_progs {
 	const struct bpf_program *entry, *ret; /* RET_PROBE; the same one for sessions */
 	const struct bpf_program *site_entry, *site_return; /* RET_SITES, per thread */
 	const struct bpf_program *go_entry, *go_return;	    /* RET_SITES, per goroutine */
+	const struct bpf_program *go_exit; /* runtime.goexit0: a goroutine's open calls end */
 };
 
 /* The link kind return-site programs use: no session, it would add a return probe. */
