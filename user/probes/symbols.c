@@ -717,8 +717,9 @@ static bool go_pclntab_open(Elf *elf, struct go_pclntab *t)
 	t->functab = rd64(t->p + 64);
 	if (!t->text && text && gelf_getshdr(text, &sh))
 		t->text = sh.sh_addr;
+	/* nfunc + 1 (entry, func) pairs: the last one only ends the last function. */
 	return t->names < t->names_end && t->names_end <= t->len && t->functab < t->len &&
-	       t->nfunc < (t->len - t->functab) / 8;
+	       t->nfunc + 1 <= (t->len - t->functab) / 8;
 }
 
 static const char *go_name(const struct go_pclntab *t, uint64_t off)
@@ -948,7 +949,8 @@ static int build_cold_index(struct elf_file *ef, Elf_Scn *scn, struct cold_index
 		if (!ci->v[ci->n++].name)
 			return -ENOMEM;
 	}
-	qsort(ci->v, ci->n, sizeof(*ci->v), cmp_cand_name);
+	if (ci->n)
+		qsort(ci->v, ci->n, sizeof(*ci->v), cmp_cand_name);
 	return 0;
 }
 
@@ -1000,7 +1002,8 @@ static int build_func_index(struct elf_file *ef, Elf_Scn *scn, struct func_index
 						.addr = sym.st_value,
 						.size = sym.st_size };
 	}
-	qsort(fi->v, fi->n, sizeof(*fi->v), cmp_cand_addr_only);
+	if (fi->n)
+		qsort(fi->v, fi->n, sizeof(*fi->v), cmp_cand_addr_only);
 	return 0;
 }
 
