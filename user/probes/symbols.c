@@ -719,7 +719,7 @@ static bool go_pclntab_open(Elf *elf, struct go_pclntab *t)
 		t->text = sh.sh_addr;
 	/* nfunc + 1 (entry, func) pairs: the last one only ends the last function. */
 	return t->names < t->names_end && t->names_end <= t->len && t->functab < t->len &&
-	       t->nfunc + 1 <= (t->len - t->functab) / 8;
+	       t->nfunc < (t->len - t->functab) / 8;
 }
 
 static const char *go_name(const struct go_pclntab *t, uint64_t off)
