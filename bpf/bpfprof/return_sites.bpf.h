@@ -118,8 +118,8 @@ static __always_inline bool site_leaves(struct pt_regs *ctx, __u64 cookie)
 /*
  * Close as unfinished the open frames a probe at pos proves gone: those
  * deeper than pos, and at an entry those at pos too (the new call reuses
- * their return address's slot). Frames pushed without a position (return
- * probes) are 0, the shallowest: never closed here.
+ * their return address's slot). Return-probe frames have their position
+ * too: one left by a longjmp is closed here as well.
  */
 static __always_inline void sweep_dead_frames(struct stage_stack *st, __u64 pos, bool at_entry)
 {
@@ -139,6 +139,10 @@ static __always_inline void sweep_dead_frames(struct stage_stack *st, __u64 pos,
 			f->site_flags &= ~FRAME_HANDED_OFF;
 			break;
 		}
+		/* Its return probe says when it ends: at the same position this
+		 * may be its tail call. */
+		if (at_entry && f->entry_pos == pos && (f->site_flags & FRAME_RETURN_PROBE))
+			break;
 		st->depth = d - 1;
 		dead++;
 	}
