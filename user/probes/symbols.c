@@ -19,6 +19,7 @@
 #include "probes/symbols.h"
 
 #define PAGE_SZ 4096
+#define MAX_FUNCTION_BYTES (1U << 20)
 
 struct elf_file {
 	int fd;
@@ -1028,6 +1029,11 @@ static int read_code(struct elf_file *ef, const char *path, uint64_t addr, uint6
 		return 1;
 	if (len > avail)
 		len = avail;
+	/* A symbol size or segment from a broken file can be anything; real
+	 * functions are far smaller (a longer one is scanned in part and
+	 * marked not fully decoded). */
+	if (len > MAX_FUNCTION_BYTES)
+		len = MAX_FUNCTION_BYTES;
 	*buf = malloc(len ? len : 1);
 	if (!*buf) {
 		set_err(err, errlen, "out of memory");
