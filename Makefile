@@ -25,13 +25,14 @@ ARCH := x86
 DEB_PACKAGES := make gcc libc6-dev clang llvm pkg-config bpftool libbpf-dev \
 	libelf-dev zlib1g-dev libcmocka-dev libjansson-dev libcap-dev \
 	g++ libstdc++-12-dev binutils libmicrohttpd-dev prometheus chromium curl \
-	libncurses-dev tmux stress-ng
+	libncurses-dev tmux stress-ng \
+	libcapstone-dev libiberty-dev rustc golang-go
 # libFuzzer, for tests/fuzz
 DEB_PACKAGES += libclang-rt-14-dev
 # bench/ (its driver, and its checks in make test)
 DEB_PACKAGES += python3
 
-PKGS := libbpf libelf zlib jansson libcap libmicrohttpd ncursesw
+PKGS := libbpf libelf zlib jansson libcap libmicrohttpd ncursesw capstone
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -44,8 +45,8 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 endif
 ALL_CFLAGS := $(CFLAGS) $(WARNINGS) $(SAN_FLAGS) -std=gnu11 -D_GNU_SOURCE \
 	-Iuser -Ibpf -I$(OUT) $(PKG_CFLAGS)
-# The demangler is libstdc++'s __cxa_demangle, hence -lstdc++.
-LDLIBS := $(PKG_LIBS) -lstdc++ -lm
+# The demangler is libiberty's (C++ and Rust); it ships no pkg-config file.
+LDLIBS := $(PKG_LIBS) -liberty -lm
 ALL_LDFLAGS := $(LDFLAGS) $(SAN_FLAGS)
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf -Wall -Werror \
@@ -72,7 +73,9 @@ TEST_LIB_OBJS := $(patsubst tests/lib/%.c,$(OUT)/tests/lib/%.o,$(wildcard tests/
 TARGET_SRCS := $(filter-out tests/targets/stagelib.c,$(wildcard tests/targets/*.c))
 TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 	$(OUT)/targets/stage_target_pie $(OUT)/targets/libstagelib.so $(OUT)/targets/stage_target_lib \
-	$(OUT)/targets/cxx_target
+	$(OUT)/targets/cxx_target $(OUT)/targets/cxx_throw $(OUT)/targets/rs_panic \
+	$(OUT)/targets/rs_panic_v0 $(OUT)/targets/go_stacks $(OUT)/targets/go_stacks_stripped \
+	$(OUT)/targets/tail_target
 TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -fcf-protection=none -D_GNU_SOURCE -Wall -Werror \
 	-pthread -Itests
 
@@ -151,6 +154,29 @@ $(OUT)/targets/telemetry_target: tests/targets/telemetry_target.c tests/targets/
 
 $(OUT)/targets/cxx_target: tests/targets/cxx_target.cc | $(OUT)/targets
 	$(CXX) -O1 -g -fno-omit-frame-pointer -fcf-protection=none -Wall -Werror $< -o $@
+
+$(OUT)/targets/cxx_throw: tests/targets/cxx_throw.cc | $(OUT)/targets
+	$(CXX) -O1 -g -fno-omit-frame-pointer -fcf-protection=none -Wall -Werror $< -o $@
+
+# Debian's rustc and go (DEB_PACKAGES), not a newer one first in PATH.
+RUSTC ?= /usr/bin/rustc
+GO ?= /usr/bin/go
+$(OUT)/targets/rs_panic: tests/targets/rs_panic.rs | $(OUT)/targets
+	$(RUSTC) -O -g -C panic=unwind $< -o $@
+
+# The standard library stays legacy-mangled: both kinds of names in one binary.
+$(OUT)/targets/rs_panic_v0: tests/targets/rs_panic.rs | $(OUT)/targets
+	$(RUSTC) -O -g -C panic=unwind -C symbol-mangling-version=v0 --crate-name rs_panic $< -o $@
+
+# The Go build cache inside build/, so a fresh machine needs nothing else.
+$(OUT)/targets/go_stacks: tests/targets/go_stacks.go | $(OUT)/targets
+	GOCACHE=$(abspath $(OUT))/go/cache GOPATH=$(abspath $(OUT))/go/path GOTOOLCHAIN=local \
+		GO111MODULE=off GOFLAGS= $(GO) build -o $@ $<
+
+# Without .symtab (-s -w): functions come from .gopclntab.
+$(OUT)/targets/go_stacks_stripped: tests/targets/go_stacks.go | $(OUT)/targets
+	GOCACHE=$(abspath $(OUT))/go/cache GOPATH=$(abspath $(OUT))/go/path GOTOOLCHAIN=local \
+		GO111MODULE=off GOFLAGS= $(GO) build -ldflags='-s -w' -o $@ $<
 
 # The stage target also as a PIE, and linked with a shared library.
 $(OUT)/targets/stage_target_pie: tests/targets/stage_target.c tests/targets/target_common.h | $(OUT)/targets

@@ -23,6 +23,7 @@
 #include "bpfprof/syscalls.bpf.h"
 #include "bpfprof/sched.bpf.h"
 #include "bpfprof/stages.bpf.h"
+#include "bpfprof/return_sites.bpf.h"
 #include "bpfprof/lifecycle.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

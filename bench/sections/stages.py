@@ -28,6 +28,10 @@ def tools():
         "bpfprof --stages-off": lambda pid, fn, n: C.bpfprof_stage(pid, fn, n, ["--stages-off"]),
         "bpfprof --stages-only": lambda pid, fn, n: C.bpfprof_stage(pid, fn, n,
                                                                     ["--stages-only"]),
+        # What C++/Rust callers and Go get: probes on the function's ret
+        # (single-stepped) instead of a return probe.
+        "bpfprof --returns=safe": lambda pid, fn, n: C.bpfprof_stage(pid, fn, n,
+                                                                     ["--returns=safe"]),
         "bpftrace": C.bpftrace_stage,
         "funclatency": C.funclatency,
         "funclatency + syscount -L": C.funclatency_with_syscount,

@@ -56,6 +56,8 @@ static __always_inline int stage_push(struct stage_stack *st, __u32 stage)
 	}
 	f = &st->frames[d & (STAGE_MAX_DEPTH - 1)];
 	f->stage = stage;
+	f->entry_pos = 0;
+	f->site_flags = 0;
 	f->child_ns = 0;
 	f->io_ops = f->io_bytes_read = f->io_bytes_written = f->io_time_ns = 0;
 	if (span_events)
@@ -213,6 +215,10 @@ int stage_session(struct pt_regs *ctx)
 	idx = stage_push(stack, stage);
 	if (idx < 0)
 		return 1; /* no frame: skip the return */
+	/* Where it sits, for return-site stages on the same thread (a frame
+	 * deeper than a later probe has ended). */
+	stack->frames[idx & (STAGE_MAX_DEPTH - 1)].entry_pos = (__u64)0 - ctx->sp;
+	stack->frames[idx & (STAGE_MAX_DEPTH - 1)].site_flags = FRAME_RETURN_PROBE;
 	*cookie = COOKIE_ENTERED | (__u64)id << 32 | stage << COOKIE_FRAME_BITS | (__u32)idx;
 	return 0;
 }
@@ -225,14 +231,21 @@ int stage_entry(struct pt_regs *ctx)
 {
 	struct stage_stack *stack;
 	__u32 id;
+	int idx;
 
 	if (stage_probe_idle())
 		return 0;
 	stack = running_stage_stack(true, &id);
-	if (stack)
-		stage_push(stack, (__u32)bpf_get_attach_cookie(ctx));
-	else
+	if (!stack) {
 		audit_inc(AUDIT_TASK_STATE_FAILED);
+		return 0;
+	}
+	idx = stage_push(stack, (__u32)bpf_get_attach_cookie(ctx));
+	/* Where it sits, as in stage_session. */
+	if (idx >= 0) {
+		stack->frames[idx & (STAGE_MAX_DEPTH - 1)].entry_pos = (__u64)0 - ctx->sp;
+		stack->frames[idx & (STAGE_MAX_DEPTH - 1)].site_flags = FRAME_RETURN_PROBE;
+	}
 	return 0;
 }
 

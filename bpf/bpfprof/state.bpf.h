@@ -37,9 +37,13 @@ volatile __u32 stages_enabled = 1;
  * returns will never be seen. */
 volatile __u32 stage_gen = 0;
 
+/* stage_frame.site_flags: a return probe will see this call's end (a
+ * tail call it makes shares its position, and is no sign it ended). */
+#define FRAME_RETURN_PROBE 2
+
 struct stage_frame {
 	__u32 stage;
-	__u32 pad;
+	__u32 site_flags; /* FRAME_*: how the call's end is seen (return_sites.bpf.h) */
 	__u64 span_id; /* --events only */
 	__u64 start_ns;
 	__u64 child_ns; /* time in stage calls made from this one */
@@ -47,6 +51,7 @@ struct stage_frame {
 	__u64 io_bytes_read;
 	__u64 io_bytes_written;
 	__u64 io_time_ns;
+	__u64 entry_pos; /* return-site stages: see return_sites.bpf.h; else 0 */
 };
 
 /* A thread's open stage calls, and what goes with them. */

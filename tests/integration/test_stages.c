@@ -135,7 +135,7 @@ static void check_stage_flushes(const char *dir, json_t *summary, pid_t pid)
 	json_decref(flushes);
 }
 
-static void run_command_mode(const char *target_name, bool with_lib)
+static void run_command_mode_returns(const char *target_name, bool with_lib, const char *returns)
 {
 	char dir[64], bin[256], target[256], result[128], libspec[300];
 	struct proc_run r;
@@ -148,8 +148,9 @@ static void run_command_mode(const char *target_name, bool with_lib)
 	helper_path(target, sizeof(target), target_name);
 	/* Command mode: the library by path (the program is not running yet). */
 	snprintf(libspec, sizeof(libspec), "%s/targets/libstagelib.so:lib_*", helper_build_dir());
-	char *argv[] = { bin, "-q", "-i", "0.05", "-o", dir, "-u", "stage_*", "-u",
-			 with_lib ? libspec : "stage_outer", "--", target, result, NULL };
+	char *argv[] = { bin, "-q", "-i", "0.05", "-o", dir, "--returns", (char *)returns, "-u",
+			 "stage_*", "-u", with_lib ? libspec : "stage_outer", "--", target, result,
+			 NULL };
 
 	assert_int_equal(helper_run(argv, 60, &r), 0);
 	s = helper_load_json_in(dir, "summary.json");
@@ -157,6 +158,11 @@ static void run_command_mode(const char *target_name, bool with_lib)
 	check_stage_flushes(dir, s, (pid_t)helper_int(s, "target.pid"));
 	json_decref(s);
 	helper_rmtree(dir);
+}
+
+static void run_command_mode(const char *target_name, bool with_lib)
+{
+	run_command_mode_returns(target_name, with_lib, "auto");
 }
 
 static void run_pid_mode(const char *target_name, bool with_lib)
@@ -215,6 +221,14 @@ static int unset_stage_stacks(void **state)
 static void test_static_pid(void **state)
 {
 	run_pid_mode("targets/stage_target", false);
+}
+
+/* Return-site probes on every function (what C++, Rust and Go get): the
+ * same exact figures, longjmp included (the frames it skips are closed as
+ * unfinished by the stack position). */
+static void test_return_sites_command(void **state)
+{
+	run_command_mode_returns("targets/stage_target_lib", true, "safe");
 }
 
 static void test_pie_command(void **state)
@@ -405,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_static_command),	   cmocka_unit_test(test_static_pid),
 		cmocka_unit_test_teardown(test_threads_past_stage_stacks, unset_stage_stacks),
 		cmocka_unit_test(test_pie_command),	   cmocka_unit_test(test_pie_pid),
+		cmocka_unit_test(test_return_sites_command),
 		cmocka_unit_test(test_shared_lib_command), cmocka_unit_test(test_shared_lib_pid),
 		cmocka_unit_test(test_unmatched_pattern),  cmocka_unit_test(test_list),
 		cmocka_unit_test(test_stages_only),	   cmocka_unit_test(test_stages_only_needs_u),

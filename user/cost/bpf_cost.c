@@ -42,6 +42,12 @@ int bpf_cost_open(struct bpf_cost *c, const struct bpfprof_bpf *skel, bool stats
 	add_prog(c, skel->progs.stage_session, COST_STAGE_SESSION);
 	add_prog(c, skel->progs.stage_entry, COST_STAGE_ENTRY);
 	add_prog(c, skel->progs.stage_return, COST_STAGE_RETURN);
+	/* Return-site programs: an entry, and a run per ret or jump hit. */
+	add_prog(c, skel->progs.stage_site_entry, COST_STAGE_ENTRY);
+	add_prog(c, skel->progs.stage_go_entry, COST_STAGE_ENTRY);
+	add_prog(c, skel->progs.stage_site_return, COST_STAGE_RETURN);
+	add_prog(c, skel->progs.stage_go_return, COST_STAGE_RETURN);
+	add_prog(c, skel->progs.stage_go_exit, COST_OTHER);
 	add_prog(c, skel->progs.proc_exec, COST_OTHER);
 	add_prog(c, skel->progs.proc_fork, COST_OTHER);
 	add_prog(c, skel->progs.thread_exit, COST_OTHER);
@@ -100,10 +106,13 @@ void cost_rates_from_runs(const struct cost_totals *p, uint64_t recorded, bool s
 		r->bpf_run_time_ns += p->ns[i];
 	r->syscall_events = p->cnt[COST_SYS_ENTER];
 	/* A session program runs at every entry, and at the return of the
-	 * entries that recorded a call; entry/return programs once each. */
+	 * entries that recorded a call; entry/return programs once each.
+	 * Beside sessions, the entry programs are return-site stages, whose
+	 * calls are among the recorded ones (each about once). */
 	if (session)
-		entries = p->cnt[COST_STAGE_SESSION] > recorded
-				  ? p->cnt[COST_STAGE_SESSION] - recorded
+		entries = p->cnt[COST_STAGE_SESSION] + 2 * p->cnt[COST_STAGE_ENTRY] > recorded
+				  ? p->cnt[COST_STAGE_SESSION] + 2 * p->cnt[COST_STAGE_ENTRY] -
+					    recorded
 				  : 0;
 	else
 		entries = p->cnt[COST_STAGE_ENTRY];

@@ -33,8 +33,8 @@ struct cost_totals {
 
 struct bpf_cost {
 	int stats_fd; /* --self-cost=always: the stats are on while open; else -1 */
-	int prog_fd[8];
-	enum cost_prog prog_class[8];
+	int prog_fd[16];
+	enum cost_prog prog_class[16];
 	int n_progs;
 };
 

@@ -27,6 +27,13 @@ __asm__(".pushsection .text\n" CALIB_SET("push", "push %rbp\npop %rbp")
 		CALIB_SET("nop5", ".byte 0x0f, 0x1f, 0x44, 0x00, 0x00")
 			CALIB_SET("step", "lea 8(%rsp), %rax") ".popsection\n");
 
+/* Return sites: an entry probe on the push, another on the ret after it. */
+#define CALIB_SITE_RET_OFFSET 2 /* push %rbp; pop %rbp: 1 byte each */
+__asm__(".pushsection .text\n" CALIB_FN("bpfprof_calib_site_a", "push %rbp\npop %rbp")
+		CALIB_FN("bpfprof_calib_site_b", "push %rbp\npop %rbp") ".popsection\n");
+void bpfprof_calib_site_a(void);
+void bpfprof_calib_site_b(void);
+
 typedef void (*calib_fn)(void);
 #define DECLARE_SET(kind)                                                                          \
 	void bpfprof_calib_##kind##_a(void);                                                       \
@@ -174,6 +181,51 @@ cleanup:
 	return rc;
 }
 
+int probe_calibrate_return_sites(struct probe_calibration *c, enum uprobe_link_kind link_kind,
+				 char *err, size_t errlen)
+{
+	struct uprobe_link link = UPROBE_LINK_INIT;
+	enum uprobe_link_kind lk = link_kind == UPROBE_LINK_SESSION ? UPROBE_LINK_MULTI : link_kind;
+	const uint8_t *code = (const uint8_t *)bpfprof_calib_site_a;
+	uint64_t offs[2];
+	char path[4096];
+	struct calib_bpf *skel;
+	double base, probed;
+	int rc;
+
+	c->site_ns = -1;
+	if (code[CALIB_SITE_RET_OFFSET] != 0xc3)
+		return -ENOTSUP;
+	skel = calib_bpf__open();
+	if (!skel) {
+		rc = -errno;
+		set_err(err, errlen, "cannot open the calibration programs: %s", strerror(-rc));
+		return rc;
+	}
+	bpf_program__set_autoload(skel->progs.calib_uprobe_entry_only, false);
+	rc = uprobe_link_prepare_prog(skel->progs.calib_uprobe, lk);
+	rc = rc ?: calib_bpf__load(skel);
+	rc = rc ?: fn_location(bpfprof_calib_site_a, path, sizeof(path), &offs[0]);
+	if (!rc) {
+		offs[1] = offs[0] + CALIB_SITE_RET_OFFSET;
+		rc = uprobe_link_attach(&link, skel->progs.calib_uprobe, lk, false, path, offs,
+					NULL, 2, getpid());
+	}
+	if (rc) {
+		set_err(err, errlen, "cannot time return-site uprobes: %s", strerror(-rc));
+		goto cleanup;
+	}
+	for (int i = 0; i < 50; i++)
+		bpfprof_calib_site_a();
+	base = time_calls(bpfprof_calib_site_b, 1000);
+	probed = time_calls(bpfprof_calib_site_a, 1000);
+	c->site_ns = probed > base ? probed - base : 0;
+cleanup:
+	uprobe_link_destroy(&link);
+	calib_bpf__destroy(skel);
+	return rc;
+}
+
 int probe_calibrate(struct probe_calibration *c, const bool kinds[ENTRY_KINDS],
 		    enum uprobe_link_kind link_kind, char *err, size_t errlen)
 {
@@ -182,6 +234,7 @@ int probe_calibrate(struct probe_calibration *c, const bool kinds[ENTRY_KINDS],
 	int rc;
 
 	c->syscall_ns = -1;
+	c->site_ns = -1;
 	c->link_kind = link_kind;
 	for (int k = 0; k < ENTRY_KINDS; k++) {
 		c->stage_ns[k] = c->stage_off_ns[k] = -1;

@@ -35,6 +35,9 @@ struct probe_calibration {
 	/* the same with the return skipped: a session probe switched off */
 	double stage_off_ns[ENTRY_KINDS];
 	enum uprobe_link_kind link_kind;
+	/* ns a call pays for return-site probes: an emulated entry probe and
+	 * one on its ret (single-stepped); < 0: not measured */
+	double site_ns;
 };
 
 /*
@@ -45,6 +48,13 @@ struct probe_calibration {
  */
 int probe_calibrate(struct probe_calibration *c, const bool kinds[ENTRY_KINDS],
 		    enum uprobe_link_kind link_kind, char *err, size_t errlen);
+
+/*
+ * Measures site_ns with plain uprobes (multi links where the kernel has
+ * them, else perf links). ~10 ms. 0, or -errno with err set.
+ */
+int probe_calibrate_return_sites(struct probe_calibration *c, enum uprobe_link_kind link_kind,
+				 char *err, size_t errlen);
 
 /* ns per getppid() of this thread (the least of three rounds of 20000):
  * once before the syscall programs attach and once after, the difference is

@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "probes/bpf_loader.h"
+#include "probes/stages.h"
 #include "probes/syscall_table.h"
 
 static bool verbose;
@@ -78,6 +79,9 @@ static bool one_target(const struct loader_config *cfg)
 /* Threads that keep their stage stack where a stage return finds it without
  * a helper call (2 KB each); more threads than this use task storage. */
 #define STAGE_STACKS 1024
+/* Goroutines inside timed Go calls at once (2.3 KB each); past it the
+ * least recently used stack is dropped. */
+#define GO_STACKS_MAX 4096
 
 /* The tests shrink the array (BPFPROF_STAGE_STACKS) to run threads past it. */
 static __u32 stage_stack_count(void)
@@ -188,14 +192,45 @@ static int configure_stage_programs(struct bpfprof_bpf *skel, const struct loade
 	return rc;
 }
 
-void loader_stage_programs(const struct bpfprof_bpf *skel, enum uprobe_link_kind kind,
-			   const struct bpf_program **entry, const struct bpf_program **ret)
+/* Return-site programs: plain uprobes, on multi links where the kernel has them. */
+static int configure_site_programs(struct bpfprof_bpf *skel, const struct loader_config *cfg)
 {
+	enum uprobe_link_kind kind = stages_site_link_kind(cfg->stage_links);
+	struct bpf_program *progs[] = { skel->progs.stage_site_entry, skel->progs.stage_site_return,
+					skel->progs.stage_go_entry, skel->progs.stage_go_return,
+					skel->progs.stage_go_exit };
+	int rc = 0;
+
+	for (int i = 0; i < 5 && !rc; i++) {
+		bool want = i < 2 ? cfg->n_site_stages > 0 : cfg->n_go_stages > 0;
+
+		bpf_program__set_autoload(progs[i], want);
+		if (want)
+			rc = uprobe_link_prepare_prog(progs[i], kind);
+	}
+	/* One stack per goroutine inside a timed call at once. */
+	return rc ?: bpf_map__set_max_entries(skel->maps.go_stacks,
+					      cfg->n_go_stages ? GO_STACKS_MAX : 1);
+}
+
+void loader_stage_programs(const struct bpfprof_bpf *skel, enum uprobe_link_kind kind,
+			   struct stage_progs *progs)
+{
+	memset(progs, 0, sizeof(*progs));
 	if (kind == UPROBE_LINK_SESSION) {
-		*entry = *ret = skel->progs.stage_session;
+		progs->entry = progs->ret = skel->progs.stage_session;
 	} else {
-		*entry = skel->progs.stage_entry;
-		*ret = skel->progs.stage_return;
+		progs->entry = skel->progs.stage_entry;
+		progs->ret = skel->progs.stage_return;
+	}
+	if (bpf_program__autoload(skel->progs.stage_site_entry)) {
+		progs->site_entry = skel->progs.stage_site_entry;
+		progs->site_return = skel->progs.stage_site_return;
+	}
+	if (bpf_program__autoload(skel->progs.stage_go_entry)) {
+		progs->go_entry = skel->progs.stage_go_entry;
+		progs->go_return = skel->progs.stage_go_return;
+		progs->go_exit = skel->progs.stage_go_exit;
 	}
 }
 
@@ -228,6 +263,7 @@ struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *
 		return NULL;
 	}
 	rc = configure_stage_programs(skel, cfg);
+	rc = rc ?: configure_site_programs(skel, cfg);
 	rc = rc ?: size_maps(skel, cfg);
 	if (rc) {
 		snprintf(err, errlen, "cannot prepare the stage programs: %s", strerror(-rc));

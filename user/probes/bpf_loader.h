@@ -26,6 +26,8 @@ struct loader_config {
 	bool verbose;
 	size_t n_stages;		 /* 0: no stage programs are loaded */
 	enum uprobe_link_kind stage_links; /* how stages will be attached */
+	size_t n_site_stages;		 /* stages ended by return-site probes, per thread */
+	size_t n_go_stages;		 /* the same, per goroutine */
 	bool stages_off;		 /* start with the stage probes switched off */
 	uint32_t sample_every;		 /* record 1 in N stage calls; 0 or 1: all */
 	size_t span_ring_bytes;		 /* --events: ring buffer size; 0: no events */
@@ -36,9 +38,10 @@ struct loader_config {
 struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *err, size_t errlen);
 /* Before attaching: names the target and, with follow, marks it traced. */
 int loader_prepare_target(struct bpfprof_bpf *skel, pid_t tgid, char *err, size_t errlen);
-/* The programs stages_attach wants for this link kind. */
+struct stage_progs;
+/* The programs stages_attach wants for this link kind (NULL: not loaded). */
 void loader_stage_programs(const struct bpfprof_bpf *skel, enum uprobe_link_kind kind,
-			   const struct bpf_program **entry, const struct bpf_program **ret);
+			   struct stage_progs *progs);
 int loader_attach_syscalls(struct bpfprof_bpf *skel, char *err, size_t errlen);
 /* Detaches every probe; maps stay readable for the final flush. */
 void loader_detach(struct bpfprof_bpf *skel);

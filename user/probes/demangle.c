@@ -1,30 +1,33 @@
 // SPDX-License-Identifier: MIT
-/* C++ demangling: libstdc++ does the real work, we only trim its output. */
+/* C++ and Rust demangling: libiberty does the real work, we only trim its output. */
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libiberty/demangle.h>
 
 #include "probes/demangle.h"
 
-/* From libstdc++ (cxxabi.h is C++-only); the binary links with -lstdc++. */
-char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
-
 char *demangle(const char *name)
 {
-	int status = 0;
 	char *out;
 
-	/* Only Itanium-mangled names: plain C names like "f" would otherwise
-	 * demangle as types ("float"). */
-	if (!name || strncmp(name, "_Z", 2) != 0)
+	/* Only mangled names: plain C names like "f" would otherwise demangle
+	 * as types ("float"). */
+	if (!name)
 		return NULL;
-	out = __cxa_demangle(name, NULL, NULL, &status);
-	if (status != 0) {
-		free(out);
-		return NULL;
+	/* Rust first: its legacy names are valid Itanium names too
+	 * ("_ZN4core3fmt5write17h0123456789abcdefE"), which the C++ demangler
+	 * would print with the hash and the $LT$-style escapes. rust_demangle
+	 * accepts only a well-formed hash, and prints without it. */
+	if (!strncmp(name, "_ZN", 3) || !strncmp(name, "_R", 2)) {
+		out = rust_demangle(name, DMGL_PARAMS | DMGL_ANSI);
+		if (out)
+			return out;
 	}
-	return out;
+	if (strncmp(name, "_Z", 2) != 0)
+		return NULL;
+	return cplus_demangle_v3(name, DMGL_PARAMS | DMGL_ANSI);
 }
 
 static bool is_ident_char(char c)

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* C++ symbol demangling through libstdc++'s __cxa_demangle. */
+/* C++ and Rust symbol demangling through libiberty. */
 #ifndef BPFPROF_DEMANGLE_H
 #define BPFPROF_DEMANGLE_H
 
 /*
- * Demangle an Itanium-ABI mangled name ("_ZN2ns5Klass3runEi"). Returns a
- * malloc'd string ("ns::Klass::run(int)"), or NULL when @name is not a
- * mangled name or the demangler rejects it.
+ * Demangle an Itanium-ABI C++ name ("_ZN2ns5Klass3runEi" becomes
+ * "ns::Klass::run(int)") or a Rust name, legacy ("_ZN...17h<hash>E") or v0
+ * ("_RNv..."), printed without its hash ("rs_panic::validate"). Returns a
+ * malloc'd string, or NULL when @name is not a mangled name or the
+ * demangler rejects it.
  */
 char *demangle(const char *name);
 

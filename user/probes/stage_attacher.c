@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <stdlib.h>
 #include <unistd.h>
+#include "cost/probe_calibration.h"
 #include "common/text.h"
 #include "probes/stage_attacher.h"
 #include "probes/stage_switch.h"
@@ -41,8 +42,8 @@ int stage_attacher_prepare(struct stage_attacher *a, pid_t pid, char *err, size_
 			main_exe = exe;
 			lookup_pid = getpid();
 		}
-		if (stages_resolve(o->specs, o->n_specs, lookup_pid, main_exe, &a->table, o->log,
-				   err, errlen))
+		if (stages_resolve(o->specs, o->n_specs, lookup_pid, main_exe, o->returns,
+				   &a->table, o->log, err, errlen))
 			return -1;
 	}
 	a->table.sample_every = o->sample_every;
@@ -54,6 +55,8 @@ struct bpfprof_bpf *stage_attacher_load(struct stage_attacher *a, struct loader_
 {
 	a->kind = stages_pick_link_kind();
 	cfg->n_stages = a->table.n;
+	cfg->n_site_stages = stages_with_return_sites(&a->table, false);
+	cfg->n_go_stages = stages_with_return_sites(&a->table, true);
 	cfg->stage_links = a->kind;
 	cfg->stages_off = a->opts.stages_off;
 	cfg->sample_every = a->opts.sample_every;
@@ -79,6 +82,29 @@ static void warn_single_stepped(const struct stage_table *t, FILE *log)
 	fprintf(log, "%s\n", n > shown ? ", ..." : "");
 }
 
+/* Return-site probes are the safe path, and the slower one (a ret is
+ * single-stepped): say which functions pay it, and what, measured here. */
+static void note_return_sites(const struct stage_table *t, enum uprobe_link_kind kind, FILE *log)
+{
+	size_t n = stages_with_return_sites(t, false) + stages_with_return_sites(t, true), shown = 0;
+	struct probe_calibration cal = {};
+	char err[256], cost[64] = "";
+
+	if (!n)
+		return;
+	if (!probe_calibrate_return_sites(&cal, kind, err, sizeof(err)))
+		snprintf(cost, sizeof(cost), " (~%.1f us per call here)", cal.site_ns / 1e3);
+	fprintf(log,
+		"bpfprof: %zu of %zu functions end through probes on their return instructions "
+		"instead of a return probe, which C++ exceptions, Rust panics or Go would trip "
+		"on%s:",
+		n, t->n, cost);
+	for (size_t i = 0; i < t->n && shown < 5; i++)
+		if (t->v[i].ret == RET_SITES)
+			fprintf(log, "%s %s", shown++ ? "," : "", t->v[i].name);
+	fprintf(log, "%s\n", n > shown ? ", ..." : "");
+}
+
 static void log_attached(const struct stage_attacher *a, FILE *log)
 {
 	const struct stage_switch *sw = &a->sw;
@@ -96,6 +122,7 @@ static void log_attached(const struct stage_attacher *a, FILE *log)
 			"switched on\n",
 			n, n == 1 ? "" : "s", uprobe_link_kind_name(a->kind));
 	warn_single_stepped(&a->table, log);
+	note_return_sites(&a->table, a->kind, log);
 }
 
 /* Started off (--stages-off): detachable probes wait for the first toggle. */

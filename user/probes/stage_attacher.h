@@ -34,6 +34,7 @@ struct stage_attacher_opts {
 	bool follow;		   /* the probes fire in every process */
 	bool stages_off;	   /* --stages-off */
 	unsigned int sample_every; /* --sample N */
+	enum returns_mode returns; /* --returns */
 	FILE *log;		   /* NULL: -q */
 };
 

@@ -78,7 +78,7 @@ bool stage_switch_detaches(const struct stage_switch *sw)
 
 int stage_switch_attach(struct stage_switch *sw, char *err, size_t errlen)
 {
-	const struct bpf_program *entry, *ret;
+	struct stage_progs progs;
 	double t0 = clock_mono_s();
 	int rc;
 
@@ -88,9 +88,9 @@ int stage_switch_attach(struct stage_switch *sw, char *err, size_t errlen)
 		snprintf(err, errlen, "the probes are closed");
 		return -EBADF;
 	}
-	loader_stage_programs(sw->skel, sw->kind, &entry, &ret);
+	loader_stage_programs(sw->skel, sw->kind, &progs);
 	loader_next_stage_gen(sw->skel);
-	rc = stages_attach(&sw->via_fd, sw->kind, entry, ret, sw->pid, &sw->links, err, errlen);
+	rc = stages_attach(&sw->via_fd, sw->kind, &progs, sw->pid, &sw->links, err, errlen);
 	sw->last_ms = (clock_mono_s() - t0) * 1e3;
 	sw->attached = !rc;
 	return rc;

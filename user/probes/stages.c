@@ -7,8 +7,54 @@
 #include "probes/stage_spec.h"
 #include "probes/stages.h"
 
+int returns_mode_parse(const char *s, enum returns_mode *out)
+{
+	if (!strcmp(s, "auto"))
+		*out = RETURNS_AUTO;
+	else if (!strcmp(s, "safe"))
+		*out = RETURNS_SAFE;
+	else if (!strcmp(s, "fast"))
+		*out = RETURNS_FAST;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+enum ret_mech stages_pick_return(enum returns_mode mode, enum bin_lang lang,
+				 const struct sym_match *m)
+{
+	if (mode == RETURNS_FAST)
+		return RET_PROBE;
+	if (mode == RETURNS_SAFE)
+		return RET_SITES;
+	switch (lang) {
+	case LANG_C:
+		return RET_PROBE;
+	case LANG_CXX:
+	case LANG_RUST:
+		/* A leaf: nothing runs above its frame, so nothing can
+		 * unwind through its hijacked return address. */
+		return !m->calls && m->decoded ? RET_PROBE : RET_SITES;
+	case LANG_GO:
+		break;
+	}
+	/* Go walks goroutine stacks (growth, GC, tracebacks) and moves
+	 * goroutines between threads, where a uretprobe's state stays. */
+	return RET_SITES;
+}
+
+/* C code in a C++, Rust or Go process: their exceptions, panics and
+ * callbacks can pass through it, so it is treated like theirs (the C code
+ * of a Go process runs on thread stacks: like C++). */
+static enum bin_lang effective_lang(enum bin_lang bin, enum bin_lang proc)
+{
+	if (bin != LANG_C || proc == LANG_C)
+		return bin;
+	return proc == LANG_GO ? LANG_CXX : proc;
+}
+
 static int add_site(struct stage_table *t, const struct stage_spec *spec,
-		    const struct sym_match *m)
+		    const struct sym_match *m, enum bin_lang lang, enum returns_mode mode)
 {
 	struct stage_def *d, *v;
 
@@ -28,18 +74,42 @@ static int add_site(struct stage_table *t, const struct stage_spec *spec,
 	d->offset = m->probe_offset;
 	d->skipped = m->skipped;
 	d->kind = m->kind;
+	d->lang = lang;
+	d->ret = stages_pick_return(mode, lang, m);
+	d->goroutine = d->ret == RET_SITES && lang == LANG_GO;
+	d->indirect_jumps = m->indirect_jumps;
+	d->decoded = m->decoded;
 	t->n++;
 	if (!d->name || !d->binary || !d->path)
 		return -ENOMEM;
+	if (d->ret != RET_SITES || !m->n_sites)
+		return 0;
+	d->sites = calloc(m->n_sites, sizeof(*d->sites));
+	if (!d->sites)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->n_sites; i++)
+		/* A function that is one jump: its entry probe is the only
+		 * one the kernel would run there in a known order. */
+		if (m->sites[i].offset != m->probe_offset)
+			d->sites[d->n_sites++] = m->sites[i];
 	return 0;
 }
 
 int stages_resolve(const char *const *specs, int n, pid_t pid, const char *main_exe,
-		   struct stage_table *out, FILE *info, char *err, size_t errlen)
+		   enum returns_mode mode, struct stage_table *out, FILE *info, char *err,
+		   size_t errlen)
 {
+	enum bin_lang proc_lang = LANG_C;
+	char exe[64];
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
+	if (!main_exe && pid > 0) {
+		snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
+		main_exe = exe;
+	}
+	if (main_exe)
+		proc_lang = symbols_binary_lang(main_exe);
 	for (int i = 0; i < n && !rc; i++) {
 		struct stage_spec spec = {};
 		struct sym_list syms = {};
@@ -49,6 +119,13 @@ int stages_resolve(const char *const *specs, int n, pid_t pid, const char *main_
 			rc = stage_spec_resolve(&spec, pid, main_exe, err, errlen);
 		if (!rc)
 			rc = symbols_match(spec.path, spec.glob, &syms, err, errlen);
+		if (!rc && !syms.n && syms.go_inlined) {
+			snprintf(err, errlen,
+				 "-u '%s': %s in %s was inlined everywhere by the Go compiler: there "
+				 "is no function to probe (build with -gcflags=-l to keep it)",
+				 specs[i], syms.go_inlined, spec.display_path);
+			rc = -ENOENT;
+		}
 		if (!rc && !syms.n) {
 			snprintf(err, errlen, "-u '%s': no function in %s matches '%s'%s", specs[i],
 				 spec.display_path, spec.glob,
@@ -65,7 +142,8 @@ int stages_resolve(const char *const *specs, int n, pid_t pid, const char *main_
 			rc = -E2BIG;
 		}
 		for (size_t k = 0; !rc && k < syms.n; k++)
-			rc = add_site(out, &spec, &syms.v[k]);
+			rc = add_site(out, &spec, &syms.v[k], effective_lang(syms.lang, proc_lang),
+				      mode);
 		if (!rc && info)
 			fprintf(info, "bpfprof: -u '%s': %zu function%s in %s\n",
 				text_safe(specs[i]), syms.n, syms.n == 1 ? "" : "s",
@@ -86,20 +164,50 @@ void stage_table_free(struct stage_table *t)
 		free(t->v[i].name);
 		free(t->v[i].binary);
 		free(t->v[i].path);
+		free(t->v[i].sites);
 	}
 	free(t->v);
 	memset(t, 0, sizeof(*t));
 }
 
+static void describe_return(const struct stage_def *d, char *buf, size_t len)
+{
+	size_t tails = 0, borrowed = 0, own = 0;
+
+	if (d->ret == RET_PROBE) {
+		snprintf(buf, len, "return-probe");
+		return;
+	}
+	for (size_t i = 0; i < d->n_sites; i++) {
+		borrowed += d->sites[i].handoff && !d->sites[i].borrowed;
+		tails += d->sites[i].tail && !d->sites[i].handoff && !d->sites[i].borrowed;
+		own += !d->sites[i].tail && !d->sites[i].borrowed;
+	}
+	snprintf(buf, len, "%zu ret%s", own, own == 1 ? "" : "s");
+	if (tails)
+		snprintf(buf + strlen(buf), len - strlen(buf), "+%zu jmp", tails);
+	if (borrowed)
+		snprintf(buf + strlen(buf), len - strlen(buf), "+%zu tail", borrowed);
+}
+
 void stages_print(FILE *f, const struct stage_table *t)
 {
-	fprintf(f, "%-12s %-12s %s  %s\n", "OFFSET", "ENTRY", "FUNCTION", "BINARY");
+	fprintf(f, "%-12s %-12s %-16s %-5s %s  %s\n", "OFFSET", "ENTRY", "RETURN", "LANG",
+		"FUNCTION", "BINARY");
 	for (size_t i = 0; i < t->n; i++) {
 		const struct stage_def *d = &t->v[i];
+		char ret[48];
 
-		fprintf(f, "0x%-10lx %-12s %s  %s%s\n", (unsigned long)d->offset,
-			entry_kind_name(d->kind), text_safe(d->name), text_safe(d->binary),
-			d->skipped ? "  (probe after endbr64)" : "");
+		describe_return(d, ret, sizeof(ret));
+		fprintf(f, "0x%-10lx %-12s %-16s %-5s %s  %s%s%s%s%s\n", (unsigned long)d->offset,
+			entry_kind_name(d->kind), ret, bin_lang_name(d->lang), text_safe(d->name),
+			text_safe(d->binary),
+			d->skipped && d->lang != LANG_GO ? "  (probe after endbr64)" : "",
+			d->lang == LANG_GO && d->skipped ? "  (probe after the stack check)" : "",
+			d->ret == RET_SITES && d->indirect_jumps
+				? "  (jumps through a register: a tail call there ends as unfinished)"
+				: "",
+			d->ret == RET_SITES && !d->decoded ? "  (not fully decoded)" : "");
 	}
 	fprintf(f, "%zu function%s\n", t->n, t->n == 1 ? "" : "s");
 }
@@ -111,6 +219,20 @@ size_t stages_single_stepped(const struct stage_table *t)
 	for (size_t i = 0; i < t->n; i++)
 		n += t->v[i].kind == ENTRY_SINGLE_STEP;
 	return n;
+}
+
+size_t stages_with_return_sites(const struct stage_table *t, bool goroutine)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->n; i++)
+		n += t->v[i].ret == RET_SITES && t->v[i].goroutine == goroutine;
+	return n;
+}
+
+enum uprobe_link_kind stages_site_link_kind(enum uprobe_link_kind kind)
+{
+	return kind == UPROBE_LINK_SESSION ? UPROBE_LINK_MULTI : kind;
 }
 
 enum uprobe_link_kind stages_pick_link_kind(void)
@@ -133,17 +255,85 @@ static int push_link(struct stage_links *l, struct uprobe_link *link)
 	return 0;
 }
 
-int stages_attach(const struct stage_table *t, enum uprobe_link_kind kind,
-		  const struct bpf_program *entry, const struct bpf_program *ret, pid_t pid,
-		  struct stage_links *out, char *err, size_t errlen)
+/* The groups of one binary's stages that attach together. */
+enum attach_group {
+	GROUP_PROBE,	   /* RET_PROBE: entry + return (or one session) */
+	GROUP_SITES,	   /* RET_SITES, per thread */
+	GROUP_GO_SITES,	   /* RET_SITES, per goroutine */
+	GROUP_COUNT,
+};
+
+static bool in_group(const struct stage_def *d, int g)
 {
-	uint64_t *offsets = calloc(t->n ? t->n : 1, sizeof(*offsets));
-	uint64_t *cookies = calloc(t->n ? t->n : 1, sizeof(*cookies));
+	if (g == GROUP_PROBE)
+		return d->ret == RET_PROBE;
+	return d->ret == RET_SITES && d->goroutine == (g == GROUP_GO_SITES);
+}
+
+static int attach_one(struct stage_links *out, const struct bpf_program *prog,
+		      enum uprobe_link_kind kind, bool is_return, const char *path,
+		      const char *binary, const uint64_t *offsets, const uint64_t *cookies,
+		      size_t cnt, pid_t pid, char *err, size_t errlen)
+{
+	struct uprobe_link link = UPROBE_LINK_INIT;
+	int rc;
+
+	if (!cnt)
+		return 0;
+	if (!prog) {
+		snprintf(err, errlen, "internal error: a stage program was not loaded");
+		return -EINVAL;
+	}
+	rc = uprobe_link_attach(&link, prog, kind, is_return, path, offsets, cookies, cnt, pid);
+	if (rc) {
+		snprintf(err, errlen, "cannot attach %zu uprobe%s to %s (%s links): %s", cnt,
+			 cnt == 1 ? "" : "s", binary, uprobe_link_kind_name(kind), strerror(-rc));
+		return rc;
+	}
+	rc = push_link(out, &link);
+	if (rc) {
+		uprobe_link_destroy(&link);
+		snprintf(err, errlen, "out of memory");
+	}
+	return rc;
+}
+
+/* runtime.goexit0 of a Go binary, where goroutines that end are freed.
+ * Without it (an unusual runtime) calls a goroutine leaves open stay open. */
+static int attach_go_exit(struct stage_links *out, const struct bpf_program *prog,
+			  enum uprobe_link_kind kind, const char *path, const char *binary,
+			  pid_t pid, char *err, size_t errlen)
+{
+	struct sym_list syms = {};
+	char serr[256];
+	int rc = 0;
+
+	if (symbols_match(path, "runtime.goexit0", &syms, serr, sizeof(serr)) || syms.n != 1) {
+		sym_list_free(&syms);
+		return 0;
+	}
+	rc = attach_one(out, prog, kind, false, path, binary, &syms.v[0].probe_offset, NULL, 1, pid,
+			err, errlen);
+	sym_list_free(&syms);
+	return rc;
+}
+
+int stages_attach(const struct stage_table *t, enum uprobe_link_kind kind,
+		  const struct stage_progs *progs, pid_t pid, struct stage_links *out, char *err,
+		  size_t errlen)
+{
+	enum uprobe_link_kind site_kind = stages_site_link_kind(kind);
+	size_t n_sites = 0;
+	uint64_t *offsets = NULL, *cookies = NULL;
 	bool *done = calloc(t->n ? t->n : 1, sizeof(*done));
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->kind = kind;
+	for (size_t i = 0; i < t->n; i++)
+		n_sites += t->v[i].n_sites;
+	offsets = calloc(t->n + n_sites + 1, sizeof(*offsets));
+	cookies = calloc(t->n + n_sites + 1, sizeof(*cookies));
 	if (!offsets || !cookies || !done) {
 		rc = -ENOMEM;
 		snprintf(err, errlen, "out of memory");
@@ -151,35 +341,63 @@ int stages_attach(const struct stage_table *t, enum uprobe_link_kind kind,
 	}
 	/* One pass per binary: gather its sites, attach them together. */
 	for (size_t i = 0; i < t->n && !rc; i++) {
-		const char *path = t->v[i].path;
-		size_t cnt = 0;
+		const char *path = t->v[i].path, *binary = t->v[i].binary;
 
 		if (done[i])
 			continue;
-		for (size_t k = i; k < t->n; k++) {
-			if (done[k] || strcmp(t->v[k].path, path))
-				continue;
-			offsets[cnt] = t->v[k].offset;
-			cookies[cnt++] = k;
-			done[k] = true;
-		}
-		for (int pass = 0; pass < (kind == UPROBE_LINK_SESSION ? 1 : 2) && !rc; pass++) {
-			struct uprobe_link link = UPROBE_LINK_INIT;
+		for (int g = 0; g < GROUP_COUNT && !rc; g++) {
+			const struct bpf_program *entry, *ret;
+			size_t cnt = 0, nret = 0;
 
-			rc = uprobe_link_attach(&link, pass ? ret : entry, kind, pass == 1, path,
-						offsets, cookies, cnt, pid);
-			if (rc) {
-				snprintf(err, errlen, "cannot attach %zu uprobe%s to %s (%s links): %s",
-					 cnt, cnt == 1 ? "" : "s", t->v[i].binary,
-					 uprobe_link_kind_name(kind), strerror(-rc));
-				break;
+			for (size_t k = i; k < t->n; k++) {
+				if (strcmp(t->v[k].path, path) || !in_group(&t->v[k], g))
+					continue;
+				offsets[cnt] = t->v[k].offset;
+				cookies[cnt++] = k;
 			}
-			rc = push_link(out, &link);
-			if (rc) {
-				uprobe_link_destroy(&link);
-				snprintf(err, errlen, "out of memory");
+			if (!cnt)
+				continue;
+			if (g == GROUP_PROBE) {
+				rc = attach_one(out, progs->entry, kind, false, path, binary,
+						offsets, cookies, cnt, pid, err, errlen);
+				if (!rc && kind != UPROBE_LINK_SESSION)
+					rc = attach_one(out, progs->ret, kind, true, path, binary,
+							offsets, cookies, cnt, pid, err, errlen);
+				continue;
 			}
+			entry = g == GROUP_SITES ? progs->site_entry : progs->go_entry;
+			ret = g == GROUP_SITES ? progs->site_return : progs->go_return;
+			/* The return sites first: a probe there that fires before the
+			 * entry probe is attached finds no frame, which is harmless;
+			 * the other order would leave calls open. */
+			for (size_t k = i; k < t->n; k++) {
+				if (strcmp(t->v[k].path, path) || !in_group(&t->v[k], g))
+					continue;
+				for (size_t s = 0; s < t->v[k].n_sites; s++) {
+					offsets[nret] = t->v[k].sites[s].offset;
+					cookies[nret++] =
+						stage_site_cookie((uint32_t)k, &t->v[k].sites[s]);
+				}
+			}
+			rc = attach_one(out, ret, site_kind, false, path, binary, offsets, cookies,
+					nret, pid, err, errlen);
+			cnt = 0;
+			for (size_t k = i; !rc && k < t->n; k++) {
+				if (strcmp(t->v[k].path, path) || !in_group(&t->v[k], g))
+					continue;
+				offsets[cnt] = t->v[k].offset;
+				cookies[cnt++] = k;
+			}
+			if (!rc)
+				rc = attach_one(out, entry, site_kind, false, path, binary, offsets,
+						cookies, cnt, pid, err, errlen);
+			if (!rc && g == GROUP_GO_SITES)
+				rc = attach_go_exit(out, progs->go_exit, site_kind, path, binary, pid,
+						    err, errlen);
 		}
+		for (size_t k = i; k < t->n; k++)
+			if (!strcmp(t->v[k].path, path))
+				done[k] = true;
 	}
 	if (rc)
 		stages_detach(out);

@@ -14,6 +14,26 @@
 #include "probes/symbols.h"
 #include "probes/uprobe_link.h"
 
+/* --returns: how the end of a call is seen. */
+enum returns_mode {
+	RETURNS_AUTO, /* the cheapest mechanism that is safe for each function */
+	RETURNS_SAFE, /* return-site probes everywhere */
+	RETURNS_FAST, /* return probes everywhere: may crash C++, Rust and Go programs */
+};
+
+/* 0, or -EINVAL for anything but "auto", "safe", "fast". */
+int returns_mode_parse(const char *s, enum returns_mode *out);
+
+enum ret_mech {
+	/* A uretprobe (or the return half of a session uprobe): the kernel
+	 * swaps the return address for its trampoline's, which unwinders
+	 * (C++ exceptions, Rust panics) and Go's stack walks cannot pass. */
+	RET_PROBE,
+	/* Plain uprobes on every ret and every jump out of the function:
+	 * nothing on the target's stack changes. A ret is single-stepped. */
+	RET_SITES,
+};
+
 struct stage_def {
 	char *name;	    /* demangled */
 	char *binary;	    /* as the target sees it */
@@ -21,7 +41,18 @@ struct stage_def {
 	uint64_t offset;    /* file offset of the probe */
 	uint32_t skipped;   /* bytes stepped over at the entry (endbr64) */
 	enum entry_kind kind;
+	enum bin_lang lang;	 /* of the binary, as the process makes it matter */
+	enum ret_mech ret;
+	bool goroutine;		 /* Go: the open calls are kept per goroutine, not thread */
+	struct ret_site *sites;	 /* RET_SITES: where the call ends (owned) */
+	size_t n_sites;
+	uint32_t indirect_jumps; /* jumps through a register: not probed */
+	bool decoded;		 /* every instruction decoded: sites is complete */
 };
+
+/* Choose the return mechanism for function @m of a binary in language @lang. */
+enum ret_mech stages_pick_return(enum returns_mode mode, enum bin_lang lang,
+				 const struct sym_match *m);
 
 struct stage_table {
 	struct stage_def *v;
@@ -37,12 +68,15 @@ struct stage_table {
  * line per spec to `info` (NULL: quiet). 0, or -errno with err set.
  */
 int stages_resolve(const char *const *specs, int n, pid_t pid, const char *main_exe,
-		   struct stage_table *out, FILE *info, char *err, size_t errlen);
+		   enum returns_mode mode, struct stage_table *out, FILE *info, char *err,
+		   size_t errlen);
 void stage_table_free(struct stage_table *t);
 /* --list: what the specs resolve to, one line per function. */
 void stages_print(FILE *f, const struct stage_table *t);
 /* How many stages sit on an instruction the kernel single-steps. */
 size_t stages_single_stepped(const struct stage_table *t);
+/* How many stages end through return-site probes. */
+size_t stages_with_return_sites(const struct stage_table *t, bool goroutine);
 
 struct bpf_program;
 
@@ -55,13 +89,37 @@ struct stage_links {
 /* The cheapest link kind this kernel supports. */
 enum uprobe_link_kind stages_pick_link_kind(void);
 
+/* The programs each mechanism attaches (NULL: not loaded, not needed). */
+struct stage_progs {
+	const struct bpf_program *entry, *ret; /* RET_PROBE; the same one for sessions */
+	const struct bpf_program *site_entry, *site_return; /* RET_SITES, per thread */
+	const struct bpf_program *go_entry, *go_return;	    /* RET_SITES, per goroutine */
+	const struct bpf_program *go_exit; /* runtime.goexit0: a goroutine's open calls end */
+};
+
+/* The link kind return-site programs use: no session, it would add a return probe. */
+enum uprobe_link_kind stages_site_link_kind(enum uprobe_link_kind kind);
+
+/* A return site's cookie: the stage id; the jcc condition + 1 in bits 32-39
+ * (0: always); bit 40 for a site borrowed from a tail-called function, bit
+ * 41 for a followed tail call (bpf/bpfprof/return_sites.bpf.h). */
+#define STAGE_SITE_BORROWED (1ULL << 40)
+#define STAGE_SITE_HANDOFF (1ULL << 41)
+static inline uint64_t stage_site_cookie(uint32_t stage, const struct ret_site *site)
+{
+	return (uint64_t)stage | (uint64_t)(site->cond + 1) << 32 |
+	       (site->borrowed ? STAGE_SITE_BORROWED : 0) | (site->handoff ? STAGE_SITE_HANDOFF : 0);
+}
+
 /*
- * One link per binary (two for MULTI/PERF: entry and return), with the stage
- * index as cookie. pid 0: every process. On failure nothing stays attached.
+ * Per binary: one link (two for MULTI/PERF: entry and return) for the
+ * RET_PROBE stages, and two (entries, return sites) per kind of RET_SITES
+ * stage; the stage index as cookie. pid 0: every process. On failure
+ * nothing stays attached.
  */
 int stages_attach(const struct stage_table *t, enum uprobe_link_kind kind,
-		  const struct bpf_program *entry, const struct bpf_program *ret, pid_t pid,
-		  struct stage_links *out, char *err, size_t errlen);
+		  const struct stage_progs *progs, pid_t pid, struct stage_links *out, char *err,
+		  size_t errlen);
 void stages_detach(struct stage_links *l);
 
 #endif

@@ -12,13 +12,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <capstone/capstone.h>
 
 #include "common/errmsg.h"
 #include "probes/demangle.h"
 #include "probes/symbols.h"
 
-#define CODE_PEEK 16 /* longest x86 instruction is 15 bytes */
 #define PAGE_SZ 4096
+#define MAX_FUNCTION_BYTES (1U << 20)
 
 struct elf_file {
 	int fd;
@@ -63,23 +64,50 @@ static const uint8_t x86_nops[9][8] = {
 	[8] = {0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
 };
 
-static bool is_legacy_prefix(uint8_t b)
+/* One decoder for the process, with operand details. */
+static csh x86_decoder(void)
 {
-	switch (b) {
-	case 0x26: /* es */
-	case 0x2e: /* cs */
-	case 0x36: /* ss */
-	case 0x3e: /* ds, notrack */
-	case 0x64: /* fs */
-	case 0x65: /* gs */
-	case 0x66: /* operand size */
-	case 0x67: /* address size */
-	case 0xf0: /* lock */
-	case 0xf2: /* repne */
-	case 0xf3: /* rep */
-		return true;
+	static csh handle;
+	static int state; /* 0 untried, 1 open, -1 failed */
+
+	if (!state) {
+		state = cs_open(CS_ARCH_X86, CS_MODE_64, &handle) == CS_ERR_OK ? 1 : -1;
+		if (state > 0)
+			cs_option(handle, CS_OPT_DETAIL, CS_OPT_ON);
 	}
+	return state > 0 ? handle : 0;
+}
+
+static bool insn_has_prefix(const cs_insn *in, uint8_t p)
+{
+	for (int i = 0; i < 4; i++)
+		if (in->detail->x86.prefix[i] == p)
+			return true;
 	return false;
+}
+
+/* Condition code 0-15 of a jcc rel8/rel32 (70+cc, 0f 80+cc), else -1. */
+static int jcc_condition(const cs_insn *in)
+{
+	const uint8_t *op = in->detail->x86.opcode;
+
+	if (op[0] >= 0x70 && op[0] <= 0x7f)
+		return op[0] & 0xf;
+	if (op[0] == 0x0f && op[1] >= 0x80 && op[1] <= 0x8f)
+		return op[1] & 0xf;
+	return -1;
+}
+
+/* Exactly what branch_setup_xol_ops() emulates: jmp/call rel, jcc. */
+static bool is_emulated_branch(const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	if (x->op_count != 1 || x->operands[0].type != X86_OP_IMM)
+		return false;
+	if (in->id == X86_INS_JMP || in->id == X86_INS_CALL)
+		return x->opcode[0] == 0xe8 || x->opcode[0] == 0xe9 || x->opcode[0] == 0xeb;
+	return jcc_condition(in) >= 0;
 }
 
 /*
@@ -87,69 +115,278 @@ static bool is_legacy_prefix(uint8_t b)
  * (canonical nops, 0x90, jmp/call rel, jcc) and push_setup_xol_ops() (push
  * reg, optionally with REX 0x41) emulate; can_optimize() turns an exact
  * nop5 that does not cross a page into a trampoline call; the rest is
- * single-stepped out of line. Truncated input is treated as unknown, i.e.
- * single-step.
+ * single-stepped out of line. What capstone cannot decode whole (truncated
+ * input) is single-stepped too.
  */
 enum entry_kind insn_entry_kind(const uint8_t *code, size_t len, uint64_t vaddr)
 {
-	size_t i = 0, n, need;
-	bool opsize = false, rex = false;
-	uint8_t rex_byte = 0, op;
+	enum entry_kind kind = ENTRY_SINGLE_STEP;
+	csh cs = x86_decoder();
+	cs_insn *in;
 
-	for (n = 1; n < sizeof(x86_nops) / sizeof(x86_nops[0]); n++) {
+	for (size_t n = 1; n < sizeof(x86_nops) / sizeof(x86_nops[0]); n++) {
 		if (len < n || memcmp(code, x86_nops[n], n) != 0)
 			continue;
 		if (n == 5 && PAGE_SZ - (vaddr & (PAGE_SZ - 1)) >= 5)
 			return ENTRY_NOP5;
 		return ENTRY_EMULATED;
 	}
-
-	while (i < len && is_legacy_prefix(code[i])) {
-		if (code[i] == 0x66)
-			opsize = true;
-		i++;
-	}
-	if (i < len && (code[i] & 0xf0) == 0x40) {
-		rex = true;
-		rex_byte = code[i++];
-	}
-	if (i >= len)
+	if (!cs || cs_disasm(cs, code, len, vaddr, 1, &in) != 1)
 		return ENTRY_SINGLE_STEP;
-	op = code[i];
-
-	if (op >= 0x50 && op <= 0x57) {
+	if (in->id == X86_INS_PUSH && in->detail->x86.op_count == 1 &&
+	    in->detail->x86.operands[0].type == X86_OP_REG) {
 		/* 1-byte push, or exactly "41 5x" (push %r8..%r15). */
-		if (i == 0 || (i == 1 && rex && rex_byte == 0x41))
-			return ENTRY_EMULATED;
-		return ENTRY_SINGLE_STEP;
+		if (in->size == 1 || (in->size == 2 && code[0] == 0x41))
+			kind = ENTRY_EMULATED;
+	} else if (in->detail->x86.opcode[0] == 0x90 && !in->detail->x86.rex &&
+		   (in->id == X86_INS_NOP || in->id == X86_INS_PAUSE)) {
+		kind = ENTRY_EMULATED; /* nop, pause */
+	} else if (is_emulated_branch(in) && !insn_has_prefix(in, 0x66)) {
+		/* The kernel refuses 66-prefixed branches (the attach fails). */
+		kind = ENTRY_EMULATED;
 	}
+	cs_free(in, 1);
+	return kind;
+}
 
-	/* The kernel refuses 66-prefixed branches (the attach fails). */
-	if (opsize)
-		return ENTRY_SINGLE_STEP;
-	switch (op) {
-	case 0x90: /* nop, pause */
-		need = 1;
-		break;
-	case 0xeb: /* jmp rel8 */
-		need = 2;
-		break;
-	case 0xe8: /* call rel32 */
-	case 0xe9: /* jmp rel32 */
-		need = 5;
-		break;
-	case 0x0f: /* jcc rel32 */
-		if (i + 1 >= len || (code[i + 1] & 0xf0) != 0x80)
-			return ENTRY_SINGLE_STEP;
-		need = 6;
-		break;
-	default:
-		if ((op & 0xf0) != 0x70) /* jcc rel8 */
-			return ENTRY_SINGLE_STEP;
-		need = 2;
+const char *bin_lang_name(enum bin_lang l)
+{
+	switch (l) {
+	case LANG_C:
+		return "C";
+	case LANG_CXX:
+		return "C++";
+	case LANG_RUST:
+		return "Rust";
+	case LANG_GO:
+		return "Go";
+	}
+	return "?";
+}
+
+static bool in_range(uint64_t a, uint64_t start, size_t len)
+{
+	return a >= start && a - start < len;
+}
+
+static int add_ret_site(struct sym_match *m, uint64_t vaddr, int64_t file_delta, int cond,
+			bool tail, uint64_t target)
+{
+	struct ret_site *v = realloc(m->sites, (m->n_sites + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	m->sites = v;
+	v[m->n_sites++] = (struct ret_site){
+		.offset = (uint64_t)((int64_t)vaddr + file_delta),
+		.target = target,
+		.cond = (int8_t)cond,
+		.tail = tail,
+	};
+	return 0;
+}
+
+/*
+ * One stretch of code (the body, or its cold part). A jump is "out" when it
+ * lands in neither stretch: a tail call. Indirect jumps through memory at
+ * a fixed address (jmp *f@GOTPCREL(%rip)) are tail calls too; through a
+ * register or a table they are switches as often as tail calls, so they
+ * are only counted: a call left that way is closed as unfinished by the
+ * next probe that sees the stack above it.
+ */
+static int scan_stretch(struct sym_match *m, csh cs, const uint8_t *code, size_t len,
+			uint64_t vaddr, uint64_t body, size_t body_len, uint64_t cold,
+			size_t cold_len, int64_t file_delta)
+{
+	const uint8_t *p = code;
+	uint64_t addr = vaddr;
+	size_t left = len;
+	cs_insn *in = cs_malloc(cs);
+	int rc = 0;
+
+	if (!in)
+		return -ENOMEM;
+	while (left && !rc) {
+		const cs_x86 *x;
+
+		if (!cs_disasm_iter(cs, &p, &left, &addr, in)) {
+			/* Padding after the last instruction decodes as int3 or
+			 * nops; anything else undecodable means we do not know
+			 * every way out. */
+			m->decoded = false;
+			break;
+		}
+		x = &in->detail->x86;
+		if (cs_insn_group(cs, in, X86_GRP_RET)) {
+			rc = add_ret_site(m, in->address, file_delta, -1, false, 0);
+		} else if (cs_insn_group(cs, in, X86_GRP_CALL)) {
+			m->calls = true;
+		} else if (cs_insn_group(cs, in, X86_GRP_JUMP)) {
+			const cs_x86_op *op = &x->operands[0];
+
+			if (x->op_count != 1)
+				continue;
+			if (op->type == X86_OP_IMM) {
+				uint64_t to = (uint64_t)op->imm;
+				int cond = jcc_condition(in);
+
+				if (in_range(to, body, body_len) || in_range(to, cold, cold_len))
+					continue;
+				if (in->id != X86_INS_JMP && cond < 0) {
+					/* loop/jrcxz out of a function: not a tail call gcc makes */
+					m->decoded = false;
+					continue;
+				}
+				m->calls = true;
+				rc = add_ret_site(m, in->address, file_delta,
+						  in->id == X86_INS_JMP ? -1 : cond, true, to);
+			} else if (op->type == X86_OP_MEM && op->mem.base == X86_REG_RIP &&
+				   op->mem.index == X86_REG_INVALID) {
+				m->calls = true;
+				rc = add_ret_site(m, in->address, file_delta, -1, true, 0);
+			} else {
+				m->calls = true;
+				m->indirect_jumps++;
+			}
+		}
+	}
+	cs_free(in, 1);
+	return rc;
+}
+
+int symbols_scan_function(struct sym_match *m, const uint8_t *code, size_t len, uint64_t vaddr,
+			  const uint8_t *cold, size_t cold_len, uint64_t cold_vaddr,
+			  int64_t file_delta)
+{
+	csh cs = x86_decoder();
+	int rc;
+
+	free(m->sites);
+	m->sites = NULL;
+	m->n_sites = 0;
+	m->calls = false;
+	m->indirect_jumps = 0;
+	m->decoded = cs != 0;
+	if (!cs)
+		return 0;
+	if (!cold)
+		cold_len = 0;
+	rc = scan_stretch(m, cs, code, len, vaddr, vaddr, len, cold_vaddr, cold_len, file_delta);
+	if (!rc && cold_len)
+		rc = scan_stretch(m, cs, cold, cold_len, cold_vaddr, vaddr, len, cold_vaddr,
+				  cold_len, file_delta);
+	return rc;
+}
+
+static bool is_go_stack_bound(const cs_x86_op *op)
+{
+	return op->type == X86_OP_MEM && op->mem.base == X86_REG_R14 &&
+	       op->mem.index == X86_REG_INVALID && (op->mem.disp == 0x10 || op->mem.disp == 0x18);
+}
+
+uint32_t go_stack_check_len(const uint8_t *code, size_t len, uint64_t vaddr)
+{
+	csh cs = x86_decoder();
+	const uint8_t *p = code;
+	uint64_t addr = vaddr;
+	size_t left = len;
+	uint32_t skip = 0;
+	x86_reg reg = X86_REG_RSP; /* what the check compares with the bound */
+	cs_insn *in;
+
+	if (!cs || !(in = cs_malloc(cs)))
+		return 0;
+	for (int i = 0; i < 3 && cs_disasm_iter(cs, &p, &left, &addr, in); i++) {
+		const cs_x86 *x = &in->detail->x86;
+
+		if (i == 0 && in->id == X86_INS_LEA && x->op_count == 2 &&
+		    x->operands[0].type == X86_OP_REG && x->operands[1].type == X86_OP_MEM &&
+		    x->operands[1].mem.base == X86_REG_RSP) {
+			reg = x->operands[0].reg; /* lea -N(%rsp),%r12 */
+			continue;
+		}
+		if (in->id == X86_INS_CMP && x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
+		    x->operands[0].reg == reg && is_go_stack_bound(&x->operands[1]))
+			continue;
+		if (i > 0 && (in->id == X86_INS_JBE || in->id == X86_INS_JB) &&
+		    jcc_condition(in) >= 0)
+			skip = (uint32_t)(addr - vaddr);
 		break;
 	}
-	return len - i >= need ? ENTRY_EMULATED : ENTRY_SINGLE_STEP;
+	cs_free(in, 1);
+	return skip;
+}
+
+/* A section by name, or NULL. */
+static Elf_Scn *section_named(Elf *elf, const char *want)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	GElf_Shdr sh;
+
+	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (name && !strcmp(name, want))
+			return scn;
+	}
+	return NULL;
+}
+
+/* Rust or C++ from the names in one symbol table; LANG_C when neither. */
+static enum bin_lang lang_from_symbols(Elf *elf, Elf_Scn *scn)
+{
+	enum bin_lang lang = LANG_C;
+	Elf_Data *data = elf_getdata(scn, NULL);
+	GElf_Shdr sh;
+	size_t n;
+
+	if (!data || !gelf_getshdr(scn, &sh) || !sh.sh_entsize)
+		return LANG_C;
+	n = sh.sh_size / sh.sh_entsize;
+	for (size_t i = 0; i < n; i++) {
+		const char *name;
+		GElf_Sym sym;
+
+		if (!gelf_getsym(data, (int)i, &sym))
+			continue;
+		name = elf_strptr(elf, sh.sh_link, sym.st_name);
+		if (!name)
+			continue;
+		if (!strcmp(name, "rust_eh_personality") || !strncmp(name, "__rust_", 7))
+			return LANG_RUST;
+		if (!strncmp(name, "__gxx_personality_v0", 20))
+			lang = LANG_CXX;
+	}
+	return lang;
+}
+
+static enum bin_lang elf_lang(Elf *elf)
+{
+	enum bin_lang lang = LANG_C;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	if (section_named(elf, ".go.buildinfo") || section_named(elf, ".gopclntab"))
+		return LANG_GO;
+	while ((scn = elf_nextscn(elf, scn))) {
+		enum bin_lang l;
+
+		if (!gelf_getshdr(scn, &sh) ||
+		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
+			continue;
+		l = lang_from_symbols(elf, scn);
+		if (l == LANG_RUST)
+			return l;
+		if (l == LANG_CXX)
+			lang = l;
+	}
+	return lang;
 }
 
 uint32_t entry_probe_site(const uint8_t *code, size_t len, uint64_t vaddr, enum entry_kind *kind)
@@ -486,6 +723,131 @@ static int check_section_headers(const struct elf_file *ef, const char *display,
 	return 0;
 }
 
+/*
+ * Go's function table (.gopclntab, Go 1.18+ layout: magic 0xfffffff0, or
+ * 0xfffffff1 since 1.20): a header of pointer-size words, then nfunc + 1
+ * (entry, func) offset pairs; each func starts with its entry offset and
+ * its name's offset in the name table. The runtime reads it for
+ * tracebacks, so a stripped binary keeps it.
+ */
+struct go_pclntab {
+	const uint8_t *p;
+	size_t len;
+	uint64_t nfunc, text, names, names_end, functab;
+};
+
+static uint64_t rd64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static bool go_pclntab_open(Elf *elf, struct go_pclntab *t)
+{
+	Elf_Scn *scn = section_named(elf, ".gopclntab"), *text = section_named(elf, ".text");
+	Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
+	uint32_t magic;
+	GElf_Shdr sh;
+
+	memset(t, 0, sizeof(*t));
+	if (!d || !d->d_buf || d->d_size < 72)
+		return false;
+	t->p = d->d_buf;
+	t->len = d->d_size;
+	magic = rd32(t->p);
+	if ((magic != 0xfffffff0 && magic != 0xfffffff1) || t->p[7] != 8)
+		return false;
+	t->nfunc = rd64(t->p + 8);
+	t->text = rd64(t->p + 24);
+	t->names = rd64(t->p + 32);
+	t->names_end = rd64(t->p + 40); /* the cu table follows the names */
+	t->functab = rd64(t->p + 64);
+	if (!t->text && text && gelf_getshdr(text, &sh))
+		t->text = sh.sh_addr;
+	/* nfunc + 1 (entry, func) pairs: the last one only ends the last function. */
+	return t->names < t->names_end && t->names_end <= t->len && t->functab < t->len &&
+	       t->nfunc < (t->len - t->functab) / 8;
+}
+
+static const char *go_name(const struct go_pclntab *t, uint64_t off)
+{
+	if (t->names + off >= t->names_end)
+		return NULL;
+	if (!memchr(t->p + t->names + off, '\0', t->names_end - t->names - off))
+		return NULL;
+	return (const char *)t->p + t->names + off;
+}
+
+static int push_cand(struct cand **cands, size_t *ncands, size_t *cap, const char *name,
+		     uint64_t addr, uint64_t size)
+{
+	if (*ncands == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct cand *nc = realloc(*cands, ncap * sizeof(*nc));
+
+		if (!nc)
+			return -ENOMEM;
+		*cands = nc;
+		*cap = ncap;
+	}
+	(*cands)[*ncands] = (struct cand){ .name = strdup(name),
+					   .demangled = strdup(name),
+					   .addr = addr,
+					   .size = size,
+					   .bind = STB_GLOBAL };
+	(*ncands)++;
+	return (*cands)[*ncands - 1].name && (*cands)[*ncands - 1].demangled ? 0 : -ENOMEM;
+}
+
+/* The matching functions of a Go binary without .symtab. */
+static int collect_go_cands(const struct go_pclntab *t, const char *glob, struct cand **cands,
+			    size_t *ncands)
+{
+	size_t cap = 0;
+
+	for (uint64_t i = 0; i < t->nfunc; i++) {
+		const uint8_t *e = t->p + t->functab + 8 * i;
+		uint32_t entry = rd32(e), func = rd32(e + 4), next = rd32(e + 8);
+		const char *name;
+		int rc;
+
+		if (t->functab + func + 8 > t->len || next <= entry)
+			continue;
+		name = go_name(t, rd32(t->p + t->functab + func + 4));
+		if (!name || fnmatch(glob, name, 0) != 0)
+			continue;
+		rc = push_cand(cands, ncands, &cap, name, t->text + entry, next - entry);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* A matching name in the name table with no function of its own: the
+ * compiler inlined it everywhere (the inline tree still names it). */
+static char *go_inlined_name(const struct go_pclntab *t, const char *glob)
+{
+	for (uint64_t off = t->names; off < t->names_end;) {
+		const char *name = (const char *)t->p + off;
+		size_t len = strnlen(name, t->names_end - off);
+
+		if (len && fnmatch(glob, name, 0) == 0)
+			return strdup(name);
+		off += len + 1;
+	}
+	return NULL;
+}
+
 /* Pick .symtab, or .dynsym for stripped binaries; *versym is the
  * .gnu.version data that goes with .dynsym (NULL if none or unused). */
 static Elf_Scn *find_symtab(Elf *elf, const char **table, Elf_Data **versym)
@@ -599,38 +961,303 @@ static int collect_cands(struct elf_file *ef, Elf_Scn *scn, Elf_Data *versym, co
 	return 0;
 }
 
-/* Fill offset, skip and kind of @m from the function's first bytes. */
-static int locate_entry(struct elf_file *ef, const char *path, struct sym_match *m, char *err,
-			size_t errlen)
+/* gcc's "f.cold" parts, by name, so each function's scan can take its own. */
+struct cold_index {
+	struct cand *v; /* name, addr, size */
+	size_t n;
+};
+
+static int cmp_cand_name(const void *pa, const void *pb)
 {
-	uint8_t code[CODE_PEEK];
+	return strcmp(((const struct cand *)pa)->name, ((const struct cand *)pb)->name);
+}
+
+static int build_cold_index(struct elf_file *ef, Elf_Scn *scn, struct cold_index *ci)
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+	GElf_Shdr sh;
+	size_t n, cap = 0;
+
+	memset(ci, 0, sizeof(*ci));
+	if (!data || !gelf_getshdr(scn, &sh) || !sh.sh_entsize)
+		return 0;
+	n = sh.sh_size / sh.sh_entsize;
+	for (size_t i = 0; i < n; i++) {
+		const char *name;
+		GElf_Sym sym;
+		size_t len;
+
+		if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		    !sym.st_size)
+			continue;
+		name = elf_strptr(ef->elf, sh.sh_link, sym.st_name);
+		if (!name || (len = strlen(name)) < 6 || strcmp(name + len - 5, ".cold"))
+			continue;
+		if (ci->n == cap) {
+			struct cand *v = realloc(ci->v, (cap = cap ? 2 * cap : 64) * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			ci->v = v;
+		}
+		ci->v[ci->n] = (struct cand){ .name = strndup(name, len - 5),
+					      .addr = sym.st_value,
+					      .size = sym.st_size };
+		if (!ci->v[ci->n++].name)
+			return -ENOMEM;
+	}
+	if (ci->n)
+		qsort(ci->v, ci->n, sizeof(*ci->v), cmp_cand_name);
+	return 0;
+}
+
+static const struct cand *cold_part(const struct cold_index *ci, const char *name)
+{
+	struct cand key = { .name = (char *)name };
+
+	return ci->n ? bsearch(&key, ci->v, ci->n, sizeof(*ci->v), cmp_cand_name) : NULL;
+}
+
+/* Every function symbol by address: where a tail call lands. */
+struct func_index {
+	struct cand *v; /* name (borrowed from the ELF, not owned), addr, size */
+	size_t n;
+};
+
+static int cmp_cand_addr_only(const void *pa, const void *pb)
+{
+	const struct cand *a = pa, *b = pb;
+
+	return a->addr < b->addr ? -1 : a->addr > b->addr;
+}
+
+static int build_func_index(struct elf_file *ef, Elf_Scn *scn, struct func_index *fi)
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+	GElf_Shdr sh;
+	size_t n, cap = 0;
+
+	memset(fi, 0, sizeof(*fi));
+	if (!data || !gelf_getshdr(scn, &sh) || !sh.sh_entsize)
+		return 0;
+	n = sh.sh_size / sh.sh_entsize;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Sym sym;
+
+		if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		    !sym.st_size || sym.st_shndx == SHN_UNDEF)
+			continue;
+		if (fi->n == cap) {
+			struct cand *v = realloc(fi->v, (cap = cap ? 2 * cap : 256) * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			fi->v = v;
+		}
+		fi->v[fi->n++] = (struct cand){ .name = (char *)elf_strptr(ef->elf, sh.sh_link,
+									    sym.st_name),
+						.addr = sym.st_value,
+						.size = sym.st_size };
+	}
+	if (fi->n)
+		qsort(fi->v, fi->n, sizeof(*fi->v), cmp_cand_addr_only);
+	return 0;
+}
+
+/* The function that starts exactly at @addr, or NULL. */
+static const struct cand *func_at(const struct func_index *fi, uint64_t addr)
+{
+	struct cand key = { .addr = addr };
+
+	return fi->n ? bsearch(&key, fi->v, fi->n, sizeof(*fi->v), cmp_cand_addr_only) : NULL;
+}
+
+/* Read @len bytes of code at @addr into a new buffer; *delta is file
+ * offset minus address. 1: not in an executable segment. */
+static int read_code(struct elf_file *ef, const char *path, uint64_t addr, uint64_t len,
+		     uint8_t **buf, size_t *got_len, int64_t *delta, char *err, size_t errlen)
+{
 	uint64_t off, avail;
-	size_t want;
 	ssize_t got;
 
-	if (addr_to_offset(ef, m->addr, &off, &avail) != 0)
-		return 1; /* not in an executable segment: nothing to probe */
-	want = sizeof(code);
-	if (want > m->size)
-		want = m->size;
-	if (want > avail)
-		want = avail;
-	got = pread(ef->fd, code, want, (off_t)off);
+	*buf = NULL;
+	if (addr_to_offset(ef, addr, &off, &avail) != 0)
+		return 1;
+	if (len > avail)
+		len = avail;
+	/* A symbol size or segment from a broken file can be anything; real
+	 * functions are far smaller (a longer one is scanned in part and
+	 * marked not fully decoded). */
+	if (len > MAX_FUNCTION_BYTES)
+		len = MAX_FUNCTION_BYTES;
+	*buf = malloc(len ? len : 1);
+	if (!*buf) {
+		set_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	got = pread(ef->fd, *buf, len, (off_t)off);
 	if (got < 0) {
 		int e = errno;
 
+		free(*buf);
+		*buf = NULL;
 		set_err(err, errlen, "%s: read at offset 0x%llx: %s", path, (unsigned long long)off,
 			strerror(e));
 		return -e;
 	}
-	m->skipped = entry_probe_site(code, (size_t)got, m->addr, &m->kind);
-	m->probe_offset = off + m->skipped;
+	*got_len = (size_t)got;
+	*delta = (int64_t)off - (int64_t)addr;
 	return 0;
+}
+
+/* Offset, skip and kind of @m's entry probe, and its ways out. */
+static int follow_tail_calls(struct elf_file *ef, const char *path, const struct func_index *fi,
+			     const struct cold_index *ci, struct sym_match *m, char *err,
+			     size_t errlen);
+
+static int locate_entry(struct elf_file *ef, const char *path, enum bin_lang lang,
+			const struct cold_index *ci, const struct func_index *fi,
+			const struct cand *cold, struct sym_match *m, char *err, size_t errlen)
+{
+	uint8_t *code = NULL, *cold_code = NULL;
+	size_t len = 0, cold_len = 0;
+	int64_t delta, cold_delta;
+	int rc;
+
+	rc = read_code(ef, path, m->addr, m->size, &code, &len, &delta, err, errlen);
+	if (rc)
+		return rc; /* 1: not in an executable segment: nothing to probe */
+	m->skipped = entry_probe_site(code, len, m->addr, &m->kind);
+	if (lang == LANG_GO) {
+		uint32_t skip = go_stack_check_len(code, len, m->addr);
+
+		if (skip) {
+			m->go_check_skip = skip;
+			m->skipped = skip;
+			m->kind = insn_entry_kind(code + skip, len - skip, m->addr + skip);
+		}
+	}
+	m->probe_offset = (uint64_t)((int64_t)m->addr + delta) + m->skipped;
+	if (cold && read_code(ef, path, cold->addr, cold->size, &cold_code, &cold_len, &cold_delta,
+			      err, errlen) != 0)
+		cold = NULL; /* scanned without it: m->decoded stays honest below */
+	rc = symbols_scan_function(m, code, len, m->addr, cold_code, cold_len,
+				   cold ? cold->addr : 0, delta);
+	/* The cold part may sit in another segment: its sites need its own delta. */
+	if (!rc && cold && cold_delta != delta)
+		for (size_t i = 0; i < m->n_sites; i++)
+			if (in_range(m->sites[i].offset - (uint64_t)delta, cold->addr, cold_len))
+				m->sites[i].offset += (uint64_t)(cold_delta - delta);
+	if (len < m->size)
+		m->decoded = false;
+	free(code);
+	free(cold_code);
+	if (rc) {
+		set_err(err, errlen, "out of memory");
+		return rc;
+	}
+	return follow_tail_calls(ef, path, fi, ci, m, err, errlen);
+}
+
+/* Tail calls followed at most this deep (a calls b calls c ...). */
+#define TAIL_FOLLOW_DEPTH 3
+
+/*
+ * A direct tail call hands the frame to the function it jumps to, and the
+ * call ends when that one returns (which is what a return probe sees):
+ * replace the jump by that function's own ways out, borrowed. A jump into
+ * the middle of a function, or through memory, stays a way out itself.
+ */
+static int follow_tail_calls(struct elf_file *ef, const char *path, const struct func_index *fi,
+			     const struct cold_index *ci, struct sym_match *m, char *err,
+			     size_t errlen)
+{
+	for (size_t i = 0; i < m->n_sites; i++) {
+		struct ret_site site = m->sites[i];
+		const struct cand *fn, *cold;
+		struct sym_match callee = {};
+		uint8_t *code = NULL, *cold_code = NULL;
+		size_t len = 0, cold_len = 0;
+		int64_t delta, cold_delta;
+		int rc;
+
+		if (!site.tail || site.handoff || !site.target || site.depth >= TAIL_FOLLOW_DEPTH ||
+		    !(fn = func_at(fi, site.target)))
+			continue;
+		rc = read_code(ef, path, fn->addr, fn->size, &code, &len, &delta, err, errlen);
+		if (rc < 0)
+			return rc;
+		if (rc)
+			continue;
+		cold = fn->name ? cold_part(ci, fn->name) : NULL;
+		if (cold && read_code(ef, path, cold->addr, cold->size, &cold_code, &cold_len,
+				      &cold_delta, err, errlen) != 0)
+			cold = NULL;
+		/* The callee's cold part must be in the same segment to share delta. */
+		if (cold && cold_delta != delta) {
+			free(cold_code);
+			cold_code = NULL;
+			cold = NULL;
+		}
+		rc = symbols_scan_function(&callee, code, len, fn->addr, cold_code, cold_len,
+					   cold ? cold->addr : 0, delta);
+		free(code);
+		free(cold_code);
+		if (rc) {
+			set_err(err, errlen, "out of memory");
+			return rc;
+		}
+		if (!callee.decoded) {
+			free(callee.sites);
+			continue; /* keep the jump as the way out */
+		}
+		m->indirect_jumps += callee.indirect_jumps;
+		/* The jump no longer ends the call, it hands the frame over. */
+		m->sites[i].handoff = true;
+		for (size_t k = 0; k < callee.n_sites; k++) {
+			struct ret_site cs = callee.sites[k];
+			bool dup = false;
+
+			for (size_t j = 0; j < m->n_sites && !dup; j++)
+				dup = m->sites[j].offset == cs.offset;
+			if (dup)
+				continue;
+			cs.borrowed = true;
+			cs.depth = (uint8_t)(site.depth + 1);
+			/* A conditional tail call only hands over when taken: the
+			 * callee's exits then end it; not taken, the caller goes on. */
+			rc = add_ret_site(m, 0, 0, cs.cond, cs.tail, cs.target);
+			if (rc) {
+				free(callee.sites);
+				set_err(err, errlen, "out of memory");
+				return rc;
+			}
+			m->sites[m->n_sites - 1] = cs;
+		}
+		free(callee.sites);
+	}
+	return 0;
+}
+
+enum bin_lang symbols_binary_lang(const char *path)
+{
+	struct elf_file ef;
+	enum bin_lang lang;
+	char err[256];
+
+	if (elf_file_open(path, path, &ef, err, sizeof(err)))
+		return LANG_C;
+	lang = elf_lang(ef.elf);
+	elf_file_close(&ef);
+	return lang;
 }
 
 int symbols_match(const char *path, const char *glob, struct sym_list *out, char *err,
 		  size_t errlen)
 {
+	struct cold_index colds = {};
+	struct func_index funcs = {};
+	struct go_pclntab gotab = {};
 	struct cand *cands = NULL;
 	size_t ncands = 0, i, nuniq;
 	Elf_Data *versym;
@@ -650,13 +1277,32 @@ int symbols_match(const char *path, const char *glob, struct sym_list *out, char
 	ret = check_section_headers(&ef, path, err, errlen);
 	if (ret)
 		goto cleanup;
+	out->lang = elf_lang(ef.elf);
 	scn = find_symtab(ef.elf, &out->table, &versym);
-	if (!scn)
-		goto cleanup;
-	ret = collect_cands(&ef, scn, versym, glob, out, &cands, &ncands, err, errlen);
+	if (out->lang == LANG_GO && go_pclntab_open(ef.elf, &gotab)) {
+		if (!scn || strcmp(out->table, ".symtab")) {
+			scn = NULL;
+			out->table = ".gopclntab";
+			ret = collect_go_cands(&gotab, glob, &cands, &ncands);
+			if (ret)
+				set_err(err, errlen, "out of memory");
+		}
+	}
+	if (scn)
+		ret = collect_cands(&ef, scn, versym, glob, out, &cands, &ncands, err, errlen);
+	if (!ret && !ncands && out->lang == LANG_GO && gotab.p)
+		out->go_inlined = go_inlined_name(&gotab, glob);
 	if (ret || !ncands)
 		goto cleanup;
 
+	if (scn) {
+		ret = build_cold_index(&ef, scn, &colds);
+		ret = ret ?: build_func_index(&ef, scn, &funcs);
+	}
+	if (ret) {
+		set_err(err, errlen, "out of memory");
+		goto cleanup;
+	}
 	/* Aliases share an address; keep the best-named one. */
 	qsort(cands, ncands, sizeof(*cands), cmp_cand_addr);
 	for (i = 0, nuniq = 0; i < ncands; i++)
@@ -676,9 +1322,12 @@ int symbols_match(const char *path, const char *glob, struct sym_list *out, char
 		m->addr = cands[i].addr;
 		m->size = cands[i].size;
 		m->weak = cands[i].bind == STB_WEAK;
-		r = locate_entry(&ef, path, m, err, errlen);
+		r = locate_entry(&ef, path, out->lang, &colds, &funcs,
+				 cold_part(&colds, cands[i].name), m, err, errlen);
 		if (r < 0) {
 			ret = r;
+			free(m->sites);
+			memset(m, 0, sizeof(*m));
 			goto cleanup;
 		}
 		if (r > 0)
@@ -694,6 +1343,8 @@ int symbols_match(const char *path, const char *glob, struct sym_list *out, char
 
 cleanup:
 	free_cands(cands, ncands);
+	free_cands(colds.v, colds.n);
+	free(funcs.v);
 	elf_file_close(&ef);
 	if (ret)
 		sym_list_free(out);
@@ -709,8 +1360,11 @@ void sym_list_free(struct sym_list *l)
 	for (i = 0; i < l->n; i++) {
 		free(l->v[i].name);
 		free(l->v[i].demangled);
+		free(l->v[i].sites);
 	}
 	free(l->v);
+	free(l->go_inlined);
+	l->go_inlined = NULL;
 	l->v = NULL;
 	l->n = 0;
 }

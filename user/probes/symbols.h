@@ -3,6 +3,7 @@
 #ifndef BPFPROF_SYMBOLS_H
 #define BPFPROF_SYMBOLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,33 @@ enum entry_kind {
 	ENTRY_SINGLE_STEP, /* everything else: copied out of line and single-stepped */
 };
 
+/* The language a binary was written in, as far as how it unwinds matters. */
+enum bin_lang {
+	LANG_C,	   /* nothing walks the stack through a return address */
+	LANG_CXX,  /* exceptions unwind through return addresses */
+	LANG_RUST, /* panics unwind like C++ exceptions */
+	LANG_GO,   /* the runtime walks and copies goroutine stacks */
+};
+
+const char *bin_lang_name(enum bin_lang l);
+
+/* A place where a function leaves: a uprobe there sees the stack pointer
+ * the entry saw (the return address on top). */
+struct ret_site {
+	uint64_t offset; /* file offset */
+	uint64_t target; /* tail: the address jumped to; 0 when not known (through memory) */
+	int8_t cond;	 /* -1: always leaves; 0-15: a jcc that leaves when its condition holds */
+	bool tail;	 /* a jump into another function rather than a ret */
+	/* A way out of a function this one tail-calls (directly): the call
+	 * ends when that function returns, as a return probe would see it.
+	 * The function runs for other callers too, where it matches nothing. */
+	bool borrowed;
+	/* A direct tail call that was followed: it does not end the call, the
+	 * function jumped to takes its frame over (its ways out are borrowed). */
+	bool handoff;
+	uint8_t depth; /* tail calls followed to get here */
+};
+
 struct sym_match {
 	char *name;	       /* symbol as in the ELF (mangled for C++) */
 	char *demangled;       /* demangled name (copy of name for C) */
@@ -26,6 +54,13 @@ struct sym_match {
 	uint32_t skipped;      /* bytes skipped from the entry: 4 past an endbr64 */
 	enum entry_kind kind;  /* how the kernel will execute the probed instruction */
 	int weak;	       /* STB_WEAK binding */
+	/* Found by disassembling the function and its gcc ".cold" part. */
+	struct ret_site *sites; /* every ret and every jump out of the function */
+	size_t n_sites;
+	bool calls;		 /* a call, or a jump out: something runs above its frame */
+	bool decoded;		 /* the whole body decoded, so sites is complete */
+	uint32_t indirect_jumps; /* jmp *%reg: switch tables, or tail calls not probed */
+	uint32_t go_check_skip;	 /* Go: bytes of the stack-growth check the entry probe skips */
 };
 
 struct sym_list {
@@ -36,10 +71,17 @@ struct sym_list {
 	/* Matching STT_GNU_IFUNC symbols left out: their address is the
 	 * resolver, which runs once at load time, not the implementation. */
 	size_t n_ifunc;
+	enum bin_lang lang;
+	/* Go: a matching name the compiler inlined into its callers and kept
+	 * no function for (only when nothing else matched); NULL if none. */
+	char *go_inlined;
 };
 
 /*
  * All STT_FUNC symbols with nonzero size and a defined section in @path whose
+ * (Go binaries stripped of .symtab: the functions of .gopclntab, table
+ * ".gopclntab"; when nothing matches, a matching name that was inlined
+ * everywhere is in go_inlined)
  * raw name, demangled name or demangled name without parameters
  * ("ns::Klass::run") matches the fnmatch(3) pattern @glob. Reads .symtab, or
  * .dynsym when the binary is stripped. One entry per address (aliases
@@ -53,6 +95,32 @@ int symbols_match(const char *path, const char *glob, struct sym_list *out, char
 void sym_list_free(struct sym_list *l);
 
 const char *entry_kind_name(enum entry_kind k);
+
+/*
+ * The language of @path, from its markers: Go (.go.buildinfo, .gopclntab),
+ * Rust (rust_eh_personality, __rust_* symbols), C++ (__gxx_personality_v0,
+ * defined or imported); C otherwise. LANG_C when it cannot be read.
+ */
+enum bin_lang symbols_binary_lang(const char *path);
+
+/*
+ * Disassemble the function at @vaddr (@len bytes of @code; @cold/@cold_len
+ * its gcc ".cold" part at @cold_vaddr, or NULL) and fill m->sites (their
+ * offsets as vaddr + @file_delta), m->calls, m->decoded and
+ * m->indirect_jumps. 0 or -ENOMEM.
+ */
+int symbols_scan_function(struct sym_match *m, const uint8_t *code, size_t len, uint64_t vaddr,
+			  const uint8_t *cold, size_t cold_len, uint64_t cold_vaddr,
+			  int64_t file_delta);
+
+/*
+ * Go (amd64, Go >= 1.17) functions start with a stack-growth check: "cmp
+ * %rsp,0x10(%r14); jbe morestack" (or through lea/%r12 for large frames).
+ * After growing the stack, morestack jumps back to the function's first
+ * instruction, so a probe there fires twice for one call. Returns how many
+ * bytes the check takes (0: none), the entry probe goes after it.
+ */
+uint32_t go_stack_check_len(const uint8_t *code, size_t len, uint64_t vaddr);
 
 /*
  * Classify the instruction at the start of @code (@len bytes available,

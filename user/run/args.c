@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "probes/stages.h"
 #include "run/args.h"
 #include "cost/cost_window.h"
 #include "common/version.h"
@@ -39,6 +40,7 @@ enum {
 	OPT_MAX_OVERHEAD,
 	OPT_SELF_COST,
 	OPT_SELF_COST_WINDOW,
+	OPT_RETURNS,
 };
 /* --events and its options */
 enum { OPT_EVENTS = 1100, OPT_EVENTS_RING, OPT_EVENTS_QUEUE, OPT_ROTATE_BYTES, OPT_ROTATE_SECS,
@@ -63,6 +65,10 @@ static const struct argp_option options[] = {
 	  "overhead" },
 	{ "stages-off", OPT_STAGES_OFF, NULL, 0,
 	  "Start with the -u probes switched off (SIGUSR1 toggles; default from BPFPROF_STAGES=0|1)" },
+	{ "returns", OPT_RETURNS, "MODE", 0,
+	  "How a -u call's end is seen: auto (default: return probes where safe, else probes "
+	  "on every return instruction), safe (the latter everywhere), fast (return probes "
+	  "everywhere: C++ exceptions, Rust panics and Go then crash the target)" },
 	{ "sample", OPT_SAMPLE, "N", 0,
 	  "Record 1 in N stage calls per thread (1 to 1000000); counts are scaled by N" },
 	{ "max-overhead", OPT_MAX_OVERHEAD, "PCT", 0,
@@ -299,6 +305,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_STAGES_OFF:
 		env->stages_off = true;
 		break;
+	case OPT_RETURNS: {
+		enum returns_mode m;
+
+		if (returns_mode_parse(arg, &m))
+			return fail(ps, "invalid --returns '%s': expected auto, safe or fast", arg);
+		env->returns = (int)m;
+		break;
+	}
 	case OPT_SAMPLE: {
 		unsigned long n;
 

@@ -19,6 +19,7 @@ struct env {
 	int n_stage_specs;
 	const char *list_spec;	/* --list */
 	bool stages_off;	/* --stages-off, or BPFPROF_STAGES=0 */
+	int returns;		/* --returns: enum returns_mode (probes/stages.h); 0 is auto */
 	unsigned int sample_every; /* --sample N: record 1 in N stage calls; 1: all */
 	double max_overhead_pct; /* --max-overhead PCT; 0: no limit */
 	int self_cost;		 /* --self-cost[=MODE]: enum cost_mode (cost_window.h);

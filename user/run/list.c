@@ -12,6 +12,7 @@ int list_stages(const struct env *env)
 		.specs = specs,
 		.n_specs = 1,
 		.command = env->command ? env->command[0] : NULL,
+		.returns = (enum returns_mode)env->returns,
 	};
 	struct stage_attacher *a;
 	char err[512];

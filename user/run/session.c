@@ -80,6 +80,7 @@ static int prepare_stages(struct session *s, char *err, size_t errlen)
 		.follow = env->follow,
 		.stages_off = env->stages_off,
 		.sample_every = env->sample_every,
+		.returns = (enum returns_mode)env->returns,
 		.log = env->quiet ? NULL : stderr,
 	};
 

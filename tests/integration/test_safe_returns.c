@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Integration: timing functions never crashes the target. C++ exceptions
+ * and Rust panics unwind through timed functions (a return probe's
+ * trampoline would make the unwinder give up), Go goroutines grow and move
+ * their stacks and change threads inside timed functions (Go would reject
+ * the trampoline's address). Each target exits 0, and the counts are
+ * exact: finished calls per function, the ones left by an exception or a
+ * panic in audit.stage_calls_unfinished.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "lib/helper.h"
+
+/* bpfprof -q -o DIR ARGS... -- targets/NAME: the target's exit code is
+ * bpfprof's; returns the summary. */
+static json_t *run_profiled(const char *target_name, const char *const *args, char *dir,
+			    size_t dirlen)
+{
+	char bin[256], target[256];
+	char *argv[32];
+	struct proc_run r;
+	int n = 0;
+
+	helper_tmpdir(dir, dirlen);
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), target_name);
+	argv[n++] = bin;
+	argv[n++] = "-q";
+	argv[n++] = "-o";
+	argv[n++] = dir;
+	for (; *args && n < 28; args++)
+		argv[n++] = (char *)*args;
+	argv[n++] = "--";
+	argv[n++] = target;
+	argv[n] = NULL;
+	if (helper_run(argv, 120, &r) != 0)
+		fail_msg("%s under bpfprof did not exit 0: %s", target_name, r.err);
+	return helper_load_json_in(dir, "summary.json");
+}
+
+static json_t *target_proc(json_t *s)
+{
+	json_t *proc = helper_find_proc(s, (pid_t)helper_int(s, "target.pid"));
+
+	assert_non_null(proc);
+	return proc;
+}
+
+static void expect_calls(json_t *proc, const char *name, long long want)
+{
+	long long got = helper_stage_calls(proc, name);
+
+	if (got != want)
+		fail_msg("%s: %lld calls, want %lld", name, got, want);
+}
+
+/* tests/targets/cxx_throw.cc: 40 rounds, every other one throws from
+ * thrower() through middle() into catcher(); leaf() keeps a return probe. */
+static void test_cxx_exceptions(void **state)
+{
+	static const char *const args[] = { "-u", "ns::*", NULL };
+	char dir[64];
+	json_t *s, *proc;
+
+	REQUIRE_ROOT_BPF();
+	s = run_profiled("targets/cxx_throw", args, dir, sizeof(dir));
+	proc = target_proc(s);
+	expect_calls(proc, "ns::catcher(int)", 40);
+	expect_calls(proc, "ns::middle(int)", 20);
+	expect_calls(proc, "ns::thrower(int)", 20);
+	expect_calls(proc, "ns::leaf(long)", 30);
+	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 40);
+	assert_int_equal(helper_int(s, "audit.stage_calls_entered"), 150);
+	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
+/* tests/targets/rs_panic.rs: 40 rounds under catch_unwind, every other one
+ * panics in validate() through work(). Names demangled without the hash;
+ * rs_panic_v0 is the same program with v0 mangling. */
+static void run_rust(const char *target)
+{
+	static const char *const args[] = { "-u", "rs_panic::validate", "-u", "rs_panic::work",
+					    NULL };
+	char dir[64];
+	json_t *s, *proc;
+
+	REQUIRE_ROOT_BPF();
+	s = run_profiled(target, args, dir, sizeof(dir));
+	proc = target_proc(s);
+	expect_calls(proc, "rs_panic::validate", 20);
+	expect_calls(proc, "rs_panic::work", 20);
+	assert_int_equal(json_array_size(json_object_get(proc, "stages")), 2);
+	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 40);
+	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
+static void test_rust_panics(void **state)
+{
+	run_rust("targets/rs_panic");
+}
+
+static void test_rust_panics_v0_names(void **state)
+{
+	run_rust("targets/rs_panic_v0");
+}
+
+/* tests/targets/go_stacks.go: 8 goroutines, each work() calls grow() and
+ * leaf() 25 times; grow() recurses ~40 KB deep (the stack starts at 8 KB,
+ * so it is copied while work and grow are open) and yields at the
+ * bottom. Three more goroutines call quit(), which ends them from inside. */
+static void run_go(const char *target)
+{
+	static const char *const args[] = { "-u", "main.work",   "-u", "main.grow", "-u",
+					    "main.leaf",   "-u", "main.quit", NULL };
+	char dir[64];
+	json_t *s, *proc;
+
+	REQUIRE_ROOT_BPF();
+	s = run_profiled(target, args, dir, sizeof(dir));
+	proc = target_proc(s);
+	expect_calls(proc, "main.work", 8);
+	expect_calls(proc, "main.grow", 8 * 25);
+	expect_calls(proc, "main.leaf", 8 * 25);
+	/* 3 goroutines end inside quit() (runtime.Goexit): seen at their exit. */
+	expect_calls(proc, "main.quit", 0);
+	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 3);
+	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
+	/* grow's total includes its deep recursion: above leaf's. */
+	assert_true(helper_int(helper_find_stage(proc, "main.grow"), "total_ns") >
+		    helper_int(helper_find_stage(proc, "main.leaf"), "total_ns"));
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
+static void test_go_stack_growth(void **state)
+{
+	run_go("targets/go_stacks");
+}
+
+/* The same program built with -ldflags='-s -w': no .symtab, the functions
+ * come from .gopclntab. */
+static void test_go_stripped(void **state)
+{
+	run_go("targets/go_stacks_stripped");
+}
+
+/* main.inlined was inlined into work and has no function: one clear
+ * line, exit 1, nothing attached or written. */
+static void test_go_inlined_everywhere(void **state)
+{
+	char bin[256], target[256], dir[64], out[128];
+	struct proc_run r;
+
+	helper_tmpdir(dir, sizeof(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/go_stacks_stripped");
+	char *argv[] = { bin, "-o", out, "-u", "main.inlined", "--", target, NULL };
+
+	assert_int_equal(helper_run(argv, 30, &r), 1);
+	assert_non_null(strstr(r.err, "main.inlined in "));
+	assert_non_null(strstr(r.err, "was inlined everywhere by the Go compiler"));
+	assert_false(helper_exists(out));
+	helper_rmtree(dir);
+}
+
+/* tests/targets/tail_target.c: tail_caller jumps into tail_callee (30
+ * times), which main also calls directly (20 times). With return sites,
+ * tail_caller's calls end at tail_callee's ret: all finished, and the
+ * direct calls of tail_callee match no tail_caller frame, silently. */
+static void test_tail_calls(void **state)
+{
+	static const char *const args[] = { "--returns=safe", "-u", "tail_*", NULL };
+	char dir[64];
+	json_t *s, *proc;
+
+	REQUIRE_ROOT_BPF();
+	s = run_profiled("targets/tail_target", args, dir, sizeof(dir));
+	proc = target_proc(s);
+	expect_calls(proc, "tail_caller", 30);
+	expect_calls(proc, "tail_callee", 50);
+	/* The callee's time is inside its tail caller's. */
+	assert_true(helper_int(helper_find_stage(proc, "tail_caller"), "self_ns") <
+		    helper_int(helper_find_stage(proc, "tail_caller"), "total_ns"));
+	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
+/* --list names each function's mechanism: C++ leaves keep the return
+ * probe, functions that call out get return sites; Go never a probe. */
+static void test_list_mechanisms(void **state)
+{
+	char bin[256], target[256], cmd[700], line[512], all[4096] = "";
+	FILE *p;
+
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/cxx_throw");
+	snprintf(cmd, sizeof(cmd), "%s --list 'ns::*' -- %s", bin, target);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (fgets(line, sizeof(line), p)) {
+		if (strstr(line, "ns::leaf"))
+			assert_non_null(strstr(line, "return-probe"));
+		if (strstr(line, "ns::thrower") || strstr(line, "ns::middle"))
+			assert_non_null(strstr(line, "1 ret "));
+		strncat(all, line, sizeof(all) - strlen(all) - 1);
+	}
+	assert_int_equal(pclose(p), 0);
+	assert_non_null(strstr(all, "C++"));
+	assert_non_null(strstr(all, "4 functions"));
+	helper_path(target, sizeof(target), "targets/go_stacks");
+	snprintf(cmd, sizeof(cmd), "%s --list 'main.*' -- %s", bin, target);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	all[0] = '\0';
+	while (fgets(line, sizeof(line), p))
+		strncat(all, line, sizeof(all) - strlen(all) - 1);
+	assert_int_equal(pclose(p), 0);
+	assert_null(strstr(all, "return-probe"));
+	assert_non_null(strstr(all, "main.grow"));
+	assert_non_null(strstr(all, "(probe after the stack check)"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cxx_exceptions),	     cmocka_unit_test(test_rust_panics),
+		cmocka_unit_test(test_rust_panics_v0_names), cmocka_unit_test(test_go_stack_growth),
+		cmocka_unit_test(test_go_stripped),	     cmocka_unit_test(test_go_inlined_everywhere),
+		cmocka_unit_test(test_tail_calls),	     cmocka_unit_test(test_list_mechanisms),
+	};
+
+	return cmocka_run_group_tests_name("integration_safe_returns", tests, NULL, NULL);
+}

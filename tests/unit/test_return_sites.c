@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit: how a function's ways out are found (capstone over known bytes),
+ * which return mechanism each language gets, Go's stack-growth check, and
+ * Rust demangling through libiberty.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/helper.h"
+#include "probes/demangle.h"
+#include "probes/stages.h"
+#include "probes/symbols.h"
+
+#define BASE 0x1000
+#define DELTA (-0x1000) /* file offset = vaddr - 0x1000 */
+
+static void scan(struct sym_match *m, const uint8_t *code, size_t len)
+{
+	memset(m, 0, sizeof(*m));
+	assert_int_equal(symbols_scan_function(m, code, len, BASE, NULL, 0, 0, DELTA), 0);
+}
+
+/* push; pop; ret: a leaf with one ret. */
+static void test_leaf(void **state)
+{
+	static const uint8_t code[] = { 0x55, 0x5d, 0xc3 };
+	struct sym_match m;
+
+	scan(&m, code, sizeof(code));
+	assert_true(m.decoded);
+	assert_false(m.calls);
+	assert_int_equal(m.n_sites, 1);
+	assert_int_equal(m.sites[0].offset, 2);
+	assert_int_equal(m.sites[0].cond, -1);
+	assert_false(m.sites[0].tail);
+	free(m.sites);
+}
+
+/* A call, an early ret behind a jcc inside the function, a tail jmp out,
+ * a conditional tail call (jne out) and a jmp through the GOT. */
+static void test_calls_and_tails(void **state)
+{
+	static const uint8_t code[] = {
+		0xe8, 0x00, 0x00, 0x00, 0x00,	    /* 0: call (next insn) */
+		0x74, 0x01,			    /* 5: je 8 (inside) */
+		0xc3,				    /* 7: ret */
+		0x0f, 0x85, 0x00, 0x10, 0x00, 0x00, /* 8: jne far out: conditional tail call */
+		0xff, 0x25, 0x00, 0x00, 0x00, 0x00, /* 14: jmp *0(%rip): GOT tail call */
+		0xe9, 0x00, 0x20, 0x00, 0x00,	    /* 20: jmp far out: tail call */
+	};
+	struct sym_match m;
+
+	scan(&m, code, sizeof(code));
+	assert_true(m.decoded);
+	assert_true(m.calls);
+	assert_int_equal(m.n_sites, 4);
+	assert_int_equal(m.sites[0].offset, 7);
+	assert_false(m.sites[0].tail);
+	assert_int_equal(m.sites[1].offset, 8);
+	assert_int_equal(m.sites[1].cond, 5); /* jne: condition code 5 */
+	assert_true(m.sites[1].tail);
+	assert_int_equal(m.sites[2].offset, 14);
+	assert_int_equal(m.sites[2].cond, -1);
+	assert_int_equal(m.sites[3].offset, 20);
+	assert_true(m.sites[3].tail);
+	free(m.sites);
+}
+
+/* A switch through a register: not probed, but counted (and not a leaf). */
+static void test_indirect_jump(void **state)
+{
+	static const uint8_t code[] = { 0xff, 0xe0, 0xc3 }; /* jmp *%rax; ret */
+	struct sym_match m;
+
+	scan(&m, code, sizeof(code));
+	assert_int_equal(m.indirect_jumps, 1);
+	assert_true(m.calls);
+	assert_int_equal(m.n_sites, 1);
+	free(m.sites);
+}
+
+/* A jump into the function's .cold part is not a way out; its ret is. */
+static void test_cold_part(void **state)
+{
+	static const uint8_t body[] = { 0x0f, 0x84, 0xfa, 0x0f, 0x00, 0x00, /* je 0x2000 */
+					0xc3 };
+	static const uint8_t cold[] = { 0x90, 0xc3 };
+	struct sym_match m = {};
+
+	assert_int_equal(symbols_scan_function(&m, body, sizeof(body), BASE, cold, sizeof(cold),
+					       0x2000, DELTA),
+			 0);
+	assert_true(m.decoded);
+	assert_false(m.calls);
+	assert_int_equal(m.n_sites, 2);
+	assert_int_equal(m.sites[0].offset, 6);
+	assert_int_equal(m.sites[1].offset, 0x1001);
+	free(m.sites);
+}
+
+static void test_undecodable(void **state)
+{
+	static const uint8_t code[] = { 0x55, 0x0f }; /* push; a truncated 2-byte opcode */
+	struct sym_match m;
+
+	scan(&m, code, sizeof(code));
+	assert_false(m.decoded);
+	free(m.sites);
+}
+
+static void test_pick_return(void **state)
+{
+	struct sym_match leaf = { .decoded = true }, caller = { .decoded = true, .calls = true };
+
+	assert_int_equal(stages_pick_return(RETURNS_AUTO, LANG_C, &caller), RET_PROBE);
+	assert_int_equal(stages_pick_return(RETURNS_AUTO, LANG_CXX, &leaf), RET_PROBE);
+	assert_int_equal(stages_pick_return(RETURNS_AUTO, LANG_CXX, &caller), RET_SITES);
+	assert_int_equal(stages_pick_return(RETURNS_AUTO, LANG_RUST, &leaf), RET_PROBE);
+	assert_int_equal(stages_pick_return(RETURNS_AUTO, LANG_RUST, &caller), RET_SITES);
+	assert_int_equal(stages_pick_return(RETURNS_AUTO, LANG_GO, &leaf), RET_SITES);
+	assert_int_equal(stages_pick_return(RETURNS_SAFE, LANG_C, &leaf), RET_SITES);
+	assert_int_equal(stages_pick_return(RETURNS_FAST, LANG_GO, &caller), RET_PROBE);
+	leaf.decoded = false; /* a leaf we could not read whole is not known to be one */
+	assert_int_equal(stages_pick_return(RETURNS_AUTO, LANG_CXX, &leaf), RET_SITES);
+}
+
+static void test_returns_mode_parse(void **state)
+{
+	enum returns_mode m;
+
+	assert_int_equal(returns_mode_parse("auto", &m), 0);
+	assert_int_equal(m, RETURNS_AUTO);
+	assert_int_equal(returns_mode_parse("safe", &m), 0);
+	assert_int_equal(m, RETURNS_SAFE);
+	assert_int_equal(returns_mode_parse("fast", &m), 0);
+	assert_int_equal(m, RETURNS_FAST);
+	assert_int_equal(returns_mode_parse("Fast", &m), -EINVAL);
+	assert_int_equal(returns_mode_parse("", &m), -EINVAL);
+}
+
+/* Go 1.19 prologues: small frames compare %rsp, large ones %r12. */
+static void test_go_stack_check(void **state)
+{
+	static const uint8_t small[] = {
+		0x49, 0x3b, 0x66, 0x10, /* cmp 0x10(%r14),%rsp */
+		0x76, 0x20,		/* jbe morestack */
+		0x48, 0x83, 0xec, 0x18, /* sub $0x18,%rsp */
+	};
+	static const uint8_t large[] = {
+		0x4c, 0x8d, 0xa4, 0x24, 0x00, 0xfe, 0xff, 0xff, /* lea -0x200(%rsp),%r12 */
+		0x4d, 0x3b, 0x66, 0x10,				/* cmp 0x10(%r14),%r12 */
+		0x0f, 0x86, 0x00, 0x01, 0x00, 0x00,		/* jbe morestack */
+		0x55,
+	};
+	static const uint8_t none[] = { 0x48, 0x83, 0xec, 0x18, 0xc3 };
+
+	assert_int_equal(go_stack_check_len(small, sizeof(small), BASE), 6);
+	assert_int_equal(go_stack_check_len(large, sizeof(large), BASE), 18);
+	assert_int_equal(go_stack_check_len(none, sizeof(none), BASE), 0);
+}
+
+static void test_rust_demangle(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} t[] = {
+		{ "_ZN8rs_panic8validate17h2f1b48d6eabb6f97E", "rs_panic::validate" },
+		{ "_RNvCs1234_8rs_panic4work", "rs_panic::work" },
+		{ "_RNvMNtCs9ltgdHTiPiY_4core3fmtNtB2_9Formatter3pad",
+		  "<core::fmt::Formatter>::pad" },
+		{ "_ZN2ns5Klass3runEi", "ns::Klass::run(int)" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char *s = demangle(t[i].in);
+
+		if (!s || strcmp(s, t[i].out))
+			fail_msg("demangle(%s): '%s', want '%s'", t[i].in, s ? s : "(null)",
+				 t[i].out);
+		free(s);
+	}
+	assert_null(demangle("_RNotValid"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_leaf),		  cmocka_unit_test(test_calls_and_tails),
+		cmocka_unit_test(test_indirect_jump),	  cmocka_unit_test(test_cold_part),
+		cmocka_unit_test(test_undecodable),	  cmocka_unit_test(test_pick_return),
+		cmocka_unit_test(test_returns_mode_parse), cmocka_unit_test(test_go_stack_check),
+		cmocka_unit_test(test_rust_demangle),
+	};
+
+	return cmocka_run_group_tests_name("unit_return_sites", tests, NULL, NULL);
+}
