@@ -12,21 +12,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <capstone/capstone.h>
 
 #include "common/errmsg.h"
 #include "probes/demangle.h"
+#include "probes/elf_file.h"
+#include "probes/gopclntab.h"
 #include "probes/symbols.h"
 
-#define PAGE_SZ 4096
-#define MAX_FUNCTION_BYTES (1U << 20)
-
-struct elf_file {
-	int fd;
-	Elf *elf;
-	GElf_Phdr *phdrs;
-	size_t phnum;
-};
 
 /* A matching symbol before deduplication. */
 struct cand {
@@ -36,525 +28,6 @@ struct cand {
 	uint64_t size;
 	int bind;
 };
-
-
-const char *entry_kind_name(enum entry_kind k)
-{
-	switch (k) {
-	case ENTRY_EMULATED:
-		return "emulated";
-	case ENTRY_NOP5:
-		return "nop5";
-	case ENTRY_SINGLE_STEP:
-		return "single-step";
-	}
-	return "unknown";
-}
-
-/* The kernel's x86_nops[] for 64-bit: since 6.16 branch_setup_xol_ops()
- * emulates exactly these byte sequences, and only nops[5] is optimized. */
-static const uint8_t x86_nops[9][8] = {
-	[1] = {0x90},
-	[2] = {0x66, 0x90},
-	[3] = {0x0f, 0x1f, 0x00},
-	[4] = {0x0f, 0x1f, 0x40, 0x00},
-	[5] = {0x0f, 0x1f, 0x44, 0x00, 0x00},
-	[6] = {0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00},
-	[7] = {0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00},
-	[8] = {0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
-};
-
-/* One decoder for the process, with operand details. */
-static csh x86_decoder(void)
-{
-	static csh handle;
-	static int state; /* 0 untried, 1 open, -1 failed */
-
-	if (!state) {
-		state = cs_open(CS_ARCH_X86, CS_MODE_64, &handle) == CS_ERR_OK ? 1 : -1;
-		if (state > 0)
-			cs_option(handle, CS_OPT_DETAIL, CS_OPT_ON);
-	}
-	return state > 0 ? handle : 0;
-}
-
-static bool insn_has_prefix(const cs_insn *in, uint8_t p)
-{
-	for (int i = 0; i < 4; i++)
-		if (in->detail->x86.prefix[i] == p)
-			return true;
-	return false;
-}
-
-/* Condition code 0-15 of a jcc rel8/rel32 (70+cc, 0f 80+cc), else -1. */
-static int jcc_condition(const cs_insn *in)
-{
-	const uint8_t *op = in->detail->x86.opcode;
-
-	if (op[0] >= 0x70 && op[0] <= 0x7f)
-		return op[0] & 0xf;
-	if (op[0] == 0x0f && op[1] >= 0x80 && op[1] <= 0x8f)
-		return op[1] & 0xf;
-	return -1;
-}
-
-/* Exactly what branch_setup_xol_ops() emulates: jmp/call rel, jcc. */
-static bool is_emulated_branch(const cs_insn *in)
-{
-	const cs_x86 *x = &in->detail->x86;
-
-	if (x->op_count != 1 || x->operands[0].type != X86_OP_IMM)
-		return false;
-	if (in->id == X86_INS_JMP || in->id == X86_INS_CALL)
-		return x->opcode[0] == 0xe8 || x->opcode[0] == 0xe9 || x->opcode[0] == 0xeb;
-	return jcc_condition(in) >= 0;
-}
-
-/*
- * Mirrors arch_uprobe_analyze_insn() of Linux 6.18: branch_setup_xol_ops()
- * (canonical nops, 0x90, jmp/call rel, jcc) and push_setup_xol_ops() (push
- * reg, optionally with REX 0x41) emulate; can_optimize() turns an exact
- * nop5 that does not cross a page into a trampoline call; the rest is
- * single-stepped out of line. What capstone cannot decode whole (truncated
- * input) is single-stepped too.
- */
-enum entry_kind insn_entry_kind(const uint8_t *code, size_t len, uint64_t vaddr)
-{
-	enum entry_kind kind = ENTRY_SINGLE_STEP;
-	csh cs = x86_decoder();
-	cs_insn *in;
-
-	for (size_t n = 1; n < sizeof(x86_nops) / sizeof(x86_nops[0]); n++) {
-		if (len < n || memcmp(code, x86_nops[n], n) != 0)
-			continue;
-		if (n == 5 && PAGE_SZ - (vaddr & (PAGE_SZ - 1)) >= 5)
-			return ENTRY_NOP5;
-		return ENTRY_EMULATED;
-	}
-	if (!cs || cs_disasm(cs, code, len, vaddr, 1, &in) != 1)
-		return ENTRY_SINGLE_STEP;
-	if (in->id == X86_INS_PUSH && in->detail->x86.op_count == 1 &&
-	    in->detail->x86.operands[0].type == X86_OP_REG) {
-		/* 1-byte push, or exactly "41 5x" (push %r8..%r15). */
-		if (in->size == 1 || (in->size == 2 && code[0] == 0x41))
-			kind = ENTRY_EMULATED;
-	} else if (in->detail->x86.opcode[0] == 0x90 && !in->detail->x86.rex &&
-		   (in->id == X86_INS_NOP || in->id == X86_INS_PAUSE)) {
-		kind = ENTRY_EMULATED; /* nop, pause */
-	} else if (is_emulated_branch(in) && !insn_has_prefix(in, 0x66)) {
-		/* The kernel refuses 66-prefixed branches (the attach fails). */
-		kind = ENTRY_EMULATED;
-	}
-	cs_free(in, 1);
-	return kind;
-}
-
-const char *bin_lang_name(enum bin_lang l)
-{
-	switch (l) {
-	case LANG_C:
-		return "C";
-	case LANG_CXX:
-		return "C++";
-	case LANG_RUST:
-		return "Rust";
-	case LANG_GO:
-		return "Go";
-	}
-	return "?";
-}
-
-static bool in_range(uint64_t a, uint64_t start, size_t len)
-{
-	return a >= start && a - start < len;
-}
-
-static int add_ret_site(struct sym_match *m, uint64_t vaddr, int64_t file_delta, int cond,
-			bool tail, uint64_t target)
-{
-	struct ret_site *v = realloc(m->sites, (m->n_sites + 1) * sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-	m->sites = v;
-	v[m->n_sites++] = (struct ret_site){
-		.offset = (uint64_t)((int64_t)vaddr + file_delta),
-		.target = target,
-		.cond = (int8_t)cond,
-		.tail = tail,
-	};
-	return 0;
-}
-
-/*
- * One stretch of code (the body, or its cold part). A jump is "out" when it
- * lands in neither stretch: a tail call. Indirect jumps through memory at
- * a fixed address (jmp *f@GOTPCREL(%rip)) are tail calls too; through a
- * register or a table they are switches as often as tail calls, so they
- * are only counted: a call left that way is closed as unfinished by the
- * next probe that sees the stack above it.
- */
-static int scan_stretch(struct sym_match *m, csh cs, const uint8_t *code, size_t len,
-			uint64_t vaddr, uint64_t body, size_t body_len, uint64_t cold,
-			size_t cold_len, int64_t file_delta)
-{
-	const uint8_t *p = code;
-	uint64_t addr = vaddr;
-	size_t left = len;
-	cs_insn *in = cs_malloc(cs);
-	int rc = 0;
-
-	if (!in)
-		return -ENOMEM;
-	while (left && !rc) {
-		const cs_x86 *x;
-
-		if (!cs_disasm_iter(cs, &p, &left, &addr, in)) {
-			/* Padding after the last instruction decodes as int3 or
-			 * nops; anything else undecodable means we do not know
-			 * every way out. */
-			m->decoded = false;
-			break;
-		}
-		x = &in->detail->x86;
-		if (cs_insn_group(cs, in, X86_GRP_RET)) {
-			rc = add_ret_site(m, in->address, file_delta, -1, false, 0);
-		} else if (cs_insn_group(cs, in, X86_GRP_CALL)) {
-			m->calls = true;
-		} else if (cs_insn_group(cs, in, X86_GRP_JUMP)) {
-			const cs_x86_op *op = &x->operands[0];
-
-			if (x->op_count != 1)
-				continue;
-			if (op->type == X86_OP_IMM) {
-				uint64_t to = (uint64_t)op->imm;
-				int cond = jcc_condition(in);
-
-				if (in_range(to, body, body_len) || in_range(to, cold, cold_len))
-					continue;
-				if (in->id != X86_INS_JMP && cond < 0) {
-					/* loop/jrcxz out of a function: not a tail call gcc makes */
-					m->decoded = false;
-					continue;
-				}
-				m->calls = true;
-				rc = add_ret_site(m, in->address, file_delta,
-						  in->id == X86_INS_JMP ? -1 : cond, true, to);
-			} else if (op->type == X86_OP_MEM && op->mem.base == X86_REG_RIP &&
-				   op->mem.index == X86_REG_INVALID) {
-				m->calls = true;
-				rc = add_ret_site(m, in->address, file_delta, -1, true, 0);
-			} else {
-				m->calls = true;
-				m->indirect_jumps++;
-			}
-		}
-	}
-	cs_free(in, 1);
-	return rc;
-}
-
-int symbols_scan_function(struct sym_match *m, const uint8_t *code, size_t len, uint64_t vaddr,
-			  const uint8_t *cold, size_t cold_len, uint64_t cold_vaddr,
-			  int64_t file_delta)
-{
-	csh cs = x86_decoder();
-	int rc;
-
-	free(m->sites);
-	m->sites = NULL;
-	m->n_sites = 0;
-	m->calls = false;
-	m->indirect_jumps = 0;
-	m->decoded = cs != 0;
-	if (!cs)
-		return 0;
-	if (!cold)
-		cold_len = 0;
-	rc = scan_stretch(m, cs, code, len, vaddr, vaddr, len, cold_vaddr, cold_len, file_delta);
-	if (!rc && cold_len)
-		rc = scan_stretch(m, cs, cold, cold_len, cold_vaddr, vaddr, len, cold_vaddr,
-				  cold_len, file_delta);
-	return rc;
-}
-
-static bool is_go_stack_bound(const cs_x86_op *op)
-{
-	return op->type == X86_OP_MEM && op->mem.base == X86_REG_R14 &&
-	       op->mem.index == X86_REG_INVALID && (op->mem.disp == 0x10 || op->mem.disp == 0x18);
-}
-
-uint32_t go_stack_check_len(const uint8_t *code, size_t len, uint64_t vaddr)
-{
-	csh cs = x86_decoder();
-	const uint8_t *p = code;
-	uint64_t addr = vaddr;
-	size_t left = len;
-	uint32_t skip = 0;
-	x86_reg reg = X86_REG_RSP; /* what the check compares with the bound */
-	cs_insn *in;
-
-	if (!cs || !(in = cs_malloc(cs)))
-		return 0;
-	for (int i = 0; i < 3 && cs_disasm_iter(cs, &p, &left, &addr, in); i++) {
-		const cs_x86 *x = &in->detail->x86;
-
-		if (i == 0 && in->id == X86_INS_LEA && x->op_count == 2 &&
-		    x->operands[0].type == X86_OP_REG && x->operands[1].type == X86_OP_MEM &&
-		    x->operands[1].mem.base == X86_REG_RSP) {
-			reg = x->operands[0].reg; /* lea -N(%rsp),%r12 */
-			continue;
-		}
-		if (in->id == X86_INS_CMP && x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
-		    x->operands[0].reg == reg && is_go_stack_bound(&x->operands[1]))
-			continue;
-		if (i > 0 && (in->id == X86_INS_JBE || in->id == X86_INS_JB) &&
-		    jcc_condition(in) >= 0)
-			skip = (uint32_t)(addr - vaddr);
-		break;
-	}
-	cs_free(in, 1);
-	return skip;
-}
-
-/* A section by name, or NULL. */
-static Elf_Scn *section_named(Elf *elf, const char *want)
-{
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-	GElf_Shdr sh;
-
-	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
-		return NULL;
-	while ((scn = elf_nextscn(elf, scn))) {
-		const char *name;
-
-		if (!gelf_getshdr(scn, &sh))
-			continue;
-		name = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (name && !strcmp(name, want))
-			return scn;
-	}
-	return NULL;
-}
-
-/* Rust or C++ from the names in one symbol table; LANG_C when neither. */
-static enum bin_lang lang_from_symbols(Elf *elf, Elf_Scn *scn)
-{
-	enum bin_lang lang = LANG_C;
-	Elf_Data *data = elf_getdata(scn, NULL);
-	GElf_Shdr sh;
-	size_t n;
-
-	if (!data || !gelf_getshdr(scn, &sh) || !sh.sh_entsize)
-		return LANG_C;
-	n = sh.sh_size / sh.sh_entsize;
-	for (size_t i = 0; i < n; i++) {
-		const char *name;
-		GElf_Sym sym;
-
-		if (!gelf_getsym(data, (int)i, &sym))
-			continue;
-		name = elf_strptr(elf, sh.sh_link, sym.st_name);
-		if (!name)
-			continue;
-		if (!strcmp(name, "rust_eh_personality") || !strncmp(name, "__rust_", 7))
-			return LANG_RUST;
-		if (!strncmp(name, "__gxx_personality_v0", 20))
-			lang = LANG_CXX;
-	}
-	return lang;
-}
-
-static enum bin_lang elf_lang(Elf *elf)
-{
-	enum bin_lang lang = LANG_C;
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-
-	if (section_named(elf, ".go.buildinfo") || section_named(elf, ".gopclntab"))
-		return LANG_GO;
-	while ((scn = elf_nextscn(elf, scn))) {
-		enum bin_lang l;
-
-		if (!gelf_getshdr(scn, &sh) ||
-		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
-			continue;
-		l = lang_from_symbols(elf, scn);
-		if (l == LANG_RUST)
-			return l;
-		if (l == LANG_CXX)
-			lang = l;
-	}
-	return lang;
-}
-
-uint32_t entry_probe_site(const uint8_t *code, size_t len, uint64_t vaddr, enum entry_kind *kind)
-{
-	static const uint8_t endbr64[4] = {0xf3, 0x0f, 0x1e, 0xfa};
-	enum entry_kind next;
-
-	/* endbr64 only marks a valid indirect-branch target: it touches no
-	 * register or stack, so probing the next instruction sees the same
-	 * arguments and return address, without the single-step. */
-	if (len > sizeof(endbr64) && memcmp(code, endbr64, sizeof(endbr64)) == 0) {
-		next = insn_entry_kind(code + 4, len - 4, vaddr + 4);
-		if (next != ENTRY_SINGLE_STEP) {
-			*kind = next;
-			return 4;
-		}
-	}
-	*kind = insn_entry_kind(code, len, vaddr);
-	return 0;
-}
-
-static void elf_file_close(struct elf_file *ef)
-{
-	if (ef->elf)
-		elf_end(ef->elf);
-	if (ef->fd >= 0)
-		close(ef->fd);
-	free(ef->phdrs);
-	ef->elf = NULL;
-	ef->fd = -1;
-	ef->phdrs = NULL;
-}
-
-/* Open and validate; messages name @display. */
-static int elf_file_open(const char *path, const char *display, struct elf_file *ef, char *err,
-			 size_t errlen)
-{
-	unsigned char magic[SELFMAG];
-	GElf_Ehdr ehdr;
-	struct stat st;
-	ssize_t got;
-	size_t i;
-	int ret;
-
-	memset(ef, 0, sizeof(*ef));
-	ef->fd = -1;
-	if (stat(path, &st) < 0) {
-		ret = -errno;
-		if (ret == -ENOENT)
-			set_err(err, errlen, "binary '%s' not found", display);
-		else
-			set_err(err, errlen, "binary '%s': %s", display, strerror(-ret));
-		return ret;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		set_err(err, errlen, "binary '%s' is a directory", display);
-		return -EISDIR;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		set_err(err, errlen, "binary '%s' is not a regular file", display);
-		return -ENOEXEC;
-	}
-	ef->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (ef->fd < 0) {
-		ret = -errno;
-		set_err(err, errlen, "cannot open binary '%s': %s", display, strerror(-ret));
-		goto cleanup;
-	}
-	got = pread(ef->fd, magic, sizeof(magic), 0);
-	if (got != (ssize_t)sizeof(magic) || memcmp(magic, ELFMAG, SELFMAG) != 0) {
-		set_err(err, errlen, "binary '%s' is not an ELF file", display);
-		ret = -ENOEXEC;
-		goto cleanup;
-	}
-	/* libelf takes a file shorter than its header for "not ELF" and says
-	 * "no error". */
-	if ((size_t)st.st_size < sizeof(Elf64_Ehdr)) {
-		set_err(err, errlen,
-			"binary '%s' is not a valid ELF file: truncated (%lld bytes, shorter than "
-			"an ELF header)",
-			display, (long long)st.st_size);
-		ret = -ENOEXEC;
-		goto cleanup;
-	}
-	if (elf_version(EV_CURRENT) == EV_NONE) {
-		set_err(err, errlen, "libelf: %s", elf_errmsg(-1));
-		ret = -EINVAL;
-		goto cleanup;
-	}
-	ef->elf = elf_begin(ef->fd, ELF_C_READ_MMAP, NULL);
-	if (!ef->elf || elf_kind(ef->elf) != ELF_K_ELF || !gelf_getehdr(ef->elf, &ehdr)) {
-		set_err(err, errlen, "binary '%s' is not a valid ELF file: %s", display,
-			elf_errno() ? elf_errmsg(-1) : "unrecognised header");
-		ret = -ENOEXEC;
-		goto cleanup;
-	}
-	if (gelf_getclass(ef->elf) != ELFCLASS64 || ehdr.e_machine != EM_X86_64) {
-		set_err(err, errlen, "binary '%s' is not a 64-bit x86_64 ELF file", display);
-		ret = -ENOEXEC;
-		goto cleanup;
-	}
-	if (ehdr.e_type != ET_EXEC && ehdr.e_type != ET_DYN) {
-		set_err(err, errlen, "binary '%s' is neither an executable nor a shared library",
-			display);
-		ret = -ENOEXEC;
-		goto cleanup;
-	}
-	if (elf_getphdrnum(ef->elf, &ef->phnum) != 0) {
-		set_err(err, errlen, "binary '%s': bad program headers: %s", display,
-			elf_errmsg(-1));
-		ret = -ENOEXEC;
-		goto cleanup;
-	}
-	ef->phdrs = calloc(ef->phnum ? ef->phnum : 1, sizeof(*ef->phdrs));
-	if (!ef->phdrs) {
-		ret = -ENOMEM;
-		set_err(err, errlen, "out of memory");
-		goto cleanup;
-	}
-	for (i = 0; i < ef->phnum; i++) {
-		if (!gelf_getphdr(ef->elf, (int)i, &ef->phdrs[i])) {
-			set_err(err, errlen, "binary '%s': bad program header %zu: %s", display, i,
-				elf_errmsg(-1));
-			ret = -ENOEXEC;
-			goto cleanup;
-		}
-	}
-	return 0;
-
-cleanup:
-	elf_file_close(ef);
-	return ret;
-}
-
-int symbols_check_elf(const char *path, const char *display, char *err, size_t errlen)
-{
-	struct elf_file ef;
-	int ret;
-
-	ret = elf_file_open(path, display ? display : path, &ef, err, errlen);
-	if (ret == 0)
-		elf_file_close(&ef);
-	return ret;
-}
-
-/*
- * File offset of code at @addr: uprobes are keyed by (inode, offset). The
- * executable PT_LOAD holding it gives addr - p_vaddr + p_offset, which works
- * alike for ET_EXEC (absolute p_vaddr) and ET_DYN (0-based). *avail is how
- * many bytes of the file follow.
- */
-static int addr_to_offset(const struct elf_file *ef, uint64_t addr, uint64_t *off, uint64_t *avail)
-{
-	size_t i;
-
-	for (i = 0; i < ef->phnum; i++) {
-		const GElf_Phdr *ph = &ef->phdrs[i];
-
-		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
-			continue;
-		if (addr < ph->p_vaddr || addr - ph->p_vaddr >= ph->p_filesz)
-			continue;
-		*off = addr - ph->p_vaddr + ph->p_offset;
-		*avail = ph->p_filesz - (addr - ph->p_vaddr);
-		return 0;
-	}
-	return -ENOENT;
-}
 
 /* gcc's hot/cold splitting emits "f.cold" (C++: "f() [clone .cold]"):
  * code jumped to from f, never called, so not an entry to probe. */
@@ -677,117 +150,6 @@ static void free_cands(struct cand *c, size_t n)
 	free(c);
 }
 
-/*
- * Section headers that lie, checked before looking for symbols in them:
- * libelf shows a table past the end of the file as no sections at all, and
- * garbage as sections of unknown types, and either would be reported as "no
- * symbols". 0, or -ENOEXEC with err set.
- */
-static int check_section_headers(const struct elf_file *ef, const char *display, char *err,
-				 size_t errlen)
-{
-	size_t size = 0, shnum = 0, i = 0;
-	Elf_Scn *scn = NULL;
-	GElf_Ehdr ehdr;
-	GElf_Shdr sh;
-
-	if (!elf_rawfile(ef->elf, &size) || !gelf_getehdr(ef->elf, &ehdr) ||
-	    elf_getshdrnum(ef->elf, &shnum)) {
-		set_err(err, errlen, "binary '%s': bad section headers: %s", display,
-			elf_errmsg(-1));
-		return -ENOEXEC;
-	}
-	if (ehdr.e_shnum && (ehdr.e_shoff >= size || !shnum)) {
-		set_err(err, errlen,
-			"binary '%s': bad section headers: their table (offset %#llx) is past the "
-			"end of the file (%zu bytes)",
-			display, (unsigned long long)ehdr.e_shoff, size);
-		return -ENOEXEC;
-	}
-	while ((scn = elf_nextscn(ef->elf, scn))) {
-		i++;
-		if (!gelf_getshdr(scn, &sh)) {
-			set_err(err, errlen, "binary '%s': bad section header %zu: %s", display, i,
-				elf_errmsg(-1));
-			return -ENOEXEC;
-		}
-		if (sh.sh_type != SHT_NOBITS && sh.sh_type != SHT_NULL &&
-		    (sh.sh_offset > size || sh.sh_size > size - sh.sh_offset)) {
-			set_err(err, errlen,
-				"binary '%s': bad section header %zu: its data is past the end of "
-				"the file",
-				display, i);
-			return -ENOEXEC;
-		}
-	}
-	return 0;
-}
-
-/*
- * Go's function table (.gopclntab, Go 1.18+ layout: magic 0xfffffff0, or
- * 0xfffffff1 since 1.20): a header of pointer-size words, then nfunc + 1
- * (entry, func) offset pairs; each func starts with its entry offset and
- * its name's offset in the name table. The runtime reads it for
- * tracebacks, so a stripped binary keeps it.
- */
-struct go_pclntab {
-	const uint8_t *p;
-	size_t len;
-	uint64_t nfunc, text, names, names_end, functab;
-};
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static bool go_pclntab_open(Elf *elf, struct go_pclntab *t)
-{
-	Elf_Scn *scn = section_named(elf, ".gopclntab"), *text = section_named(elf, ".text");
-	Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
-	uint32_t magic;
-	GElf_Shdr sh;
-
-	memset(t, 0, sizeof(*t));
-	if (!d || !d->d_buf || d->d_size < 72)
-		return false;
-	t->p = d->d_buf;
-	t->len = d->d_size;
-	magic = rd32(t->p);
-	if ((magic != 0xfffffff0 && magic != 0xfffffff1) || t->p[7] != 8)
-		return false;
-	t->nfunc = rd64(t->p + 8);
-	t->text = rd64(t->p + 24);
-	t->names = rd64(t->p + 32);
-	t->names_end = rd64(t->p + 40); /* the cu table follows the names */
-	t->functab = rd64(t->p + 64);
-	if (!t->text && text && gelf_getshdr(text, &sh))
-		t->text = sh.sh_addr;
-	/* nfunc + 1 (entry, func) pairs: the last one only ends the last function. */
-	return t->names < t->names_end && t->names_end <= t->len && t->functab < t->len &&
-	       t->nfunc < (t->len - t->functab) / 8;
-}
-
-static const char *go_name(const struct go_pclntab *t, uint64_t off)
-{
-	if (t->names + off >= t->names_end)
-		return NULL;
-	if (!memchr(t->p + t->names + off, '\0', t->names_end - t->names - off))
-		return NULL;
-	return (const char *)t->p + t->names + off;
-}
-
 static int push_cand(struct cand **cands, size_t *ncands, size_t *cap, const char *name,
 		     uint64_t addr, uint64_t size)
 {
@@ -816,36 +178,17 @@ static int collect_go_cands(const struct go_pclntab *t, const char *glob, struct
 	size_t cap = 0;
 
 	for (uint64_t i = 0; i < t->nfunc; i++) {
-		const uint8_t *e = t->p + t->functab + 8 * i;
-		uint32_t entry = rd32(e), func = rd32(e + 4), next = rd32(e + 8);
+		uint64_t addr, size;
 		const char *name;
 		int rc;
 
-		if (t->functab + func + 8 > t->len || next <= entry)
+		if (!go_pclntab_func(t, i, &name, &addr, &size) || fnmatch(glob, name, 0) != 0)
 			continue;
-		name = go_name(t, rd32(t->p + t->functab + func + 4));
-		if (!name || fnmatch(glob, name, 0) != 0)
-			continue;
-		rc = push_cand(cands, ncands, &cap, name, t->text + entry, next - entry);
+		rc = push_cand(cands, ncands, &cap, name, addr, size);
 		if (rc)
 			return rc;
 	}
 	return 0;
-}
-
-/* A matching name in the name table with no function of its own: the
- * compiler inlined it everywhere (the inline tree still names it). */
-static char *go_inlined_name(const struct go_pclntab *t, const char *glob)
-{
-	for (uint64_t off = t->names; off < t->names_end;) {
-		const char *name = (const char *)t->p + off;
-		size_t len = strnlen(name, t->names_end - off);
-
-		if (len && fnmatch(glob, name, 0) == 0)
-			return strdup(name);
-		off += len + 1;
-	}
-	return NULL;
 }
 
 /* Pick .symtab, or .dynsym for stripped binaries; *versym is the
@@ -1072,44 +415,6 @@ static const struct cand *func_at(const struct func_index *fi, uint64_t addr)
 	return fi->n ? bsearch(&key, fi->v, fi->n, sizeof(*fi->v), cmp_cand_addr_only) : NULL;
 }
 
-/* Read @len bytes of code at @addr into a new buffer; *delta is file
- * offset minus address. 1: not in an executable segment. */
-static int read_code(struct elf_file *ef, const char *path, uint64_t addr, uint64_t len,
-		     uint8_t **buf, size_t *got_len, int64_t *delta, char *err, size_t errlen)
-{
-	uint64_t off, avail;
-	ssize_t got;
-
-	*buf = NULL;
-	if (addr_to_offset(ef, addr, &off, &avail) != 0)
-		return 1;
-	if (len > avail)
-		len = avail;
-	/* A symbol size or segment from a broken file can be anything; real
-	 * functions are far smaller (a longer one is scanned in part and
-	 * marked not fully decoded). */
-	if (len > MAX_FUNCTION_BYTES)
-		len = MAX_FUNCTION_BYTES;
-	*buf = malloc(len ? len : 1);
-	if (!*buf) {
-		set_err(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	got = pread(ef->fd, *buf, len, (off_t)off);
-	if (got < 0) {
-		int e = errno;
-
-		free(*buf);
-		*buf = NULL;
-		set_err(err, errlen, "%s: read at offset 0x%llx: %s", path, (unsigned long long)off,
-			strerror(e));
-		return -e;
-	}
-	*got_len = (size_t)got;
-	*delta = (int64_t)off - (int64_t)addr;
-	return 0;
-}
-
 /* Offset, skip and kind of @m's entry probe, and its ways out. */
 static int follow_tail_calls(struct elf_file *ef, const char *path, const struct func_index *fi,
 			     const struct cold_index *ci, struct sym_match *m, char *err,
@@ -1124,7 +429,7 @@ static int locate_entry(struct elf_file *ef, const char *path, enum bin_lang lan
 	int64_t delta, cold_delta;
 	int rc;
 
-	rc = read_code(ef, path, m->addr, m->size, &code, &len, &delta, err, errlen);
+	rc = elf_read_code(ef, path, m->addr, m->size, &code, &len, &delta, err, errlen);
 	if (rc)
 		return rc; /* 1: not in an executable segment: nothing to probe */
 	m->skipped = entry_probe_site(code, len, m->addr, &m->kind);
@@ -1138,7 +443,7 @@ static int locate_entry(struct elf_file *ef, const char *path, enum bin_lang lan
 		}
 	}
 	m->probe_offset = (uint64_t)((int64_t)m->addr + delta) + m->skipped;
-	if (cold && read_code(ef, path, cold->addr, cold->size, &cold_code, &cold_len, &cold_delta,
+	if (cold && elf_read_code(ef, path, cold->addr, cold->size, &cold_code, &cold_len, &cold_delta,
 			      err, errlen) != 0)
 		cold = NULL; /* scanned without it: m->decoded stays honest below */
 	rc = symbols_scan_function(m, code, len, m->addr, cold_code, cold_len,
@@ -1146,7 +451,7 @@ static int locate_entry(struct elf_file *ef, const char *path, enum bin_lang lan
 	/* The cold part may sit in another segment: its sites need its own delta. */
 	if (!rc && cold && cold_delta != delta)
 		for (size_t i = 0; i < m->n_sites; i++)
-			if (in_range(m->sites[i].offset - (uint64_t)delta, cold->addr, cold_len))
+			if (addr_in_range(m->sites[i].offset - (uint64_t)delta, cold->addr, cold_len))
 				m->sites[i].offset += (uint64_t)(cold_delta - delta);
 	if (len < m->size)
 		m->decoded = false;
@@ -1184,13 +489,13 @@ static int follow_tail_calls(struct elf_file *ef, const char *path, const struct
 		if (!site.tail || site.handoff || !site.target || site.depth >= TAIL_FOLLOW_DEPTH ||
 		    !(fn = func_at(fi, site.target)))
 			continue;
-		rc = read_code(ef, path, fn->addr, fn->size, &code, &len, &delta, err, errlen);
+		rc = elf_read_code(ef, path, fn->addr, fn->size, &code, &len, &delta, err, errlen);
 		if (rc < 0)
 			return rc;
 		if (rc)
 			continue;
 		cold = fn->name ? cold_part(ci, fn->name) : NULL;
-		if (cold && read_code(ef, path, cold->addr, cold->size, &cold_code, &cold_len,
+		if (cold && elf_read_code(ef, path, cold->addr, cold->size, &cold_code, &cold_len,
 				      &cold_delta, err, errlen) != 0)
 			cold = NULL;
 		/* The callee's cold part must be in the same segment to share delta. */
@@ -1226,7 +531,7 @@ static int follow_tail_calls(struct elf_file *ef, const char *path, const struct
 			cs.depth = (uint8_t)(site.depth + 1);
 			/* A conditional tail call only hands over when taken: the
 			 * callee's exits then end it; not taken, the caller goes on. */
-			rc = add_ret_site(m, 0, 0, cs.cond, cs.tail, cs.target);
+			rc = sym_match_add_site(m, 0, 0, cs.cond, cs.tail, cs.target);
 			if (rc) {
 				free(callee.sites);
 				set_err(err, errlen, "out of memory");
@@ -1237,19 +542,6 @@ static int follow_tail_calls(struct elf_file *ef, const char *path, const struct
 		free(callee.sites);
 	}
 	return 0;
-}
-
-enum bin_lang symbols_binary_lang(const char *path)
-{
-	struct elf_file ef;
-	enum bin_lang lang;
-	char err[256];
-
-	if (elf_file_open(path, path, &ef, err, sizeof(err)))
-		return LANG_C;
-	lang = elf_lang(ef.elf);
-	elf_file_close(&ef);
-	return lang;
 }
 
 int symbols_match(const char *path, const char *glob, struct sym_list *out, char *err,
@@ -1274,10 +566,10 @@ int symbols_match(const char *path, const char *glob, struct sym_list *out, char
 	if (ret)
 		return ret;
 
-	ret = check_section_headers(&ef, path, err, errlen);
+	ret = elf_check_section_headers(&ef, path, err, errlen);
 	if (ret)
 		goto cleanup;
-	out->lang = elf_lang(ef.elf);
+	out->lang = elf_binary_lang(ef.elf);
 	scn = find_symtab(ef.elf, &out->table, &versym);
 	if (out->lang == LANG_GO && go_pclntab_open(ef.elf, &gotab)) {
 		if (!scn || strcmp(out->table, ".symtab")) {
@@ -1367,54 +659,4 @@ void sym_list_free(struct sym_list *l)
 	l->go_inlined = NULL;
 	l->v = NULL;
 	l->n = 0;
-}
-
-/* The NT_GNU_BUILD_ID note among the PT_NOTE segments, as lowercase hex. */
-static int find_build_id(const struct elf_file *ef, char *hex, size_t len)
-{
-	for (size_t i = 0; i < ef->phnum; i++) {
-		const GElf_Phdr *ph = &ef->phdrs[i];
-		size_t off = 0, name_off, desc_off;
-		Elf_Data *data;
-		GElf_Nhdr nh;
-
-		if (ph->p_type != PT_NOTE)
-			continue;
-		data = elf_getdata_rawchunk(ef->elf, (int64_t)ph->p_offset, ph->p_filesz,
-					    ELF_T_NHDR);
-		if (!data)
-			continue;
-		while ((off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-			const uint8_t *desc = (const uint8_t *)data->d_buf + desc_off;
-
-			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
-			    memcmp((const char *)data->d_buf + name_off, "GNU", 4))
-				continue;
-			if (!nh.n_descsz || len < 2 * (size_t)nh.n_descsz + 1)
-				return -ENOSPC;
-			for (size_t b = 0; b < nh.n_descsz; b++)
-				snprintf(hex + 2 * b, 3, "%02x", desc[b]);
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-int symbols_build_id(const char *path, char *hex, size_t len, char *err, size_t errlen)
-{
-	struct elf_file ef;
-	int ret;
-
-	if (len)
-		hex[0] = '\0';
-	ret = elf_file_open(path, path, &ef, err, errlen);
-	if (ret)
-		return ret;
-	ret = find_build_id(&ef, hex, len);
-	if (ret == -ENOENT)
-		set_err(err, errlen, "binary '%s' has no build id", path);
-	else if (ret)
-		set_err(err, errlen, "binary '%s': build id too long", path);
-	elf_file_close(&ef);
-	return ret;
 }

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* ELF function symbols -> uprobe sites (file offset + how the entry runs). */
+/*
+ * ELF function symbols -> uprobe sites (file offset + how the entry runs,
+ * and the function's ways out). Matching is in symbols.c, instructions
+ * (capstone) in insn.c, the file itself in elf_file.c, Go's function table
+ * in gopclntab.c.
+ */
 #ifndef BPFPROF_SYMBOLS_H
 #define BPFPROF_SYMBOLS_H
 
@@ -109,6 +114,16 @@ enum bin_lang symbols_binary_lang(const char *path);
  * offsets as vaddr + @file_delta), m->calls, m->decoded and
  * m->indirect_jumps. 0 or -ENOMEM.
  */
+/* One more way out in m->sites (the scan adds the function's own; symbols.c
+ * the ones it borrows from a tail-called function). 0 or -ENOMEM. */
+int sym_match_add_site(struct sym_match *m, uint64_t vaddr, int64_t file_delta, int cond,
+		       bool tail, uint64_t target);
+
+static inline bool addr_in_range(uint64_t a, uint64_t start, size_t len)
+{
+	return a >= start && a - start < len;
+}
+
 int symbols_scan_function(struct sym_match *m, const uint8_t *code, size_t len, uint64_t vaddr,
 			  const uint8_t *cold, size_t cold_len, uint64_t cold_vaddr,
 			  int64_t file_delta);
