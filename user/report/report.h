@@ -117,6 +117,9 @@ extern size_t report_line_limit;
 /* Links spans into trees and traces (report_load calls it). 0 or -1 with
  * err set (a span whose parent is missing is an error). */
 int report_build_traces(struct report *r, char *err, size_t errlen);
+/* The span after @i in depth-first call order within @top's tree; -1 at
+ * the end. */
+long report_span_next(const struct rep_span *v, long top, long i);
 const struct rep_trace *report_find_trace(const struct report *r, const char *id);
 /* r->stages ordered by self time (pointers into it; free() the array);
  * NULL on ENOMEM. r->stages itself is ordered by total time. */

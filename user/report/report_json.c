@@ -172,22 +172,9 @@ static json_t *trace_spans_json(const struct report *r, const struct rep_trace *
 {
 	json_t *arr = json_array();
 
-	for (long top = t->first; top >= 0; top = r->spans[top].next_sibling) {
-		long i = top;
-
-		for (;;) {
+	for (long top = t->first; top >= 0; top = r->spans[top].next_sibling)
+		for (long i = top; i >= 0; i = report_span_next(r->spans, top, i))
 			json_array_append_new(arr, span_json(&r->spans[i], t->start_ns));
-			if (r->spans[i].first_child >= 0) {
-				i = r->spans[i].first_child;
-				continue;
-			}
-			while (i != top && r->spans[i].next_sibling < 0)
-				i = r->spans[i].parent;
-			if (i == top)
-				break;
-			i = r->spans[i].next_sibling;
-		}
-	}
 	return arr;
 }
 

@@ -28,28 +28,25 @@ static int by_duration(const void *a, const void *b)
 	return x->start_ns < y->start_ns ? -1 : x->start_ns > y->start_ns;
 }
 
+long report_span_next(const struct rep_span *v, long top, long i)
+{
+	if (v[i].first_child >= 0)
+		return v[i].first_child;
+	/* Up until a sibling, never past the top. */
+	while (i != top && v[i].next_sibling < 0)
+		i = v[i].parent;
+	return i == top ? -1 : v[i].next_sibling;
+}
+
 /* Depth-first from each top-level span, without recursion (traces of
  * deeply recursive calls are deep). Returns how many spans it reached. */
 static size_t set_depths(struct rep_span *v, long top)
 {
 	size_t reached = 0;
-	long i = top;
 
-	v[top].depth = 0;
-	while (i >= 0) {
+	for (long i = top; i >= 0; i = report_span_next(v, top, i)) {
+		v[i].depth = i == top ? 0 : v[v[i].parent].depth + 1;
 		reached++;
-		if (v[i].first_child >= 0) {
-			v[v[i].first_child].depth = v[i].depth + 1;
-			i = v[i].first_child;
-			continue;
-		}
-		/* Up until a sibling, never past the top. */
-		while (i != top && v[i].next_sibling < 0)
-			i = v[i].parent;
-		if (i == top)
-			break;
-		v[v[i].next_sibling].depth = v[i].depth;
-		i = v[i].next_sibling;
 	}
 	return reached;
 }

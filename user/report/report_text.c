@@ -205,11 +205,9 @@ int report_print_trace(FILE *f, const struct report *r, const char *id)
 	fprintf(f, "trace %s: %zu spans, %s, pid %u tid %u%s\n", text_safe(t->id), t->n_spans,
 		dur(t->dur_ns), t->pid, t->tid,
 		t->complete ? "" : " (its root call was not recorded)");
+	/* Depth-first, in start order: the order the calls were made. */
 	for (long top = t->first; top >= 0; top = r->spans[top].next_sibling) {
-		long i = top;
-
-		/* Depth-first, in start order: the order the calls were made. */
-		for (;;) {
+		for (long i = top; i >= 0; i = report_span_next(r->spans, top, i)) {
 			const struct rep_span *s = &r->spans[i];
 
 			fprintf(f, "  %*s%s  %s  self %s  at +%s", 2 * s->depth, "",
@@ -220,15 +218,6 @@ int report_print_trace(FILE *f, const struct report *r, const char *id)
 					s->io_ops, bytes(s->io_bytes_read),
 					bytes(s->io_bytes_written), dur(s->io_time_ns));
 			fprintf(f, "\n");
-			if (s->first_child >= 0) {
-				i = s->first_child;
-				continue;
-			}
-			while (i != top && r->spans[i].next_sibling < 0)
-				i = r->spans[i].parent;
-			if (i == top)
-				break;
-			i = r->spans[i].next_sibling;
 		}
 	}
 	return 0;
