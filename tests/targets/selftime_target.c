@@ -57,11 +57,12 @@ NOINLINE void selftime_parent(void)
 	spin(self_iters - self_iters / 2);
 }
 
-/* ns per call of fn: the median of batch means (a preempted batch is an
- * outlier, as it is in the profiler's mean only in proportion). */
+/* ns per call of fn: the median of many short batches' means (a preempted
+ * batch is an outlier; the median of the profiler's calls ignores such
+ * calls too). */
 static double time_fn(void (*fn)(void), int calls)
 {
-	enum { BATCHES = 15 };
+	enum { BATCHES = 101 };
 	double means[BATCHES];
 
 	for (int b = 0; b < BATCHES; b++) {
@@ -106,10 +107,10 @@ int main(int argc, char **argv)
 	short_iters = (unsigned long)(SELFTIME_SHORT_NS * rate);
 	medium_iters = (unsigned long)(SELFTIME_MEDIUM_NS * rate);
 	self_iters = (unsigned long)(SELFTIME_PARENT_SELF_NS * rate);
-	t_short = time_fn(selftime_short, 2000);
-	t_medium = time_fn(selftime_medium, 500);
-	t_child = time_fn(selftime_child, 2000);
-	t_parent = time_fn(selftime_parent, 200);
+	t_short = time_fn(selftime_short, 500);
+	t_medium = time_fn(selftime_medium, 50);
+	t_child = time_fn(selftime_child, 500);
+	t_parent = time_fn(selftime_parent, 50);
 	if (result && strcmp(result, "gate") && strcmp(result, "hold")) {
 		f = fopen(result, "w");
 		if (!f ||
