@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -505,8 +506,14 @@ out:
 static void *stage_cal_thread(void *arg)
 {
 	struct stage_cal_run *r = arg;
+	pid_t target = (pid_t)r->skel->rodata->targ_tgid;
+	cpu_set_t cpus;
 
 	r->tid = (pid_t)syscall(SYS_gettid);
+	/* Where the target may run: a probe costs more on some CPUs (the one
+	 * that takes the interrupts) than on others. */
+	if (target > 0 && !sched_getaffinity(target, sizeof(cpus), &cpus))
+		sched_setaffinity(0, sizeof(cpus), &cpus);
 	for (int k = 0; k < ENTRY_KINDS && !r->rc; k++)
 		if (r->kinds[k])
 			r->rc = calibrate_stage_kind(r, k);
