@@ -35,7 +35,8 @@ static __always_inline bool sampled_out(struct stage_stack *st)
 {
 	__u32 tick;
 
-	if (stage_sample_every <= 1)
+	/* The probe-cost calibration times recorded calls. */
+	if (stage_sample_every <= 1 || st->tid == calib_tid)
 		return false;
 	tick = st->sample_tick++;
 	return tick % stage_sample_every != 0;

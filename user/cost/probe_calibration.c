@@ -298,8 +298,6 @@ struct stage_cal_run {
 	struct bpfprof_bpf *skel;
 	enum uprobe_link_kind link_kind;
 	const bool *kinds;
-	unsigned int sample_every;
-	const double *skipped_ns;
 	struct stage_prog_cal *out;
 	int ncpus;
 	int rc;
@@ -510,6 +508,7 @@ static void *stage_cal_thread(void *arg)
 	cpu_set_t cpus;
 
 	r->tid = (pid_t)syscall(SYS_gettid);
+	__atomic_store_n(&r->skel->bss->calib_tid, (__u32)r->tid, __ATOMIC_RELAXED);
 	/* Where the target may run: a probe costs more on some CPUs (the one
 	 * that takes the interrupts) than on others. */
 	if (target > 0 && !sched_getaffinity(target, sizeof(cpus), &cpus))
@@ -557,12 +556,10 @@ static int discard_span(void *ctx, void *data, size_t len)
 }
 
 int probe_calibrate_stages(struct bpfprof_bpf *skel, enum uprobe_link_kind link_kind,
-			   const bool kinds[ENTRY_KINDS], unsigned int sample_every,
-			   const double skipped_ns[ENTRY_KINDS], struct stage_prog_cal out[ENTRY_KINDS],
+			   const bool kinds[ENTRY_KINDS], struct stage_prog_cal out[ENTRY_KINDS],
 			   char *err, size_t errlen)
 {
 	struct stage_cal_run r = { .skel = skel, .link_kind = link_kind, .kinds = kinds,
-				   .sample_every = sample_every, .skipped_ns = skipped_ns,
 				   .out = out, .ncpus = libbpf_num_possible_cpus() };
 	uint64_t *audit;
 	pthread_t th;
@@ -586,6 +583,7 @@ int probe_calibrate_stages(struct bpfprof_bpf *skel, enum uprobe_link_kind link_
 		r.what = "start the calibration thread";
 	}
 	__atomic_store_n(&skel->bss->calib_tgid, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&skel->bss->calib_tid, 0, __ATOMIC_RELAXED);
 	stage0_wipe(&r);
 	audit_restore(skel, audit, r.ncpus, true);
 	free(audit);

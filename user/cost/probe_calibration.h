@@ -70,12 +70,10 @@ struct bpfprof_bpf;
  * Times the loaded stage programs of skel (links of kind link_kind) on
  * bpfprof's own calls, for each entry kind with kinds[k], as stage 0, before
  * any stage probe is attached: their maps and audit counts are left as they
- * were. skipped_ns[k]: what a call --sample skips costs. 0, or -errno with
- * err set.
+ * were (--sample skips none of them). 0, or -errno with err set.
  */
 int probe_calibrate_stages(struct bpfprof_bpf *skel, enum uprobe_link_kind link_kind,
-			   const bool kinds[ENTRY_KINDS], unsigned int sample_every,
-			   const double skipped_ns[ENTRY_KINDS], struct stage_prog_cal out[ENTRY_KINDS],
+			   const bool kinds[ENTRY_KINDS], struct stage_prog_cal out[ENTRY_KINDS],
 			   char *err, size_t errlen);
 
 /* ns per getppid() of this thread (the least of three rounds of 20000):

@@ -76,14 +76,14 @@ void time_correction_start(struct time_correction *tc, struct bpfprof_bpf *skel,
 	tc->raw = raw;
 	tc->link_kind = link_kind;
 	tc->program_ns = -1;
+	tc->sampled = sample_every > 1;
 	if (!t || !t->n)
 		return;
 	for (size_t i = 0; i < t->n; i++)
 		kinds[t->v[i].kind] = true;
 	for (int k = 0; k < ENTRY_KINDS; k++)
 		tc->skipped_ns[k] = cal && cal->stage_off_ns[k] > 0 ? cal->stage_off_ns[k] : 0;
-	if (probe_calibrate_stages(skel, link_kind, kinds, sample_every, tc->skipped_ns, tc->cal,
-				   err, sizeof(err))) {
+	if (probe_calibrate_stages(skel, link_kind, kinds, tc->cal, err, sizeof(err))) {
 		if (log)
 			fprintf(log, "bpfprof: warning: %s: stage times include the probes' cost\n",
 				err);
@@ -109,7 +109,9 @@ void time_correction_start(struct time_correction *tc, struct bpfprof_bpf *skel,
 
 void time_correction_window(struct time_correction *tc, double program_ns)
 {
-	if (!tc->skel || program_ns < 0)
+	/* --sample: the windows' program time mixes recorded calls with
+	 * skipped ones, which the calibration has none of. */
+	if (!tc->skel || program_ns < 0 || tc->sampled)
 		return;
 	tc->program_ns = program_ns;
 	tc->windows++;

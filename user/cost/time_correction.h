@@ -26,6 +26,7 @@ struct time_correction {
 	struct bpfprof_bpf *skel;
 	bool raw;     /* --raw-times */
 	bool applied; /* the correction is in the BPF side's figures */
+	bool sampled; /* --sample: the cost windows do not adjust it */
 	enum uprobe_link_kind link_kind;
 	struct stage_prog_cal cal[ENTRY_KINDS]; /* as calibrated */
 	double full_ns[ENTRY_KINDS];		/* per call now, after the cost windows */
