@@ -3,9 +3,10 @@
 
 Usage: bench/selftime.py [--quick] [--rounds N]
 Run from the repository root as root, after `make` (needs build/bpfprof and
-build/targets/selftime_target). Writes bench/selftime.json and prints the
-Markdown rows of bench/RESULTS.md's "Function's own time" section. Standard
-library only; bench(quick) is the section's entry point for a driver.
+build/targets/selftime_target). Writes bench/selftime.json and
+bench/RESULTS-selftime.md, and prints the table. Standard library only;
+bench(quick) is the section's entry point for a driver, markdown(rows) its
+table.
 
 selftime_target spins in functions of known length (a ~90 ns one, a ~1 us
 one, and a parent that calls 8 ~90 ns children around ~440 ns of its own)
@@ -209,11 +210,45 @@ def markdown(rows):
     return "\n".join(L)
 
 
+def results_md(rows):
+    """bench/RESULTS-selftime.md: the table with what it was measured on."""
+    b = rows["bpfprof"]
+    cal = [m["mechanisms"][0] for m in b["_correction"] if m and m["mechanisms"]]
+    return "\n".join([
+        "# The function's own time (bench/selftime.py)",
+        "",
+        "Generated %s; %d rounds; load average at the end %s (2 vCPUs)." % (
+            rows["date"], b["runs"], ", ".join("%.1f" % x for x in rows["loadavg_at_end"])),
+        "",
+        "Each cell is the median over rounds of the tool's figure divided by the target's "
+        "own unprobed time in the same run (1.00x is exact). bpfprof p50 is the median call; "
+        "mean is total/calls, which keeps every call a busy machine preempted for "
+        "milliseconds, corrected or not. funclatency (libbpf-tools) gives a log2 "
+        "histogram: its mean is taken from bucket midpoints, and it times one function "
+        "per run (the parent's children unprobed).",
+        "",
+        markdown(rows),
+        "",
+        "Calibrated per call (emulated entry, session return), first to last round: "
+        "in the call %s ns, in its callers %s ns; calls held by the clamp per run: %s." % (
+            ", ".join("%.0f" % m["in_call_ns"] for m in cal),
+            ", ".join("%.0f" % m["per_call_ns"] for m in cal),
+            ", ".join(str(x) for x in b["_clamped"])),
+        ""])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--rounds", type=int)
+    ap.add_argument("--from-json", action="store_true",
+                    help="rewrite RESULTS-selftime.md from bench/selftime.json, run nothing")
     a = ap.parse_args()
+    if a.from_json:
+        rows = json.load(open(os.path.join(ROOT, "bench", "selftime.json")))
+        with open(os.path.join(ROOT, "bench", "RESULTS-selftime.md"), "w") as f:
+            f.write(results_md(rows))
+        return
     if os.geteuid():
         sys.exit("selftime: run as root")
     for p in (BPFPROF, TARGET):
@@ -224,6 +259,8 @@ def main():
     rows["loadavg_at_end"] = os.getloadavg()
     with open(os.path.join(ROOT, "bench", "selftime.json"), "w") as f:
         json.dump(rows, f, indent=1)
+    with open(os.path.join(ROOT, "bench", "RESULTS-selftime.md"), "w") as f:
+        f.write(results_md(rows))
     print(markdown(rows))
 
 
