@@ -45,20 +45,21 @@ static __always_inline __u32 stage_mechanism(__u32 stage)
 /*
  * A timestamp on the corrected clock, which never runs backwards: the
  * calibrated costs are typical ones, and where a call paid less than that
- * between two timestamps, only what did elapse is taken off. So a span
- * always lies within its caller's, and no duration is below 0. Returns
- * false when it had to hold the clock back.
+ * between two timestamps, only what did elapse is taken off. A return is
+ * at least 1 ns past the timestamp before it, so every call lasts at least
+ * 1 ns and a span always lies within its caller's. Returns false when it
+ * had to hold the clock back.
  */
 static __always_inline bool probe_clock_read(struct stage_stack *st, __u64 now, __u32 before,
-					     __u32 after, __u64 *t)
+					     __u32 after, __u64 least, __u64 *t)
 {
 	bool held = false;
 
 	st->probe_clock += before;
 	*t = now - st->probe_clock;
-	if ((__s64)(*t - st->probe_clock_last) < 0) {
-		st->probe_clock -= st->probe_clock_last - *t;
-		*t = st->probe_clock_last;
+	if ((__s64)(*t - least) < 0) {
+		st->probe_clock -= least - *t;
+		*t = least;
 		held = true;
 	}
 	st->probe_clock_last = *t;
@@ -76,19 +77,20 @@ static __always_inline __u64 probe_clock_entry(struct stage_stack *st, __u32 d, 
 	/* A new outermost call: a clock of its own. */
 	if (!d)
 		st->probe_clock = st->probe_clock_last = 0;
-	probe_clock_read(st, now, c->entry_before, c->entry_after, &t);
+	probe_clock_read(st, now, c->entry_before, c->entry_after, st->probe_clock_last, &t);
 	return t;
 }
 
-/* The call's duration on that clock. One the correction took below what
- * elapsed since the last timestamp is counted. */
+/* The call's duration on that clock. One the correction would have taken
+ * below what elapsed since the last timestamp (or below 1 ns) is counted. */
 static __always_inline __u64 probe_clock_return(struct stage_stack *st, const struct stage_frame *f,
 						__u64 now)
 {
 	const volatile struct probe_cost *c = &probe_costs[f->mech & (PROBE_MECH_MAX - 1)];
 	__u64 end;
 
-	if (!probe_clock_read(st, now, c->return_before, c->return_after, &end))
+	if (!probe_clock_read(st, now, c->return_before, c->return_after, st->probe_clock_last + 1,
+			      &end))
 		audit_inc(AUDIT_STAGE_CLAMPED);
 	return end - f->start_ns;
 }
