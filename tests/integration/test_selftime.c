@@ -13,6 +13,7 @@
  * summary.json and on stderr, with -p as with a command; stage_target's
  * longjmp leaves calls unfinished, which the plain report shows.
  */
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -133,73 +134,84 @@ static void mechanism_costs(json_t *s, double *in_call, double *per_call)
 	assert_true(*per_call >= *in_call);
 }
 
-static void test_correction(void **state)
-{
+/* The figures of one run: the target's own, and bpfprof's per function. */
+struct run_figs {
+	struct truth t;
 	struct stage_fig sh, med, child, parent;
 	double in_call, per_call;
-	struct truth t;
+	long long clamped;
+	bool applied;
+};
+
+static void run_figs(const char *extra, struct run_figs *r)
+{
 	json_t *s, *proc;
 	pid_t pid;
 
-	REQUIRE_ROOT_BPF();
-	s = run_selftime(NULL, &t, &pid);
-	assert_true(json_is_true(json_object_get(
-		json_object_get(json_object_get(s, "audit"), "time_correction"), "applied")));
-	mechanism_costs(s, &in_call, &per_call);
+	s = run_selftime(extra, &r->t, &pid);
+	r->applied = json_is_true(json_object_get(
+		json_object_get(json_object_get(s, "audit"), "time_correction"), "applied"));
+	r->clamped = helper_int(s, "audit.stage_calls_clamped");
+	mechanism_costs(s, &r->in_call, &r->per_call);
 	proc = helper_find_proc(s, pid);
 	assert_non_null(proc);
-	stage_fig(proc, "selftime_short", &sh);
-	stage_fig(proc, "selftime_medium", &med);
-	stage_fig(proc, "selftime_child", &child);
-	stage_fig(proc, "selftime_parent", &parent);
-	print_fig("selftime_short", &sh, t.short_ns);
-	print_fig("selftime_medium", &med, t.medium_ns);
-	print_fig("selftime_child", &child, t.child_ns);
-	print_fig("selftime_parent", &parent, t.parent_ns);
-	assert_int_equal((int)sh.calls, SELFTIME_SHORT_CALLS);
-	assert_int_equal((int)med.calls, SELFTIME_MEDIUM_CALLS);
-	assert_int_equal((int)parent.calls, SELFTIME_PARENT_CALLS);
-	assert_int_equal((int)child.calls, SELFTIME_PARENT_CALLS * SELFTIME_CHILDREN);
-	/* Medians: a call preempted on a busy machine moves a mean, not them.
-	 * The probes' cost itself moves with the machine's load (by half
-	 * between two runs here, while other builds ran), and the correction
-	 * is calibrated at start: hence the margins. Raw, the medium function
-	 * reads 2-3x, the parent 10-20x. */
-	check_ratio("selftime_medium p50", med.p50, t.medium_ns, 0.5, 2.0);
-	check_ratio("selftime_parent p50", parent.p50, t.parent_ns, 0.25, 4.0);
-	/* Raw, the short function reads its length plus in_call. */
-	if (sh.p50 > 0.5 * (t.short_ns + in_call))
-		fail_msg("selftime_short p50 %.0f ns: not corrected (%.0f ns unprobed, %.0f ns of "
-			 "probes inside)",
-			 sh.p50, t.short_ns, in_call);
+	stage_fig(proc, "selftime_short", &r->sh);
+	stage_fig(proc, "selftime_medium", &r->med);
+	stage_fig(proc, "selftime_child", &r->child);
+	stage_fig(proc, "selftime_parent", &r->parent);
+	print_fig("selftime_short", &r->sh, r->t.short_ns);
+	print_fig("selftime_medium", &r->med, r->t.medium_ns);
+	print_fig("selftime_child", &r->child, r->t.child_ns);
+	print_fig("selftime_parent", &r->parent, r->t.parent_ns);
+	assert_int_equal((int)r->sh.calls, SELFTIME_SHORT_CALLS);
+	assert_int_equal((int)r->med.calls, SELFTIME_MEDIUM_CALLS);
+	assert_int_equal((int)r->parent.calls, SELFTIME_PARENT_CALLS);
+	assert_int_equal((int)r->child.calls, SELFTIME_PARENT_CALLS * SELFTIME_CHILDREN);
 	/* The parent's own time: its total less its children's. */
-	assert_true(parent.self <= parent.mean);
+	assert_true(r->parent.self <= r->parent.mean);
 	json_decref(s);
 }
 
-static void test_raw_times(void **state)
+/* The corrected median's error at most `share` of the raw one's. */
+static void closer(const char *name, double corr, double raw, double truth, double share)
 {
-	struct stage_fig sh, med;
-	double in_call, per_call;
-	struct truth t;
-	json_t *s, *proc;
-	pid_t pid;
+	double ec = fabs(corr - truth), er = fabs(raw - truth);
+
+	if (ec > share * er)
+		fail_msg("%s: %.0f ns corrected, %.0f ns raw, %.0f ns unprobed: the correction "
+			 "left %.0f%% of the error",
+			 name, corr, raw, truth, 100 * ec / er);
+}
+
+/*
+ * A run with the correction and one with --raw-times, back to back. The
+ * probes' cost moves with the machine's load (the kernel's share of a probe
+ * grew by half between two runs here while other builds ran) and the
+ * correction is calibrated at start, so on a shared machine it can be off
+ * by hundreds of ns; what must hold is that it takes off most of the
+ * probes' cost and none of the function's own time. Medians: a call
+ * preempted on a busy machine moves a mean, not them.
+ */
+static void test_correction(void **state)
+{
+	struct run_figs c, r;
 
 	REQUIRE_ROOT_BPF();
-	s = run_selftime("--raw-times", &t, &pid);
-	assert_true(json_is_false(json_object_get(
-		json_object_get(json_object_get(s, "audit"), "time_correction"), "applied")));
-	assert_int_equal(helper_int(s, "audit.stage_calls_clamped"), 0);
-	mechanism_costs(s, &in_call, &per_call);
-	proc = helper_find_proc(s, pid);
-	stage_fig(proc, "selftime_short", &sh);
-	stage_fig(proc, "selftime_medium", &med);
-	print_fig("selftime_short", &sh, t.short_ns);
-	print_fig("selftime_medium", &med, t.medium_ns);
-	/* The probes' cost is in: several times the short function's length. */
-	check_ratio("selftime_short p50 (raw)", sh.p50, t.short_ns, 2.5, 1000);
-	assert_true(med.p50 > t.medium_ns);
-	json_decref(s);
+	run_figs(NULL, &c);
+	run_figs("--raw-times", &r);
+	assert_true(c.applied);
+	assert_false(r.applied);
+	assert_int_equal(r.clamped, 0);
+	/* Raw, the probes' cost is in: several times the short function. */
+	check_ratio("selftime_short p50 (raw)", r.sh.p50, r.t.short_ns, 2.5, 1000);
+	assert_true(r.med.p50 > r.t.medium_ns);
+	closer("selftime_short p50", c.sh.p50, r.sh.p50, c.t.short_ns, 0.5);
+	closer("selftime_child p50", c.child.p50, r.child.p50, c.t.child_ns, 0.5);
+	closer("selftime_parent p50", c.parent.p50, r.parent.p50, c.t.parent_ns, 0.5);
+	closer("selftime_medium p50", c.med.p50, r.med.p50, c.t.medium_ns, 0.6);
+	/* None of the function's own time taken off. */
+	check_ratio("selftime_medium p50", c.med.p50, c.t.medium_ns, 0.4, 100);
+	check_ratio("selftime_parent p50", c.parent.p50, c.t.parent_ns, 0.25, 100);
 }
 
 /* fault_target with -p: it ends while bpfprof watches. */
@@ -319,7 +331,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_correction),
-		cmocka_unit_test(test_raw_times),
 		cmocka_unit_test(test_pid_target_killed),
 		cmocka_unit_test(test_pid_target_exits),
 		cmocka_unit_test(test_command_target_aborts),
