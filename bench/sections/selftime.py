@@ -1,35 +1,28 @@
-#!/usr/bin/env python3
-"""The probe-cost correction's accuracy (issue 15, item 7).
+"""7. The function's own time: bpfprof's stage times with the probes' cost
+taken off, against what the functions take unprobed.
 
-Usage: bench/selftime.py [--quick] [--rounds N]
-Run from the repository root as root, after `make` (needs build/bpfprof and
-build/targets/selftime_target). Writes bench/selftime.json and
-bench/RESULTS-selftime.md, and prints the table. Standard library only;
-bench(quick) is the section's entry point for a driver, markdown(rows) its
-table.
-
-selftime_target spins in functions of known length (a ~90 ns one, a ~1 us
-one, and a parent that calls 8 ~90 ns children around ~440 ns of its own)
-and times them itself, unprobed, before it waits at its gate. Then one tool
-times the calls: bpfprof (corrected), bpfprof --raw-times, funclatency (one
-function per run; libbpf-tools, a log2 histogram). Each round runs every
-configuration once, in rotated order; figures are medians over rounds, each
-next to the unprobed time the target measured in the same run. The target
-runs on the last CPU, the tools on the first (as bench/run.py does).
+tests/targets/selftime_target spins in functions of known length (a ~90 ns
+one, a ~1 us one, and a parent that calls 8 ~90 ns children around ~440 ns
+of its own) and times them itself, unprobed, before it waits at its gate
+(the median of 101 short batches). Then one tool times the calls: bpfprof
+(corrected), bpfprof --raw-times, funclatency (one function per run;
+libbpf-tools, a log2 histogram). Each round runs every configuration once,
+in rotated order; figures are medians over rounds, each next to the
+unprobed time the target measured in the same run. The target runs on the
+last CPU, the tools on the first (as the other sections do).
 """
-import argparse
 import json
 import os
 import re
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BPFPROF = os.path.join(ROOT, "build", "bpfprof")
+from lib.common import BPFPROF, ROOT, log
+
+KEY = "selftime"
 TARGET = os.path.join(ROOT, "build", "targets", "selftime_target")
 CPUS = sorted(os.sched_getaffinity(0))
 TARGET_CPUS = {CPUS[-1]}
@@ -38,10 +31,6 @@ TOOL_CPUS = {CPUS[0]} if len(CPUS) > 1 else set(CPUS)
 FUNCS = ["selftime_short", "selftime_medium", "selftime_parent"]
 TRUTH_FIELD = {"selftime_short": 0, "selftime_medium": 1, "selftime_child": 2,
                "selftime_parent": 3}
-
-
-def log(*a):
-    print("selftime:", *a, file=sys.stderr, flush=True)
 
 
 def wait_for(pred, timeout, what):
@@ -133,7 +122,8 @@ def med(xs):
 
 
 def bench(quick=False, rounds=None):
-    rounds = rounds or (2 if quick else 7)
+    """Rounds of every configuration; the summarized rows."""
+    rounds = rounds or (2 if quick else 15)
     cs = configs()
     names = list(cs)
     runs = {n: [] for n in names}
@@ -144,8 +134,8 @@ def bench(quick=False, rounds=None):
             try:
                 runs[n].append(run_once(argv, ready, parse))
             except Exception as e:  # one failed run is a missing sample, said so
-                log("%s, round %d: %s" % (n, r, e))
-        log("round %d of %d done" % (r + 1, rounds))
+                log("selftime: %s, round %d: %s" % (n, r, e))
+        log("selftime: round %d of %d done" % (r + 1, rounds))
     return summarize(runs)
 
 
@@ -191,78 +181,9 @@ def summarize(runs):
     return rows
 
 
-def markdown(rows):
-    b, raw, fl = rows["bpfprof"], rows["bpfprof --raw-times"], rows.get("funclatency", {})
-    L = ["| function (unprobed) | bpfprof p50 / mean | bpfprof --raw-times p50 / mean | "
-         "funclatency mean (p50 bucket) |", "|---|---|---|---|"]
-    label = {"selftime_short": "short", "selftime_medium": "medium",
-             "selftime_parent": "parent, 8 children", "selftime_child": "its children"}
-    for fn in ["selftime_short", "selftime_medium", "selftime_parent", "selftime_child"]:
-        f = fl.get(fn)
-        fcell = ("%.1fx (%s)" % (f["mean_ratio"], ", ".join(
-            "%d-%d ns" % tuple(x) for x in f["p50_buckets"][:1])) if f else "-")
-        L.append("| %s (%.0f ns) | %.2fx / %.2fx | %.2fx / %.2fx | %s |" % (
-            label[fn], b[fn]["truth_ns"], b[fn]["p50_ratio"], b[fn]["mean_ratio"],
-            raw[fn]["p50_ratio"], raw[fn]["mean_ratio"], fcell))
-    p = b["selftime_parent"]
-    L.append("| parent's self (%.0f ns) | mean %.2fx | mean %.2fx | - |" % (
-        p["self_truth_ns"], p["self_mean_ratio"], raw["selftime_parent"]["self_mean_ratio"]))
-    return "\n".join(L)
-
-
-def results_md(rows):
-    """bench/RESULTS-selftime.md: the table with what it was measured on."""
-    b = rows["bpfprof"]
-    cal = [m["mechanisms"][0] for m in b["_correction"] if m and m["mechanisms"]]
-    return "\n".join([
-        "# The function's own time (bench/selftime.py)",
-        "",
-        "Generated %s; %d rounds; load average at the end %s (2 vCPUs)." % (
-            rows["date"], b["runs"], ", ".join("%.1f" % x for x in rows["loadavg_at_end"])),
-        "",
-        "Each cell is the median over rounds of the tool's figure divided by the target's "
-        "own unprobed time in the same run (1.00x is exact). bpfprof p50 is the median call; "
-        "mean is total/calls, which keeps every call a busy machine preempted for "
-        "milliseconds, corrected or not. funclatency (libbpf-tools) gives a log2 "
-        "histogram: its mean is taken from bucket midpoints, and it times one function "
-        "per run (the parent's children unprobed).",
-        "",
-        markdown(rows),
-        "",
-        "Calibrated per call (emulated entry, session return), first to last round: "
-        "in the call %s ns, in its callers %s ns; calls held by the clamp per run: %s." % (
-            ", ".join("%.0f" % m["in_call_ns"] for m in cal),
-            ", ".join("%.0f" % m["per_call_ns"] for m in cal),
-            ", ".join(str(x) for x in b["_clamped"])),
-        ""])
-
-
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--rounds", type=int)
-    ap.add_argument("--from-json", action="store_true",
-                    help="rewrite RESULTS-selftime.md from bench/selftime.json, run nothing")
-    a = ap.parse_args()
-    if a.from_json:
-        rows = json.load(open(os.path.join(ROOT, "bench", "selftime.json")))
-        with open(os.path.join(ROOT, "bench", "RESULTS-selftime.md"), "w") as f:
-            f.write(results_md(rows))
-        return
-    if os.geteuid():
-        sys.exit("selftime: run as root")
-    for p in (BPFPROF, TARGET):
-        if not os.path.exists(p):
-            sys.exit("selftime: %s is missing: run make first" % p)
-    rows = bench(a.quick, a.rounds)
-    rows["date"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    rows["loadavg_at_end"] = os.getloadavg()
-    with open(os.path.join(ROOT, "bench", "selftime.json"), "w") as f:
-        json.dump(rows, f, indent=1)
-    with open(os.path.join(ROOT, "bench", "RESULTS-selftime.md"), "w") as f:
-        f.write(results_md(rows))
-    print(markdown(rows))
-
-
-if __name__ == "__main__":
-    main()
+def measure(quick, res):
+    if not os.path.exists(TARGET):
+        raise RuntimeError("%s is missing: run make first" % TARGET)
+    rows = bench(quick)
+    rows["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    res[KEY] = rows
