@@ -18,6 +18,7 @@
 #include "common/errmsg.h"
 #include "cost/probe_calibration.h"
 #include "probes/bpf_loader.h"
+#include "probes/stages.h"
 
 /*
  * Four copies of a function per entry kind: "a" is probed entry and
@@ -442,6 +443,7 @@ static int calibrate_stage_kind(struct stage_cal_run *r, int k)
 {
 	struct uprobe_link entry = UPROBE_LINK_INIT, ret = UPROBE_LINK_INIT;
 	const struct bpf_program *pe, *pr;
+	struct stage_progs progs = {};
 	struct stage_prog_cal *o = &r->out[k];
 	calib_fn volatile d = sets[k].d;
 	/* Medians of 5 x 2000 calls and of 5 x 250 parents: ~40 ms. */
@@ -453,8 +455,11 @@ static int calibrate_stage_kind(struct stage_cal_run *r, int k)
 
 	if (!h)
 		goto out;
-	loader_stage_programs(r->skel, r->link_kind, &pe, &pr);
-	rc = attach_calib_fns(&entry, pe, r->link_kind, false, sets[k].d, sets[k].e);
+	loader_stage_programs(r->skel, r->link_kind, &progs);
+	pe = progs.entry;
+	pr = progs.ret;
+	rc = !pe || !pr ? -ENOTSUP : 0;
+	rc = rc ?: attach_calib_fns(&entry, pe, r->link_kind, false, sets[k].d, sets[k].e);
 	if (!rc && r->link_kind != UPROBE_LINK_SESSION)
 		rc = attach_calib_fns(&ret, pr, r->link_kind, true, sets[k].d, sets[k].e);
 	if (rc) {

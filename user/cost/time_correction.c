@@ -6,9 +6,11 @@
 #include "cost/time_correction.h"
 #include "probes/bpf_loader.h"
 
+/* Return-site stages have mechanisms of their own, not calibrated yet: their
+ * probe_costs stay 0, so their times are as measured. */
 unsigned int stage_probe_mechanism(const struct stage_def *d)
 {
-	return (unsigned int)d->kind;
+	return (unsigned int)d->kind + (d->ret == RET_PROBE ? 0 : ENTRY_KINDS);
 }
 
 static const char *return_name(enum uprobe_link_kind kind)
@@ -79,11 +81,16 @@ void time_correction_start(struct time_correction *tc, struct bpfprof_bpf *skel,
 	tc->sampled = sample_every > 1;
 	if (!t || !t->n)
 		return;
-	for (size_t i = 0; i < t->n; i++)
-		kinds[t->v[i].kind] = true;
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->v[i].ret == RET_PROBE)
+			kinds[t->v[i].kind] = true;
+		else
+			tc->uncorrected++;
+	}
 	for (int k = 0; k < ENTRY_KINDS; k++)
 		tc->skipped_ns[k] = cal && cal->stage_off_ns[k] > 0 ? cal->stage_off_ns[k] : 0;
-	if (probe_calibrate_stages(skel, link_kind, kinds, tc->cal, err, sizeof(err))) {
+	if ((kinds[0] || kinds[1] || kinds[2]) &&
+	    probe_calibrate_stages(skel, link_kind, kinds, tc->cal, err, sizeof(err))) {
 		if (log)
 			fprintf(log, "bpfprof: warning: %s: stage times include the probes' cost\n",
 				err);
@@ -94,6 +101,12 @@ void time_correction_start(struct time_correction *tc, struct bpfprof_bpf *skel,
 		tc->full_ns[k] = tc->cal[k].full_ns;
 	publish(tc);
 	tc->applied = !raw;
+	if (tc->uncorrected && log && !raw)
+		fprintf(log,
+			"bpfprof: %zu function%s timed through return sites: %s times include the "
+			"probes' cost (not calibrated yet)\n",
+			tc->uncorrected, tc->uncorrected == 1 ? "" : "s",
+			tc->uncorrected == 1 ? "its" : "their");
 	for (int k = 0; k < ENTRY_KINDS && log; k++) {
 		if (!tc->cal[k].measured)
 			continue;
@@ -151,6 +164,7 @@ bool time_correction_describe(const struct time_correction *tc, struct time_corr
 					      .mechs = mechs,
 					      .n_mechs = n,
 					      .run_program_ns = tc->program_ns,
-					      .windows = tc->windows };
+					      .windows = tc->windows,
+					      .uncorrected_functions = tc->uncorrected };
 	return true;
 }

@@ -33,6 +33,7 @@ struct time_correction {
 	double skipped_ns[ENTRY_KINDS];
 	double program_ns;    /* the stage programs per call in the last window; < 0 none */
 	unsigned int windows; /* cost windows that adjusted it */
+	size_t uncorrected; /* functions timed through return sites: not corrected */
 };
 
 /* A stage's probe mechanism: the index of its probe_costs entry. */

@@ -556,6 +556,8 @@ static json_t *time_correction_json(const struct time_correction_record *t)
 	if (j) {
 		put_ns(j, "run_program_ns", t->run_program_ns);
 		json_object_set_new(j, "windows", json_integer(t->windows));
+		json_object_set_new(j, "uncorrected_functions",
+				    json_integer((json_int_t)t->uncorrected_functions));
 	}
 	return j;
 }

@@ -87,6 +87,7 @@ struct time_correction_record {
 	size_t n_mechs;
 	double run_program_ns; /* the programs per call in the last window; < 0: none */
 	unsigned int windows;  /* cost windows that measured them */
+	size_t uncorrected_functions; /* timed through return sites: as measured */
 };
 
 /* What the run says about itself in every flush record and the summary. */
