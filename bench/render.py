@@ -276,8 +276,46 @@ def write_md(res, path):
             L.append("| %s | %s | %s | %s |" % (p["quantile"], p["function_measured_ns"],
                                                 p["bpfprof_ns"], p["error_pct"]))
         L.append("")
+    selftime_md(res, L)
     with open(path, "w") as f:
         f.write("\n".join(L))
+
+
+def selftime_md(res, L):
+    """7. The function's own time (sections/selftime.py)."""
+    rows = res.get("selftime")
+    if not rows:
+        return
+    b, raw, fl = rows["bpfprof"], rows["bpfprof --raw-times"], rows.get("funclatency", {})
+    cal = [m["mechanisms"][0] for m in b["_correction"] if m and m["mechanisms"]]
+    L += ["## 7. The function's own time", "",
+          "%d rounds; load average at the end %s (other jobs shared the machine). Each cell "
+          "is the median over rounds of the tool's figure divided by the target's own "
+          "unprobed time in the same run (1.00x is exact). bpfprof p50 is the median call; "
+          "mean is total/calls, which keeps every call a busy machine preempted for "
+          "milliseconds, corrected or not. funclatency (libbpf-tools) gives a log2 histogram: "
+          "its mean is taken from bucket midpoints, and it times one function per run (the "
+          "parent's children unprobed)." % (
+              b["runs"], ", ".join("%.1f" % x for x in rows["loadavg_at_end"])), "",
+          "| function (unprobed) | bpfprof p50 / mean | bpfprof --raw-times p50 / mean | "
+          "funclatency mean (p50 bucket, first run) |", "|---|---|---|---|"]
+    label = {"selftime_short": "short", "selftime_medium": "medium",
+             "selftime_parent": "parent, 8 children", "selftime_child": "its children"}
+    for fn in ["selftime_short", "selftime_medium", "selftime_parent", "selftime_child"]:
+        f = fl.get(fn)
+        fcell = ("%.1fx (%d-%d ns)" % ((f["mean_ratio"],) + tuple(f["p50_buckets"][0]))
+                 if f else "-")
+        L.append("| %s (%.0f ns) | %.2fx / %.2fx | %.2fx / %.2fx | %s |" % (
+            label[fn], b[fn]["truth_ns"], b[fn]["p50_ratio"], b[fn]["mean_ratio"],
+            raw[fn]["p50_ratio"], raw[fn]["mean_ratio"], fcell))
+    p = b["selftime_parent"]
+    L += ["| parent's self (%.0f ns) | mean %.2fx | mean %.2fx | - |" % (
+        p["self_truth_ns"], p["self_mean_ratio"], raw["selftime_parent"]["self_mean_ratio"]),
+        "", "Calibrated per call (emulated entry, session return), first to last round: in "
+        "the call %s ns; in its callers %s ns. Returns held by the clamp, per run: %s." % (
+            ", ".join("%.0f" % m["in_call_ns"] for m in cal),
+            ", ".join("%.0f" % m["per_call_ns"] for m in cal),
+            ", ".join(str(x) for x in b["_clamped"])), ""]
 
 
 HEADLINE_START, HEADLINE_END = "<!-- bench-headline:start -->", "<!-- bench-headline:end -->"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bpfprof benchmark driver (issue 7): bpfprof against its peers, same run.
 
-Usage: bench/run.py [--quick] [--only sys,stage,attach,cpu,accuracy,events] [--merge]
+Usage: bench/run.py [--quick] [--only sys,stage,attach,cpu,accuracy,events,selftime] [--merge]
        bench/run.py --readme          (the README's headline from results.json)
        bench/run.py --check-peers     (one short run of each tool and its proof)
 Run from the repository root as root, after `make` (needs build/bpfprof).

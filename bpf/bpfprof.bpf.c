@@ -22,6 +22,7 @@
 #include "bpfprof/state.bpf.h"
 #include "bpfprof/syscalls.bpf.h"
 #include "bpfprof/sched.bpf.h"
+#include "bpfprof/probe_cost.bpf.h"
 #include "bpfprof/stages.bpf.h"
 #include "bpfprof/return_sites.bpf.h"
 #include "bpfprof/lifecycle.bpf.h"

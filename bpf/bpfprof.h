@@ -102,6 +102,31 @@ struct span_record {
 	__u32 tid;
 };
 
+/*
+ * The probe-cost correction (user/cost/time_correction.h). A stage call's
+ * probes cost it time before and after each of its two timestamps (entry,
+ * return): the parts between them are inside its measured time, and all
+ * four are inside its callers'. Per probe mechanism (stage_mech maps a stage
+ * to one), in ns; all 0 with --raw-times.
+ */
+#define PROBE_MECH_MAX 16
+
+struct probe_cost {
+	__u32 entry_before; /* at entry, before the timestamp */
+	__u32 entry_after;
+	__u32 return_before; /* at return, before the timestamp */
+	__u32 return_after;
+	__u32 skipped; /* a call seen and not recorded (--sample) */
+	__u32 pad;
+};
+
+/* The target's end, from the kernel's process-exit event (.bss target_end). */
+struct target_end {
+	__u32 seen;	  /* 1 once the target's last thread exited */
+	__u32 exit_code;  /* as a wait status: exit code << 8, or the signal (| 0x80: core) */
+	__u64 ktime_ns;	  /* CLOCK_MONOTONIC of the exit */
+};
+
 #define TASK_COMM_LEN 16
 
 struct proc_info {
@@ -124,6 +149,9 @@ enum audit_slot {
 	AUDIT_STAGE_ENTRIES,     /* stage calls entered (a fact, for open-at-end) */
 	AUDIT_SPAN_LOST,         /* span records not sent: ring buffer full */
 	AUDIT_FOLLOW_MAP_FULL,   /* --follow: children not traced, traced_tgids full */
+	AUDIT_STAGE_CLAMPED,     /* returns the probe-cost correction would have put less
+				    than 1 ns past the last timestamp: held there
+				    (bpfprof/probe_cost.bpf.h) */
 	AUDIT_NR_SLOTS,
 };
 

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: (MIT OR GPL-2.0)
 /*
  * Process lifecycle: fork (--follow takes the child in), a thread's exit
- * (its open stage calls are counted as unfinished, its stack id goes back)
- * and exec (the process's new name). The stacks and the process names are
+ * (its open stage calls are counted as unfinished, its stack id goes back;
+ * the target's last thread tells how it ended) and exec (the process's new
+ * name). The stacks and the process names are
  * in state.bpf.h, shared with the stage and syscall families.
  */
 #ifndef BPFPROF_LIFECYCLE_BPF_H
 #define BPFPROF_LIFECYCLE_BPF_H
 
 #include "state.bpf.h"
+#include "probe_cost.bpf.h"
 
 /* --follow: a process forked by a traced one is traced too (threads share
  * their process's entry). */
@@ -25,7 +27,22 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
-/* A thread that exits with stage calls open: they will never return. */
+/* How the target (-p, a command) ended, for userspace at the end. */
+volatile struct target_end target_end;
+
+/* The target's last thread: do_exit has counted it out of signal->live and
+ * set its exit code before this event. */
+static __always_inline void note_target_end(struct task_struct *p)
+{
+	if (!targ_tgid || p->tgid != targ_tgid || p->signal->live.counter)
+		return;
+	target_end.exit_code = (__u32)p->exit_code;
+	target_end.ktime_ns = bpf_ktime_get_ns();
+	target_end.seen = 1;
+}
+
+/* A thread that exits with stage calls open: they will never return. And
+ * the target's end. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(thread_exit, struct task_struct *p)
 {
@@ -33,7 +50,8 @@ int BPF_PROG(thread_exit, struct task_struct *p)
 	struct task_state *st;
 	__u32 id;
 
-	if (!traced(bpf_get_current_pid_tgid() >> 32))
+	note_target_end(p);
+	if (!stages_attached || !traced_or_calibrating(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL, 0);
 	if (!st)

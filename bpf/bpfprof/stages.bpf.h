@@ -15,6 +15,7 @@
 #include "state.bpf.h"
 #include "stage_stack.bpf.h"
 #include "spans.bpf.h"
+#include "probe_cost.bpf.h"
 
 static const struct stage_stats zero_stage_stats;
 
@@ -25,7 +26,8 @@ extern __u64 *bpf_session_cookie(void) __ksym __weak;
  * binary, and this one is not traced. */
 static __always_inline bool stage_probe_idle(void)
 {
-	return !stages_enabled || (follow && !traced(bpf_get_current_pid_tgid() >> 32));
+	return !stages_enabled ||
+	       (follow && !traced_or_calibrating(bpf_get_current_pid_tgid() >> 32));
 }
 
 /* --sample N: the thread's calls 0, N, 2N, ... are recorded. */
@@ -33,7 +35,8 @@ static __always_inline bool sampled_out(struct stage_stack *st)
 {
 	__u32 tick;
 
-	if (stage_sample_every <= 1)
+	/* The probe-cost calibration times recorded calls. */
+	if (stage_sample_every <= 1 || st->tid == calib_tid)
 		return false;
 	tick = st->sample_tick++;
 	return tick % stage_sample_every != 0;
@@ -46,8 +49,10 @@ static __always_inline int stage_push(struct stage_stack *st, __u32 stage)
 	__u32 d;
 
 	drop_stale_frames(st);
-	if (sampled_out(st))
+	if (sampled_out(st)) {
+		probe_clock_skipped(st, stage);
 		return -1;
+	}
 	d = st->depth;
 	if (d >= STAGE_MAX_DEPTH) {
 		st->too_deep++;
@@ -58,13 +63,14 @@ static __always_inline int stage_push(struct stage_stack *st, __u32 stage)
 	f->stage = stage;
 	f->entry_pos = 0;
 	f->site_flags = 0;
+	f->mech = stage_mechanism(stage);
 	f->child_ns = 0;
 	f->io_ops = f->io_bytes_read = f->io_bytes_written = f->io_time_ns = 0;
 	if (span_events)
 		f->span_id = ((__u64)st->tid << 32) | ++st->span_seq;
 	st->depth = d + 1;
 	audit_inc(AUDIT_STAGE_ENTRIES);
-	f->start_ns = bpf_ktime_get_ns();
+	f->start_ns = probe_clock_entry(st, d, f->mech, bpf_ktime_get_ns());
 	return (int)d;
 }
 
@@ -136,7 +142,7 @@ static __always_inline void stage_pop(struct stage_stack *st, __u64 now, __u32 s
 	if (st->depth > (__u32)idx + 1)
 		audit_add(AUDIT_STAGE_UNFINISHED, st->depth - idx - 1);
 	f = &st->frames[idx & (STAGE_MAX_DEPTH - 1)];
-	dur = now - f->start_ns;
+	dur = probe_clock_return(st, f, now);
 	self = dur > f->child_ns ? dur - f->child_ns : 0;
 	st->depth = idx;
 	if (idx > 0)

@@ -45,13 +45,15 @@ struct stage_frame {
 	__u32 stage;
 	__u32 site_flags; /* FRAME_*: how the call's end is seen (return_sites.bpf.h) */
 	__u64 span_id; /* --events only */
-	__u64 start_ns;
+	__u64 start_ns; /* on the thread's corrected clock (probe_cost.bpf.h) */
 	__u64 child_ns; /* time in stage calls made from this one */
 	__u64 io_ops;
 	__u64 io_bytes_read;
 	__u64 io_bytes_written;
 	__u64 io_time_ns;
 	__u64 entry_pos; /* return-site stages: see return_sites.bpf.h; else 0 */
+	__u32 mech;	 /* its probe mechanism, for the probe-cost correction */
+	__u32 pad;
 };
 
 /* A thread's open stage calls, and what goes with them. */
@@ -62,6 +64,10 @@ struct stage_stack {
 	__u32 sample_tick; /* --sample: calls seen, recorded or not */
 	__u32 span_seq;	   /* --events: this thread's calls, for span ids */
 	__u32 gen;	   /* stage_gen when the open frames were pushed */
+	/* Probe cost paid on this thread since its outermost open call began,
+	 * and the last timestamp on the clock without it (probe_cost.bpf.h). */
+	__u64 probe_clock;
+	__u64 probe_clock_last;
 	struct stage_frame frames[STAGE_MAX_DEPTH];
 };
 

@@ -537,7 +537,9 @@ static void test_stages_keys_then_sigterm(void **state)
 	int n;
 
 	REQUIRE_ROOT_BPF();
-	tmux_start(t, 130, 60);
+	/* Tall enough for the totals: stage times without the probes' cost
+	 * spread the histograms over more rows. */
+	tmux_start(t, 130, 80);
 	spawn_target(target, "targets/stage_target_pie", pid, sizeof(pid));
 	snprintf(args, sizeof(args), "-i 0.3 -u 'stage_*' -p %s", pid);
 	start_bpfprof(t, args);

@@ -114,6 +114,18 @@
 #define FAULT_WRITES 300
 #define FAULT_WRITE_SIZE 10
 
+/* selftime_target: functions of known length, timed by the target itself
+ * before its gate; then SELFTIME_*_CALLS calls of each. selftime_parent
+ * spins SELFTIME_PARENT_SELF_NS itself around SELFTIME_CHILDREN calls of
+ * selftime_child, which is as long as selftime_short. */
+#define SELFTIME_SHORT_NS 90
+#define SELFTIME_MEDIUM_NS 1000
+#define SELFTIME_PARENT_SELF_NS 440
+#define SELFTIME_CHILDREN 8
+#define SELFTIME_SHORT_CALLS 50000
+#define SELFTIME_MEDIUM_CALLS 20000
+#define SELFTIME_PARENT_CALLS 5000
+
 /* Wait for the go byte when asked to, so an attach with -p sees everything. */
 static inline void target_gate(int argc, char **argv)
 {

@@ -8,6 +8,7 @@
 #include "lib/helper.h"
 #include "collect/profile.h"
 #include "cost/stage_control.h"
+#include "bpfprof.h" /* the skeleton names its types */
 #include "bpfprof.skel.h"
 
 static bool near(double a, double b)

@@ -256,6 +256,8 @@ static void test_summary(void **state)
 		.argv = argv,
 		.started_at = 1767225600.125,
 		.exit_status = 0,
+		.wait_status = 0, /* exited with 0 */
+		.ended_after_s = 2.5,
 		.end_reason = "target exited",
 		.follow = true,
 	};

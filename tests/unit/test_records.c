@@ -2,6 +2,7 @@
 /* JSON records, escaping, and the output files' all-or-nothing writes. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -106,6 +107,51 @@ static void test_summary_and_flush_shape(void **state)
 	assert_int_equal(json_array_size(json_object_get(fl, "processes")), 1);
 	json_decref(sum);
 	json_decref(fl);
+	profile_free(&p);
+}
+
+/* How the target ended: the summary's target.ended and the line on stderr. */
+static void test_target_end(void **state)
+{
+	struct run_info ri;
+	struct profile p;
+	char text[128];
+	json_t *sum;
+
+	profile_init(&p);
+	run_info_init(&ri);
+	ri.mode = TARGET_PID;
+	ri.pid = 4242;
+	run_info_end_text(&ri, text, sizeof(text));
+	assert_string_equal(text, ""); /* still running */
+	sum = summary_to_json(&ri, &p, NULL, 1, 1);
+	assert_null(json_object_get(json_object_get(sum, "target"), "ended"));
+	assert_null(json_object_get(json_object_get(sum, "target"), "exit_status"));
+	json_decref(sum);
+
+	run_info_set_end(&ri, SIGSEGV, 3.21); /* a wait status: killed, no core */
+	run_info_end_text(&ri, text, sizeof(text));
+	assert_string_equal(text, "target 4242 killed by SIGSEGV after 3.2 s");
+	sum = summary_to_json(&ri, &p, NULL, 1, 1);
+	assert_int_equal(helper_int(sum, "target.exit_status"), 128 + SIGSEGV);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_object_get(sum, "target"), "ended"), "signal")),
+			    "SIGSEGV");
+	assert_true(json_is_false(json_object_get(
+		json_object_get(json_object_get(sum, "target"), "ended"), "core_dumped")));
+	json_decref(sum);
+
+	run_info_set_end(&ri, SIGABRT | 0x80, -1); /* core dumped, time unknown */
+	run_info_end_text(&ri, text, sizeof(text));
+	assert_string_equal(text, "target 4242 killed by SIGABRT (core dumped)");
+
+	run_info_set_end(&ri, 3 << 8, 0.5);
+	run_info_end_text(&ri, text, sizeof(text));
+	assert_string_equal(text, "target 4242 exited with status 3 after 0.5 s");
+	sum = summary_to_json(&ri, &p, NULL, 1, 1);
+	assert_int_equal(helper_int(sum, "target.ended.exit_code"), 3);
+	assert_int_equal(helper_int(sum, "target.exit_status"), 3);
+	json_decref(sum);
 	profile_free(&p);
 }
 
@@ -277,6 +323,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proc_json_escapes_and_round_trips),
 		cmocka_unit_test(test_summary_and_flush_shape),
+		cmocka_unit_test(test_target_end),
 		cmocka_unit_test(test_rfc3339),
 		cmocka_unit_test(test_run_records),
 		cmocka_unit_test(test_output_files),

@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cost/bpf_cost.h"
+#include "bpfprof.h" /* the skeleton names its types */
 #include "bpfprof.skel.h"
 #include "common/errmsg.h"
 

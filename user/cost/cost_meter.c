@@ -47,6 +47,7 @@ void cost_meter_open(struct cost_meter *m, const struct cost_meter_config *cfg,
 	m->opened = true;
 	m->cfg = *cfg;
 	m->cost.stats_fd = -1;
+	m->skel = skel;
 	m->have_cost = open_cost(m, skel);
 	m->rates.syscall_program_ns = m->rates.stage_program_ns = -1;
 	for (int k = 0; k < ENTRY_KINDS; k++)
@@ -100,6 +101,11 @@ void cost_meter_syscalls_attached(struct cost_meter *m)
 					(double)sd.cnt[COST_SYS_EXIT];
 		}
 	}
+	/* After the syscall hooks are timed: the two timings either side of
+	 * the hooks' attach stay as close together as they can. */
+	if (have_stages(m))
+		time_correction_start(&m->tc, m->skel, m->cfg.stages, m->cfg.link_kind,
+				      m->cfg.sample_every, m->cfg.raw_times, &m->cal, m->cfg.log);
 	bpf_cost_read(&m->cost, &after);
 	/* bpfprof's own timing loops are not the target's cost: leave them out. */
 	cost_totals_delta(&d, &after, &before);
@@ -225,6 +231,7 @@ static double measure(struct cost_meter *m, uint64_t pushes, double seconds, dou
 	m->carried = (now.syscall_program_ns < 0 && !m->cfg.no_syscalls) ||
 		     (now.stage_program_ns < 0 && have_stages(m));
 	cost_rates_carry(&m->rates, &now);
+	time_correction_window(&m->tc, now.stage_program_ns);
 	m->all.on_s += m->sample.on_s;
 	m->all.windows += m->sample.windows;
 	m->all.recorded += m->sample.recorded;

@@ -15,6 +15,7 @@
 #include "cost/bpf_cost.h"
 #include "cost/cost_window.h"
 #include "cost/probe_calibration.h"
+#include "cost/time_correction.h"
 #include "collect/profile.h"
 #include "output/records.h"
 #include "probes/stages.h"
@@ -30,6 +31,7 @@ struct cost_meter_config {
 	enum cost_mode cost_mode;
 	double window_share; /* COST_MODE_WINDOW: of each period, 0 to 1 */
 	bool no_syscalls;    /* --stages-only: the syscall programs are not loaded */
+	bool raw_times;	     /* --raw-times: stage times with the probes' cost in them */
 	FILE *log;	     /* NULL: -q */
 };
 
@@ -40,6 +42,8 @@ struct cost_meter {
 	bool have_cost; /* figures are measured (the mode is not off and it works) */
 	struct cost_window win;
 	struct probe_calibration cal;
+	struct bpfprof_bpf *skel;
+	struct time_correction tc; /* the probes' cost taken off the stage times */
 	double sys_base_ns; /* a syscall of bpfprof's before the programs attach; < 0: none */
 	struct cost_totals start, prev; /* COST_MODE_ALWAYS */
 	double last_flush_mono;

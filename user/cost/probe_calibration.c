@@ -1,27 +1,44 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "bpfprof.h" /* the skeleton names its types */
+#include "bpfprof.skel.h"
 #include "calib.skel.h"
 #include "common/errmsg.h"
 #include "cost/probe_calibration.h"
+#include "probes/bpf_loader.h"
+#include "probes/stages.h"
 
 /*
- * Three copies of a function per entry kind: "a" is probed entry and
- * return, "c" entry only (session links), "b" never, as the baseline. Written
- * in assembly so the first instruction is exactly the kind it stands for.
+ * Four copies of a function per entry kind: "a" is probed entry and
+ * return, "c" entry only (session links), "b" never, as the baseline, and
+ * "d" carries the real stage programs (probe_calibrate_stages), as does "e",
+ * which calls "d" CALIB_CHILDREN times. Written in assembly so the first
+ * instruction is exactly the kind it stands for.
  */
+#define CALIB_CHILDREN 8
+#define CALL8(fn) "call " fn "\ncall " fn "\ncall " fn "\ncall " fn "\n"
 #define CALIB_FN(name, insn)                                                                       \
 	".globl " name "\n.type " name ",@function\n.p2align 4\n" name ":\n" insn "\nret\n"        \
 	".size " name ",.-" name "\n"
 #define CALIB_SET(kind, insn)                                                                      \
 	CALIB_FN("bpfprof_calib_" kind "_a", insn)                                                 \
-	CALIB_FN("bpfprof_calib_" kind "_b", insn) CALIB_FN("bpfprof_calib_" kind "_c", insn)
+	CALIB_FN("bpfprof_calib_" kind "_b", insn) CALIB_FN("bpfprof_calib_" kind "_c", insn)     \
+		CALIB_FN("bpfprof_calib_" kind "_d", insn) CALIB_FN(                                \
+			"bpfprof_calib_" kind "_e",                                                \
+			insn "\npush %rbp\n" CALL8("bpfprof_calib_" kind "_d")                     \
+				CALL8("bpfprof_calib_" kind "_d") "pop %rbp")
 
 __asm__(".pushsection .text\n" CALIB_SET("push", "push %rbp\npop %rbp")
 		CALIB_SET("nop5", ".byte 0x0f, 0x1f, 0x44, 0x00, 0x00")
@@ -38,20 +55,23 @@ typedef void (*calib_fn)(void);
 #define DECLARE_SET(kind)                                                                          \
 	void bpfprof_calib_##kind##_a(void);                                                       \
 	void bpfprof_calib_##kind##_b(void);                                                       \
-	void bpfprof_calib_##kind##_c(void);
+	void bpfprof_calib_##kind##_c(void);                                                       \
+	void bpfprof_calib_##kind##_d(void);                                                       \
+	void bpfprof_calib_##kind##_e(void);
 DECLARE_SET(push)
 DECLARE_SET(nop5)
 DECLARE_SET(step)
 
 static const struct {
-	calib_fn a, b, c;
+	calib_fn a, b, c, d, e;
 	int calls; /* per round: single-stepping costs ~10x more a call */
 } sets[ENTRY_KINDS] = {
 	[ENTRY_EMULATED] = { bpfprof_calib_push_a, bpfprof_calib_push_b, bpfprof_calib_push_c,
-			     5000 },
-	[ENTRY_NOP5] = { bpfprof_calib_nop5_a, bpfprof_calib_nop5_b, bpfprof_calib_nop5_c, 5000 },
+			     bpfprof_calib_push_d, bpfprof_calib_push_e, 5000 },
+	[ENTRY_NOP5] = { bpfprof_calib_nop5_a, bpfprof_calib_nop5_b, bpfprof_calib_nop5_c,
+			 bpfprof_calib_nop5_d, bpfprof_calib_nop5_e, 5000 },
 	[ENTRY_SINGLE_STEP] = { bpfprof_calib_step_a, bpfprof_calib_step_b, bpfprof_calib_step_c,
-				1000 },
+				bpfprof_calib_step_d, bpfprof_calib_step_e, 1000 },
 };
 
 #define ROUNDS 3
@@ -267,5 +287,323 @@ int probe_calibrate(struct probe_calibration *c, const bool kinds[ENTRY_KINDS],
 	}
 cleanup:
 	calib_bpf__destroy(skel);
+	return rc;
+}
+
+/*
+ * The real stage programs on bpfprof's own calls, recorded as stage 0 before
+ * any stage probe is attached to the target; what they leave in the maps is
+ * wiped after. On a thread of its own, whose exit gives its stage stack back.
+ */
+struct stage_cal_run {
+	struct bpfprof_bpf *skel;
+	enum uprobe_link_kind link_kind;
+	const bool *kinds;
+	struct stage_prog_cal *out;
+	int ncpus;
+	int rc;
+	const char *what; /* what failed */
+	pid_t tid;
+};
+
+/* Stage 0 as bpfprof's own calls left it: calls and their histogram. */
+struct stage0 {
+	uint64_t calls;
+	uint64_t hist[HIST_BUCKETS];
+};
+
+static int stage0_read(const struct stage_cal_run *r, struct stage0 *out)
+{
+	struct bpfprof_bpf *skel = r->skel;
+	struct stage_stats *v = calloc((size_t)r->ncpus, sizeof(*v));
+	struct stage_key key = { .tgid = (__u32)getpid(), .stage = 0 };
+	int rc;
+
+	if (!v)
+		return -ENOMEM;
+	memset(out, 0, sizeof(*out));
+	if (skel->rodata->one_target)
+		rc = bpf_map_lookup_elem(bpf_map__fd(skel->maps.stage_counts), &key.stage, v);
+	else
+		rc = bpf_map_lookup_elem(bpf_map__fd(skel->maps.stage_stats), &key, v);
+	rc = rc && errno != ENOENT ? -errno : 0;
+	for (int c = 0; !rc && c < r->ncpus; c++) {
+		out->calls += v[c].calls;
+		for (int b = 0; b < HIST_BUCKETS; b++)
+			out->hist[b] += v[c].hist[b];
+	}
+	free(v);
+	return rc;
+}
+
+/* The value of rank `rank` (from 0) in a histogram, interpolated in its
+ * bucket; -1 when it holds fewer. */
+static double hist_rank(const uint64_t *hist, double rank)
+{
+	double seen = 0;
+
+	for (unsigned int b = 0; b < HIST_BUCKETS; b++) {
+		double lo = (double)hist_bucket_lower(b), hi = (double)hist_bucket_upper(b);
+
+		if (!hist[b] || seen + (double)hist[b] <= rank) {
+			seen += (double)hist[b];
+			continue;
+		}
+		return lo + (hi - lo) * (rank - seen + 0.5) / (double)hist[b];
+	}
+	return -1;
+}
+
+static void stage0_wipe(const struct stage_cal_run *r)
+{
+	struct bpfprof_bpf *skel = r->skel;
+	struct stage_key key = { .tgid = (__u32)getpid(), .stage = 0 };
+	struct stage_stats *zero = calloc((size_t)r->ncpus, sizeof(*zero));
+
+	if (skel->rodata->one_target) {
+		if (zero)
+			bpf_map_update_elem(bpf_map__fd(skel->maps.stage_counts), &key.stage, zero,
+					    BPF_ANY);
+	} else {
+		bpf_map_delete_elem(bpf_map__fd(skel->maps.stage_stats), &key);
+		bpf_map_delete_elem(bpf_map__fd(skel->maps.procs), &key.tgid);
+	}
+	free(zero);
+}
+
+/* Run time of the stage programs so far (BPF stats on) and their runs. */
+static void stage_prog_runs(const struct bpfprof_bpf *skel, uint64_t *runs, uint64_t *entries,
+			    uint64_t *ns)
+{
+	const struct bpf_program *progs[] = { skel->progs.stage_session, skel->progs.stage_entry,
+					      skel->progs.stage_return };
+
+	*runs = *entries = *ns = 0;
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(progs[i]);
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		*runs += info.run_cnt;
+		*ns += info.run_time_ns;
+		if (progs[i] != skel->progs.stage_return)
+			*entries += info.run_cnt;
+	}
+}
+
+#define STAGE_CAL_ROUNDS 5
+
+static int attach_calib_fns(struct uprobe_link *l, const struct bpf_program *prog,
+			    enum uprobe_link_kind kind, bool is_return, calib_fn d, calib_fn e)
+{
+	char path[4096], path_e[4096];
+	uint64_t off[2];
+	int rc = fn_location(d, path, sizeof(path), &off[0]);
+
+	rc = rc ?: fn_location(e, path_e, sizeof(path_e), &off[1]);
+	if (!rc && strcmp(path, path_e))
+		rc = -ENOTSUP;
+	return rc ?: uprobe_link_attach(l, prog, kind, is_return, path, off, NULL, 2, getpid());
+}
+
+/* n calls of fn in rounds; acc gets the histogram of what they recorded. */
+static int record_calls(struct stage_cal_run *r, calib_fn fn, int n, struct stage0 *acc)
+{
+	calib_fn volatile f = fn;
+	struct stage0 a, z;
+	int rc;
+
+	memset(acc, 0, sizeof(*acc));
+	for (int round = 0; round < STAGE_CAL_ROUNDS; round++) {
+		if ((rc = stage0_read(r, &a)))
+			return rc;
+		for (int i = 0; i < n; i++)
+			f();
+		if ((rc = stage0_read(r, &z)))
+			return rc;
+		acc->calls += z.calls - a.calls;
+		for (int b = 0; b < HIST_BUCKETS; b++)
+			acc->hist[b] += z.hist[b] - a.hist[b];
+	}
+	return 0;
+}
+
+/*
+ * Medians, not means: a call preempted inside its window would move a mean
+ * by milliseconds on a busy machine. The window is the median time of a
+ * call of "d" (its body is a few ns); what a call costs its caller, the
+ * median time of "e" less its own window, over its CALIB_CHILDREN calls.
+ * In e's rounds each call records its children first and itself last, and
+ * it takes far longer than they do: its median is the middle of the top
+ * 1 / (CALIB_CHILDREN + 1) of the histogram.
+ */
+static int calibrate_stage_kind(struct stage_cal_run *r, int k)
+{
+	struct uprobe_link entry = UPROBE_LINK_INIT, ret = UPROBE_LINK_INIT;
+	const struct bpf_program *pe, *pr;
+	struct stage_progs progs = {};
+	struct stage_prog_cal *o = &r->out[k];
+	calib_fn volatile d = sets[k].d;
+	/* Medians of 5 x 2000 calls and of 5 x 250 parents: ~40 ms. */
+	int calls = sets[k].calls * 2 / 5;
+	double base = time_calls(sets[k].b, calls), window, parent, parents;
+	uint64_t runs0, ent0, ns0, runs1, ent1, ns1;
+	struct stage0 *h = malloc(sizeof(*h));
+	int stats_fd, rc = -ENOMEM;
+
+	if (!h)
+		goto out;
+	loader_stage_programs(r->skel, r->link_kind, &progs);
+	pe = progs.entry;
+	pr = progs.ret;
+	rc = !pe || !pr ? -ENOTSUP : 0;
+	rc = rc ?: attach_calib_fns(&entry, pe, r->link_kind, false, sets[k].d, sets[k].e);
+	if (!rc && r->link_kind != UPROBE_LINK_SESSION)
+		rc = attach_calib_fns(&ret, pr, r->link_kind, true, sets[k].d, sets[k].e);
+	if (rc) {
+		r->what = "attach the stage probes to bpfprof's own calls";
+		goto out;
+	}
+	bpf_map_update_elem(bpf_map__fd(r->skel->maps.stage_mech), &(__u32){ 0 }, &(__u32){ k },
+			    BPF_ANY);
+	for (int i = 0; i < 50; i++)
+		sets[k].e();
+	r->what = "read the calibration calls";
+	if ((rc = record_calls(r, sets[k].d, calls, h)))
+		goto out;
+	window = hist_rank(h->hist, (double)(h->calls - 1) / 2) - base;
+	if ((rc = record_calls(r, sets[k].e, calls / CALIB_CHILDREN, h)))
+		goto out;
+	parents = (double)h->calls / (CALIB_CHILDREN + 1);
+	parent = hist_rank(h->hist, (double)h->calls - parents / 2);
+	if (window < 0 || parent < 0 || !h->calls) {
+		rc = -EAGAIN;
+		goto out;
+	}
+	o->window_ns = window;
+	o->full_ns = (parent - window - (CALIB_CHILDREN + 1) * base) / CALIB_CHILDREN;
+	if (o->full_ns < window)
+		o->full_ns = window;
+	/* The programs' own time, as the run's cost windows will see it. */
+	o->program_ns = -1;
+	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (stats_fd >= 0) {
+		stage_prog_runs(r->skel, &runs0, &ent0, &ns0);
+		for (int i = 0; i < calls; i++)
+			d();
+		stage_prog_runs(r->skel, &runs1, &ent1, &ns1);
+		close(stats_fd);
+		if (runs1 > runs0)
+			o->program_ns = (double)(ns1 - ns0) / calls;
+	}
+	o->measured = true;
+	rc = 0;
+out:
+	free(h);
+	uprobe_link_destroy(&entry);
+	uprobe_link_destroy(&ret);
+	return rc;
+}
+
+static void *stage_cal_thread(void *arg)
+{
+	struct stage_cal_run *r = arg;
+	pid_t target = (pid_t)r->skel->rodata->targ_tgid;
+	cpu_set_t cpus;
+
+	r->tid = (pid_t)syscall(SYS_gettid);
+	__atomic_store_n(&r->skel->bss->calib_tid, (__u32)r->tid, __ATOMIC_RELAXED);
+	/* Where the target may run: a probe costs more on some CPUs (the one
+	 * that takes the interrupts) than on others. */
+	if (target > 0 && !sched_getaffinity(target, sizeof(cpus), &cpus))
+		sched_setaffinity(0, sizeof(cpus), &cpus);
+	for (int k = 0; k < ENTRY_KINDS && !r->rc; k++)
+		if (r->kinds[k])
+			r->rc = calibrate_stage_kind(r, k);
+	return NULL;
+}
+
+/* The calibration thread's stage stack goes back when its exit event has
+ * run, which is after a join can return: wait for the task to be gone. */
+static void wait_task_gone(pid_t tid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d", (int)tid);
+	for (int i = 0; i < 1000 && !stat(path, &st); i++)
+		usleep(1000);
+}
+
+/* The stage audit slots as they were: the calibration's calls are not the
+ * target's. */
+static void audit_restore(struct bpfprof_bpf *skel, const uint64_t *saved, int ncpus,
+			  bool restore)
+{
+	int fd = bpf_map__fd(skel->maps.audit);
+
+	for (__u32 slot = AUDIT_STAGE_MAP_FULL; slot < AUDIT_NR_SLOTS; slot++) {
+		uint64_t *v = (uint64_t *)saved + (size_t)slot * ncpus;
+
+		if (slot == AUDIT_FOLLOW_MAP_FULL)
+			continue;
+		if (restore)
+			bpf_map_update_elem(fd, &slot, v, BPF_ANY);
+		else if (bpf_map_lookup_elem(fd, &slot, v))
+			memset(v, 0, sizeof(*v) * ncpus);
+	}
+}
+
+static int discard_span(void *ctx, void *data, size_t len)
+{
+	return 0;
+}
+
+int probe_calibrate_stages(struct bpfprof_bpf *skel, enum uprobe_link_kind link_kind,
+			   const bool kinds[ENTRY_KINDS], struct stage_prog_cal out[ENTRY_KINDS],
+			   char *err, size_t errlen)
+{
+	struct stage_cal_run r = { .skel = skel, .link_kind = link_kind, .kinds = kinds,
+				   .out = out, .ncpus = libbpf_num_possible_cpus() };
+	uint64_t *audit;
+	pthread_t th;
+	int rc;
+
+	memset(out, 0, sizeof(*out) * ENTRY_KINDS);
+	if (r.ncpus <= 0)
+		return -EINVAL;
+	audit = calloc((size_t)AUDIT_NR_SLOTS * r.ncpus, sizeof(*audit));
+	if (!audit)
+		return -ENOMEM;
+	audit_restore(skel, audit, r.ncpus, false);
+	__atomic_store_n(&skel->bss->calib_tgid, (__u32)getpid(), __ATOMIC_RELAXED);
+	rc = pthread_create(&th, NULL, stage_cal_thread, &r);
+	if (!rc) {
+		pthread_join(th, NULL);
+		wait_task_gone(r.tid);
+		rc = r.rc;
+	} else {
+		rc = -rc;
+		r.what = "start the calibration thread";
+	}
+	__atomic_store_n(&skel->bss->calib_tgid, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&skel->bss->calib_tid, 0, __ATOMIC_RELAXED);
+	stage0_wipe(&r);
+	audit_restore(skel, audit, r.ncpus, true);
+	free(audit);
+	if (skel->rodata->span_events) {
+		struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(skel->maps.spans),
+							  discard_span, NULL, NULL);
+
+		if (rb) {
+			ring_buffer__consume(rb);
+			ring_buffer__free(rb);
+		}
+	}
+	if (rc)
+		set_err(err, errlen, "cannot %s: %s", r.what ? r.what : "time the stage probes",
+			strerror(-rc));
 	return rc;
 }

@@ -56,6 +56,26 @@ int probe_calibrate(struct probe_calibration *c, const bool kinds[ENTRY_KINDS],
 int probe_calibrate_return_sites(struct probe_calibration *c, enum uprobe_link_kind link_kind,
 				 char *err, size_t errlen);
 
+/* What the real stage programs cost a call of one entry kind. */
+struct stage_prog_cal {
+	bool measured;
+	double window_ns;  /* between a call's two timestamps: inside its measured time */
+	double full_ns;	   /* all a call pays: what its callers' times hold */
+	double program_ns; /* the programs' run time per call as BPF stats see it; < 0 unknown */
+};
+
+struct bpfprof_bpf;
+
+/*
+ * Times the loaded stage programs of skel (links of kind link_kind) on
+ * bpfprof's own calls, for each entry kind with kinds[k], as stage 0, before
+ * any stage probe is attached: their maps and audit counts are left as they
+ * were (--sample skips none of them). 0, or -errno with err set.
+ */
+int probe_calibrate_stages(struct bpfprof_bpf *skel, enum uprobe_link_kind link_kind,
+			   const bool kinds[ENTRY_KINDS], struct stage_prog_cal out[ENTRY_KINDS],
+			   char *err, size_t errlen);
+
 /* ns per getppid() of this thread (the least of three rounds of 20000):
  * once before the syscall programs attach and once after, the difference is
  * syscall_ns. */

@@ -109,6 +109,11 @@ void interval_report_print(FILE *f, const char *title, const struct profile *p, 
 		fprintf(f, ", %lu stage calls", (unsigned long)profile_stage_calls(p));
 	if (lost)
 		fprintf(f, ", %lu LOST (see audit)", (unsigned long)lost);
+	/* Calls that never returned (exception, longjmp, thread exit): their
+	 * time is in no histogram. */
+	if (stages && stages->n && p->audit[AUDIT_STAGE_UNFINISHED])
+		fprintf(f, ", %lu unfinished (never returned)",
+			(unsigned long)p->audit[AUDIT_STAGE_UNFINISHED]);
 	fprintf(f, "\n");
 	for (size_t i = 0; i < p->n; i++) {
 		const struct proc_profile *pp = p->procs[i];

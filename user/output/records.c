@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,11 +19,54 @@ void run_info_init(struct run_info *ri)
 
 	memset(ri, 0, sizeof(*ri));
 	ri->exit_status = -1;
+	ri->wait_status = -1;
+	ri->ended_after_s = -1;
 	ri->started_at = clock_real_s();
 	if (gethostname(ri->hostname, sizeof(ri->hostname) - 1))
 		strcpy(ri->hostname, "unknown");
 	if (!uname(&u))
 		snprintf(ri->kernel, sizeof(ri->kernel), "%s", u.release);
+}
+
+void run_info_set_end(struct run_info *ri, int wait_status, double after_s)
+{
+	ri->wait_status = wait_status;
+	ri->ended_after_s = after_s;
+	ri->exit_status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status)
+						 : 128 + WTERMSIG(wait_status);
+}
+
+/* "SIGSEGV"; "signal 42" without a name. */
+static void signal_name(int sig, char *buf, size_t len)
+{
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev)
+		snprintf(buf, len, "SIG%s", abbrev);
+	else
+		snprintf(buf, len, "signal %d", sig);
+}
+
+void run_info_end_text(const struct run_info *ri, char *buf, size_t len)
+{
+	int ws = ri->wait_status, n;
+	char sig[32];
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	if (ws < 0 || ri->mode == TARGET_SYSTEM)
+		return;
+	if (WIFSIGNALED(ws)) {
+		signal_name(WTERMSIG(ws), sig, sizeof(sig));
+		n = snprintf(buf, len, "target %d killed by %s%s", (int)ri->pid, sig,
+			     WCOREDUMP(ws) ? " (core dumped)" : "");
+	} else {
+		n = snprintf(buf, len, "target %d exited with status %d", (int)ri->pid,
+			     WEXITSTATUS(ws));
+	}
+	if (n > 0 && (size_t)n < len && ri->ended_after_s >= 0)
+		snprintf(buf + n, len - (size_t)n, " after %.1f s", ri->ended_after_s);
 }
 
 void format_rfc3339(double unix_s, char *buf, size_t len)
@@ -153,6 +198,7 @@ static const char *const audit_names[AUDIT_ALL_SLOTS] = {
 	[AUDIT_STAGE_ENTRIES] = "stage_calls_entered",
 	[AUDIT_SPAN_LOST] = "span_events_lost_ring_full",
 	[AUDIT_FOLLOW_MAP_FULL] = "children_not_followed",
+	[AUDIT_STAGE_CLAMPED] = "stage_calls_clamped",
 	[AUDIT_SPAN_DROPPED] = "span_events_dropped_queue_full",
 	[AUDIT_SPAN_UNWRITTEN] = "span_events_not_written",
 	[AUDIT_SPAN_WRITTEN] = "span_events_written",
@@ -166,6 +212,7 @@ static bool audit_is_loss(unsigned int slot)
 	case AUDIT_STAGE_UNFINISHED:
 	case AUDIT_STAGE_ORPHAN_RETURN:
 	case AUDIT_STAGE_ENTRIES:
+	case AUDIT_STAGE_CLAMPED:
 	case AUDIT_SPAN_WRITTEN:
 		return false;
 	default:
@@ -227,8 +274,26 @@ static json_t *target_json(const struct run_info *ri)
 		for (char *const *a = ri->argv; a && *a; a++)
 			json_array_append_new(argv, json_text(*a));
 		json_object_set_new(t, "argv", argv);
-		if (ri->exit_status >= 0)
-			json_object_set_new(t, "exit_status", json_integer(ri->exit_status));
+	}
+	if (ri->mode != TARGET_SYSTEM && ri->exit_status >= 0)
+		json_object_set_new(t, "exit_status", json_integer(ri->exit_status));
+	if (ri->mode != TARGET_SYSTEM && ri->wait_status >= 0) {
+		int ws = ri->wait_status;
+		json_t *end;
+		char sig[32];
+
+		if (WIFSIGNALED(ws)) {
+			signal_name(WTERMSIG(ws), sig, sizeof(sig));
+			end = json_pack("{s:s, s:b}", "signal", sig, "core_dumped",
+					WCOREDUMP(ws) != 0);
+		} else {
+			end = json_pack("{s:i}", "exit_code", WEXITSTATUS(ws));
+		}
+		if (end && ri->ended_after_s >= 0)
+			json_object_set_new(end, "after_s",
+					    json_real(round(ri->ended_after_s * 1000) / 1000));
+		if (end)
+			json_object_set_new(t, "ended", end);
 	}
 	return t;
 }
@@ -466,6 +531,37 @@ json_t *flush_record_json(uint64_t index, double timestamp, double duration_s,
 	return rec;
 }
 
+/* To 0.1 ns: more digits would be noise. */
+static void put_ns(json_t *j, const char *key, double v)
+{
+	if (v >= 0)
+		json_object_set_new(j, key, json_real(round(v * 10) / 10));
+}
+
+static json_t *time_correction_json(const struct time_correction_record *t)
+{
+	json_t *j = json_pack("{s:b, s:[]}", "applied", t->applied, "mechanisms");
+	json_t *mechs = json_object_get(j, "mechanisms");
+
+	for (size_t i = 0; j && i < t->n_mechs; i++) {
+		const struct time_correction_mech *m = &t->mechs[i];
+		json_t *o = json_pack("{s:s, s:s}", "entry", m->entry, "return", m->ret);
+
+		put_ns(o, "in_call_ns", m->in_call_ns);
+		put_ns(o, "per_call_ns", m->per_call_ns);
+		put_ns(o, "calibrated_per_call_ns", m->calibrated_per_call_ns);
+		put_ns(o, "calibrated_program_ns", m->calibrated_program_ns);
+		json_array_append_new(mechs, o);
+	}
+	if (j) {
+		put_ns(j, "run_program_ns", t->run_program_ns);
+		json_object_set_new(j, "windows", json_integer(t->windows));
+		json_object_set_new(j, "uncorrected_functions",
+				    json_integer((json_int_t)t->uncorrected_functions));
+	}
+	return j;
+}
+
 json_t *summary_record_json(const struct run_info *ri, const struct profile *total,
 			    const struct stage_table *stages, double duration_s, uint64_t flushes,
 			    const struct events_record *events, const struct run_record *run,
@@ -489,6 +585,9 @@ json_t *summary_record_json(const struct run_info *ri, const struct profile *tot
 					    json_boolean(run->stages_enabled));
 			json_object_set_new(sum, "stage_toggles", u64(run->stage_toggles));
 		}
+		if (run->time_correction)
+			json_object_set_new(json_object_get(sum, "audit"), "time_correction",
+					    time_correction_json(run->time_correction));
 		if (run->cost)
 			add_cost(sum, run->cost);
 	}

@@ -31,7 +31,9 @@ struct run_info {
 	double started_at;	   /* unix seconds */
 	char hostname[256];
 	char kernel[128];
-	int exit_status;	   /* TARGET_COMMAND: as from waitpid, -1 unknown */
+	int exit_status;	   /* exit code, or 128 + the fatal signal; -1 unknown */
+	int wait_status;	   /* how the target ended, as from waitpid; -1: it did not */
+	double ended_after_s;	   /* from the start of profiling to its end; < 0 unknown */
 	const char *end_reason;	   /* "target exited", "duration", "signal" */
 	bool follow;		   /* --follow */
 	bool stages_only;	   /* --stages-only: no syscall programs */
@@ -39,6 +41,11 @@ struct run_info {
 
 /* Fill hostname, kernel and the start time. */
 void run_info_init(struct run_info *ri);
+/* The target ended with this wait status, after_s into profiling (< 0 unknown). */
+void run_info_set_end(struct run_info *ri, int wait_status, double after_s);
+/* "target 4242 killed by SIGSEGV (core dumped) after 3.2 s", "target 4242
+ * exited with status 0 after 1.0 s"; "" when it has not ended. */
+void run_info_end_text(const struct run_info *ri, char *buf, size_t len);
 
 /* "2026-11-21T06:42:06.123Z" */
 void format_rfc3339(double unix_s, char *buf, size_t len);
@@ -63,6 +70,26 @@ struct cost_record {
 	bool carried_forward; /* some figure is an earlier window's */
 };
 
+/* The probe-cost correction of the stage times, per mechanism
+ * (time_correction.h), as the summary's audit.time_correction says it. */
+struct time_correction_mech {
+	const char *entry;  /* "emulated", "nop5", "single-step" */
+	const char *ret;    /* "session", "uretprobe" */
+	double in_call_ns;  /* taken off each call's own time */
+	double per_call_ns; /* taken off its callers' per call, now */
+	double calibrated_per_call_ns;
+	double calibrated_program_ns; /* < 0: unknown */
+};
+
+struct time_correction_record {
+	bool applied; /* false: --raw-times */
+	const struct time_correction_mech *mechs;
+	size_t n_mechs;
+	double run_program_ns; /* the programs per call in the last window; < 0: none */
+	unsigned int windows;  /* cost windows that measured them */
+	size_t uncorrected_functions; /* timed through return sites: as measured */
+};
+
 /* What the run says about itself in every flush record and the summary. */
 struct run_record {
 	const struct run_meta *meta;
@@ -74,6 +101,8 @@ struct run_record {
 	uint64_t stage_toggles; /* flush records: this interval; summary: the run */
 	bool stages_off_by_max_overhead;
 	const struct cost_record *cost; /* NULL: no cost figures */
+	/* The summary's audit.time_correction; NULL: without -u */
+	const struct time_correction_record *time_correction;
 };
 
 /* --events, as the summary's "events" describes it. */

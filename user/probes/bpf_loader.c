@@ -124,9 +124,11 @@ static int size_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_stats, 1);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.io_counts, n_io ? n_io : 1);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_counts, n_stages);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_mech, n_stages);
 		return rc ?: size_span_ring(skel, cfg);
 	}
-	rc = bpf_map__set_max_entries(skel->maps.sys_counts, 1);
+	rc = bpf_map__set_max_entries(skel->maps.stage_mech, n_stages);
+	rc = rc ?: bpf_map__set_max_entries(skel->maps.sys_counts, 1);
 	rc = rc ?: bpf_map__set_max_entries(skel->maps.io_counts, 1);
 	rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_counts, 1);
 	if (cfg->follow) {
@@ -173,7 +175,8 @@ static int configure_stage_programs(struct bpfprof_bpf *skel, const struct loade
 	struct bpf_program *entry = skel->progs.stage_entry, *ret = skel->progs.stage_return;
 	int rc = 0;
 
-	bpf_program__set_autoload(skel->progs.thread_exit, cfg->n_stages > 0);
+	/* Also how a target (-p, a command) ends. */
+	bpf_program__set_autoload(skel->progs.thread_exit, cfg->n_stages > 0 || cfg->targ_tgid);
 	bpf_program__set_autoload(skel->progs.proc_fork, cfg->follow);
 	bpf_program__set_autoload(skel->progs.sys_enter, !cfg->syscalls_off);
 	bpf_program__set_autoload(skel->progs.sys_exit, !cfg->syscalls_off);
@@ -376,7 +379,7 @@ void loader_detach(struct bpfprof_bpf *skel)
 
 void loader_collector_maps(const struct bpfprof_bpf *skel, struct collector_maps *maps)
 {
-	bool stages = bpf_program__autoload(skel->progs.thread_exit);
+	bool stages = skel->rodata->stages_attached;
 
 	maps->one_target_tgid = skel->rodata->one_target ? skel->rodata->targ_tgid : 0;
 	maps->sys_stats = bpf_map__fd(skel->maps.sys_stats);
@@ -409,4 +412,15 @@ bool loader_stages_enabled(const struct bpfprof_bpf *skel)
 int loader_span_ring_fd(const struct bpfprof_bpf *skel)
 {
 	return skel->rodata->span_events ? bpf_map__fd(skel->maps.spans) : -1;
+}
+
+bool loader_target_end(const struct bpfprof_bpf *skel, int *wait_status, uint64_t *ktime_ns)
+{
+	const volatile struct target_end *e = &skel->bss->target_end;
+
+	if (!__atomic_load_n(&e->seen, __ATOMIC_ACQUIRE))
+		return false;
+	*wait_status = (int)e->exit_code;
+	*ktime_ns = e->ktime_ns;
+	return true;
 }

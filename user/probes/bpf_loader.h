@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "bpfprof.h" /* the skeleton names its types */
 #include "bpfprof.skel.h"
 #include "collect/collector.h"
 #include "probes/uprobe_link.h"
@@ -55,6 +56,11 @@ bool loader_stages_enabled(const struct bpfprof_bpf *skel);
 void loader_next_stage_gen(struct bpfprof_bpf *skel);
 /* The span ring buffer's fd (--events), or -1. */
 int loader_span_ring_fd(const struct bpfprof_bpf *skel);
+
+/* How the target (-p, a command) ended, once its last thread has exited:
+ * its wait status (exit code << 8, or the signal | 0x80 with a core) and
+ * the CLOCK_MONOTONIC ns of the exit. false until then. */
+bool loader_target_end(const struct bpfprof_bpf *skel, int *wait_status, uint64_t *ktime_ns);
 
 /* Why BPF cannot be used here, as one line; NULL when it can. */
 const char *loader_check_environment(void);

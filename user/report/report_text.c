@@ -55,7 +55,10 @@ static void print_run(FILE *f, const struct report *r)
 	}
 	fprintf(f, ", started %s, %.2f s, ended: %s", jstr(s, "started_at", "?"),
 		json_number_value(json_object_get(s, "duration_s")), jstr(s, "end_reason", "?"));
-	if (json_object_get(t, "exit_status"))
+	if (json_string_value(json_object_get(json_object_get(t, "ended"), "signal")))
+		fprintf(f, " (killed by %s)",
+			json_string_value(json_object_get(json_object_get(t, "ended"), "signal")));
+	else if (json_object_get(t, "exit_status"))
 		fprintf(f, " (exit status %" JSON_INTEGER_FORMAT ")",
 			json_integer_value(json_object_get(t, "exit_status")));
 	fprintf(f, "\n  host %s, kernel %s, %zu flush%s, %zu process%s\n",

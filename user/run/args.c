@@ -41,6 +41,7 @@ enum {
 	OPT_SELF_COST,
 	OPT_SELF_COST_WINDOW,
 	OPT_RETURNS,
+	OPT_RAW_TIMES,
 };
 /* --events and its options */
 enum { OPT_EVENTS = 1100, OPT_EVENTS_RING, OPT_EVENTS_QUEUE, OPT_ROTATE_BYTES, OPT_ROTATE_SECS,
@@ -79,6 +80,8 @@ static const struct argp_option options[] = {
 	{ "self-cost-window", OPT_SELF_COST_WINDOW, "PCT", 0,
 	  "With --self-cost=window: the share of each second the stats are on (0.5 to 50, "
 	  "default 5)" },
+	{ "raw-times", OPT_RAW_TIMES, NULL, 0,
+	  "Stage times as measured, with the probes' own cost in them (default: taken off)" },
 	{ "quiet", 'q', NULL, 0, "Print nothing but errors" },
 	{ "plain", OPT_PLAIN, NULL, 0, "Print the plain interval report, not the live view" },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug output" },
@@ -301,6 +304,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_STAGES_ONLY:
 		env->stages_only = true;
+		break;
+	case OPT_RAW_TIMES:
+		env->raw_times = true;
 		break;
 	case OPT_STAGES_OFF:
 		env->stages_off = true;

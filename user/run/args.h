@@ -28,6 +28,7 @@ struct env {
 	const char *prometheus;	/* --prometheus [ADDR:]PORT; NULL: no server */
 	bool follow;		/* --follow: also the target's child processes */
 	bool stages_only;	/* --stages-only: time -u functions, count no syscalls */
+	bool raw_times;		/* --raw-times: no probe-cost correction of stage times */
 	bool verbose;
 	bool quiet;
 	bool plain;		/* --plain: the text report even on a terminal */

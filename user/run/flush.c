@@ -5,6 +5,7 @@
  * update the live view) and publish /metrics. The finish: the probes off,
  * the last flush, the summary and the totals.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -153,6 +154,8 @@ int session_flush(struct session *s)
 
 static void write_summary(struct session *s, double duration)
 {
+	struct time_correction_mech mechs[ENTRY_KINDS];
+	struct time_correction_record tc;
 	struct events_record events;
 	struct output_record output;
 	struct cost_figures figures;
@@ -164,11 +167,40 @@ static void write_summary(struct session *s, double duration)
 		events_describe(s->events, &events);
 	run_record(s, cost_meter_total_record(&s->cost, &figures, &cost) ? &cost : NULL, &run);
 	run.stage_toggles = s->ctl.toggles;
+	if (have_stages(s) && time_correction_describe(&s->cost.tc, &tc, mechs))
+		run.time_correction = &tc;
 	output_describe(s->out, &output);
 	sum = summary_record_json(&s->info, &s->prev, s->stages, duration, s->flushes,
 				  s->events ? &events : NULL, &run, &output);
 	output_write_summary(s->out, sum);
 	json_decref(sum);
+}
+
+/* How the target ended: the kernel's process-exit event (every mode), or
+ * the command's wait status if it ended after the probes were detached. */
+static void note_target_end(struct session *s)
+{
+	uint64_t exit_ns;
+	int status;
+
+	if (s->skel && loader_target_end(s->skel, &status, &exit_ns))
+		run_info_set_end(&s->info, status,
+				 fmax((double)exit_ns / 1e9 - s->start_mono, 0));
+	else if (s->target.exit_status >= 0)
+		run_info_set_end(&s->info, s->target.exit_status, clock_mono_s() - s->start_mono);
+}
+
+/* On stderr at the end, when the target ended on its own (not stopped by
+ * bpfprof at its own end): a fatal signal even with -q. */
+static void print_target_end(const struct session *s)
+{
+	char text[128];
+
+	if (!s->info.end_reason || strcmp(s->info.end_reason, "target exited"))
+		return;
+	run_info_end_text(&s->info, text, sizeof(text));
+	if (text[0] && (!s->env->quiet || WIFSIGNALED(s->info.wait_status)))
+		fprintf(stderr, "bpfprof: %s\n", text);
 }
 
 void session_finish(struct session *s)
@@ -187,11 +219,7 @@ void session_finish(struct session *s)
 	 * zombie whose CPU times the last telemetry sample reads. */
 	session_flush(s);
 	target_stop(&s->target, s->forward_sig, TARGET_STOP_GRACE_S);
-	if (s->target.exit_status >= 0) {
-		int st = s->target.exit_status;
-
-		s->info.exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	}
+	note_target_end(s);
 	if (s->out)
 		write_summary(s, duration);
 	if (s->events && !s->env->quiet)
@@ -203,4 +231,5 @@ void session_finish(struct session *s)
 		interval_report_print(stdout, title, &s->prev, duration, s->stages);
 		cost_meter_print_total(&s->cost, stdout);
 	}
+	print_target_end(s);
 }

@@ -137,6 +137,7 @@ static void open_self_description(struct session *s, int argc, char **argv)
 		.cost_mode = (enum cost_mode)env->self_cost,
 		.window_share = env->self_cost_window_pct / 100,
 		.no_syscalls = env->stages_only,
+		.raw_times = env->raw_times,
 		.log = log,
 	};
 	char err[256];

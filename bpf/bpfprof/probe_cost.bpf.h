@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: (MIT OR GPL-2.0)
+/*
+ * The probe-cost correction (user/cost/time_correction.h): stage durations
+ * without what the probes cost. A stage call's probes cost it time before
+ * and after each of its two timestamps (entry, return), calibrated per
+ * probe mechanism by userspace into probe_costs (all 0 with --raw-times).
+ * The thread's probe_clock adds up what was paid since its outermost open
+ * call began, so a timestamp minus probe_clock reads a clock the probes did
+ * not run on: a duration on it holds neither the call's own probes nor
+ * those of the calls made inside it, and spans stay nested on it.
+ *
+ * Also calib_tgid and calib_tid: bpfprof itself while it times its own calls
+ * at start for that calibration, whose stage calls are then recorded like
+ * the target's (every one, even with --sample).
+ */
+#ifndef BPFPROF_PROBE_COST_BPF_H
+#define BPFPROF_PROBE_COST_BPF_H
+
+#include "state.bpf.h"
+
+volatile struct probe_cost probe_costs[PROBE_MECH_MAX];
+volatile __u32 calib_tgid = 0;
+volatile __u32 calib_tid = 0; /* its thread, whose calls --sample does not skip */
+
+/* Each stage's mechanism (an index into probe_costs); sized by userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} stage_mech SEC(".maps");
+
+static __always_inline bool traced_or_calibrating(__u32 tgid)
+{
+	return traced(tgid) || tgid == calib_tgid;
+}
+
+static __always_inline __u32 stage_mechanism(__u32 stage)
+{
+	__u32 *m = bpf_map_lookup_elem(&stage_mech, &stage);
+
+	return m ? *m & (PROBE_MECH_MAX - 1) : 0;
+}
+
+/*
+ * A timestamp on the corrected clock, which never runs backwards: the
+ * calibrated costs are typical ones, and where a call paid less than that
+ * between two timestamps, only what did elapse is taken off. A return is
+ * at least 1 ns past the timestamp before it, so every call lasts at least
+ * 1 ns and a span always lies within its caller's. Returns false when it
+ * had to hold the clock back.
+ */
+static __always_inline bool probe_clock_read(struct stage_stack *st, __u64 now, __u32 before,
+					     __u32 after, __u64 least, __u64 *t)
+{
+	bool held = false;
+
+	st->probe_clock += before;
+	*t = now - st->probe_clock;
+	if ((__s64)(*t - least) < 0) {
+		st->probe_clock -= least - *t;
+		*t = least;
+		held = true;
+	}
+	st->probe_clock_last = *t;
+	st->probe_clock += after;
+	return !held;
+}
+
+/* The entry's timestamp on the corrected clock; d: the frames below it. */
+static __always_inline __u64 probe_clock_entry(struct stage_stack *st, __u32 d, __u32 mech,
+					       __u64 now)
+{
+	const volatile struct probe_cost *c = &probe_costs[mech & (PROBE_MECH_MAX - 1)];
+	__u64 t;
+
+	/* A new outermost call: a clock of its own. */
+	if (!d)
+		st->probe_clock = st->probe_clock_last = 0;
+	probe_clock_read(st, now, c->entry_before, c->entry_after, st->probe_clock_last, &t);
+	return t;
+}
+
+/* The call's duration on that clock. One the correction would have taken
+ * below what elapsed since the last timestamp (or below 1 ns) is counted. */
+static __always_inline __u64 probe_clock_return(struct stage_stack *st, const struct stage_frame *f,
+						__u64 now)
+{
+	const volatile struct probe_cost *c = &probe_costs[f->mech & (PROBE_MECH_MAX - 1)];
+	__u64 end;
+
+	if (!probe_clock_read(st, now, c->return_before, c->return_after, st->probe_clock_last + 1,
+			      &end))
+		audit_inc(AUDIT_STAGE_CLAMPED);
+	return end - f->start_ns;
+}
+
+/* --sample: a call seen and not recorded still costs its callers time. */
+static __always_inline void probe_clock_skipped(struct stage_stack *st, __u32 stage)
+{
+	if (st->depth)
+		st->probe_clock += probe_costs[stage_mechanism(stage)].skipped;
+}
+
+#endif /* BPFPROF_PROBE_COST_BPF_H */
