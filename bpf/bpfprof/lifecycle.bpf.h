@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (MIT OR GPL-2.0)
 /*
  * Process lifecycle: fork (--follow takes the child in), a thread's exit
- * (its open stage calls are counted as unfinished, its stack id goes back)
+ * (its open stage calls are counted as unfinished, its stack id goes back;
+ * the last one's process is noted for userspace to free its entries)
  * and exec (the process's new name). The stacks and the process names are
  * in state.bpf.h, shared with the stage and syscall families.
  */
@@ -25,15 +26,24 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
-/* A thread that exits with stage calls open: they will never return. */
+/* A thread that exits with stage calls open: they will never return. The
+ * last thread of a process: its entries in the hashes can be freed once
+ * userspace has read them for the last time. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(thread_exit, struct task_struct *p)
 {
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct stage_stack *stack;
 	struct task_state *st;
+	__u8 one = 1;
 	__u32 id;
 
-	if (!traced(bpf_get_current_pid_tgid() >> 32))
+	if (!traced(tgid))
+		return 0;
+	/* do_exit drops signal->live before this tracepoint: 0 in the last. */
+	if (!one_target && !p->signal->live.counter)
+		bpf_map_update_elem(&exited_tgids, &tgid, &one, BPF_ANY);
+	if (!stages_attached)
 		return 0;
 	st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL, 0);
 	if (!st)

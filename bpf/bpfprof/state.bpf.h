@@ -205,6 +205,16 @@ struct {
 	__type(value, __u8);
 } traced_tgids SEC(".maps");
 
+/* Processes that exited, for userspace to free their entries in the
+ * per-process hashes once a flush has reported them (not with one target,
+ * whose counters are arrays). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} exited_tgids SEC(".maps");
+
 /* --events; sized by userspace. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

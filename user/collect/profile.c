@@ -102,6 +102,128 @@ struct stage_counters *proc_stage(struct proc_profile *p, uint32_t id)
 	return &p->stages[id];
 }
 
+/* dst += src, counter by counter (max is the larger). */
+static int proc_add(struct proc_profile *dst, const struct proc_profile *src)
+{
+	for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
+		struct syscall_counters *d = &dst->sys[nr];
+		const struct syscall_counters *c = &src->sys[nr];
+
+		d->count += c->count;
+		d->errors += c->errors;
+		d->time_ns += c->time_ns;
+		d->bytes += c->bytes;
+		if (c->max_ns > d->max_ns)
+			d->max_ns = c->max_ns;
+		if (c->hist) {
+			if (!proc_hist(d))
+				return -ENOMEM;
+			hist_add(d->hist, c->hist);
+		}
+	}
+	for (uint32_t id = 0; id < src->n_stages; id++) {
+		const struct stage_counters *c = &src->stages[id];
+		struct stage_counters *d;
+
+		if (!c->calls && !c->hist)
+			continue;
+		d = proc_stage(dst, id);
+		if (!d)
+			return -ENOMEM;
+		d->calls += c->calls;
+		d->total_ns += c->total_ns;
+		d->self_ns += c->self_ns;
+		if (c->max_ns > d->max_ns)
+			d->max_ns = c->max_ns;
+		d->io_ops += c->io_ops;
+		d->io_bytes_read += c->io_bytes_read;
+		d->io_bytes_written += c->io_bytes_written;
+		d->io_time_ns += c->io_time_ns;
+		if (c->hist) {
+			if (!d->hist && !(d->hist = calloc(1, sizeof(*d->hist))))
+				return -ENOMEM;
+			hist_add(d->hist, c->hist);
+		}
+	}
+	return 0;
+}
+
+static struct proc_profile *proc_copy(const struct proc_profile *src)
+{
+	struct proc_profile *pp = calloc(1, sizeof(*pp));
+
+	if (!pp)
+		return NULL;
+	pp->pid = src->pid;
+	memcpy(pp->comm, src->comm, sizeof(pp->comm));
+	if (proc_add(pp, src)) {
+		proc_free(pp);
+		return NULL;
+	}
+	return pp;
+}
+
+int profile_keep_proc(struct profile *dst, const struct proc_profile *src)
+{
+	size_t i = proc_slot(dst, src->pid);
+	struct proc_profile *pp = proc_copy(src);
+
+	if (!pp)
+		return -ENOMEM;
+	if (i < dst->n && dst->procs[i]->pid == src->pid) {
+		proc_free(dst->procs[i]);
+		dst->procs[i] = pp;
+		return 0;
+	}
+	if (!profile_proc(dst, src->pid, true)) {
+		proc_free(pp);
+		return -ENOMEM;
+	}
+	proc_free(dst->procs[i]);
+	dst->procs[i] = pp;
+	return 0;
+}
+
+int profile_add(struct profile *dst, const struct profile *src)
+{
+	size_t n = dst->n + src->n, i = 0, j = 0, k = 0;
+	struct proc_profile **v;
+
+	if (!src->n)
+		return 0;
+	v = malloc((n ? n : 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	/* Both sorted by pid: one merge, not an insertion per process. */
+	while (i < dst->n || j < src->n) {
+		if (j == src->n || (i < dst->n && dst->procs[i]->pid < src->procs[j]->pid)) {
+			v[k++] = dst->procs[i++];
+		} else if (i < dst->n && dst->procs[i]->pid == src->procs[j]->pid) {
+			if (proc_add(dst->procs[i], src->procs[j]))
+				goto nomem;
+			v[k++] = dst->procs[i++];
+			j++;
+		} else {
+			v[k] = proc_copy(src->procs[j++]);
+			if (!v[k++])
+				goto nomem;
+		}
+	}
+	free(dst->procs);
+	dst->procs = v;
+	dst->n = k;
+	dst->cap = n ? n : 1;
+	return 0;
+nomem:
+	/* The copies made so far go; dst keeps its own (a snapshot that
+	 * failed to read is not used). */
+	for (size_t m = 0; m < k; m++)
+		if (v[m] && profile_find(dst, v[m]->pid) != v[m])
+			proc_free(v[m]);
+	free(v);
+	return -ENOMEM;
+}
+
 bool proc_is_empty(const struct proc_profile *p)
 {
 	for (unsigned int i = 0; i < MAX_SYSCALL_NR; i++)

@@ -79,6 +79,12 @@ int profile_delta(struct profile *out, const struct profile *cur, const struct p
  */
 void profile_scale_stages(struct profile *p, unsigned int n);
 
+/* dst += src: src's processes copied in, or added to dst's of the same pid
+ * (a pid used again). 0 or -ENOMEM. */
+int profile_add(struct profile *dst, const struct profile *src);
+/* A copy of src in dst, replacing dst's process of that pid. */
+int profile_keep_proc(struct profile *dst, const struct proc_profile *src);
+
 bool proc_is_empty(const struct proc_profile *p);
 uint64_t profile_syscall_count(const struct profile *p);
 

@@ -83,20 +83,26 @@ static bool one_target(const struct loader_config *cfg)
  * least recently used stack is dropped. */
 #define GO_STACKS_MAX 4096
 
-/* The tests shrink the array (BPFPROF_STAGE_STACKS) to run threads past it. */
-static __u32 stage_stack_count(void)
+/* The tests shrink a map (the environment variable `name`) to run past
+ * it; only ever smaller than `full`. */
+static __u32 test_entries(const char *name, __u32 full)
 {
-	const char *s = getenv("BPFPROF_STAGE_STACKS");
+	const char *s = getenv(name);
 	char *end;
 	unsigned long n;
 
 	if (!s)
-		return STAGE_STACKS;
+		return full;
 	errno = 0;
 	n = strtoul(s, &end, 10);
-	if (errno || end == s || *end || n < 1 || n > STAGE_STACKS)
-		return STAGE_STACKS;
+	if (errno || end == s || *end || n < 1 || n > full)
+		return full;
 	return (__u32)n;
+}
+
+static __u32 stage_stack_count(void)
+{
+	return test_entries("BPFPROF_STAGE_STACKS", STAGE_STACKS);
 }
 
 /*
@@ -124,6 +130,7 @@ static int size_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_stats, 1);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.io_counts, n_io ? n_io : 1);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_counts, n_stages);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.exited_tgids, 1);
 		return rc ?: size_span_ring(skel, cfg);
 	}
 	rc = bpf_map__set_max_entries(skel->maps.sys_counts, 1);
@@ -156,8 +163,10 @@ static int size_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
 	 * preallocated, as many entries as SYSTEM_HIST_MAP_BYTES allows.
 	 */
 	rc = rc ?: bpf_map__set_map_flags(skel->maps.io_stats, 0);
-	rc = rc ?: bpf_map__set_max_entries(skel->maps.io_stats,
-					    system_entries(sizeof(struct io_stats), n_io));
+	rc = rc ?: bpf_map__set_max_entries(
+			    skel->maps.io_stats,
+			    test_entries("BPFPROF_SYSTEM_IO_ENTRIES",
+					 system_entries(sizeof(struct io_stats), n_io)));
 	rc = rc ?: bpf_map__set_map_flags(skel->maps.stage_stats, 0);
 	rc = rc ?: bpf_map__set_max_entries(
 			    skel->maps.stage_stats,
@@ -173,7 +182,8 @@ static int configure_stage_programs(struct bpfprof_bpf *skel, const struct loade
 	struct bpf_program *entry = skel->progs.stage_entry, *ret = skel->progs.stage_return;
 	int rc = 0;
 
-	bpf_program__set_autoload(skel->progs.thread_exit, cfg->n_stages > 0);
+	/* Process exits free the hashes' entries; thread exits close stacks. */
+	bpf_program__set_autoload(skel->progs.thread_exit, cfg->n_stages > 0 || !one_target(cfg));
 	bpf_program__set_autoload(skel->progs.proc_fork, cfg->follow);
 	bpf_program__set_autoload(skel->progs.sys_enter, !cfg->syscalls_off);
 	bpf_program__set_autoload(skel->progs.sys_exit, !cfg->syscalls_off);
@@ -376,7 +386,7 @@ void loader_detach(struct bpfprof_bpf *skel)
 
 void loader_collector_maps(const struct bpfprof_bpf *skel, struct collector_maps *maps)
 {
-	bool stages = bpf_program__autoload(skel->progs.thread_exit);
+	bool stages = skel->rodata->stages_attached;
 
 	maps->one_target_tgid = skel->rodata->one_target ? skel->rodata->targ_tgid : 0;
 	maps->sys_stats = bpf_map__fd(skel->maps.sys_stats);
@@ -387,6 +397,8 @@ void loader_collector_maps(const struct bpfprof_bpf *skel, struct collector_maps
 	maps->stage_counts = stages ? bpf_map__fd(skel->maps.stage_counts) : -1;
 	maps->n_stages = stages ? bpf_map__max_entries(skel->maps.stage_counts) : 0;
 	maps->procs = bpf_map__fd(skel->maps.procs);
+	maps->exited = skel->rodata->one_target ? -1 : bpf_map__fd(skel->maps.exited_tgids);
+	maps->traced = skel->rodata->follow ? bpf_map__fd(skel->maps.traced_tgids) : -1;
 	maps->audit = bpf_map__fd(skel->maps.audit);
 }
 
