@@ -51,7 +51,8 @@ int BPF_PROG(thread_exit, struct task_struct *p)
 	id = st->stack_id;
 	stack = id ? bpf_map_lookup_elem(&stage_stacks, &id) : &st->stages;
 	if (stack && stack->depth) {
-		audit_add(AUDIT_STAGE_UNFINISHED, stack->depth);
+		if (stack->counted)
+			audit_add(AUDIT_STAGE_UNFINISHED, stack->depth);
 		stack->depth = 0;
 	}
 	/* Its stack goes back for another thread. */

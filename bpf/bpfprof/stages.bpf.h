@@ -54,6 +54,9 @@ static __always_inline int stage_push(struct stage_stack *st, __u32 stage)
 		audit_inc(AUDIT_STAGE_TOO_DEEP);
 		return -1;
 	}
+	/* An outermost call decides for the calls it makes. */
+	if (!d)
+		st->counted = counting == COUNTING_ON;
 	f = &st->frames[d & (STAGE_MAX_DEPTH - 1)];
 	f->stage = stage;
 	f->entry_pos = 0;
@@ -63,7 +66,8 @@ static __always_inline int stage_push(struct stage_stack *st, __u32 stage)
 	if (span_events)
 		f->span_id = ((__u64)st->tid << 32) | ++st->span_seq;
 	st->depth = d + 1;
-	audit_inc(AUDIT_STAGE_ENTRIES);
+	if (st->counted)
+		audit_inc(AUDIT_STAGE_ENTRIES);
 	f->start_ns = bpf_ktime_get_ns();
 	return (int)d;
 }
@@ -133,7 +137,7 @@ static __always_inline void stage_pop(struct stage_stack *st, __u64 now, __u32 s
 		audit_inc(AUDIT_STAGE_ORPHAN_RETURN);
 		return;
 	}
-	if (st->depth > (__u32)idx + 1)
+	if (st->depth > (__u32)idx + 1 && st->counted)
 		audit_add(AUDIT_STAGE_UNFINISHED, st->depth - idx - 1);
 	f = &st->frames[idx & (STAGE_MAX_DEPTH - 1)];
 	dur = now - f->start_ns;
@@ -141,6 +145,10 @@ static __always_inline void stage_pop(struct stage_stack *st, __u64 now, __u32 s
 	st->depth = idx;
 	if (idx > 0)
 		st->frames[(idx - 1) & (STAGE_MAX_DEPTH - 1)].child_ns += dur;
+	/* Entered before counting began: its callers, callees and I/O are
+	 * not counted either. */
+	if (!st->counted || counting == COUNTING_OFF)
+		return;
 	stage_record(f, dur, self);
 	if (span_events)
 		stage_emit_span(st, idx, dur);

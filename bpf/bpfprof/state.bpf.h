@@ -36,6 +36,17 @@ volatile __u32 stages_enabled = 1;
  * older generation were open when the probes were detached, so their
  * returns will never be seen. */
 volatile __u32 stage_gen = 0;
+/*
+ * Counting starts once every probe is attached and stops before any is
+ * detached, so the first and last intervals count what the middle ones do.
+ * Off, the probes still keep their books (syscall entries, stage frames)
+ * but record nothing: a syscall is counted when its entry was, and a stage
+ * call when the outermost call open on its thread was entered while
+ * counting (a stack's `counted`), its callees and the I/O made inside it
+ * with it, so a call never counts without its callers, callees or I/O.
+ * Stopping, the calls open finish counting; then nothing does.
+ */
+volatile __u32 counting = COUNTING_OFF;
 
 /* stage_frame.site_flags: a return probe will see this call's end (a
  * tail call it makes shares its position, and is no sign it ended). */
@@ -62,8 +73,17 @@ struct stage_stack {
 	__u32 sample_tick; /* --sample: calls seen, recorded or not */
 	__u32 span_seq;	   /* --events: this thread's calls, for span ids */
 	__u32 gen;	   /* stage_gen when the open frames were pushed */
+	__u32 counted;	   /* the open frames are recorded: counting at the outermost entry */
 	struct stage_frame frames[STAGE_MAX_DEPTH];
 };
+
+_Static_assert(__builtin_offsetof(struct stage_stack, gen) ==
+			       __builtin_offsetof(struct stage_stack_head, gen) &&
+		       __builtin_offsetof(struct stage_stack, depth) ==
+			       __builtin_offsetof(struct stage_stack_head, depth) &&
+		       __builtin_offsetof(struct stage_stack, counted) ==
+			       __builtin_offsetof(struct stage_stack_head, counted),
+	       "userspace reads the stack's head");
 
 struct task_state {
 	__u64 sys_enter_ns; /* 0: no syscall of ours open on this thread */

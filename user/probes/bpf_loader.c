@@ -413,6 +413,59 @@ void loader_next_stage_gen(struct bpfprof_bpf *skel)
 	__atomic_add_fetch(&skel->bss->stage_gen, 1, __ATOMIC_RELAXED);
 }
 
+void loader_start_counting(struct bpfprof_bpf *skel)
+{
+	/* Calls entered while the stage probes were being attached are left
+	 * uncounted with their callees; but a call entered before its probe
+	 * was attached is unseen, and its callees would count without it:
+	 * give such calls time to return first. */
+	if (skel->rodata->stages_attached)
+		usleep(STAGE_SETTLE_MS * 1000);
+	__atomic_store_n(&skel->bss->counting, COUNTING_ON, __ATOMIC_RELEASE);
+}
+
+/* Stage calls open now that will be counted when they return; -1 when
+ * the stacks cannot be read. Stacks kept in task storage (threads past
+ * the stage_stacks array) are not seen. */
+static long open_counted_calls(struct bpfprof_bpf *skel, void *buf)
+{
+	int fd = bpf_map__fd(skel->maps.stage_stacks);
+	__u32 n = bpf_map__max_entries(skel->maps.stage_stacks);
+	__u32 gen = __atomic_load_n(&skel->bss->stage_gen, __ATOMIC_RELAXED);
+	long open = 0;
+
+	for (__u32 id = 1; id < n; id++) {
+		const struct stage_stack_head *h = buf;
+
+		if (bpf_map_lookup_elem(fd, &id, buf))
+			return -1;
+		if (h->depth && h->counted && h->gen == gen)
+			open += h->depth;
+	}
+	return open;
+}
+
+void loader_stop_counting(struct bpfprof_bpf *skel)
+{
+	void *buf = NULL;
+
+	if (skel->rodata->stages_attached) {
+		/* Calls open now are still counted when they return, with
+		 * what they call and their I/O: wait for them (a short while:
+		 * main() never returns). */
+		__atomic_store_n(&skel->bss->counting, COUNTING_STOPPING, __ATOMIC_RELEASE);
+		buf = malloc(bpf_map__value_size(skel->maps.stage_stacks));
+	}
+	for (int waited = 0; buf && waited < STAGE_DRAIN_MS; waited++) {
+		if (open_counted_calls(skel, buf) <= 0)
+			break;
+		usleep(1000);
+	}
+	free(buf);
+	/* Those still open are left out, their I/O from here too. */
+	__atomic_store_n(&skel->bss->counting, COUNTING_OFF, __ATOMIC_RELEASE);
+}
+
 bool loader_stages_enabled(const struct bpfprof_bpf *skel)
 {
 	return __atomic_load_n(&skel->data->stages_enabled, __ATOMIC_RELAXED) != 0;

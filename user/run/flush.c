@@ -178,10 +178,14 @@ void session_finish(struct session *s)
 	/* The terminal back first: the totals are printed on it. */
 	live_view_stop(s->view);
 	s->view = NULL;
-	/* Probes off first: the last flush then holds everything. */
+	/* The cost windows close while the probes count as in any window. */
+	cost_meter_end_windows(&s->cost);
+	/* Counting stops before any probe is detached, so the last interval
+	 * is as consistent as the others; then probes off: the last flush
+	 * holds everything. */
+	loader_stop_counting(s->skel);
 	stage_attacher_detach(s->attacher);
 	loader_detach(s->skel);
-	cost_meter_end_windows(&s->cost);
 	events_finish(s->events);
 	/* Before stopping and reaping the command: one that exited is still a
 	 * zombie whose CPU times the last telemetry sample reads. */
