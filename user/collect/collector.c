@@ -19,8 +19,8 @@ struct collector {
 	uint64_t *audit_vals;
 	uint8_t io_slot[MAX_SYSCALL_NR]; /* the I/O slot of each syscall, as the kernel's */
 	/* Processes that exited and were reported: their entries are gone
-	 * from the hashes, their last counters stay here, added into every
-	 * later snapshot so the run's totals keep them. Unscaled, as read. */
+	 * from the hashes, their last counters stay here, shared into every
+	 * later snapshot so the run's totals keep them. */
 	struct profile retired;
 	uint32_t *exited; /* the pids read from the exited map this time */
 	size_t n_exited, cap_exited;
@@ -272,9 +272,9 @@ static int read_exited(struct collector *c)
 
 /* An exited process, now in snap with its final counters: keep them, and
  * free its entries in the kernel's hashes for the processes to come. */
-static int retire(struct collector *c, const struct profile *snap, uint32_t pid)
+static int retire(struct collector *c, struct profile *snap, uint32_t pid)
 {
-	const struct proc_profile *pp = profile_find(snap, pid);
+	struct proc_profile *pp = profile_proc(snap, pid, false);
 
 	if (pp) {
 		if (profile_keep_proc(&c->retired, pp))
@@ -329,6 +329,8 @@ int collector_read(struct collector *c, struct profile *snap)
 		return err;
 	for (size_t i = 0; i < snap->n; i++)
 		fill_comm(c, snap->procs[i]);
+	/* Scaled before anything is kept: what is kept is shared, as it is. */
+	profile_scale_stages(snap, c->maps.sample_every);
 	/* Those retired before: a pid used again adds to its old counters, so
 	 * a delta still sees only what is new. */
 	err = profile_add(snap, &c->retired);

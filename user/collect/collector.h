@@ -17,6 +17,7 @@ struct collector_maps {
 	int audit;
 	int exited; /* processes that exited (the hashes only), or -1 */
 	int traced; /* --follow's traced processes, or -1 */
+	uint32_t sample_every; /* stage calls recorded 1 in N: scaled as read */
 };
 
 struct collector;

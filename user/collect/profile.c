@@ -14,6 +14,10 @@ static void proc_free(struct proc_profile *pp)
 {
 	if (!pp)
 		return;
+	if (pp->shares) {
+		pp->shares--;
+		return;
+	}
 	for (unsigned int i = 0; i < MAX_SYSCALL_NR; i++)
 		free(pp->sys[i].hist);
 	for (uint32_t i = 0; i < pp->n_stages; i++)
@@ -148,39 +152,15 @@ static int proc_add(struct proc_profile *dst, const struct proc_profile *src)
 	return 0;
 }
 
-static struct proc_profile *proc_copy(const struct proc_profile *src)
-{
-	struct proc_profile *pp = calloc(1, sizeof(*pp));
-
-	if (!pp)
-		return NULL;
-	pp->pid = src->pid;
-	memcpy(pp->comm, src->comm, sizeof(pp->comm));
-	if (proc_add(pp, src)) {
-		proc_free(pp);
-		return NULL;
-	}
-	return pp;
-}
-
-int profile_keep_proc(struct profile *dst, const struct proc_profile *src)
+int profile_keep_proc(struct profile *dst, struct proc_profile *src)
 {
 	size_t i = proc_slot(dst, src->pid);
-	struct proc_profile *pp = proc_copy(src);
 
-	if (!pp)
+	if (!(i < dst->n && dst->procs[i]->pid == src->pid) && !profile_proc(dst, src->pid, true))
 		return -ENOMEM;
-	if (i < dst->n && dst->procs[i]->pid == src->pid) {
-		proc_free(dst->procs[i]);
-		dst->procs[i] = pp;
-		return 0;
-	}
-	if (!profile_proc(dst, src->pid, true)) {
-		proc_free(pp);
-		return -ENOMEM;
-	}
 	proc_free(dst->procs[i]);
-	dst->procs[i] = pp;
+	src->shares++;
+	dst->procs[i] = src;
 	return 0;
 }
 
@@ -204,9 +184,8 @@ int profile_add(struct profile *dst, const struct profile *src)
 			v[k++] = dst->procs[i++];
 			j++;
 		} else {
-			v[k] = proc_copy(src->procs[j++]);
-			if (!v[k++])
-				goto nomem;
+			src->procs[j]->shares++;
+			v[k++] = src->procs[j++];
 		}
 	}
 	free(dst->procs);
@@ -215,10 +194,10 @@ int profile_add(struct profile *dst, const struct profile *src)
 	dst->cap = n ? n : 1;
 	return 0;
 nomem:
-	/* The copies made so far go; dst keeps its own (a snapshot that
-	 * failed to read is not used). */
+	/* The shares taken so far go back; dst keeps its own (a snapshot
+	 * that failed to read is not used). */
 	for (size_t m = 0; m < k; m++)
-		if (v[m] && profile_find(dst, v[m]->pid) != v[m])
+		if (profile_find(dst, v[m]->pid) != v[m])
 			proc_free(v[m]);
 	free(v);
 	return -ENOMEM;
@@ -356,6 +335,9 @@ int profile_delta(struct profile *out, const struct profile *cur, const struct p
 		struct proc_profile *d;
 		bool active = false;
 
+		/* The same process kept from before: nothing new. */
+		if (pr == c)
+			continue;
 		if (!pr)
 			pr = &none;
 		d = NULL;
@@ -394,6 +376,9 @@ void profile_scale_stages(struct profile *p, unsigned int n)
 	if (n <= 1)
 		return;
 	for (size_t i = 0; i < p->n; i++) {
+		if (p->procs[i]->scaled)
+			continue;
+		p->procs[i]->scaled = true;
 		for (uint32_t id = 0; id < p->procs[i]->n_stages; id++) {
 			struct stage_counters *c = &p->procs[i]->stages[id];
 

@@ -399,6 +399,7 @@ void loader_collector_maps(const struct bpfprof_bpf *skel, struct collector_maps
 	maps->procs = bpf_map__fd(skel->maps.procs);
 	maps->exited = skel->rodata->one_target ? -1 : bpf_map__fd(skel->maps.exited_tgids);
 	maps->traced = skel->rodata->follow ? bpf_map__fd(skel->maps.traced_tgids) : -1;
+	maps->sample_every = skel->rodata->stage_sample_every;
 	maps->audit = bpf_map__fd(skel->maps.audit);
 }
 
