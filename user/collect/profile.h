@@ -80,8 +80,8 @@ int profile_delta(struct profile *out, const struct profile *cur, const struct p
  * --sample N: the kernel recorded 1 in N stage calls; multiply every stage
  * count and time (histogram buckets too) by N, so all outputs show estimates
  * of the whole. Maxima and percentiles stay as measured. A process is
- * scaled once: the collector scales what it reads (processes kept from
- * earlier snapshots are already), so calling this again changes nothing.
+ * scaled once: the collector scales what it reads, and a process kept from
+ * an earlier snapshot (shared, already scaled) is left as it is.
  */
 void profile_scale_stages(struct profile *p, unsigned int n);
 

@@ -116,10 +116,9 @@ int session_flush(struct session *s)
 
 	err = collector_read(s->collector, &s->cur);
 	events_audit(s->events, s->cur.audit);
-	if (!err) {
-		profile_scale_stages(&s->cur, s->stages->sample_every);
+	/* --sample: the collector has scaled the stage figures. */
+	if (!err)
 		err = profile_delta(&s->delta, &s->cur, &s->prev);
-	}
 	if (err) {
 		fprintf(stderr, "bpfprof: reading counters: %s\n", strerror(-err));
 		return err;
