@@ -127,6 +127,28 @@ struct target_end {
 	__u64 ktime_ns;	  /* CLOCK_MONOTONIC of the exit */
 };
 
+/* The probes' `counting` global (bpf/bpfprof/state.bpf.h), which
+ * userspace sets: on once every probe is attached; stopping (the calls open
+ * finish counting) and then off before any is detached. */
+enum counting_state {
+	COUNTING_OFF,
+	COUNTING_ON,
+	COUNTING_STOPPING,
+};
+
+/* The head of a thread's stage stack (bpf/bpfprof/state.bpf.h), which
+ * userspace reads when it stops counting: it waits for the calls still
+ * open that will be counted when they return. */
+struct stage_stack_head {
+	__u32 tid;
+	__u32 depth; /* open stage calls */
+	__u32 too_deep;
+	__u32 sample_tick;
+	__u32 span_seq;
+	__u32 gen;     /* stage_gen when the open frames were pushed */
+	__u32 counted; /* the open frames will be recorded */
+};
+
 #define TASK_COMM_LEN 16
 
 struct proc_info {

@@ -2,8 +2,9 @@
 /*
  * Process lifecycle: fork (--follow takes the child in), a thread's exit
  * (its open stage calls are counted as unfinished, its stack id goes back;
- * the target's last thread tells how it ended) and exec (the process's new
- * name). The stacks and the process names are
+ * the target's last thread tells how it ended; the last thread of any
+ * process has it noted for userspace to free its entries) and exec (the
+ * process's new name). The stacks and the process names are
  * in state.bpf.h, shared with the stage and syscall families.
  */
 #ifndef BPFPROF_LIFECYCLE_BPF_H
@@ -41,17 +42,25 @@ static __always_inline void note_target_end(struct task_struct *p)
 	target_end.seen = 1;
 }
 
-/* A thread that exits with stage calls open: they will never return. And
- * the target's end. */
+/* A thread that exits with stage calls open: they will never return. The
+ * target's end. The last thread of a process: its entries in the hashes can
+ * be freed once userspace has read them for the last time. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(thread_exit, struct task_struct *p)
 {
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct stage_stack *stack;
 	struct task_state *st;
+	__u8 one = 1;
 	__u32 id;
 
 	note_target_end(p);
-	if (!stages_attached || !traced_or_calibrating(bpf_get_current_pid_tgid() >> 32))
+	if (!traced_or_calibrating(tgid))
+		return 0;
+	/* do_exit drops signal->live before this tracepoint: 0 in the last. */
+	if (!one_target && !p->signal->live.counter)
+		bpf_map_update_elem(&exited_tgids, &tgid, &one, BPF_ANY);
+	if (!stages_attached)
 		return 0;
 	st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL, 0);
 	if (!st)
@@ -59,7 +68,8 @@ int BPF_PROG(thread_exit, struct task_struct *p)
 	id = st->stack_id;
 	stack = id ? bpf_map_lookup_elem(&stage_stacks, &id) : &st->stages;
 	if (stack && stack->depth) {
-		audit_add(AUDIT_STAGE_UNFINISHED, stack->depth);
+		if (stack->counted)
+			audit_add(AUDIT_STAGE_UNFINISHED, stack->depth);
 		stack->depth = 0;
 	}
 	/* Its stack goes back for another thread. */

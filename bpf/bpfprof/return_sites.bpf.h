@@ -146,7 +146,7 @@ static __always_inline void sweep_dead_frames(struct stage_stack *st, __u64 pos,
 		st->depth = d - 1;
 		dead++;
 	}
-	if (dead)
+	if (dead && st->counted)
 		audit_add(AUDIT_STAGE_UNFINISHED, dead);
 }
 
@@ -365,7 +365,7 @@ int stage_go_exit(struct pt_regs *ctx)
 	if (!st)
 		return 0;
 	drop_stale_frames(st);
-	if (st->depth)
+	if (st->depth && st->counted)
 		audit_add(AUDIT_STAGE_UNFINISHED, st->depth);
 	st->depth = 0;
 	bpf_map_delete_elem(&go_stacks, &key);

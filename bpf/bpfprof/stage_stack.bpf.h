@@ -23,7 +23,8 @@ static __always_inline void drop_stale_frames(struct stage_stack *st)
 	st->too_deep = 0;
 	if (!st->depth)
 		return;
-	audit_add(AUDIT_STAGE_UNFINISHED, st->depth);
+	if (st->counted)
+		audit_add(AUDIT_STAGE_UNFINISHED, st->depth);
 	st->depth = 0;
 }
 

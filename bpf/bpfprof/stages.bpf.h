@@ -59,6 +59,10 @@ static __always_inline int stage_push(struct stage_stack *st, __u32 stage)
 		audit_inc(AUDIT_STAGE_TOO_DEEP);
 		return -1;
 	}
+	/* An outermost call decides for the calls it makes. bpfprof's own
+	 * calibration thread times its calls before counting starts. */
+	if (!d)
+		st->counted = counting == COUNTING_ON || (calib_tid && st->tid == calib_tid);
 	f = &st->frames[d & (STAGE_MAX_DEPTH - 1)];
 	f->stage = stage;
 	f->entry_pos = 0;
@@ -69,7 +73,8 @@ static __always_inline int stage_push(struct stage_stack *st, __u32 stage)
 	if (span_events)
 		f->span_id = ((__u64)st->tid << 32) | ++st->span_seq;
 	st->depth = d + 1;
-	audit_inc(AUDIT_STAGE_ENTRIES);
+	if (st->counted)
+		audit_inc(AUDIT_STAGE_ENTRIES);
 	f->start_ns = probe_clock_entry(st, d, f->mech, bpf_ktime_get_ns());
 	return (int)d;
 }
@@ -139,7 +144,7 @@ static __always_inline void stage_pop(struct stage_stack *st, __u64 now, __u32 s
 		audit_inc(AUDIT_STAGE_ORPHAN_RETURN);
 		return;
 	}
-	if (st->depth > (__u32)idx + 1)
+	if (st->depth > (__u32)idx + 1 && st->counted)
 		audit_add(AUDIT_STAGE_UNFINISHED, st->depth - idx - 1);
 	f = &st->frames[idx & (STAGE_MAX_DEPTH - 1)];
 	dur = probe_clock_return(st, f, now);
@@ -147,6 +152,10 @@ static __always_inline void stage_pop(struct stage_stack *st, __u64 now, __u32 s
 	st->depth = idx;
 	if (idx > 0)
 		st->frames[(idx - 1) & (STAGE_MAX_DEPTH - 1)].child_ns += dur;
+	/* Entered before counting began: its callers, callees and I/O are
+	 * not counted either. */
+	if (!st->counted || (counting == COUNTING_OFF && st->tid != calib_tid))
+		return;
 	stage_record(f, dur, self);
 	if (span_events)
 		stage_emit_span(st, idx, dur);

@@ -36,6 +36,17 @@ volatile __u32 stages_enabled = 1;
  * older generation were open when the probes were detached, so their
  * returns will never be seen. */
 volatile __u32 stage_gen = 0;
+/*
+ * Counting starts once every probe is attached and stops before any is
+ * detached, so the first and last intervals count what the middle ones do.
+ * Off, the probes still keep their books (syscall entries, stage frames)
+ * but record nothing: a syscall is counted when its entry was, and a stage
+ * call when the outermost call open on its thread was entered while
+ * counting (a stack's `counted`), its callees and the I/O made inside it
+ * with it, so a call never counts without its callers, callees or I/O.
+ * Stopping, the calls open finish counting; then nothing does.
+ */
+volatile __u32 counting = COUNTING_OFF;
 
 /* stage_frame.site_flags: a return probe will see this call's end (a
  * tail call it makes shares its position, and is no sign it ended). */
@@ -64,12 +75,22 @@ struct stage_stack {
 	__u32 sample_tick; /* --sample: calls seen, recorded or not */
 	__u32 span_seq;	   /* --events: this thread's calls, for span ids */
 	__u32 gen;	   /* stage_gen when the open frames were pushed */
+	__u32 counted;	   /* the open frames are recorded: counting at the outermost entry */
+	__u32 pad;
 	/* Probe cost paid on this thread since its outermost open call began,
 	 * and the last timestamp on the clock without it (probe_cost.bpf.h). */
 	__u64 probe_clock;
 	__u64 probe_clock_last;
 	struct stage_frame frames[STAGE_MAX_DEPTH];
 };
+
+_Static_assert(__builtin_offsetof(struct stage_stack, gen) ==
+			       __builtin_offsetof(struct stage_stack_head, gen) &&
+		       __builtin_offsetof(struct stage_stack, depth) ==
+			       __builtin_offsetof(struct stage_stack_head, depth) &&
+		       __builtin_offsetof(struct stage_stack, counted) ==
+			       __builtin_offsetof(struct stage_stack_head, counted),
+	       "userspace reads the stack's head");
 
 struct task_state {
 	__u64 sys_enter_ns; /* 0: no syscall of ours open on this thread */
@@ -210,6 +231,16 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } traced_tgids SEC(".maps");
+
+/* Processes that exited, for userspace to free their entries in the
+ * per-process hashes once a flush has reported them (not with one target,
+ * whose counters are arrays). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} exited_tgids SEC(".maps");
 
 /* --events; sized by userspace. */
 struct {

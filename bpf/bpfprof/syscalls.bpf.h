@@ -18,6 +18,8 @@
 #define NR_URETPROBE 335 /* Linux 6.11: the uretprobe trampoline's syscall */
 #define NR_UPROBE 336	 /* Linux 6.17: the optimized uprobe's syscall */
 #define MAX_ERRNO 4095
+/* In a saved entry's nr: the syscall was entered while counting. */
+#define SYS_COUNTED (1U << 31)
 
 static const struct sys_stats zero_sys_stats;
 static const struct io_stats zero_io_stats;
@@ -120,7 +122,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
 	__u64 pid_tgid;
 	struct sys_slot *slot;
-	__u32 tgid, zero = 0;
+	__u32 tgid, nr, zero = 0;
 
 	/* Our own uprobes make these: they are not the program's syscalls.
 	 * Checked first, as the cheapest test: every stage return makes one. */
@@ -132,15 +134,19 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	/* These never return, so sys_exit will not see them. */
 	if (id == NR_EXIT || id == NR_EXIT_GROUP) {
-		count_syscall(tgid, id, 0, false);
+		if (counting == COUNTING_ON)
+			count_syscall(tgid, id, 0, false);
 		return 0;
 	}
 	slot = bpf_map_lookup_elem(&sys_slots, &zero);
 	if (!slot)
 		return 0;
-	slot->nr = (__u64)id < MAX_SYSCALL_NR ? id : SYSCALL_NR_OTHER;
-	if (io_class[slot->nr & (MAX_SYSCALL_NR - 1)] & IO_MMSG)
+	nr = (__u64)id < MAX_SYSCALL_NR ? id : SYSCALL_NR_OTHER;
+	if (io_class[nr & (MAX_SYSCALL_NR - 1)] & IO_MMSG)
 		slot->arg = regs->si;
+	/* Not counting yet: kept all the same, so the exit is not taken for
+	 * one whose entry was missed. */
+	slot->nr = counting == COUNTING_ON ? nr | SYS_COUNTED : nr;
 	slot->tid = (__u32)pid_tgid;
 	slot->enter_ns = bpf_ktime_get_ns();
 	return 0;
@@ -154,6 +160,9 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	struct sys_slot *slot;
 	__u64 pid_tgid, enter_ns, arg;
 	__u32 tgid, nr, zero = 0;
+	struct stage_stack *stack;
+	__u32 stack_id;
+	bool counted;
 	__u64 dur;
 	__u8 cls;
 
@@ -184,24 +193,29 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		arg = st->sys_arg;
 	}
 	dur = bpf_ktime_get_ns() - enter_ns;
+	counted = nr & SYS_COUNTED;
 	nr &= MAX_SYSCALL_NR - 1;
 	cls = io_class[nr];
-	if (cls) {
-		__u64 bytes = count_io(tgid, nr, cls, dur, ret, arg);
-		struct stage_stack *stack;
-		__u32 stack_id;
-
-		/* Only runs with stages look for an open stage call. */
-		if (!stages_attached)
-			return 0;
+	if (!cls) {
+		if (counted)
+			count_syscall(tgid, nr, dur, ret < 0 && ret >= -MAX_ERRNO);
+		return 0;
+	}
+	/* Only runs with stages look for an open stage call: inside one, the
+	 * I/O is counted when the call is (stages.bpf.h). */
+	if (stages_attached) {
 		stack = running_stage_stack(false, &stack_id);
-		if (stack && stack->depth) {
+		if (stack && stack->depth)
 			drop_stale_frames(stack);
-			if (stack->depth)
-				charge_io_to_stage(stack, cls, bytes, dur);
+		if (stack && stack->depth) {
+			if (stack->counted && counting != COUNTING_OFF)
+				charge_io_to_stage(stack, cls,
+						   count_io(tgid, nr, cls, dur, ret, arg), dur);
+			return 0;
 		}
-	} else
-		count_syscall(tgid, nr, dur, ret < 0 && ret >= -MAX_ERRNO);
+	}
+	if (counted)
+		count_io(tgid, nr, cls, dur, ret, arg);
 	return 0;
 }
 

@@ -317,12 +317,61 @@ static void test_sigterm_finishes_outputs(void **state)
 	stop_with_signal(SIGTERM, "SIGTERM");
 }
 
+/*
+ * The whole machine frees an exited process's entries once a flush has
+ * reported it: with room for IO_ROOM (process, I/O syscall) pairs, far more
+ * short-lived processes than that fit each keep their exact I/O, and none
+ * is lost to a full map. (Without the freeing, io_target number
+ * IO_ROOM / N_EXPECTED or so and every later one lost theirs.)
+ */
+#define IO_ROOM 640
+#define SHORT_LIVED (3 * IO_ROOM / (int)N_EXPECTED)
+
+static void test_system_frees_exited(void **state)
+{
+	static pid_t pids[SHORT_LIVED];
+	char dir[64], bin[256], target[256], room[16];
+	struct proc_run t, r;
+	json_t *s;
+
+	REQUIRE_ROOT_BPF();
+	helper_tmpdir(dir, sizeof(dir));
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/io_target");
+	snprintf(room, sizeof(room), "%d", IO_ROOM);
+	setenv("BPFPROF_SYSTEM_IO_ENTRIES", room, 1);
+	char *argv[] = { bin, "-i", "0.1", "-o", dir, NULL };
+	char *targv[] = { target, NULL };
+
+	assert_int_equal(helper_spawn(&r, argv, false, -1), 0);
+	unsetenv("BPFPROF_SYSTEM_IO_ENTRIES");
+	if (!helper_wait_stderr(&r, "profiling all processes", 30))
+		fail_msg("bpfprof did not start: %s", r.err);
+	for (int i = 0; i < SHORT_LIVED; i++) {
+		assert_int_equal(helper_run(targv, 30, &t), 0);
+		pids[i] = t.pid;
+	}
+	kill(r.pid, SIGINT);
+	assert_int_equal(helper_wait_exit(&r, 60), 0);
+	s = load_summary(dir);
+	assert_int_equal(helper_int(s, "audit.io_lost_map_full"), 0);
+	for (int i = 0; i < SHORT_LIVED; i++) {
+		check_exact_io(helper_find_proc(s, pids[i]));
+		/* Reported once, in the flushes up to its exit, and kept in
+		 * the totals after its entries were freed. */
+		assert_true(check_flushes_sum(dir, s, pids[i]) >= 1);
+	}
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_command_mode_exact),
 		cmocka_unit_test(test_pid_mode_exact),
 		cmocka_unit_test(test_system_mode_exact),
+		cmocka_unit_test(test_system_frees_exited),
 		cmocka_unit_test(test_duration_stops_the_command),
 		cmocka_unit_test(test_sigint_finishes_outputs),
 		cmocka_unit_test(test_sigterm_finishes_outputs),

@@ -53,6 +53,13 @@
 #define STAGE_THREAD_CALLS 25
 #define STAGE_LIB_CALLS 30	/* lib_stage_work in libstagelib.so: 1 write of 10 each */
 
+/* nested_target: handle_request calls handle_parse exactly once, which
+ * makes exactly one write of NESTED_WRITE_SIZE to /dev/null; no other write.
+ * "count": NESTED_THREADS threads, NESTED_CALLS requests each. */
+#define NESTED_THREADS 2
+#define NESTED_CALLS 20000
+#define NESTED_WRITE_SIZE 16
+
 /* fork_target: a process tree. The parent makes FORK_PARENT_WRITES writes
  * and calls fork_stage once, forks FORK_CHILDREN children (child i makes
  * FORK_CHILD_WRITES(i) writes and calls fork_stage i + 1 times), and the

@@ -18,6 +18,12 @@ struct collector {
 	struct stage_stats *stage_vals; /* one per CPU */
 	uint64_t *audit_vals;
 	uint8_t io_slot[MAX_SYSCALL_NR]; /* the I/O slot of each syscall, as the kernel's */
+	/* Processes that exited and were reported: their entries are gone
+	 * from the hashes, their last counters stay here, shared into every
+	 * later snapshot so the run's totals keep them. */
+	struct profile retired;
+	uint32_t *exited; /* the pids read from the exited map this time */
+	size_t n_exited, cap_exited;
 };
 
 struct collector *collector_new(const struct collector_maps *maps)
@@ -27,6 +33,7 @@ struct collector *collector_new(const struct collector_maps *maps)
 	if (!c)
 		return NULL;
 	c->maps = *maps;
+	profile_init(&c->retired);
 	syscall_fill_io_slots(c->io_slot, MAX_SYSCALL_NR);
 	c->ncpus = libbpf_num_possible_cpus();
 	if (c->ncpus <= 0)
@@ -51,6 +58,8 @@ void collector_free(struct collector *c)
 	free(c->io_vals);
 	free(c->audit_vals);
 	free(c->stage_vals);
+	free(c->exited);
+	profile_free(&c->retired);
 	free(c);
 }
 
@@ -237,11 +246,70 @@ static int read_stage_stats(struct collector *c, struct profile *snap)
 	return 0;
 }
 
+/* The processes that exited since the last read: read before their
+ * counters, which are then final. */
+static int read_exited(struct collector *c)
+{
+	__u32 key, next, *prev = NULL;
+
+	c->n_exited = 0;
+	while (c->maps.exited >= 0 && !bpf_map_get_next_key(c->maps.exited, prev, &next)) {
+		if (c->n_exited == c->cap_exited) {
+			size_t cap = c->cap_exited ? c->cap_exited * 2 : 64;
+			uint32_t *v = realloc(c->exited, cap * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			c->exited = v;
+			c->cap_exited = cap;
+		}
+		c->exited[c->n_exited++] = next;
+		key = next;
+		prev = &key;
+	}
+	return 0;
+}
+
+/* An exited process, now in snap with its final counters: keep them, and
+ * free its entries in the kernel's hashes for the processes to come. */
+static int retire(struct collector *c, struct profile *snap, uint32_t pid)
+{
+	struct proc_profile *pp = profile_proc(snap, pid, false);
+
+	if (pp) {
+		if (profile_keep_proc(&c->retired, pp))
+			return -ENOMEM;
+		for (__u32 nr = 0; nr < MAX_SYSCALL_NR; nr++) {
+			struct sys_key key = { .tgid = pid, .nr = nr };
+
+			if (!pp->sys[nr].count && !pp->sys[nr].errors)
+				continue;
+			/* Only one of the two holds it. */
+			bpf_map_delete_elem(c->maps.sys_stats, &key);
+			bpf_map_delete_elem(c->maps.io_stats, &key);
+		}
+		for (__u32 id = 0; c->maps.stage_stats >= 0 && id < pp->n_stages; id++) {
+			struct stage_key key = { .tgid = pid, .stage = id };
+
+			if (pp->stages[id].calls || pp->stages[id].hist)
+				bpf_map_delete_elem(c->maps.stage_stats, &key);
+		}
+	}
+	bpf_map_delete_elem(c->maps.procs, &pid);
+	if (c->maps.traced >= 0)
+		bpf_map_delete_elem(c->maps.traced, &pid);
+	bpf_map_delete_elem(c->maps.exited, &pid);
+	return 0;
+}
+
 int collector_read(struct collector *c, struct profile *snap)
 {
 	int err;
 
 	profile_free(snap);
+	err = read_exited(c);
+	if (err)
+		return err;
 	for (__u32 slot = 0; slot < AUDIT_NR_SLOTS; slot++) {
 		if (bpf_map_lookup_elem(c->maps.audit, &slot, c->audit_vals))
 			return -errno;
@@ -261,5 +329,12 @@ int collector_read(struct collector *c, struct profile *snap)
 		return err;
 	for (size_t i = 0; i < snap->n; i++)
 		fill_comm(c, snap->procs[i]);
-	return 0;
+	/* Scaled before anything is kept: what is kept is shared, as it is. */
+	profile_scale_stages(snap, c->maps.sample_every);
+	/* Those retired before: a pid used again adds to its old counters, so
+	 * a delta still sees only what is new. */
+	err = profile_add(snap, &c->retired);
+	for (size_t i = 0; !err && i < c->n_exited; i++)
+		err = retire(c, snap, c->exited[i]);
+	return err;
 }

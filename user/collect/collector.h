@@ -15,6 +15,9 @@ struct collector_maps {
 	uint32_t n_stages;
 	int procs;
 	int audit;
+	int exited; /* processes that exited (the hashes only), or -1 */
+	int traced; /* --follow's traced processes, or -1 */
+	uint32_t sample_every; /* stage calls recorded 1 in N: scaled as read */
 };
 
 struct collector;

@@ -14,6 +14,10 @@ static void proc_free(struct proc_profile *pp)
 {
 	if (!pp)
 		return;
+	if (pp->shares) {
+		pp->shares--;
+		return;
+	}
 	for (unsigned int i = 0; i < MAX_SYSCALL_NR; i++)
 		free(pp->sys[i].hist);
 	for (uint32_t i = 0; i < pp->n_stages; i++)
@@ -100,6 +104,103 @@ struct stage_counters *proc_stage(struct proc_profile *p, uint32_t id)
 		p->n_stages = n;
 	}
 	return &p->stages[id];
+}
+
+/* dst += src, counter by counter (max is the larger). */
+static int proc_add(struct proc_profile *dst, const struct proc_profile *src)
+{
+	for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
+		struct syscall_counters *d = &dst->sys[nr];
+		const struct syscall_counters *c = &src->sys[nr];
+
+		d->count += c->count;
+		d->errors += c->errors;
+		d->time_ns += c->time_ns;
+		d->bytes += c->bytes;
+		if (c->max_ns > d->max_ns)
+			d->max_ns = c->max_ns;
+		if (c->hist) {
+			if (!proc_hist(d))
+				return -ENOMEM;
+			hist_add(d->hist, c->hist);
+		}
+	}
+	for (uint32_t id = 0; id < src->n_stages; id++) {
+		const struct stage_counters *c = &src->stages[id];
+		struct stage_counters *d;
+
+		if (!c->calls && !c->hist)
+			continue;
+		d = proc_stage(dst, id);
+		if (!d)
+			return -ENOMEM;
+		d->calls += c->calls;
+		d->total_ns += c->total_ns;
+		d->self_ns += c->self_ns;
+		if (c->max_ns > d->max_ns)
+			d->max_ns = c->max_ns;
+		d->io_ops += c->io_ops;
+		d->io_bytes_read += c->io_bytes_read;
+		d->io_bytes_written += c->io_bytes_written;
+		d->io_time_ns += c->io_time_ns;
+		if (c->hist) {
+			if (!d->hist && !(d->hist = calloc(1, sizeof(*d->hist))))
+				return -ENOMEM;
+			hist_add(d->hist, c->hist);
+		}
+	}
+	return 0;
+}
+
+int profile_keep_proc(struct profile *dst, struct proc_profile *src)
+{
+	size_t i = proc_slot(dst, src->pid);
+
+	if (!(i < dst->n && dst->procs[i]->pid == src->pid) && !profile_proc(dst, src->pid, true))
+		return -ENOMEM;
+	proc_free(dst->procs[i]);
+	src->shares++;
+	dst->procs[i] = src;
+	return 0;
+}
+
+int profile_add(struct profile *dst, const struct profile *src)
+{
+	size_t n = dst->n + src->n, i = 0, j = 0, k = 0;
+	struct proc_profile **v;
+
+	if (!src->n)
+		return 0;
+	v = malloc((n ? n : 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	/* Both sorted by pid: one merge, not an insertion per process. */
+	while (i < dst->n || j < src->n) {
+		if (j == src->n || (i < dst->n && dst->procs[i]->pid < src->procs[j]->pid)) {
+			v[k++] = dst->procs[i++];
+		} else if (i < dst->n && dst->procs[i]->pid == src->procs[j]->pid) {
+			if (proc_add(dst->procs[i], src->procs[j]))
+				goto nomem;
+			v[k++] = dst->procs[i++];
+			j++;
+		} else {
+			src->procs[j]->shares++;
+			v[k++] = src->procs[j++];
+		}
+	}
+	free(dst->procs);
+	dst->procs = v;
+	dst->n = k;
+	dst->cap = n ? n : 1;
+	return 0;
+nomem:
+	/* The shares taken so far go back; dst keeps its own (a snapshot
+	 * that failed to read is not used). */
+	for (size_t m = 0; m < k; m++)
+		if (profile_find(dst, v[m]->pid) != v[m])
+			proc_free(v[m]);
+	free(v);
+	return -ENOMEM;
 }
 
 bool proc_is_empty(const struct proc_profile *p)
@@ -234,6 +335,9 @@ int profile_delta(struct profile *out, const struct profile *cur, const struct p
 		struct proc_profile *d;
 		bool active = false;
 
+		/* The same process kept from before: nothing new. */
+		if (pr == c)
+			continue;
 		if (!pr)
 			pr = &none;
 		d = NULL;
@@ -272,6 +376,9 @@ void profile_scale_stages(struct profile *p, unsigned int n)
 	if (n <= 1)
 		return;
 	for (size_t i = 0; i < p->n; i++) {
+		if (p->procs[i]->scaled)
+			continue;
+		p->procs[i]->scaled = true;
 		for (uint32_t id = 0; id < p->procs[i]->n_stages; id++) {
 			struct stage_counters *c = &p->procs[i]->stages[id];
 

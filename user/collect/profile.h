@@ -40,6 +40,10 @@ struct proc_profile {
 	struct syscall_counters sys[MAX_SYSCALL_NR];
 	struct stage_counters *stages; /* indexed by stage id */
 	uint32_t n_stages;
+	/* Profiles holding it besides its first: an exited process's final
+	 * counters are shared by every later snapshot, not copied. */
+	uint32_t shares;
+	bool scaled; /* profile_scale_stages has been applied */
 };
 
 /* Audit slots counted in userspace, after the kernel's (bpf/bpfprof.h). */
@@ -75,9 +79,17 @@ int profile_delta(struct profile *out, const struct profile *cur, const struct p
 /*
  * --sample N: the kernel recorded 1 in N stage calls; multiply every stage
  * count and time (histogram buckets too) by N, so all outputs show estimates
- * of the whole. Maxima and percentiles stay as measured.
+ * of the whole. Maxima and percentiles stay as measured. A process is
+ * scaled once: the collector scales what it reads, and a process kept from
+ * an earlier snapshot (shared, already scaled) is left as it is.
  */
 void profile_scale_stages(struct profile *p, unsigned int n);
+
+/* dst += src: src's processes shared into dst, or added to dst's of the
+ * same pid (a pid used again). 0 or -ENOMEM. */
+int profile_add(struct profile *dst, const struct profile *src);
+/* src shared into dst, replacing dst's process of that pid. */
+int profile_keep_proc(struct profile *dst, struct proc_profile *src);
 
 bool proc_is_empty(const struct proc_profile *p);
 uint64_t profile_syscall_count(const struct profile *p);

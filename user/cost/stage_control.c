@@ -18,6 +18,12 @@ void stage_control_init(struct stage_control *c, struct bpfprof_bpf *skel, doubl
 			loader_stages_enabled(skel) ? "on" : "off");
 }
 
+void stage_control_restart(struct stage_control *c)
+{
+	c->since_mono = clock_mono_s();
+	c->on_s = 0;
+}
+
 void stage_control_set_switch(struct stage_control *c, struct stage_switch *sw)
 {
 	c->sw = sw;

@@ -49,6 +49,8 @@ struct stage_control {
 void stage_control_init(struct stage_control *c, struct bpfprof_bpf *skel, double max_overhead_pct,
 			FILE *log);
 bool stage_control_enabled(const struct stage_control *c);
+/* Counting started: the time on counts from now. */
+void stage_control_restart(struct stage_control *c);
 
 /* Off and on attach and detach through sw from now on. */
 void stage_control_set_switch(struct stage_control *c, struct stage_switch *sw);

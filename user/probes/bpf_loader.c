@@ -83,20 +83,26 @@ static bool one_target(const struct loader_config *cfg)
  * least recently used stack is dropped. */
 #define GO_STACKS_MAX 4096
 
-/* The tests shrink the array (BPFPROF_STAGE_STACKS) to run threads past it. */
-static __u32 stage_stack_count(void)
+/* The tests shrink a map (the environment variable `name`) to run past
+ * it; only ever smaller than `full`. */
+static __u32 test_entries(const char *name, __u32 full)
 {
-	const char *s = getenv("BPFPROF_STAGE_STACKS");
+	const char *s = getenv(name);
 	char *end;
 	unsigned long n;
 
 	if (!s)
-		return STAGE_STACKS;
+		return full;
 	errno = 0;
 	n = strtoul(s, &end, 10);
-	if (errno || end == s || *end || n < 1 || n > STAGE_STACKS)
-		return STAGE_STACKS;
+	if (errno || end == s || *end || n < 1 || n > full)
+		return full;
 	return (__u32)n;
+}
+
+static __u32 stage_stack_count(void)
+{
+	return test_entries("BPFPROF_STAGE_STACKS", STAGE_STACKS);
 }
 
 /*
@@ -125,6 +131,7 @@ static int size_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.io_counts, n_io ? n_io : 1);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_counts, n_stages);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_mech, n_stages);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.exited_tgids, 1);
 		return rc ?: size_span_ring(skel, cfg);
 	}
 	rc = bpf_map__set_max_entries(skel->maps.stage_mech, n_stages);
@@ -158,8 +165,10 @@ static int size_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
 	 * preallocated, as many entries as SYSTEM_HIST_MAP_BYTES allows.
 	 */
 	rc = rc ?: bpf_map__set_map_flags(skel->maps.io_stats, 0);
-	rc = rc ?: bpf_map__set_max_entries(skel->maps.io_stats,
-					    system_entries(sizeof(struct io_stats), n_io));
+	rc = rc ?: bpf_map__set_max_entries(
+			    skel->maps.io_stats,
+			    test_entries("BPFPROF_SYSTEM_IO_ENTRIES",
+					 system_entries(sizeof(struct io_stats), n_io)));
 	rc = rc ?: bpf_map__set_map_flags(skel->maps.stage_stats, 0);
 	rc = rc ?: bpf_map__set_max_entries(
 			    skel->maps.stage_stats,
@@ -175,8 +184,10 @@ static int configure_stage_programs(struct bpfprof_bpf *skel, const struct loade
 	struct bpf_program *entry = skel->progs.stage_entry, *ret = skel->progs.stage_return;
 	int rc = 0;
 
-	/* Also how a target (-p, a command) ends. */
-	bpf_program__set_autoload(skel->progs.thread_exit, cfg->n_stages > 0 || cfg->targ_tgid);
+	/* How a target (-p, a command) ends; process exits free the hashes'
+	 * entries; thread exits close stacks. */
+	bpf_program__set_autoload(skel->progs.thread_exit,
+				  cfg->n_stages > 0 || cfg->targ_tgid || !one_target(cfg));
 	bpf_program__set_autoload(skel->progs.proc_fork, cfg->follow);
 	bpf_program__set_autoload(skel->progs.sys_enter, !cfg->syscalls_off);
 	bpf_program__set_autoload(skel->progs.sys_exit, !cfg->syscalls_off);
@@ -390,6 +401,9 @@ void loader_collector_maps(const struct bpfprof_bpf *skel, struct collector_maps
 	maps->stage_counts = stages ? bpf_map__fd(skel->maps.stage_counts) : -1;
 	maps->n_stages = stages ? bpf_map__max_entries(skel->maps.stage_counts) : 0;
 	maps->procs = bpf_map__fd(skel->maps.procs);
+	maps->exited = skel->rodata->one_target ? -1 : bpf_map__fd(skel->maps.exited_tgids);
+	maps->traced = skel->rodata->follow ? bpf_map__fd(skel->maps.traced_tgids) : -1;
+	maps->sample_every = skel->rodata->stage_sample_every;
 	maps->audit = bpf_map__fd(skel->maps.audit);
 }
 
@@ -402,6 +416,59 @@ void loader_set_stages_enabled(struct bpfprof_bpf *skel, bool on)
 void loader_next_stage_gen(struct bpfprof_bpf *skel)
 {
 	__atomic_add_fetch(&skel->bss->stage_gen, 1, __ATOMIC_RELAXED);
+}
+
+void loader_start_counting(struct bpfprof_bpf *skel)
+{
+	/* Calls entered while the stage probes were being attached are left
+	 * uncounted with their callees; but a call entered before its probe
+	 * was attached is unseen, and its callees would count without it:
+	 * give such calls time to return first. */
+	if (skel->rodata->stages_attached)
+		usleep(STAGE_SETTLE_MS * 1000);
+	__atomic_store_n(&skel->bss->counting, COUNTING_ON, __ATOMIC_RELEASE);
+}
+
+/* Stage calls open now that will be counted when they return; -1 when
+ * the stacks cannot be read. Stacks kept in task storage (threads past
+ * the stage_stacks array) are not seen. */
+static long open_counted_calls(struct bpfprof_bpf *skel, void *buf)
+{
+	int fd = bpf_map__fd(skel->maps.stage_stacks);
+	__u32 n = bpf_map__max_entries(skel->maps.stage_stacks);
+	__u32 gen = __atomic_load_n(&skel->bss->stage_gen, __ATOMIC_RELAXED);
+	long open = 0;
+
+	for (__u32 id = 1; id < n; id++) {
+		const struct stage_stack_head *h = buf;
+
+		if (bpf_map_lookup_elem(fd, &id, buf))
+			return -1;
+		if (h->depth && h->counted && h->gen == gen)
+			open += h->depth;
+	}
+	return open;
+}
+
+void loader_stop_counting(struct bpfprof_bpf *skel)
+{
+	void *buf = NULL;
+
+	if (skel->rodata->stages_attached) {
+		/* Calls open now are still counted when they return, with
+		 * what they call and their I/O: wait for them (a short while:
+		 * main() never returns). */
+		__atomic_store_n(&skel->bss->counting, COUNTING_STOPPING, __ATOMIC_RELEASE);
+		buf = malloc(bpf_map__value_size(skel->maps.stage_stacks));
+	}
+	for (int waited = 0; buf && waited < STAGE_DRAIN_MS; waited++) {
+		if (open_counted_calls(skel, buf) <= 0)
+			break;
+		usleep(1000);
+	}
+	free(buf);
+	/* Those still open are left out, their I/O from here too. */
+	__atomic_store_n(&skel->bss->counting, COUNTING_OFF, __ATOMIC_RELEASE);
 }
 
 bool loader_stages_enabled(const struct bpfprof_bpf *skel)

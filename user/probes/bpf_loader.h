@@ -51,6 +51,16 @@ void loader_collector_maps(const struct bpfprof_bpf *skel, struct collector_maps
 /* The stage toggle, read first by every stage probe; takes effect at once. */
 void loader_set_stages_enabled(struct bpfprof_bpf *skel, bool on);
 bool loader_stages_enabled(const struct bpfprof_bpf *skel);
+
+/* How long counting waits after the stage probes are attached, and how long
+ * stopping waits at most for the stage calls still open. */
+#define STAGE_SETTLE_MS 20
+#define STAGE_DRAIN_MS 250
+/* Once every probe is attached: from here the probes count. */
+void loader_start_counting(struct bpfprof_bpf *skel);
+/* Before any probe is detached: nothing new is counted from here; waits a
+ * little for the stage calls open, which count when they return. */
+void loader_stop_counting(struct bpfprof_bpf *skel);
 /* Before each attach of the stage probes: frames still open from the last
  * attach are then dropped as unfinished (their returns are not seen). */
 void loader_next_stage_gen(struct bpfprof_bpf *skel);

@@ -117,10 +117,9 @@ int session_flush(struct session *s)
 
 	err = collector_read(s->collector, &s->cur);
 	events_audit(s->events, s->cur.audit);
-	if (!err) {
-		profile_scale_stages(&s->cur, s->stages->sample_every);
+	/* --sample: the collector has scaled the stage figures. */
+	if (!err)
 		err = profile_delta(&s->delta, &s->cur, &s->prev);
-	}
 	if (err) {
 		fprintf(stderr, "bpfprof: reading counters: %s\n", strerror(-err));
 		return err;
@@ -210,10 +209,14 @@ void session_finish(struct session *s)
 	/* The terminal back first: the totals are printed on it. */
 	live_view_stop(s->view);
 	s->view = NULL;
-	/* Probes off first: the last flush then holds everything. */
+	/* The cost windows close while the probes count as in any window. */
+	cost_meter_end_windows(&s->cost);
+	/* Counting stops before any probe is detached, so the last interval
+	 * is as consistent as the others; then probes off: the last flush
+	 * holds everything. */
+	loader_stop_counting(s->skel);
 	stage_attacher_detach(s->attacher);
 	loader_detach(s->skel);
-	cost_meter_end_windows(&s->cost);
 	events_finish(s->events);
 	/* Before stopping and reaping the command: one that exited is still a
 	 * zombie whose CPU times the last telemetry sample reads. */

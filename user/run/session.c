@@ -259,6 +259,10 @@ static int go(struct session *s, char *err, size_t errlen)
 		return -1;
 	if (env->prometheus && start_metrics(s, err, errlen))
 		return -1;
+	/* Every probe attached: counting starts now, for every probe at once,
+	 * and the stage probes' time on with it. */
+	loader_start_counting(s->skel);
+	stage_control_restart(&s->ctl);
 	s->start_mono = s->last_flush_mono = clock_mono_s();
 	s->info.started_at = clock_real_s();
 	if (s->target.is_child && target_release(&s->target, env->command, err, errlen))
