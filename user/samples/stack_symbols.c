@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include "common/strmap.h"
+#include "probes/demangle.h"
+#include "probes/symbols.h"
+#include "samples/stack_symbols.h"
+
+/* A process's maps are read again on a miss at most this often. */
+#define MAPS_REREAD_NS 200000000ULL
+
+struct func {
+	uint64_t off, end; /* file offsets */
+	const char *name;  /* interned */
+};
+
+/* One file's functions, by file offset. */
+struct file_syms {
+	char build_id[64]; /* "" when the file has none */
+	dev_t dev;
+	ino_t ino;
+	const char *label; /* "[libc.so.6]": for addresses outside any function */
+	struct func *v;
+	size_t n;
+};
+
+struct mapping {
+	uint64_t start, end, off;
+	struct file_syms *file; /* NULL: not a file */
+	const char *label;	/* "[vdso]", "[anon]" when not a file */
+};
+
+struct proc_maps {
+	pid_t pid;
+	struct mapping *v;
+	size_t n;
+	uint64_t read_ns; /* when last read; 0: never */
+};
+
+struct ksym {
+	uint64_t addr;
+	const char *name;
+};
+
+struct stack_symbols {
+	struct strmap names; /* interned names: every string handed out */
+	struct file_syms **files;
+	size_t n_files;
+	struct proc_maps *procs;
+	size_t n_procs;
+	struct ksym *ksyms;
+	size_t n_ksyms;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static const char *intern(struct stack_symbols *s, const char *name)
+{
+	struct strmap_slot *slot;
+	int added;
+
+	slot = strmap_put(&s->names, name, 0, &added);
+
+	return slot ? slot->key : "[unknown]";
+}
+
+static int cmp_ksym(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Text symbols only; all-zero addresses (kptr_restrict) give none. */
+static void load_kallsyms(struct stack_symbols *s)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	char line[512], name[256], type;
+	size_t cap = 0;
+	uint64_t addr;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%" SCNx64 " %c %255s", &addr, &type, name) != 3 || !addr)
+			continue;
+		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
+			continue;
+		if (s->n_ksyms == cap) {
+			size_t ncap = cap ? cap * 2 : 65536;
+			struct ksym *v = realloc(s->ksyms, ncap * sizeof(*v));
+
+			if (!v)
+				break;
+			s->ksyms = v;
+			cap = ncap;
+		}
+		s->ksyms[s->n_ksyms++] = (struct ksym){ addr, intern(s, name) };
+	}
+	fclose(f);
+	qsort(s->ksyms, s->n_ksyms, sizeof(*s->ksyms), cmp_ksym);
+}
+
+struct stack_symbols *stack_symbols_new(void)
+{
+	struct stack_symbols *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	strmap_init(&s->names);
+	load_kallsyms(s);
+	return s;
+}
+
+void stack_symbols_free(struct stack_symbols *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_files; i++) {
+		free(s->files[i]->v);
+		free(s->files[i]);
+	}
+	free(s->files);
+	for (size_t i = 0; i < s->n_procs; i++)
+		free(s->procs[i].v);
+	free(s->procs);
+	free(s->ksyms);
+	strmap_free(&s->names);
+	free(s);
+}
+
+unsigned long stack_symbols_files_loaded(const struct stack_symbols *s)
+{
+	return s ? (unsigned long)s->n_files : 0;
+}
+
+static int cmp_func(const void *a, const void *b)
+{
+	const struct func *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* The functions of the file at path (read through /proc/PID/root). */
+static struct file_syms *read_file_syms(struct stack_symbols *s, const char *path,
+					const char *shown)
+{
+	struct file_syms *fs = calloc(1, sizeof(*fs));
+	const char *base = strrchr(shown, '/');
+	struct sym_list l;
+	char label[300], err[256];
+
+	if (!fs)
+		return NULL;
+	snprintf(label, sizeof(label), "[%s]", base ? base + 1 : shown);
+	fs->label = intern(s, label);
+	if (symbols_match(path, "*", &l, err, sizeof(err)))
+		return fs; /* not an ELF we can read: every address is the label */
+	fs->v = calloc(l.n ? l.n : 1, sizeof(*fs->v));
+	for (size_t i = 0; fs->v && i < l.n; i++) {
+		const struct sym_match *m = &l.v[i];
+		char *plain = m->demangled && strcmp(m->demangled, m->name)
+				      ? demangle_base_name(m->demangled)
+				      : NULL;
+
+		fs->v[fs->n++] = (struct func){ m->probe_offset - m->skipped,
+						m->probe_offset - m->skipped + m->size,
+						intern(s, plain ? plain : m->name) };
+		free(plain);
+	}
+	sym_list_free(&l);
+	qsort(fs->v, fs->n, sizeof(*fs->v), cmp_func);
+	return fs;
+}
+
+static struct file_syms *file_syms(struct stack_symbols *s, pid_t pid, const char *shown)
+{
+	struct file_syms *fs, **v;
+	char path[4352], id[64] = "", err[128];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, shown);
+	if (stat(path, &st))
+		return NULL;
+	for (size_t i = 0; i < s->n_files; i++)
+		if (s->files[i]->dev == st.st_dev && s->files[i]->ino == st.st_ino)
+			return s->files[i];
+	/* Another copy of a file already read (another container, say). */
+	if (!symbols_build_id(path, id, sizeof(id), err, sizeof(err)))
+		for (size_t i = 0; i < s->n_files; i++)
+			if (!strcmp(s->files[i]->build_id, id))
+				return s->files[i];
+	v = realloc(s->files, (s->n_files + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	s->files = v;
+	fs = read_file_syms(s, path, shown);
+	if (!fs)
+		return NULL;
+	snprintf(fs->build_id, sizeof(fs->build_id), "%s", id);
+	fs->dev = st.st_dev;
+	fs->ino = st.st_ino;
+	s->files[s->n_files++] = fs;
+	return fs;
+}
+
+/* Executable mappings of pid; the old ones stay when it is gone. */
+static void read_maps(struct stack_symbols *s, struct proc_maps *pm)
+{
+	struct mapping *v = NULL;
+	size_t n = 0, cap = 0;
+	char path[64], line[4608];
+	FILE *f;
+
+	pm->read_ns = now_ns();
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pm->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t start, end, off;
+		char perms[8], *name;
+		int pos = 0;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %*u %n", &start, &end,
+			   perms, &off, &pos) < 4 || !pos || perms[2] != 'x')
+			continue;
+		name = line + pos;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 32;
+			struct mapping *nv = realloc(v, ncap * sizeof(*nv));
+
+			if (!nv)
+				break;
+			v = nv;
+			cap = ncap;
+		}
+		v[n] = (struct mapping){ start, end, off, NULL, NULL };
+		if (name[0] == '/')
+			v[n].file = file_syms(s, pm->pid, name);
+		if (!v[n].file)
+			v[n].label = intern(s, name[0] == '[' ? name : name[0] ? "[unknown]" : "[anon]");
+		n++;
+	}
+	fclose(f);
+	if (!n) {
+		free(v);
+		return; /* gone (or a zombie): keep what we knew */
+	}
+	free(pm->v);
+	pm->v = v;
+	pm->n = n;
+}
+
+static struct proc_maps *proc_maps(struct stack_symbols *s, pid_t pid)
+{
+	struct proc_maps *v;
+
+	for (size_t i = 0; i < s->n_procs; i++)
+		if (s->procs[i].pid == pid)
+			return &s->procs[i];
+	v = realloc(s->procs, (s->n_procs + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	s->procs = v;
+	v[s->n_procs] = (struct proc_maps){ .pid = pid };
+	return &v[s->n_procs++];
+}
+
+static const struct mapping *find_mapping(const struct proc_maps *pm, uint64_t ip)
+{
+	for (size_t i = 0; i < pm->n; i++)
+		if (ip >= pm->v[i].start && ip < pm->v[i].end)
+			return &pm->v[i];
+	return NULL;
+}
+
+static const char *file_func(const struct file_syms *fs, uint64_t off)
+{
+	size_t lo = 0, hi = fs->n;
+
+	/* The last function starting at or before off. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (fs->v[mid].off <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && off < fs->v[lo - 1].end)
+		return fs->v[lo - 1].name;
+	return fs->label;
+}
+
+const char *stack_symbols_user(struct stack_symbols *s, pid_t pid, uint64_t ip, bool return_addr)
+{
+	struct proc_maps *pm = proc_maps(s, pid);
+	const struct mapping *m;
+
+	if (!pm)
+		return "[unknown]";
+	if (return_addr && ip)
+		ip--;
+	m = find_mapping(pm, ip);
+	if (!m && (!pm->read_ns || now_ns() - pm->read_ns > MAPS_REREAD_NS)) {
+		read_maps(s, pm);
+		m = find_mapping(pm, ip);
+	}
+	if (!m)
+		return "[unknown]";
+	if (!m->file)
+		return m->label;
+	return file_func(m->file, ip - m->start + m->off);
+}
+
+const char *stack_symbols_kernel(struct stack_symbols *s, uint64_t ip)
+{
+	size_t lo = 0, hi = s->n_ksyms;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->ksyms[mid].addr <= ip)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? s->ksyms[lo - 1].name : "[kernel]";
+}
+
+bool stack_symbols_is_root(const char *name)
+{
+	static const char *const roots[] = { "_start",	      "__libc_start_main",
+					     "__libc_start_call_main", "start_thread",
+					     "clone",	      "clone3",
+					     "__clone",	      "__clone3",
+					     "__GI___clone3", "thread_start" };
+
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
+		if (!strcmp(name, roots[i]))
+			return true;
+	return false;
+}
