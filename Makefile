@@ -75,7 +75,8 @@ TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 	$(OUT)/targets/stage_target_pie $(OUT)/targets/libstagelib.so $(OUT)/targets/stage_target_lib \
 	$(OUT)/targets/cxx_target $(OUT)/targets/cxx_throw $(OUT)/targets/rs_panic \
 	$(OUT)/targets/rs_panic_v0 $(OUT)/targets/go_stacks $(OUT)/targets/go_stacks_stripped \
-	$(OUT)/targets/tail_target
+	$(OUT)/targets/tail_target \
+	$(OUT)/targets/spin_target_pie
 TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -fcf-protection=none -D_GNU_SOURCE -Wall -Werror \
 	-pthread -Itests
 
@@ -180,6 +181,10 @@ $(OUT)/targets/go_stacks_stripped: tests/targets/go_stacks.go | $(OUT)/targets
 
 # The stage target also as a PIE, and linked with a shared library.
 $(OUT)/targets/stage_target_pie: tests/targets/stage_target.c tests/targets/target_common.h | $(OUT)/targets
+	$(CC) $(TARGET_CFLAGS) -fPIE -pie $< -o $@
+
+# --cpu-sample's target as a PIE too: its frames go through the maps.
+$(OUT)/targets/spin_target_pie: tests/targets/spin_target.c tests/targets/target_common.h | $(OUT)/targets
 	$(CC) $(TARGET_CFLAGS) -fPIE -pie $< -o $@
 
 $(OUT)/targets/libstagelib.so: tests/targets/stagelib.c | $(OUT)/targets

@@ -221,12 +221,20 @@ static size_t symbolize(struct cpu_samples *cs, int32_t id, uint32_t pid, bool u
 		 * runs into code built without one: what follows is noise.
 		 * A stack that reaches no such function was cut short. */
 		*cut_short = true;
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			if (stack_symbols_is_root(names[i])) {
 				keep = i + 1;
 				*cut_short = false;
 				break;
 			}
+			/* main's caller is in libc, whose local symbols
+			 * (__libc_start_call_main) a stripped libc lacks. */
+			if (!strcmp(names[i], "main")) {
+				keep = i + 2 < n ? i + 2 : n;
+				*cut_short = false;
+				break;
+			}
+		}
 	}
 	*out = malloc((keep ? keep : 1) * sizeof(**out));
 	if (!*out)
