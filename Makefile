@@ -31,8 +31,12 @@ DEB_PACKAGES := make gcc libc6-dev clang llvm pkg-config bpftool libbpf-dev \
 DEB_PACKAGES += libclang-rt-14-dev
 # bench/ (its driver, and its checks in make test)
 DEB_PACKAGES += python3
+# report --pprof: the profile message through protobuf-c; its tests read
+# it back with go tool pprof, check the flame graph in chromium, and the
+# bench compares with perf
+DEB_PACKAGES += protobuf-c-compiler libprotobuf-c-dev golang-go linux-perf
 
-PKGS := libbpf libelf zlib jansson libcap libmicrohttpd ncursesw capstone
+PKGS := libbpf libelf zlib jansson libcap libmicrohttpd ncursesw capstone libprotobuf-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -60,6 +64,10 @@ SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 # for its step of the data's way (docs/architecture.md).
 USER_SRCS := $(wildcard user/*/*.c)
 LIB_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
+# report --pprof's message, generated from user/report/proto/profile.proto
+PROTO_C := $(OUT)/pprof/profile.pb-c.c
+PROTO_H := $(OUT)/pprof/profile.pb-c.h
+LIB_OBJS += $(OUT)/pprof/profile.pb-c.o
 
 # tests/unit need neither root nor BPF; tests/integration load the real BPF
 # programs as root. tests/lib holds what both share.
@@ -119,7 +127,14 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 # beside it); the skeletons and the version header exist before any
 # compiles, since the first build has no lists yet.
 DEPFLAGS = -MMD -MP
-$(OUT)/user/%.o: user/%.c | $(SKELS) $(VERSION_H)
+$(PROTO_C) $(PROTO_H) &: user/report/proto/profile.proto
+	@mkdir -p $(OUT)/pprof
+	protoc-c --c_out=$(OUT)/pprof --proto_path=user/report/proto profile.proto
+
+$(OUT)/pprof/profile.pb-c.o: $(PROTO_C)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(OUT)/user/%.o: user/%.c | $(SKELS) $(VERSION_H) $(PROTO_H)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
