@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "lib/helper.h"
+#include "lib/report_helper.h"
 #include "targets/target_common.h"
 
 /* Points the measured share of spin_a may be off 75%. */
@@ -140,6 +141,160 @@ static void check_flushes(const char *dir, json_t *summary)
 	assert_int_equal(helper_int(summary, "audit.cpu_samples_user_stack_lost"), 0);
 }
 
+/* A command's whole stdout; fails the test unless it exits 0. */
+static char *command_output(const char *cmd)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *out = malloc(cap);
+	FILE *p = popen(cmd, "r");
+	size_t got;
+
+	assert_non_null(out);
+	assert_non_null(p);
+	while ((got = fread(out + len, 1, cap - len - 1, p)) > 0) {
+		len += got;
+		if (len + 1 == cap) {
+			cap *= 2;
+			out = realloc(out, cap);
+			assert_non_null(out);
+		}
+	}
+	out[len] = '\0';
+	if (pclose(p) != 0)
+		fail_msg("'%s' failed: %s", cmd, out);
+	return out;
+}
+
+/* A "flat%" figure of `go tool pprof -top`'s row for fn. */
+static double pprof_flat_pct(const char *top, const char *fn)
+{
+	for (const char *line = top; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		double flat, pct;
+		char name[128];
+
+		if (sscanf(line, " %lf %lf%% %*f%% %*f %*f%% %127s", &flat, &pct, name) == 3 &&
+		    !strcmp(name, fn))
+			return pct;
+	}
+	fail_msg("no %s in go tool pprof -top: %s", fn, top);
+	return 0;
+}
+
+/*
+ * The report's sample outputs read by their own readers: the folded text
+ * sums to the samples; go tool pprof finds spin_a's share and the stage
+ * tags; Chromium renders the flame graph (screenshot kept as an artifact)
+ * and its script zooms and searches; the HTML report carries it.
+ */
+static void check_report_outputs(const char *dir, long long a, long long b)
+{
+	char bin[256], folded[128], flame[128], pprof[128], html[128], page[128], png[300];
+	char cmd[1024];
+	long long folded_sum = 0, folded_a = 0;
+	struct captured c;
+	char *out, *dom, line[4096];
+	FILE *f;
+
+	helper_path(bin, sizeof(bin), "bpfprof");
+	snprintf(folded, sizeof(folded), "%s/out.folded", dir);
+	snprintf(flame, sizeof(flame), "%s/flame.svg", dir);
+	snprintf(pprof, sizeof(pprof), "%s/cpu.pb.gz", dir);
+	snprintf(html, sizeof(html), "%s/report.html", dir);
+	report_run(&c, dir, "--folded", folded, "--flame", flame, "--pprof", pprof, "--html", html,
+		   NULL);
+	assert_int_equal(c.status, 0);
+	captured_free(&c);
+
+	f = fopen(folded, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char *sp = strrchr(line, ' ');
+
+		assert_non_null(sp);
+		folded_sum += atoll(sp + 1);
+		if (strstr(line, ";main;stage_hot;spin_a "))
+			folded_a += atoll(sp + 1);
+	}
+	fclose(f);
+	assert_true(folded_a >= a);
+
+	/* go tool pprof: spin_a's flat share as ours, and the stage tags. */
+	snprintf(cmd, sizeof(cmd), "HOME=${HOME:-/tmp} go tool pprof -top -sample_index=samples %s 2>&1", pprof);
+	out = command_output(cmd);
+	if (fabs(pprof_flat_pct(out, "spin_a") / 100 - (double)folded_a / (double)folded_sum) > 0.01)
+		fail_msg("pprof's spin_a share is not the folded one (%lld of %lld): %s", folded_a,
+			 folded_sum, out);
+	assert_non_null(strstr(out, "spin_b"));
+	free(out);
+	snprintf(cmd, sizeof(cmd), "HOME=${HOME:-/tmp} go tool pprof -tags -sample_index=samples %s 2>&1", pprof);
+	out = command_output(cmd);
+	assert_non_null(strstr(out, "stage:"));
+	assert_non_null(strstr(out, "stage_hot"));
+	assert_non_null(strstr(out, "stage_cold"));
+	free(out);
+	/* Only spin_a's samples, through the stage tag. */
+	snprintf(cmd, sizeof(cmd),
+		 "HOME=${HOME:-/tmp} go tool pprof -top -sample_index=samples -tagfocus=stage=stage_cold %s 2>&1",
+		 pprof);
+	out = command_output(cmd);
+	assert_null(strstr(out, "spin_a"));
+	assert_non_null(strstr(out, "spin_b"));
+	free(out);
+
+	/* Chromium: the SVG inline in a page whose script zooms into spin_a
+	 * and searches spin_b, as a click and the Search button would. */
+	snprintf(page, sizeof(page), "%s/flame_test.html", dir);
+	f = fopen(page, "w");
+	assert_non_null(f);
+	fputs("<!DOCTYPE html><html><body>", f);
+	{
+		FILE *svg = fopen(flame, "r");
+		size_t n;
+		char buf[8192];
+
+		assert_non_null(svg);
+		while ((n = fread(buf, 1, sizeof(buf), svg)) > 0)
+			fwrite(buf, 1, n, f);
+		fclose(svg);
+	}
+	fputs("<script>(function(){var a=document.querySelector('g.f[data-n=\"spin_a\"]');"
+	      "var b=document.querySelector('g.f[data-n=\"spin_b\"]');"
+	      "a.dispatchEvent(new MouseEvent('click',{bubbles:true}));"
+	      "document.body.setAttribute('data-zoom-width',a.querySelector('rect')"
+	      ".getAttribute('width'));"
+	      "document.body.setAttribute('data-b-hidden',b.style.display);"
+	      "document.getElementById('reset').dispatchEvent(new MouseEvent('click'));"
+	      "search(/^spin_b$/);"
+	      "document.body.setAttribute('data-matched',"
+	      "document.getElementById('matched').textContent);})();</script></body></html>",
+	      f);
+	fclose(f);
+	snprintf(png, sizeof(png), "%s/cpu_flame.png", artifact_dir());
+	dom = chromium_dump_dom(page, png);
+	assert_non_null(strstr(dom, "data-zoom-width=\"1199.5\""));
+	assert_non_null(strstr(dom, "data-b-hidden=\"none\""));
+	{
+		const char *m = strstr(dom, "data-matched=\"Matched: ");
+		double pct;
+
+		assert_non_null(m);
+		pct = atof(m + strlen("data-matched=\"Matched: "));
+		if (fabs(pct / 100 - (double)b / (double)(a + b)) > 0.03)
+			fail_msg("search matched %.1f%%, spin_b has %lld of %lld", pct, b, a + b);
+	}
+	free(dom);
+	/* The HTML report: the flame graph and the stage table. */
+	snprintf(png, sizeof(png), "%s/cpu_report.png", artifact_dir());
+	dom = chromium_dump_dom(html, png);
+	assert_non_null(strstr(dom, "id=\"cpu\""));
+	assert_non_null(strstr(dom, "data-n=\"spin_a\""));
+	assert_non_null(strstr(dom, "<td class=\"name\">stage_hot</td><td class=\"name\">spin_a</td>"));
+	if (strstr(dom, "data-script-error=\""))
+		fail_msg("script error: %.300s", strstr(dom, "data-script-error=\""));
+	assert_non_null(strstr(dom, "data-rendered=\"ok\""));
+	free(dom);
+}
+
 static void run_command(const char *target_name)
 {
 	char dir[64], bin[256], target[256];
@@ -163,6 +318,8 @@ static void run_command(const char *target_name)
 	expect_shares(a, b);
 	check_top_functions(s, pid, a, b);
 	check_flushes(dir, s);
+	if (!strcmp(target_name, "targets/spin_target"))
+		check_report_outputs(dir, a, b);
 	json_decref(s);
 	helper_rmtree(dir);
 }
@@ -275,6 +432,28 @@ static void test_off_by_default(void **state)
 	helper_rmtree(dir);
 }
 
+/* The sample outputs of a run without samples: one line, exit 1. */
+static void test_report_without_samples(void **state)
+{
+	char dir[64], bin[256], target[256];
+	struct proc_run r;
+	struct captured c;
+
+	REQUIRE_ROOT_BPF();
+	helper_tmpdir(dir, sizeof(dir));
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/spin_target");
+	char *argv[] = { bin, "-q", "-o", dir, "--", target, "1", NULL };
+
+	assert_int_equal(helper_run(argv, 60, &r), 0);
+	report_run(&c, dir, "--flame", "/tmp/never-written.svg", NULL);
+	assert_int_equal(c.status, 1);
+	expect_one_error_line(&c, "no CPU samples");
+	assert_false(helper_exists("/tmp/never-written.svg"));
+	captured_free(&c);
+	helper_rmtree(dir);
+}
+
 static void test_bad_rate(void **state)
 {
 	char bin[256];
@@ -294,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_static_command), cmocka_unit_test(test_pie_command),
 		cmocka_unit_test(test_pid),	       cmocka_unit_test(test_whole_machine),
 		cmocka_unit_test(test_off_by_default), cmocka_unit_test(test_bad_rate),
+		cmocka_unit_test(test_report_without_samples),
 	};
 
 	return cmocka_run_group_tests_name("integration_cpu_samples", tests, NULL, NULL);
