@@ -209,6 +209,11 @@ $(OUT)/targets/stage_target_lib: tests/targets/stage_target.c $(OUT)/targets/lib
 	$(CC) $(TARGET_CFLAGS) -DWITH_LIB -fPIE -pie $< -L$(OUT)/targets -lstagelib \
 		-Wl,-rpath,'$$ORIGIN' -o $@
 
+# bench/cpu_sample.py: what symbolizing --cpu-sample's stacks costs.
+$(OUT)/bench/symbolize: bench/symbolize.c $(OUT)/libbpfprof.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $< $(OUT)/libbpfprof.a $(LDLIBS) $(ALL_LDFLAGS) -o $@
+
 test: $(OUT)/bpfprof $(TEST_BINS) $(TARGET_BINS)
 	tests/run.sh $(OUT)
 
