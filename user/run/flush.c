@@ -157,6 +157,13 @@ int session_flush(struct session *s)
 		live_view_set_cost(s->view, cost);
 	}
 	live_view_update(s->view, &s->prev, &s->delta, seconds, mono - s->start_mono, s->stages);
+	if (s->view && s->samples) {
+		struct sample_tops interval, total;
+
+		if (!cpu_samples_tops(s->samples, false, SAMPLE_TOP_FUNCTIONS, &interval) &&
+		    !cpu_samples_tops(s->samples, true, SAMPLE_TOP_FUNCTIONS, &total))
+			live_view_set_cpu_tops(s->view, &interval, &total);
+	}
 	if (have_stages(s)) /* --max-overhead may have switched them */
 		live_view_set_stages_state(s->view, stage_control_enabled(&s->ctl));
 	return 0;

@@ -42,7 +42,6 @@ int cpu_samples_read(struct cpu_samples *cs, uint64_t audit[AUDIT_ALL_SLOTS]);
 /* Top functions of the last read's samples, or of the run's. */
 int cpu_samples_tops(const struct cpu_samples *cs, bool whole_run, size_t max_funcs,
 		     struct sample_tops *out);
-void sample_tops_free(struct sample_tops *t);
 
 /* DIR/samples.jsonl, whole or not at all. 0, or -1 (said on stderr). */
 int cpu_samples_write(const struct cpu_samples *cs, struct output_files *out);

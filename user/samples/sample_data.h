@@ -35,6 +35,8 @@ struct sample_tops {
 	size_t n;
 };
 
+void sample_tops_free(struct sample_tops *t);
+
 /*
  * One symbolized stack with its samples: frames root first, user then
  * kernel. stage is NULL outside any stage.
