@@ -35,6 +35,8 @@ DEB_PACKAGES += python3
 # it back with go tool pprof, check the flame graph in chromium, and the
 # bench compares with perf
 DEB_PACKAGES += protobuf-c-compiler libprotobuf-c-dev golang-go linux-perf
+# --cpu-sample names libc's own functions through its debug file (tests)
+DEB_PACKAGES += libc6-dbg
 
 PKGS := libbpf libelf zlib jansson libcap libmicrohttpd ncursesw capstone libprotobuf-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

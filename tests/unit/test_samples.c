@@ -46,6 +46,20 @@ static void test_symbolize_self(void **state)
 	stack_symbols_free(s);
 }
 
+/* Where main returns to: inside libc's __libc_start_call_main, a local
+ * function that only libc's debug file (libc6-dbg) names. */
+static uint64_t main_return;
+
+static void test_symbolize_debug_file(void **state)
+{
+	struct stack_symbols *s = stack_symbols_new();
+
+	assert_non_null(s);
+	assert_string_equal(stack_symbols_user(s, getpid(), main_return, true),
+			    "__libc_start_call_main");
+	stack_symbols_free(s);
+}
+
 static void test_roots(void **state)
 {
 	assert_true(stack_symbols_is_root("_start"));
@@ -236,10 +250,12 @@ static void test_bad_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_symbolize_self), cmocka_unit_test(test_roots),
+		cmocka_unit_test(test_symbolize_self), cmocka_unit_test(test_symbolize_debug_file),
+		cmocka_unit_test(test_roots),
 		cmocka_unit_test(test_folded_and_flame), cmocka_unit_test(test_pprof),
 		cmocka_unit_test(test_bad_files),
 	};
 
+	main_return = (uint64_t)(uintptr_t)__builtin_return_address(0);
 	return cmocka_run_group_tests_name("unit_samples", tests, NULL, NULL);
 }

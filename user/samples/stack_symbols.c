@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
 #include <inttypes.h>
+#include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include "common/strmap.h"
 #include "probes/demangle.h"
 #include "probes/symbols.h"
@@ -152,9 +156,123 @@ static int cmp_func(const void *a, const void *b)
 	return x->off < y->off ? -1 : x->off > y->off;
 }
 
+/* The executable segments of an ELF file: virtual address to file offset. */
+struct load_seg {
+	uint64_t vaddr, memsz, offset;
+};
+
+static size_t exec_segments(Elf *elf, struct load_seg *v, size_t max)
+{
+	size_t phnum, n = 0;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(elf, &phnum))
+		return 0;
+	for (size_t i = 0; i < phnum && n < max; i++)
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD && (ph.p_flags & PF_X))
+			v[n++] = (struct load_seg){ ph.p_vaddr, ph.p_memsz, ph.p_offset };
+	return n;
+}
+
+static Elf *open_elf(const char *path, int *fd)
+{
+	Elf *elf;
+
+	elf_version(EV_CURRENT);
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return NULL;
+	elf = elf_begin(*fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		if (elf)
+			elf_end(elf);
+		close(*fd);
+		return NULL;
+	}
+	return elf;
+}
+
+/*
+ * A stripped file (.dynsym only: its exported functions) has its full
+ * symbol table in a separate debug file when its -dbg or -dbgsym package
+ * is installed (/usr/lib/debug/.build-id/AB/CDEF....debug). That file's
+ * code sections hold no bytes, so symbols.c (which reads each function's
+ * first instruction) cannot read it: its function symbols are read here,
+ * and placed at file offsets through the stripped file's own segments.
+ */
+static int debug_file_funcs(struct stack_symbols *s, const char *path, const char *build_id,
+			    struct func **out, size_t *n_out)
+{
+	struct load_seg segs[8];
+	char dbg_path[160];
+	size_t nseg, n = 0, cap = 0;
+	struct func *v = NULL;
+	Elf_Scn *scn = NULL;
+	Elf *elf, *dbg;
+	int fd, dfd;
+
+	if (strlen(build_id) < 3)
+		return -1;
+	snprintf(dbg_path, sizeof(dbg_path), "/usr/lib/debug/.build-id/%.2s/%s.debug", build_id,
+		 build_id + 2);
+	if (!(elf = open_elf(path, &fd)))
+		return -1;
+	nseg = exec_segments(elf, segs, 8);
+	elf_end(elf);
+	close(fd);
+	if (!nseg || !(dbg = open_elf(dbg_path, &dfd)))
+		return -1;
+	while ((scn = elf_nextscn(dbg, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			const char *name;
+
+			if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+			    !sym.st_size || sym.st_shndx == SHN_UNDEF)
+				continue;
+			name = elf_strptr(dbg, sh.sh_link, sym.st_name);
+			for (size_t k = 0; name && k < nseg; k++) {
+				if (sym.st_value < segs[k].vaddr ||
+				    sym.st_value >= segs[k].vaddr + segs[k].memsz)
+					continue;
+				if (n == cap) {
+					size_t ncap = cap ? cap * 2 : 4096;
+					struct func *nv = realloc(v, ncap * sizeof(*nv));
+
+					if (!nv)
+						break;
+					v = nv;
+					cap = ncap;
+				}
+				if (n < cap) {
+					uint64_t off = sym.st_value - segs[k].vaddr + segs[k].offset;
+
+					v[n++] = (struct func){ off, off + sym.st_size, intern(s, name) };
+				}
+				break;
+			}
+		}
+	}
+	elf_end(dbg);
+	close(dfd);
+	if (!n) {
+		free(v);
+		return -1;
+	}
+	*out = v;
+	*n_out = n;
+	return 0;
+}
+
 /* The functions of the file at path (read through /proc/PID/root). */
 static struct file_syms *read_file_syms(struct stack_symbols *s, const char *path,
-					const char *shown)
+					const char *shown, const char *build_id)
 {
 	struct file_syms *fs = calloc(1, sizeof(*fs));
 	const char *base = strrchr(shown, '/');
@@ -167,6 +285,12 @@ static struct file_syms *read_file_syms(struct stack_symbols *s, const char *pat
 	fs->label = intern(s, label);
 	if (symbols_match(path, "*", &l, err, sizeof(err)))
 		return fs; /* not an ELF we can read: every address is the label */
+	if (l.table && !strcmp(l.table, ".dynsym") &&
+	    !debug_file_funcs(s, path, build_id, &fs->v, &fs->n)) {
+		sym_list_free(&l);
+		qsort(fs->v, fs->n, sizeof(*fs->v), cmp_func);
+		return fs;
+	}
 	fs->v = calloc(l.n ? l.n : 1, sizeof(*fs->v));
 	for (size_t i = 0; fs->v && i < l.n; i++) {
 		const struct sym_match *m = &l.v[i];
@@ -205,7 +329,7 @@ static struct file_syms *file_syms(struct stack_symbols *s, pid_t pid, const cha
 	if (!v)
 		return NULL;
 	s->files = v;
-	fs = read_file_syms(s, path, shown);
+	fs = read_file_syms(s, path, shown, id);
 	if (!fs)
 		return NULL;
 	snprintf(fs->build_id, sizeof(fs->build_id), "%s", id);
