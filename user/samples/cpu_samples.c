@@ -271,31 +271,78 @@ static struct sample_entry *add_entry(struct cpu_samples *cs, const struct sampl
 	return e;
 }
 
-int cpu_samples_read(struct cpu_samples *cs, uint64_t audit[AUDIT_ALL_SLOTS])
+struct key_count {
+	struct sample_key key;
+	uint64_t count;
+};
+
+/* The whole counts map, key by key. */
+static int read_counts(const struct cpu_samples *cs, struct key_count **out, size_t *n_out)
 {
 	struct sample_key key, next;
+	struct key_count *v = NULL;
+	size_t n = 0, cap = 0;
 	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(cs->counts_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 1024;
+			struct key_count *nv = realloc(v, ncap * sizeof(*nv));
+
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		if (!bpf_map_lookup_elem(cs->counts_fd, &key, &v[n].count))
+			v[n++].key = key;
+	}
+	*out = v;
+	*n_out = n;
+	return 0;
+}
+
+static struct sample_entry *find_entry(struct cpu_samples *cs, const struct sample_key *k)
+{
+	int32_t *slot;
+
+	if (!cs->index_cap)
+		return NULL;
+	slot = index_slot(cs->index, cs->index_cap, cs->v, k);
+	return *slot >= 0 ? &cs->v[*slot] : NULL;
+}
+
+int cpu_samples_read(struct cpu_samples *cs, uint64_t audit[AUDIT_ALL_SLOTS])
+{
+	struct key_count *counts;
+	size_t n;
+	int rc;
 
 	if (!cs)
 		return 0;
 	for (size_t i = 0; i < cs->n; i++)
 		cs->v[i].flush = 0;
-	while (!bpf_map_get_next_key(cs->counts_fd, prev, &next)) {
-		struct sample_entry *e = NULL;
-		uint64_t count;
+	rc = read_counts(cs, &counts, &n);
+	if (rc)
+		return rc;
+	/* The maps of processes new in this flush first, before the time
+	 * symbolizing takes: a short-lived one may not wait. */
+	for (size_t i = 0; i < n; i++)
+		if (!find_entry(cs, &counts[i].key))
+			stack_symbols_note_process(cs->syms, (pid_t)counts[i].key.tgid);
+	for (size_t i = 0; i < n; i++) {
+		const struct sample_key key = counts[i].key;
+		uint64_t count = counts[i].count;
+		struct sample_entry *e = find_entry(cs, &key);
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(cs->counts_fd, &key, &count))
-			continue;
-		if (cs->index_cap) {
-			int32_t *slot = index_slot(cs->index, cs->index_cap, cs->v, &key);
-
-			if (*slot >= 0)
-				e = &cs->v[*slot];
-		}
-		if (!e && !(e = add_entry(cs, &key)))
+		if (!e && !(e = add_entry(cs, &key))) {
+			free(counts);
 			return -ENOMEM;
+		}
 		if (count <= e->total)
 			continue;
 		e->flush = count - e->total;
@@ -303,6 +350,7 @@ int cpu_samples_read(struct cpu_samples *cs, uint64_t audit[AUDIT_ALL_SLOTS])
 		if (e->cut_short)
 			cs->cut_short += e->flush;
 	}
+	free(counts);
 	audit[AUDIT_SAMPLE_CUT_SHORT] = cs->cut_short;
 	return 0;
 }

@@ -53,6 +53,7 @@ struct ksym {
 
 struct stack_symbols {
 	struct strmap names; /* interned names: every string handed out */
+	struct strmap demangled; /* mangled name -> its interned readable one */
 	struct file_syms **files;
 	size_t n_files;
 	struct proc_maps *procs;
@@ -123,6 +124,7 @@ struct stack_symbols *stack_symbols_new(void)
 	if (!s)
 		return NULL;
 	strmap_init(&s->names);
+	strmap_init(&s->demangled);
 	load_kallsyms(s);
 	return s;
 }
@@ -140,6 +142,7 @@ void stack_symbols_free(struct stack_symbols *s)
 		free(s->procs[i].v);
 	free(s->procs);
 	free(s->ksyms);
+	strmap_free(&s->demangled);
 	strmap_free(&s->names);
 	free(s);
 }
@@ -149,11 +152,15 @@ unsigned long stack_symbols_files_loaded(const struct stack_symbols *s)
 	return s ? (unsigned long)s->n_files : 0;
 }
 
+/* By offset; aliases by name, so the lookup (the last of equals) takes
+ * the same one every time, the one with the fewest leading underscores. */
 static int cmp_func(const void *a, const void *b)
 {
 	const struct func *x = a, *y = b;
 
-	return x->off < y->off ? -1 : x->off > y->off;
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	return strcmp(x->name, y->name);
 }
 
 /* The executable segments of an ELF file: virtual address to file offset. */
@@ -192,118 +199,107 @@ static Elf *open_elf(const char *path, int *fd)
 	return elf;
 }
 
-/*
- * A stripped file (.dynsym only: its exported functions) has its full
- * symbol table in a separate debug file when its -dbg or -dbgsym package
- * is installed (/usr/lib/debug/.build-id/AB/CDEF....debug). That file's
- * code sections hold no bytes, so symbols.c (which reads each function's
- * first instruction) cannot read it: its function symbols are read here,
- * and placed at file offsets through the stripped file's own segments.
- */
-static int debug_file_funcs(struct stack_symbols *s, const char *path, const char *build_id,
-			    struct func **out, size_t *n_out)
+/* Appends the function symbols of one symbol table section, placed at
+ * file offsets through segs. */
+static int add_section_funcs(struct stack_symbols *s, Elf *elf, Elf_Scn *scn,
+			     const struct load_seg *segs, size_t nseg, struct file_syms *fs,
+			     size_t *cap)
 {
-	struct load_seg segs[8];
-	char dbg_path[160];
-	size_t nseg, n = 0, cap = 0;
-	struct func *v = NULL;
-	Elf_Scn *scn = NULL;
-	Elf *elf, *dbg;
-	int fd, dfd;
+	Elf_Data *data = elf_getdata(scn, NULL);
+	GElf_Shdr sh;
 
-	if (strlen(build_id) < 3)
-		return -1;
-	snprintf(dbg_path, sizeof(dbg_path), "/usr/lib/debug/.build-id/%.2s/%s.debug", build_id,
-		 build_id + 2);
-	if (!(elf = open_elf(path, &fd)))
-		return -1;
-	nseg = exec_segments(elf, segs, 8);
-	elf_end(elf);
-	close(fd);
-	if (!nseg || !(dbg = open_elf(dbg_path, &dfd)))
-		return -1;
-	while ((scn = elf_nextscn(dbg, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *data;
+	if (!gelf_getshdr(scn, &sh) || !sh.sh_entsize || !data)
+		return 0;
+	for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+		GElf_Sym sym;
+		const char *name;
 
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize)
+		if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		    !sym.st_size || sym.st_shndx == SHN_UNDEF)
 			continue;
-		data = elf_getdata(scn, NULL);
-		for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
-			GElf_Sym sym;
-			const char *name;
+		name = elf_strptr(elf, sh.sh_link, sym.st_name);
+		for (size_t k = 0; name && *name && k < nseg; k++) {
+			uint64_t off;
 
-			if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-			    !sym.st_size || sym.st_shndx == SHN_UNDEF)
+			if (sym.st_value < segs[k].vaddr ||
+			    sym.st_value >= segs[k].vaddr + segs[k].memsz)
 				continue;
-			name = elf_strptr(dbg, sh.sh_link, sym.st_name);
-			for (size_t k = 0; name && k < nseg; k++) {
-				if (sym.st_value < segs[k].vaddr ||
-				    sym.st_value >= segs[k].vaddr + segs[k].memsz)
-					continue;
-				if (n == cap) {
-					size_t ncap = cap ? cap * 2 : 4096;
-					struct func *nv = realloc(v, ncap * sizeof(*nv));
+			if (fs->n == *cap) {
+				size_t ncap = *cap ? *cap * 2 : 1024;
+				struct func *nv = realloc(fs->v, ncap * sizeof(*nv));
 
-					if (!nv)
-						break;
-					v = nv;
-					cap = ncap;
-				}
-				if (n < cap) {
-					uint64_t off = sym.st_value - segs[k].vaddr + segs[k].offset;
-
-					v[n++] = (struct func){ off, off + sym.st_size, intern(s, name) };
-				}
-				break;
+				if (!nv)
+					return -ENOMEM;
+				fs->v = nv;
+				*cap = ncap;
 			}
+			off = sym.st_value - segs[k].vaddr + segs[k].offset;
+			fs->v[fs->n++] = (struct func){ off, off + sym.st_size, intern(s, name) };
+			break;
 		}
 	}
-	elf_end(dbg);
-	close(dfd);
-	if (!n) {
-		free(v);
-		return -1;
-	}
-	*out = v;
-	*n_out = n;
 	return 0;
 }
 
-/* The functions of the file at path (read through /proc/PID/root). */
+/* The function symbols of an ELF file's symbol table (type want). */
+static int elf_funcs(struct stack_symbols *s, Elf *elf, Elf32_Word want,
+		     const struct load_seg *segs, size_t nseg, struct file_syms *fs)
+{
+	Elf_Scn *scn = NULL;
+	size_t cap = 0;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == want &&
+		    add_section_funcs(s, elf, scn, segs, nseg, fs, &cap))
+			return -ENOMEM;
+	return 0;
+}
+
+/*
+ * The functions of the file at path (opened through /proc/PID/root), by
+ * file offset: its .symtab; for a stripped file, the .symtab of its debug
+ * file when its -dbg or -dbgsym package is installed
+ * (/usr/lib/debug/.build-id/AB/CDEF....debug: the same addresses, but code
+ * sections without bytes), else its .dynsym (the exported functions).
+ * Read here rather than through symbols_match: that one reads each
+ * function's first instruction and demangles every name, seconds for a
+ * large C++ binary; here names are demangled when a sample needs them.
+ */
 static struct file_syms *read_file_syms(struct stack_symbols *s, const char *path,
 					const char *shown, const char *build_id)
 {
 	struct file_syms *fs = calloc(1, sizeof(*fs));
 	const char *base = strrchr(shown, '/');
-	struct sym_list l;
-	char label[300], err[256];
+	struct load_seg segs[8];
+	size_t nseg;
+	char label[300], dbg_path[160];
+	Elf *elf, *dbg;
+	int fd, dfd;
 
 	if (!fs)
 		return NULL;
 	snprintf(label, sizeof(label), "[%s]", base ? base + 1 : shown);
 	fs->label = intern(s, label);
-	if (symbols_match(path, "*", &l, err, sizeof(err)))
+	elf = open_elf(path, &fd);
+	if (!elf)
 		return fs; /* not an ELF we can read: every address is the label */
-	if (l.table && !strcmp(l.table, ".dynsym") &&
-	    !debug_file_funcs(s, path, build_id, &fs->v, &fs->n)) {
-		sym_list_free(&l);
-		qsort(fs->v, fs->n, sizeof(*fs->v), cmp_func);
-		return fs;
+	nseg = exec_segments(elf, segs, 8);
+	elf_funcs(s, elf, SHT_SYMTAB, segs, nseg, fs);
+	if (!fs->n && strlen(build_id) > 2) {
+		snprintf(dbg_path, sizeof(dbg_path), "/usr/lib/debug/.build-id/%.2s/%s.debug",
+			 build_id, build_id + 2);
+		dbg = open_elf(dbg_path, &dfd);
+		if (dbg) {
+			elf_funcs(s, dbg, SHT_SYMTAB, segs, nseg, fs);
+			elf_end(dbg);
+			close(dfd);
+		}
 	}
-	fs->v = calloc(l.n ? l.n : 1, sizeof(*fs->v));
-	for (size_t i = 0; fs->v && i < l.n; i++) {
-		const struct sym_match *m = &l.v[i];
-		char *plain = m->demangled && strcmp(m->demangled, m->name)
-				      ? demangle_base_name(m->demangled)
-				      : NULL;
-
-		fs->v[fs->n++] = (struct func){ m->probe_offset - m->skipped,
-						m->probe_offset - m->skipped + m->size,
-						intern(s, plain ? plain : m->name) };
-		free(plain);
-	}
-	sym_list_free(&l);
+	if (!fs->n)
+		elf_funcs(s, elf, SHT_DYNSYM, segs, nseg, fs);
+	elf_end(elf);
+	close(fd);
 	qsort(fs->v, fs->n, sizeof(*fs->v), cmp_func);
 	return fs;
 }
@@ -403,6 +399,14 @@ static struct proc_maps *proc_maps(struct stack_symbols *s, pid_t pid)
 	return &v[s->n_procs++];
 }
 
+void stack_symbols_note_process(struct stack_symbols *s, pid_t pid)
+{
+	struct proc_maps *pm = proc_maps(s, pid);
+
+	if (pm && !pm->read_ns)
+		read_maps(s, pm);
+}
+
 static const struct mapping *find_mapping(const struct proc_maps *pm, uint64_t ip)
 {
 	for (size_t i = 0; i < pm->n; i++)
@@ -429,6 +433,27 @@ static const char *file_func(const struct file_syms *fs, uint64_t off)
 	return fs->label;
 }
 
+/* C++ names as a reader knows them ("ns::Klass::run"), once each. */
+static const char *readable(struct stack_symbols *s, const char *name)
+{
+	struct strmap_slot *slot;
+	char *full, *plain;
+	int added;
+
+	if (strncmp(name, "_Z", 2))
+		return name;
+	slot = strmap_get(&s->demangled, name);
+	if (slot)
+		return (const char *)slot->value;
+	full = demangle(name);
+	plain = full ? demangle_base_name(full) : NULL;
+	slot = strmap_put(&s->demangled, name, (long)(uintptr_t)intern(s, plain ? plain : name),
+			  &added);
+	free(full);
+	free(plain);
+	return slot ? (const char *)slot->value : name;
+}
+
 const char *stack_symbols_user(struct stack_symbols *s, pid_t pid, uint64_t ip, bool return_addr)
 {
 	struct proc_maps *pm = proc_maps(s, pid);
@@ -447,7 +472,7 @@ const char *stack_symbols_user(struct stack_symbols *s, pid_t pid, uint64_t ip, 
 		return "[unknown]";
 	if (!m->file)
 		return m->label;
-	return file_func(m->file, ip - m->start + m->off);
+	return readable(s, file_func(m->file, ip - m->start + m->off));
 }
 
 const char *stack_symbols_kernel(struct stack_symbols *s, uint64_t ip)

@@ -32,6 +32,9 @@ void stack_symbols_free(struct stack_symbols *s);
  */
 const char *stack_symbols_user(struct stack_symbols *s, pid_t pid, uint64_t ip, bool return_addr);
 const char *stack_symbols_kernel(struct stack_symbols *s, uint64_t ip);
+/* Reads pid's maps now if they never were: a process seen for the first
+ * time may be gone by the time its stacks are symbolized. */
+void stack_symbols_note_process(struct stack_symbols *s, pid_t pid);
 
 /* Whether a function is where a thread's stack starts (_start,
  * start_thread, clone3...): a user stack that reaches none was cut short. */
