@@ -31,8 +31,14 @@ DEB_PACKAGES := make gcc libc6-dev clang llvm pkg-config bpftool libbpf-dev \
 DEB_PACKAGES += libclang-rt-14-dev
 # bench/ (its driver, and its checks in make test)
 DEB_PACKAGES += python3
+# report --pprof: the profile message through protobuf-c; its tests read
+# it back with go tool pprof, check the flame graph in chromium, and the
+# bench compares with perf
+DEB_PACKAGES += protobuf-c-compiler libprotobuf-c-dev golang-go linux-perf
+# --cpu-sample names libc's own functions through its debug file (tests)
+DEB_PACKAGES += libc6-dbg
 
-PKGS := libbpf libelf zlib jansson libcap libmicrohttpd ncursesw capstone
+PKGS := libbpf libelf zlib jansson libcap libmicrohttpd ncursesw capstone libprotobuf-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -60,6 +66,10 @@ SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 # for its step of the data's way (docs/architecture.md).
 USER_SRCS := $(wildcard user/*/*.c)
 LIB_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
+# report --pprof's message, generated from user/report/proto/profile.proto
+PROTO_C := $(OUT)/pprof/profile.pb-c.c
+PROTO_H := $(OUT)/pprof/profile.pb-c.h
+LIB_OBJS += $(OUT)/pprof/profile.pb-c.o
 
 # tests/unit need neither root nor BPF; tests/integration load the real BPF
 # programs as root. tests/lib holds what both share.
@@ -75,7 +85,8 @@ TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 	$(OUT)/targets/stage_target_pie $(OUT)/targets/libstagelib.so $(OUT)/targets/stage_target_lib \
 	$(OUT)/targets/cxx_target $(OUT)/targets/cxx_throw $(OUT)/targets/rs_panic \
 	$(OUT)/targets/rs_panic_v0 $(OUT)/targets/go_stacks $(OUT)/targets/go_stacks_stripped \
-	$(OUT)/targets/tail_target
+	$(OUT)/targets/tail_target \
+	$(OUT)/targets/spin_target_pie
 TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -fcf-protection=none -D_GNU_SOURCE -Wall -Werror \
 	-pthread -Itests
 
@@ -118,7 +129,14 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 # beside it); the skeletons and the version header exist before any
 # compiles, since the first build has no lists yet.
 DEPFLAGS = -MMD -MP
-$(OUT)/user/%.o: user/%.c | $(SKELS) $(VERSION_H)
+$(PROTO_C) $(PROTO_H) &: user/report/proto/profile.proto
+	@mkdir -p $(OUT)/pprof
+	protoc-c --c_out=$(OUT)/pprof --proto_path=user/report/proto profile.proto
+
+$(OUT)/pprof/profile.pb-c.o: $(PROTO_C)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(OUT)/user/%.o: user/%.c | $(SKELS) $(VERSION_H) $(PROTO_H)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
@@ -182,12 +200,21 @@ $(OUT)/targets/go_stacks_stripped: tests/targets/go_stacks.go | $(OUT)/targets
 $(OUT)/targets/stage_target_pie: tests/targets/stage_target.c tests/targets/target_common.h | $(OUT)/targets
 	$(CC) $(TARGET_CFLAGS) -fPIE -pie $< -o $@
 
+# --cpu-sample's target as a PIE too: its frames go through the maps.
+$(OUT)/targets/spin_target_pie: tests/targets/spin_target.c tests/targets/target_common.h | $(OUT)/targets
+	$(CC) $(TARGET_CFLAGS) -fPIE -pie $< -o $@
+
 $(OUT)/targets/libstagelib.so: tests/targets/stagelib.c | $(OUT)/targets
 	$(CC) $(TARGET_CFLAGS) -fPIC -shared $< -o $@
 
 $(OUT)/targets/stage_target_lib: tests/targets/stage_target.c $(OUT)/targets/libstagelib.so | $(OUT)/targets
 	$(CC) $(TARGET_CFLAGS) -DWITH_LIB -fPIE -pie $< -L$(OUT)/targets -lstagelib \
 		-Wl,-rpath,'$$ORIGIN' -o $@
+
+# bench/cpu_sample.py: what symbolizing --cpu-sample's stacks costs.
+$(OUT)/bench/symbolize: bench/symbolize.c $(OUT)/libbpfprof.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $< $(OUT)/libbpfprof.a $(LDLIBS) $(ALL_LDFLAGS) -o $@
 
 test: $(OUT)/bpfprof $(TEST_BINS) $(TARGET_BINS)
 	tests/run.sh $(OUT)

@@ -149,6 +149,23 @@ struct stage_stack_head {
 	__u32 counted; /* the open frames will be recorded */
 };
 
+/*
+ * --cpu-sample: CPU-clock samples of traced threads, counted per process,
+ * innermost open stage and stack (ids in the cpu_stacks stack-trace map).
+ * A stack id < 0 means no stack: the kernel's when the thread was in user
+ * mode, the user one for a kernel thread, or either when it was lost
+ * (AUDIT_SAMPLE_*STACK_LOST).
+ */
+#define SAMPLE_NO_STAGE 0xffffffffu
+#define SAMPLE_MAX_FRAMES 127 /* the kernel's PERF_MAX_STACK_DEPTH */
+
+struct sample_key {
+	__u32 tgid;
+	__u32 stage; /* stage id, or SAMPLE_NO_STAGE */
+	__s32 user_stack;
+	__s32 kernel_stack;
+};
+
 #define TASK_COMM_LEN 16
 
 struct proc_info {
@@ -174,6 +191,10 @@ enum audit_slot {
 	AUDIT_STAGE_CLAMPED,     /* returns the probe-cost correction would have put less
 				    than 1 ns past the last timestamp: held there
 				    (bpfprof/probe_cost.bpf.h) */
+	AUDIT_CPU_SAMPLES,       /* --cpu-sample: samples taken of traced threads (a fact) */
+	AUDIT_SAMPLE_MAP_FULL,   /* samples not counted: cpu_samples full */
+	AUDIT_SAMPLE_USTACK_LOST, /* samples without their user stack: stack map full */
+	AUDIT_SAMPLE_KSTACK_LOST, /* samples without their kernel stack: stack map full */
 	AUDIT_NR_SLOTS,
 };
 

@@ -132,6 +132,14 @@
 #define SELFTIME_SHORT_CALLS 50000
 #define SELFTIME_MEDIUM_CALLS 20000
 #define SELFTIME_PARENT_CALLS 5000
+/* spin_target: SPIN_ROUNDS rounds of stage_hot (spin_a, SPIN_A_UNITS
+ * units of work) then stage_cold (spin_b, SPIN_B_UNITS units): the same
+ * loop in both, so 75% of the CPU goes to spin_a inside stage_hot and 25%
+ * to spin_b inside stage_cold, however loaded the machine. */
+#define SPIN_ROUNDS 600
+#define SPIN_A_UNITS 3
+#define SPIN_B_UNITS 1
+#define SPIN_UNIT_ITERS 2000000
 
 /* Wait for the go byte when asked to, so an attach with -p sees everything. */
 static inline void target_gate(int argc, char **argv)

@@ -418,6 +418,39 @@ static void test_render_stage_sum(void **state)
 		"| 400"));
 }
 
+/* The f pane: the hottest functions in place of the histograms, the
+ * interval's or the run's; a note when the run has no samples. */
+static void test_render_functions(void **state)
+{
+	struct fixture *fx = *state;
+	struct live_frame f = frame(fx);
+	struct func_samples run_fns[] = { { "spin_a", 600 }, { "spin_b", 200 } };
+	struct func_samples last_fns[] = { { "spin_b", 30 }, { "spin_a", 20 } };
+	struct proc_samples run_p = { 4242, "server", 800, run_fns, 2 };
+	struct proc_samples last_p = { 4242, "server", 50, last_fns, 2 };
+	struct sample_tops run = { 99, 800, 0, &run_p, 1 }, last = { 99, 50, 0, &last_p, 1 };
+
+	live_screen_resize(&fx->scr, 40, 120);
+	f.functions = true;
+	live_render(&f, &fx->scr);
+	assert_non_null(row_starting(&fx->scr, "no CPU samples: run bpfprof with --cpu-sample"));
+	f.cpu_total = &run;
+	f.cpu_interval = &last;
+	live_render(&f, &fx->scr);
+	assert_fits(&fx->scr);
+	assert_non_null(row_starting(&fx->scr, "Top functions by self CPU samples (since the start)"));
+	assert_null(row(&fx->scr, "parse_request: 300 calls")); /* no histograms */
+	assert_non_null(row(&fx->scr, "600"));
+	assert_non_null(strstr(row(&fx->scr, "600"), " 75.0%  4242 server"));
+	assert_non_null(strstr(row(&fx->scr, "600"), "spin_a"));
+	assert_true(row_index(&fx->scr, "600") < row_index(&fx->scr, "200"));
+	f.cumulative = false;
+	live_render(&f, &fx->scr);
+	assert_non_null(row_starting(&fx->scr, "Top functions by self CPU samples (last interval)"));
+	assert_non_null(strstr(row(&fx->scr, "30"), "spin_b"));
+	assert_true(row_index(&fx->scr, "30") < row_index(&fx->scr, "20"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +464,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_render_interval_and_states, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_small, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_stage_sum, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_render_functions, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -51,6 +51,7 @@ enum user_audit_slot {
 	AUDIT_SPAN_DROPPED = AUDIT_NR_SLOTS, /* --events: span records dropped, queue full */
 	AUDIT_SPAN_UNWRITTEN,		     /* --events: span records lost to write errors */
 	AUDIT_SPAN_WRITTEN,		     /* --events: span records written (a fact) */
+	AUDIT_SAMPLE_CUT_SHORT, /* --cpu-sample: samples whose user stack was cut short (a fact) */
 	AUDIT_ALL_SLOTS,
 };
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -613,6 +614,7 @@ static void help(struct live_screen *scr, int y)
 		"  c   cumulative figures (since the start) or the last interval's",
 		"  s   sort the tables: by activity (ops, calls), by time, by name",
 		"  t   switch stage probes off and on (when this build can)",
+		"  f   the hottest functions (--cpu-sample) in place of the histograms",
 		"  h   this help; any key closes it",
 		"",
 		"Histogram rows are octaves: calls that took from .. to; the bar is",
@@ -624,9 +626,63 @@ static void help(struct live_screen *scr, int y)
 		put(scr, y++, i ? LIVE_PLAIN : LIVE_HEADING, "%s", text[i]);
 }
 
+/* One row per (process, function), most self samples first. */
+struct fn_row {
+	const struct proc_samples *proc;
+	const struct func_samples *fn;
+};
+
+static int cmp_fn_rows(const void *a, const void *b)
+{
+	const struct fn_row *x = a, *y = b;
+
+	if (x->fn->self != y->fn->self)
+		return x->fn->self > y->fn->self ? -1 : 1;
+	return strcmp(x->fn->name, y->fn->name);
+}
+
+static void build_functions(const struct live_frame *f, struct lines *l)
+{
+	const struct sample_tops *t = f->cumulative ? f->cpu_total : f->cpu_interval;
+	struct fn_row *rows;
+	size_t n = 0;
+
+	add_line(l, LIVE_HEADING, "Top functions by self CPU samples (%s)",
+		 f->cumulative ? "since the start" : "last interval");
+	if (!t) {
+		add_line(l, LIVE_PLAIN, "  no CPU samples: run bpfprof with --cpu-sample HZ");
+		return;
+	}
+	for (size_t i = 0; i < t->n; i++)
+		n += t->procs[i].n_top;
+	rows = calloc(n ? n : 1, sizeof(*rows));
+	if (!rows) {
+		l->oom = true;
+		return;
+	}
+	n = 0;
+	for (size_t i = 0; i < t->n; i++)
+		for (size_t k = 0; k < t->procs[i].n_top; k++)
+			rows[n++] = (struct fn_row){ &t->procs[i], &t->procs[i].top[k] };
+	qsort(rows, n, sizeof(*rows), cmp_fn_rows);
+	add_line(l, LIVE_HEADING, "%9s %6s  %-22s %s", "SAMPLES", "SHARE", "PROCESS", "FUNCTION");
+	if (!n)
+		add_line(l, LIVE_PLAIN, "  no samples of traced threads (%u Hz)", t->hz);
+	for (size_t i = 0; i < n; i++) {
+		char proc[64];
+
+		snprintf(proc, sizeof(proc), "%u %s", rows[i].proc->pid, rows[i].proc->comm);
+		add_line(l, LIVE_PLAIN, "%9" PRIu64 " %5.1f%%  %-22.22s %s", rows[i].fn->self,
+			 t->samples ? 100.0 * (double)rows[i].fn->self / (double)t->samples : 0,
+			 proc, rows[i].fn->name);
+	}
+	free(rows);
+}
+
 int live_render(const struct live_frame *f, struct live_screen *scr)
 {
 	struct lines io = { .cols = scr->cols }, st = { .cols = scr->cols };
+	struct lines fns = { .cols = scr->cols };
 	struct stage_view rows = {};
 	struct live_plan plan;
 	int y = 3, body = scr->rows - 4, err = 0;
@@ -660,11 +716,22 @@ int live_render(const struct live_frame *f, struct live_screen *scr)
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	live_plan_body(body, io.n, st.n, hist_want(&rows), &plan);
+	if (f->functions)
+		build_functions(f, &fns);
+	if (fns.oom) {
+		put(scr, y, LIVE_PLAIN, "out of memory drawing the view");
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	live_plan_body(body, io.n, st.n, f->functions ? fns.n + 1 : hist_want(&rows), &plan);
 	y = place(scr, y, plan.io_rows, &io);
 	y = place(scr, y, plan.stage_rows, &st);
-	place_histograms(f, &rows, several, scr, y, plan.hist_rows);
+	if (f->functions)
+		place(scr, y, plan.hist_rows, &fns);
+	else
+		place_histograms(f, &rows, several, scr, y, plan.hist_rows);
 cleanup:
+	lines_free(&fns);
 	stage_view_free(&rows);
 	lines_free(&io);
 	lines_free(&st);

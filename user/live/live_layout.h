@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "collect/profile.h"
 #include "probes/stages.h"
+#include "samples/sample_data.h"
 
 /* Smaller than this, the view shows one line saying so. */
 #define LIVE_MIN_COLS 60
@@ -50,6 +51,11 @@ struct live_frame {
 	uint64_t self_rss;   /* bytes; 0 unknown */
 	const char *cost;    /* "profiling cost the target ..."; NULL: not shown */
 	const char *message; /* status line; NULL: the keys */
+	/* The f pane: the hottest functions of --cpu-sample's samples (the
+	 * run's when cumulative, else the last interval's), in place of the
+	 * histograms. NULL: no samples yet. */
+	bool functions;
+	const struct sample_tops *cpu_total, *cpu_interval;
 };
 
 const char *live_sort_name(enum live_sort s);

@@ -42,6 +42,9 @@ struct live_view {
 	void *toggle_ctx;
 	int stages_on;
 	const char *message;
+	bool functions; /* the f pane */
+	bool have_cpu;	/* cpu_interval and cpu_total hold samples' tops */
+	struct sample_tops cpu_interval, cpu_total;
 	struct live_screen scr;
 	/* bpfprof's own CPU time at the previous update, and when */
 	double last_cpu_s, last_mono;
@@ -110,6 +113,9 @@ static void draw(struct live_view *v)
 		.self_rss = d->rss,
 		.cost = d->cost[0] ? d->cost : NULL,
 		.message = v->message,
+		.functions = v->functions,
+		.cpu_total = v->have_cpu ? &v->cpu_total : NULL,
+		.cpu_interval = v->have_cpu ? &v->cpu_interval : NULL,
 	};
 	int rows = LINES, cols = COLS;
 
@@ -212,6 +218,8 @@ static void set_paused(struct live_view *v, bool paused)
 {
 	profile_free(&v->frozen_total);
 	profile_free(&v->frozen_delta);
+	sample_tops_free(&v->cpu_interval);
+	sample_tops_free(&v->cpu_total);
 	v->paused = false;
 	if (!paused)
 		return;
@@ -326,6 +334,12 @@ static bool key(struct live_view *v, int ch)
 	case 'T':
 		toggle_stages(v);
 		break;
+	case 'f':
+	case 'F':
+		v->functions = !v->functions;
+		if (v->functions && !v->have_cpu)
+			v->message = "no CPU samples: run bpfprof with --cpu-sample HZ";
+		break;
 	case 12: /* Ctrl-L */
 		clearok(curscr, TRUE);
 		break;
@@ -370,6 +384,21 @@ void live_view_set_cost(struct live_view *v, const char *text)
 {
 	if (v) /* the paused screen keeps its frozen copy */
 		snprintf(v->latest.cost, sizeof(v->latest.cost), "%s", text);
+}
+
+void live_view_set_cpu_tops(struct live_view *v, struct sample_tops *interval,
+			    struct sample_tops *total)
+{
+	if (!v || v->paused) {
+		sample_tops_free(interval);
+		sample_tops_free(total);
+		return;
+	}
+	sample_tops_free(&v->cpu_interval);
+	sample_tops_free(&v->cpu_total);
+	v->cpu_interval = *interval;
+	v->cpu_total = *total;
+	v->have_cpu = true;
 }
 
 void live_view_set_stages_state(struct live_view *v, bool on)

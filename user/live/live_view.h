@@ -52,6 +52,13 @@ void live_view_set_stage_toggle(struct live_view *v, int (*fn)(void *ctx), void 
 /* What profiling cost the target, for the header ("" none);
  * shown from the next redraw. */
 void live_view_set_cost(struct live_view *v, const char *text);
+/*
+ * --cpu-sample: the last interval's and the run's hottest functions, for
+ * the f pane. The view takes both (and frees them, as the ones before);
+ * while paused it keeps showing the ones it has.
+ */
+void live_view_set_cpu_tops(struct live_view *v, struct sample_tops *interval,
+			    struct sample_tops *total);
 /* The stage probes' state changed elsewhere (a signal): show it. */
 void live_view_set_stages_state(struct live_view *v, bool on);
 

@@ -16,6 +16,7 @@
 
 #define FLUSHES_NAME "flushes.jsonl"
 #define SUMMARY_NAME "summary.json"
+static const char *const end_files[] = { "samples.jsonl" };
 #define FILE_MODE 0644
 #define DIR_MODE 0755
 #define MAX_EXTRA_FILES 8
@@ -29,6 +30,7 @@ struct output_files {
 	unsigned long written; /* flush lines */
 	unsigned long lost;    /* flush lines not written */
 	bool summary_failed;
+	unsigned long files_failed; /* output_write_file's */
 	bool flushes_broken; /* a failed line could not be undone: stop appending */
 	int first_error;     /* errno of the first failed write */
 	/* The output directory, when this run created it: its parent's fd and
@@ -347,6 +349,11 @@ struct output_files *output_open(const char *dir, char *err, size_t errlen)
 		}
 		unlinkat(o->dirfd, SUMMARY_NAME, 0);
 	}
+	/* Files written at the end by some runs only: a previous run's would
+	 * pass for this one's. */
+	for (size_t i = 0; i < sizeof(end_files) / sizeof(end_files[0]); i++)
+		if (is_previous_output(o->dirfd, end_files[i]))
+			unlinkat(o->dirfd, end_files[i], 0);
 	o->flushes_fd = create_output(o, FLUSHES_NAME, err, errlen);
 	if (o->flushes_fd < 0)
 		goto fail;
@@ -533,9 +540,68 @@ cleanup:
 	return err;
 }
 
+/*
+ * name in the directory holding buf, whole: temp file, fsync, rename onto
+ * name, replacing only a previous bpfprof output (one that appeared since
+ * output_write_file looked is someone's: -EEXIST).
+ */
+static int write_whole_file(struct output_files *o, const char *name, const char *buf, size_t len)
+{
+	char tmp[300];
+	int fd, err = 0, e = 0;
+
+	/* Our pid in the name, as for the summary. */
+	snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", name, (int)getpid());
+	unlinkat(o->dirfd, tmp, 0);
+	fd = create_new(o->dirfd, tmp);
+	if (fd < 0)
+		return -errno;
+	if (output_write_whole(fd, buf, len, 0, &e))
+		err = -e;
+	else if (fsync(fd))
+		err = -errno;
+	close(fd);
+	if (!err && renameat2(o->dirfd, tmp, o->dirfd, name, RENAME_NOREPLACE)) {
+		struct stat st;
+
+		err = -errno;
+		/* EINVAL: a filesystem without RENAME_NOREPLACE: check, then rename. */
+		if (err == -EINVAL && fstatat(o->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) &&
+		    errno == ENOENT)
+			err = renameat(o->dirfd, tmp, o->dirfd, name) ? -errno : 0;
+		else if ((err == -EEXIST || err == -EINVAL) && is_previous_output(o->dirfd, name))
+			err = renameat(o->dirfd, tmp, o->dirfd, name) ? -errno : 0;
+		else if (err == -EINVAL)
+			err = -EEXIST;
+	}
+	if (err)
+		unlinkat(o->dirfd, tmp, 0);
+	return err;
+}
+
+int output_write_file(struct output_files *o, const char *name, const char *buf, size_t len)
+{
+	struct stat st;
+	int err;
+
+	/* Someone's file of that name is not replaced. */
+	if (fstatat(o->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !is_previous_output(o->dirfd, name))
+		err = -EEXIST;
+	else
+		err = write_whole_file(o, name, buf, len);
+
+	if (err) {
+		o->files_failed++;
+		fprintf(stderr, "bpfprof: cannot write %s/%s: %s\n", text_safe(o->dir), name,
+			strerror(-err));
+	}
+	return err;
+}
+
 unsigned long output_write_failures(const struct output_files *o)
 {
-	return o->lost + o->summary_failed;
+	return o->lost + o->summary_failed + o->files_failed;
 }
 
 void output_close(struct output_files *o)

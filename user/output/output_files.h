@@ -56,6 +56,14 @@ void output_describe(const struct output_files *o, struct output_record *r);
  * is not a previous bpfprof output is kept: the summary goes to
  * summary-PID.json, said on stderr and counted as a failure. */
 int output_write_summary(struct output_files *o, json_t *summary);
+/*
+ * NAME in the directory holding buf, whole or not at all (temp file, fsync,
+ * rename), replacing only a previous bpfprof output. A failure is said on
+ * stderr (one line) and counted in output_write_failures. 0 or -errno.
+ * Names written this way by some runs only are listed in output_files.c, so
+ * that output_open removes a previous run's.
+ */
+int output_write_file(struct output_files *o, const char *name, const char *buf, size_t len);
 /* Records that could not be written (flush lines, plus 1 for the summary). */
 unsigned long output_write_failures(const struct output_files *o);
 void output_close(struct output_files *o);

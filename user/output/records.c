@@ -199,6 +199,11 @@ static const char *const audit_names[AUDIT_ALL_SLOTS] = {
 	[AUDIT_SPAN_LOST] = "span_events_lost_ring_full",
 	[AUDIT_FOLLOW_MAP_FULL] = "children_not_followed",
 	[AUDIT_STAGE_CLAMPED] = "stage_calls_clamped",
+	[AUDIT_CPU_SAMPLES] = "cpu_samples_taken",
+	[AUDIT_SAMPLE_MAP_FULL] = "cpu_samples_lost_map_full",
+	[AUDIT_SAMPLE_USTACK_LOST] = "cpu_samples_user_stack_lost",
+	[AUDIT_SAMPLE_KSTACK_LOST] = "cpu_samples_kernel_stack_lost",
+	[AUDIT_SAMPLE_CUT_SHORT] = "cpu_samples_stack_cut_short",
 	[AUDIT_SPAN_DROPPED] = "span_events_dropped_queue_full",
 	[AUDIT_SPAN_UNWRITTEN] = "span_events_not_written",
 	[AUDIT_SPAN_WRITTEN] = "span_events_written",
@@ -214,6 +219,8 @@ static bool audit_is_loss(unsigned int slot)
 	case AUDIT_STAGE_ENTRIES:
 	case AUDIT_STAGE_CLAMPED:
 	case AUDIT_SPAN_WRITTEN:
+	case AUDIT_CPU_SAMPLES:
+	case AUDIT_SAMPLE_CUT_SHORT:
 		return false;
 	default:
 		return true;
@@ -528,6 +535,8 @@ json_t *flush_record_json(uint64_t index, double timestamp, double duration_s,
 	}
 	if (run->cost)
 		add_cost(rec, run->cost);
+	if (run->cpu_samples)
+		json_object_set_new(rec, "cpu_samples", sample_tops_to_json(run->cpu_samples));
 	return rec;
 }
 
@@ -590,8 +599,60 @@ json_t *summary_record_json(const struct run_info *ri, const struct profile *tot
 					    time_correction_json(run->time_correction));
 		if (run->cost)
 			add_cost(sum, run->cost);
+		if (run->cpu_samples)
+			json_object_set_new(sum, "cpu_samples",
+					    sample_tops_to_json(run->cpu_samples));
 	}
 	if (output)
 		json_object_set_new(sum, "output", output_json(output));
 	return sum;
+}
+
+static json_t *tops_procs_json(const struct sample_tops *t)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct proc_samples *p = &t->procs[i];
+		json_t *fns = json_array();
+
+		for (size_t j = 0; j < p->n_top; j++)
+			json_array_append_new(fns, json_pack("{s:s, s:o}", "function",
+							     p->top[j].name, "self_samples",
+							     u64(p->top[j].self)));
+		json_array_append_new(arr, json_pack("{s:i, s:s, s:o, s:o}", "pid", (int)p->pid,
+						     "comm", p->comm, "samples", u64(p->samples),
+						     "top_functions", fns));
+	}
+	return arr;
+}
+
+json_t *sample_tops_to_json(const struct sample_tops *t)
+{
+	return json_pack("{s:i, s:o, s:o, s:o}", "hz", (int)t->hz, "samples", u64(t->samples),
+			 "samples_stack_cut_short", u64(t->cut_short), "processes",
+			 tops_procs_json(t));
+}
+
+json_t *samples_header_to_json(unsigned int hz, uint64_t samples, uint64_t cut_short)
+{
+	return json_pack("{s:s, s:i, s:o, s:o}", "schema", SAMPLES_SCHEMA, "hz", (int)hz,
+			 "samples", u64(samples), "samples_stack_cut_short", u64(cut_short));
+}
+
+static json_t *frames_json(const char *const *v, size_t n)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, json_string(v[i]));
+	return arr;
+}
+
+json_t *sample_stack_to_json(const struct sample_stack *st)
+{
+	return json_pack("{s:i, s:s, s:s?, s:o, s:b, s:o, s:o}", "pid", (int)st->pid, "comm",
+			 st->comm, "stage", st->stage, "count", u64(st->count), "cut_short",
+			 st->cut_short, "user", frames_json(st->user, st->n_user), "kernel",
+			 frames_json(st->kernel, st->n_kernel));
 }

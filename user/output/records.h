@@ -18,6 +18,7 @@
 #include "probes/stages.h"
 #include "run/run_meta.h"
 #include "telemetry/telemetry_set.h"
+#include "samples/sample_data.h"
 
 #define SUMMARY_SCHEMA "bpfprof.summary.v1"
 #define FLUSH_SCHEMA "bpfprof.flush.v1"
@@ -103,6 +104,9 @@ struct run_record {
 	const struct cost_record *cost; /* NULL: no cost figures */
 	/* The summary's audit.time_correction; NULL: without -u */
 	const struct time_correction_record *time_correction;
+	/* --cpu-sample: the interval's (the run's, in the summary) hottest
+	 * functions, "cpu_samples"; NULL: not sampling. */
+	const struct sample_tops *cpu_samples;
 };
 
 /* --events, as the summary's "events" describes it. */
@@ -140,6 +144,11 @@ json_t *telemetry_round_json(const struct telemetry_set *s);
 /* Every tracked process as the summary's "telemetry" array. */
 json_t *telemetry_summary_json(const struct telemetry_set *s);
 json_t *output_json(const struct output_record *o);
+/* --cpu-sample: "cpu_samples" of a flush record or the summary. */
+json_t *sample_tops_to_json(const struct sample_tops *t);
+/* samples.jsonl: its first line, then one line per stack (README). */
+json_t *samples_header_to_json(unsigned int hz, uint64_t samples, uint64_t cut_short);
+json_t *sample_stack_to_json(const struct sample_stack *st);
 
 /* The audit slot's name as the JSON audit object has it; NULL past the end. */
 const char *audit_slot_name(unsigned int slot);

@@ -76,6 +76,13 @@ static bool one_target(const struct loader_config *cfg)
 	return cfg->targ_tgid && !cfg->follow;
 }
 
+/* --cpu-sample: distinct stacks (user and kernel alike; ~1 KB each) and
+ * distinct (process, stage, stacks); more are counted in the audit. The
+ * stack map drops a stack whose hash bucket another holds, so it is kept
+ * well above the stacks a run is expected to see. */
+#define SAMPLE_STACKS 32768
+#define SAMPLE_KEYS 65536
+
 /* Threads that keep their stage stack where a stage return finds it without
  * a helper call (2 KB each); more threads than this use task storage. */
 #define STAGE_STACKS 1024
@@ -121,6 +128,10 @@ static int size_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
 
 	/* Id 0 means "none": the queue holds the other ids. */
 	rc = bpf_map__set_max_entries(skel->maps.stage_stacks, n_stacks);
+	if (cfg->cpu_sample_hz) {
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.cpu_stacks, SAMPLE_STACKS);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.cpu_samples, SAMPLE_KEYS);
+	}
 	rc = rc ?: bpf_map__set_max_entries(skel->maps.free_stacks, n_stacks);
 	if (rc)
 		return rc;
@@ -189,6 +200,7 @@ static int configure_stage_programs(struct bpfprof_bpf *skel, const struct loade
 	bpf_program__set_autoload(skel->progs.thread_exit,
 				  cfg->n_stages > 0 || cfg->targ_tgid || !one_target(cfg));
 	bpf_program__set_autoload(skel->progs.proc_fork, cfg->follow);
+	bpf_program__set_autoload(skel->progs.cpu_sample, cfg->cpu_sample_hz > 0);
 	bpf_program__set_autoload(skel->progs.sys_enter, !cfg->syscalls_off);
 	bpf_program__set_autoload(skel->progs.sys_exit, !cfg->syscalls_off);
 	bpf_program__set_autoload(skel->progs.cpu_switch, !cfg->syscalls_off || cfg->n_stages);

@@ -32,6 +32,7 @@ struct loader_config {
 	bool stages_off;		 /* start with the stage probes switched off */
 	uint32_t sample_every;		 /* record 1 in N stage calls; 0 or 1: all */
 	size_t span_ring_bytes;		 /* --events: ring buffer size; 0: no events */
+	unsigned int cpu_sample_hz;	 /* --cpu-sample: load the sampler; 0: not */
 };
 
 /* Checks the environment first (privileges, BTF) so the common failures get

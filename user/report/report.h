@@ -82,6 +82,24 @@ struct rep_trace {
 	bool complete; /* its root span is there */
 };
 
+/* One stack of samples.jsonl (--cpu-sample): frames root first, the user
+ * ones then the kernel ones. Strings borrowed from report.samples_json. */
+struct rep_sample {
+	uint32_t pid;
+	const char *comm;
+	const char *stage; /* NULL: outside any stage */
+	uint64_t count;
+	bool cut_short;
+	const char **frames;
+	size_t n_user, n_frames;
+};
+
+/* A function's self samples inside a stage (the innermost open one). */
+struct rep_stage_hot {
+	const char *stage, *function;
+	uint64_t samples;
+};
+
 struct report {
 	char *dir;
 	json_t *summary; /* owns the strings the model borrows */
@@ -101,6 +119,13 @@ struct report {
 	size_t n_traces;
 	unsigned int event_files;
 	size_t spans_orphaned; /* spans whose parent is not in the events */
+	/* samples.jsonl: */
+	bool have_samples;
+	json_t *samples_json; /* its lines: owns the samples' strings */
+	struct rep_sample *samples;
+	size_t n_samples, cap_samples;
+	unsigned int sample_hz;
+	uint64_t sample_total, samples_cut_short;
 };
 
 /* Reads DIR. 0, or -1 with one line in err (naming the file and what is
@@ -136,6 +161,20 @@ int report_print_trace(FILE *f, const struct report *r, const char *id);
 json_t *report_to_json(const struct report *r, int top);
 int report_write_html(FILE *f, const struct report *r, int top);
 int report_write_perfetto(FILE *f, const struct report *r);
+
+/* DIR/samples.jsonl when there is one (report_load calls it). 0 or -1 with
+ * err set. */
+int report_read_samples(struct report *r, char *err, size_t errlen);
+void report_free_samples(struct report *r);
+/* --folded: "comm;frame;...;leaf count" lines, kernel frames marked _[k]. */
+int report_write_folded(FILE *f, const struct report *r, int top);
+/* --flame: a self-contained interactive SVG (an inline <svg> element). */
+int report_write_flame(FILE *f, const struct report *r, int top);
+/* --pprof: a gzip'd pprof profile, a "stage" label on every sample. */
+int report_write_pprof(FILE *f, const struct report *r, int top);
+/* Each stage's functions by self samples, stages by name, most first
+ * within one (malloc'd, *n rows); NULL on ENOMEM. */
+struct rep_stage_hot *report_stage_hot_functions(const struct report *r, size_t *n);
 
 /* `bpfprof report ...` (argv[0] is "report"): the exit status. */
 int report_main(int argc, char **argv);

@@ -20,12 +20,14 @@ struct report_args {
 	const char *html;
 	const char *perfetto;
 	const char *trace;
+	const char *flame, *pprof, *folded; /* --cpu-sample's outputs */
 	bool json;
 	int top;
 	char err[512];
 };
 
 enum { OPT_JSON = 2000, OPT_HTML, OPT_PERFETTO, OPT_TRACE, OPT_TOP };
+enum { OPT_FLAME = 2100, OPT_PPROF, OPT_FOLDED };
 
 static const struct argp_option options[] = {
 	{ "json", OPT_JSON, NULL, 0, "Print the report as one JSON document instead of text" },
@@ -33,6 +35,12 @@ static const struct argp_option options[] = {
 	{ "perfetto", OPT_PERFETTO, "FILE", 0,
 	  "Write the span events as Chrome trace JSON (ui.perfetto.dev, chrome://tracing)" },
 	{ "trace", OPT_TRACE, "ID", 0, "Print one trace as an indented tree" },
+	{ "flame", OPT_FLAME, "FILE", 0,
+	  "Write the CPU samples (--cpu-sample) as an interactive flame graph (SVG)" },
+	{ "pprof", OPT_PPROF, "FILE", 0,
+	  "Write the CPU samples as a gzip'd pprof profile (go tool pprof), labelled by stage" },
+	{ "folded", OPT_FOLDED, "FILE", 0,
+	  "Write the CPU samples as folded stacks (FlameGraph, speedscope)" },
 	{ "top", OPT_TOP, "N", 0, "Rows per table and traces shown (default 10)" },
 	{},
 };
@@ -55,6 +63,15 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_TRACE:
 		a->trace = arg;
+		break;
+	case OPT_FLAME:
+		a->flame = arg;
+		break;
+	case OPT_PPROF:
+		a->pprof = arg;
+		break;
+	case OPT_FOLDED:
+		a->folded = arg;
 		break;
 	case OPT_TOP:
 		errno = 0;
@@ -80,7 +97,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 				"report needs the run's directory: bpfprof report DIR");
 			return EINVAL;
 		}
-		if ((a->html && !*a->html) || (a->perfetto && !*a->perfetto)) {
+		if ((a->html && !*a->html) || (a->perfetto && !*a->perfetto) ||
+		    (a->flame && !*a->flame) || (a->pprof && !*a->pprof) ||
+		    (a->folded && !*a->folded)) {
 			set_err(a->err, sizeof(a->err), "empty output file name");
 			return EINVAL;
 		}
@@ -172,6 +191,13 @@ int report_main(int argc, char **argv)
 			a.dir);
 		goto cleanup;
 	}
+	if ((a.flame || a.pprof || a.folded) && !r.have_samples) {
+		fprintf(stderr,
+			"bpfprof: %s has no CPU samples (samples.jsonl): run bpfprof with "
+			"--cpu-sample HZ\n",
+			a.dir);
+		goto cleanup;
+	}
 	if (a.trace) {
 		if (report_print_trace(stdout, &r, a.trace)) {
 			fprintf(stderr, "bpfprof: no trace '%s' in %s\n", a.trace, a.dir);
@@ -187,12 +213,18 @@ int report_main(int argc, char **argv)
 			goto cleanup;
 		}
 		json_decref(doc);
-	} else if (!a.html && !a.perfetto) {
+	} else if (!a.html && !a.perfetto && !a.flame && !a.pprof && !a.folded) {
 		report_print_text(stdout, &r, a.top);
 	}
 	if (a.html && write_file(a.html, report_write_html, &r, a.top))
 		goto cleanup;
 	if (a.perfetto && write_file(a.perfetto, write_perfetto, &r, a.top))
+		goto cleanup;
+	if (a.flame && write_file(a.flame, report_write_flame, &r, a.top))
+		goto cleanup;
+	if (a.pprof && write_file(a.pprof, report_write_pprof, &r, a.top))
+		goto cleanup;
+	if (a.folded && write_file(a.folded, report_write_folded, &r, a.top))
 		goto cleanup;
 	if (fflush(stdout)) {
 		fprintf(stderr, "bpfprof: writing the report failed: %s\n", strerror(errno));

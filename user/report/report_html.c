@@ -6,6 +6,8 @@
  * nothing is fetched from the network. All text goes into the page through
  * textContent, never as markup.
  */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "output/output_files.h"
@@ -41,7 +43,10 @@ static const char page_head[] =
 	"<section id=\"io\"><h2>I/O</h2><div id=\"timeline\" class=\"cards\"></div>"
 	"<div id=\"io-tables\"></div><div id=\"io-hists\" class=\"cards\"></div></section>\n"
 	"<section id=\"traces\"><h2>Slowest traces</h2><div id=\"waterfalls\"></div></section>\n"
-	"<section id=\"audit\"><h2>Audit</h2><div id=\"audit-table\"></div></section>\n"
+	"<section id=\"audit\"><h2>Audit</h2><div id=\"audit-table\"></div></section>\n";
+
+/* After the sections (and the CPU one, when the run has samples). */
+static const char page_data[] =
 	/* First, so an error anywhere below is recorded on the page. */
 	"<script>window.addEventListener('error',function(e){document.body.setAttribute("
 	"'data-script-error',String(e.message||e));});</script>\n"
@@ -186,6 +191,67 @@ static const char page_script[] =
 	"document.body.setAttribute('data-rendered','ok');\n"
 	"})();\n</script>\n</body>\n</html>\n";
 
+static void put_html(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '<')
+			fputs("&lt;", f);
+		else if (*s == '>')
+			fputs("&gt;", f);
+		else if (*s == '&')
+			fputs("&amp;", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+/* --cpu-sample: the flame graph, and each stage's hottest functions. */
+static int put_cpu_section(FILE *f, const struct report *r, int top)
+{
+	struct rep_stage_hot *hot;
+	size_t n, shown = 0;
+	uint64_t stage_total = 0;
+
+	fprintf(f,
+		"<section id=\"cpu\"><h2>CPU samples</h2><div class=\"note\">%" PRIu64
+		" samples at %u Hz per CPU; %" PRIu64
+		" with a user stack cut short (code without frame pointers). Click a frame to "
+		"zoom, Search to mark functions.</div>\n<div class=\"card\">",
+		r->sample_total, r->sample_hz, r->samples_cut_short);
+	if (report_write_flame(f, r, top))
+		return -1;
+	fputs("</div>\n", f);
+	hot = report_stage_hot_functions(r, &n);
+	if (!hot)
+		return -1;
+	if (n)
+		fputs("<h3>Hottest functions per stage (self samples while it was the innermost "
+		      "open stage)</h3>\n<table id=\"stage-hot\"><tr><th>stage</th><th>function"
+		      "</th><th>samples</th><th>share of the stage</th></tr>\n",
+		      f);
+	for (size_t i = 0; i < n; i++) {
+		if (!i || strcmp(hot[i].stage, hot[i - 1].stage)) {
+			shown = 0;
+			stage_total = 0;
+			for (size_t k = i; k < n && !strcmp(hot[k].stage, hot[i].stage); k++)
+				stage_total += hot[k].samples;
+		}
+		if (shown++ >= (size_t)top)
+			continue;
+		fputs("<tr><td class=\"name\">", f);
+		put_html(f, hot[i].stage);
+		fputs("</td><td class=\"name\">", f);
+		put_html(f, hot[i].function);
+		fprintf(f, "</td><td>%" PRIu64 "</td><td>%.1f%%</td></tr>\n", hot[i].samples,
+			100.0 * (double)hot[i].samples / (double)stage_total);
+	}
+	if (n)
+		fputs("</table>\n", f);
+	fputs("</section>\n", f);
+	free(hot);
+	return 0;
+}
+
 /* JSON inside <script>: no '<' may appear raw (</script>, <!--), and JSON
  * only has it inside strings, where \u003c means the same. */
 static int put_json_for_html(FILE *f, const char *json)
@@ -205,7 +271,8 @@ int report_write_html(FILE *f, const struct report *r, int top)
 
 	if (!json)
 		goto cleanup;
-	if (fputs(page_head, f) == EOF || put_json_for_html(f, json) ||
+	if (fputs(page_head, f) == EOF || (r->have_samples && put_cpu_section(f, r, top)) ||
+	    fputs(page_data, f) == EOF || put_json_for_html(f, json) ||
 	    fputs(page_script, f) == EOF)
 		goto cleanup;
 	ret = 0;

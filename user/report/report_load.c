@@ -707,7 +707,9 @@ int report_load(const char *dir, struct report *r, char *err, size_t errlen)
 	    flushes != r->n_flushes)
 		return bad(&w, "%zu records, but summary.json counts %" PRIu64 " (truncated?)",
 			   r->n_flushes, flushes);
-	return read_events(r, err, errlen);
+	if (read_events(r, err, errlen))
+		return -1;
+	return report_read_samples(r, err, errlen);
 }
 
 void report_free(struct report *r)
@@ -726,6 +728,7 @@ void report_free(struct report *r)
 	free(r->spans);
 	free(r->traces);
 	strmap_free(&r->strings);
+	report_free_samples(r);
 	json_decref(r->summary);
 	free(r->dir);
 	memset(r, 0, sizeof(*r));

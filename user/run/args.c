@@ -46,6 +46,7 @@ enum {
 /* --events and its options */
 enum { OPT_EVENTS = 1100, OPT_EVENTS_RING, OPT_EVENTS_QUEUE, OPT_ROTATE_BYTES, OPT_ROTATE_SECS,
        OPT_ROTATE_GZIP };
+enum { OPT_CPU_SAMPLE = 1200 };
 
 #define DEFAULT_EVENTS_RING (8ULL << 20)
 #define DEFAULT_EVENTS_QUEUE 65536
@@ -83,6 +84,8 @@ static const struct argp_option options[] = {
 	{ "raw-times", OPT_RAW_TIMES, NULL, 0,
 	  "Stage times as measured, with the probes' own cost in them (default: taken off)" },
 	{ "quiet", 'q', NULL, 0, "Print nothing but errors" },
+	{ "cpu-sample", OPT_CPU_SAMPLE, "HZ", 0,
+	  "Sample the traced threads' stacks HZ times a second per CPU (49, 99, 499)" },
 	{ "plain", OPT_PLAIN, NULL, 0, "Print the plain interval report, not the live view" },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug output" },
 	{ "events", OPT_EVENTS, NULL, 0, "Write every stage call as a span to DIR/events.jsonl" },
@@ -326,6 +329,15 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			return fail(ps, "invalid --sample '%s': expected a whole number from 1 to 1000000",
 				    arg);
 		env->sample_every = (unsigned int)n;
+		break;
+	}
+	case OPT_CPU_SAMPLE: {
+		unsigned long hz;
+
+		if (parse_uint(arg, 1, 10000, &hz))
+			return fail(ps, "invalid --cpu-sample '%s': expected a rate from 1 to 10000 Hz",
+				    arg);
+		env->cpu_sample_hz = (unsigned int)hz;
 		break;
 	}
 	case OPT_MAX_OVERHEAD:

@@ -39,6 +39,7 @@ struct env {
 	unsigned long long rotate_bytes; /* --rotate-bytes; 0: never */
 	double rotate_secs;	     /* --rotate-secs; 0: never */
 	bool rotate_gzip;	     /* --rotate-gzip */
+	unsigned int cpu_sample_hz;  /* --cpu-sample HZ; 0: no CPU sampling */
 };
 
 /*

@@ -20,6 +20,7 @@
 #include "probes/bpf_loader.h"
 #include "probes/stage_attacher.h"
 #include "run/session.h"
+#include "samples/cpu_samples.h"
 
 /* How long a command bpfprof started gets to exit once bpfprof stops. */
 #define TARGET_STOP_GRACE_S 3.0
@@ -85,11 +86,18 @@ static void describe_interval(struct session *s, double seconds)
 	if (s->out) {
 		json_t *rec;
 
+		struct sample_tops tops;
+		bool have_tops = s->samples && !cpu_samples_tops(s->samples, false,
+								 SAMPLE_TOP_FUNCTIONS, &tops);
+
 		run_record(s, have_cost ? &cost : NULL, &run);
 		run.stages_on_s = on_s;
 		run.stage_toggles = toggles;
+		run.cpu_samples = have_tops ? &tops : NULL;
 		rec = flush_record_json(s->flushes, clock_real_s(), seconds, &s->delta, s->stages,
 					&run);
+		if (have_tops)
+			sample_tops_free(&tops);
 		if (rec)
 			output_write_flush(s->out, rec);
 		json_decref(rec);
@@ -117,6 +125,8 @@ int session_flush(struct session *s)
 
 	err = collector_read(s->collector, &s->cur);
 	events_audit(s->events, s->cur.audit);
+	if (!err)
+		err = cpu_samples_read(s->samples, s->cur.audit);
 	/* --sample: the collector has scaled the stage figures. */
 	if (!err)
 		err = profile_delta(&s->delta, &s->cur, &s->prev);
@@ -146,6 +156,13 @@ int session_flush(struct session *s)
 		live_view_set_cost(s->view, cost);
 	}
 	live_view_update(s->view, &s->prev, &s->delta, seconds, mono - s->start_mono, s->stages);
+	if (s->view && s->samples) {
+		struct sample_tops interval, total;
+
+		if (!cpu_samples_tops(s->samples, false, SAMPLE_TOP_FUNCTIONS, &interval) &&
+		    !cpu_samples_tops(s->samples, true, SAMPLE_TOP_FUNCTIONS, &total))
+			live_view_set_cpu_tops(s->view, &interval, &total);
+	}
 	if (have_stages(s)) /* --max-overhead may have switched them */
 		live_view_set_stages_state(s->view, stage_control_enabled(&s->ctl));
 	return 0;
@@ -159,20 +176,28 @@ static void write_summary(struct session *s, double duration)
 	struct output_record output;
 	struct cost_figures figures;
 	struct cost_record cost;
+	struct sample_tops tops;
 	struct run_record run;
+	bool have_tops;
 	json_t *sum;
 
+	have_tops = s->samples && !cpu_samples_tops(s->samples, true, SAMPLE_TOP_FUNCTIONS, &tops);
 	if (s->events)
 		events_describe(s->events, &events);
 	run_record(s, cost_meter_total_record(&s->cost, &figures, &cost) ? &cost : NULL, &run);
 	run.stage_toggles = s->ctl.toggles;
 	if (have_stages(s) && time_correction_describe(&s->cost.tc, &tc, mechs))
 		run.time_correction = &tc;
+	run.cpu_samples = have_tops ? &tops : NULL;
+	/* Before describing the output: a failure to write it counts. */
+	cpu_samples_write(s->samples, s->out);
 	output_describe(s->out, &output);
 	sum = summary_record_json(&s->info, &s->prev, s->stages, duration, s->flushes,
 				  s->events ? &events : NULL, &run, &output);
 	output_write_summary(s->out, sum);
 	json_decref(sum);
+	if (have_tops)
+		sample_tops_free(&tops);
 }
 
 /* How the target ended: the kernel's process-exit event (every mode), or
@@ -217,6 +242,7 @@ void session_finish(struct session *s)
 	loader_stop_counting(s->skel);
 	stage_attacher_detach(s->attacher);
 	loader_detach(s->skel);
+	cpu_samples_detach(s->samples);
 	events_finish(s->events);
 	/* Before stopping and reaping the command: one that exited is still a
 	 * zombie whose CPU times the last telemetry sample reads. */

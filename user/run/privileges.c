@@ -68,7 +68,7 @@ int privileges_drop(const struct priv_needs *needs, char *kept, size_t keptlen, 
 			strerror(errno));
 		goto cleanup;
 	}
-	if (needs->proc_io) {
+	if (needs->proc_io || needs->proc_maps) {
 		keep[n++] = CAP_SYS_PTRACE;
 		keep[n++] = CAP_DAC_READ_SEARCH;
 	}

@@ -11,7 +11,9 @@
  *    /proc/PID/io (proc_io): reading it, like readlink of /proc/PID/exe, is
  *    a ptrace access check, which fails for another user's process and for
  *    any process whose capabilities exceed bpfprof's (every root process,
- *    once bpfprof has dropped its own); io is also mode 0400. CAP_SYS_PTRACE
+ *    once bpfprof has dropped its own); io is also mode 0400. The same two
+ *    for --cpu-sample (proc_maps), whose symbolizer reads /proc/PID/maps and
+ *    the mapped files through /proc/PID/root, behind the same check. CAP_SYS_PTRACE
  *    can take over any process, so keeping it is as good as keeping all.
  *    Nothing else the loop reads from /proc (comm, stat, status) is
  *    restricted;
@@ -34,6 +36,7 @@
 
 struct priv_needs {
 	bool proc_io;	  /* read /proc/PID/io of processes after the drop */
+	bool proc_maps;	  /* read /proc/PID/maps and /proc/PID/root/ after it */
 	int output_dirfd; /* the output directory, or -1 */
 	bool low_port;	  /* bind a port below 1024 after the drop */
 };

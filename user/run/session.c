@@ -20,6 +20,7 @@
 #include "probes/stage_attacher.h"
 #include "run/privileges.h"
 #include "run/session.h"
+#include "samples/cpu_samples.h"
 #include "telemetry/proc_io.h"
 
 /*
@@ -190,6 +191,7 @@ static int load_and_attach(struct session *s, int argc, char **argv, char *err, 
 		.follow = env->follow,
 		.syscalls_off = env->stages_only,
 		.span_ring_bytes = env->events ? env->events_ring_bytes : 0,
+		.cpu_sample_hz = env->cpu_sample_hz,
 	};
 	struct collector_maps maps;
 
@@ -197,6 +199,11 @@ static int load_and_attach(struct session *s, int argc, char **argv, char *err, 
 	if (!s->skel)
 		return -1;
 	open_self_description(s, argc, argv);
+	if (env->cpu_sample_hz &&
+	    !(s->samples = cpu_samples_new(s->skel, env->cpu_sample_hz, s->stages))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	loader_collector_maps(s->skel, &maps);
 	s->collector = collector_new(&maps);
 	if (!s->collector) {
@@ -208,6 +215,8 @@ static int load_and_attach(struct session *s, int argc, char **argv, char *err, 
 	if (loader_attach_syscalls(s->skel, err, errlen))
 		return -1;
 	cost_meter_syscalls_attached(&s->cost);
+	if (s->samples && cpu_samples_attach(s->samples, err, errlen))
+		return -1;
 	if (stage_attacher_attach(s->attacher, s->target.pid, err, errlen))
 		return -1;
 	describe_target(s);
@@ -222,6 +231,7 @@ static void drop_privileges(struct session *s)
 		 * lets a process without capabilities (README); the run
 		 * metadata reads /proc/PID/exe before the drop. */
 		.proc_io = false,
+		.proc_maps = s->samples != NULL,
 		.output_dirfd = s->out ? output_dirfd(s->out) : -1,
 		.low_port = prom_listen_low_port(s->env->prometheus),
 	};
@@ -369,6 +379,7 @@ cleanup:
 	events_free(s.events);
 	stage_attacher_free(s.attacher);
 	collector_free(s.collector);
+	cpu_samples_free(s.samples);
 	if (s.skel)
 		bpfprof_bpf__destroy(s.skel);
 	target_close(&s.target);

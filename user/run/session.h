@@ -32,6 +32,7 @@ struct session {
 	struct collector *collector;
 	struct prom_server *prom; /* --prometheus */
 	struct events *events;	  /* --events */
+	struct cpu_samples *samples; /* --cpu-sample */
 	/* What the run says about itself in the records, and what it costs. */
 	struct run_meta meta;
 	struct telemetry_set telem;
