@@ -27,12 +27,14 @@ DEB_PACKAGES := make gcc libc6-dev clang llvm pkg-config bpftool libbpf-dev \
 	g++ libstdc++-12-dev binutils libmicrohttpd-dev prometheus chromium curl \
 	libncurses-dev tmux stress-ng \
 	libcapstone-dev libiberty-dev rustc golang-go
+# separate debug info (libdebuginfod) and its tests (debuginfod, a real server)
+DEB_PACKAGES += libdebuginfod-dev debuginfod
 # libFuzzer, for tests/fuzz
 DEB_PACKAGES += libclang-rt-14-dev
 # bench/ (its driver, and its checks in make test)
 DEB_PACKAGES += python3
 
-PKGS := libbpf libelf zlib jansson libcap libmicrohttpd ncursesw capstone
+PKGS := libbpf libelf zlib jansson libcap libmicrohttpd ncursesw capstone libdebuginfod
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -48,6 +48,9 @@ struct stage_def {
 	size_t n_sites;
 	uint32_t indirect_jumps; /* jumps through a register: not probed */
 	bool decoded;		 /* every instruction decoded: sites is complete */
+	/* Where its symbol came from: ".symtab", ".dynsym", or "debuglink
+	 * /path/x.debug" (a separate debug file, probes/debuginfo.h). */
+	char *symbols_from;
 };
 
 /* Choose the return mechanism for function @m of a binary in language @lang. */
