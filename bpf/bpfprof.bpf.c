@@ -26,5 +26,6 @@
 #include "bpfprof/stages.bpf.h"
 #include "bpfprof/return_sites.bpf.h"
 #include "bpfprof/lifecycle.bpf.h"
+#include "bpfprof/usdt.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -174,6 +174,7 @@ void stage_table_free(struct stage_table *t)
 		free(t->v[i].path);
 		free(t->v[i].sites);
 		free(t->v[i].symbols_from);
+		free(t->v[i].usdt_sites);
 	}
 	free(t->v);
 	memset(t, 0, sizeof(*t));
@@ -274,6 +275,8 @@ enum attach_group {
 
 static bool in_group(const struct stage_def *d, int g)
 {
+	if (d->usdt_sites)
+		return false; /* USDT pairs: usdt_attach() */
 	if (g == GROUP_PROBE)
 		return d->ret == RET_PROBE;
 	return d->ret == RET_SITES && d->goroutine == (g == GROUP_GO_SITES);
@@ -352,7 +355,7 @@ int stages_attach(const struct stage_table *t, enum uprobe_link_kind kind,
 	for (size_t i = 0; i < t->n && !rc; i++) {
 		const char *path = t->v[i].path, *binary = t->v[i].binary;
 
-		if (done[i])
+		if (done[i] || t->v[i].usdt_sites)
 			continue;
 		for (int g = 0; g < GROUP_COUNT && !rc; g++) {
 			const struct bpf_program *entry, *ret;
