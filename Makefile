@@ -29,6 +29,8 @@ DEB_PACKAGES := make gcc libc6-dev clang llvm pkg-config bpftool libbpf-dev \
 	libcapstone-dev libiberty-dev rustc golang-go
 # separate debug info (libdebuginfod) and its tests (debuginfod, a real server)
 DEB_PACKAGES += libdebuginfod-dev debuginfod
+# USDT: sys/sdt.h for the test target, Debian's CPython and PostgreSQL for the tests
+DEB_PACKAGES += systemtap-sdt-dev python3.11 postgresql
 # libFuzzer, for tests/fuzz
 DEB_PACKAGES += libclang-rt-14-dev
 # bench/ (its driver, and its checks in make test)
@@ -80,6 +82,8 @@ TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 	$(OUT)/targets/tail_target
 TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -fcf-protection=none -D_GNU_SOURCE -Wall -Werror \
 	-pthread -Itests
+# marker_target includes include/bpfprof/marker.h as an application would.
+TARGET_CFLAGS += -Iinclude
 
 # BPFPROF_VERSION for user/common/version.h: rewritten only when `git
 # describe` changes.

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Integration: USDT pairs (-U) and bpfprof markers (-m) timed as stages.
+ * usdt_target (sys/sdt.h, semaphores) and marker_target do exactly what
+ * usdt_common.h says; Debian's python3.11 runs a script whose calls the
+ * test knows. Bad specs and a malformed note are one line, exit 1, nothing
+ * written.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "lib/helper.h"
+#include "targets/usdt_common.h"
+
+static long long stage_int(json_t *proc, const char *name, const char *field)
+{
+	json_t *st = helper_find_stage(proc, name);
+
+	if (!st)
+		fail_msg("stage %s missing", name);
+	return helper_int(st, field);
+}
+
+/* Runs bpfprof with @args (NULL-terminated) into a fresh DIR/out; returns
+ * the summary (the caller frees it and removes @dir). */
+static json_t *profile(char *dir, size_t dirlen, const char *const *args, pid_t *pid)
+{
+	char bin[256], out[128];
+	char *argv[32];
+	struct proc_run r;
+	json_t *s;
+	int n = 0;
+
+	helper_tmpdir(dir, dirlen);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	helper_path(bin, sizeof(bin), "bpfprof");
+	argv[n++] = bin;
+	argv[n++] = "-q";
+	argv[n++] = "-o";
+	argv[n++] = out;
+	for (int i = 0; args[i]; i++)
+		argv[n++] = (char *)args[i];
+	argv[n] = NULL;
+	if (helper_run(argv, 120, &r) != 0)
+		fail_msg("bpfprof failed: %s", r.err);
+	s = helper_load_json_in(out, "summary.json");
+	*pid = (pid_t)helper_int(s, "target.pid");
+	return s;
+}
+
+static void test_sdt_pairs(void **state)
+{
+	char dir[64], target[256], result[128], line[32], batch[400];
+	pid_t pid;
+	json_t *s, *proc;
+	FILE *f;
+
+	REQUIRE_ROOT_BPF();
+	helper_path(target, sizeof(target), "targets/usdt_target");
+	snprintf(result, sizeof(result), "/tmp/bpfprof_usdt_result.%d", getpid());
+	/* The binary named, or not. */
+	snprintf(batch, sizeof(batch), "%s:app:batch__start..batch__done", target);
+	const char *args[] = { "-U", "app:req__start..req__done", "-U", batch, "-U",
+			       "app:job__begin..job__end", "--", target, result, NULL };
+
+	s = profile(dir, sizeof(dir), args, &pid);
+	proc = helper_find_proc(s, pid);
+	assert_non_null(proc);
+	assert_int_equal(stage_int(proc, "app:req__start..req__done", "calls"),
+			 USDT_BATCHES * USDT_REQS_PER_BATCH);
+	assert_int_equal(stage_int(proc, "app:batch__start..batch__done", "calls"), USDT_BATCHES);
+	/* Nesting: a batch's self time is its total minus its requests'. */
+	assert_int_equal(stage_int(proc, "app:batch__start..batch__done", "self_ns"),
+			 stage_int(proc, "app:batch__start..batch__done", "total_ns") -
+				 stage_int(proc, "app:req__start..req__done", "total_ns"));
+	/* I/O charged to the pair that did it. */
+	assert_int_equal(stage_int(proc, "app:req__start..req__done", "io.bytes_written"),
+			 USDT_BATCHES * USDT_REQS_PER_BATCH * USDT_REQ_WRITE);
+	assert_int_equal(stage_int(proc, "app:batch__start..batch__done", "io.ops"), 0);
+	/* The job probes fire only behind their semaphores: armed. */
+	assert_int_equal(stage_int(proc, "app:job__begin..job__end", "calls"), USDT_JOBS);
+	f = fopen(result, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	unlink(result);
+	assert_int_equal(atoi(line), USDT_JOBS);
+	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
+static void test_markers(void **state)
+{
+	char dir[64], target[256];
+	pid_t pid;
+	json_t *s, *proc;
+
+	REQUIRE_ROOT_BPF();
+	helper_path(target, sizeof(target), "targets/marker_target");
+	const char *all[] = { "-m", "*", "--", target, NULL };
+
+	s = profile(dir, sizeof(dir), all, &pid);
+	proc = helper_find_proc(s, pid);
+	assert_non_null(proc);
+	assert_int_equal(stage_int(proc, "request", "calls"), MARK_REQUESTS);
+	assert_int_equal(stage_int(proc, "parse", "calls"), MARK_REQUESTS * MARK_PARSES);
+	assert_int_equal(stage_int(proc, "request", "self_ns"),
+			 stage_int(proc, "request", "total_ns") -
+				 stage_int(proc, "parse", "total_ns"));
+	assert_int_equal(stage_int(proc, "parse", "io.bytes_written"),
+			 MARK_REQUESTS * MARK_PARSES * MARK_PARSE_WRITE);
+	/* I/O goes to the innermost stage, as for functions. */
+	assert_int_equal(stage_int(proc, "request", "io.ops"), 0);
+	json_decref(s);
+	helper_rmtree(dir);
+
+	/* A glob picks the markers by name; the binary by path. */
+	char some_spec[300];
+
+	snprintf(some_spec, sizeof(some_spec), "%s:pa*", target);
+	const char *some[] = { "-m", some_spec, "--", target, NULL };
+
+	s = profile(dir, sizeof(dir), some, &pid);
+	proc = helper_find_proc(s, pid);
+	assert_int_equal(stage_int(proc, "parse", "calls"), MARK_REQUESTS * MARK_PARSES);
+	assert_null(helper_find_stage(proc, "request"));
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
+static long long python_calls(int n)
+{
+	char dir[64], script[128], arg[16];
+	long long calls;
+	pid_t pid;
+	json_t *s;
+	FILE *f;
+
+	snprintf(script, sizeof(script), "/tmp/bpfprof_usdt_py.%d.py", getpid());
+	f = fopen(script, "w");
+	assert_non_null(f);
+	fputs("import sys\n"
+	      "def leaf():\n    return 1\n"
+	      "def mid():\n    return leaf() + leaf()\n"
+	      "def top(n):\n    s = 0\n    for _ in range(n):\n        s += mid()\n    return s\n"
+	      "top(int(sys.argv[1]))\n",
+	      f);
+	fclose(f);
+	snprintf(arg, sizeof(arg), "%d", n);
+	const char *args[] = { "-U", "python:function__entry..function__return", "--",
+			       "/usr/bin/python3.11", "-S", "-I", script, arg, NULL };
+
+	s = profile(dir, sizeof(dir), args, &pid);
+	calls = stage_int(helper_find_proc(s, pid), "python:function__entry..function__return",
+			  "calls");
+	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
+	json_decref(s);
+	helper_rmtree(dir);
+	unlink(script);
+	return calls;
+}
+
+/*
+ * CPython 3.11 fires function__entry for calls made from Python code only
+ * while the line semaphore is up too: with it armed, top(50) is exactly
+ * 50 * 3 calls more than top(0) (without it, both see a handful).
+ */
+static void test_python(void **state)
+{
+	long long base, more;
+
+	REQUIRE_ROOT_BPF();
+	base = python_calls(0);
+	more = python_calls(50);
+	assert_true(base > 0);
+	assert_int_equal(more - base, 50 * 3);
+}
+
+static void test_list(void **state)
+{
+	char bin[256], target[256], cmd[700], line[512], all[8192] = "";
+	FILE *p;
+
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/usdt_target");
+	snprintf(cmd, sizeof(cmd), "%s --list 'main' -- %s", bin, target);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (fgets(line, sizeof(line), p))
+		strncat(all, line, sizeof(all) - strlen(all) - 1);
+	assert_int_equal(pclose(p), 0);
+	assert_non_null(strstr(all, "app:req__start"));
+	assert_non_null(strstr(all, "8@%rax"));
+	assert_non_null(strstr(all, "6 USDT probes"));
+	assert_non_null(strstr(all, "SEMAPHORE"));
+}
+
+/* One line, exit 1, no output directory. */
+static void expect_refused(const char *target, const char *flag, const char *spec,
+			   const char *what)
+{
+	char dir[64], out[128], bin[256];
+	struct proc_run r;
+
+	helper_tmpdir(dir, sizeof(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+	helper_path(bin, sizeof(bin), "bpfprof");
+	char *argv[] = { bin, "-o", out, (char *)flag, (char *)spec, "--", (char *)target, "x",
+			 NULL };
+
+	assert_int_equal(helper_run(argv, 30, &r), 1);
+	if (!strstr(r.err, what))
+		fail_msg("%s %s: expected '%s' in: %s", flag, spec, what, r.err);
+	assert_null(strchr(strchr(r.err, '\n') + 1, '\n'));
+	assert_false(helper_exists(out));
+	helper_rmtree(dir);
+}
+
+static void test_bad_input(void **state)
+{
+	char rel[256], target[PATH_MAX], markers[256], dir[64], cut[128];
+
+	REQUIRE_ROOT_BPF();
+	helper_path(rel, sizeof(rel), "targets/usdt_target");
+	assert_non_null(realpath(rel, target));
+	helper_path(markers, sizeof(markers), "targets/marker_target");
+	expect_refused(target, "-U", "nope:a..b", "no probe of provider 'nope'");
+	expect_refused(target, "-U", "app:nosuch..req__done", "no probe app:nosuch");
+	expect_refused(target, "-U", "app:req__start..nosuch", "no probe app:nosuch");
+	expect_refused(target, "-U", "app:req__start..req__done@1", "@N");
+	expect_refused(target, "-U", "app", "expected [BINARY:]PROVIDER");
+	expect_refused(target, "-m", "*", "no marker");
+	expect_refused(markers, "-m", "zzz*", "no marker in");
+	/* A note cut short. */
+	helper_tmpdir(dir, sizeof(dir));
+	snprintf(cut, sizeof(cut), "%s/cut", dir);
+	char cmd[3 * PATH_MAX];
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && objcopy --dump-section .note.stapsdt=n.bin %s && head -c 30 n.bin > "
+		 "c.bin && objcopy --update-section .note.stapsdt=c.bin %s cut",
+		 dir, target, target);
+	assert_int_equal(system(cmd), 0);
+	expect_refused(cut, "-U", "app:req__start..req__done", "malformed .note.stapsdt");
+	helper_rmtree(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sdt_pairs), cmocka_unit_test(test_markers),
+		cmocka_unit_test(test_python),	  cmocka_unit_test(test_list),
+		cmocka_unit_test(test_bad_input),
+	};
+
+	return cmocka_run_group_tests_name("integration_usdt", tests, NULL, NULL);
+}
