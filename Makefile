@@ -224,3 +224,10 @@ clean:
 	$(shell find $(OUT)/user $(OUT)/tests $(OUT)/fuzz -name '*.d' 2>/dev/null)
 include bench/Makefile.inc
 include tests/fuzz/Makefile.inc
+
+# The marker header (include/bpfprof/marker.h) for applications.
+PREFIX ?= /usr/local
+.PHONY: install install-headers
+install: install-headers
+install-headers:
+	install -D -m 0644 include/bpfprof/marker.h $(DESTDIR)$(PREFIX)/include/bpfprof/marker.h
