@@ -7,6 +7,7 @@
  * written.
  */
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,12 +257,95 @@ static void test_bad_input(void **state)
 	helper_rmtree(dir);
 }
 
+#define PG_BIN "/usr/lib/postgresql/15/bin"
+#define PG_QUERIES 25
+static char pg_dir[64];
+
+static int pg_stop(void **state)
+{
+	char cmd[512];
+
+	if (!pg_dir[0])
+		return 0;
+	snprintf(cmd, sizeof(cmd),
+		 "runuser -u postgres -- " PG_BIN "/pg_ctl -D %s/data -m immediate -w stop "
+		 ">/dev/null 2>&1",
+		 pg_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "pg_ctl stop failed for %s\n", pg_dir);
+	helper_rmtree(pg_dir);
+	pg_dir[0] = '\0';
+	return 0;
+}
+
+/*
+ * A real PostgreSQL server (unix socket in a temp dir, no TCP), its
+ * backends followed from the postmaster: one psql session runs PG_QUERIES
+ * simple queries, each a query__start..query__done pair behind semaphores.
+ */
+static void test_postgres(void **state)
+{
+	char cmd[1024], bin[256], out[128], pidstr[16], sql[128];
+	struct proc_run r;
+	long long calls = 0;
+	size_t i;
+	json_t *s, *proc;
+	FILE *f;
+
+	REQUIRE_ROOT_BPF();
+	helper_tmpdir(pg_dir, sizeof(pg_dir));
+	snprintf(cmd, sizeof(cmd),
+		 "chown postgres %s && runuser -u postgres -- " PG_BIN "/initdb -D %s/data -A trust "
+		 "-U postgres >/dev/null 2>&1 && runuser -u postgres -- " PG_BIN "/pg_ctl -D "
+		 "%s/data -o \"-k %s -c listen_addresses=''\" -l %s/log -w start >/dev/null",
+		 pg_dir, pg_dir, pg_dir, pg_dir, pg_dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s/data/postmaster.pid", pg_dir);
+	f = fopen(cmd, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(pidstr, sizeof(pidstr), f));
+	fclose(f);
+	pidstr[strcspn(pidstr, "\n")] = '\0';
+	snprintf(sql, sizeof(sql), "%s/q.sql", pg_dir);
+	f = fopen(sql, "w");
+	assert_non_null(f);
+	for (int q = 0; q < PG_QUERIES; q++)
+		fprintf(f, "SELECT %d;\n", q);
+	fclose(f);
+
+	snprintf(out, sizeof(out), "%s/out", pg_dir);
+	helper_path(bin, sizeof(bin), "bpfprof");
+	char *argv[] = { bin, "-p", pidstr, "--follow", "-o", out, "-U",
+			 "postgresql:query__start..query__done", NULL };
+
+	assert_int_equal(helper_spawn(&r, argv, false, -1), 0);
+	if (!helper_wait_stderr(&r, "profiling pid", 30))
+		fail_msg("bpfprof did not start: %s", r.err);
+	snprintf(cmd, sizeof(cmd),
+		 "runuser -u postgres -- psql -h %s -U postgres -X -q -f %s >/dev/null", pg_dir,
+		 sql);
+	assert_int_equal(system(cmd), 0);
+	kill(r.pid, SIGINT);
+	assert_int_equal(helper_wait_exit(&r, 30), 0);
+	s = helper_load_json_in(out, "summary.json");
+	/* Every query is one pair, in the backend psql talked to. */
+	json_array_foreach(json_object_get(s, "processes"), i, proc) {
+		json_t *st = helper_find_stage(proc, "postgresql:query__start..query__done");
+
+		if (st)
+			calls += helper_int(st, "calls");
+	}
+	assert_int_equal(calls, PG_QUERIES);
+	json_decref(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sdt_pairs), cmocka_unit_test(test_markers),
 		cmocka_unit_test(test_python),	  cmocka_unit_test(test_list),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test_teardown(test_postgres, pg_stop),
 	};
 
 	return cmocka_run_group_tests_name("integration_usdt", tests, NULL, NULL);

@@ -139,6 +139,7 @@ static int parse_note(Elf *elf, const char *desc, size_t len, uint64_t base_addr
 {
 	const char *prov, *name, *args, *end = desc + len;
 	uint64_t a[3];
+	int rc;
 
 	if (len < 3 * 8 + 3)
 		return -EBADMSG;
@@ -165,7 +166,13 @@ static int parse_note(Elf *elf, const char *desc, size_t len, uint64_t base_addr
 	pr->args_text = strdup(args);
 	if (!pr->provider || !pr->name || !pr->args_text)
 		return -ENOMEM;
-	return parse_args(args, pr) ? -EPROTO : 0;
+	/* A spec bpfprof cannot read (PostgreSQL has "NBuffers(%rip)") only
+	 * matters to whoever reads that argument: keep the probe. */
+	rc = parse_args(args, pr);
+	if (rc == -ENOMEM)
+		return rc;
+	pr->args_readable = rc == 0;
+	return 0;
 }
 
 int usdt_read(const char *path, const char *display, struct usdt_list *out, char *err,
@@ -244,9 +251,8 @@ int usdt_read(const char *path, const char *display, struct usdt_list *out, char
 					"'%s': malformed .note.stapsdt entry %zu%s%s%s: %s", display,
 					out->n, pr->provider ? " (" : "",
 					pr->provider ? pr->provider : "", pr->provider ? ")" : "",
-					rc == -ERANGE	? "its address is outside the binary"
-					: rc == -EPROTO ? "an argument spec bpfprof cannot read"
-							: "cut short");
+					rc == -ERANGE ? "its address is outside the binary"
+						      : "cut short");
 				goto out;
 			}
 		}

@@ -36,6 +36,7 @@ struct usdt_probe {
 	uint64_t offset;	 /* file offset of the probe site */
 	uint64_t semaphore;	 /* address, 0 when none */
 	uint64_t ref_ctr_offset; /* its file offset: what the kernel increments */
+	bool args_readable; /* every argument spec parsed */
 	int nargs;
 	struct usdt_arg args[USDT_MAX_ARGS];
 };
@@ -53,8 +54,9 @@ int usdt_parse_arg(const char *spec, struct usdt_arg *out);
 
 /*
  * Every probe in the .note.stapsdt of @path (none: n == 0). A note that is
- * cut short, or whose address falls outside the binary's code, or with an
- * argument spec that does not parse, is an error naming @display.
+ * cut short, or whose address falls outside the binary's code, is an error
+ * naming @display; a probe with an argument spec bpfprof cannot read
+ * (%rip-relative, index registers) is kept with args_readable false.
  */
 int usdt_read(const char *path, const char *display, struct usdt_list *out, char *err,
 	      size_t errlen);
