@@ -96,6 +96,57 @@ static void test_sdt_pairs(void **state)
 	helper_rmtree(dir);
 }
 
+static long long usdt_hits(json_t *proc, const char *name)
+{
+	json_t *u;
+	size_t i;
+
+	json_array_foreach(json_object_get(proc, "usdt"), i, u)
+		if (!strcmp(json_string_value(json_object_get(u, "name")), name))
+			return helper_int(u, "hits");
+	return -1;
+}
+
+/* -U PROVIDER:NAME counts hits: PROC "usdt" in the summary and in every
+ * flush (summing to it), not a stage; beside a pair on the same site. */
+static void test_sdt_hits(void **state)
+{
+	char dir[64], target[256], result[128], path[128];
+	long long sum = 0;
+	json_t *s, *proc, *flushes, *rec;
+	pid_t pid;
+	size_t i;
+
+	REQUIRE_ROOT_BPF();
+	helper_path(target, sizeof(target), "targets/usdt_target");
+	snprintf(result, sizeof(result), "/tmp/bpfprof_usdt_hits.%d", getpid());
+	const char *args[] = { "-i", "0.02", "-U", "app:req__start", "-U", "app:job__begin", "-U",
+			       "app:req__start..req__done", "--", target, result, NULL };
+
+	s = profile(dir, sizeof(dir), args, &pid);
+	proc = helper_find_proc(s, pid);
+	assert_non_null(proc);
+	assert_int_equal(usdt_hits(proc, "req__start"), USDT_BATCHES * USDT_REQS_PER_BATCH);
+	assert_int_equal(usdt_hits(proc, "job__begin"), USDT_JOBS);
+	assert_null(helper_find_stage(proc, "app:req__start"));
+	assert_int_equal(stage_int(proc, "app:req__start..req__done", "calls"),
+			 USDT_BATCHES * USDT_REQS_PER_BATCH);
+	snprintf(path, sizeof(path), "%s/out/flushes.jsonl", dir);
+	flushes = helper_load_jsonl(path);
+	assert_non_null(flushes);
+	json_array_foreach(flushes, i, rec) {
+		json_t *p = helper_find_proc(rec, pid);
+
+		if (p && usdt_hits(p, "req__start") > 0)
+			sum += usdt_hits(p, "req__start");
+	}
+	assert_int_equal(sum, USDT_BATCHES * USDT_REQS_PER_BATCH);
+	json_decref(flushes);
+	json_decref(s);
+	unlink(result);
+	helper_rmtree(dir);
+}
+
 static void test_markers(void **state)
 {
 	char dir[64], target[256];
@@ -342,7 +393,8 @@ static void test_postgres(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sdt_pairs), cmocka_unit_test(test_markers),
+		cmocka_unit_test(test_sdt_pairs), cmocka_unit_test(test_sdt_hits),
+		cmocka_unit_test(test_markers),
 		cmocka_unit_test(test_python),	  cmocka_unit_test(test_list),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test_teardown(test_postgres, pg_stop),

@@ -190,10 +190,12 @@ static int configure_stage_programs(struct bpfprof_bpf *skel, const struct loade
 	bpf_program__set_autoload(skel->progs.usdt_begin, cfg->usdt_stages);
 	bpf_program__set_autoload(skel->progs.usdt_end, cfg->usdt_stages);
 	bpf_program__set_autoload(skel->progs.usdt_arm, cfg->usdt_stages);
+	bpf_program__set_autoload(skel->progs.usdt_hit, cfg->usdt_stages);
 	if (cfg->usdt_stages) {
 		rc = uprobe_link_prepare_prog(skel->progs.usdt_begin, usdt_link_kind());
 		rc = rc ?: uprobe_link_prepare_prog(skel->progs.usdt_end, usdt_link_kind());
 		rc = rc ?: uprobe_link_prepare_prog(skel->progs.usdt_arm, usdt_link_kind());
+		rc = rc ?: uprobe_link_prepare_prog(skel->progs.usdt_hit, usdt_link_kind());
 		if (rc)
 			return rc;
 	}

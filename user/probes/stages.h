@@ -35,7 +35,7 @@ enum ret_mech {
 };
 
 /* A USDT stage's probe sites (probes/usdt.h). */
-enum usdt_site_role { USDT_SITE_BEGIN, USDT_SITE_END, USDT_SITE_ARM };
+enum usdt_site_role { USDT_SITE_BEGIN, USDT_SITE_END, USDT_SITE_ARM, USDT_SITE_HIT };
 struct usdt_site {
 	uint64_t offset;
 	uint64_t ref_ctr; /* the semaphore's file offset, 0 for none */
@@ -63,6 +63,9 @@ struct stage_def {
 	 * sites, attached by usdt_attach(). NULL for functions. */
 	struct usdt_site *usdt_sites;
 	size_t n_usdt_sites;
+	/* -U PROVIDER:NAME: a probe whose hits are counted (calls), named
+	 * "PROVIDER:NAME"; written as PROC "usdt", not as a stage. */
+	bool usdt_hits;
 };
 
 /* Choose the return mechanism for function @m of a binary in language @lang. */

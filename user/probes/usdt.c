@@ -543,11 +543,21 @@ static int resolve_pair(const char *arg, pid_t pid, const char *main_exe, struct
 		goto out;
 	}
 	if (!s.end) {
-		set_err(err, errlen,
-			"-U '%s': counting single probes is not supported yet; time a pair with "
-			"%s:BEGIN..END",
-			arg, s.provider);
-		rc = -ENOTSUP;
+		/* A single probe: its hits counted per process. */
+		snprintf(name, sizeof(name), "%s:%s", s.provider, s.begin);
+		rc = new_stage(t, name, &ss, &d);
+		rc = rc ?: add_sites(d, &l, s.provider, s.begin, USDT_SITE_HIT);
+		if (rc == -ENOENT)
+			set_err(err, errlen, "-U '%s': no probe %s:%s in %s", arg, s.provider,
+				s.begin, ss.display_path);
+		if (!rc) {
+			d->usdt_hits = true;
+			finish_stage(d);
+			if (info)
+				fprintf(info, "bpfprof: -U '%s': counting %zu probe site%s in %s\n",
+					arg, d->n_usdt_sites, d->n_usdt_sites == 1 ? "" : "s",
+					ss.display_path);
+		}
 		goto out;
 	}
 	snprintf(name, sizeof(name), "%s:%s..%s", s.provider, s.begin, s.end);
@@ -727,6 +737,8 @@ int usdt_attach(const struct stage_table *t, const struct bpfprof_bpf *skel, pid
 		rc = rc ?: attach_role(d, i, USDT_SITE_END, skel->progs.usdt_end, kind, pid, out,
 				       err, errlen);
 		rc = rc ?: attach_role(d, i, USDT_SITE_ARM, skel->progs.usdt_arm, kind, pid, out,
+				       err, errlen);
+		rc = rc ?: attach_role(d, i, USDT_SITE_HIT, skel->progs.usdt_hit, kind, pid, out,
 				       err, errlen);
 	}
 	return rc;
