@@ -129,6 +129,10 @@ static void test_sdt_hits(void **state)
 	assert_int_equal(usdt_hits(proc, "req__start"), USDT_BATCHES * USDT_REQS_PER_BATCH);
 	assert_int_equal(usdt_hits(proc, "job__begin"), USDT_JOBS);
 	assert_null(helper_find_stage(proc, "app:req__start"));
+	/* Hits are no calls left open. */
+	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_calls_entered"),
+			 USDT_BATCHES * USDT_REQS_PER_BATCH);
 	assert_int_equal(stage_int(proc, "app:req__start..req__done", "calls"),
 			 USDT_BATCHES * USDT_REQS_PER_BATCH);
 	snprintf(path, sizeof(path), "%s/out/flushes.jsonl", dir);

@@ -55,6 +55,16 @@ int stage_attacher_prepare(struct stage_attacher *a, pid_t pid, char *err, size_
 		}
 	}
 	a->table.sample_every = o->sample_every;
+	if (o->sample_every > 1)
+		for (size_t i = 0; i < a->table.n; i++)
+			if (a->table.v[i].usdt_hits) {
+				snprintf(err, errlen,
+					 "--sample does not apply to USDT hit counts (-U %s): time "
+					 "pairs, or drop --sample",
+					 a->table.v[i].name);
+				stage_table_free(&a->table);
+				return -1;
+			}
 	return 0;
 }
 
