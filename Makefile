@@ -27,6 +27,10 @@ DEB_PACKAGES := make gcc libc6-dev clang llvm pkg-config bpftool libbpf-dev \
 	g++ libstdc++-12-dev binutils libmicrohttpd-dev prometheus chromium curl \
 	libncurses-dev tmux stress-ng \
 	libcapstone-dev libiberty-dev rustc golang-go
+# separate debug info (libdebuginfod) and its tests (debuginfod, a real server)
+DEB_PACKAGES += libdebuginfod-dev debuginfod
+# USDT: sys/sdt.h for the test target, Debian's CPython and PostgreSQL for the tests
+DEB_PACKAGES += systemtap-sdt-dev python3.11 postgresql
 # libFuzzer, for tests/fuzz
 DEB_PACKAGES += libclang-rt-14-dev
 # bench/ (its driver, and its checks in make test)
@@ -38,7 +42,8 @@ DEB_PACKAGES += protobuf-c-compiler libprotobuf-c-dev golang-go linux-perf
 # --cpu-sample names libc's own functions through its debug file (tests)
 DEB_PACKAGES += libc6-dbg
 
-PKGS := libbpf libelf zlib jansson libcap libmicrohttpd ncursesw capstone libprotobuf-c
+PKGS := libbpf libelf zlib jansson libcap libmicrohttpd ncursesw capstone libprotobuf-c \
+	libdebuginfod
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -89,6 +94,8 @@ TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 	$(OUT)/targets/spin_target_pie
 TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -fcf-protection=none -D_GNU_SOURCE -Wall -Werror \
 	-pthread -Itests
+# marker_target includes include/bpfprof/marker.h as an application would.
+TARGET_CFLAGS += -Iinclude
 
 # BPFPROF_VERSION for user/common/version.h: rewritten only when `git
 # describe` changes.
@@ -245,3 +252,10 @@ clean:
 	$(shell find $(OUT)/user $(OUT)/tests $(OUT)/fuzz -name '*.d' 2>/dev/null)
 include bench/Makefile.inc
 include tests/fuzz/Makefile.inc
+
+# The marker header (include/bpfprof/marker.h) for applications.
+PREFIX ?= /usr/local
+.PHONY: install install-headers
+install: install-headers
+install-headers:
+	install -D -m 0644 include/bpfprof/marker.h $(DESTDIR)$(PREFIX)/include/bpfprof/marker.h

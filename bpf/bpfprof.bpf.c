@@ -27,5 +27,6 @@
 #include "bpfprof/return_sites.bpf.h"
 #include "bpfprof/lifecycle.bpf.h"
 #include "bpfprof/samples.bpf.h"
+#include "bpfprof/usdt.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

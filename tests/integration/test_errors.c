@@ -246,7 +246,8 @@ static void test_stage_spec_errors(void **state)
 			{ "no match", { "-o", "@OUT", "-u", nomatch, "--", target }, 1,
 			  "matches 'no_such_function_*'" },
 			{ "stripped, no .dynsym match", { "-o", "@OUT", "-u", bad_stripped, "--", target },
-			  1, "it is stripped: only its exported .dynsym functions can be timed" },
+			  1, "it is stripped and no debug file was found: only its exported .dynsym "
+			     "functions can be timed" },
 			{ "library name, whole machine", { "-o", "@OUT", "-u", "libc:malloc", "-d", "1" },
 			  1, "is a library name, which needs a target process" },
 			{ "no binary, whole machine", { "-o", "@OUT", "-u", "malloc", "-d", "1" }, 1,

@@ -150,7 +150,7 @@ int stage_view_by_name(struct stage_view *out, const struct profile *p, const st
 		uint32_t n = 0;
 
 		for (uint32_t id = 0; id < proc_stage_ids(pp, t); id++)
-			if (pp->stages[id].calls || pp->stages[id].io_ops)
+			if ((pp->stages[id].calls || pp->stages[id].io_ops) && !t->v[id].usdt_hits)
 				ids[n++] = id;
 		qsort_r(ids, n, sizeof(*ids), by_def, (void *)t);
 		for (uint32_t k = 0; k < n; k++) {
@@ -195,7 +195,7 @@ int stage_view_by_id(struct stage_view *out, const struct profile *rows, const s
 	for (uint32_t id = 0; t && id < t->n; id++) {
 		struct stage_group *g;
 
-		if (!stage_called(rows, id))
+		if (t->v[id].usdt_hits || !stage_called(rows, id))
 			continue;
 		g = add_group(out, &cap);
 		if (!g)

@@ -72,7 +72,7 @@ static void print_stages(FILE *f, const struct proc_profile *p, const struct sta
 		const struct stage_counters *c = &p->stages[id];
 		struct latency lat;
 
-		if (!c->calls)
+		if (!c->calls || t->v[id].usdt_hits)
 			continue;
 		stage_latency(&lat, c);
 		fprintf(f,

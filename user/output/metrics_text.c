@@ -327,6 +327,36 @@ static void self_families(struct render *r)
 		(unsigned long)c->max_rss_bytes);
 }
 
+/* -U PROVIDER:NAME: hits per process and probe; no family without such a spec. */
+static void usdt_families(struct render *r)
+{
+	const struct stage_table *t = r->in->stages;
+	const struct profile *p = r->in->total;
+	bool any = false;
+
+	for (size_t id = 0; t && id < t->n; id++)
+		any |= t->v[id].usdt_hits;
+	if (!any)
+		return;
+	family(r, "bpfprof_usdt_hits_total", "counter", "USDT probe hits (-U PROVIDER:NAME).");
+	for (size_t i = 0; i < p->n; i++) {
+		const struct proc_profile *pp = p->procs[i];
+
+		for (uint32_t id = 0; id < pp->n_stages && id < t->n; id++) {
+			char pl[PROC_LABELS_MAX], name[LABELS_MAX / 2], bin[LABELS_MAX / 4];
+			const struct stage_def *d = &t->v[id];
+
+			if (!d->usdt_hits || !pp->stages[id].calls)
+				continue;
+			proc_labels(pp, pl, sizeof(pl));
+			metrics_escape_label(d->name, name, sizeof(name));
+			metrics_escape_label(d->binary, bin, sizeof(bin));
+			fprintf(r->f, "bpfprof_usdt_hits_total{%s,probe=\"%s\",binary=\"%s\"} %lu\n",
+				pl, name, bin, (unsigned long)pp->stages[id].calls);
+		}
+	}
+}
+
 char *metrics_render(const struct metrics_input *in, size_t *len)
 {
 	struct render r = { .in = in };
@@ -349,6 +379,7 @@ char *metrics_render(const struct metrics_input *in, size_t *len)
 			       "Time in syscalls, entry to exit.");
 		io_families(&r);
 		stage_families(&r);
+		usdt_families(&r);
 		audit_families(&r);
 		self_families(&r);
 	}

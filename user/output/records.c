@@ -127,7 +127,7 @@ static json_t *stages_json(const struct proc_profile *p, const struct stage_tabl
 		struct latency lat;
 		json_t *st;
 
-		if (!c->calls && !c->io_ops && !c->total_ns)
+		if ((!c->calls && !c->io_ops && !c->total_ns) || d->usdt_hits)
 			continue;
 		stage_latency(&lat, c);
 		st = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}}",
@@ -149,9 +149,35 @@ static json_t *stages_json(const struct proc_profile *p, const struct stage_tabl
 	return arr;
 }
 
+/* -U PROVIDER:NAME hit counts: [{provider, name, binary, hits}]. NULL
+ * when no spec asked for any, so that runs without them keep their keys. */
+static json_t *usdt_json(const struct proc_profile *p, const struct stage_table *t)
+{
+	json_t *arr = NULL;
+	bool any = false;
+
+	for (size_t id = 0; t && id < t->n; id++)
+		any |= t->v[id].usdt_hits;
+	if (!any)
+		return NULL;
+	arr = json_array();
+	for (uint32_t id = 0; id < proc_stage_ids(p, t); id++) {
+		const struct stage_def *d = &t->v[id];
+		const char *colon = strchr(d->name, ':');
+
+		if (!d->usdt_hits || !p->stages[id].calls || !colon)
+			continue;
+		json_array_append_new(arr, json_pack("{s:s%, s:s, s:s, s:o}", "provider", d->name,
+						     (size_t)(colon - d->name), "name", colon + 1,
+						     "binary", d->binary, "hits",
+						     u64(p->stages[id].calls)));
+	}
+	return arr;
+}
+
 json_t *proc_to_json(const struct proc_profile *p, const struct stage_table *stages)
 {
-	json_t *sys = json_object(), *io = json_object(), *j;
+	json_t *sys = json_object(), *io = json_object(), *j, *usdt = usdt_json(p, stages);
 	struct io_totals t;
 
 	for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
@@ -181,6 +207,10 @@ json_t *proc_to_json(const struct proc_profile *p, const struct stage_table *sta
 		      u64(t.bytes_written), "errors", u64(t.errors), "stages",
 		      stages_json(p, stages));
 	json_add_raw_hex(j, "comm", p->comm);
+	if (j && usdt)
+		json_object_set_new(j, "usdt", usdt);
+	else
+		json_decref(usdt);
 	return j;
 }
 
@@ -305,13 +335,26 @@ static json_t *target_json(const struct run_info *ri)
 	return t;
 }
 
+/* -U PROVIDER:NAME hits sit in stage slots but have no entry to close. */
+static uint64_t usdt_hits_total(const struct profile *total, const struct stage_table *t)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; t && i < total->n; i++)
+		for (uint32_t id = 0; id < proc_stage_ids(total->procs[i], t); id++)
+			if (t->v[id].usdt_hits)
+				n += total->procs[i]->stages[id].calls;
+	return n;
+}
+
 json_t *summary_to_json(const struct run_info *ri, const struct profile *total,
 			const struct stage_table *stages, double duration_s, uint64_t flushes)
 {
 	json_t *audit = audit_to_json(total->audit);
 	const uint64_t *a = total->audit;
 	/* The audit counts recorded calls: unscale the profile's. */
-	uint64_t closed = profile_stage_calls(total) / sample_every(stages) +
+	uint64_t closed = (profile_stage_calls(total) - usdt_hits_total(total, stages)) /
+				  sample_every(stages) +
 			  a[AUDIT_STAGE_MAP_FULL] + a[AUDIT_STAGE_UNFINISHED];
 	char started[64];
 

@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include "probes/bpf_loader.h"
 #include "probes/stages.h"
+#include "probes/usdt.h"
 #include "probes/syscall_table.h"
 
 static bool verbose;
@@ -208,6 +209,19 @@ static int configure_stage_programs(struct bpfprof_bpf *skel, const struct loade
 				  cfg->n_stages && cfg->stage_links == UPROBE_LINK_SESSION);
 	bpf_program__set_autoload(entry, cfg->n_stages && cfg->stage_links != UPROBE_LINK_SESSION);
 	bpf_program__set_autoload(ret, cfg->n_stages && cfg->stage_links != UPROBE_LINK_SESSION);
+	/* USDT sites are not function entries: MULTI or PERF entry probes. */
+	bpf_program__set_autoload(skel->progs.usdt_begin, cfg->usdt_stages);
+	bpf_program__set_autoload(skel->progs.usdt_end, cfg->usdt_stages);
+	bpf_program__set_autoload(skel->progs.usdt_arm, cfg->usdt_stages);
+	bpf_program__set_autoload(skel->progs.usdt_hit, cfg->usdt_stages);
+	if (cfg->usdt_stages) {
+		rc = uprobe_link_prepare_prog(skel->progs.usdt_begin, usdt_link_kind());
+		rc = rc ?: uprobe_link_prepare_prog(skel->progs.usdt_end, usdt_link_kind());
+		rc = rc ?: uprobe_link_prepare_prog(skel->progs.usdt_arm, usdt_link_kind());
+		rc = rc ?: uprobe_link_prepare_prog(skel->progs.usdt_hit, usdt_link_kind());
+		if (rc)
+			return rc;
+	}
 	if (!cfg->n_stages)
 		return 0;
 	if (cfg->stage_links == UPROBE_LINK_SESSION)

@@ -5,6 +5,7 @@
 #include "common/text.h"
 #include "probes/stage_attacher.h"
 #include "probes/stage_switch.h"
+#include "probes/usdt.h"
 #include "run/target.h"
 
 struct stage_attacher {
@@ -35,7 +36,7 @@ int stage_attacher_prepare(struct stage_attacher *a, pid_t pid, char *err, size_
 	pid_t lookup_pid = pid;
 	const char *main_exe = NULL;
 
-	if (o->n_specs) {
+	if (o->n_specs || o->n_usdt_specs || o->n_marker_specs) {
 		if (o->command) {
 			if (target_find_command(o->command, exe, sizeof(exe), err, errlen))
 				return -1;
@@ -45,8 +46,25 @@ int stage_attacher_prepare(struct stage_attacher *a, pid_t pid, char *err, size_
 		if (stages_resolve(o->specs, o->n_specs, lookup_pid, main_exe, o->returns,
 				   &a->table, o->log, err, errlen))
 			return -1;
+		/* The USDT and marker pairs come after the functions. */
+		if (usdt_resolve_stages(o->usdt_specs, o->n_usdt_specs, o->marker_specs,
+					o->n_marker_specs, lookup_pid, main_exe, &a->table, o->log,
+					err, errlen)) {
+			stage_table_free(&a->table);
+			return -1;
+		}
 	}
 	a->table.sample_every = o->sample_every;
+	if (o->sample_every > 1)
+		for (size_t i = 0; i < a->table.n; i++)
+			if (a->table.v[i].usdt_hits) {
+				snprintf(err, errlen,
+					 "--sample does not apply to USDT hit counts (-U %s): time "
+					 "pairs, or drop --sample",
+					 a->table.v[i].name);
+				stage_table_free(&a->table);
+				return -1;
+			}
 	return 0;
 }
 
@@ -58,6 +76,7 @@ struct bpfprof_bpf *stage_attacher_load(struct stage_attacher *a, struct loader_
 	cfg->n_site_stages = stages_with_return_sites(&a->table, false);
 	cfg->n_go_stages = stages_with_return_sites(&a->table, true);
 	cfg->stage_links = a->kind;
+	cfg->usdt_stages = stages_have_usdt(&a->table);
 	cfg->stages_off = a->opts.stages_off;
 	cfg->sample_every = a->opts.sample_every;
 	a->skel = loader_open_and_load(cfg, err, errlen);

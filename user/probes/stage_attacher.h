@@ -27,6 +27,10 @@ struct stage_switch;
 struct stage_attacher_opts {
 	const char *const *specs; /* -u, in order */
 	int n_specs;
+	const char *const *usdt_specs; /* -U (probes/usdt.h) */
+	int n_usdt_specs;
+	const char *const *marker_specs; /* -m */
+	int n_marker_specs;
 	/* A command bpfprof will start (argv[0]): its binary is the main
 	 * one, and library names are looked up in bpfprof's own mappings.
 	 * NULL: -p or the whole machine. */

@@ -8,6 +8,7 @@
 #include "probes/bpf_loader.h"
 #include "common/clock.h"
 #include "probes/stage_switch.h"
+#include "probes/usdt.h"
 
 int stage_switch_open(struct stage_switch *sw, struct bpfprof_bpf *skel,
 		      const struct stage_table *t, enum uprobe_link_kind kind, pid_t pid, char *err,
@@ -91,6 +92,11 @@ int stage_switch_attach(struct stage_switch *sw, char *err, size_t errlen)
 	loader_stage_programs(sw->skel, sw->kind, &progs);
 	loader_next_stage_gen(sw->skel);
 	rc = stages_attach(&sw->via_fd, sw->kind, &progs, sw->pid, &sw->links, err, errlen);
+	if (!rc) {
+		rc = usdt_attach(&sw->via_fd, sw->skel, sw->pid, &sw->links, err, errlen);
+		if (rc)
+			stages_detach(&sw->links);
+	}
 	sw->last_ms = (clock_mono_s() - t0) * 1e3;
 	sw->attached = !rc;
 	return rc;

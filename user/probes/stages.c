@@ -54,7 +54,8 @@ static enum bin_lang effective_lang(enum bin_lang bin, enum bin_lang proc)
 }
 
 static int add_site(struct stage_table *t, const struct stage_spec *spec,
-		    const struct sym_match *m, enum bin_lang lang, enum returns_mode mode)
+		    const struct sym_list *syms, const struct sym_match *m, enum bin_lang lang,
+		    enum returns_mode mode)
 {
 	struct stage_def *d, *v;
 
@@ -79,8 +80,14 @@ static int add_site(struct stage_table *t, const struct stage_spec *spec,
 	d->goroutine = d->ret == RET_SITES && lang == LANG_GO;
 	d->indirect_jumps = m->indirect_jumps;
 	d->decoded = m->decoded;
+	if (syms->debug_file) {
+		if (asprintf(&d->symbols_from, "%s %s", syms->debug_origin, syms->debug_file) < 0)
+			d->symbols_from = NULL;
+	} else {
+		d->symbols_from = strdup(syms->table ? syms->table : "");
+	}
 	t->n++;
-	if (!d->name || !d->binary || !d->path)
+	if (!d->name || !d->binary || !d->path || !d->symbols_from)
 		return -ENOMEM;
 	if (d->ret != RET_SITES || !m->n_sites)
 		return 0;
@@ -131,8 +138,8 @@ int stages_resolve(const char *const *specs, int n, pid_t pid, const char *main_
 				 spec.display_path, spec.glob,
 				 !syms.table ? " (the binary has no symbols)"
 				 : !strcmp(syms.table, ".dynsym")
-					 ? " (it is stripped: only its exported .dynsym functions can be "
-					   "timed)"
+					 ? " (it is stripped and no debug file was found: only its "
+					   "exported .dynsym functions can be timed)"
 					 : "");
 			rc = -ENOENT;
 		}
@@ -142,12 +149,13 @@ int stages_resolve(const char *const *specs, int n, pid_t pid, const char *main_
 			rc = -E2BIG;
 		}
 		for (size_t k = 0; !rc && k < syms.n; k++)
-			rc = add_site(out, &spec, &syms.v[k], effective_lang(syms.lang, proc_lang),
-				      mode);
+			rc = add_site(out, &spec, &syms, &syms.v[k],
+				      effective_lang(syms.lang, proc_lang), mode);
 		if (!rc && info)
-			fprintf(info, "bpfprof: -u '%s': %zu function%s in %s\n",
+			fprintf(info, "bpfprof: -u '%s': %zu function%s in %s%s%s\n",
 				text_safe(specs[i]), syms.n, syms.n == 1 ? "" : "s",
-				text_safe(spec.display_path));
+				text_safe(spec.display_path), syms.debug_file ? ", symbols from " : "",
+				syms.debug_file ? text_safe(syms.debug_file) : "");
 		if (rc == -ENOMEM)
 			snprintf(err, errlen, "out of memory");
 		sym_list_free(&syms);
@@ -165,6 +173,8 @@ void stage_table_free(struct stage_table *t)
 		free(t->v[i].binary);
 		free(t->v[i].path);
 		free(t->v[i].sites);
+		free(t->v[i].symbols_from);
+		free(t->v[i].usdt_sites);
 	}
 	free(t->v);
 	memset(t, 0, sizeof(*t));
@@ -192,16 +202,16 @@ static void describe_return(const struct stage_def *d, char *buf, size_t len)
 
 void stages_print(FILE *f, const struct stage_table *t)
 {
-	fprintf(f, "%-12s %-12s %-16s %-5s %s  %s\n", "OFFSET", "ENTRY", "RETURN", "LANG",
-		"FUNCTION", "BINARY");
+	fprintf(f, "%-12s %-12s %-16s %-5s %s  %s  %s\n", "OFFSET", "ENTRY", "RETURN", "LANG",
+		"FUNCTION", "BINARY", "SYMBOLS");
 	for (size_t i = 0; i < t->n; i++) {
 		const struct stage_def *d = &t->v[i];
 		char ret[48];
 
 		describe_return(d, ret, sizeof(ret));
-		fprintf(f, "0x%-10lx %-12s %-16s %-5s %s  %s%s%s%s%s\n", (unsigned long)d->offset,
+		fprintf(f, "0x%-10lx %-12s %-16s %-5s %s  %s  %s%s%s%s%s\n", (unsigned long)d->offset,
 			entry_kind_name(d->kind), ret, bin_lang_name(d->lang), text_safe(d->name),
-			text_safe(d->binary),
+			text_safe(d->binary), d->symbols_from ? text_safe(d->symbols_from) : "",
 			d->skipped && d->lang != LANG_GO ? "  (probe after endbr64)" : "",
 			d->lang == LANG_GO && d->skipped ? "  (probe after the stack check)" : "",
 			d->ret == RET_SITES && d->indirect_jumps
@@ -265,6 +275,8 @@ enum attach_group {
 
 static bool in_group(const struct stage_def *d, int g)
 {
+	if (d->usdt_sites)
+		return false; /* USDT pairs: usdt_attach() */
 	if (g == GROUP_PROBE)
 		return d->ret == RET_PROBE;
 	return d->ret == RET_SITES && d->goroutine == (g == GROUP_GO_SITES);
@@ -343,7 +355,7 @@ int stages_attach(const struct stage_table *t, enum uprobe_link_kind kind,
 	for (size_t i = 0; i < t->n && !rc; i++) {
 		const char *path = t->v[i].path, *binary = t->v[i].binary;
 
-		if (done[i])
+		if (done[i] || t->v[i].usdt_sites)
 			continue;
 		for (int g = 0; g < GROUP_COUNT && !rc; g++) {
 			const struct bpf_program *entry, *ret;

@@ -34,6 +34,14 @@ enum ret_mech {
 	RET_SITES,
 };
 
+/* A USDT stage's probe sites (probes/usdt.h). */
+enum usdt_site_role { USDT_SITE_BEGIN, USDT_SITE_END, USDT_SITE_ARM, USDT_SITE_HIT };
+struct usdt_site {
+	uint64_t offset;
+	uint64_t ref_ctr; /* the semaphore's file offset, 0 for none */
+	enum usdt_site_role role;
+};
+
 struct stage_def {
 	char *name;	    /* demangled */
 	char *binary;	    /* as the target sees it */
@@ -48,6 +56,16 @@ struct stage_def {
 	size_t n_sites;
 	uint32_t indirect_jumps; /* jumps through a register: not probed */
 	bool decoded;		 /* every instruction decoded: sites is complete */
+	/* Where its symbol came from: ".symtab", ".dynsym", or "debuglink
+	 * /path/x.debug" (a separate debug file, probes/debuginfo.h). */
+	char *symbols_from;
+	/* A USDT BEGIN..END pair (or marker pair) instead of a function: its
+	 * sites, attached by usdt_attach(). NULL for functions. */
+	struct usdt_site *usdt_sites;
+	size_t n_usdt_sites;
+	/* -U PROVIDER:NAME: a probe whose hits are counted (calls), named
+	 * "PROVIDER:NAME"; written as PROC "usdt", not as a stage. */
+	bool usdt_hits;
 };
 
 /* Choose the return mechanism for function @m of a binary in language @lang. */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/errmsg.h"
+#include "probes/debuginfo.h"
 #include "probes/demangle.h"
 #include "probes/elf_file.h"
 #include "probes/gopclntab.h"
@@ -544,12 +545,44 @@ static int follow_tail_calls(struct elf_file *ef, const char *path, const struct
 	return 0;
 }
 
+/* A stripped binary: its .symtab from the separate debug file, if any. */
+static int open_debug_symbols(const char *path, struct elf_file *dbg, Elf_Scn **scn,
+			      Elf_Data **versym, struct sym_list *out, char *err, size_t errlen)
+{
+	const char *table = NULL;
+	Elf_Data *dbg_versym;
+	struct debuginfo di;
+	Elf_Scn *s;
+	int ret;
+
+	ret = debuginfo_find(path, debuginfo_shown_path(path), &di, err, errlen);
+	if (ret <= 0)
+		return ret;
+	ret = elf_file_open(di.path, di.path, dbg, err, errlen);
+	if (ret)
+		return ret;
+	s = find_symtab(dbg->elf, &table, &dbg_versym);
+	if (!s || strcmp(table, ".symtab"))
+		return 0; /* no symbols there either: keep the binary's */
+	out->debug_file = strdup(debuginfo_shown_path(di.path));
+	if (!out->debug_file) {
+		set_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	out->debug_origin = debuginfo_origin_name(di.origin);
+	out->table = table;
+	*scn = s;
+	*versym = dbg_versym;
+	return 0;
+}
+
 int symbols_match(const char *path, const char *glob, struct sym_list *out, char *err,
 		  size_t errlen)
 {
 	struct cold_index colds = {};
 	struct func_index funcs = {};
 	struct go_pclntab gotab = {};
+	struct elf_file dbg = { .fd = -1 };
 	struct cand *cands = NULL;
 	size_t ncands = 0, i, nuniq;
 	Elf_Data *versym;
@@ -579,17 +612,23 @@ int symbols_match(const char *path, const char *glob, struct sym_list *out, char
 			if (ret)
 				set_err(err, errlen, "out of memory");
 		}
+	} else if (!scn || strcmp(out->table, ".symtab")) {
+		ret = open_debug_symbols(path, &dbg, &scn, &versym, out, err, errlen);
+		if (ret)
+			goto cleanup;
 	}
+	/* Names from a debug file if any; code and offsets from the binary. */
 	if (scn)
-		ret = collect_cands(&ef, scn, versym, glob, out, &cands, &ncands, err, errlen);
+		ret = collect_cands(out->debug_file ? &dbg : &ef, scn, versym, glob, out, &cands,
+				    &ncands, err, errlen);
 	if (!ret && !ncands && out->lang == LANG_GO && gotab.p)
 		out->go_inlined = go_inlined_name(&gotab, glob);
 	if (ret || !ncands)
 		goto cleanup;
 
 	if (scn) {
-		ret = build_cold_index(&ef, scn, &colds);
-		ret = ret ?: build_func_index(&ef, scn, &funcs);
+		ret = build_cold_index(out->debug_file ? &dbg : &ef, scn, &colds);
+		ret = ret ?: build_func_index(out->debug_file ? &dbg : &ef, scn, &funcs);
 	}
 	if (ret) {
 		set_err(err, errlen, "out of memory");
@@ -638,6 +677,7 @@ cleanup:
 	free_cands(colds.v, colds.n);
 	free(funcs.v);
 	elf_file_close(&ef);
+	elf_file_close(&dbg);
 	if (ret)
 		sym_list_free(out);
 	return ret;
@@ -659,4 +699,6 @@ void sym_list_free(struct sym_list *l)
 	l->go_inlined = NULL;
 	l->v = NULL;
 	l->n = 0;
+	free(l->debug_file);
+	l->debug_file = NULL;
 }

@@ -80,6 +80,10 @@ struct sym_list {
 	/* Go: a matching name the compiler inlined into its callers and kept
 	 * no function for (only when nothing else matched); NULL if none. */
 	char *go_inlined;
+	/* A stripped binary's .symtab read from its separate debug file
+	 * (probes/debuginfo.h): that file, and how it was found. */
+	char *debug_file;
+	const char *debug_origin;
 };
 
 /*
@@ -92,7 +96,9 @@ struct sym_list {
  * .dynsym when the binary is stripped. One entry per address (aliases
  * collapse to the global, least-underscored name); gcc's ".cold" fragments
  * and non-default symbol versions ("memcpy@GLIBC_2.2.5") are skipped, a
- * "name@@VERSION" matches as "name". Sorted by name.
+ * "name@@VERSION" matches as "name". Sorted by name. A binary without
+ * .symtab takes it from its separate debug file when one is found; one of
+ * another build, or a debuginfod server that fails, is an error.
  * Returns 0 (n == 0 when nothing matches) or -errno with a message in @err.
  */
 int symbols_match(const char *path, const char *glob, struct sym_list *out, char *err,

@@ -48,7 +48,8 @@ static inline __u64 ptr_to_u64(const void *p)
 
 /* No argument checks: the probes below pass what the public API refuses. */
 static int link_create_raw(int prog_fd, __u32 attach_type, __u32 flags, const char *path,
-			   const uint64_t *offsets, const uint64_t *cookies, __u32 cnt, __u32 pid)
+			   const uint64_t *offsets, const uint64_t *cookies, __u32 cnt, __u32 pid,
+			   const uint64_t *ref_ctr_offsets)
 {
 	struct uprobe_multi_attr attr;
 	int fd;
@@ -58,6 +59,7 @@ static int link_create_raw(int prog_fd, __u32 attach_type, __u32 flags, const ch
 	attr.attach_type = attach_type;
 	attr.path = ptr_to_u64(path);
 	attr.offsets = ptr_to_u64(offsets);
+	attr.ref_ctr_offsets = ptr_to_u64(ref_ctr_offsets);
 	attr.cookies = ptr_to_u64(cookies);
 	attr.cnt = cnt;
 	attr.multi_flags = flags;
@@ -116,10 +118,10 @@ static bool probe_multi(__u32 attach_type)
 	prog_fd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "uprobe_probe", "GPL", insns, 2, &opts);
 	if (prog_fd < 0)
 		return false;
-	fd = link_create_raw(prog_fd, attach_type, 0, "/", &offset, NULL, 1, 0);
+	fd = link_create_raw(prog_fd, attach_type, 0, "/", &offset, NULL, 1, 0, NULL);
 	if (fd != -EBADF)
 		goto cleanup;
-	fd = link_create_raw(prog_fd, attach_type, 0, "/", &offset, NULL, 1, (__u32)-1);
+	fd = link_create_raw(prog_fd, attach_type, 0, "/", &offset, NULL, 1, (__u32)-1, NULL);
 	ok = fd == -EINVAL;
 cleanup:
 	if (fd >= 0)
@@ -190,12 +192,12 @@ int uprobe_link_create_multi(int prog_fd, enum uprobe_link_kind kind, bool is_re
 	else if (kind != UPROBE_LINK_MULTI && kind != UPROBE_LINK_SESSION)
 		return -EINVAL;
 	return link_create_raw(prog_fd, kind_attach_type(kind), flags, path, offsets, cookies, cnt,
-			       pid);
+			       pid, NULL);
 }
 
 static int attach_perf(struct uprobe_link *link, const struct bpf_program *prog, bool is_return,
 		       const char *path, const uint64_t *offsets, const uint64_t *cookies,
-		       size_t cnt, pid_t pid)
+		       size_t cnt, pid_t pid, const uint64_t *ref_ctr_offsets)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = is_return);
 	struct bpf_link **links;
@@ -207,6 +209,7 @@ static int attach_perf(struct uprobe_link *link, const struct bpf_program *prog,
 		return -ENOMEM;
 	for (i = 0; i < cnt; i++) {
 		opts.bpf_cookie = cookies ? cookies[i] : 0;
+		opts.ref_ctr_offset = ref_ctr_offsets ? (size_t)ref_ctr_offsets[i] : 0;
 		/* libbpf's pid: -1 is every process, 0 this one. */
 		links[i] = bpf_program__attach_uprobe_opts(prog, pid ? pid : -1, path, offsets[i],
 							   &opts);
@@ -240,7 +243,7 @@ int uprobe_link_attach(struct uprobe_link *link, const struct bpf_program *prog,
 	if (!prog || !path || !offsets || !cnt || pid < 0)
 		return -EINVAL;
 	if (kind == UPROBE_LINK_PERF)
-		return attach_perf(link, prog, is_return, path, offsets, cookies, cnt, pid);
+		return attach_perf(link, prog, is_return, path, offsets, cookies, cnt, pid, NULL);
 	fd = uprobe_link_create_multi(bpf_program__fd(prog), kind, is_return, path, offsets,
 				      cookies, cnt, pid);
 	if (fd < 0)
@@ -263,4 +266,30 @@ void uprobe_link_destroy(struct uprobe_link *link)
 	link->fd = -1;
 	link->perf = NULL;
 	link->nr_perf = 0;
+}
+
+int uprobe_link_attach_ref(struct uprobe_link *link, const struct bpf_program *prog,
+			   enum uprobe_link_kind kind, const char *path, const uint64_t *offsets,
+			   const uint64_t *ref_ctr_offsets, const uint64_t *cookies, size_t cnt,
+			   pid_t pid)
+{
+	int fd;
+
+	if (!link)
+		return -EINVAL;
+	*link = (struct uprobe_link)UPROBE_LINK_INIT;
+	link->kind = kind;
+	if (!prog || !path || !offsets || !cnt || pid < 0 || kind == UPROBE_LINK_SESSION)
+		return -EINVAL;
+	if (cnt > UPROBE_LINK_MAX_CNT)
+		return -E2BIG;
+	if (kind == UPROBE_LINK_PERF)
+		return attach_perf(link, prog, false, path, offsets, cookies, cnt, pid,
+				   ref_ctr_offsets);
+	fd = link_create_raw(bpf_program__fd(prog), UPROBE_LINK_ATTACH_MULTI, 0, path, offsets,
+			     cookies, (__u32)cnt, (__u32)pid, ref_ctr_offsets);
+	if (fd < 0)
+		return fd;
+	link->fd = fd;
+	return 0;
 }

@@ -108,6 +108,16 @@ int uprobe_link_attach(struct uprobe_link *link, const struct bpf_program *prog,
 		       enum uprobe_link_kind kind, bool is_return, const char *path,
 		       const uint64_t *offsets, const uint64_t *cookies, size_t cnt, pid_t pid);
 
+/*
+ * Entry probes (MULTI or PERF) whose sites each arm a USDT semaphore:
+ * ref_ctr_offsets[i] (file offset, 0 for none) is the counter the kernel
+ * increments while offsets[i] is probed.
+ */
+int uprobe_link_attach_ref(struct uprobe_link *link, const struct bpf_program *prog,
+			   enum uprobe_link_kind kind, const char *path, const uint64_t *offsets,
+			   const uint64_t *ref_ctr_offsets, const uint64_t *cookies, size_t cnt,
+			   pid_t pid);
+
 /* Detach everything; safe on an empty or already destroyed link. */
 void uprobe_link_destroy(struct uprobe_link *link);
 

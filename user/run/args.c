@@ -57,7 +57,13 @@ static const struct argp_option options[] = {
 	{ "duration", 'd', "SECONDS", 0, "Stop after this long" },
 	{ "output", 'o', "DIR", 0, "Write summary.json and flushes.jsonl in DIR" },
 	{ "uprobe", 'u', "[BINARY:]GLOB", 0, "Time the functions matching GLOB (repeatable)" },
-	{ "list", OPT_LIST, "[BINARY:]GLOB", 0, "Print what -u would attach to, and exit" },
+	{ "usdt", 'U', "[BINARY:]PROVIDER:BEGIN..END", 0,
+	  "Time a USDT probe pair as a stage, from BEGIN to the next END on the thread "
+	  "(repeatable)" },
+	{ "marker", 'm', "[BINARY:]GLOB", 0,
+	  "Time the bpfprof markers (include/bpfprof/marker.h) whose names match GLOB" },
+	{ "list", OPT_LIST, "[BINARY:]GLOB", 0,
+	  "Print what -u would attach to, and the binary's USDT probes, and exit" },
 	{ "prometheus", OPT_PROMETHEUS, "[ADDR:]PORT", 0,
 	  "Serve /metrics for Prometheus (on 127.0.0.1 unless ADDR is given)" },
 	{ "follow", OPT_FOLLOW, NULL, 0,
@@ -252,7 +258,7 @@ static error_t check_events_opts(struct parse_state *ps)
 	}
 	if (!env->outdir)
 		return fail(ps, "--events needs -o DIR (events go to DIR/events.jsonl)%s", "");
-	if (!env->n_stage_specs)
+	if (!env->n_stage_specs && !env->n_usdt_specs && !env->n_marker_specs)
 		return fail(ps, "--events needs -u: span events are the stage calls -u times%s", "");
 	if (env->rotate_gzip && !env->rotate_bytes && env->rotate_secs <= 0)
 		return fail(ps, "--rotate-gzip needs --rotate-bytes or --rotate-secs%s", "");
@@ -290,6 +296,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (env->n_stage_specs == MAX_STAGE_SPECS)
 			return fail(ps, "too many -u options (at most %s)", "64");
 		env->stage_specs[env->n_stage_specs++] = arg;
+		break;
+	case 'U':
+		if (env->n_usdt_specs == MAX_STAGE_SPECS)
+			return fail(ps, "too many -U options (at most %s)", "64");
+		env->usdt_specs[env->n_usdt_specs++] = arg;
+		break;
+	case 'm':
+		if (env->n_marker_specs == MAX_STAGE_SPECS)
+			return fail(ps, "too many -m options (at most %s)", "64");
+		env->marker_specs[env->n_marker_specs++] = arg;
 		break;
 	case OPT_LIST:
 		env->list_spec = arg;
@@ -385,7 +401,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (env->pid && env->command)
 			return fail(ps, "-p and a command are exclusive: give one target%s", "");
-		if (env->stages_only && !env->n_stage_specs)
+		if (env->stages_only && !env->n_stage_specs && !env->n_usdt_specs &&
+		    !env->n_marker_specs)
 			return fail(ps, "--stages-only needs functions to time: give -u%s", "");
 		if (env->follow && !env->pid && !env->command)
 			return fail(ps, "--follow needs a target: -p PID or a command%s", "");

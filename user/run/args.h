@@ -18,6 +18,10 @@ struct env {
 	const char *stage_specs[MAX_STAGE_SPECS]; /* -u, in order */
 	int n_stage_specs;
 	const char *list_spec;	/* --list */
+	const char *usdt_specs[MAX_STAGE_SPECS]; /* -U, in order (probes/usdt.h) */
+	int n_usdt_specs;
+	const char *marker_specs[MAX_STAGE_SPECS]; /* -m */
+	int n_marker_specs;
 	bool stages_off;	/* --stages-off, or BPFPROF_STAGES=0 */
 	int returns;		/* --returns: enum returns_mode (probes/stages.h); 0 is auto */
 	unsigned int sample_every; /* --sample N: record 1 in N stage calls; 1: all */

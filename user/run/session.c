@@ -77,6 +77,10 @@ static int prepare_stages(struct session *s, char *err, size_t errlen)
 	struct stage_attacher_opts opts = {
 		.specs = env->stage_specs,
 		.n_specs = env->n_stage_specs,
+		.usdt_specs = env->usdt_specs,
+		.n_usdt_specs = env->n_usdt_specs,
+		.marker_specs = env->marker_specs,
+		.n_marker_specs = env->n_marker_specs,
 		.command = env->command ? env->command[0] : NULL,
 		.follow = env->follow,
 		.stages_off = env->stages_off,

@@ -1,0 +1,759 @@
+// SPDX-License-Identifier: MIT
+/* .note.stapsdt probes, their arguments, and USDT/marker stages. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bpfprof.h"
+#include "common/errmsg.h"
+#include "probes/bpf_loader.h"
+#include "probes/stage_spec.h"
+#include "probes/stages.h"
+#include "probes/symbols.h"
+#include "probes/usdt.h"
+
+#define NT_STAPSDT 3
+
+/* x86_64 struct pt_regs, byte offsets. */
+static const struct {
+	const char *names[4]; /* 64, 32, 16, 8 bits */
+	int off;
+} regs[] = {
+	{ { "rax", "eax", "ax", "al" }, 80 },	{ { "rbx", "ebx", "bx", "bl" }, 40 },
+	{ { "rcx", "ecx", "cx", "cl" }, 88 },	{ { "rdx", "edx", "dx", "dl" }, 96 },
+	{ { "rsi", "esi", "si", "sil" }, 104 }, { { "rdi", "edi", "di", "dil" }, 112 },
+	{ { "rbp", "ebp", "bp", "bpl" }, 32 },	{ { "rsp", "esp", "sp", "spl" }, 152 },
+	{ { "r8", "r8d", "r8w", "r8b" }, 72 },	{ { "r9", "r9d", "r9w", "r9b" }, 64 },
+	{ { "r10", "r10d", "r10w", "r10b" }, 56 }, { { "r11", "r11d", "r11w", "r11b" }, 48 },
+	{ { "r12", "r12d", "r12w", "r12b" }, 24 }, { { "r13", "r13d", "r13w", "r13b" }, 16 },
+	{ { "r14", "r14d", "r14w", "r14b" }, 8 },  { { "r15", "r15d", "r15w", "r15b" }, 0 },
+};
+
+static int reg_offset(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
+		for (int w = 0; w < 4; w++)
+			if (strlen(regs[i].names[w]) == len && !strncmp(regs[i].names[w], name, len))
+				return regs[i].off;
+	return -1;
+}
+
+int usdt_parse_arg(const char *spec, struct usdt_arg *out)
+{
+	const char *at = strchr(spec, '@'), *p, *close;
+	char *end;
+	long size;
+
+	memset(out, 0, sizeof(*out));
+	if (!at)
+		return -EINVAL;
+	size = strtol(spec, &end, 10);
+	if (end != at || !(labs(size) == 1 || labs(size) == 2 || labs(size) == 4 || labs(size) == 8))
+		return -EINVAL;
+	out->size = (int)size;
+	p = at + 1;
+	if (*p == '$') {
+		out->type = USDT_ARG_CONST;
+		out->val = strtoll(p + 1, &end, 0);
+		return end != p + 1 && !*end ? 0 : -EINVAL;
+	}
+	if (*p == '%') {
+		out->type = USDT_ARG_REG;
+		out->reg_off = reg_offset(p + 1, strlen(p + 1));
+		return out->reg_off < 0 ? -EINVAL : 0;
+	}
+	/* disp(%reg); no index register, no %rip-relative symbol. */
+	out->type = USDT_ARG_REG_DEREF;
+	if (*p != '(') {
+		out->val = strtoll(p, &end, 0);
+		if (end == p || *end != '(')
+			return -EINVAL;
+		p = end;
+	}
+	close = strchr(p, ')');
+	if (p[1] != '%' || !close || close[1])
+		return -EINVAL;
+	out->reg_off = reg_offset(p + 2, (size_t)(close - p - 2));
+	return out->reg_off < 0 ? -EINVAL : 0;
+}
+
+static int parse_args(const char *text, struct usdt_probe *pr)
+{
+	char *copy = strdup(text), *save = NULL, *tok;
+	int rc = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, " \t", &save); tok && !rc; tok = strtok_r(NULL, " \t", &save)) {
+		if (pr->nargs == USDT_MAX_ARGS)
+			rc = -E2BIG;
+		else
+			rc = usdt_parse_arg(tok, &pr->args[pr->nargs++]);
+	}
+	free(copy);
+	return rc;
+}
+
+void usdt_list_free(struct usdt_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].provider);
+		free(l->v[i].name);
+		free(l->v[i].args_text);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/* File offset of @addr within a PT_LOAD (executable ones only if @exec). */
+static int vaddr_to_offset(Elf *elf, uint64_t addr, bool exec, uint64_t *off)
+{
+	size_t n;
+
+	if (elf_getphdrnum(elf, &n))
+		return -ENOEXEC;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (exec && !(ph.p_flags & PF_X))
+			continue;
+		if (addr < ph.p_vaddr || addr - ph.p_vaddr >= (exec ? ph.p_filesz : ph.p_memsz))
+			continue;
+		*off = addr - ph.p_vaddr + ph.p_offset;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* One note's descriptor: pc, base, semaphore, then three strings. */
+static int parse_note(Elf *elf, const char *desc, size_t len, uint64_t base_addr,
+		      struct usdt_probe *pr)
+{
+	const char *prov, *name, *args, *end = desc + len;
+	uint64_t a[3];
+	int rc;
+
+	if (len < 3 * 8 + 3)
+		return -EBADMSG;
+	memcpy(a, desc, sizeof(a));
+	prov = desc + 24;
+	name = memchr(prov, '\0', (size_t)(end - prov));
+	if (!name++ || name >= end)
+		return -EBADMSG;
+	args = memchr(name, '\0', (size_t)(end - name));
+	if (!args++ || args >= end || !memchr(args, '\0', (size_t)(end - args)) || !*prov ||
+	    !*name)
+		return -EBADMSG;
+	pr->pc = a[0];
+	/* Prelinking moves the code; .stapsdt.base says by how much. */
+	if (base_addr && a[1])
+		pr->pc += base_addr - a[1];
+	pr->semaphore = a[2];
+	if (vaddr_to_offset(elf, pr->pc, true, &pr->offset))
+		return -ERANGE;
+	if (pr->semaphore && vaddr_to_offset(elf, pr->semaphore, false, &pr->ref_ctr_offset))
+		return -ERANGE;
+	pr->provider = strdup(prov);
+	pr->name = strdup(name);
+	pr->args_text = strdup(args);
+	if (!pr->provider || !pr->name || !pr->args_text)
+		return -ENOMEM;
+	/* A spec bpfprof cannot read (PostgreSQL has "NBuffers(%rip)") only
+	 * matters to whoever reads that argument: keep the probe. */
+	rc = parse_args(args, pr);
+	if (rc == -ENOMEM)
+		return rc;
+	pr->args_readable = rc == 0;
+	return 0;
+}
+
+int usdt_read(const char *path, const char *display, struct usdt_list *out, char *err,
+	      size_t errlen)
+{
+	Elf_Scn *scn = NULL, *notes = NULL;
+	uint64_t base_addr = 0;
+	size_t shstrndx, cap = 0;
+	int fd, rc = 0;
+	Elf *elf;
+
+	memset(out, 0, sizeof(*out));
+	rc = symbols_check_elf(path, display, err, errlen);
+	if (rc)
+		return rc;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		set_err(err, errlen, "cannot open '%s': %s", display, strerror(errno));
+		return rc;
+	}
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx)) {
+		set_err(err, errlen, "'%s': no section headers", display);
+		rc = -ENOEXEC;
+		goto out;
+	}
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)))
+			continue;
+		if (!strcmp(name, ".note.stapsdt") && sh.sh_type == SHT_NOTE)
+			notes = scn;
+		else if (!strcmp(name, ".stapsdt.base"))
+			base_addr = sh.sh_addr;
+	}
+	if (notes) {
+		Elf_Data *d = elf_getdata(notes, NULL);
+		size_t off = 0, next, name_off, desc_off;
+		GElf_Nhdr nh;
+
+		if (!d) {
+			set_err(err, errlen, "'%s': unreadable .note.stapsdt", display);
+			rc = -EBADMSG;
+			goto out;
+		}
+		while (off < d->d_size &&
+		       (next = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+			struct usdt_probe *pr;
+
+			off = next;
+			if (nh.n_type != NT_STAPSDT || nh.n_namesz != 8 ||
+			    memcmp((const char *)d->d_buf + name_off, "stapsdt", 8))
+				continue;
+			if (out->n == cap) {
+				size_t ncap = cap ? cap * 2 : 16;
+				struct usdt_probe *v = realloc(out->v, ncap * sizeof(*v));
+
+				if (!v) {
+					rc = -ENOMEM;
+					set_err(err, errlen, "out of memory");
+					goto out;
+				}
+				out->v = v;
+				cap = ncap;
+			}
+			pr = &out->v[out->n++];
+			memset(pr, 0, sizeof(*pr));
+			rc = parse_note(elf, (const char *)d->d_buf + desc_off, nh.n_descsz,
+					base_addr, pr);
+			if (rc) {
+				set_err(err, errlen,
+					"'%s': malformed .note.stapsdt entry %zu%s%s%s: %s", display,
+					out->n, pr->provider ? " (" : "",
+					pr->provider ? pr->provider : "", pr->provider ? ")" : "",
+					rc == -ERANGE ? "its address is outside the binary"
+						      : "cut short");
+				goto out;
+			}
+		}
+		if (off < d->d_size) {
+			set_err(err, errlen, "'%s': malformed .note.stapsdt (cut short)", display);
+			rc = -EBADMSG;
+		}
+	}
+out:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	if (rc)
+		usdt_list_free(out);
+	return rc;
+}
+
+void usdt_print(FILE *f, const struct usdt_list *l, const char *display)
+{
+	if (!l->n)
+		return;
+	fprintf(f, "USDT probes in %s:\n%-12s %-40s %-18s %s\n", display, "OFFSET",
+		"PROVIDER:NAME", "SEMAPHORE", "ARGUMENTS");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct usdt_probe *p = &l->v[i];
+		char sem[32] = "-", pn[256];
+
+		if (p->semaphore)
+			snprintf(sem, sizeof(sem), "0x%llx", (unsigned long long)p->semaphore);
+		snprintf(pn, sizeof(pn), "%s:%s", p->provider, p->name);
+		fprintf(f, "0x%-10llx %-40s %-18s %s\n", (unsigned long long)p->offset, pn, sem,
+			p->args_text);
+	}
+	fprintf(f, "%zu USDT probe%s\n", l->n, l->n == 1 ? "" : "s");
+}
+
+/* "[BINARY:]PROVIDER:PROBE", PROBE being NAME or BEGIN..END. */
+struct usdt_spec {
+	char *binary;
+	char *provider;
+	char *begin;
+	char *end; /* NULL: a single probe */
+};
+
+static void usdt_spec_free(struct usdt_spec *s)
+{
+	free(s->binary);
+	free(s->provider);
+	free(s->begin);
+	free(s->end);
+	memset(s, 0, sizeof(*s));
+}
+
+static int usdt_spec_parse(const char *arg, struct usdt_spec *s, char *err, size_t errlen)
+{
+	const char *last = strrchr(arg, ':'), *prov, *dots;
+
+	memset(s, 0, sizeof(*s));
+	if (!last || last == arg || !last[1])
+		goto bad;
+	for (prov = last - 1; prov > arg && prov[-1] != ':'; prov--)
+		;
+	if (prov == last)
+		goto bad;
+	if (prov > arg && !(s->binary = strndup(arg, (size_t)(prov - 1 - arg))))
+		return -ENOMEM;
+	if (s->binary && !*s->binary)
+		goto bad;
+	s->provider = strndup(prov, (size_t)(last - prov));
+	dots = strstr(last + 1, "..");
+	if (strchr(last + 1, '@')) {
+		set_err(err, errlen, "-U '%s': naming stages by arguments (@N) is not supported yet",
+			arg);
+		usdt_spec_free(s);
+		return -ENOTSUP;
+	}
+	if (dots) {
+		s->begin = strndup(last + 1, (size_t)(dots - last - 1));
+		s->end = strdup(dots + 2);
+		if (s->begin && s->end && (!*s->begin || !*s->end))
+			goto bad;
+	} else {
+		s->begin = strdup(last + 1);
+	}
+	if (!s->provider || !s->begin || (dots && !s->end))
+		return -ENOMEM;
+	return 0;
+bad:
+	usdt_spec_free(s);
+	set_err(err, errlen, "-U '%s': expected [BINARY:]PROVIDER:NAME or PROVIDER:BEGIN..END", arg);
+	return -EINVAL;
+}
+
+static bool has_provider(const struct usdt_list *l, const char *provider)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].provider, provider))
+			return true;
+	return false;
+}
+
+/* The probes of the binary the spec names (@spec->binary, or the target's
+ * executable, then a library it maps that carries @provider). */
+static int usdt_find_binary(const char *binary, const char *provider, pid_t pid,
+			    const char *main_exe, struct stage_spec *ss, struct usdt_list *l,
+			    char *err, size_t errlen)
+{
+	char maps[64], line[4096 + 128];
+	FILE *f;
+	int rc;
+
+	ss->binary_arg = binary ? strdup(binary) : NULL;
+	ss->glob = strdup(provider);
+	if ((binary && !ss->binary_arg) || !ss->glob)
+		return -ENOMEM;
+	rc = stage_spec_resolve(ss, pid, main_exe, err, errlen);
+	rc = rc ?: usdt_read(ss->path, ss->display_path, l, err, errlen);
+	if (rc || binary || has_provider(l, provider) || pid <= 0)
+		return rc;
+	/* Not in the executable: the first mapped file that has it. */
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)pid);
+	f = fopen(maps, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		struct stage_spec lib = {};
+		struct usdt_list ll = {};
+		char *path = strchr(line, '/');
+		char lerr[256];
+
+		if (!path || !strstr(line, " r-xp "))
+			continue;
+		path[strcspn(path, "\n")] = '\0';
+		lib.binary_arg = strdup(path);
+		lib.glob = strdup(provider);
+		if (lib.binary_arg && lib.glob &&
+		    !stage_spec_resolve(&lib, pid, NULL, lerr, sizeof(lerr)) &&
+		    !usdt_read(lib.path, lib.display_path, &ll, lerr, sizeof(lerr)) &&
+		    has_provider(&ll, provider)) {
+			stage_spec_free(ss);
+			*ss = lib;
+			usdt_list_free(l);
+			*l = ll;
+			break;
+		}
+		usdt_list_free(&ll);
+		stage_spec_free(&lib);
+	}
+	fclose(f);
+	return 0;
+}
+
+static int add_sites(struct stage_def *d, const struct usdt_list *l, const char *provider,
+		     const char *name, enum usdt_site_role role)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct usdt_probe *p = &l->v[i];
+		struct usdt_site *v;
+
+		if (strcmp(p->provider, provider) || strcmp(p->name, name))
+			continue;
+		v = realloc(d->usdt_sites, (d->n_usdt_sites + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		d->usdt_sites = v;
+		v[d->n_usdt_sites++] = (struct usdt_site){ .offset = p->offset,
+							   .ref_ctr = p->ref_ctr_offset,
+							   .role = role };
+		n++;
+	}
+	return n ? 0 : -ENOENT;
+}
+
+/*
+ * CPython 3.11 fires function__entry/return for a call made from Python
+ * code only while it traces, and it traces while the `line` semaphore is
+ * set. Setting it takes a probe carrying it: put that one where it costs
+ * nothing, at the start of .fini (runs once, at exit), not on the line
+ * probe that would trap on every line.
+ */
+static int arm_runtime_semaphores(struct stage_def *d, const struct usdt_list *l,
+				  const char *provider, const char *path)
+{
+	uint64_t fini = 0;
+	struct usdt_site *v;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	const struct usdt_probe *line = NULL;
+	int fd;
+	Elf *elf;
+
+	if (strcmp(provider, "python"))
+		return 0;
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].provider, "python") && !strcmp(l->v[i].name, "line") &&
+		    l->v[i].ref_ctr_offset)
+			line = &l->v[i];
+	if (!line)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	while (elf && !elf_getshdrstrndx(elf, &shstrndx) && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (gelf_getshdr(scn, &sh) && (name = elf_strptr(elf, shstrndx, sh.sh_name)) &&
+		    !strcmp(name, ".fini") && (sh.sh_flags & SHF_EXECINSTR))
+			fini = sh.sh_offset;
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	if (!fini)
+		return 0;
+	v = realloc(d->usdt_sites, (d->n_usdt_sites + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	d->usdt_sites = v;
+	v[d->n_usdt_sites++] = (struct usdt_site){ .offset = fini,
+						   .ref_ctr = line->ref_ctr_offset,
+						   .role = USDT_SITE_ARM };
+	return 0;
+}
+
+/* The instruction under the BEGIN site, as for a function entry. */
+static enum entry_kind site_kind(const char *path, uint64_t offset)
+{
+	uint8_t code[16];
+	ssize_t got = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		got = pread(fd, code, sizeof(code), (off_t)offset);
+		close(fd);
+	}
+	/* The probe's vaddr only matters for a nop5 crossing a page. */
+	return got > 0 ? insn_entry_kind(code, (size_t)got, offset) : ENTRY_SINGLE_STEP;
+}
+
+static int new_stage(struct stage_table *t, const char *name, const struct stage_spec *ss,
+		     struct stage_def **out)
+{
+	struct stage_def *v = realloc(t->v, (t->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	t->v = v;
+	*out = &v[t->n++];
+	memset(*out, 0, sizeof(**out));
+	(*out)->name = strdup(name);
+	(*out)->binary = strdup(ss->display_path);
+	(*out)->path = strdup(ss->path);
+	(*out)->symbols_from = strdup(".note.stapsdt");
+	return (*out)->name && (*out)->binary && (*out)->path && (*out)->symbols_from ? 0
+										       : -ENOMEM;
+}
+
+static void finish_stage(struct stage_def *d)
+{
+	d->offset = d->usdt_sites[0].offset;
+	d->kind = site_kind(d->path, d->offset);
+}
+
+static int resolve_pair(const char *arg, pid_t pid, const char *main_exe, struct stage_table *t,
+			FILE *info, char *err, size_t errlen)
+{
+	struct usdt_spec s;
+	struct stage_spec ss = {};
+	struct usdt_list l = {};
+	struct stage_def *d;
+	char name[512];
+	int rc;
+
+	rc = usdt_spec_parse(arg, &s, err, errlen);
+	if (rc)
+		return rc;
+	rc = usdt_find_binary(s.binary, s.provider, pid, main_exe, &ss, &l, err, errlen);
+	if (rc)
+		goto out;
+	if (!has_provider(&l, s.provider)) {
+		set_err(err, errlen, "-U '%s': no probe of provider '%s' in %s%s", arg, s.provider,
+			ss.display_path, l.n ? "" : " (it has no USDT probes)");
+		rc = -ENOENT;
+		goto out;
+	}
+	if (!s.end) {
+		/* A single probe: its hits counted per process. */
+		snprintf(name, sizeof(name), "%s:%s", s.provider, s.begin);
+		rc = new_stage(t, name, &ss, &d);
+		rc = rc ?: add_sites(d, &l, s.provider, s.begin, USDT_SITE_HIT);
+		if (rc == -ENOENT)
+			set_err(err, errlen, "-U '%s': no probe %s:%s in %s", arg, s.provider,
+				s.begin, ss.display_path);
+		if (!rc) {
+			d->usdt_hits = true;
+			finish_stage(d);
+			if (info)
+				fprintf(info, "bpfprof: -U '%s': counting %zu probe site%s in %s\n",
+					arg, d->n_usdt_sites, d->n_usdt_sites == 1 ? "" : "s",
+					ss.display_path);
+		}
+		goto out;
+	}
+	snprintf(name, sizeof(name), "%s:%s..%s", s.provider, s.begin, s.end);
+	rc = new_stage(t, name, &ss, &d);
+	rc = rc ?: add_sites(d, &l, s.provider, s.begin, USDT_SITE_BEGIN);
+	if (rc == -ENOENT)
+		set_err(err, errlen, "-U '%s': no probe %s:%s in %s", arg, s.provider, s.begin,
+			ss.display_path);
+	rc = rc ?: add_sites(d, &l, s.provider, s.end, USDT_SITE_END);
+	if (rc == -ENOENT && !strstr(err, "no probe"))
+		set_err(err, errlen, "-U '%s': no probe %s:%s in %s", arg, s.provider, s.end,
+			ss.display_path);
+	rc = rc ?: arm_runtime_semaphores(d, &l, s.provider, ss.path);
+	if (!rc) {
+		finish_stage(d);
+		if (info)
+			fprintf(info, "bpfprof: -U '%s': %zu probe sites in %s\n", arg,
+				d->n_usdt_sites, ss.display_path);
+	}
+out:
+	if (rc == -ENOMEM)
+		set_err(err, errlen, "out of memory");
+	usdt_list_free(&l);
+	stage_spec_free(&ss);
+	usdt_spec_free(&s);
+	return rc;
+}
+
+/* -m [BINARY:]GLOB: every bpfprof:NAME__begin whose NAME matches, with
+ * its NAME__end. */
+static int resolve_markers(const char *arg, pid_t pid, const char *main_exe, struct stage_table *t,
+			   FILE *info, char *err, size_t errlen)
+{
+	struct stage_spec ss = {};
+	struct usdt_list l = {};
+	const char *colon = strrchr(arg, ':'), *glob = colon ? colon + 1 : arg;
+	char *binary = colon ? strndup(arg, (size_t)(colon - arg)) : NULL;
+	size_t found = 0;
+	int rc;
+
+	if ((colon && !binary) || !*glob || (binary && !*binary)) {
+		free(binary);
+		set_err(err, errlen, "-m '%s': expected [BINARY:]GLOB", arg);
+		return colon && !binary ? -ENOMEM : -EINVAL;
+	}
+	rc = usdt_find_binary(binary, "bpfprof", pid, main_exe, &ss, &l, err, errlen);
+	for (size_t i = 0; !rc && i < l.n; i++) {
+		const struct usdt_probe *p = &l.v[i];
+		size_t len = strlen(p->name);
+		char name[256], end[270];
+		struct stage_def *d;
+		bool dup = false;
+
+		if (strcmp(p->provider, "bpfprof") || len <= 7 || strcmp(p->name + len - 7, "__begin"))
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(len - 7), p->name);
+		if (fnmatch(glob, name, 0))
+			continue;
+		/* A marker used at several places is one stage. */
+		for (size_t k = 0; k < t->n && !dup; k++)
+			dup = t->v[k].usdt_sites && !strcmp(t->v[k].name, name) &&
+			      !strcmp(t->v[k].path, ss.path);
+		if (dup)
+			continue;
+		snprintf(end, sizeof(end), "%s__end", name);
+		rc = new_stage(t, name, &ss, &d);
+		rc = rc ?: add_sites(d, &l, "bpfprof", p->name, USDT_SITE_BEGIN);
+		rc = rc ?: add_sites(d, &l, "bpfprof", end, USDT_SITE_END);
+		if (rc == -ENOENT)
+			set_err(err, errlen, "-m '%s': marker %s has a BEGIN but no END in %s", arg,
+				name, ss.display_path);
+		if (!rc)
+			finish_stage(d);
+		found++;
+	}
+	if (!rc && !found) {
+		set_err(err, errlen, "-m '%s': no marker in %s matches '%s'%s", arg,
+			ss.display_path ? ss.display_path : "the binary", glob,
+			has_provider(&l, "bpfprof") ? "" : " (it has no bpfprof markers)");
+		rc = -ENOENT;
+	}
+	if (!rc && info)
+		fprintf(info, "bpfprof: -m '%s': %zu marker%s in %s\n", arg, found,
+			found == 1 ? "" : "s", ss.display_path);
+	if (rc == -ENOMEM)
+		set_err(err, errlen, "out of memory");
+	free(binary);
+	usdt_list_free(&l);
+	stage_spec_free(&ss);
+	return rc;
+}
+
+int usdt_resolve_stages(const char *const *specs, int n, const char *const *markers, int n_markers,
+			pid_t pid, const char *main_exe, struct stage_table *t, FILE *info,
+			char *err, size_t errlen)
+{
+	int rc = 0;
+
+	for (int i = 0; i < n && !rc; i++)
+		rc = resolve_pair(specs[i], pid, main_exe, t, info, err, errlen);
+	for (int i = 0; i < n_markers && !rc; i++)
+		rc = resolve_markers(markers[i], pid, main_exe, t, info, err, errlen);
+	if (!rc && t->n > STAGE_MAX_COUNT) {
+		set_err(err, errlen, "more than %d stages in all", STAGE_MAX_COUNT);
+		rc = -E2BIG;
+	}
+	return rc;
+}
+
+static int push_usdt_link(struct stage_links *l, struct uprobe_link *link)
+{
+	struct uprobe_link *v = realloc(l->links, (l->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	l->links = v;
+	l->links[l->n++] = *link;
+	return 0;
+}
+
+static int attach_role(const struct stage_def *d, size_t stage, enum usdt_site_role role,
+		       const struct bpf_program *prog, enum uprobe_link_kind kind, pid_t pid,
+		       struct stage_links *out, char *err, size_t errlen)
+{
+	uint64_t *offs = calloc(d->n_usdt_sites, sizeof(*offs));
+	uint64_t *refs = calloc(d->n_usdt_sites, sizeof(*refs));
+	uint64_t *cookies = calloc(d->n_usdt_sites, sizeof(*cookies));
+	struct uprobe_link link;
+	size_t cnt = 0;
+	int rc = 0;
+
+	if (!offs || !refs || !cookies) {
+		rc = -ENOMEM;
+		set_err(err, errlen, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < d->n_usdt_sites; i++) {
+		if (d->usdt_sites[i].role != role)
+			continue;
+		offs[cnt] = d->usdt_sites[i].offset;
+		refs[cnt] = d->usdt_sites[i].ref_ctr;
+		cookies[cnt++] = stage;
+	}
+	if (!cnt)
+		goto out;
+	rc = uprobe_link_attach_ref(&link, prog, kind, d->path, offs, refs, cookies, cnt, pid);
+	if (rc) {
+		set_err(err, errlen, "cannot attach the USDT probes of %s in %s (%s links): %s",
+			d->name, d->binary, uprobe_link_kind_name(kind), strerror(-rc));
+		goto out;
+	}
+	rc = push_usdt_link(out, &link);
+	if (rc) {
+		uprobe_link_destroy(&link);
+		set_err(err, errlen, "out of memory");
+	}
+out:
+	free(offs);
+	free(refs);
+	free(cookies);
+	return rc;
+}
+
+int usdt_attach(const struct stage_table *t, const struct bpfprof_bpf *skel, pid_t pid,
+		struct stage_links *out, char *err, size_t errlen)
+{
+	enum uprobe_link_kind kind = usdt_link_kind();
+	int rc = 0;
+
+	for (size_t i = 0; i < t->n && !rc; i++) {
+		const struct stage_def *d = &t->v[i];
+
+		if (!d->usdt_sites)
+			continue;
+		rc = attach_role(d, i, USDT_SITE_BEGIN, skel->progs.usdt_begin, kind, pid, out,
+				 err, errlen);
+		rc = rc ?: attach_role(d, i, USDT_SITE_END, skel->progs.usdt_end, kind, pid, out,
+				       err, errlen);
+		rc = rc ?: attach_role(d, i, USDT_SITE_ARM, skel->progs.usdt_arm, kind, pid, out,
+				       err, errlen);
+		rc = rc ?: attach_role(d, i, USDT_SITE_HIT, skel->progs.usdt_hit, kind, pid, out,
+				       err, errlen);
+	}
+	return rc;
+}
+
+enum uprobe_link_kind usdt_link_kind(void)
+{
+	return uprobe_link_kernel_supports(UPROBE_LINK_MULTI) ? UPROBE_LINK_MULTI
+							      : UPROBE_LINK_PERF;
+}
+
+bool stages_have_usdt(const struct stage_table *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i].usdt_sites)
+			return true;
+	return false;
+}
