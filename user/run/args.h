@@ -43,12 +43,17 @@ struct env {
 
 /*
  * Parses argv into env (which it initialises). Returns 0, or -1 with a
- * one-line reason in err. --help and --version print and exit as argp does.
+ * one-line reason in err, or 1 when --help, --usage or --version printed
+ * to stdout and there is nothing to run.
  */
 int args_parse(int argc, char **argv, struct env *env, char *err, size_t errlen);
 
 /* Seconds as typed ("2", "0.25"): a finite number in [min, max], nothing after it. */
 int parse_seconds(const char *s, double min, double max, double *out);
+/* A duration as typed: digits with an optional fraction and a unit, ms, s,
+ * m or h ("500ms", "1.5s", "2m"; a bare number is seconds), in [min, max]
+ * seconds. */
+int parse_duration(const char *s, double min, double max, double *out);
 /* Bytes as typed ("4096", "8M", "1G"; K, M, G are powers of 1024), in
  * [min, max], nothing after the suffix. */
 int parse_bytes(const char *s, unsigned long long min, unsigned long long max,
