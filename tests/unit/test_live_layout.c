@@ -138,6 +138,31 @@ static void test_octave_rows(void **state)
 	assert_string_equal(line, "   2.10ms .. 4.19ms    |##        | 10");
 	memset(&h, 0, sizeof(h));
 	assert_int_equal(hist_octave_rows(&h, 5, rows, &peak), 0);
+
+	/* Every call in one octave: the log-linear buckets of it, from the
+	 * first to the last non-empty one, not one bar. [1024, 2048) has
+	 * buckets 64 ns wide. */
+	for (int i = 0; i < 30; i++)
+		hist_record(&h, 1030); /* bucket [1024, 1088) */
+	for (int i = 0; i < 5; i++)
+		hist_record(&h, 1300); /* bucket [1280, 1344) */
+	n = hist_octave_rows(&h, 20, rows, &peak);
+	assert_int_equal(n, 5);
+	assert_int_equal(hist_octave_span(&h), 5);
+	assert_int_equal(peak, 30);
+	assert_int_equal(rows[0].lo_ns, 1024);
+	assert_int_equal(rows[0].hi_ns, 1088);
+	assert_int_equal(rows[0].count, 30);
+	assert_int_equal(rows[1].count, 0);
+	assert_int_equal(rows[4].lo_ns, 1280);
+	assert_int_equal(rows[4].hi_ns, 1344);
+	assert_int_equal(rows[4].count, 5);
+	hist_format_row(line, sizeof(line), &rows[4], peak, 6);
+	assert_string_equal(line, "   1.28us .. 1.34us    |#     | 5");
+	/* Capped as octaves are. */
+	n = hist_octave_rows(&h, 1, rows, &peak);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].count, 30);
 }
 
 /* ---- whole screens ---- */
