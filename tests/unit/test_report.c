@@ -184,6 +184,171 @@ static void test_trace_tree(void **state)
 	captured_free(&c);
 }
 
+/* --trace takes an id as printed, or its value in hex (0x optional,
+ * leading zeros optional) or decimal. */
+static void test_trace_id_forms(void **state)
+{
+	static const char *const fixture_forms[] = { FIX_RECURSE, "0x4c0f0000000a", "4c0f0000000a",
+						     "00004C0F0000000A" };
+	static const char *const hex_forms[] = { "0000113a00000001", "113a00000001",
+						 "0x113A00000001", "18940805775361" };
+	char dir[64], path[256];
+	struct captured c;
+	FILE *f;
+
+	for (size_t i = 0; i < 4; i++) {
+		report_run(&c, fixture_dir(), "--trace", fixture_forms[i], NULL);
+		if (c.status || strncmp(c.out, "trace " FIX_RECURSE ": 4 spans,", strlen(FIX_RECURSE) + 16))
+			fail_msg("--trace %s: exit %d, '%s' '%s'", fixture_forms[i], c.status,
+				 c.out, c.err);
+		captured_free(&c);
+	}
+	/* Ids as bpfprof writes them now: 16 hex digits. */
+	helper_tmpdir(dir, sizeof(dir));
+	copy_dir(fixture_dir(), dir);
+	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+	f = fopen(path, "w");
+	fprintf(f, "{\"trace_id\":\"0000113a00000001\",\"span_id\":\"0000113a00000001\","
+		   "\"parent_id\":null,\"pid\":7,\"tid\":8,\"name\":\"handle\",\"binary\":\"/bin/x\","
+		   "\"start_ns\":100,\"dur_ns\":1000}\n");
+	fclose(f);
+	for (size_t i = 0; i < 4; i++) {
+		report_run(&c, dir, "--trace", hex_forms[i], NULL);
+		if (c.status || strncmp(c.out, "trace 0000113a00000001: 1 spans,", 32))
+			fail_msg("--trace %s: exit %d, '%s' '%s'", hex_forms[i], c.status, c.out,
+				 c.err);
+		captured_free(&c);
+	}
+	report_run(&c, dir, "--trace", "113a00000002", NULL);
+	expect_one_error_line(&c, "no trace '113a00000002'");
+	captured_free(&c);
+	report_run(&c, dir, "--trace", "-1", NULL);
+	expect_one_error_line(&c, "no trace '-1'");
+	captured_free(&c);
+	helper_rmtree(dir);
+}
+
+/* --top N limits "I/O per process" (busiest first); no "I/O per stage"
+ * header when no stage did I/O; "run: pid N" once. */
+static void test_text_top_and_empty_tables(void **state)
+{
+	char dir[64], path[256];
+	struct captured c;
+	json_t *sum, *procs, *proc;
+
+	helper_tmpdir(dir, sizeof(dir));
+	copy_dir(fixture_dir(), dir);
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	sum = helper_load_json(path);
+	procs = json_object_get(sum, "processes");
+	proc = json_array_get(procs, 0);
+	/* Five more processes, each with fewer I/O operations, no stages. */
+	for (int i = 1; i <= 5; i++) {
+		json_t *p = json_deep_copy(proc);
+		json_t *tot = json_object_get(p, "io_totals");
+
+		json_object_set_new(p, "pid", json_integer(1000 + i));
+		json_object_set_new(p, "stages", json_array());
+		json_object_set_new(tot, "ops", json_integer(100 - i));
+		json_array_append_new(procs, p);
+	}
+	/* The first process's stages did no I/O. */
+	json_object_set_new(proc, "stages", json_array());
+	json_object_set_new(json_object_get(sum, "target"), "mode", json_string("pid"));
+	assert_int_equal(json_dump_file(sum, path, 0), 0);
+	json_decref(sum);
+
+	report_run(&c, dir, "--top", "3", NULL);
+	assert_int_equal(c.status, 0);
+	assert_non_null(strstr(c.out, "  run: pid 19471 (build/targets/stage_target_lib"));
+	assert_null(strstr(c.out, "pid pid"));
+	assert_non_null(strstr(c.out, "== I/O per process (3 of 6, by operations)\n"));
+	/* 19471 (105 ops), then 1001 (99), 1002 (98); not 1003.. */
+	assert_true(strstr(c.out, "\n  19471 ") < strstr(c.out, "\n  1001 "));
+	assert_true(strstr(c.out, "\n  1001 ") < strstr(c.out, "\n  1002 "));
+	assert_null(strstr(c.out, "\n  1003 "));
+	assert_null(strstr(c.out, "== I/O per stage"));
+	captured_free(&c);
+	helper_rmtree(dir);
+}
+
+/* --json [FILE], --html FILE, --perfetto FILE; "-" is stdout for each,
+ * and only one output may take stdout. */
+static void test_output_naming(void **state)
+{
+	char dir[64], path[256];
+	struct captured c, ref;
+	json_t *j;
+
+	helper_tmpdir(dir, sizeof(dir));
+	report_run(&ref, fixture_dir(), "--json", NULL);
+	assert_int_equal(ref.status, 0);
+	/* --json - and --json=- are stdout too. */
+	report_run(&c, fixture_dir(), "--json", "-", NULL);
+	assert_string_equal(c.out, ref.out);
+	captured_free(&c);
+	report_run(&c, "--json=-", fixture_dir(), NULL);
+	assert_string_equal(c.out, ref.out);
+	captured_free(&c);
+	/* --json FILE, before or after DIR; "--json DIR" alone is stdout. */
+	snprintf(path, sizeof(path), "%s/r.json", dir);
+	report_run(&c, fixture_dir(), "--json", path, NULL);
+	assert_int_equal(c.status, 0);
+	assert_string_equal(c.out, "");
+	j = helper_load_json(path);
+	assert_string_equal(json_string_value(json_object_get(j, "schema")), "bpfprof.report.v1");
+	json_decref(j);
+	captured_free(&c);
+	unlink(path);
+	report_run(&c, "--json", path, fixture_dir(), NULL);
+	assert_int_equal(c.status, 0);
+	assert_true(helper_exists(path));
+	captured_free(&c);
+	report_run(&c, "--json", fixture_dir(), NULL);
+	assert_string_equal(c.out, ref.out);
+	captured_free(&c);
+	/* --html - writes the page to stdout. */
+	report_run(&c, fixture_dir(), "--html", "-", NULL);
+	assert_int_equal(c.status, 0);
+	assert_int_equal(strncmp(c.out, "<!DOCTYPE html>", 15), 0);
+	captured_free(&c);
+	report_run(&c, fixture_dir(), "--perfetto", "-", NULL);
+	assert_int_equal(c.status, 0);
+	assert_non_null(strstr(c.out, "traceEvents"));
+	captured_free(&c);
+	report_run(&c, fixture_dir(), "--json", "--html", "-", NULL);
+	assert_int_equal(c.status, 2);
+	assert_non_null(strstr(c.err, "bpfprof: only one output can go to stdout"));
+	captured_free(&c);
+	captured_free(&ref);
+	helper_rmtree(dir);
+}
+
+/* report --help prints and exits 0; misspelt options are named. */
+static void test_report_help(void **state)
+{
+	struct captured c;
+
+	report_run(&c, "--help", NULL);
+	assert_int_equal(c.status, 0);
+	assert_non_null(strstr(c.out, "Usage: bpfprof report [OPTION...] DIR"));
+	assert_non_null(strstr(c.out, "--json[=FILE]"));
+	assert_non_null(strstr(c.out, "Examples:"));
+	assert_string_equal(c.err, "");
+	captured_free(&c);
+	report_run(&c, fixture_dir(), "-h", NULL);
+	assert_int_equal(c.status, 0);
+	captured_free(&c);
+	report_run(&c, fixture_dir(), "--jsn", NULL);
+	assert_int_equal(c.status, 2);
+	assert_string_equal(c.err, "bpfprof: unknown option '--jsn'; did you mean '--json'?\n");
+	captured_free(&c);
+	report_run(&c, fixture_dir(), "--html", NULL);
+	assert_int_equal(c.status, 2);
+	assert_string_equal(c.err, "bpfprof: option '--html' needs an argument: --html FILE\n");
+	captured_free(&c);
+}
+
 static void test_perfetto(void **state)
 {
 	char dir[64], path[128];
@@ -589,6 +754,10 @@ int main(void)
 		cmocka_unit_test(test_json_matches_summary),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_trace_tree),
+		cmocka_unit_test(test_trace_id_forms),
+		cmocka_unit_test(test_text_top_and_empty_tables),
+		cmocka_unit_test(test_output_naming),
+		cmocka_unit_test(test_report_help),
 		cmocka_unit_test(test_perfetto),
 		cmocka_unit_test(test_html_in_chromium),
 		cmocka_unit_test(test_html_escapes),
