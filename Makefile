@@ -198,7 +198,8 @@ $(OUT)/targets/stage_target_lib: tests/targets/stage_target.c $(OUT)/targets/lib
 test: $(OUT)/bpfprof $(TEST_BINS) $(TARGET_BINS)
 	tests/run.sh $(OUT)
 
-unit-test: $(filter $(OUT)/tests/unit/%,$(TEST_BINS))
+# Some unit tests run bpfprof (--help, report) or read the targets (ELF, libraries).
+unit-test: $(OUT)/bpfprof $(filter $(OUT)/tests/unit/%,$(TEST_BINS)) $(TARGET_BINS)
 	tests/run.sh $(OUT) unit
 
 integration-test: $(OUT)/bpfprof $(filter $(OUT)/tests/integration/%,$(TEST_BINS)) $(TARGET_BINS)

@@ -127,6 +127,73 @@ fail:
 	return -saved;
 }
 
+/* The interpreter a "#!" line names, into interp (canonical path, or the
+ * command env would look up); 1 when file is a script, 0 when not, -errno. */
+static int script_interpreter(const char *file, char *interp, size_t len, char *err,
+			      size_t errlen)
+{
+	char line[256], *p, *name, *arg;
+	ssize_t n;
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot read '%s': %s", file, strerror(errno));
+		return -errno;
+	}
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n < 2 || line[0] != '#' || line[1] != '!')
+		return 0;
+	line[n] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	/* "#! /path/interp [one argument]", as the kernel splits it. */
+	p = line + 2 + strspn(line + 2, " \t");
+	name = strsep(&p, " \t");
+	arg = p ? p + strspn(p, " \t") : NULL;
+	if (!name || !*name) {
+		snprintf(err, errlen, "'%s': empty #! line", file);
+		return -ENOEXEC;
+	}
+	/* "#!/usr/bin/env [-S] NAME ...": the program is NAME from PATH. */
+	if (!strcmp(strrchr(name, '/') ? strrchr(name, '/') + 1 : name, "env") && arg && *arg) {
+		if (!strncmp(arg, "-S", 2))
+			arg += 2 + strspn(arg + 2, " \t");
+		arg[strcspn(arg, " \t")] = '\0';
+		if (*arg && *arg != '-')
+			return target_find_command(arg, interp, len, err, errlen) ? -ENOENT : 1;
+	}
+	snprintf(interp, len, "%s", name);
+	return 1;
+}
+
+int target_exec_binary(const char *path, char *out, size_t len, bool *is_script, char *err,
+		       size_t errlen)
+{
+	char cur[PATH_MAX], next[PATH_MAX];
+	int rc;
+
+	*is_script = false;
+	snprintf(cur, sizeof(cur), "%s", path);
+	/* The kernel follows at most 4 nested interpreters (binfmt_script). */
+	for (int depth = 0; depth <= 4; depth++) {
+		rc = script_interpreter(cur, next, sizeof(next), err, errlen);
+		if (rc < 0)
+			return rc;
+		if (!rc) {
+			if (!realpath(cur, next)) {
+				snprintf(err, errlen, "cannot resolve '%s': %s", cur, strerror(errno));
+				return -errno;
+			}
+			snprintf(out, len, "%s", next);
+			return 0;
+		}
+		*is_script = true;
+		snprintf(cur, sizeof(cur), "%s", next);
+	}
+	snprintf(err, errlen, "'%s': too many nested #! interpreters", path);
+	return -ELOOP;
+}
+
 int target_spawn(struct target *t, char **argv, char *err, size_t errlen)
 {
 	int gate[2] = { -1, -1 }, exec_err[2] = { -1, -1 };

@@ -27,6 +27,16 @@ int target_open_pid(struct target *t, pid_t pid, char *err, size_t errlen);
  * reason in err when it cannot be executed. */
 int target_find_command(const char *cmd, char *resolved, size_t resolved_len, char *err,
 			size_t errlen);
+/*
+ * The program the kernel runs for the executable file `path` (as
+ * target_find_command gives it): a "#!" script's interpreter (followed as
+ * the kernel does, up to 4 levels; "#!/usr/bin/env NAME" runs NAME from
+ * PATH), else path itself; canonical (absolute, symlinks resolved), so a
+ * binary has one name whatever the mode. *is_script says whether it
+ * followed "#!". 0, or -errno with err set.
+ */
+int target_exec_binary(const char *path, char *out, size_t len, bool *is_script, char *err,
+		       size_t errlen);
 /* Checks that argv[0] can be executed, then forks a child that waits at
  * the gate. */
 int target_spawn(struct target *t, char **argv, char *err, size_t errlen);
