@@ -390,6 +390,77 @@ static void test_perfetto(void **state)
 /* The page in a real browser: the script ran to the end without an error,
  * and drew a histogram per stage and per busiest I/O syscall, the I/O
  * timeline, and a waterfall with a bar per span. */
+/* Every chart has at least two x labels, each at least 56 px right of the
+ * one before. */
+static void expect_spaced_ticks(const char *dom, int charts)
+{
+	const char *c = dom;
+	int seen = 0;
+
+	while ((c = strstr(c, "class=\"hist-chart\""))) {
+		const char *end = strstr(c, "</svg>"), *t = c;
+		double last = -1e9;
+		int n = 0;
+
+		while ((t = strstr(t, "class=\"xtick\" x=\"")) && t < end) {
+			double x = atof(t + strlen("class=\"xtick\" x=\""));
+
+			if (x - last < 56)
+				fail_msg("x labels %.1f px apart", x - last);
+			last = x;
+			n++;
+			t++;
+		}
+		if (n < 2)
+			fail_msg("a chart with %d x labels", n);
+		seen++;
+		c = end;
+	}
+	assert_int_equal(seen, charts);
+}
+
+/* A run of one flush: its totals, not line charts with one point. */
+static void test_html_one_flush(void **state)
+{
+	char dir[64], path[512], png[512];
+	struct captured c;
+	FILE *in, *out;
+	char line[65536], *dom;
+
+	helper_tmpdir(dir, sizeof(dir));
+	copy_dir(fixture_dir(), dir);
+	snprintf(path, sizeof(path), "%s/flushes.jsonl", fixture_dir());
+	in = fopen(path, "r");
+	snprintf(path, sizeof(path), "%s/flushes.jsonl", dir);
+	out = fopen(path, "w");
+	assert_non_null(fgets(line, sizeof(line), in));
+	fputs(line, out);
+	fclose(in);
+	fclose(out);
+	/* The summary counts the flushes. */
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	{
+		json_t *sum = helper_load_json(path);
+
+		json_object_set_new(json_object_get(sum, "audit"), "flushes", json_integer(1));
+		assert_int_equal(json_dump_file(sum, path, 0), 0);
+		json_decref(sum);
+	}
+	snprintf(path, sizeof(path), "%s/r.html", dir);
+	report_run(&c, dir, "--html", path, NULL);
+	assert_int_equal(c.status, 0);
+	captured_free(&c);
+	snprintf(png, sizeof(png), "%s/report-one-flush.png", artifact_dir());
+	dom = chromium_dump_dom(path, png);
+	assert_non_null(strstr(dom, "data-rendered=\"ok\""));
+	assert_int_equal(count_of(dom, "id=\"io-over-time\""), 0);
+	assert_int_equal(count_of(dom, "id=\"ops-over-time\""), 0);
+	assert_non_null(strstr(dom, "id=\"run-totals\""));
+	assert_non_null(strstr(dom, "<td class=\"name\">syscalls</td>"));
+	free(dom);
+	helper_rmtree(dir);
+}
+
 static void test_html_in_chromium(void **state)
 {
 	char dir[64], path[128], png[512];
@@ -399,14 +470,14 @@ static void test_html_in_chromium(void **state)
 	size_t i;
 	char *dom;
 
-	/* A bar per octave row of each chart: the 12 stages with most total
-	 * time, the 6 busiest I/O syscalls. */
+	/* A bar per non-empty log-linear bucket of each chart: the 12 stages
+	 * with most total time, the 6 busiest I/O syscalls. */
 	json_array_foreach (json_object_get(rep, "stages"), i, v)
 		if (i < 12)
-			bars += (int)json_array_size(json_object_get(v, "histogram"));
+			bars += (int)json_array_size(json_object_get(v, "buckets"));
 	json_array_foreach (
 		json_object_get(json_array_get(json_object_get(rep, "io"), 0), "syscalls"), i, v)
-		bars += (int)json_array_size(json_object_get(v, "histogram"));
+		bars += (int)json_array_size(json_object_get(v, "buckets"));
 	json_decref(rep);
 
 	helper_tmpdir(dir, sizeof(dir));
@@ -427,6 +498,15 @@ static void test_html_in_chromium(void **state)
 	assert_int_equal(count_of(dom, "class=\"waterfall\""), FIX_TRACES);
 	assert_int_equal(count_of(dom, "<rect class=\"span"), FIX_SPANS);
 	assert_int_equal(count_of(dom, "<rect class=\"bar\""), bars);
+	/* The overview at the top: the run's figures and one row per stage. */
+	assert_true(strstr(dom, "id=\"stage-overview\"") < strstr(dom, "id=\"stages-by-total\""));
+	assert_int_equal(count_of(strstr(dom, "id=\"stage-overview\""), "class=\"share\""), 8);
+	assert_non_null(strstr(dom, "<b>595</b><span>stage calls</span>"));
+	assert_non_null(strstr(dom, "99.5%")); /* stage_sleep's self share */
+	/* Log count axes (1, 10, 100 grid lines) and x labels on round
+	 * values, at least 56 px apart, so none run together. */
+	assert_true(count_of(dom, "class=\"grid\"") >= 2 * (8 + 3));
+	expect_spaced_ticks(dom, 8 + 3);
 	assert_non_null(strstr(dom, "id=\"stages-by-total\""));
 	assert_non_null(strstr(dom, "id=\"stages-by-self\""));
 	assert_non_null(strstr(dom, "id=\"io-per-process\""));
@@ -760,6 +840,7 @@ int main(void)
 		cmocka_unit_test(test_report_help),
 		cmocka_unit_test(test_perfetto),
 		cmocka_unit_test(test_html_in_chromium),
+		cmocka_unit_test(test_html_one_flush),
 		cmocka_unit_test(test_html_escapes),
 		cmocka_unit_test(test_rotated_and_gzip_events),
 		cmocka_unit_test(test_string_ids),
