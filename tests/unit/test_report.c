@@ -349,6 +349,62 @@ static void test_report_help(void **state)
 	captured_free(&c);
 }
 
+/* No summary.json (bpfprof killed, or a full disk): the report rebuilds the
+ * run from flushes.jsonl, says so, and its figures are the summary's. */
+static void test_cut_short_run(void **state)
+{
+	char dir[64], path[256];
+	struct captured full, cut;
+	const char *a, *b;
+	json_t *j;
+	FILE *f;
+	long len;
+
+	helper_tmpdir(dir, sizeof(dir));
+	copy_dir(fixture_dir(), dir);
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	assert_int_equal(unlink(path), 0);
+	report_run(&full, fixture_dir(), "--top", "100", NULL);
+	report_run(&cut, dir, "--top", "100", NULL);
+	assert_int_equal(cut.status, 0);
+	assert_non_null(strstr(cut.out, "  run cut short: no summary.json (bpfprof was killed, or "
+					"could not write it);\n  these figures are the sum of the 4 "
+					"complete records of flushes.jsonl, from "
+					"2026-11-21T07:46:47.370Z"));
+	/* Every stage, I/O and trace figure as the summary has it; the audit
+	 * is the records' (the summary's has more counters). */
+	a = strstr(full.out, "\n== Stages by total time");
+	b = strstr(cut.out, "\n== Stages by total time");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_memory_equal(a, b, (size_t)(strstr(a, "\n  (bpfprof report ") - a));
+	captured_free(&full);
+	captured_free(&cut);
+	report_run(&cut, dir, "--json", NULL);
+	j = json_loads(cut.out, 0, NULL);
+	assert_true(json_is_true(json_object_get(json_object_get(j, "run"), "cut_short")));
+	json_decref(j);
+	captured_free(&cut);
+	/* Killed mid-write: the torn last line is left out, and said so. */
+	snprintf(path, sizeof(path), "%s/flushes.jsonl", dir);
+	f = fopen(path, "r+");
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fclose(f);
+	assert_int_equal(truncate(path, len - 100), 0);
+	report_run(&cut, dir, NULL);
+	assert_int_equal(cut.status, 0);
+	assert_non_null(strstr(cut.out, "the sum of the 3 complete records of flushes.jsonl (a "
+					"torn last line left out)"));
+	captured_free(&cut);
+	/* Nothing to rebuild from: one line. */
+	assert_int_equal(unlink(path), 0);
+	report_run(&cut, dir, NULL);
+	expect_one_error_line(&cut, "summary.json: missing, and no flushes.jsonl either");
+	captured_free(&cut);
+	helper_rmtree(dir);
+}
+
 static void test_perfetto(void **state)
 {
 	char dir[64], path[128];
@@ -736,7 +792,7 @@ static void test_bad_input(void **state)
 	report_run(&c, "/etc/hostname", NULL);
 	expect_one_error_line(&c, "is not a directory");
 	captured_free(&c);
-	expect_bad("summary.json", NULL, "summary.json: missing");
+	/* No summary.json is a cut-short run (test_cut_short_run). */
 	part = head_of("summary.json", 3000);
 	expect_bad("summary.json", part, "summary.json: not valid JSON");
 	free(part);
@@ -838,6 +894,7 @@ int main(void)
 		cmocka_unit_test(test_text_top_and_empty_tables),
 		cmocka_unit_test(test_output_naming),
 		cmocka_unit_test(test_report_help),
+		cmocka_unit_test(test_cut_short_run),
 		cmocka_unit_test(test_perfetto),
 		cmocka_unit_test(test_html_in_chromium),
 		cmocka_unit_test(test_html_one_flush),

@@ -237,7 +237,11 @@ json_t *report_to_json(const struct report *r, int top)
 		"target", json_object_get(s, "target"), "stages", stages, "stages_by_self",
 		stages_by_self_json(r), "io", io_json(r), "stage_io", stage_io_json(r), "timeline",
 		timeline_json(r), "traces", traces_json(r, top), "audit", r->audit);
-	if (doc)
+	if (doc) {
 		json_object_set_new(doc, "processes", json_integer((json_int_t)r->n_procs));
+		/* Only a run rebuilt from its flush records says so. */
+		if (r->cut_short)
+			json_object_set_new(json_object_get(doc, "run"), "cut_short", json_true());
+	}
 	return doc;
 }

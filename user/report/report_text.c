@@ -43,6 +43,17 @@ static void print_run(FILE *f, const struct report *r)
 	size_t i;
 
 	fprintf(f, "bpfprof report: %s\n", text_safe(r->dir));
+	if (r->cut_short) {
+		fprintf(f,
+			"  run cut short: no summary.json (bpfprof was killed, or could not write "
+			"it);\n  these figures are the sum of the %zu complete records of "
+			"flushes.jsonl%s, from %s, %.2f s\n",
+			r->n_flushes, r->torn_lines ? " (a torn last line left out)" : "",
+			jstr(s, "started_at", "?"),
+			json_number_value(json_object_get(s, "duration_s")));
+		fprintf(f, "  %zu process%s\n", r->n_procs, r->n_procs == 1 ? "" : "es");
+		return;
+	}
 	fprintf(f, "  run: %s", jstr(t, "mode", "?"));
 	/* "run: pid 123", "run: command pid 123 (...)" */
 	if (json_object_get(t, "pid"))
