@@ -58,12 +58,14 @@ enum {
 	OPT_RETURNS,
 	OPT_RAW_TIMES,
 	OPT_USAGE,
+	OPT_TOP,
 };
 /* --events and its options */
 enum { OPT_EVENTS = 1100, OPT_EVENTS_RING, OPT_EVENTS_QUEUE, OPT_ROTATE_BYTES, OPT_ROTATE_SECS,
        OPT_ROTATE_GZIP };
 
 #define DEFAULT_EVENTS_RING (8ULL << 20)
+#define DEFAULT_TOP_PROCS 20
 #define DEFAULT_EVENTS_QUEUE 65536
 
 /* Grouped for --help: a header entry starts each group. */
@@ -106,6 +108,8 @@ static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Output:", 4 },
 	{ "output", 'o', "DIR", 0, "Write summary.json and flushes.jsonl in DIR" },
 	{ "plain", OPT_PLAIN, NULL, 0, "Print the plain interval report, not the live view" },
+	{ "top", OPT_TOP, "N", 0,
+	  "The plain report shows the N busiest processes of each interval (default 20; 0: all)" },
 	{ "prometheus", OPT_PROMETHEUS, "[ADDR:]PORT", 0,
 	  "Serve /metrics for Prometheus (on 127.0.0.1 unless ADDR is given)" },
 	{ "quiet", 'q', NULL, 0, "Print nothing but errors" },
@@ -441,6 +445,15 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_PLAIN:
 		env->plain = true;
 		break;
+	case OPT_TOP: {
+		unsigned long n;
+
+		if (parse_uint(arg, 0, 100000, &n))
+			return fail(ps, "invalid --top '%s': expected a whole number from 0 to 100000",
+				    arg);
+		env->top = (size_t)n;
+		break;
+	}
 	case 'v':
 		env->verbose = true;
 		break;
@@ -484,6 +497,7 @@ int args_parse(int argc, char **argv, struct env *env, char *err, size_t errlen)
 
 	memset(env, 0, sizeof(*env));
 	env->interval_s = 1.0;
+	env->top = DEFAULT_TOP_PROCS;
 	env->events_ring_bytes = DEFAULT_EVENTS_RING;
 	env->events_queue = DEFAULT_EVENTS_QUEUE;
 	env->sample_every = 1;

@@ -32,6 +32,7 @@ struct env {
 	bool verbose;
 	bool quiet;
 	bool plain;		/* --plain: the text report even on a terminal */
+	size_t top;		/* --top N: processes per plain report; 0: all */
 	/* --events: span records in DIR/events.jsonl */
 	bool events;
 	size_t events_ring_bytes;    /* --events-ring-bytes */
