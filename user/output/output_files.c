@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,10 +307,42 @@ static void reserve_room(struct output_files *o, off_t want)
 	}
 }
 
+/*
+ * A killed run's summary temp file holds its room (allocated past its end,
+ * so it looks empty): removed when it is ours (a regular file of ours with
+ * one link) and the run that made it is gone.
+ */
+static void remove_stale_reserves(struct output_files *o)
+{
+	int fd = openat(o->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		char tail[8] = "";
+		struct stat st;
+		int pid;
+
+		if (sscanf(de->d_name, "." SUMMARY_NAME ".%d%7s", &pid, tail) != 2 ||
+		    strcmp(tail, ".tmp") || pid <= 0 || pid == getpid() ||
+		    (kill(pid, 0) && errno != ESRCH) || !kill(pid, 0))
+			continue;
+		if (!fstatat(o->dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) &&
+		    S_ISREG(st.st_mode) && st.st_nlink == 1 && st.st_uid == geteuid())
+			unlinkat(o->dirfd, de->d_name, 0);
+	}
+	closedir(d);
+}
+
 static void open_reserve(struct output_files *o)
 {
-	/* Our pid in the name: nothing else has a reason to be there, and a
-	 * stale one from a killed run of another pid is left alone. */
+	remove_stale_reserves(o);
+	/* Our pid in the name: nothing else has a reason to be there. */
 	snprintf(o->reserve_name, sizeof(o->reserve_name), ".%s.%d.tmp", SUMMARY_NAME,
 		 (int)getpid());
 	unlinkat(o->dirfd, o->reserve_name, 0);
@@ -571,10 +605,9 @@ int output_write_summary(struct output_files *o, json_t *summary)
 	}
 	if (output_write_whole(fd, s, len + 1, 0, &e))
 		err = -e;
-	else if (o->reserved > (off_t)(len + 1) &&
-		 fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)(len + 1),
-			   o->reserved - (off_t)(len + 1)) &&
-		 errno != EOPNOTSUPP)
+	/* Truncating to its own size frees the room allocated past the end
+	 * (punching a hole there is a no-op on ext4). */
+	else if (ftruncate(fd, (off_t)(len + 1)))
 		err = -errno;
 	else if (fsync(fd))
 		err = -errno;
