@@ -231,6 +231,50 @@ static void run_pid_mode(const char *target_name, bool with_lib)
 	helper_rmtree(dir);
 }
 
+/* -p A,B with -u: the probes attach for every process and keep the two
+ * named ones; each one's stage figures exact. */
+static void test_several_pids(void **state)
+{
+	char dir[64], bin[256], target[256], res_a[128], res_b[128], pids[48];
+	struct proc_run a, b, r;
+	json_t *s;
+
+	REQUIRE_ROOT_BPF();
+	helper_tmpdir(dir, sizeof(dir));
+	snprintf(res_a, sizeof(res_a), "%s/result-a", dir);
+	snprintf(res_b, sizeof(res_b), "%s/result-b", dir);
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/stage_target_pie");
+	char *targv_a[] = { target, "gate", res_a, NULL };
+	char *targv_b[] = { target, "gate", res_b, NULL };
+
+	assert_int_equal(helper_spawn(&a, targv_a, true, -1), 0);
+	assert_int_equal(helper_spawn(&b, targv_b, true, -1), 0);
+	usleep(100000);
+	snprintf(pids, sizeof(pids), "%d,%d", a.pid, b.pid);
+	char *argv[] = { bin, "-i", "0.05", "-p", pids, "-o", dir, "-u", "stage_*", NULL };
+
+	assert_int_equal(helper_spawn(&r, argv, false, -1), 0);
+	if (!helper_wait_stderr(&r, "profiling pid", 30))
+		fail_msg("bpfprof did not start: %s", r.err);
+	helper_send(&a, "g");
+	helper_send(&b, "g");
+	assert_int_equal(helper_wait_exit(&a, 30), 0);
+	assert_int_equal(helper_wait_exit(&b, 30), 0);
+	assert_int_equal(helper_wait_exit(&r, 30), 0);
+	s = helper_load_json_in(dir, "summary.json");
+	assert_int_equal(json_array_size(json_object_get(s, "processes")), 2);
+	/* The audit is the run's: both processes' jumped-out-of calls. Then
+	 * each process as check_stages checks one. */
+	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 2 * STAGE_JUMP_CALLS);
+	json_object_set_new(json_object_get(s, "audit"), "stage_calls_unfinished",
+			    json_integer(STAGE_JUMP_CALLS));
+	check_stages(s, a.pid, res_a, false);
+	check_stages(s, b.pid, res_b, false);
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
 static void test_static_command(void **state)
 {
 	run_command_mode("targets/stage_target", false);
@@ -448,7 +492,8 @@ static void test_list(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_static_command),	   cmocka_unit_test(test_static_pid),
+		cmocka_unit_test(test_static_command),
+		cmocka_unit_test(test_several_pids),	   cmocka_unit_test(test_static_pid),
 		cmocka_unit_test_teardown(test_threads_past_stage_stacks, unset_stage_stacks),
 		cmocka_unit_test(test_pie_command),	   cmocka_unit_test(test_pie_pid),
 		cmocka_unit_test(test_return_sites_command),

@@ -202,6 +202,29 @@ static void test_number_parsers(void **state)
 	assert_int_not_equal(parse_pid("", &p), 0);
 }
 
+/* -p PID[,PID...]: distinct positive pids, commas only between them. */
+static void test_pid_lists(void **state)
+{
+	static const char *const bad[] = { "",	  ",",	   "1,",    ",1",   "1,,2", "1,1",
+					   "1, 2", "1,x",  "0,1",   "1;2",  "-1,2" };
+	struct env env;
+	char err[256];
+	pid_t pids[4];
+	char *ok[] = { "bpfprof", "-p", "12,7,300", NULL };
+	char *dup[] = { "bpfprof", "-p", "5,5", NULL };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (parse_pid_list(bad[i], pids, 4) >= 0)
+			fail_msg("'%s' was taken as a pid list", bad[i]);
+	assert_int_equal(parse_pid_list("1,2,3,4", pids, 4), 4);
+	assert_true(parse_pid_list("1,2,3,4,5", pids, 4) < 0);
+	assert_int_equal(parse(&env, err, sizeof(err), ok), 0);
+	assert_int_equal(env.n_pids, 3);
+	assert_int_equal(env.pid, 12);
+	assert_int_equal(env.pids[2], 300);
+	expect_error(dup, "invalid pid '5,5'");
+}
+
 /* Durations: digits, an optional fraction and ms, s, m or h; a bare
  * number is seconds; nothing else. */
 static void test_durations(void **state)
@@ -334,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_stage_options),
 		cmocka_unit_test(test_self_cost_options),
 		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_pid_lists),
 		cmocka_unit_test(test_durations_on_the_command_line),
 		cmocka_unit_test(test_option_errors),
 		cmocka_unit_test(test_help_prints_and_stops),

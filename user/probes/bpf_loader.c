@@ -73,7 +73,13 @@ static __u32 system_entries(size_t value_size, __u32 min)
  * whole machine has processes nobody can list ahead. */
 static bool one_target(const struct loader_config *cfg)
 {
-	return cfg->targ_tgid && !cfg->follow;
+	return cfg->targ_tgid && !cfg->follow && !cfg->several;
+}
+
+/* The processes in traced_tgids: a followed tree, or several -p pids. */
+static bool traced_set(const struct loader_config *cfg)
+{
+	return cfg->follow || cfg->several;
 }
 
 /* Threads that keep their stage stack where a stage return finds it without
@@ -138,7 +144,7 @@ static int size_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
 	rc = rc ?: bpf_map__set_max_entries(skel->maps.sys_counts, 1);
 	rc = rc ?: bpf_map__set_max_entries(skel->maps.io_counts, 1);
 	rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_counts, 1);
-	if (cfg->follow) {
+	if (traced_set(cfg)) {
 		/*
 		 * A process tree starts many processes at once, and a hash that
 		 * allocates per-CPU values as it goes fails in such bursts (the
@@ -287,7 +293,7 @@ struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *
 	skel->rodata->targ_tgid = (__u32)cfg->targ_tgid;
 	skel->rodata->self_tgid = (__u32)getpid();
 	skel->rodata->one_target = one_target(cfg);
-	skel->rodata->follow = cfg->follow;
+	skel->rodata->follow = traced_set(cfg);
 	syscall_fill_io_classes((uint8_t *)skel->rodata->io_class, MAX_SYSCALL_NR);
 	syscall_fill_io_slots((uint8_t *)skel->rodata->io_slot, MAX_SYSCALL_NR);
 	skel->rodata->stage_sample_every = cfg->sample_every > 1 ? cfg->sample_every : 1;

@@ -71,7 +71,8 @@ enum { OPT_EVENTS = 1100, OPT_EVENTS_RING, OPT_EVENTS_QUEUE, OPT_ROTATE_BYTES, O
 /* Grouped for --help: a header entry starts each group. */
 static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "What to profile (one of; none: the whole machine):", 1 },
-	{ "pid", 'p', "PID", 0, "A running process (all its threads)" },
+	{ "pid", 'p', "PID[,PID...]", 0,
+	  "Running processes (all their threads), each reported apart, until the last exits" },
 	{ "follow", OPT_FOLLOW, NULL, 0,
 	  "Also the processes the target forks (and theirs), from now on" },
 
@@ -265,6 +266,33 @@ int parse_pid(const char *s, pid_t *out)
 	return 0;
 }
 
+int parse_pid_list(const char *s, pid_t *out, int max)
+{
+	char buf[32];
+	int n = 0;
+
+	if (!s || !*s)
+		return -EINVAL;
+	for (const char *p = s;; p++) {
+		size_t len = strcspn(p, ",");
+
+		if (!len || len >= sizeof(buf) || n == max)
+			return -EINVAL;
+		memcpy(buf, p, len);
+		buf[len] = '\0';
+		/* strtol would take " 2" and "+2": digits only. */
+		if (strspn(buf, "0123456789") != len || parse_pid(buf, &out[n]))
+			return -EINVAL;
+		for (int i = 0; i < n; i++)
+			if (out[i] == out[n])
+				return -EINVAL;
+		n++;
+		p += len;
+		if (!*p)
+			return n;
+	}
+}
+
 static error_t fail(struct parse_state *ps, const char *fmt, const char *arg)
 {
 	snprintf(ps->err, ps->errlen, fmt, arg);
@@ -337,10 +365,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	struct env *env = ps->env;
 
 	switch (key) {
-	case 'p':
-		if (parse_pid(arg, &env->pid))
-			return fail(ps, "invalid pid '%s': expected a positive number", arg);
+	case 'p': {
+		int n = parse_pid_list(arg, env->pids, MAX_TARGET_PIDS);
+
+		if (n < 0)
+			return fail(ps,
+				    "invalid pid '%s': expected a positive number, or several, "
+				    "distinct, separated by commas (at most 64)",
+				    arg);
+		env->n_pids = n;
+		env->pid = env->pids[0];
 		break;
+	}
 	case 'i':
 		if (parse_duration(arg, MIN_INTERVAL_S, MAX_INTERVAL_S, &env->interval_s))
 			return fail(ps,

@@ -8,9 +8,12 @@
 #include <sys/types.h>
 
 #define MAX_STAGE_SPECS 64
+#define MAX_TARGET_PIDS 64
 
 struct env {
-	pid_t pid;		/* -p; 0 when not given */
+	pid_t pid;		/* -p: the first pid; 0 when not given */
+	pid_t pids[MAX_TARGET_PIDS]; /* -p PID[,PID...], in order */
+	int n_pids;
 	char **command;		/* after "--"; NULL when not given */
 	double interval_s;	/* -i */
 	double duration_s;	/* -d; 0: until the target ends or a signal */
@@ -63,5 +66,7 @@ int parse_bytes(const char *s, unsigned long long min, unsigned long long max,
 int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 /* A pid: decimal, 1..INT_MAX, nothing after it. */
 int parse_pid(const char *s, pid_t *out);
+/* "PID[,PID...]": at most max distinct pids. Their number, or -EINVAL. */
+int parse_pid_list(const char *s, pid_t *out, int max);
 
 #endif

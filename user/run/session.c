@@ -53,7 +53,7 @@ static int open_target(struct session *s, char *err, size_t errlen)
 
 	if (env->pid) {
 		s->info.mode = TARGET_PID;
-		if (target_open_pid(&s->target, env->pid, err, errlen))
+		if (target_open_pids(&s->target, env->pids, env->n_pids, err, errlen))
 			return -1;
 	} else if (env->command) {
 		s->info.mode = TARGET_COMMAND;
@@ -77,7 +77,9 @@ static int prepare_stages(struct session *s, char *err, size_t errlen)
 		.specs = env->stage_specs,
 		.n_specs = env->n_stage_specs,
 		.command = env->command ? env->command[0] : NULL,
-		.follow = env->follow,
+		/* Several processes: the probes fire in every one, the BPF
+		 * side keeps the traced. */
+		.follow = env->follow || env->n_pids > 1,
 		.stages_off = env->stages_off,
 		.sample_every = env->sample_every,
 		.returns = (enum returns_mode)env->returns,
@@ -188,6 +190,7 @@ static int load_and_attach(struct session *s, int argc, char **argv, char *err, 
 		.verbose = env->verbose,
 		.targ_tgid = s->target.pid,
 		.follow = env->follow,
+		.several = env->n_pids > 1,
 		.syscalls_off = env->stages_only,
 		.span_ring_bytes = env->events ? env->events_ring_bytes : 0,
 	};
@@ -205,6 +208,9 @@ static int load_and_attach(struct session *s, int argc, char **argv, char *err, 
 	}
 	if (s->target.pid && loader_prepare_target(s->skel, s->target.pid, err, errlen))
 		return -1;
+	for (int i = 1; i < env->n_pids; i++)
+		if (loader_prepare_target(s->skel, env->pids[i], err, errlen))
+			return -1;
 	if (loader_attach_syscalls(s->skel, err, errlen))
 		return -1;
 	cost_meter_syscalls_attached(&s->cost);
@@ -279,7 +285,8 @@ static int go(struct session *s, char *err, size_t errlen)
 		if (s->info.mode == TARGET_SYSTEM)
 			fprintf(stderr, "bpfprof: profiling all processes (Ctrl-C to stop)\n");
 		else
-			fprintf(stderr, "bpfprof: profiling pid %d (Ctrl-C to stop)\n", target);
+			fprintf(stderr, "bpfprof: profiling pid %d%s (Ctrl-C to stop)\n", target,
+				env->n_pids > 1 ? " and the other -p pids" : "");
 	}
 	return 0;
 }

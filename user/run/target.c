@@ -78,6 +78,41 @@ int target_open_pid(struct target *t, pid_t pid, char *err, size_t errlen)
 	return 0;
 }
 
+int target_open_pids(struct target *t, const pid_t *pids, int n, char *err, size_t errlen)
+{
+	struct target other;
+	int rc = target_open_pid(t, pids[0], err, errlen);
+	int max = (int)(sizeof(t->more_pidfds) / sizeof(t->more_pidfds[0]));
+
+	for (int i = 1; !rc && i < n; i++) {
+		if (t->n_more == max) {
+			snprintf(err, errlen, "too many processes (at most %d)", max + 1);
+			return -E2BIG;
+		}
+		target_init(&other);
+		rc = target_open_pid(&other, pids[i], err, errlen);
+		if (!rc)
+			t->more_pidfds[t->n_more++] = other.pidfd;
+	}
+	return rc;
+}
+
+bool target_watch_next(struct target *t)
+{
+	while (t->n_more) {
+		int fd = t->more_pidfds[--t->n_more];
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 0) == 0) {
+			close(t->pidfd);
+			t->pidfd = fd;
+			return true;
+		}
+		close(fd);
+	}
+	return false;
+}
+
 /* What execvp would run, into resolved, so a typo fails before anything is
  * created and the child makes exactly one execve. */
 int target_find_command(const char *cmd, char *resolved, size_t resolved_len, char *err,
@@ -325,6 +360,8 @@ void target_abort(struct target *t)
 
 void target_close(struct target *t)
 {
+	while (t->n_more)
+		close(t->more_pidfds[--t->n_more]);
 	if (t->pidfd >= 0)
 		close(t->pidfd);
 	if (t->gate_fd >= 0)

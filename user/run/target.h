@@ -18,6 +18,9 @@ struct target {
 	int gate_fd;	  /* write end the child waits on before exec */
 	int exec_err_fd;  /* read end: the child's errno if exec failed */
 	int exit_status;  /* child's wait status once reaped, else -1 */
+	/* -p PID,PID...: the others' pidfds; pidfd watches one that runs. */
+	int more_pidfds[63];
+	int n_more;
 };
 
 void target_init(struct target *t);
@@ -37,6 +40,12 @@ int target_find_command(const char *cmd, char *resolved, size_t resolved_len, ch
  */
 int target_exec_binary(const char *path, char *out, size_t len, bool *is_script, char *err,
 		       size_t errlen);
+/* Several running processes (-p PID,PID...): t->pid is the first; the run
+ * lasts until the last exits (target_watch_next). */
+int target_open_pids(struct target *t, const pid_t *pids, int n, char *err, size_t errlen);
+/* t->pidfd fired: watch another of the processes that still runs instead.
+ * false when none does. */
+bool target_watch_next(struct target *t);
 /* Checks that argv[0] can be executed, then forks a child that waits at
  * the gate. */
 int target_spawn(struct target *t, char **argv, char *err, size_t errlen);
