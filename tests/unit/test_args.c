@@ -225,6 +225,27 @@ static void test_pid_lists(void **state)
 	expect_error(dup, "invalid pid '5,5'");
 }
 
+/* --comm NAME: 1 to 15 characters (the kernel's comm), one target only. */
+static void test_comm_option(void **state)
+{
+	struct env env;
+	char err[256];
+	char *ok[] = { "bpfprof", "--comm", "nginx", "--follow", NULL };
+	char *longname[] = { "bpfprof", "--comm", "a_name_too_long_x", NULL };
+	char *empty[] = { "bpfprof", "--comm", "", NULL };
+	char *with_pid[] = { "bpfprof", "--comm", "x", "-p", "1", NULL };
+	char *with_cmd[] = { "bpfprof", "--comm", "x", "--", "ls", NULL };
+
+	assert_int_equal(parse(&env, err, sizeof(err), ok), 0);
+	assert_string_equal(env.comm, "nginx");
+	assert_true(env.follow);
+	expect_error(longname, "invalid --comm 'a_name_too_long_x': expected a process name of 1 "
+			       "to 15 characters");
+	expect_error(empty, "invalid --comm ''");
+	expect_error(with_pid, "--comm, -p and a command are exclusive");
+	expect_error(with_cmd, "--comm, -p and a command are exclusive");
+}
+
 /* Durations: digits, an optional fraction and ms, s, m or h; a bare
  * number is seconds; nothing else. */
 static void test_durations(void **state)
@@ -358,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_self_cost_options),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_pid_lists),
+		cmocka_unit_test(test_comm_option),
 		cmocka_unit_test(test_durations_on_the_command_line),
 		cmocka_unit_test(test_option_errors),
 		cmocka_unit_test(test_help_prints_and_stops),

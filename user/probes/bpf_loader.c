@@ -79,7 +79,7 @@ static bool one_target(const struct loader_config *cfg)
 /* The processes in traced_tgids: a followed tree, or several -p pids. */
 static bool traced_set(const struct loader_config *cfg)
 {
-	return cfg->follow || cfg->several;
+	return cfg->follow || cfg->several || cfg->comm;
 }
 
 /* Threads that keep their stage stack where a stage return finds it without
@@ -194,7 +194,7 @@ static int configure_stage_programs(struct bpfprof_bpf *skel, const struct loade
 	 * entries; thread exits close stacks. */
 	bpf_program__set_autoload(skel->progs.thread_exit,
 				  cfg->n_stages > 0 || cfg->targ_tgid || !one_target(cfg));
-	bpf_program__set_autoload(skel->progs.proc_fork, cfg->follow);
+	bpf_program__set_autoload(skel->progs.proc_fork, cfg->follow || cfg->comm);
 	bpf_program__set_autoload(skel->progs.sys_enter, !cfg->syscalls_off);
 	bpf_program__set_autoload(skel->progs.sys_exit, !cfg->syscalls_off);
 	bpf_program__set_autoload(skel->progs.cpu_switch, !cfg->syscalls_off || cfg->n_stages);
@@ -294,6 +294,11 @@ struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *
 	skel->rodata->self_tgid = (__u32)getpid();
 	skel->rodata->one_target = one_target(cfg);
 	skel->rodata->follow = traced_set(cfg);
+	skel->rodata->follow_forks = cfg->follow;
+	skel->rodata->by_comm = cfg->comm != NULL;
+	if (cfg->comm)
+		strncpy((char *)skel->rodata->match_comm, cfg->comm,
+			sizeof(skel->rodata->match_comm) - 1);
 	syscall_fill_io_classes((uint8_t *)skel->rodata->io_class, MAX_SYSCALL_NR);
 	syscall_fill_io_slots((uint8_t *)skel->rodata->io_slot, MAX_SYSCALL_NR);
 	skel->rodata->stage_sample_every = cfg->sample_every > 1 ? cfg->sample_every : 1;

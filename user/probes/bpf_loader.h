@@ -24,6 +24,7 @@ struct loader_config {
 	pid_t targ_tgid; /* 0: every process but bpfprof */
 	bool follow;	 /* also every process targ_tgid forks, from now on */
 	bool several;	 /* targ_tgid and others (-p PID,PID...): all marked traced */
+	const char *comm; /* --comm NAME: processes so named, now and later */
 	bool syscalls_off; /* no syscall programs: stages only */
 	bool verbose;
 	size_t n_stages;		 /* 0: no stage programs are loaded */

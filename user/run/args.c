@@ -59,6 +59,7 @@ enum {
 	OPT_RAW_TIMES,
 	OPT_USAGE,
 	OPT_TOP,
+	OPT_COMM,
 };
 /* --events and its options */
 enum { OPT_EVENTS = 1100, OPT_EVENTS_RING, OPT_EVENTS_QUEUE, OPT_ROTATE_BYTES, OPT_ROTATE_SECS,
@@ -73,6 +74,8 @@ static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "What to profile (one of; none: the whole machine):", 1 },
 	{ "pid", 'p', "PID[,PID...]", 0,
 	  "Running processes (all their threads), each reported apart, until the last exits" },
+	{ "comm", OPT_COMM, "NAME", 0,
+	  "The processes named NAME (as ps -o comm shows it), and those that start later" },
 	{ "follow", OPT_FOLLOW, NULL, 0,
 	  "Also the processes the target forks (and theirs), from now on" },
 
@@ -415,6 +418,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_FOLLOW:
 		env->follow = true;
 		break;
+	case OPT_COMM:
+		/* The kernel keeps 15 characters of a name. */
+		if (!*arg || strlen(arg) > 15)
+			return fail(ps, "invalid --comm '%s': expected a process name of 1 to 15 "
+					"characters",
+				    arg);
+		env->comm = arg;
+		break;
 	case OPT_STAGES_ONLY:
 		env->stages_only = true;
 		break;
@@ -508,10 +519,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (env->pid && env->command)
 			return fail(ps, "-p and a command are exclusive: give one target%s", "");
+		if (env->comm && (env->pid || env->command))
+			return fail(ps, "--comm, -p and a command are exclusive: give one target%s",
+				    "");
 		if (env->stages_only && !env->n_stage_specs)
 			return fail(ps, "--stages-only needs functions to time: give -u%s", "");
-		if (env->follow && !env->pid && !env->command)
-			return fail(ps, "--follow needs a target: -p PID or a command%s", "");
+		if (env->follow && !env->pid && !env->command && !env->comm)
+			return fail(ps, "--follow needs a target: -p PID, --comm NAME or a command%s",
+				    "");
 		if (env->max_overhead_pct > 0 && env->self_cost == COST_MODE_OFF)
 			return fail(ps, "--max-overhead needs the cost figures: not --self-cost=off%s",
 				    "");

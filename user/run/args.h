@@ -30,6 +30,7 @@ struct env {
 	double self_cost_window_pct; /* --self-cost-window PCT: stats on that share */
 	const char *prometheus;	/* --prometheus [ADDR:]PORT; NULL: no server */
 	bool follow;		/* --follow: also the target's child processes */
+	const char *comm;	/* --comm NAME: processes so named, now and later */
 	bool stages_only;	/* --stages-only: time -u functions, count no syscalls */
 	bool raw_times;		/* --raw-times: no probe-cost correction of stage times */
 	bool verbose;

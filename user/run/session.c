@@ -65,6 +65,7 @@ static int open_target(struct session *s, char *err, size_t errlen)
 	}
 	s->info.pid = s->target.pid;
 	s->info.follow = env->follow;
+	s->info.comm = env->comm;
 	s->info.stages_only = env->stages_only;
 	return 0;
 }
@@ -79,7 +80,7 @@ static int prepare_stages(struct session *s, char *err, size_t errlen)
 		.command = env->command ? env->command[0] : NULL,
 		/* Several processes: the probes fire in every one, the BPF
 		 * side keeps the traced. */
-		.follow = env->follow || env->n_pids > 1,
+		.follow = env->follow || env->n_pids > 1 || env->comm,
 		.stages_off = env->stages_off,
 		.sample_every = env->sample_every,
 		.returns = (enum returns_mode)env->returns,
@@ -191,6 +192,7 @@ static int load_and_attach(struct session *s, int argc, char **argv, char *err, 
 		.targ_tgid = s->target.pid,
 		.follow = env->follow,
 		.several = env->n_pids > 1,
+		.comm = env->comm,
 		.syscalls_off = env->stages_only,
 		.span_ring_bytes = env->events ? env->events_ring_bytes : 0,
 	};
@@ -213,6 +215,16 @@ static int load_and_attach(struct session *s, int argc, char **argv, char *err, 
 			return -1;
 	if (loader_attach_syscalls(s->skel, err, errlen))
 		return -1;
+	/* --comm: those running now (after attaching: the exec hook takes
+	 * those that start from here on). */
+	if (env->comm) {
+		static pid_t found[4096];
+		int n = target_find_by_comm(env->comm, found, 4096);
+
+		for (int i = 0; i < n; i++)
+			loader_prepare_target(s->skel, found[i], err, errlen);
+		err[0] = '\0';
+	}
 	cost_meter_syscalls_attached(&s->cost);
 	if (stage_attacher_attach(s->attacher, s->target.pid, err, errlen))
 		return -1;
@@ -282,7 +294,12 @@ static int go(struct session *s, char *err, size_t errlen)
 		telemetry_set_round(&s->telem, &target, 1);
 	cost_meter_start(&s->cost);
 	if (!env->quiet) {
-		if (s->info.mode == TARGET_SYSTEM)
+		if (env->comm)
+			fprintf(stderr,
+				"bpfprof: profiling the processes named '%s', now and later (Ctrl-C "
+				"to stop)\n",
+				env->comm);
+		else if (s->info.mode == TARGET_SYSTEM)
 			fprintf(stderr, "bpfprof: profiling all processes (Ctrl-C to stop)\n");
 		else
 			fprintf(stderr, "bpfprof: profiling pid %d%s (Ctrl-C to stop)\n", target,

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "common/own_pids.h"
 #include "run/target.h"
 
 #define PF_KTHREAD 0x00200000 /* include/linux/sched.h */
@@ -76,6 +78,35 @@ int target_open_pid(struct target *t, pid_t pid, char *err, size_t errlen)
 		return -errno;
 	}
 	return 0;
+}
+
+int target_find_by_comm(const char *name, pid_t *pids, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < max) {
+		char path[64], comm[32] = "";
+		pid_t pid = (pid_t)atoi(de->d_name);
+		FILE *f;
+
+		if (pid <= 0 || own_pid(pid))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+		if (!strcmp(comm, name))
+			pids[n++] = pid;
+	}
+	closedir(d);
+	return n;
 }
 
 int target_open_pids(struct target *t, const pid_t *pids, int n, char *err, size_t errlen)

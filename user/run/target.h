@@ -46,6 +46,9 @@ int target_open_pids(struct target *t, const pid_t *pids, int n, char *err, size
 /* t->pidfd fired: watch another of the processes that still runs instead.
  * false when none does. */
 bool target_watch_next(struct target *t);
+/* --comm: the running processes named name (their comm), bpfprof's own
+ * excepted, into pids; how many (at most max). */
+int target_find_by_comm(const char *name, pid_t *pids, int max);
 /* Checks that argv[0] can be executed, then forks a child that waits at
  * the gate. */
 int target_spawn(struct target *t, char **argv, char *err, size_t errlen);
