@@ -6,6 +6,7 @@
 #   make test     unit tests, then integration tests (root: they load BPF)
 #   make test-under-load  make test 5 times (UNDER_LOAD_RUNS) with every CPU busy
 #   make vmlinux  regenerate vmlinux/vmlinux.h from the running kernel's BTF
+#   make install  install bpfprof and its man page (PREFIX=/usr/local, DESTDIR)
 #
 # Everything built lands in build/ (git-ignored). SANITIZE=1 builds with
 # AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -25,7 +26,7 @@ ARCH := x86
 DEB_PACKAGES := make gcc libc6-dev clang llvm pkg-config bpftool libbpf-dev \
 	libelf-dev zlib1g-dev libcmocka-dev libjansson-dev libcap-dev \
 	g++ libstdc++-12-dev binutils libmicrohttpd-dev prometheus chromium curl \
-	libncurses-dev tmux stress-ng \
+	libncurses-dev tmux stress-ng groff-base \
 	libcapstone-dev libiberty-dev rustc golang-go
 # separate debug info (libdebuginfod) and its tests (debuginfod, a real server)
 DEB_PACKAGES += libdebuginfod-dev debuginfod
@@ -105,7 +106,12 @@ $(VERSION_H): FORCE | $(OUT)
 	line="#define BPFPROF_VERSION \"$${v:-0.1.0}\""; \
 	[ "$$(cat $@ 2>/dev/null)" = "$$line" ] || echo "$$line" > $@
 
-.PHONY: all deps test unit-test integration-test test-under-load FORCE demo vmlinux clean format bench
+.PHONY: all deps test unit-test integration-test test-under-load FORCE demo vmlinux clean format bench \
+	install uninstall
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
 
 all: $(OUT)/bpfprof
 
@@ -226,7 +232,8 @@ $(OUT)/bench/symbolize: bench/symbolize.c $(OUT)/libbpfprof.a
 test: $(OUT)/bpfprof $(TEST_BINS) $(TARGET_BINS)
 	tests/run.sh $(OUT)
 
-unit-test: $(filter $(OUT)/tests/unit/%,$(TEST_BINS))
+# Some unit tests run bpfprof (--help, report) or read the targets (ELF, libraries).
+unit-test: $(OUT)/bpfprof $(filter $(OUT)/tests/unit/%,$(TEST_BINS)) $(TARGET_BINS)
 	tests/run.sh $(OUT) unit
 
 integration-test: $(OUT)/bpfprof $(filter $(OUT)/tests/integration/%,$(TEST_BINS)) $(TARGET_BINS)
@@ -241,6 +248,16 @@ test-under-load: $(OUT)/bpfprof $(TEST_BINS) $(TARGET_BINS)
 demo: $(OUT)/bpfprof $(OUT)/targets/demo_workload
 	$(OUT)/bpfprof -i 1 -o out/demo -- $(OUT)/targets/demo_workload 3
 	@echo "outputs in out/demo: summary.json flushes.jsonl"
+
+# bpfprof needs root, hence sbin and section 8.
+install: $(OUT)/bpfprof docs/bpfprof.8
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(OUT)/bpfprof $(DESTDIR)$(BINDIR)/bpfprof
+	install -m 0644 docs/bpfprof.8 $(DESTDIR)$(MANDIR)/man8/bpfprof.8
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/bpfprof $(DESTDIR)$(MANDIR)/man8/bpfprof.8 \
+		$(DESTDIR)$(PREFIX)/include/bpfprof/marker.h
 
 format:
 	clang-format -i bpf/*.c bpf/*.h bpf/*/*.h user/*.c user/*/*.[ch] tests/*/*.[ch]

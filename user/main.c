@@ -18,7 +18,12 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "report"))
 		return report_main(argc - 1, argv + 1);
-	if (args_parse(argc, argv, &env, err, sizeof(err))) {
+	switch (args_parse(argc, argv, &env, err, sizeof(err))) {
+	case 0:
+		break;
+	case 1: /* --help, --usage, --version */
+		return 0;
+	default:
 		fprintf(stderr, "bpfprof: %s\n", text_safe(err));
 		return 2;
 	}

@@ -13,18 +13,44 @@
 #include "state.bpf.h"
 #include "probe_cost.bpf.h"
 
+/* --comm: whether comm is the name asked for. */
+static __always_inline bool comm_matches(const char *comm)
+{
+	for (int i = 0; i < TASK_COMM_LEN; i++) {
+		if (comm[i] != match_comm[i])
+			return false;
+		if (!comm[i])
+			return true;
+	}
+	return true;
+}
+
+static __always_inline void trace_tgid(__u32 tgid)
+{
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(&traced_tgids, &tgid, &one, BPF_ANY))
+		audit_inc(AUDIT_FOLLOW_MAP_FULL);
+}
+
 /* --follow: a process forked by a traced one is traced too (threads share
- * their process's entry). */
+ * their process's entry). --comm: a new process of that name is (a fork
+ * keeps its parent's name). */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = parent->tgid, ctgid = child->tgid;
-	__u8 one = 1;
+	char comm[TASK_COMM_LEN];
 
-	if (ptgid == ctgid || !bpf_map_lookup_elem(&traced_tgids, &ptgid))
+	if (ptgid == ctgid || ctgid == self_tgid)
 		return 0;
-	if (bpf_map_update_elem(&traced_tgids, &ctgid, &one, BPF_ANY))
-		audit_inc(AUDIT_FOLLOW_MAP_FULL);
+	if (follow_forks && bpf_map_lookup_elem(&traced_tgids, &ptgid)) {
+		trace_tgid(ctgid);
+		return 0;
+	}
+	if (by_comm && bpf_probe_read_kernel_str(comm, sizeof(comm), child->comm) > 0 &&
+	    comm_matches(comm))
+		trace_tgid(ctgid);
 	return 0;
 }
 
@@ -87,6 +113,17 @@ int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
+	/* --comm: the new name decides; a process that was traced under the
+	 * old one leaves (unless --follow took it in as a child). */
+	if (by_comm && tgid != self_tgid) {
+		char comm[TASK_COMM_LEN];
+
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (comm_matches(comm))
+			trace_tgid(tgid);
+		else if (!follow_forks)
+			bpf_map_delete_elem(&traced_tgids, &tgid);
+	}
 	if (traced(tgid))
 		remember_proc(tgid);
 	return 0;

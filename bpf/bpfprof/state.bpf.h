@@ -22,6 +22,11 @@ const volatile __u32 targ_tgid = 0;	/* 0: every process */
 const volatile __u32 self_tgid = 0;	/* bpfprof itself, never traced */
 const volatile bool one_target = false; /* counters in the *_counts arrays */
 const volatile bool follow = false;	/* trace the processes in traced_tgids */
+/* --follow itself: a traced process's children are traced too. */
+const volatile bool follow_forks = false;
+/* --comm NAME: processes named so join traced_tgids (at fork and exec). */
+const volatile bool by_comm = false;
+const volatile char match_comm[TASK_COMM_LEN] = {};
 const volatile __u8 io_class[MAX_SYSCALL_NR] = {};
 const volatile __u8 io_slot[MAX_SYSCALL_NR] = {};
 const volatile __u32 stage_sample_every = 1; /* record 1 in N calls per thread */

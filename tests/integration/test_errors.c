@@ -186,15 +186,19 @@ static void test_more_usage_errors(void **state)
 		{ "huge interval", { "-i", "1e400", "-o", "@OUT" }, 2, "invalid interval '1e400'" },
 		{ "interval not a number", { "-i", "nan", "-o", "@OUT" }, 2, "invalid interval 'nan'" },
 		{ "zero duration", { "-d", "0", "-o", "@OUT" }, 2, "invalid duration '0'" },
-		{ "duration with junk", { "-d", "5s", "-o", "@OUT" }, 2, "invalid duration '5s'" },
+		{ "duration with junk", { "-d", "5x", "-o", "@OUT" }, 2, "invalid duration '5x'" },
+		{ "duration with a space", { "-d", "5 s", "-o", "@OUT" }, 2, "invalid duration '5 s'" },
 		{ "infinite duration", { "-d", "inf", "-o", "@OUT" }, 2, "invalid duration 'inf'" },
 		{ "pid 0", { "-p", "0", "-o", "@OUT" }, 2, "invalid pid '0'" },
 		{ "negative pid", { "-p", "-5", "-o", "@OUT" }, 2, "invalid pid '-5'" },
 		{ "pid past int", { "-p", "4294967297", "-o", "@OUT" }, 2, "invalid pid" },
 		{ "empty output dir", { "-o", "" }, 2, "empty output directory" },
 		{ "-q and -v", { "-q", "-v", "-o", "@OUT" }, 2, "-q and -v are exclusive" },
-		{ "unknown option", { "--no-such-option", "-o", "@OUT" }, 2, "unknown option" },
-		{ "missing argument", { "-o", "@OUT", "-p" }, 2, "missing option argument" },
+		{ "unknown option", { "--no-such-option", "-o", "@OUT" }, 2,
+		  "unknown option '--no-such-option' (--help lists them)" },
+		{ "misspelt option", { "--folow", "-o", "@OUT" }, 2,
+		  "unknown option '--folow'; did you mean '--follow'?" },
+		{ "missing argument", { "-o", "@OUT", "-p" }, 2, "option '-p' needs an argument" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)

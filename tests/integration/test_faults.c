@@ -466,9 +466,12 @@ static void test_sigkill_leaves_nothing_behind(void **state)
 	helper_rmtree(dir);
 }
 
-/* A 64 KiB tmpfs in a mount namespace of our own (it goes with us). */
-static void mount_small_tmpfs(const char *where)
+/* A tmpfs of size (e.g. "64k") in a mount namespace of our own (it goes
+ * with us). */
+static void mount_tmpfs(const char *where, const char *size)
 {
+	char opts[64];
+
 	static bool unshared;
 
 	if (!unshared) {
@@ -478,8 +481,14 @@ static void mount_small_tmpfs(const char *where)
 			fail_msg("make / private: %s", strerror(errno));
 		unshared = true;
 	}
-	if (mount("bpfprof-test", where, "tmpfs", 0, "size=64k,mode=0755"))
+	snprintf(opts, sizeof(opts), "size=%s,mode=0755", size);
+	if (mount("bpfprof-test", where, "tmpfs", 0, opts))
 		fail_msg("mount tmpfs: %s", strerror(errno));
+}
+
+static void mount_small_tmpfs(const char *where)
+{
+	mount_tmpfs(where, "64k");
 }
 
 static void fill(const char *path)
@@ -563,6 +572,63 @@ static void test_full_disk_then_room(void **state)
 	helper_rmtree(tmp);
 }
 
+/*
+ * Span events fill the disk during the run: the events and flush records
+ * that do not fit are lost and counted, but summary.json is written, in the
+ * room kept for it from the start.
+ */
+static void test_full_disk_events_keep_summary(void **state)
+{
+	char tmp[64], mnt[96], dir[128], filler[128], stage[256], result[128];
+	struct proc_run r;
+	struct dirent *de;
+	json_t *s;
+	DIR *d;
+	int code;
+
+	REQUIRE_ROOT_BPF();
+	helper_tmpdir(tmp, sizeof(tmp));
+	snprintf(mnt, sizeof(mnt), "%s/mnt", tmp);
+	assert_int_equal(mkdir(mnt, 0755), 0);
+	mount_tmpfs(mnt, "1m");
+	snprintf(dir, sizeof(dir), "%s/out", mnt);
+	snprintf(filler, sizeof(filler), "%s/filler", mnt);
+	snprintf(result, sizeof(result), "%s/result", tmp);
+	helper_path(stage, sizeof(stage), "targets/stage_target");
+	char *argv[] = { bin, "-i", "0.05", "-u", "stage_*", "--events", "-o", dir, "--", stage,
+			 "hold", result, NULL };
+
+	assert_int_equal(helper_spawn(&r, argv, true, -1), 0);
+	if (!helper_wait_stderr(&r, "profiling pid", 30))
+		fail_msg("bpfprof did not start: %s", r.err);
+	/* Whatever room is left goes; the events and records keep coming. */
+	fill(filler);
+	usleep(300000);
+	helper_send(&r, "x"); /* the target leaves "hold", makes its calls, exits */
+	code = helper_wait_exit(&r, 60);
+	if (code != 1)
+		fail_msg("bpfprof exited %d, expected 1 (records lost): %s", code, r.err);
+	assert_null(strstr(r.err, "cannot write"));
+	s = load_summary(dir);
+	assert_non_null(s);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(s, "output"),
+								 "write_error")),
+			    "No space left on device");
+	/* The run's figures are all there: every stage call of the target. */
+	assert_int_equal(helper_stage_calls(helper_find_proc(s, (pid_t)helper_int(s, "target.pid")),
+					    "stage_outer"),
+			 STAGE_OUTER_CALLS);
+	json_decref(s);
+	/* No temp file left. */
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		assert_null(strstr(de->d_name, ".tmp"));
+	closedir(d);
+	umount2(mnt, MNT_DETACH);
+	helper_rmtree(tmp);
+}
+
 /* The disk stays full: no summary can be written; exit 1 with a line
  * saying so, and no temp file left. */
 static void test_full_disk_no_summary(void **state)
@@ -613,6 +679,7 @@ int main(void)
 		cmocka_unit_test(test_sigkill_leaves_nothing_behind),
 		cmocka_unit_test(test_full_disk_then_room),
 		cmocka_unit_test(test_full_disk_no_summary),
+		cmocka_unit_test(test_full_disk_events_keep_summary),
 	};
 
 	return cmocka_run_group_tests_name("integration_faults", tests, group_setup, NULL);

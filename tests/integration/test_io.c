@@ -195,6 +195,97 @@ static void test_pid_mode_exact(void **state)
 	helper_rmtree(dir);
 }
 
+/* -p A,B: both processes, each exact and apart; a third one, not named,
+ * is not profiled; the run lasts until the last named one exits. */
+static void test_several_pids_exact(void **state)
+{
+	char dir[64], bin[256], target[256], pids[48];
+	struct proc_run a, b, c, r;
+	json_t *s;
+
+	REQUIRE_ROOT_BPF();
+	helper_tmpdir(dir, sizeof(dir));
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/io_target");
+	char *targv[] = { target, "gate", "slow", NULL };
+
+	assert_int_equal(helper_spawn(&a, targv, true, -1), 0);
+	assert_int_equal(helper_spawn(&b, targv, true, -1), 0);
+	assert_int_equal(helper_spawn(&c, targv, true, -1), 0);
+	snprintf(pids, sizeof(pids), "%d,%d", a.pid, b.pid);
+	char *argv[] = { bin, "-i", "0.02", "-p", pids, "-o", dir, NULL };
+
+	assert_int_equal(helper_spawn(&r, argv, false, -1), 0);
+	if (!helper_wait_stderr(&r, "profiling pid", 30))
+		fail_msg("bpfprof did not start: %s", r.err);
+	/* A first: bpfprof goes on for B. */
+	helper_send(&a, "g");
+	helper_send(&c, "g");
+	assert_int_equal(helper_wait_exit(&a, 30), 0);
+	assert_int_equal(helper_wait_exit(&c, 30), 0);
+	helper_sleep_s(0.3);
+	assert_int_equal(kill(r.pid, 0), 0);
+	helper_send(&b, "g");
+	assert_int_equal(helper_wait_exit(&b, 30), 0);
+	assert_int_equal(helper_wait_exit(&r, 30), 0);
+	s = load_summary(dir);
+	assert_string_equal(json_string_value(json_object_get(s, "end_reason")), "target exited");
+	assert_int_equal(json_array_size(json_object_get(s, "processes")), 2);
+	check_exact_io(helper_find_proc(s, a.pid));
+	check_exact_io(helper_find_proc(s, b.pid));
+	assert_null(helper_find_proc(s, c.pid));
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
+/* --comm NAME: the process of that name running at the start and one that
+ * starts later, each exact; a process of another name is not profiled. */
+static void test_comm_exact(void **state)
+{
+	char dir[64], bin[256], target[256];
+	struct proc_run a, b, other, r;
+	json_t *s;
+
+	REQUIRE_ROOT_BPF();
+	helper_tmpdir(dir, sizeof(dir));
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/io_target");
+	char *gated[] = { target, "gate", "slow", NULL };
+	char *now[] = { target, NULL };
+	char *true_argv[] = { "/bin/true", NULL };
+	char *argv[] = { bin, "-i", "0.05", "--comm", "io_target", "-o", dir, NULL };
+
+	assert_int_equal(helper_spawn(&a, gated, true, -1), 0);
+	assert_int_equal(helper_spawn(&r, argv, false, -1), 0);
+	if (!helper_wait_stderr(&r, "profiling the processes named 'io_target'", 30))
+		fail_msg("bpfprof did not start: %s", r.err);
+	assert_int_equal(helper_run(now, 30, &b), 0);
+	assert_int_equal(helper_run(true_argv, 30, &other), 0);
+	helper_send(&a, "g");
+	assert_int_equal(helper_wait_exit(&a, 30), 0);
+	helper_sleep_s(0.2);
+	kill(r.pid, SIGINT);
+	assert_int_equal(helper_wait_exit(&r, 30), 0);
+	s = load_summary(dir);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(s, "target"), "comm")),
+			    "io_target");
+	/* Every process is an io_target (other test runs on the machine may
+	 * run theirs too); ours exact, /bin/true absent. */
+	{
+		json_t *p;
+		size_t i;
+
+		json_array_foreach (json_object_get(s, "processes"), i, p)
+			assert_string_equal(json_string_value(json_object_get(p, "comm")),
+					    "io_target");
+	}
+	check_exact_io(helper_find_proc(s, a.pid));
+	check_exact_io(helper_find_proc(s, b.pid));
+	assert_null(helper_find_proc(s, other.pid));
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
 static void test_system_mode_exact(void **state)
 {
 	char dir[64], bin[256], target[256];
@@ -370,6 +461,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_command_mode_exact),
 		cmocka_unit_test(test_pid_mode_exact),
+		cmocka_unit_test(test_several_pids_exact),
+		cmocka_unit_test(test_comm_exact),
 		cmocka_unit_test(test_system_mode_exact),
 		cmocka_unit_test(test_system_frees_exited),
 		cmocka_unit_test(test_duration_stops_the_command),

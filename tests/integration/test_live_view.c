@@ -234,7 +234,11 @@ static void expect_restored(struct tmux *t, int exit_code)
 	assert_int_equal(pane_flag(t, "cursor_flag"), 1);
 	assert_int_equal(pane_flag(t, "keypad_cursor_flag"), 0);
 	/* The totals are printed on the terminal once the view is gone; the
-	 * interval blocks are not (the view showed them). */
+	 * interval blocks are not (the view showed them). The totals may be
+	 * taller than the pane: the scrollback too. */
+	if (tmux(t, t->screen, sizeof(t->screen), "capture-pane", "-p", "-S", "-", "-t", "lv",
+		 NULL))
+		fail_msg("tmux capture-pane failed");
 	assert_non_null(strstr(t->screen, "== bpfprof total"));
 	assert_null(strstr(t->screen, "== bpfprof interval"));
 }
@@ -589,6 +593,9 @@ static void test_stages_keys_then_sigterm(void **state)
 	must_see(t, "sort: time");
 	stage_order(t->screen, names, 16);
 	assert_string_equal(names[0], "stage_sleep");
+	/* ... by a column the screen shows. */
+	assert_non_null(strstr(t->screen, " TOTAL\n"));
+	assert_non_null(strstr(t->screen, " TIME\n"));
 	keys(t, "s");
 	must_see(t, "sort: name");
 	n = stage_order(t->screen, names, 16);
@@ -604,9 +611,14 @@ static void test_stages_keys_then_sigterm(void **state)
 	keys(t, "x");
 	must_see(t, "\nSTAGE");
 
-	/* t: routed to the stage toggle (or says it is not available). */
+	/* t: the probes are detached, and the message says so; t again
+	 * attaches them. */
 	keys(t, "t");
-	must_see(t, "stage probes");
+	must_see(t, "stage probes off (detached: they cost the target nothing)");
+	must_see(t, "stages: off");
+	keys(t, "t");
+	must_see(t, "stage probes on");
+	must_see(t, "stages: on");
 
 	/* p: the screen stands still while the flushes go on. */
 	snprintf(flushes, sizeof(flushes), "%s/flushes.jsonl", t->out);

@@ -163,11 +163,13 @@ static void test_symlinks_never_followed(void **state)
 	expect_refused(dir, "not bpfprof's output");
 	assert_false(helper_exists("/tmp/bpfprof-dangling-never-created"));
 	assert_int_equal(unlink(link), 0);
-	/* At the summary's temp name, planted while the run goes. */
+	/* At the summary's temp name, planted while the run goes: the name is
+	 * taken from the start (the room kept for the summary). */
 	o = output_open(dir, err, sizeof(err));
 	assert_non_null(o);
 	snprintf(tmpname, sizeof(tmpname), "%s/.summary.json.%d.tmp", dir, (int)getpid());
-	assert_int_equal(symlink(victim, tmpname), 0);
+	assert_int_equal(symlink(victim, tmpname), -1);
+	assert_int_equal(errno, EEXIST);
 	assert_int_equal(output_write_summary(o, sum), 0);
 	output_close(o);
 	snprintf(link, sizeof(link), "%s/summary.json", dir);
@@ -453,9 +455,9 @@ static void test_full_filesystem(void **state)
 	}
 	assert_true(fails > 0);
 	assert_int_equal(output_write_failures(o), (unsigned long)fails);
-	/* The summary cannot be written either: an error, and no temp file. */
-	assert_int_equal(output_write_summary(o, sum), -ENOSPC);
-	assert_int_equal(output_write_failures(o), (unsigned long)fails + 1);
+	/* The summary still fits: room was kept for it at the start. */
+	assert_int_equal(output_write_summary(o, sum), 0);
+	assert_int_equal(output_write_failures(o), (unsigned long)fails);
 	/* Room again: the records after that are written. */
 	assert_int_equal(unlink(filler), 0);
 	for (; i < 45; i++) {
@@ -479,15 +481,13 @@ static void test_full_filesystem(void **state)
 	close(saved_err);
 	snprintf(path, sizeof(path), "%s/flushes.jsonl", dir);
 	assert_int_equal(check_whole_lines(path), 45 - fails);
-	/* One line for the flush failures, one for the summary. */
+	/* One line, for the flush failures. */
 	{
-		char *text = slurp(errfile), *second;
+		char *text = slurp(errfile);
 
 		assert_non_null(strstr(text, "bpfprof: writing "));
 		assert_non_null(strstr(text, "flushes.jsonl failed: No space left on device"));
-		second = strchr(text, '\n') + 1;
-		assert_non_null(strstr(second, "cannot write"));
-		assert_null(strchr(strchr(second, '\n') + 1, '\n'));
+		assert_null(strchr(strchr(text, '\n') + 1, '\n'));
 	}
 	/* Nothing but our two files. */
 	snprintf(path, sizeof(path), "%s/.summary.json.%d.tmp", dir, (int)getpid());

@@ -7,6 +7,7 @@
  * a PIE and a shared library, in -p and command modes; the flush records
  * must sum to the summary.
  */
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -95,6 +96,32 @@ static void check_stages(json_t *summary, pid_t pid, const char *result_file, bo
 	expect_within_5pct("stage_sleep p99", stage_int(proc, "stage_sleep", "latency_ns.p99"), p99);
 }
 
+/*
+ * Every stage names its binary one way, whatever the mode and however it was
+ * given (relative path, library name): absolute and canonical, as
+ * /proc/PID/exe and maps name it. Otherwise one binary would be two
+ * Prometheus series and two JSON keys.
+ */
+static void check_binaries(json_t *summary, pid_t pid, const char *target)
+{
+	char exe[PATH_MAX], lib[PATH_MAX], rel[512];
+	json_t *proc = helper_find_proc(summary, pid), *st;
+	size_t i;
+
+	assert_non_null(realpath(target, exe));
+	snprintf(rel, sizeof(rel), "%s/targets/libstagelib.so", helper_build_dir());
+	assert_non_null(realpath(rel, lib));
+	json_array_foreach(json_object_get(proc, "stages"), i, st) {
+		const char *name = json_string_value(json_object_get(st, "name"));
+		const char *bin = json_string_value(json_object_get(st, "binary"));
+
+		assert_non_null(bin);
+		if (strcmp(bin, strncmp(name, "lib_", 4) ? exe : lib))
+			fail_msg("stage %s: binary '%s', expected '%s'", name, bin,
+				 strncmp(name, "lib_", 4) ? exe : lib);
+	}
+}
+
 /* Each stage counter summed over the flush records equals the summary's. */
 static void check_stage_flushes(const char *dir, json_t *summary, pid_t pid)
 {
@@ -146,8 +173,9 @@ static void run_command_mode_returns(const char *target_name, bool with_lib, con
 	snprintf(result, sizeof(result), "%s/result", dir);
 	helper_path(bin, sizeof(bin), "bpfprof");
 	helper_path(target, sizeof(target), target_name);
-	/* Command mode: the library by path (the program is not running yet). */
-	snprintf(libspec, sizeof(libspec), "%s/targets/libstagelib.so:lib_*", helper_build_dir());
+	/* Command mode: the library by its short name, among the libraries
+	 * the command's loader maps (the program is not running yet). */
+	snprintf(libspec, sizeof(libspec), "libstagelib:lib_*");
 	char *argv[] = { bin, "-q", "-i", "0.05", "-o", dir, "--returns", (char *)returns, "-u",
 			 "stage_*", "-u", with_lib ? libspec : "stage_outer", "--", target, result,
 			 NULL };
@@ -155,6 +183,7 @@ static void run_command_mode_returns(const char *target_name, bool with_lib, con
 	assert_int_equal(helper_run(argv, 60, &r), 0);
 	s = helper_load_json_in(dir, "summary.json");
 	check_stages(s, (pid_t)helper_int(s, "target.pid"), result, with_lib);
+	check_binaries(s, (pid_t)helper_int(s, "target.pid"), target);
 	check_stage_flushes(dir, s, (pid_t)helper_int(s, "target.pid"));
 	json_decref(s);
 	helper_rmtree(dir);
@@ -167,7 +196,7 @@ static void run_command_mode(const char *target_name, bool with_lib)
 
 static void run_pid_mode(const char *target_name, bool with_lib)
 {
-	char dir[64], bin[256], target[256], result[128], pidstr[16];
+	char dir[64], bin[256], target[256], result[128], pidstr[16], libspec[300];
 	struct proc_run t, r;
 	json_t *s;
 
@@ -181,9 +210,11 @@ static void run_pid_mode(const char *target_name, bool with_lib)
 	assert_int_equal(helper_spawn(&t, targv, true, -1), 0);
 	usleep(100000); /* let it map its libraries */
 	snprintf(pidstr, sizeof(pidstr), "%d", t.pid);
-	/* -p mode: the library by its short name, found in the target's maps. */
+	/* -p mode: the library by a relative path (the short name in the
+	 * target's maps is test_symbols' and the command mode's). */
+	snprintf(libspec, sizeof(libspec), "%s/targets/libstagelib.so:lib_*", helper_build_dir());
 	char *argv[] = { bin, "-i", "0.05", "-p", pidstr, "-o", dir, "-u", "stage_*", "-u",
-			 with_lib ? "libstagelib:lib_*" : "stage_outer", NULL };
+			 with_lib ? libspec : "stage_outer", NULL };
 
 	assert_int_equal(helper_spawn(&r, argv, false, -1), 0);
 	if (!helper_wait_stderr(&r, "profiling pid", 30))
@@ -194,7 +225,52 @@ static void run_pid_mode(const char *target_name, bool with_lib)
 	assert_int_equal(helper_wait_exit(&r, 30), 0);
 	s = helper_load_json_in(dir, "summary.json");
 	check_stages(s, t.pid, result, with_lib);
+	check_binaries(s, t.pid, target);
 	check_stage_flushes(dir, s, t.pid);
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
+/* -p A,B with -u: the probes attach for every process and keep the two
+ * named ones; each one's stage figures exact. */
+static void test_several_pids(void **state)
+{
+	char dir[64], bin[256], target[256], res_a[128], res_b[128], pids[48];
+	struct proc_run a, b, r;
+	json_t *s;
+
+	REQUIRE_ROOT_BPF();
+	helper_tmpdir(dir, sizeof(dir));
+	snprintf(res_a, sizeof(res_a), "%s/result-a", dir);
+	snprintf(res_b, sizeof(res_b), "%s/result-b", dir);
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/stage_target_pie");
+	char *targv_a[] = { target, "gate", res_a, NULL };
+	char *targv_b[] = { target, "gate", res_b, NULL };
+
+	assert_int_equal(helper_spawn(&a, targv_a, true, -1), 0);
+	assert_int_equal(helper_spawn(&b, targv_b, true, -1), 0);
+	usleep(100000);
+	snprintf(pids, sizeof(pids), "%d,%d", a.pid, b.pid);
+	char *argv[] = { bin, "-i", "0.05", "-p", pids, "-o", dir, "-u", "stage_*", NULL };
+
+	assert_int_equal(helper_spawn(&r, argv, false, -1), 0);
+	if (!helper_wait_stderr(&r, "profiling pid", 30))
+		fail_msg("bpfprof did not start: %s", r.err);
+	helper_send(&a, "g");
+	helper_send(&b, "g");
+	assert_int_equal(helper_wait_exit(&a, 30), 0);
+	assert_int_equal(helper_wait_exit(&b, 30), 0);
+	assert_int_equal(helper_wait_exit(&r, 30), 0);
+	s = helper_load_json_in(dir, "summary.json");
+	assert_int_equal(json_array_size(json_object_get(s, "processes")), 2);
+	/* The audit is the run's: both processes' jumped-out-of calls. Then
+	 * each process as check_stages checks one. */
+	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 2 * STAGE_JUMP_CALLS);
+	json_object_set_new(json_object_get(s, "audit"), "stage_calls_unfinished",
+			    json_integer(STAGE_JUMP_CALLS));
+	check_stages(s, a.pid, res_a, false);
+	check_stages(s, b.pid, res_b, false);
 	json_decref(s);
 	helper_rmtree(dir);
 }
@@ -416,7 +492,8 @@ static void test_list(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_static_command),	   cmocka_unit_test(test_static_pid),
+		cmocka_unit_test(test_static_command),
+		cmocka_unit_test(test_several_pids),	   cmocka_unit_test(test_static_pid),
 		cmocka_unit_test_teardown(test_threads_past_stage_stacks, unset_stage_stacks),
 		cmocka_unit_test(test_pie_command),	   cmocka_unit_test(test_pie_pid),
 		cmocka_unit_test(test_return_sites_command),

@@ -138,6 +138,31 @@ static void test_octave_rows(void **state)
 	assert_string_equal(line, "   2.10ms .. 4.19ms    |##        | 10");
 	memset(&h, 0, sizeof(h));
 	assert_int_equal(hist_octave_rows(&h, 5, rows, &peak), 0);
+
+	/* Every call in one octave: the log-linear buckets of it, from the
+	 * first to the last non-empty one, not one bar. [1024, 2048) has
+	 * buckets 64 ns wide. */
+	for (int i = 0; i < 30; i++)
+		hist_record(&h, 1030); /* bucket [1024, 1088) */
+	for (int i = 0; i < 5; i++)
+		hist_record(&h, 1300); /* bucket [1280, 1344) */
+	n = hist_octave_rows(&h, 20, rows, &peak);
+	assert_int_equal(n, 5);
+	assert_int_equal(hist_octave_span(&h), 5);
+	assert_int_equal(peak, 30);
+	assert_int_equal(rows[0].lo_ns, 1024);
+	assert_int_equal(rows[0].hi_ns, 1088);
+	assert_int_equal(rows[0].count, 30);
+	assert_int_equal(rows[1].count, 0);
+	assert_int_equal(rows[4].lo_ns, 1280);
+	assert_int_equal(rows[4].hi_ns, 1344);
+	assert_int_equal(rows[4].count, 5);
+	hist_format_row(line, sizeof(line), &rows[4], peak, 6);
+	assert_string_equal(line, "   1.28us .. 1.34us    |#     | 5");
+	/* Capped as octaves are. */
+	n = hist_octave_rows(&h, 1, rows, &peak);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].count, 30);
 }
 
 /* ---- whole screens ---- */
@@ -324,6 +349,23 @@ static void test_render_sorts(void **state)
 	assert_non_null(strstr(live_screen_line(&fx->scr, 0), "sort: time"));
 	assert_true(row_index(&fx->scr, "read") < row_index(&fx->scr, "write"));
 	assert_true(row_index(&fx->scr, "write_reply") < row_index(&fx->scr, "parse_request"));
+	/* The order is by a column on screen: TIME (in I/O), TOTAL (stages),
+	 * kept even on a narrow terminal. */
+	assert_non_null(strstr(row(&fx->scr, "PROCESS"), "TIME"));
+	assert_non_null(strstr(row(&fx->scr, "read"), "1.52ms")); /* 507 x 3 us */
+	assert_non_null(strstr(row(&fx->scr, "STAGE"), "TOTAL"));
+	assert_non_null(strstr(row(&fx->scr, "write_reply"), "4.50ms")); /* 50 x 90 us */
+	live_screen_resize(&fx->scr, 30, 64);
+	live_render(&f, &fx->scr);
+	assert_fits(&fx->scr);
+	assert_non_null(strstr(row(&fx->scr, "PROCESS"), "TIME"));
+	assert_non_null(strstr(row(&fx->scr, "STAGE"), "TOTAL"));
+	/* Other orders do not show them. */
+	live_screen_resize(&fx->scr, 50, 140);
+	f.sort = LIVE_SORT_ACTIVITY;
+	live_render(&f, &fx->scr);
+	assert_null(strstr(row(&fx->scr, "PROCESS"), "TIME"));
+	assert_null(strstr(row(&fx->scr, "STAGE"), "TOTAL"));
 	f.sort = LIVE_SORT_NAME;
 	live_render(&f, &fx->scr);
 	assert_true(row_index(&fx->scr, "read") < row_index(&fx->scr, "write"));
@@ -368,6 +410,35 @@ static void test_render_interval_and_states(void **state)
 	f.message = "hello";
 	live_render(&f, &fx->scr);
 	assert_string_equal(live_screen_line(&fx->scr, 39), "hello");
+}
+
+/* The cost line ends at a clause or word, never inside a word. */
+static void test_cost_line_fits(void **state)
+{
+	static const char cost[] = "profiling cost the target 850 ns per syscall, 1210 ns per "
+				   "stage call, 0.52% of its CPU time (BPF stats on 5% of the time)";
+	struct fixture *fx = *state;
+	struct live_frame f = frame(fx);
+	char out[256];
+
+	f.cost = cost;
+	live_screen_resize(&fx->scr, 40, 80);
+	live_render(&f, &fx->scr);
+	assert_string_equal(live_screen_line(&fx->scr, 2),
+			    "profiling cost the target 850 ns per syscall, 1210 ns per stage call");
+	live_screen_resize(&fx->scr, 40, 120);
+	live_render(&f, &fx->scr);
+	assert_string_equal(live_screen_line(&fx->scr, 2),
+			    "profiling cost the target 850 ns per syscall, 1210 ns per stage call, "
+			    "0.52% of its CPU time");
+	live_screen_resize(&fx->scr, 40, 140);
+	live_render(&f, &fx->scr);
+	assert_string_equal(live_screen_line(&fx->scr, 2), cost);
+	/* No clause fits: a word end; no space at all: a plain cut. */
+	live_fit_clauses(out, 20, cost);
+	assert_string_equal(out, "profiling cost the");
+	live_fit_clauses(out, 4, "abcdefgh");
+	assert_string_equal(out, "abcd");
 }
 
 static void test_render_small(void **state)
@@ -462,6 +533,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_render_wide, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_sorts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_interval_and_states, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cost_line_fits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_small, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_stage_sum, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_functions, setup, teardown),

@@ -184,6 +184,227 @@ static void test_trace_tree(void **state)
 	captured_free(&c);
 }
 
+/* --trace takes an id as printed, or its value in hex (0x optional,
+ * leading zeros optional) or decimal. */
+static void test_trace_id_forms(void **state)
+{
+	static const char *const fixture_forms[] = { FIX_RECURSE, "0x4c0f0000000a", "4c0f0000000a",
+						     "00004C0F0000000A" };
+	static const char *const hex_forms[] = { "0000113a00000001", "113a00000001",
+						 "0x113A00000001", "18940805775361" };
+	char dir[64], path[256];
+	struct captured c;
+	FILE *f;
+
+	for (size_t i = 0; i < 4; i++) {
+		report_run(&c, fixture_dir(), "--trace", fixture_forms[i], NULL);
+		if (c.status || strncmp(c.out, "trace " FIX_RECURSE ": 4 spans,", strlen(FIX_RECURSE) + 16))
+			fail_msg("--trace %s: exit %d, '%s' '%s'", fixture_forms[i], c.status,
+				 c.out, c.err);
+		captured_free(&c);
+	}
+	/* Ids as bpfprof writes them now: 16 hex digits. */
+	helper_tmpdir(dir, sizeof(dir));
+	copy_dir(fixture_dir(), dir);
+	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+	f = fopen(path, "w");
+	fprintf(f, "{\"trace_id\":\"0000113a00000001\",\"span_id\":\"0000113a00000001\","
+		   "\"parent_id\":null,\"pid\":7,\"tid\":8,\"name\":\"handle\",\"binary\":\"/bin/x\","
+		   "\"start_ns\":100,\"dur_ns\":1000}\n");
+	fclose(f);
+	for (size_t i = 0; i < 4; i++) {
+		report_run(&c, dir, "--trace", hex_forms[i], NULL);
+		if (c.status || strncmp(c.out, "trace 0000113a00000001: 1 spans,", 32))
+			fail_msg("--trace %s: exit %d, '%s' '%s'", hex_forms[i], c.status, c.out,
+				 c.err);
+		captured_free(&c);
+	}
+	report_run(&c, dir, "--trace", "113a00000002", NULL);
+	expect_one_error_line(&c, "no trace '113a00000002'");
+	captured_free(&c);
+	report_run(&c, dir, "--trace", "-1", NULL);
+	expect_one_error_line(&c, "no trace '-1'");
+	captured_free(&c);
+	helper_rmtree(dir);
+}
+
+/* --top N limits "I/O per process" (busiest first); no "I/O per stage"
+ * header when no stage did I/O; "run: pid N" once. */
+static void test_text_top_and_empty_tables(void **state)
+{
+	char dir[64], path[256];
+	struct captured c;
+	json_t *sum, *procs, *proc;
+
+	helper_tmpdir(dir, sizeof(dir));
+	copy_dir(fixture_dir(), dir);
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	sum = helper_load_json(path);
+	procs = json_object_get(sum, "processes");
+	proc = json_array_get(procs, 0);
+	/* Five more processes, each with fewer I/O operations, no stages. */
+	for (int i = 1; i <= 5; i++) {
+		json_t *p = json_deep_copy(proc);
+		json_t *tot = json_object_get(p, "io_totals");
+
+		json_object_set_new(p, "pid", json_integer(1000 + i));
+		json_object_set_new(p, "stages", json_array());
+		json_object_set_new(tot, "ops", json_integer(100 - i));
+		json_array_append_new(procs, p);
+	}
+	/* The first process's stages did no I/O. */
+	json_object_set_new(proc, "stages", json_array());
+	json_object_set_new(json_object_get(sum, "target"), "mode", json_string("pid"));
+	assert_int_equal(json_dump_file(sum, path, 0), 0);
+	json_decref(sum);
+
+	report_run(&c, dir, "--top", "3", NULL);
+	assert_int_equal(c.status, 0);
+	assert_non_null(strstr(c.out, "  run: pid 19471 (build/targets/stage_target_lib"));
+	assert_null(strstr(c.out, "pid pid"));
+	assert_non_null(strstr(c.out, "== I/O per process (3 of 6, by operations)\n"));
+	/* 19471 (105 ops), then 1001 (99), 1002 (98); not 1003.. */
+	assert_true(strstr(c.out, "\n  19471 ") < strstr(c.out, "\n  1001 "));
+	assert_true(strstr(c.out, "\n  1001 ") < strstr(c.out, "\n  1002 "));
+	assert_null(strstr(c.out, "\n  1003 "));
+	assert_null(strstr(c.out, "== I/O per stage"));
+	captured_free(&c);
+	helper_rmtree(dir);
+}
+
+/* --json [FILE], --html FILE, --perfetto FILE; "-" is stdout for each,
+ * and only one output may take stdout. */
+static void test_output_naming(void **state)
+{
+	char dir[64], path[256];
+	struct captured c, ref;
+	json_t *j;
+
+	helper_tmpdir(dir, sizeof(dir));
+	report_run(&ref, fixture_dir(), "--json", NULL);
+	assert_int_equal(ref.status, 0);
+	/* --json - and --json=- are stdout too. */
+	report_run(&c, fixture_dir(), "--json", "-", NULL);
+	assert_string_equal(c.out, ref.out);
+	captured_free(&c);
+	report_run(&c, "--json=-", fixture_dir(), NULL);
+	assert_string_equal(c.out, ref.out);
+	captured_free(&c);
+	/* --json FILE, before or after DIR; "--json DIR" alone is stdout. */
+	snprintf(path, sizeof(path), "%s/r.json", dir);
+	report_run(&c, fixture_dir(), "--json", path, NULL);
+	assert_int_equal(c.status, 0);
+	assert_string_equal(c.out, "");
+	j = helper_load_json(path);
+	assert_string_equal(json_string_value(json_object_get(j, "schema")), "bpfprof.report.v1");
+	json_decref(j);
+	captured_free(&c);
+	unlink(path);
+	report_run(&c, "--json", path, fixture_dir(), NULL);
+	assert_int_equal(c.status, 0);
+	assert_true(helper_exists(path));
+	captured_free(&c);
+	report_run(&c, "--json", fixture_dir(), NULL);
+	assert_string_equal(c.out, ref.out);
+	captured_free(&c);
+	/* --html - writes the page to stdout. */
+	report_run(&c, fixture_dir(), "--html", "-", NULL);
+	assert_int_equal(c.status, 0);
+	assert_int_equal(strncmp(c.out, "<!DOCTYPE html>", 15), 0);
+	captured_free(&c);
+	report_run(&c, fixture_dir(), "--perfetto", "-", NULL);
+	assert_int_equal(c.status, 0);
+	assert_non_null(strstr(c.out, "traceEvents"));
+	captured_free(&c);
+	report_run(&c, fixture_dir(), "--json", "--html", "-", NULL);
+	assert_int_equal(c.status, 2);
+	assert_non_null(strstr(c.err, "bpfprof: only one output can go to stdout"));
+	captured_free(&c);
+	captured_free(&ref);
+	helper_rmtree(dir);
+}
+
+/* report --help prints and exits 0; misspelt options are named. */
+static void test_report_help(void **state)
+{
+	struct captured c;
+
+	report_run(&c, "--help", NULL);
+	assert_int_equal(c.status, 0);
+	assert_non_null(strstr(c.out, "Usage: bpfprof report [OPTION...] DIR"));
+	assert_non_null(strstr(c.out, "--json[=FILE]"));
+	assert_non_null(strstr(c.out, "Examples:"));
+	assert_string_equal(c.err, "");
+	captured_free(&c);
+	report_run(&c, fixture_dir(), "-h", NULL);
+	assert_int_equal(c.status, 0);
+	captured_free(&c);
+	report_run(&c, fixture_dir(), "--jsn", NULL);
+	assert_int_equal(c.status, 2);
+	assert_string_equal(c.err, "bpfprof: unknown option '--jsn'; did you mean '--json'?\n");
+	captured_free(&c);
+	report_run(&c, fixture_dir(), "--html", NULL);
+	assert_int_equal(c.status, 2);
+	assert_string_equal(c.err, "bpfprof: option '--html' needs an argument: --html FILE\n");
+	captured_free(&c);
+}
+
+/* No summary.json (bpfprof killed, or a full disk): the report rebuilds the
+ * run from flushes.jsonl, says so, and its figures are the summary's. */
+static void test_cut_short_run(void **state)
+{
+	char dir[64], path[256];
+	struct captured full, cut;
+	const char *a, *b;
+	json_t *j;
+	FILE *f;
+	long len;
+
+	helper_tmpdir(dir, sizeof(dir));
+	copy_dir(fixture_dir(), dir);
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	assert_int_equal(unlink(path), 0);
+	report_run(&full, fixture_dir(), "--top", "100", NULL);
+	report_run(&cut, dir, "--top", "100", NULL);
+	assert_int_equal(cut.status, 0);
+	assert_non_null(strstr(cut.out, "  run cut short: no summary.json (bpfprof was killed, or "
+					"could not write it);\n  these figures are the sum of the 4 "
+					"complete records of flushes.jsonl, from "
+					"2026-11-21T07:46:47.370Z"));
+	/* Every stage, I/O and trace figure as the summary has it; the audit
+	 * is the records' (the summary's has more counters). */
+	a = strstr(full.out, "\n== Stages by total time");
+	b = strstr(cut.out, "\n== Stages by total time");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_memory_equal(a, b, (size_t)(strstr(a, "\n  (bpfprof report ") - a));
+	captured_free(&full);
+	captured_free(&cut);
+	report_run(&cut, dir, "--json", NULL);
+	j = json_loads(cut.out, 0, NULL);
+	assert_true(json_is_true(json_object_get(json_object_get(j, "run"), "cut_short")));
+	json_decref(j);
+	captured_free(&cut);
+	/* Killed mid-write: the torn last line is left out, and said so. */
+	snprintf(path, sizeof(path), "%s/flushes.jsonl", dir);
+	f = fopen(path, "r+");
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fclose(f);
+	assert_int_equal(truncate(path, len - 100), 0);
+	report_run(&cut, dir, NULL);
+	assert_int_equal(cut.status, 0);
+	assert_non_null(strstr(cut.out, "the sum of the 3 complete records of flushes.jsonl (a "
+					"torn last line left out)"));
+	captured_free(&cut);
+	/* Nothing to rebuild from: one line. */
+	assert_int_equal(unlink(path), 0);
+	report_run(&cut, dir, NULL);
+	expect_one_error_line(&cut, "summary.json: missing, and no flushes.jsonl either");
+	captured_free(&cut);
+	helper_rmtree(dir);
+}
+
 static void test_perfetto(void **state)
 {
 	char dir[64], path[128];
@@ -225,6 +446,77 @@ static void test_perfetto(void **state)
 /* The page in a real browser: the script ran to the end without an error,
  * and drew a histogram per stage and per busiest I/O syscall, the I/O
  * timeline, and a waterfall with a bar per span. */
+/* Every chart has at least two x labels, each at least 56 px right of the
+ * one before. */
+static void expect_spaced_ticks(const char *dom, int charts)
+{
+	const char *c = dom;
+	int seen = 0;
+
+	while ((c = strstr(c, "class=\"hist-chart\""))) {
+		const char *end = strstr(c, "</svg>"), *t = c;
+		double last = -1e9;
+		int n = 0;
+
+		while ((t = strstr(t, "class=\"xtick\" x=\"")) && t < end) {
+			double x = atof(t + strlen("class=\"xtick\" x=\""));
+
+			if (x - last < 56)
+				fail_msg("x labels %.1f px apart", x - last);
+			last = x;
+			n++;
+			t++;
+		}
+		if (n < 2)
+			fail_msg("a chart with %d x labels", n);
+		seen++;
+		c = end;
+	}
+	assert_int_equal(seen, charts);
+}
+
+/* A run of one flush: its totals, not line charts with one point. */
+static void test_html_one_flush(void **state)
+{
+	char dir[64], path[512], png[512];
+	struct captured c;
+	FILE *in, *out;
+	char line[65536], *dom;
+
+	helper_tmpdir(dir, sizeof(dir));
+	copy_dir(fixture_dir(), dir);
+	snprintf(path, sizeof(path), "%s/flushes.jsonl", fixture_dir());
+	in = fopen(path, "r");
+	snprintf(path, sizeof(path), "%s/flushes.jsonl", dir);
+	out = fopen(path, "w");
+	assert_non_null(fgets(line, sizeof(line), in));
+	fputs(line, out);
+	fclose(in);
+	fclose(out);
+	/* The summary counts the flushes. */
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	{
+		json_t *sum = helper_load_json(path);
+
+		json_object_set_new(json_object_get(sum, "audit"), "flushes", json_integer(1));
+		assert_int_equal(json_dump_file(sum, path, 0), 0);
+		json_decref(sum);
+	}
+	snprintf(path, sizeof(path), "%s/r.html", dir);
+	report_run(&c, dir, "--html", path, NULL);
+	assert_int_equal(c.status, 0);
+	captured_free(&c);
+	snprintf(png, sizeof(png), "%s/report-one-flush.png", artifact_dir());
+	dom = chromium_dump_dom(path, png);
+	assert_non_null(strstr(dom, "data-rendered=\"ok\""));
+	assert_int_equal(count_of(dom, "id=\"io-over-time\""), 0);
+	assert_int_equal(count_of(dom, "id=\"ops-over-time\""), 0);
+	assert_non_null(strstr(dom, "id=\"run-totals\""));
+	assert_non_null(strstr(dom, "<td class=\"name\">syscalls</td>"));
+	free(dom);
+	helper_rmtree(dir);
+}
+
 static void test_html_in_chromium(void **state)
 {
 	char dir[64], path[128], png[512];
@@ -234,14 +526,14 @@ static void test_html_in_chromium(void **state)
 	size_t i;
 	char *dom;
 
-	/* A bar per octave row of each chart: the 12 stages with most total
-	 * time, the 6 busiest I/O syscalls. */
+	/* A bar per non-empty log-linear bucket of each chart: the 12 stages
+	 * with most total time, the 6 busiest I/O syscalls. */
 	json_array_foreach (json_object_get(rep, "stages"), i, v)
 		if (i < 12)
-			bars += (int)json_array_size(json_object_get(v, "histogram"));
+			bars += (int)json_array_size(json_object_get(v, "buckets"));
 	json_array_foreach (
 		json_object_get(json_array_get(json_object_get(rep, "io"), 0), "syscalls"), i, v)
-		bars += (int)json_array_size(json_object_get(v, "histogram"));
+		bars += (int)json_array_size(json_object_get(v, "buckets"));
 	json_decref(rep);
 
 	helper_tmpdir(dir, sizeof(dir));
@@ -262,6 +554,15 @@ static void test_html_in_chromium(void **state)
 	assert_int_equal(count_of(dom, "class=\"waterfall\""), FIX_TRACES);
 	assert_int_equal(count_of(dom, "<rect class=\"span"), FIX_SPANS);
 	assert_int_equal(count_of(dom, "<rect class=\"bar\""), bars);
+	/* The overview at the top: the run's figures and one row per stage. */
+	assert_true(strstr(dom, "id=\"stage-overview\"") < strstr(dom, "id=\"stages-by-total\""));
+	assert_int_equal(count_of(strstr(dom, "id=\"stage-overview\""), "class=\"share\""), 8);
+	assert_non_null(strstr(dom, "<b>595</b><span>stage calls</span>"));
+	assert_non_null(strstr(dom, "99.5%")); /* stage_sleep's self share */
+	/* Log count axes (1, 10, 100 grid lines) and x labels on round
+	 * values, at least 56 px apart, so none run together. */
+	assert_true(count_of(dom, "class=\"grid\"") >= 2 * (8 + 3));
+	expect_spaced_ticks(dom, 8 + 3);
 	assert_non_null(strstr(dom, "id=\"stages-by-total\""));
 	assert_non_null(strstr(dom, "id=\"stages-by-self\""));
 	assert_non_null(strstr(dom, "id=\"io-per-process\""));
@@ -491,7 +792,7 @@ static void test_bad_input(void **state)
 	report_run(&c, "/etc/hostname", NULL);
 	expect_one_error_line(&c, "is not a directory");
 	captured_free(&c);
-	expect_bad("summary.json", NULL, "summary.json: missing");
+	/* No summary.json is a cut-short run (test_cut_short_run). */
 	part = head_of("summary.json", 3000);
 	expect_bad("summary.json", part, "summary.json: not valid JSON");
 	free(part);
@@ -589,8 +890,14 @@ int main(void)
 		cmocka_unit_test(test_json_matches_summary),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_trace_tree),
+		cmocka_unit_test(test_trace_id_forms),
+		cmocka_unit_test(test_text_top_and_empty_tables),
+		cmocka_unit_test(test_output_naming),
+		cmocka_unit_test(test_report_help),
+		cmocka_unit_test(test_cut_short_run),
 		cmocka_unit_test(test_perfetto),
 		cmocka_unit_test(test_html_in_chromium),
+		cmocka_unit_test(test_html_one_flush),
 		cmocka_unit_test(test_html_escapes),
 		cmocka_unit_test(test_rotated_and_gzip_events),
 		cmocka_unit_test(test_string_ids),

@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "collect/collector.h"
+#include "common/own_pids.h"
 #include "probes/syscall_table.h"
 
 struct collector {
@@ -188,7 +189,7 @@ static int read_sys_stats(struct collector *c, struct profile *snap)
 		prev = &key;
 		if (bpf_map_lookup_elem(c->maps.sys_stats, &key, c->sys_vals))
 			continue; /* never deleted, but be safe */
-		if (key.nr >= MAX_SYSCALL_NR)
+		if (key.nr >= MAX_SYSCALL_NR || own_pid((pid_t)key.tgid))
 			continue;
 		pp = profile_proc(snap, key.tgid, true);
 		if (!pp)
@@ -210,7 +211,7 @@ static int read_io_stats(struct collector *c, struct profile *snap)
 		prev = &key;
 		if (bpf_map_lookup_elem(c->maps.io_stats, &key, c->io_vals))
 			continue;
-		if (key.nr >= MAX_SYSCALL_NR)
+		if (key.nr >= MAX_SYSCALL_NR || own_pid((pid_t)key.tgid))
 			continue;
 		pp = profile_proc(snap, key.tgid, true);
 		if (!pp)
@@ -233,7 +234,8 @@ static int read_stage_stats(struct collector *c, struct profile *snap)
 
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(c->maps.stage_stats, &key, c->stage_vals))
+		if (bpf_map_lookup_elem(c->maps.stage_stats, &key, c->stage_vals) ||
+		    own_pid((pid_t)key.tgid))
 			continue;
 		pp = profile_proc(snap, key.tgid, true);
 		sc = pp ? proc_stage(pp, key.stage) : NULL;

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include "common/own_pids.h"
 #include "common/errmsg.h"
 #include "cost/stats_switch.h"
 
@@ -94,6 +95,7 @@ int stats_switch_start(struct stats_switch *s, char *err, size_t errlen)
 	if (!s->pid)
 		helper_main(sv[1], parent);
 	close(sv[1]);
+	own_pids_add(s->pid); /* never reported as the machine's work */
 	s->sock = sv[0];
 	/* One round trip: the helper is up and may turn the stats on. */
 	rc = stats_switch_set(s, true);
@@ -128,6 +130,7 @@ void stats_switch_stop(struct stats_switch *s)
 		close(s->sock); /* the helper reads EOF, closes the stats fd, exits */
 	s->sock = -1;
 	s->on = false;
+	/* Still one of ours: its counts stay in the maps until the end. */
 	if (s->pid > 0)
 		while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
 			;

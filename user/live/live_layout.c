@@ -76,6 +76,28 @@ void live_plan_body(int body, int io_want, int stage_want, int hist_want, struct
 	p->hist_rows = hi;
 }
 
+void live_fit_clauses(char *dst, size_t width, const char *src)
+{
+	size_t len = strlen(src), cut;
+
+	if (len <= width) {
+		memcpy(dst, src, len + 1);
+		return;
+	}
+	/* The last clause end (", " or " (") that leaves the text in width;
+	 * else the last word end; else a plain cut. */
+	for (cut = width; cut > 0; cut--)
+		if (!strncmp(src + cut, ", ", 2) || !strncmp(src + cut, " (", 2))
+			break;
+	if (!cut)
+		for (cut = width; cut > 0 && src[cut] != ' '; cut--)
+			;
+	if (!cut)
+		cut = width;
+	memcpy(dst, src, cut);
+	dst[cut] = '\0';
+}
+
 unsigned int live_fit_columns(const struct live_col *c, int n, int cols, int name_min, int name_max,
 			      int *name_w)
 {
@@ -246,6 +268,7 @@ enum {
 	IOC_P99,
 	IOC_READ,
 	IOC_WRITTEN,
+	IOC_TIME, /* last: shown only when sorting by time */
 	IOC_NCOL
 };
 
@@ -254,8 +277,15 @@ static const struct live_col io_cols[IOC_NCOL] = {
 	[IOC_READ_S] = { "READ/S", 9, 3 },   [IOC_WRITE_S] = { "WRITE/S", 9, 3 },
 	[IOC_ERR] = { "ERR", 6, 0 },	     [IOC_P50] = { "P50", 9, 0 },
 	[IOC_P99] = { "P99", 9, 4 },	     [IOC_READ] = { "READ", 9, 1 },
-	[IOC_WRITTEN] = { "WRITTEN", 9, 1 },
+	[IOC_WRITTEN] = { "WRITTEN", 9, 1 }, [IOC_TIME] = { "TIME", 9, 0 },
 };
+
+/* Columns of a table: all but the last (its time) unless the table is
+ * sorted by time, so the order is always by a column the screen shows. */
+static int shown_cols(const struct live_frame *f, int n)
+{
+	return f->sort == LIVE_SORT_TIME ? n : n - 1;
+}
 
 struct sort_ctx {
 	enum live_sort sort;
@@ -320,8 +350,9 @@ static double per_s(uint64_t v, double s)
 }
 
 static void io_cells(char cells[][24], uint64_t ops, uint64_t rd, uint64_t wr, uint64_t errors,
-		     double s)
+		     uint64_t time_ns, double s)
 {
+	fmt_duration(time_ns, cells[IOC_TIME], 24);
 	fmt_count(ops, cells[IOC_OPS], 24);
 	fmt_rate(per_s(ops, s), cells[IOC_OPS_S], 24);
 	fmt_bytes((uint64_t)per_s(rd, s), cells[IOC_READ_S], 24);
@@ -338,7 +369,8 @@ static void build_io(const struct live_frame *f, struct lines *l)
 	char cells[IOC_NCOL][24], name[64];
 	int name_w;
 	/* "PID comm" needs more room than a syscall name. */
-	unsigned int mask = live_fit_columns(io_cols, IOC_NCOL, l->cols, 16, 28, &name_w);
+	unsigned int mask =
+		live_fit_columns(io_cols, shown_cols(f, IOC_NCOL), l->cols, 16, 28, &name_w);
 
 	add_row(l, LIVE_HEADING, io_cols, IOC_NCOL, mask, name_w, "PROCESS / I/O", NULL);
 	if (tot->n && !rows) {
@@ -359,7 +391,7 @@ static void build_io(const struct live_frame *f, struct lines *l)
 		struct sort_ctx ctx = { f->sort, r->shown };
 
 		io_cells(cells, r->io.ops, r->io.bytes_read, r->io.bytes_written, r->io.errors,
-			 f->window_s);
+			 r->io.time_ns, f->window_s);
 		strcpy(cells[IOC_P50], "");
 		strcpy(cells[IOC_P99], "");
 		/* The pid whole; the comm cut at the end if it must be (its
@@ -378,7 +410,7 @@ static void build_io(const struct live_frame *f, struct lines *l)
 			bool rd = syscall_io_class(nrs[k]) & IO_READ;
 
 			io_cells(cells, c->count, rd ? c->bytes : 0, rd ? 0 : c->bytes, c->errors,
-				 f->window_s);
+				 c->time_ns, f->window_s);
 			if (c->count && c->hist) {
 				struct latency lat;
 
@@ -409,6 +441,7 @@ enum {
 	STC_IO_OPS,
 	STC_IO_READ,
 	STC_IO_WRITE,
+	STC_TOTAL, /* last: shown only when sorting by time */
 	STC_NCOL
 };
 
@@ -418,6 +451,7 @@ static const struct live_col stage_cols[STC_NCOL] = {
 	[STC_P99] = { "P99", 9, 6 },	     [STC_MAX] = { "MAX", 9, 5 },
 	[STC_SELF] = { "SELF", 9, 2 },	     [STC_IO_OPS] = { "IO OPS", 8, 2 },
 	[STC_IO_READ] = { "IO READ", 9, 1 }, [STC_IO_WRITE] = { "IO WRITE", 9, 1 },
+	[STC_TOTAL] = { "TOTAL", 9, 0 },
 };
 
 static int cmp_stages(const void *a, const void *b, void *arg)
@@ -471,7 +505,8 @@ static void build_stages(const struct live_frame *f, const struct stage_view *ro
 {
 	char cells[STC_NCOL][24], name[512];
 	int name_w;
-	unsigned int mask = live_fit_columns(stage_cols, STC_NCOL, l->cols, NAME_MIN, 40, &name_w);
+	unsigned int mask = live_fit_columns(stage_cols, shown_cols(f, STC_NCOL), l->cols, NAME_MIN,
+					     40, &name_w);
 
 	add_line(l, LIVE_PLAIN, "%s", "");
 	add_row(l, LIVE_HEADING, stage_cols, STC_NCOL, mask, name_w, "STAGE", NULL);
@@ -492,6 +527,7 @@ static void build_stages(const struct live_frame *f, const struct stage_view *ro
 				strcpy(cells[k], "-");
 		}
 		fmt_duration(c->self_ns, cells[STC_SELF], 24);
+		fmt_duration(c->total_ns, cells[STC_TOTAL], 24);
 		fmt_count(c->io_ops, cells[STC_IO_OPS], 24);
 		fmt_bytes(c->io_bytes_read, cells[STC_IO_READ], 24);
 		fmt_bytes(c->io_bytes_written, cells[STC_IO_WRITE], 24);
@@ -592,8 +628,12 @@ static void header(const struct live_frame *f, struct live_screen *scr)
 	    fmt_count(f->events, ev, sizeof(ev)), fmt_rate(f->events_per_s, evs, sizeof(evs)),
 	    (unsigned long)f->lost, f->lost ? " (see audit)" : "", stages, cpu, rss);
 	/* The row above the tables, otherwise blank. */
-	if (f->cost)
-		put(scr, 2, LIVE_PLAIN, "%s", f->cost);
+	if (f->cost) {
+		char cost[256];
+
+		live_fit_clauses(cost, (size_t)min_int(scr->cols, (int)sizeof(cost) - 1), f->cost);
+		put(scr, 2, LIVE_PLAIN, "%s", cost);
+	}
 }
 
 static void footer(const struct live_frame *f, struct live_screen *scr)
@@ -612,14 +652,16 @@ static void help(struct live_screen *scr, int y)
 		"  q   quit: detach, write the last flush record and summary.json (as Ctrl-C)",
 		"  p   pause the display (profiling and the output files go on)",
 		"  c   cumulative figures (since the start) or the last interval's",
-		"  s   sort the tables: by activity (ops, calls), by time, by name",
-		"  t   switch stage probes off and on (when this build can)",
+		"  s   sort the tables: by activity (ops, calls), by time (a TIME and",
+		"      a TOTAL column show it), by name",
+		"  t   switch the stage probes off (detached: no cost) and on again",
 		"  f   the hottest functions (--cpu-sample) in place of the histograms",
 		"  h   this help; any key closes it",
 		"",
-		"Histogram rows are octaves: calls that took from .. to; the bar is",
-		"scaled to the busiest row. P50/P99 are read from the same histograms",
-		"as summary.json (within 3.2%, clamped to the exact max).",
+		"Histogram rows are octaves, or the finer buckets of one octave when",
+		"every call fell in it: calls that took from .. to; the bar is scaled",
+		"to the busiest row. P50/P99 are read from the same histograms as",
+		"summary.json (within 3.2%, clamped to the exact max).",
 	};
 
 	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]) && y < scr->rows - 1; i++)

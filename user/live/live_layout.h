@@ -77,6 +77,10 @@ void live_plan_body(int body, int io_want, int stage_want, int hist_want, struct
 
 /* A table column: heading, width, and when it is dropped on a narrow
  * terminal (lowest drop first; 0 never). */
+/* src in at most width characters, cut at the end of a clause (before
+ * ", " or " (") or else of a word, never inside one. */
+void live_fit_clauses(char *dst, size_t width, const char *src);
+
 struct live_col {
 	const char *head;
 	int width;

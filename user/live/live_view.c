@@ -296,7 +296,7 @@ static void toggle_stages(struct live_view *v)
 		return;
 	}
 	v->stages_on = on;
-	v->message = on ? "stage probes on" : "stage probes off (each probe only checks the flag)";
+	v->message = on ? "stage probes on" : "stage probes off (detached: they cost the target nothing)";
 }
 
 /* One key; false when it asks to quit. */

@@ -34,33 +34,70 @@ static void octave_counts(const struct histogram *h, uint64_t counts[HIST_OCTAVE
 	}
 }
 
+/*
+ * The rows to draw, before any cap: one per octave from the first to the
+ * last non-empty one; when that is a single octave (one bar), its log-linear
+ * buckets instead, from the first to the last non-empty one, so the shape
+ * inside the octave shows.
+ */
+static int all_rows(const struct histogram *h, struct hist_octave_row *rows, uint64_t *peak)
+{
+	uint64_t counts[HIST_OCTAVES];
+	int first, last, n = 0;
+	unsigned int lo = HIST_BUCKETS, hi = 0;
+
+	octave_counts(h, counts, &first, &last, peak);
+	if (first < 0)
+		return 0;
+	if (first != last) {
+		for (int k = first; k <= last; k++)
+			rows[n++] = (struct hist_octave_row){ 1ULL << k, 2ULL << k, counts[k] };
+		return n;
+	}
+	for (unsigned int i = 0; i < HIST_BUCKETS; i++) {
+		if (!h->buckets[i])
+			continue;
+		if (i < lo)
+			lo = i;
+		hi = i;
+	}
+	*peak = 0;
+	/* One octave holds at most HIST_SUB_BUCKETS buckets. */
+	for (unsigned int i = lo; i <= hi && n < HIST_OCTAVES; i++) {
+		uint64_t top = i + 1 < HIST_BUCKETS ? hist_bucket_lower(i + 1) : 2ULL << first;
+
+		rows[n++] = (struct hist_octave_row){ hist_bucket_lower(i), top, h->buckets[i] };
+		if (h->buckets[i] > *peak)
+			*peak = h->buckets[i];
+	}
+	return n;
+}
+
 int hist_octave_span(const struct histogram *h)
 {
-	uint64_t counts[HIST_OCTAVES], peak;
-	int first, last;
+	struct hist_octave_row rows[HIST_OCTAVES];
+	uint64_t peak;
 
-	octave_counts(h, counts, &first, &last, &peak);
-	return first < 0 ? 0 : last - first + 1;
+	return all_rows(h, rows, &peak);
 }
 
 int hist_octave_rows(const struct histogram *h, int max_rows, struct hist_octave_row *rows,
 		     uint64_t *peak)
 {
-	uint64_t counts[HIST_OCTAVES];
-	int first, last, n = 0;
+	struct hist_octave_row all[HIST_OCTAVES];
+	int first = 0, last = all_rows(h, all, peak) - 1, n = 0;
 
-	octave_counts(h, counts, &first, &last, peak);
-	if (first < 0 || max_rows < 1)
+	if (last < 0 || max_rows < 1)
 		return 0;
-	/* Too many rows: keep the window around the busiest octaves. */
+	/* Too many rows: keep the window around the busiest ones. */
 	while (last - first + 1 > max_rows) {
-		if (counts[first] <= counts[last])
+		if (all[first].count <= all[last].count)
 			first++;
 		else
 			last--;
 	}
 	for (int k = first; k <= last; k++)
-		rows[n++] = (struct hist_octave_row){ 1ULL << k, 2ULL << k, counts[k] };
+		rows[n++] = all[k];
 	return n;
 }
 

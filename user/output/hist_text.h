@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A histogram as text rows with bars, one row per power-of-two octave. The
- * plain report prints them; the live view draws the same rows on screen.
+ * A histogram as text rows with bars, one row per power-of-two octave, or,
+ * when every observation is in one octave, one per log-linear bucket of it.
+ * The plain report prints them; the live view draws the same rows on screen.
  */
 #ifndef BPFPROF_HIST_TEXT_H
 #define BPFPROF_HIST_TEXT_H
@@ -27,7 +28,7 @@ struct hist_octave_row {
  */
 int hist_octave_rows(const struct histogram *h, int max_rows, struct hist_octave_row *rows,
 		     uint64_t *peak);
-/* Octave rows from the first to the last non-empty one (before any cap). */
+/* Rows from the first to the last non-empty one (before any cap). */
 int hist_octave_span(const struct histogram *h);
 
 /* "   1.05ms .. 2.10ms     |#####     | 90": bar scaled to peak, bar_width

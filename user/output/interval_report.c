@@ -97,11 +97,56 @@ static void print_stages(FILE *f, const struct proc_profile *p, const struct sta
 	}
 }
 
-void interval_report_print(FILE *f, const char *title, const struct profile *p, double seconds,
-			   const struct stage_table *stages)
+/* Syscalls and stage calls: what "busiest" means in the report. */
+static uint64_t activity(const struct proc_profile *pp)
+{
+	uint64_t n = 0;
+
+	for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++)
+		n += pp->sys[nr].count;
+	for (uint32_t id = 0; id < pp->n_stages; id++)
+		n += pp->stages[id].calls;
+	return n;
+}
+
+static int by_activity(const void *a, const void *b)
+{
+	const struct proc_profile *x = *(const struct proc_profile *const *)a;
+	const struct proc_profile *y = *(const struct proc_profile *const *)b;
+	uint64_t ax = activity(x), ay = activity(y);
+
+	if (ax != ay)
+		return ax < ay ? 1 : -1;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static void print_proc(FILE *f, const struct proc_profile *pp, double seconds,
+		       const struct stage_table *stages)
+{
+	struct io_totals t;
+	uint64_t calls = 0, errors = 0;
+	char b[2][32];
+
+	for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
+		calls += pp->sys[nr].count;
+		errors += pp->sys[nr].errors;
+	}
+	proc_io_totals(pp, &t);
+	fprintf(f, "  %-7u %-16s %lu syscalls (%.0f/s), %lu errors, read %s, written %s\n",
+		pp->pid, text_safe(pp->comm), (unsigned long)calls, seconds > 0 ? calls / seconds : 0.0,
+		(unsigned long)errors, fmt_bytes(t.bytes_read, b[0], sizeof(b[0])),
+		fmt_bytes(t.bytes_written, b[1], sizeof(b[1])));
+	print_top_syscalls(f, pp);
+	print_io(f, pp);
+	print_stages(f, pp, stages, seconds);
+}
+
+void interval_report_print_top(FILE *f, const char *title, const struct profile *p,
+			       double seconds, const struct stage_table *stages, size_t top)
 {
 	uint64_t lost = audit_lost(p->audit);
-	char b[2][32];
+	const struct proc_profile **order = NULL;
+	size_t shown = p->n;
 
 	fprintf(f, "== bpfprof %s, %zu process%s, %lu syscalls", title, p->n, p->n == 1 ? "" : "es",
 		(unsigned long)profile_syscall_count(p));
@@ -114,24 +159,28 @@ void interval_report_print(FILE *f, const char *title, const struct profile *p, 
 	if (stages && stages->n && p->audit[AUDIT_STAGE_UNFINISHED])
 		fprintf(f, ", %lu unfinished (never returned)",
 			(unsigned long)p->audit[AUDIT_STAGE_UNFINISHED]);
-	fprintf(f, "\n");
-	for (size_t i = 0; i < p->n; i++) {
-		const struct proc_profile *pp = p->procs[i];
-		struct io_totals t;
-		uint64_t calls = 0, errors = 0;
-
-		for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
-			calls += pp->sys[nr].count;
-			errors += pp->sys[nr].errors;
+	if (top && p->n > top) {
+		/* The busiest first; the order is the report's only when cut. */
+		order = malloc(p->n * sizeof(*order));
+		if (order) {
+			memcpy(order, p->procs, p->n * sizeof(*order));
+			qsort(order, p->n, sizeof(*order), by_activity);
+			shown = top;
+			fprintf(f, "; the %zu busiest", top);
 		}
-		proc_io_totals(pp, &t);
-		fprintf(f, "  %-7u %-16s %lu syscalls (%.0f/s), %lu errors, read %s, written %s\n",
-			pp->pid, text_safe(pp->comm), (unsigned long)calls, seconds > 0 ? calls / seconds : 0.0,
-			(unsigned long)errors, fmt_bytes(t.bytes_read, b[0], sizeof(b[0])),
-			fmt_bytes(t.bytes_written, b[1], sizeof(b[1])));
-		print_top_syscalls(f, pp);
-		print_io(f, pp);
-		print_stages(f, pp, stages, seconds);
 	}
+	fprintf(f, "\n");
+	for (size_t i = 0; i < shown; i++)
+		print_proc(f, order ? order[i] : p->procs[i], seconds, stages);
+	if (shown < p->n)
+		fprintf(f, "  ... %zu more process%s (--top N shows more)\n", p->n - shown,
+			p->n - shown == 1 ? "" : "es");
+	free(order);
 	fflush(f);
+}
+
+void interval_report_print(FILE *f, const char *title, const struct profile *p, double seconds,
+			   const struct stage_table *stages)
+{
+	interval_report_print_top(f, title, p, seconds, stages, 0);
 }

@@ -11,4 +11,9 @@
 void interval_report_print(FILE *f, const char *title, const struct profile *p, double seconds,
 			   const struct stage_table *stages);
 
+/* The same, with at most top processes (0: all), the busiest first (syscalls
+ * and stage calls), and a line counting the rest. */
+void interval_report_print_top(FILE *f, const char *title, const struct profile *p,
+			       double seconds, const struct stage_table *stages, size_t top);
+
 #endif

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,10 @@ static const char *const end_files[] = { "samples.jsonl" };
 #define MAX_EXTRA_FILES 8
 /* As the kernel's path walk: more than this is a loop. */
 #define MAX_LINKS 40
+/* Room kept for summary.json from the start, grown with the flush lines
+ * (the summary holds every process a line holds, cumulated, indented). */
+#define SUMMARY_RESERVE_MIN (256 << 10)
+#define SUMMARY_RESERVE_PER_LINE 4
 
 struct output_files {
 	char *dir;
@@ -40,6 +46,12 @@ struct output_files {
 	char *created_name;
 	char *extra[MAX_EXTRA_FILES]; /* output_create_file's, for output_discard */
 	size_t n_extra;
+	/* summary.json's temp file, created at the start with room allocated
+	 * (beyond its end), so a disk that events fill up still takes it. */
+	int reserve_fd;
+	char reserve_name[64];
+	off_t reserved;
+	size_t largest_line;
 };
 
 /* Filesystems that hold no files of ours: creating one fails with a
@@ -282,6 +294,73 @@ static int create_new(int dirfd, const char *name)
 	return openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, FILE_MODE);
 }
 
+/* Allocates want bytes for the summary's temp file (without changing its
+ * size); what the filesystem cannot give is simply not reserved. */
+static void reserve_room(struct output_files *o, off_t want)
+{
+	/* On a small filesystem, as much as there is, down to 16 KiB. */
+	for (; want > o->reserved && want >= (16 << 10); want /= 2) {
+		if (o->reserve_fd < 0)
+			return;
+		if (!fallocate(o->reserve_fd, FALLOC_FL_KEEP_SIZE, 0, want)) {
+			o->reserved = want;
+			return;
+		}
+	}
+}
+
+/*
+ * A killed run's summary temp file holds its room (allocated past its end,
+ * so it looks empty): removed when it is ours (a regular file of ours with
+ * one link) and the run that made it is gone.
+ */
+static void remove_stale_reserves(struct output_files *o)
+{
+	int fd = openat(o->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		char tail[8] = "";
+		struct stat st;
+		int pid;
+
+		if (sscanf(de->d_name, "." SUMMARY_NAME ".%d%7s", &pid, tail) != 2 ||
+		    strcmp(tail, ".tmp") || pid <= 0 || pid == getpid() ||
+		    (kill(pid, 0) && errno != ESRCH) || !kill(pid, 0))
+			continue;
+		if (!fstatat(o->dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) &&
+		    S_ISREG(st.st_mode) && st.st_nlink == 1 && st.st_uid == geteuid())
+			unlinkat(o->dirfd, de->d_name, 0);
+	}
+	closedir(d);
+}
+
+static void open_reserve(struct output_files *o)
+{
+	remove_stale_reserves(o);
+	/* Our pid in the name: nothing else has a reason to be there. */
+	snprintf(o->reserve_name, sizeof(o->reserve_name), ".%s.%d.tmp", SUMMARY_NAME,
+		 (int)getpid());
+	unlinkat(o->dirfd, o->reserve_name, 0);
+	o->reserve_fd = create_new(o->dirfd, o->reserve_name);
+	reserve_room(o, SUMMARY_RESERVE_MIN);
+}
+
+static void drop_reserve(struct output_files *o)
+{
+	if (o->reserve_fd < 0)
+		return;
+	close(o->reserve_fd);
+	o->reserve_fd = -1;
+	unlinkat(o->dirfd, o->reserve_name, 0);
+}
+
 /* Creates dir/name, replacing only a previous run's output. */
 static int create_output(struct output_files *o, const char *name, char *err, size_t errlen)
 {
@@ -319,7 +398,7 @@ struct output_files *output_open(const char *dir, char *err, size_t errlen)
 		set_err(err, errlen, "out of memory");
 		return NULL;
 	}
-	o->dirfd = o->flushes_fd = o->created_parent_fd = -1;
+	o->dirfd = o->flushes_fd = o->created_parent_fd = o->reserve_fd = -1;
 	o->dir = strdup(dir);
 	if (!o->dir) {
 		set_err(err, errlen, "out of memory");
@@ -357,6 +436,7 @@ struct output_files *output_open(const char *dir, char *err, size_t errlen)
 	o->flushes_fd = create_output(o, FLUSHES_NAME, err, errlen);
 	if (o->flushes_fd < 0)
 		goto fail;
+	open_reserve(o);
 	return o;
 fail:
 	output_discard(o);
@@ -438,6 +518,10 @@ int output_write_flush(struct output_files *o, json_t *record)
 	s[len] = '\n'; /* replaces the NUL: json_dumps allocates len + 1 */
 	rc = output_write_whole(o->flushes_fd, s, len + 1, lseek(o->flushes_fd, 0, SEEK_END), &e);
 	free(s);
+	if (len > o->largest_line) {
+		o->largest_line = len;
+		reserve_room(o, (off_t)(len * SUMMARY_RESERVE_PER_LINE));
+	}
 	if (!rc) {
 		o->written++;
 		return 0;
@@ -512,17 +596,26 @@ int output_write_summary(struct output_files *o, json_t *summary)
 	}
 	len = strlen(s);
 	s[len] = '\n';
-	/* Our pid in the name: nothing else has a reason to be there, and a
-	 * stale one from a killed run of another pid is left alone. */
-	snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", SUMMARY_NAME, (int)getpid());
-	unlinkat(o->dirfd, tmp, 0);
-	fd = create_new(o->dirfd, tmp);
-	if (fd < 0) {
-		err = -errno;
-		goto cleanup;
+	if (o->reserve_fd >= 0) {
+		/* Into the room kept for it; then the rest is given back. */
+		fd = o->reserve_fd;
+		o->reserve_fd = -1;
+		snprintf(tmp, sizeof(tmp), "%s", o->reserve_name);
+	} else {
+		snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", SUMMARY_NAME, (int)getpid());
+		unlinkat(o->dirfd, tmp, 0);
+		fd = create_new(o->dirfd, tmp);
+		if (fd < 0) {
+			err = -errno;
+			goto cleanup;
+		}
 	}
 	if (output_write_whole(fd, s, len + 1, 0, &e))
 		err = -e;
+	/* Truncating to its own size frees the room allocated past the end
+	 * (punching a hole there is a no-op on ext4). */
+	else if (ftruncate(fd, (off_t)(len + 1)))
+		err = -errno;
 	else if (fsync(fd))
 		err = -errno;
 	close(fd);
@@ -608,6 +701,7 @@ void output_close(struct output_files *o)
 {
 	if (!o)
 		return;
+	drop_reserve(o); /* no summary was written */
 	if (o->flushes_fd >= 0)
 		close(o->flushes_fd);
 	if (o->dirfd >= 0)
@@ -625,6 +719,7 @@ void output_discard(struct output_files *o)
 {
 	if (!o)
 		return;
+	drop_reserve(o);
 	if (o->flushes_fd >= 0)
 		unlinkat(o->dirfd, FLUSHES_NAME, 0);
 	for (size_t i = 0; i < o->n_extra; i++)

@@ -51,10 +51,13 @@ int output_write_flush(struct output_files *o, json_t *record);
 /* What the summary's "output" says: the flush records written and lost,
  * the first write error. */
 void output_describe(const struct output_files *o, struct output_record *r);
-/* Temp file, fsync, rename. A failure is reported on stderr (one line)
- * and leaves no temp file. A summary.json that appeared during the run and
- * is not a previous bpfprof output is kept: the summary goes to
- * summary-PID.json, said on stderr and counted as a failure. */
+/* Temp file, fsync, rename. The temp file is made by output_open with room
+ * allocated for the summary (256 KiB, grown to 4x the largest flush line),
+ * so a disk that fills during the run (span events) still takes it. A
+ * failure is reported on stderr (one line) and leaves no temp file. A
+ * summary.json that appeared during the run and is not a previous bpfprof
+ * output is kept: the summary goes to summary-PID.json, said on stderr and
+ * counted as a failure. */
 int output_write_summary(struct output_files *o, json_t *summary);
 /*
  * NAME in the directory holding buf, whole or not at all (temp file, fsync,

@@ -304,6 +304,8 @@ static json_t *target_json(const struct run_info *ri)
 	if (ri->mode != TARGET_SYSTEM)
 		json_object_set_new(t, "pid", json_integer(ri->pid));
 	json_object_set_new(t, "follow", json_boolean(ri->follow));
+	if (ri->comm)
+		json_object_set_new(t, "comm", json_string(ri->comm));
 	json_object_set_new(t, "syscalls_counted", json_boolean(!ri->stages_only));
 	if (ri->mode == TARGET_COMMAND) {
 		json_t *argv = json_array();

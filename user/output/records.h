@@ -37,6 +37,7 @@ struct run_info {
 	double ended_after_s;	   /* from the start of profiling to its end; < 0 unknown */
 	const char *end_reason;	   /* "target exited", "duration", "signal" */
 	bool follow;		   /* --follow */
+	const char *comm;	   /* --comm NAME; NULL when not given */
 	bool stages_only;	   /* --stages-only: no syscall programs */
 };
 

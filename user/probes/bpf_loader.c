@@ -74,7 +74,13 @@ static __u32 system_entries(size_t value_size, __u32 min)
  * whole machine has processes nobody can list ahead. */
 static bool one_target(const struct loader_config *cfg)
 {
-	return cfg->targ_tgid && !cfg->follow;
+	return cfg->targ_tgid && !cfg->follow && !cfg->several;
+}
+
+/* The processes in traced_tgids: a followed tree, or several -p pids. */
+static bool traced_set(const struct loader_config *cfg)
+{
+	return cfg->follow || cfg->several || cfg->comm;
 }
 
 /* --cpu-sample: distinct stacks (user and kernel alike; ~1 KB each) and
@@ -150,7 +156,7 @@ static int size_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
 	rc = rc ?: bpf_map__set_max_entries(skel->maps.sys_counts, 1);
 	rc = rc ?: bpf_map__set_max_entries(skel->maps.io_counts, 1);
 	rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_counts, 1);
-	if (cfg->follow) {
+	if (traced_set(cfg)) {
 		/*
 		 * A process tree starts many processes at once, and a hash that
 		 * allocates per-CPU values as it goes fails in such bursts (the
@@ -200,7 +206,7 @@ static int configure_stage_programs(struct bpfprof_bpf *skel, const struct loade
 	 * entries; thread exits close stacks. */
 	bpf_program__set_autoload(skel->progs.thread_exit,
 				  cfg->n_stages > 0 || cfg->targ_tgid || !one_target(cfg));
-	bpf_program__set_autoload(skel->progs.proc_fork, cfg->follow);
+	bpf_program__set_autoload(skel->progs.proc_fork, cfg->follow || cfg->comm);
 	bpf_program__set_autoload(skel->progs.cpu_sample, cfg->cpu_sample_hz > 0);
 	bpf_program__set_autoload(skel->progs.sys_enter, !cfg->syscalls_off);
 	bpf_program__set_autoload(skel->progs.sys_exit, !cfg->syscalls_off);
@@ -313,7 +319,12 @@ struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *
 	skel->rodata->targ_tgid = (__u32)cfg->targ_tgid;
 	skel->rodata->self_tgid = (__u32)getpid();
 	skel->rodata->one_target = one_target(cfg);
-	skel->rodata->follow = cfg->follow;
+	skel->rodata->follow = traced_set(cfg);
+	skel->rodata->follow_forks = cfg->follow;
+	skel->rodata->by_comm = cfg->comm != NULL;
+	if (cfg->comm)
+		strncpy((char *)skel->rodata->match_comm, cfg->comm,
+			sizeof(skel->rodata->match_comm) - 1);
 	syscall_fill_io_classes((uint8_t *)skel->rodata->io_class, MAX_SYSCALL_NR);
 	syscall_fill_io_slots((uint8_t *)skel->rodata->io_slot, MAX_SYSCALL_NR);
 	skel->rodata->stage_sample_every = cfg->sample_every > 1 ? cfg->sample_every : 1;

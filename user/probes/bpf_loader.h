@@ -23,6 +23,8 @@
 struct loader_config {
 	pid_t targ_tgid; /* 0: every process but bpfprof */
 	bool follow;	 /* also every process targ_tgid forks, from now on */
+	bool several;	 /* targ_tgid and others (-p PID,PID...): all marked traced */
+	const char *comm; /* --comm NAME: processes so named, now and later */
 	bool syscalls_off; /* no syscall programs: stages only */
 	bool verbose;
 	size_t n_stages;		 /* 0: no stage programs are loaded */
@@ -39,7 +41,8 @@ struct loader_config {
 /* Checks the environment first (privileges, BTF) so the common failures get
  * a clear message. Returns the loaded skeleton, or NULL with err set. */
 struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *err, size_t errlen);
-/* Before attaching: names the target and, with follow, marks it traced. */
+/* Before attaching: names a target process and, with follow or several,
+ * marks it traced. */
 int loader_prepare_target(struct bpfprof_bpf *skel, pid_t tgid, char *err, size_t errlen);
 struct stage_progs;
 /* The programs stages_attach wants for this link kind (NULL: not loaded). */

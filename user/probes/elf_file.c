@@ -229,6 +229,32 @@ int symbols_check_elf(const char *path, const char *display, char *err, size_t e
 	return ret;
 }
 
+int symbols_elf_interp(const char *path, char *interp, size_t len, char *err, size_t errlen)
+{
+	struct elf_file ef;
+	int ret = elf_file_open(path, path, &ef, err, errlen);
+
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < ef.phnum; i++) {
+		const GElf_Phdr *ph = &ef.phdrs[i];
+
+		if (ph->p_type != PT_INTERP)
+			continue;
+		if (!ph->p_filesz || ph->p_filesz >= len ||
+		    pread(ef.fd, interp, ph->p_filesz, (off_t)ph->p_offset) != (ssize_t)ph->p_filesz ||
+		    interp[ph->p_filesz - 1] != '\0' || interp[0] != '/') {
+			set_err(err, errlen, "binary '%s': bad PT_INTERP", path);
+			ret = -ENOEXEC;
+		} else {
+			ret = 1;
+		}
+		break;
+	}
+	elf_file_close(&ef);
+	return ret;
+}
+
 /*
  * File offset of code at @addr: uprobes are keyed by (inode, offset). The
  * executable PT_LOAD holding it gives addr - p_vaddr + p_offset, which works

@@ -26,8 +26,9 @@ struct stage_attacher *stage_attacher_new(const struct stage_attacher_opts *opts
 }
 
 /*
- * In command mode the program does not run yet: its path is the main
- * binary, and library names are looked up among bpfprof's own mappings.
+ * In command mode the program does not run yet: its path (a script's
+ * interpreter) is the main binary, and library names are looked up among
+ * the libraries its loader would map.
  */
 int stage_attacher_prepare(struct stage_attacher *a, pid_t pid, char *err, size_t errlen)
 {
@@ -38,8 +39,16 @@ int stage_attacher_prepare(struct stage_attacher *a, pid_t pid, char *err, size_
 
 	if (o->n_specs || o->n_usdt_specs || o->n_marker_specs) {
 		if (o->command) {
-			if (target_find_command(o->command, exe, sizeof(exe), err, errlen))
+			char found[4096];
+			bool script;
+
+			/* A script runs its interpreter: that is the main binary. */
+			if (target_find_command(o->command, found, sizeof(found), err, errlen) ||
+			    target_exec_binary(found, exe, sizeof(exe), &script, err, errlen))
 				return -1;
+			if (script && o->log)
+				fprintf(o->log, "bpfprof: '%s' is a script: its interpreter is %s\n",
+					o->command, exe);
 			main_exe = exe;
 			lookup_pid = getpid();
 		}

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/errmsg.h"
@@ -128,12 +131,89 @@ static int library_score(const char *base, const char *name)
 	return 0;
 }
 
+/* Adds path to the list unless it is there. */
+static int add_path(char ***paths, size_t *n, const char *path)
+{
+	char **np;
+
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*paths)[i], path))
+			return 0;
+	np = realloc(*paths, (*n + 1) * sizeof(*np));
+	if (!np)
+		return -ENOMEM;
+	*paths = np;
+	np[*n] = strdup(path);
+	if (!np[*n])
+		return -ENOMEM;
+	++*n;
+	return 0;
+}
+
+static void free_paths(char **paths, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+}
+
+/* The library among paths that name matches best (see
+ * stage_spec_find_library); `where` says where the paths came from. */
+static int match_library(char *const *paths, size_t npaths, const char *name, const char *where,
+			 char **found, char *err, size_t errlen)
+{
+	const char *hits[3];
+	size_t nhits = 0;
+	int best = 0;
+
+	for (size_t i = 0; i < npaths; i++) {
+		const char *base = strrchr(paths[i], '/') + 1;
+		char bare[PATH_MAX];
+		int score = library_score(base, name);
+
+		if (!score && ends_with(paths[i], deleted_tag)) {
+			snprintf(bare, sizeof(bare), "%.*s",
+				 (int)(strlen(base) - strlen(deleted_tag)), base);
+			score = library_score(bare, name);
+		}
+		if (!score || score < best)
+			continue;
+		if (score > best)
+			nhits = 0;
+		best = score;
+		if (nhits < 3)
+			hits[nhits] = paths[i];
+		nhits++;
+	}
+	if (!nhits) {
+		set_err(err, errlen, "no library matching '%s' is %s", name, where);
+		return -ENOENT;
+	}
+	if (nhits > 1) {
+		set_err(err, errlen, "library name '%s' is ambiguous: %s, %s%s; give the path",
+			name, hits[0], hits[1], nhits > 2 ? ", ..." : "");
+		return -EEXIST;
+	}
+	if (ends_with(hits[0], deleted_tag)) {
+		set_err(err, errlen,
+			"library '%s' (%s) was deleted or replaced since it was mapped", name,
+			hits[0]);
+		return -ENOENT;
+	}
+	*found = strdup(hits[0]);
+	if (!*found) {
+		set_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int stage_spec_find_library(const char *maps_path, const char *name, char **found, char *err,
 			    size_t errlen)
 {
-	char *line = NULL, **paths = NULL;
-	size_t linecap = 0, npaths = 0, i;
-	int best = 0, ret = 0;
+	char *line = NULL, **paths = NULL, where[PATH_MAX + 32];
+	size_t linecap = 0, npaths = 0;
+	int ret = 0;
 	FILE *f;
 
 	*found = NULL;
@@ -144,13 +224,12 @@ int stage_spec_find_library(const char *maps_path, const char *name, char **foun
 		return ret;
 	}
 	while (getline(&line, &linecap, f) > 0) {
-		char *p = line, *base, **np;
+		char *p = line;
 		size_t len;
-		int field, score;
 
 		/* address perms offset dev inode pathname; the path may hold
 		 * spaces, so take everything after the fifth field. */
-		for (field = 0; field < 5; field++) {
+		for (int field = 0; field < 5; field++) {
 			while (*p && !isspace((unsigned char)*p))
 				p++;
 			while (*p == ' ' || *p == '\t')
@@ -161,64 +240,117 @@ int stage_spec_find_library(const char *maps_path, const char *name, char **foun
 			p[--len] = '\0';
 		if (p[0] != '/')
 			continue; /* anonymous, [heap], [vdso], ... */
-		base = strrchr(p, '/') + 1;
-		score = library_score(base, name);
-		if (!score && ends_with(p, deleted_tag)) {
-			p[len - strlen(deleted_tag)] = '\0';
-			score = library_score(base, name);
-			p[len - strlen(deleted_tag)] = ' ';
-		}
-		if (!score || score < best)
-			continue;
-		if (score > best) {
-			for (i = 0; i < npaths; i++)
-				free(paths[i]);
-			npaths = 0;
-			best = score;
-		}
-		for (i = 0; i < npaths && strcmp(paths[i], p) != 0; i++)
-			;
-		if (i < npaths)
-			continue;
-		np = realloc(paths, (npaths + 1) * sizeof(*paths));
-		if (!np || !(np[npaths] = strdup(p))) {
-			if (np)
-				paths = np;
+		if (add_path(&paths, &npaths, p)) {
 			set_err(err, errlen, "out of memory");
 			ret = -ENOMEM;
 			goto cleanup;
 		}
-		paths = np;
-		npaths++;
 	}
-	if (npaths == 0) {
-		set_err(err, errlen, "no library matching '%s' is mapped (%s)", name, maps_path);
-		ret = -ENOENT;
-		goto cleanup;
-	}
-	if (npaths > 1) {
-		set_err(err, errlen, "library name '%s' is ambiguous: %s, %s%s; give the path",
-			name, paths[0], paths[1], npaths > 2 ? ", ..." : "");
-		ret = -EEXIST;
-		goto cleanup;
-	}
-	if (ends_with(paths[0], deleted_tag)) {
-		set_err(err, errlen,
-			"library '%s' (%s) was deleted or replaced since it was mapped", name,
-			paths[0]);
-		ret = -ENOENT;
-		goto cleanup;
-	}
-	*found = paths[0];
-	paths[0] = NULL;
-
+	snprintf(where, sizeof(where), "mapped (%s)", maps_path);
+	ret = match_library(paths, npaths, name, where, found, err, errlen);
 cleanup:
-	for (i = 0; i < npaths; i++)
-		free(paths[i]);
-	free(paths);
+	free_paths(paths, npaths);
 	free(line);
 	fclose(f);
 	return ret;
+}
+
+int stage_spec_command_libraries(const char *exe, char ***paths, size_t *n, char *err,
+				 size_t errlen)
+{
+	char interp[PATH_MAX], *line = NULL;
+	size_t linecap = 0;
+	int out[2], status, ret = 0;
+	pid_t child;
+	FILE *f;
+
+	*paths = NULL;
+	*n = 0;
+	ret = symbols_elf_interp(exe, interp, sizeof(interp), err, errlen);
+	if (ret <= 0)
+		return ret; /* static: no libraries */
+	ret = 0;
+	/* The program's own dynamic loader lists what it would load, by the
+	 * same rules (RUNPATH, $ORIGIN, LD_LIBRARY_PATH, ld.so.cache), without
+	 * running the program. */
+	if (pipe2(out, O_CLOEXEC)) {
+		ret = -errno;
+		set_err(err, errlen, "pipe: %s", strerror(errno));
+		return ret;
+	}
+	child = fork();
+	if (child < 0) {
+		ret = -errno;
+		set_err(err, errlen, "fork: %s", strerror(errno));
+		close(out[0]);
+		close(out[1]);
+		return ret;
+	}
+	if (child == 0) {
+		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		dup2(out[1], 1);
+		if (devnull >= 0) {
+			dup2(devnull, 0);
+			dup2(devnull, 2);
+		}
+		execl(interp, interp, "--list", exe, (char *)NULL);
+		_exit(127);
+	}
+	close(out[1]);
+	f = fdopen(out[0], "re");
+	if (!f) {
+		ret = -errno;
+		close(out[0]);
+	}
+	/* "\tlibc.so.6 => /usr/lib/.../libc.so.6 (0x...)" or
+	 * "\t/lib64/ld-linux-x86-64.so.2 (0x...)" */
+	while (f && getline(&line, &linecap, f) > 0) {
+		char *p = strstr(line, "=> "), *end, canon[PATH_MAX];
+
+		p = p ? p + 3 : line + strspn(line, " \t");
+		if (*p != '/')
+			continue;
+		end = strstr(p, " (");
+		if (end)
+			*end = '\0';
+		p[strcspn(p, "\n")] = '\0';
+		/* Canonical, as /proc/PID/maps shows a mapped file. */
+		if (!ret && add_path(paths, n, realpath(p, canon) ? canon : p))
+			ret = -ENOMEM;
+	}
+	if (f)
+		fclose(f);
+	free(line);
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!ret && (!WIFEXITED(status) || WEXITSTATUS(status)))
+		ret = -ENOEXEC;
+	if (ret) {
+		set_err(err, errlen, "cannot list the libraries of %s (%s --list): %s", exe, interp,
+			ret == -ENOEXEC ? "it failed" : strerror(-ret));
+		free_paths(*paths, *n);
+		*paths = NULL;
+		*n = 0;
+	}
+	return ret;
+}
+
+/* A path as one string whatever the cwd: absolute, no symlinks, "." or
+ * "..", as the kernel names a process's files in /proc/PID/exe and maps.
+ * For a target in another mount namespace the path stays as given. */
+static char *canonical_path(pid_t pid, const char *path)
+{
+	char buf[PATH_MAX], root[64];
+	struct stat ours, theirs;
+
+	if (pid > 0 && path[0] == '/') {
+		snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
+		if (stat("/", &ours) || stat(root, &theirs) || ours.st_dev != theirs.st_dev ||
+		    ours.st_ino != theirs.st_ino)
+			return strdup(path);
+	}
+	return strdup(realpath(path, buf) ? buf : path);
 }
 
 /* "/proc/PID/root" + abs_path: the file as the target's mount namespace sees it. */
@@ -285,10 +417,30 @@ int stage_spec_resolve(struct stage_spec *spec, pid_t pid, const char *main_exe,
 	} else if (!bin || strchr(bin, '/')) {
 		const char *p = bin ? bin : main_exe;
 
-		spec->display_path = strdup(p);
+		spec->display_path = canonical_path(pid, p);
 		/* Relative paths are the user's, relative to our cwd. */
 		spec->path = pid > 0 && p[0] == '/' ? under_proc_root(pid, p) : strdup(p);
 		if (!spec->display_path || !spec->path) {
+			ret = -ENOMEM;
+			goto cleanup;
+		}
+	} else if (main_exe) {
+		/* Command mode: the command does not run yet; the libraries
+		 * are those its loader would map. */
+		char **libs, where[PATH_MAX + 32];
+		size_t nlibs;
+
+		ret = stage_spec_command_libraries(main_exe, &libs, &nlibs, err, errlen);
+		if (ret)
+			goto cleanup;
+		snprintf(where, sizeof(where), "%s by %s", nlibs ? "loaded" : "loaded (it is static)",
+			 main_exe);
+		ret = match_library(libs, nlibs, bin, where, &spec->display_path, err, errlen);
+		free_paths(libs, nlibs);
+		if (ret)
+			goto cleanup;
+		spec->path = strdup(spec->display_path);
+		if (!spec->path) {
 			ret = -ENOMEM;
 			goto cleanup;
 		}
@@ -296,7 +448,7 @@ int stage_spec_resolve(struct stage_spec *spec, pid_t pid, const char *main_exe,
 		if (pid <= 0) {
 			set_err(err, errlen,
 				"stage '%s:%s': '%s' is a library name, which needs a target "
-				"process (-p PID); otherwise give a path",
+				"process (-p PID) or command; otherwise give a path",
 				bin, spec->glob, bin);
 			ret = -EINVAL;
 			goto cleanup;

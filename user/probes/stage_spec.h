@@ -27,8 +27,11 @@ int stage_spec_parse(const char *arg, struct stage_spec *out, char *err, size_t 
  *    pid > 0), else the target's /proc/PID/exe;
  *  - a path (contains '/'): that file, opened as /proc/PID/root/<path> when
  *    pid > 0 and the path is absolute, so other mount namespaces work;
- *  - a library name: looked up among the files mapped by @pid (see
- *    stage_spec_find_library); needs pid > 0.
+ *  - a library name: with @main_exe (command mode), among the libraries it
+ *    would load (stage_spec_command_libraries); else among the files
+ *    mapped by @pid (see stage_spec_find_library), which needs pid > 0.
+ * display_path is canonical (absolute, symlinks resolved) for a target in
+ * our mount namespace, so one binary has one name whatever the mode.
  * The result must be a 64-bit x86_64 ELF executable or shared object.
  * Returns 0 or -errno with a message naming the binary in @err.
  */
@@ -45,6 +48,15 @@ int stage_spec_resolve(struct stage_spec *spec, pid_t pid, const char *main_exe,
  */
 int stage_spec_find_library(const char *maps_path, const char *name, char **found, char *err,
 			    size_t errlen);
+
+/*
+ * The shared libraries the dynamic executable @exe would load, as its
+ * loader lists them (`ld.so --list`, the program itself does not run),
+ * canonical paths, malloc'd. None for a static executable. 0 or -errno
+ * with err set.
+ */
+int stage_spec_command_libraries(const char *exe, char ***paths, size_t *n, char *err,
+				 size_t errlen);
 
 void stage_spec_free(struct stage_spec *spec);
 

@@ -164,6 +164,10 @@ uint32_t entry_probe_site(const uint8_t *code, size_t len, uint64_t vaddr, enum 
  */
 int symbols_check_elf(const char *path, const char *display, char *err, size_t errlen);
 
+/* The dynamic loader @path names (PT_INTERP) into interp: 1; 0 when it has
+ * none (static); -errno with err set. */
+int symbols_elf_interp(const char *path, char *interp, size_t len, char *err, size_t errlen);
+
 /*
  * The GNU build id of the ELF file at @path (its NT_GNU_BUILD_ID note), as
  * lowercase hex in @hex (41 bytes hold a SHA-1 id). Returns 0, -ENOENT when

@@ -102,6 +102,9 @@ struct rep_stage_hot {
 
 struct report {
 	char *dir;
+	/* No summary.json: the summary was rebuilt from flushes.jsonl. */
+	bool cut_short;
+	size_t torn_lines; /* a cut-short run's last flush line, cut mid-write */
 	json_t *summary; /* owns the strings the model borrows */
 	json_t *audit;	 /* summary.audit */
 	struct rep_proc *procs;
@@ -127,6 +130,12 @@ struct report {
 	unsigned int sample_hz;
 	uint64_t sample_total, samples_cut_short;
 };
+
+/* A cut-short run (report_recover.c): an empty summary, each flush record
+ * merged into it, then its start, duration and percentiles. */
+json_t *report_recovered_summary(void);
+int report_merge_flush(json_t *summary, json_t *rec);
+void report_finish_recovered(json_t *summary, const struct rep_flush *flushes, size_t n);
 
 /* Reads DIR. 0, or -1 with one line in err (naming the file and what is
  * wrong with it). Only regular files are read, never through a symlink. */

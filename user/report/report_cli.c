@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "common/cli_options.h"
 #include "common/text.h"
 #include "common/errmsg.h"
 #include "output/output_files.h"
@@ -19,31 +20,62 @@ struct report_args {
 	const char *dir;
 	const char *html;
 	const char *perfetto;
+	const char *json_file; /* --json FILE; NULL: stdout */
 	const char *trace;
 	const char *flame, *pprof, *folded; /* --cpu-sample's outputs */
 	bool json;
+	int json_next; /* argv index just after a --json given no FILE */
+	bool json_took_word; /* json_file is the word after --json */
+	bool printed;	     /* --help or --usage */
 	int top;
 	char err[512];
 };
 
-enum { OPT_JSON = 2000, OPT_HTML, OPT_PERFETTO, OPT_TRACE, OPT_TOP };
+enum { OPT_JSON = 2000, OPT_HTML, OPT_PERFETTO, OPT_TRACE, OPT_TOP, OPT_USAGE };
 enum { OPT_FLAME = 2100, OPT_PPROF, OPT_FOLDED };
 
 static const struct argp_option options[] = {
-	{ "json", OPT_JSON, NULL, 0, "Print the report as one JSON document instead of text" },
-	{ "html", OPT_HTML, "FILE", 0, "Write a self-contained HTML page with charts" },
+	{ NULL, 0, NULL, 0, "Outputs (text on stdout when none is given; FILE '-' is stdout):", 1 },
+	{ "json", OPT_JSON, "FILE", OPTION_ARG_OPTIONAL,
+	  "The report as one JSON document, to FILE or stdout" },
+	{ "html", OPT_HTML, "FILE", 0, "A self-contained HTML page with charts" },
 	{ "perfetto", OPT_PERFETTO, "FILE", 0,
-	  "Write the span events as Chrome trace JSON (ui.perfetto.dev, chrome://tracing)" },
-	{ "trace", OPT_TRACE, "ID", 0, "Print one trace as an indented tree" },
+	  "The span events as Chrome trace JSON (ui.perfetto.dev, chrome://tracing)" },
+	{ "trace", OPT_TRACE, "ID", 0,
+	  "Print one trace as an indented tree; ID as printed, or its value in decimal or hex" },
 	{ "flame", OPT_FLAME, "FILE", 0,
 	  "Write the CPU samples (--cpu-sample) as an interactive flame graph (SVG)" },
 	{ "pprof", OPT_PPROF, "FILE", 0,
 	  "Write the CPU samples as a gzip'd pprof profile (go tool pprof), labelled by stage" },
 	{ "folded", OPT_FOLDED, "FILE", 0,
 	  "Write the CPU samples as folded stacks (FlameGraph, speedscope)" },
-	{ "top", OPT_TOP, "N", 0, "Rows per table and traces shown (default 10)" },
+	{ "top", OPT_TOP, "N", 0, "Rows per table, processes and traces shown (default 10)" },
+	{ NULL, 0, NULL, 0, "Help:", -1 },
+	{ "help", 'h', NULL, 0, "Print this help and exit" },
+	{ "usage", OPT_USAGE, NULL, 0, "Print a short usage message and exit" },
 	{},
 };
+
+static const char report_doc[] =
+	"Report on a finished run's output directory (bpfprof -o DIR).\n"
+	"A run cut short (no summary.json) is read from its flushes.jsonl."
+	"\v"
+	"Examples:\n"
+	"  bpfprof report run                     the text report\n"
+	"  bpfprof report run --top 5             five rows per table\n"
+	"  bpfprof report run --json run.json     JSON (--json alone: to stdout)\n"
+	"  bpfprof report run --html run.html     a page with charts\n"
+	"  bpfprof report run --perfetto run.trace    for ui.perfetto.dev\n"
+	"  bpfprof report run --trace 113a00000001    one trace as a tree";
+
+/* The outputs naming stdout ("-", or --json alone). */
+static int stdout_outputs(const struct report_args *a)
+{
+	return (a->json && (!a->json_file || !strcmp(a->json_file, "-"))) +
+	       (a->html && !strcmp(a->html, "-")) + (a->perfetto && !strcmp(a->perfetto, "-")) +
+	       (a->flame && !strcmp(a->flame, "-")) + (a->pprof && !strcmp(a->pprof, "-")) +
+	       (a->folded && !strcmp(a->folded, "-")) + !!a->trace;
+}
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
@@ -52,8 +84,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	long v;
 
 	switch (key) {
+	case 'h':
+	case OPT_USAGE:
+		argp_help(state->root_argp, stdout,
+			  key == 'h' ? ARGP_HELP_STD_HELP & ~ARGP_HELP_EXIT_OK : ARGP_HELP_USAGE,
+			  (char *)"bpfprof report");
+		a->printed = true;
+		return ECANCELED;
 	case OPT_JSON:
 		a->json = true;
+		a->json_file = arg;
+		/* --json FILE as two words: the next operand may be FILE. */
+		a->json_next = arg ? 0 : state->next;
 		break;
 	case OPT_HTML:
 		a->html = arg;
@@ -84,6 +126,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		a->top = (int)v;
 		break;
 	case ARGP_KEY_ARG:
+		if (a->json && !a->json_file && a->json_next == state->next - 1) {
+			a->json_file = arg;
+			a->json_took_word = true;
+			break;
+		}
 		if (a->dir) {
 			set_err(a->err, sizeof(a->err), "report takes one directory, not '%s' too",
 				arg);
@@ -92,6 +139,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		a->dir = arg;
 		break;
 	case ARGP_KEY_END:
+		/* "report --json DIR": the word after --json was the DIR. */
+		if (!a->dir && a->json_took_word) {
+			a->dir = a->json_file;
+			a->json_file = NULL;
+		}
 		if (!a->dir) {
 			set_err(a->err, sizeof(a->err),
 				"report needs the run's directory: bpfprof report DIR");
@@ -99,8 +151,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		}
 		if ((a->html && !*a->html) || (a->perfetto && !*a->perfetto) ||
 		    (a->flame && !*a->flame) || (a->pprof && !*a->pprof) ||
-		    (a->folded && !*a->folded)) {
+		    (a->folded && !*a->folded) || (a->json_file && !*a->json_file)) {
 			set_err(a->err, sizeof(a->err), "empty output file name");
+			return EINVAL;
+		}
+		if (stdout_outputs(a) > 1) {
+			set_err(a->err, sizeof(a->err),
+				"only one output can go to stdout: name a FILE for the others");
 			return EINVAL;
 		}
 		break;
@@ -112,9 +169,34 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 typedef int (*writer_fn)(FILE *f, const struct report *r, int top);
 
+static int write_file(const char *path, writer_fn fn, const struct report *r, int top);
+
 static int write_perfetto(FILE *f, const struct report *r, int top)
 {
 	return report_write_perfetto(f, r);
+}
+
+static int write_json(FILE *f, const struct report *r, int top)
+{
+	json_t *doc = report_to_json(r, top);
+	int ret = !doc || json_dumpf(doc, f, JSON_INDENT(2) | JSON_REAL_PRECISION(16)) ||
+		  fputc('\n', f) == EOF;
+
+	json_decref(doc);
+	return ret ? -1 : 0;
+}
+
+/* One output: to stdout for "-", else to the file. */
+static int write_output(const char *path, const char *what, writer_fn fn, const struct report *r,
+			int top)
+{
+	if (strcmp(path, "-"))
+		return write_file(path, fn, r, top);
+	if (fn(stdout, r, top)) {
+		fprintf(stderr, "bpfprof: writing the %s report failed\n", what);
+		return -1;
+	}
+	return 0;
 }
 
 /* FILE written through a temp file beside it: complete, or not there. */
@@ -164,19 +246,21 @@ cleanup:
 
 int report_main(int argc, char **argv)
 {
-	static const struct argp argp = {
-		options, parse_opt, "DIR",
-		"Report on a finished run's output directory (bpfprof -o DIR): text by default."
-	};
+	static const struct argp argp = { options, parse_opt, "DIR", report_doc };
 	struct report_args a = { .top = DEFAULT_TOP };
 	struct report r;
 	char err[1024];
 	int ret = 1;
 
-	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_IN_ORDER, NULL, &a)) {
-		fprintf(stderr, "bpfprof: %s\n",
-			a.err[0] ? text_safe(a.err)
-				 : "report: unknown option or missing argument (see --help)");
+	/* Our own --help: ARGP_NO_ERRS keeps argp's quiet (one-line errors). */
+	if (argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_HELP | ARGP_IN_ORDER, NULL,
+		       &a)) {
+		if (a.printed)
+			return fflush(stdout) ? 1 : 0;
+		if (!a.err[0] && !cli_option_error(options, argc, argv, false, a.err, sizeof(a.err)))
+			set_err(a.err, sizeof(a.err),
+				"invalid command line (report --help lists the options)");
+		fprintf(stderr, "bpfprof: %s\n", text_safe(a.err));
 		return 2;
 	}
 	if (report_load(a.dir, &r, err, sizeof(err))) {
@@ -198,33 +282,23 @@ int report_main(int argc, char **argv)
 			a.dir);
 		goto cleanup;
 	}
-	if (a.trace) {
-		if (report_print_trace(stdout, &r, a.trace)) {
-			fprintf(stderr, "bpfprof: no trace '%s' in %s\n", a.trace, a.dir);
-			goto cleanup;
-		}
-	} else if (a.json) {
-		json_t *doc = report_to_json(&r, a.top);
-
-		if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(16)) ||
-		    fputc('\n', stdout) == EOF) {
-			fprintf(stderr, "bpfprof: writing the JSON report failed\n");
-			json_decref(doc);
-			goto cleanup;
-		}
-		json_decref(doc);
-	} else if (!a.html && !a.perfetto && !a.flame && !a.pprof && !a.folded) {
-		report_print_text(stdout, &r, a.top);
+	if (a.trace && report_print_trace(stdout, &r, a.trace)) {
+		fprintf(stderr, "bpfprof: no trace '%s' in %s\n", a.trace, a.dir);
+		goto cleanup;
 	}
-	if (a.html && write_file(a.html, report_write_html, &r, a.top))
+	if (a.json && write_output(a.json_file ? a.json_file : "-", "JSON", write_json, &r, a.top))
 		goto cleanup;
-	if (a.perfetto && write_file(a.perfetto, write_perfetto, &r, a.top))
+	if (!a.trace && !a.json && !a.html && !a.perfetto && !a.flame && !a.pprof && !a.folded)
+		report_print_text(stdout, &r, a.top);
+	if (a.html && write_output(a.html, "HTML", report_write_html, &r, a.top))
 		goto cleanup;
-	if (a.flame && write_file(a.flame, report_write_flame, &r, a.top))
+	if (a.perfetto && write_output(a.perfetto, "Perfetto", write_perfetto, &r, a.top))
 		goto cleanup;
-	if (a.pprof && write_file(a.pprof, report_write_pprof, &r, a.top))
+	if (a.flame && write_output(a.flame, "flame graph", report_write_flame, &r, a.top))
 		goto cleanup;
-	if (a.folded && write_file(a.folded, report_write_folded, &r, a.top))
+	if (a.pprof && write_output(a.pprof, "pprof", report_write_pprof, &r, a.top))
+		goto cleanup;
+	if (a.folded && write_output(a.folded, "folded stacks", report_write_folded, &r, a.top))
 		goto cleanup;
 	if (fflush(stdout)) {
 		fprintf(stderr, "bpfprof: writing the report failed: %s\n", strerror(errno));

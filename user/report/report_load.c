@@ -317,18 +317,20 @@ static int read_summary(struct report *r, const char *path, char *err, size_t er
 	size_t i, k, n_stages = 0;
 	char what[64];
 
-	int fd = open_regular(&w, path);
-
-	if (fd == -2)
-		return bad(&w, "missing (is the run still going, or was it killed?)");
-	if (fd < 0)
-		return -1;
-	r->summary = json_loadfd(fd, JSON_REJECT_DUPLICATES, &je);
-	close(fd);
 	if (!r->summary) {
-		if (je.line == -1)
-			return bad(&w, "%s", je.text);
-		return bad(&w, "not valid JSON at line %d: %s", je.line, je.text);
+		int fd = open_regular(&w, path);
+
+		if (fd == -2)
+			return bad(&w, "missing (is the run still going, or was it killed?)");
+		if (fd < 0)
+			return -1;
+		r->summary = json_loadfd(fd, JSON_REJECT_DUPLICATES, &je);
+		close(fd);
+		if (!r->summary) {
+			if (je.line == -1)
+				return bad(&w, "%s", je.text);
+			return bad(&w, "not valid JSON at line %d: %s", je.line, je.text);
+		}
 	}
 	if (!json_is_object(r->summary))
 		return bad(&w, "not a JSON object");
@@ -384,6 +386,7 @@ static const char *gz_reason(gzFile gz)
 }
 
 typedef int (*line_fn)(struct report *r, struct where *w, json_t *rec);
+static int flush_line(struct report *r, struct where *w, json_t *rec);
 
 static int read_jsonl(struct report *r, const char *path, line_fn fn, char *err, size_t errlen)
 {
@@ -416,6 +419,11 @@ static int read_jsonl(struct report *r, const char *path, line_fn fn, char *err,
 			if (zerr != Z_OK && zerr != Z_STREAM_END) {
 				bad(&w, "corrupt compressed data: %s", gz_reason(gz));
 				goto cleanup;
+			}
+			if (len && r->cut_short && fn == flush_line) {
+				/* Killed mid-write: the torn line is left out. */
+				r->torn_lines++;
+				break;
 			}
 			if (len) {
 				w.line++;
@@ -482,6 +490,8 @@ static int flush_line(struct report *r, struct where *w, json_t *rec)
 		return -1;
 	if (strcmp(schema, "bpfprof.flush.v1"))
 		return bad(w, "schema '%s' is not bpfprof.flush.v1", schema);
+	if (r->cut_short && report_merge_flush(r->summary, rec))
+		return bad(w, "'processes' is not a list of objects");
 	f = realloc(r->flushes, (r->n_flushes + 1) * sizeof(*f));
 	if (!f)
 		return bad(w, "out of memory");
@@ -696,6 +706,28 @@ int report_load(const char *dir, struct report *r, char *err, size_t errlen)
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, SUMMARY_NAME);
+	if (access(path, F_OK) && errno == ENOENT) {
+		/* Cut short: the flush records are the run, as far as it went. */
+		char flushes_path[4096];
+
+		snprintf(flushes_path, sizeof(flushes_path), "%s/%s", dir, FLUSHES_NAME);
+		w.file = path;
+		if (access(flushes_path, F_OK))
+			return bad(&w, "missing, and no %s either (is this a run's directory?)",
+				   FLUSHES_NAME);
+		r->cut_short = true;
+		r->summary = report_recovered_summary();
+		if (!r->summary)
+			return bad(&w, "out of memory");
+		if (read_jsonl(r, flushes_path, flush_line, err, errlen))
+			return -1;
+		if (!r->n_flushes)
+			return bad(&w, "missing, and %s has no complete record", FLUSHES_NAME);
+		report_finish_recovered(r->summary, r->flushes, r->n_flushes);
+		if (read_summary(r, path, err, errlen))
+			return -1;
+		return read_events(r, err, errlen);
+	}
 	if (read_summary(r, path, err, errlen))
 		return -1;
 	snprintf(path, sizeof(path), "%s/%s", dir, FLUSHES_NAME);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* Span events into trees and traces: parents, children in start order,
  * depth, self time, and the traces by duration. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "common/errmsg.h"
 #include "report/report.h"
 
@@ -158,10 +160,52 @@ cleanup:
 	return ret;
 }
 
+/* Digits of base 10 or 16 only, no sign or spaces, fitting 64 bits. */
+static bool parse_u64(const char *s, int base, uint64_t *out)
+{
+	const char *digits = base == 16 ? "0123456789abcdefABCDEF" : "0123456789";
+	unsigned long long v;
+	char *end;
+
+	if (!*s || strspn(s, digits) != strlen(s))
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* An id's value: bpfprof prints ids as 16 hex digits; older runs wrote
+ * them as JSON numbers, read back as decimal text. */
+static bool id_value(const char *id, uint64_t *v)
+{
+	size_t len = strlen(id);
+
+	if (len == 16 && strspn(id, "0123456789abcdef") == 16)
+		return parse_u64(id, 16, v);
+	return parse_u64(id, 10, v);
+}
+
 const struct rep_trace *report_find_trace(const struct report *r, const char *id)
 {
+	uint64_t want_hex, want_dec, v;
+	bool hex, dec;
+
+	/* As printed first; then the value, read as hex (with or without 0x,
+	 * leading zeros optional), then as decimal. */
 	for (size_t i = 0; i < r->n_traces; i++)
 		if (!strcmp(r->traces[i].id, id))
 			return &r->traces[i];
+	hex = parse_u64(strncasecmp(id, "0x", 2) ? id : id + 2, 16, &want_hex);
+	dec = strncasecmp(id, "0x", 2) && parse_u64(id, 10, &want_dec);
+	for (int pass = 0; pass < 2; pass++) {
+		if (!(pass ? dec : hex))
+			continue;
+		for (size_t i = 0; i < r->n_traces; i++)
+			if (id_value(r->traces[i].id, &v) && v == (pass ? want_dec : want_hex))
+				return &r->traces[i];
+	}
 	return NULL;
 }

@@ -43,9 +43,22 @@ static void print_run(FILE *f, const struct report *r)
 	size_t i;
 
 	fprintf(f, "bpfprof report: %s\n", text_safe(r->dir));
+	if (r->cut_short) {
+		fprintf(f,
+			"  run cut short: no summary.json (bpfprof was killed, or could not write "
+			"it);\n  these figures are the sum of the %zu complete records of "
+			"flushes.jsonl%s, from %s, %.2f s\n",
+			r->n_flushes, r->torn_lines ? " (a torn last line left out)" : "",
+			jstr(s, "started_at", "?"),
+			json_number_value(json_object_get(s, "duration_s")));
+		fprintf(f, "  %zu process%s\n", r->n_procs, r->n_procs == 1 ? "" : "es");
+		return;
+	}
 	fprintf(f, "  run: %s", jstr(t, "mode", "?"));
+	/* "run: pid 123", "run: command pid 123 (...)" */
 	if (json_object_get(t, "pid"))
-		fprintf(f, " pid %" JSON_INTEGER_FORMAT,
+		fprintf(f, "%s %" JSON_INTEGER_FORMAT,
+			strcmp(jstr(t, "mode", ""), "pid") ? " pid" : "",
 			json_integer_value(json_object_get(t, "pid")));
 	if (json_array_size(argv)) {
 		fprintf(f, " (");
@@ -112,16 +125,35 @@ static void print_stage_histograms(FILE *f, const struct report *r, int top)
 	}
 }
 
-static void print_io(FILE *f, const struct report *r)
+/* Most I/O operations first; the pid breaks ties, for a stable order. */
+static int by_io_ops(const void *a, const void *b)
 {
-	fprintf(f, "\n== I/O per process\n");
+	const struct rep_proc *x = *(const struct rep_proc *const *)a,
+			      *y = *(const struct rep_proc *const *)b;
+
+	if (x->io_ops != y->io_ops)
+		return x->io_ops < y->io_ops ? 1 : -1;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static void print_io_procs(FILE *f, const struct report *r, int top)
+{
+	const struct rep_proc **v = calloc(r->n_procs ? r->n_procs : 1, sizeof(*v));
+	size_t n = 0, shown;
+
+	if (!v)
+		return;
+	for (size_t i = 0; i < r->n_procs; i++)
+		if (r->procs[i].io_ops)
+			v[n++] = &r->procs[i];
+	qsort(v, n, sizeof(*v), by_io_ops);
+	shown = n < (size_t)top ? n : (size_t)top;
+	fprintf(f, "\n== I/O per process (%zu of %zu, by operations)\n", shown, n);
 	fprintf(f, "  %-8s %-16s %10s %10s %10s %8s %10s\n", "PID", "COMM", "OPS", "READ",
 		"WRITTEN", "ERRORS", "TIME");
-	for (size_t i = 0; i < r->n_procs; i++) {
-		const struct rep_proc *p = &r->procs[i];
+	for (size_t i = 0; i < shown; i++) {
+		const struct rep_proc *p = v[i];
 
-		if (!p->io_ops)
-			continue;
 		fprintf(f, "  %-8u %-16s %10" PRIu64 " %10s %10s %8" PRIu64 " %10s\n", p->pid,
 			text_safe(p->comm), p->io_ops, bytes(p->bytes_read),
 			bytes(p->bytes_written), p->io_errors, dur(p->io_time_ns));
@@ -136,13 +168,27 @@ static void print_io(FILE *f, const struct report *r)
 				dur(io->lat.q[LAT_P50]), dur(io->lat.q[LAT_P99]), dur(io->max_ns));
 		}
 	}
+	free(v);
+}
+
+static void print_io(FILE *f, const struct report *r, int top)
+{
+	size_t with_io = 0;
+
+	print_io_procs(f, r, top);
+	for (size_t i = 0; i < r->n_stages; i++)
+		with_io += r->stages[i].io_ops > 0;
+	/* No table when no stage did I/O (or no -u, or --stages-only). */
+	if (!with_io)
+		return;
 	fprintf(f, "\n== I/O per stage\n");
 	fprintf(f, "  %10s %10s %10s %10s  %s\n", "OPS", "READ", "WRITTEN", "IN I/O", "STAGE");
-	for (size_t i = 0; i < r->n_stages; i++) {
+	for (size_t i = 0, shown = 0; i < r->n_stages && shown < (size_t)top; i++) {
 		const struct rep_stage *s = &r->stages[i];
 
 		if (!s->io_ops)
 			continue;
+		shown++;
 		fprintf(f, "  %10" PRIu64 " %10s %10s %10s  %s (pid %u)\n", s->io_ops,
 			bytes(s->io_bytes_read), bytes(s->io_bytes_written), dur(s->io_time_ns),
 			text_safe(s->name), s->proc->pid);
@@ -195,7 +241,7 @@ void report_print_text(FILE *f, const struct report *r, int top)
 		print_stage_tables(f, r, top);
 		print_stage_histograms(f, r, top);
 	}
-	print_io(f, r);
+	print_io(f, r, top);
 	print_traces(f, r, top);
 	print_audit(f, r);
 }

@@ -9,6 +9,7 @@
 #include "probes/stages.h"
 #include "run/args.h"
 #include "cost/cost_window.h"
+#include "common/cli_options.h"
 #include "common/version.h"
 #include "output/prometheus_server.h"
 
@@ -20,13 +21,27 @@ const char *argp_program_version = "bpfprof " BPFPROF_VERSION;
 const char *argp_program_bug_address = "<https://github.com/bpfprof/bpfprof/issues>";
 
 static const char doc[] =
-	"bpfprof: count and time the syscalls and I/O of processes, with eBPF.\n"
+	"Count and time the syscalls, I/O and functions of processes, with eBPF.\n"
 	"\n"
-	"  bpfprof -p PID [OPTIONS]        profile a running process\n"
-	"  bpfprof [OPTIONS] -- CMD ARGS   start CMD and profile it from its first syscall\n"
-	"  bpfprof [OPTIONS]               profile every process on the machine\n"
+	"  bpfprof -p PID [OPTIONS]         a running process\n"
+	"  bpfprof [OPTIONS] -- CMD [ARGS]  CMD, from its first syscall\n"
+	"  bpfprof [OPTIONS]                every process on the machine\n"
+	"  bpfprof report DIR [OPTIONS]     a finished run's report (report --help)\n"
 	"\n"
-	"Needs root (CAP_BPF and CAP_PERFMON) and a kernel with BTF.";
+	"Needs root (CAP_BPF and CAP_PERFMON) and a kernel with BTF. DURATION is a number "
+	"with a unit, 500ms, 5s, 2m or 1h; a bare number is seconds."
+	"\v"
+	"Examples:\n"
+	"  bpfprof -d 10s -- make -j4              a build's syscalls and I/O, for 10 s\n"
+	"  bpfprof -p 1234 -u 'handle_*' -o run    time a server's handle_* functions\n"
+	"  bpfprof -p 1234 --follow -i 500ms       and its children, twice a second\n"
+	"  bpfprof --list 'libc:malloc*' -p 1234   what -u 'libc:malloc*' would time\n"
+	"  bpfprof -u 'handle_*' -o run --events -- ./server\n"
+	"                                          every call as a span too\n"
+	"  bpfprof report run --html run.html      the run as a page with charts\n"
+	"\n"
+	"On a terminal bpfprof draws a live view: h there lists its keys, q quits.\n"
+	"More in bpfprof(8).";
 
 /* One per line: options are added by several hands. */
 enum {
@@ -42,6 +57,9 @@ enum {
 	OPT_SELF_COST_WINDOW,
 	OPT_RETURNS,
 	OPT_RAW_TIMES,
+	OPT_USAGE,
+	OPT_TOP,
+	OPT_COMM,
 };
 /* --events and its options */
 enum { OPT_EVENTS = 1100, OPT_EVENTS_RING, OPT_EVENTS_QUEUE, OPT_ROTATE_BYTES, OPT_ROTATE_SECS,
@@ -49,25 +67,33 @@ enum { OPT_EVENTS = 1100, OPT_EVENTS_RING, OPT_EVENTS_QUEUE, OPT_ROTATE_BYTES, O
 enum { OPT_CPU_SAMPLE = 1200 };
 
 #define DEFAULT_EVENTS_RING (8ULL << 20)
+#define DEFAULT_TOP_PROCS 20
 #define DEFAULT_EVENTS_QUEUE 65536
 
+/* Grouped for --help: a header entry starts each group. */
 static const struct argp_option options[] = {
-	{ "pid", 'p', "PID", 0, "Profile this process (all its threads)" },
-	{ "interval", 'i', "SECONDS", 0, "Flush interval (default 1; fractions allowed)" },
-	{ "duration", 'd', "SECONDS", 0, "Stop after this long" },
-	{ "output", 'o', "DIR", 0, "Write summary.json and flushes.jsonl in DIR" },
-	{ "uprobe", 'u', "[BINARY:]GLOB", 0, "Time the functions matching GLOB (repeatable)" },
+	{ NULL, 0, NULL, 0, "What to profile (one of; none: the whole machine):", 1 },
+	{ "pid", 'p', "PID[,PID...]", 0,
+	  "Running processes (all their threads), each reported apart, until the last exits" },
+	{ "comm", OPT_COMM, "NAME", 0,
+	  "The processes named NAME (as ps -o comm shows it), and those that start later" },
+	{ "follow", OPT_FOLLOW, NULL, 0,
+	  "Also the processes the target forks (and theirs), from now on" },
+
+	{ NULL, 0, NULL, 0, "How long, how often:", 2 },
+	{ "duration", 'd', "DURATION", 0, "Stop after DURATION (default: when the target ends)" },
+	{ "interval", 'i', "DURATION", 0, "Report and flush every DURATION (default 1s)" },
+
+	{ NULL, 0, NULL, 0, "Functions (stages):", 3 },
+	{ "uprobe", 'u', "[BINARY:]GLOB", 0,
+	  "Time the functions matching GLOB (repeatable); BINARY: a path or a library name" },
 	{ "usdt", 'U', "[BINARY:]PROVIDER:BEGIN..END", 0,
-	  "Time a USDT probe pair as a stage, from BEGIN to the next END on the thread "
-	  "(repeatable)" },
+	  "Time a USDT probe pair as a stage, from BEGIN to the next END on the thread; "
+	  "PROVIDER:NAME counts a probe's hits (repeatable)" },
 	{ "marker", 'm', "[BINARY:]GLOB", 0,
 	  "Time the bpfprof markers (include/bpfprof/marker.h) whose names match GLOB" },
 	{ "list", OPT_LIST, "[BINARY:]GLOB", 0,
 	  "Print what -u would attach to, and the binary's USDT probes, and exit" },
-	{ "prometheus", OPT_PROMETHEUS, "[ADDR:]PORT", 0,
-	  "Serve /metrics for Prometheus (on 127.0.0.1 unless ADDR is given)" },
-	{ "follow", OPT_FOLLOW, NULL, 0,
-	  "Also profile the processes the target forks (and theirs), from now on" },
 	{ "stages-only", OPT_STAGES_ONLY, NULL, 0,
 	  "Time the -u functions only: no syscall counting (and no I/O per stage), the least "
 	  "overhead" },
@@ -89,19 +115,33 @@ static const struct argp_option options[] = {
 	  "default 5)" },
 	{ "raw-times", OPT_RAW_TIMES, NULL, 0,
 	  "Stage times as measured, with the probes' own cost in them (default: taken off)" },
-	{ "quiet", 'q', NULL, 0, "Print nothing but errors" },
 	{ "cpu-sample", OPT_CPU_SAMPLE, "HZ", 0,
 	  "Sample the traced threads' stacks HZ times a second per CPU (49, 99, 499)" },
+
+	{ NULL, 0, NULL, 0, "Output:", 4 },
+	{ "output", 'o', "DIR", 0, "Write summary.json and flushes.jsonl in DIR" },
 	{ "plain", OPT_PLAIN, NULL, 0, "Print the plain interval report, not the live view" },
+	{ "top", OPT_TOP, "N", 0,
+	  "The plain report shows the N busiest processes of each interval (default 20; 0: all)" },
+	{ "prometheus", OPT_PROMETHEUS, "[ADDR:]PORT", 0,
+	  "Serve /metrics for Prometheus (on 127.0.0.1 unless ADDR is given)" },
+	{ "quiet", 'q', NULL, 0, "Print nothing but errors" },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's debug output" },
+
+	{ NULL, 0, NULL, 0, "Span events (with -o and -u):", 5 },
 	{ "events", OPT_EVENTS, NULL, 0, "Write every stage call as a span to DIR/events.jsonl" },
 	{ "events-ring-bytes", OPT_EVENTS_RING, "BYTES", 0,
 	  "Kernel ring buffer for span events (default 8M; rounded up to a power of two)" },
 	{ "events-queue", OPT_EVENTS_QUEUE, "RECORDS", 0,
 	  "Span records queued for the writer before the newest are dropped (default 65536)" },
 	{ "rotate-bytes", OPT_ROTATE_BYTES, "BYTES", 0, "Rotate events.jsonl before it passes BYTES" },
-	{ "rotate-secs", OPT_ROTATE_SECS, "SECONDS", 0, "Rotate events.jsonl every SECONDS" },
+	{ "rotate-secs", OPT_ROTATE_SECS, "DURATION", 0, "Rotate events.jsonl every DURATION" },
 	{ "rotate-gzip", OPT_ROTATE_GZIP, NULL, 0, "Compress rotated event files (.gz)" },
+
+	{ NULL, 0, NULL, 0, "Help:", -1 },
+	{ "help", 'h', NULL, 0, "Print this help and exit" },
+	{ "usage", OPT_USAGE, NULL, 0, "Print a short usage message and exit" },
+	{ "version", 'V', NULL, 0, "Print the version and exit" },
 	{},
 };
 
@@ -110,7 +150,11 @@ struct parse_state {
 	char *err;
 	size_t errlen;
 	bool events_tuned; /* --events-ring-bytes or --events-queue given */
+	bool printed;	   /* --help, --usage or --version: printed, nothing to run */
 };
+
+/* argp_parse's answer when --help or the like has printed: stop, exit 0. */
+#define PARSE_PRINTED ECANCELED
 
 int parse_seconds(const char *s, double min, double max, double *out)
 {
@@ -125,6 +169,39 @@ int parse_seconds(const char *s, double min, double max, double *out)
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+int parse_duration(const char *s, double min, double max, double *out)
+{
+	static const struct {
+		const char *suffix;
+		double seconds;
+	} units[] = { { "ms", 1e-3 }, { "s", 1 }, { "m", 60 }, { "h", 3600 }, { "", 1 } };
+	const char *p = s;
+	size_t digits = 0;
+	double v;
+
+	/* Digits, an optional fraction, then a unit: no sign, exponent,
+	 * spaces, "inf" or "nan" (strtod would take them all). */
+	if (!s)
+		return -EINVAL;
+	while (*p >= '0' && *p <= '9')
+		p++, digits++;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			digits++;
+	if (!digits)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(p, units[i].suffix))
+			continue;
+		v = strtod(s, NULL) * units[i].seconds;
+		if (!isfinite(v) || v < min || v > max)
+			return -EINVAL;
+		*out = v;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 int parse_bytes(const char *s, unsigned long long min, unsigned long long max,
@@ -201,6 +278,33 @@ int parse_pid(const char *s, pid_t *out)
 	return 0;
 }
 
+int parse_pid_list(const char *s, pid_t *out, int max)
+{
+	char buf[32];
+	int n = 0;
+
+	if (!s || !*s)
+		return -EINVAL;
+	for (const char *p = s;; p++) {
+		size_t len = strcspn(p, ",");
+
+		if (!len || len >= sizeof(buf) || n == max)
+			return -EINVAL;
+		memcpy(buf, p, len);
+		buf[len] = '\0';
+		/* strtol would take " 2" and "+2": digits only. */
+		if (strspn(buf, "0123456789") != len || parse_pid(buf, &out[n]))
+			return -EINVAL;
+		for (int i = 0; i < n; i++)
+			if (out[i] == out[n])
+				return -EINVAL;
+		n++;
+		p += len;
+		if (!*p)
+			return n;
+	}
+}
+
 static error_t fail(struct parse_state *ps, const char *fmt, const char *arg)
 {
 	snprintf(ps->err, ps->errlen, fmt, arg);
@@ -234,8 +338,10 @@ static error_t parse_events_opt(struct parse_state *ps, int key, const char *arg
 		env->rotate_bytes = v;
 		break;
 	case OPT_ROTATE_SECS:
-		if (parse_seconds(arg, 0.1, MAX_DURATION_S, &env->rotate_secs))
-			return fail(ps, "invalid --rotate-secs '%s': expected seconds from 0.1 to 31622400",
+		if (parse_duration(arg, 0.1, MAX_DURATION_S, &env->rotate_secs))
+			return fail(ps,
+				    "invalid --rotate-secs '%s': expected a duration from 100ms to "
+				    "366 days (500ms, 5s, 2m, 1h; a bare number is seconds)",
 				    arg);
 		break;
 	case OPT_ROTATE_GZIP:
@@ -271,21 +377,31 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	struct env *env = ps->env;
 
 	switch (key) {
-	case 'p':
-		if (parse_pid(arg, &env->pid))
-			return fail(ps, "invalid pid '%s': expected a positive number", arg);
+	case 'p': {
+		int n = parse_pid_list(arg, env->pids, MAX_TARGET_PIDS);
+
+		if (n < 0)
+			return fail(ps,
+				    "invalid pid '%s': expected a positive number, or several, "
+				    "distinct, separated by commas (at most 64)",
+				    arg);
+		env->n_pids = n;
+		env->pid = env->pids[0];
 		break;
+	}
 	case 'i':
-		if (parse_seconds(arg, MIN_INTERVAL_S, MAX_INTERVAL_S, &env->interval_s))
-			return fail(ps, "invalid interval '%s': expected seconds from 0.01 to 3600",
+		if (parse_duration(arg, MIN_INTERVAL_S, MAX_INTERVAL_S, &env->interval_s))
+			return fail(ps,
+				    "invalid interval '%s': expected a duration from 10ms to 1h "
+				    "(500ms, 5s, 2m; a bare number is seconds)",
 				    arg);
 		break;
 	case 'd':
-		if (parse_seconds(arg, 1e-3, MAX_DURATION_S, &env->duration_s))
-			return fail(
-				ps,
-				"invalid duration '%s': expected seconds from 0.001 to 31622400",
-				arg);
+		if (parse_duration(arg, 1e-3, MAX_DURATION_S, &env->duration_s))
+			return fail(ps,
+				    "invalid duration '%s': expected a duration from 1ms to 366 days "
+				    "(500ms, 5s, 2m, 1h; a bare number is seconds)",
+				    arg);
 		break;
 	case 'o':
 		if (!*arg)
@@ -320,6 +436,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	}
 	case OPT_FOLLOW:
 		env->follow = true;
+		break;
+	case OPT_COMM:
+		/* The kernel keeps 15 characters of a name. */
+		if (!*arg || strlen(arg) > 15)
+			return fail(ps, "invalid --comm '%s': expected a process name of 1 to 15 "
+					"characters",
+				    arg);
+		env->comm = arg;
 		break;
 	case OPT_STAGES_ONLY:
 		env->stages_only = true;
@@ -377,12 +501,34 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			return fail(ps, "invalid --self-cost-window '%s': expected a percentage from 0.5 to 50",
 				    arg);
 		break;
+	case 'h':
+		argp_help(state->root_argp, stdout, ARGP_HELP_STD_HELP & ~ARGP_HELP_EXIT_OK,
+			  (char *)"bpfprof");
+		ps->printed = true;
+		return PARSE_PRINTED;
+	case OPT_USAGE:
+		argp_help(state->root_argp, stdout, ARGP_HELP_USAGE, (char *)"bpfprof");
+		ps->printed = true;
+		return PARSE_PRINTED;
+	case 'V':
+		printf("%s\n", argp_program_version);
+		ps->printed = true;
+		return PARSE_PRINTED;
 	case 'q':
 		env->quiet = true;
 		break;
 	case OPT_PLAIN:
 		env->plain = true;
 		break;
+	case OPT_TOP: {
+		unsigned long n;
+
+		if (parse_uint(arg, 0, 100000, &n))
+			return fail(ps, "invalid --top '%s': expected a whole number from 0 to 100000",
+				    arg);
+		env->top = (size_t)n;
+		break;
+	}
 	case 'v':
 		env->verbose = true;
 		break;
@@ -401,11 +547,15 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (env->pid && env->command)
 			return fail(ps, "-p and a command are exclusive: give one target%s", "");
+		if (env->comm && (env->pid || env->command))
+			return fail(ps, "--comm, -p and a command are exclusive: give one target%s",
+				    "");
 		if (env->stages_only && !env->n_stage_specs && !env->n_usdt_specs &&
 		    !env->n_marker_specs)
 			return fail(ps, "--stages-only needs functions to time: give -u%s", "");
-		if (env->follow && !env->pid && !env->command)
-			return fail(ps, "--follow needs a target: -p PID or a command%s", "");
+		if (env->follow && !env->pid && !env->command && !env->comm)
+			return fail(ps, "--follow needs a target: -p PID, --comm NAME or a command%s",
+				    "");
 		if (env->max_overhead_pct > 0 && env->self_cost == COST_MODE_OFF)
 			return fail(ps, "--max-overhead needs the cost figures: not --self-cost=off%s",
 				    "");
@@ -420,13 +570,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 
 int args_parse(int argc, char **argv, struct env *env, char *err, size_t errlen)
 {
-	static const struct argp argp = {options, parse_opt, "[-- COMMAND [ARGS...]]", doc};
-	struct parse_state ps = {env, err, errlen, false};
+	static const struct argp argp = { options, parse_opt, "[-- COMMAND [ARGS...]]", doc };
+	struct parse_state ps = { env, err, errlen, false, false };
 	const char *stages;
 	int rc;
 
 	memset(env, 0, sizeof(*env));
 	env->interval_s = 1.0;
+	env->top = DEFAULT_TOP_PROCS;
 	env->events_ring_bytes = DEFAULT_EVENTS_RING;
 	env->events_queue = DEFAULT_EVENTS_QUEUE;
 	env->sample_every = 1;
@@ -441,10 +592,13 @@ int args_parse(int argc, char **argv, struct env *env, char *err, size_t errlen)
 	env->stages_off = stages && !strcmp(stages, "0");
 	err[0] = '\0';
 	/* ARGP_IN_ORDER: options after the command belong to the command.
-	 * ARGP_NO_ERRS: our caller prints the one-line error; --help and
-	 * --version still print and exit. */
-	rc = argp_parse(&argp, argc, argv, ARGP_IN_ORDER | ARGP_NO_ERRS, NULL, &ps);
-	if (rc && !err[0])
-		snprintf(err, errlen, "unknown option or missing option argument (see --help)");
+	 * ARGP_NO_ERRS: our caller prints the one-line error. It also
+	 * silences argp's own --help, hence ours (ARGP_NO_HELP). */
+	rc = argp_parse(&argp, argc, argv, ARGP_IN_ORDER | ARGP_NO_ERRS | ARGP_NO_HELP, NULL,
+			&ps);
+	if (ps.printed)
+		return fflush(stdout) ? -1 : 1;
+	if (rc && !err[0] && !cli_option_error(options, argc, argv, true, err, errlen))
+		snprintf(err, errlen, "invalid command line (--help lists the options)");
 	return rc ? -1 : 0;
 }

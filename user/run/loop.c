@@ -98,6 +98,9 @@ int session_loop(struct session *s, int sigfd)
 			continue;
 		}
 		if (pfd[1].revents) {
+			/* -p PID,PID...: the run lasts until the last exits. */
+			if (target_watch_next(&s->target))
+				continue;
 			s->info.end_reason = "target exited";
 			break;
 		}

@@ -54,7 +54,7 @@ static int open_target(struct session *s, char *err, size_t errlen)
 
 	if (env->pid) {
 		s->info.mode = TARGET_PID;
-		if (target_open_pid(&s->target, env->pid, err, errlen))
+		if (target_open_pids(&s->target, env->pids, env->n_pids, err, errlen))
 			return -1;
 	} else if (env->command) {
 		s->info.mode = TARGET_COMMAND;
@@ -66,6 +66,7 @@ static int open_target(struct session *s, char *err, size_t errlen)
 	}
 	s->info.pid = s->target.pid;
 	s->info.follow = env->follow;
+	s->info.comm = env->comm;
 	s->info.stages_only = env->stages_only;
 	return 0;
 }
@@ -82,7 +83,9 @@ static int prepare_stages(struct session *s, char *err, size_t errlen)
 		.marker_specs = env->marker_specs,
 		.n_marker_specs = env->n_marker_specs,
 		.command = env->command ? env->command[0] : NULL,
-		.follow = env->follow,
+		/* Several processes: the probes fire in every one, the BPF
+		 * side keeps the traced. */
+		.follow = env->follow || env->n_pids > 1 || env->comm,
 		.stages_off = env->stages_off,
 		.sample_every = env->sample_every,
 		.returns = (enum returns_mode)env->returns,
@@ -193,6 +196,8 @@ static int load_and_attach(struct session *s, int argc, char **argv, char *err, 
 		.verbose = env->verbose,
 		.targ_tgid = s->target.pid,
 		.follow = env->follow,
+		.several = env->n_pids > 1,
+		.comm = env->comm,
 		.syscalls_off = env->stages_only,
 		.span_ring_bytes = env->events ? env->events_ring_bytes : 0,
 		.cpu_sample_hz = env->cpu_sample_hz,
@@ -216,8 +221,21 @@ static int load_and_attach(struct session *s, int argc, char **argv, char *err, 
 	}
 	if (s->target.pid && loader_prepare_target(s->skel, s->target.pid, err, errlen))
 		return -1;
+	for (int i = 1; i < env->n_pids; i++)
+		if (loader_prepare_target(s->skel, env->pids[i], err, errlen))
+			return -1;
 	if (loader_attach_syscalls(s->skel, err, errlen))
 		return -1;
+	/* --comm: those running now (after attaching: the exec hook takes
+	 * those that start from here on). */
+	if (env->comm) {
+		static pid_t found[4096];
+		int n = target_find_by_comm(env->comm, found, 4096);
+
+		for (int i = 0; i < n; i++)
+			loader_prepare_target(s->skel, found[i], err, errlen);
+		err[0] = '\0';
+	}
 	cost_meter_syscalls_attached(&s->cost);
 	if (s->samples && cpu_samples_attach(s->samples, err, errlen))
 		return -1;
@@ -290,10 +308,16 @@ static int go(struct session *s, char *err, size_t errlen)
 		telemetry_set_round(&s->telem, &target, 1);
 	cost_meter_start(&s->cost);
 	if (!env->quiet) {
-		if (s->info.mode == TARGET_SYSTEM)
+		if (env->comm)
+			fprintf(stderr,
+				"bpfprof: profiling the processes named '%s', now and later (Ctrl-C "
+				"to stop)\n",
+				env->comm);
+		else if (s->info.mode == TARGET_SYSTEM)
 			fprintf(stderr, "bpfprof: profiling all processes (Ctrl-C to stop)\n");
 		else
-			fprintf(stderr, "bpfprof: profiling pid %d (Ctrl-C to stop)\n", target);
+			fprintf(stderr, "bpfprof: profiling pid %d%s (Ctrl-C to stop)\n", target,
+				env->n_pids > 1 ? " and the other -p pids" : "");
 	}
 	return 0;
 }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "common/own_pids.h"
 #include "run/target.h"
 
 #define PF_KTHREAD 0x00200000 /* include/linux/sched.h */
@@ -78,6 +80,70 @@ int target_open_pid(struct target *t, pid_t pid, char *err, size_t errlen)
 	return 0;
 }
 
+int target_find_by_comm(const char *name, pid_t *pids, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < max) {
+		char path[64], comm[32] = "";
+		pid_t pid = (pid_t)atoi(de->d_name);
+		FILE *f;
+
+		if (pid <= 0 || own_pid(pid))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+		if (!strcmp(comm, name))
+			pids[n++] = pid;
+	}
+	closedir(d);
+	return n;
+}
+
+int target_open_pids(struct target *t, const pid_t *pids, int n, char *err, size_t errlen)
+{
+	struct target other;
+	int rc = target_open_pid(t, pids[0], err, errlen);
+	int max = (int)(sizeof(t->more_pidfds) / sizeof(t->more_pidfds[0]));
+
+	for (int i = 1; !rc && i < n; i++) {
+		if (t->n_more == max) {
+			snprintf(err, errlen, "too many processes (at most %d)", max + 1);
+			return -E2BIG;
+		}
+		target_init(&other);
+		rc = target_open_pid(&other, pids[i], err, errlen);
+		if (!rc)
+			t->more_pidfds[t->n_more++] = other.pidfd;
+	}
+	return rc;
+}
+
+bool target_watch_next(struct target *t)
+{
+	while (t->n_more) {
+		int fd = t->more_pidfds[--t->n_more];
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 0) == 0) {
+			close(t->pidfd);
+			t->pidfd = fd;
+			return true;
+		}
+		close(fd);
+	}
+	return false;
+}
+
 /* What execvp would run, into resolved, so a typo fails before anything is
  * created and the child makes exactly one execve. */
 int target_find_command(const char *cmd, char *resolved, size_t resolved_len, char *err,
@@ -125,6 +191,73 @@ int target_find_command(const char *cmd, char *resolved, size_t resolved_len, ch
 fail:
 	snprintf(err, errlen, "cannot execute '%s': %s", cmd, strerror(saved));
 	return -saved;
+}
+
+/* The interpreter a "#!" line names, into interp (canonical path, or the
+ * command env would look up); 1 when file is a script, 0 when not, -errno. */
+static int script_interpreter(const char *file, char *interp, size_t len, char *err,
+			      size_t errlen)
+{
+	char line[256], *p, *name, *arg;
+	ssize_t n;
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot read '%s': %s", file, strerror(errno));
+		return -errno;
+	}
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n < 2 || line[0] != '#' || line[1] != '!')
+		return 0;
+	line[n] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	/* "#! /path/interp [one argument]", as the kernel splits it. */
+	p = line + 2 + strspn(line + 2, " \t");
+	name = strsep(&p, " \t");
+	arg = p ? p + strspn(p, " \t") : NULL;
+	if (!name || !*name) {
+		snprintf(err, errlen, "'%s': empty #! line", file);
+		return -ENOEXEC;
+	}
+	/* "#!/usr/bin/env [-S] NAME ...": the program is NAME from PATH. */
+	if (!strcmp(strrchr(name, '/') ? strrchr(name, '/') + 1 : name, "env") && arg && *arg) {
+		if (!strncmp(arg, "-S", 2))
+			arg += 2 + strspn(arg + 2, " \t");
+		arg[strcspn(arg, " \t")] = '\0';
+		if (*arg && *arg != '-')
+			return target_find_command(arg, interp, len, err, errlen) ? -ENOENT : 1;
+	}
+	snprintf(interp, len, "%s", name);
+	return 1;
+}
+
+int target_exec_binary(const char *path, char *out, size_t len, bool *is_script, char *err,
+		       size_t errlen)
+{
+	char cur[PATH_MAX], next[PATH_MAX];
+	int rc;
+
+	*is_script = false;
+	snprintf(cur, sizeof(cur), "%s", path);
+	/* The kernel follows at most 4 nested interpreters (binfmt_script). */
+	for (int depth = 0; depth <= 4; depth++) {
+		rc = script_interpreter(cur, next, sizeof(next), err, errlen);
+		if (rc < 0)
+			return rc;
+		if (!rc) {
+			if (!realpath(cur, next)) {
+				snprintf(err, errlen, "cannot resolve '%s': %s", cur, strerror(errno));
+				return -errno;
+			}
+			snprintf(out, len, "%s", next);
+			return 0;
+		}
+		*is_script = true;
+		snprintf(cur, sizeof(cur), "%s", next);
+	}
+	snprintf(err, errlen, "'%s': too many nested #! interpreters", path);
+	return -ELOOP;
 }
 
 int target_spawn(struct target *t, char **argv, char *err, size_t errlen)
@@ -258,6 +391,8 @@ void target_abort(struct target *t)
 
 void target_close(struct target *t)
 {
+	while (t->n_more)
+		close(t->more_pidfds[--t->n_more]);
 	if (t->pidfd >= 0)
 		close(t->pidfd);
 	if (t->gate_fd >= 0)

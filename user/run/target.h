@@ -18,6 +18,9 @@ struct target {
 	int gate_fd;	  /* write end the child waits on before exec */
 	int exec_err_fd;  /* read end: the child's errno if exec failed */
 	int exit_status;  /* child's wait status once reaped, else -1 */
+	/* -p PID,PID...: the others' pidfds; pidfd watches one that runs. */
+	int more_pidfds[63];
+	int n_more;
 };
 
 void target_init(struct target *t);
@@ -27,6 +30,25 @@ int target_open_pid(struct target *t, pid_t pid, char *err, size_t errlen);
  * reason in err when it cannot be executed. */
 int target_find_command(const char *cmd, char *resolved, size_t resolved_len, char *err,
 			size_t errlen);
+/*
+ * The program the kernel runs for the executable file `path` (as
+ * target_find_command gives it): a "#!" script's interpreter (followed as
+ * the kernel does, up to 4 levels; "#!/usr/bin/env NAME" runs NAME from
+ * PATH), else path itself; canonical (absolute, symlinks resolved), so a
+ * binary has one name whatever the mode. *is_script says whether it
+ * followed "#!". 0, or -errno with err set.
+ */
+int target_exec_binary(const char *path, char *out, size_t len, bool *is_script, char *err,
+		       size_t errlen);
+/* Several running processes (-p PID,PID...): t->pid is the first; the run
+ * lasts until the last exits (target_watch_next). */
+int target_open_pids(struct target *t, const pid_t *pids, int n, char *err, size_t errlen);
+/* t->pidfd fired: watch another of the processes that still runs instead.
+ * false when none does. */
+bool target_watch_next(struct target *t);
+/* --comm: the running processes named name (their comm), bpfprof's own
+ * excepted, into pids; how many (at most max). */
+int target_find_by_comm(const char *name, pid_t *pids, int max);
 /* Checks that argv[0] can be executed, then forks a child that waits at
  * the gate. */
 int target_spawn(struct target *t, char **argv, char *err, size_t errlen);
