@@ -245,7 +245,7 @@ UNDER_LOAD_RUNS ?= 5
 test-under-load: $(OUT)/bpfprof $(TEST_BINS) $(TARGET_BINS)
 	tests/under_load.sh $(UNDER_LOAD_RUNS) $(MAKE) --no-print-directory test
 
-demo: $(OUT)/bpfprof $(OUT)/targets/demo_workload
+demo: $(OUT)/bpfprof $(OUT)/targets/demo_workload $(OUT)/targets/demo_server
 	$(OUT)/bpfprof -i 1 -o out/demo -- $(OUT)/targets/demo_workload 3
 	@echo "outputs in out/demo: summary.json flushes.jsonl"
 

@@ -2,10 +2,10 @@
 # Runs every shell example of README.md, so none can rot:
 #   tools/readme_examples.sh [BUILD]       (root, from any directory)
 # An example is a line of a ```sh block (lines ending in \ continue it);
-# ```text blocks are synopses and are not run. Examples run in the source
-# tree in order (a later one may read what an earlier one wrote), with the
-# built bpfprof first in PATH and the demo server (build/targets/demo_server)
-# running, as the README says. `make deps`/`make test` lines are CI's own
+# ```text blocks are synopses and are not run. Examples run in order (a later
+# one may read what an earlier one wrote) in a scratch directory where
+# build/ is the build, with the built bpfprof first in PATH and the demo
+# server (build/targets/demo_server) running, as the README says. `make deps`/`make test` lines are CI's own
 # steps and are not run again here. Each example must exit 0 within
 # EXAMPLE_TIMEOUT seconds (default 60; then it gets SIGINT, as from Ctrl-C,
 # and must still finish cleanly).
@@ -18,11 +18,14 @@ timeout_s=${EXAMPLE_TIMEOUT:-60}
 	echo "readme_examples: build $build/bpfprof and $build/targets/demo_server first" >&2
 	exit 2
 }
-export PATH="$PWD/$build:$PATH"
+src=$PWD
+export PATH="$src/$build:$PATH"
 logs=$(mktemp -d)
+scratch=$(mktemp -d)
+ln -s "$src/$build" "$scratch/build"
 "$build/targets/demo_server" &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$logs"' EXIT
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$logs" "$scratch"' EXIT
 sleep 0.2
 
 # The examples, one per line, continuations joined.
@@ -35,7 +38,8 @@ mapfile -t examples < <(awk '
 		if (line ~ /\\[ \t]*$/) { sub(/\\[ \t]*$/, "", line); cont = line; next }
 		if (line ~ /^[ \t]*(#|$)/) next
 		print line
-	}' README.md)
+	}' "$src/README.md")
+cd "$scratch" || exit 2
 
 passed=0 failed=0
 for i in "${!examples[@]}"; do
