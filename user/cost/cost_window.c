@@ -71,13 +71,19 @@ static uint64_t recorded_now(struct cost_window *w)
 	return sum;
 }
 
+/*
+ * A window is the time between two pairs of reads (runs, calls recorded),
+ * both taken while the stats are on: the round trip to the stats helper
+ * stays outside, or the calls made during it (many, on a busy machine)
+ * would add runs without recorded calls. At close the pair is read in the
+ * reverse order, so the calls' span lies within the runs' span.
+ */
 static void open_window(struct cost_window *w)
 {
 	if (stats_switch_set(&w->sw, true))
 		return;
 	w->open = true;
 	w->opened_at = clock_mono_s();
-	/* Runs move only while the stats are on: read them after. */
 	bpf_cost_read(w->cost, &w->at_open);
 	w->recorded_at_open = recorded_now(w);
 }
@@ -87,12 +93,12 @@ static void close_window(struct cost_window *w)
 	uint64_t recorded = recorded_now(w);
 	struct cost_totals now, d;
 
-	stats_switch_set(&w->sw, false);
 	bpf_cost_read(w->cost, &now);
+	w->acc.on_s += clock_mono_s() - w->opened_at;
+	stats_switch_set(&w->sw, false);
 	cost_totals_delta(&d, &now, &w->at_open);
 	cost_totals_add(&w->acc.runs, &d);
 	w->acc.recorded += recorded >= w->recorded_at_open ? recorded - w->recorded_at_open : 0;
-	w->acc.on_s += clock_mono_s() - w->opened_at;
 	w->acc.windows++;
 	w->open = false;
 }
