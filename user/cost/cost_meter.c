@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -17,6 +18,22 @@ static bool have_stages(const struct cost_meter *m)
 static bool windowed(const struct cost_meter *m)
 {
 	return m->have_cost && m->cfg.cost_mode == COST_MODE_WINDOW;
+}
+
+/* Stage calls recorded so far (the audit's stage_calls_entered); 0 on error. */
+static uint64_t recorded_now(int audit_fd)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u32 slot = AUDIT_STAGE_ENTRIES;
+	uint64_t *vals, sum = 0;
+
+	if (audit_fd < 0 || ncpus <= 0 || !(vals = calloc((size_t)ncpus, sizeof(*vals))))
+		return 0;
+	if (!bpf_map_lookup_elem(audit_fd, &slot, vals))
+		for (int i = 0; i < ncpus; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
 }
 
 /* Turns the measurement on as cfg asks; false: no cost figures. */
@@ -60,6 +77,8 @@ void cost_meter_open(struct cost_meter *m, const struct cost_meter_config *cfg,
 	 * profiling is said to start. */
 	bpf_cost_read(&m->cost, &m->start);
 	m->prev = m->start;
+	m->audit_fd = bpf_map__fd(skel->maps.audit);
+	m->recorded_prev = recorded_now(m->audit_fd);
 	m->on_ns_per_call = -1;
 }
 
@@ -208,7 +227,7 @@ static void compute(const struct cost_meter *m, const struct cost_rates *rates, 
  * surplus of entries over recorded calls otherwise is calls straddling the
  * edges.
  */
-static double measure(struct cost_meter *m, uint64_t pushes, double seconds, double on_s)
+static double measure(struct cost_meter *m, double seconds, double on_s)
 {
 	struct cost_rates now;
 	bool session = m->cfg.link_kind == UPROBE_LINK_SESSION;
@@ -216,12 +235,18 @@ static double measure(struct cost_meter *m, uint64_t pushes, double seconds, dou
 
 	if (m->cfg.cost_mode == COST_MODE_ALWAYS) {
 		struct cost_totals cur;
+		uint64_t recorded;
 
+		/* The calls recorded read right beside the runs, not the
+		 * collector's count: on a busy machine the collector's read
+		 * is long done, and the calls since add runs. */
 		bpf_cost_read(&m->cost, &cur);
+		recorded = recorded_now(m->audit_fd);
 		memset(&m->sample, 0, sizeof(m->sample));
 		cost_totals_delta(&m->sample.runs, &cur, &m->prev);
 		m->prev = cur;
-		m->sample.recorded = pushes;
+		m->sample.recorded = recorded >= m->recorded_prev ? recorded - m->recorded_prev : 0;
+		m->recorded_prev = recorded;
 		m->sample.on_s = seconds;
 		m->sample.windows = 1;
 	} else {
@@ -308,8 +333,7 @@ void cost_meter_measure(struct cost_meter *m, const struct profile *delta, doubl
 	m->last_flush_mono = mono;
 	m->unrec = 0;
 	if (m->have_cost)
-		m->unrec = measure(m, delta->audit[AUDIT_STAGE_ENTRIES], seconds,
-				   have_stages(m) ? on_s : 0);
+		m->unrec = measure(m, seconds, have_stages(m) ? on_s : 0);
 }
 
 void cost_meter_figure(struct cost_meter *m, const struct profile *delta, double cpu_ns)

@@ -46,6 +46,8 @@ struct cost_meter {
 	struct time_correction tc; /* the probes' cost taken off the stage times */
 	double sys_base_ns; /* a syscall of bpfprof's before the programs attach; < 0: none */
 	struct cost_totals start, prev; /* COST_MODE_ALWAYS */
+	int audit_fd;			/* COST_MODE_ALWAYS: the calls recorded, */
+	uint64_t recorded_prev;		/* read beside the runs */
 	double last_flush_mono;
 	/* Per event, as last measured (carried forward across intervals
 	 * without a window), and this interval's own window. */
@@ -83,8 +85,8 @@ void cost_meter_window_service(struct cost_meter *m);
 void cost_meter_end_windows(struct cost_meter *m);
 
 /*
- * One flush, in two steps. First, as close to the collector's read of the
- * counters as can be: the runs timed in the interval (stage_on_s: the
+ * One flush, in two steps. First, the runs timed in the interval (with the
+ * stats always on, the calls recorded are read beside them; stage_on_s: the
  * seconds the stage probes were on). Then, with the CPU time of the
  * processes sampled (cpu_ns < 0: unknown): the interval's figures.
  */
