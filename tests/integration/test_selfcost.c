@@ -10,6 +10,7 @@
  */
 #include <dirent.h>
 #include <linux/capability.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,30 @@ static double num(json_t *obj, const char *key)
 	if (!json_is_number(v))
 		fail_msg("%s is not a number", key);
 	return json_number_value(v);
+}
+
+/*
+ * The per-syscall figure: the programs' own time (kernel-timed, less the
+ * stats' share) plus the hook's, which is two timings of bpfprof's own
+ * syscalls seconds apart, before and after the programs attach. On a busy
+ * machine, or a VM whose CPU speed moves in steps (getppid took 470 to
+ * 1500 ns here within seconds), the second can come out faster: the hook's
+ * share is then 0, and so is the figure when the programs return at once
+ * for most of the machine's syscalls. The kernel's timing of the runs is
+ * always above 0, and the interval's cost is the figure times its syscalls.
+ */
+static void check_syscall_figures(json_t *c)
+{
+	double per_syscall = num(c, "ns_per_syscall");
+	long long syscalls = helper_int(c, "target_syscalls");
+
+	assert_true(per_syscall >= 0);
+	assert_true(num(c, "syscall_program_ns") > 0);
+	/* ns_per_syscall to 0.1 ns, syscall_cost_ns to 1 ns. */
+	if (fabs(num(c, "syscall_cost_ns") - per_syscall * (double)syscalls) >
+	    0.05 * (double)syscalls + 0.5)
+		fail_msg("syscall_cost_ns %.1f is not %lld syscalls at %.1f ns",
+			 num(c, "syscall_cost_ns"), syscalls, per_syscall);
 }
 
 struct totals {
@@ -76,7 +101,7 @@ static void check_cost(json_t *rec, pid_t pid, const char *measured, double shar
 	}
 	/* Once measured, the per-call figures are always there. */
 	if (!json_is_true(json_object_get(c, "carried_forward"))) {
-		assert_true(num(c, "ns_per_syscall") > 0);
+		check_syscall_figures(c);
 		assert_true(num(c, "ns_per_stage_call") > 0);
 	}
 	assert_non_null(w);
@@ -94,8 +119,9 @@ static void check_cost(json_t *rec, pid_t pid, const char *measured, double shar
 	 * window's edges (one thread: at most one per edge). With the stats
 	 * always on, the interval's runs and counts are read a moment apart:
 	 * a few calls more. */
-	assert_true(runs >= 2 * recorded - 2 * windows - slack);
-	assert_true(runs <= 2 * recorded + 2 * windows + slack);
+	if (runs < 2 * recorded - 2 * windows - slack || runs > 2 * recorded + 2 * windows + slack)
+		fail_msg("%lld runs for %lld calls recorded in %lld windows (slack %lld)", runs,
+			 recorded, windows, slack);
 	assert_true(helper_int(w, "syscall_events") >= 0);
 	t->syscalls += syscalls_in(rec);
 	t->calls += helper_int(rec, "audit.stage_calls_entered");
@@ -143,7 +169,7 @@ static void run_and_check(const char *const *extra, const char *measured, double
 	assert_true(t.calls >= helper_stage_calls(helper_find_proc(s, pid), "tick"));
 	assert_int_equal(helper_int(c, "window.windows"), t.windows);
 	assert_int_equal(helper_int(c, "window.stage_program_runs"), t.runs_in_windows);
-	assert_true(num(c, "ns_per_syscall") > 0);
+	check_syscall_figures(c);
 	assert_true(num(c, "ns_per_stage_call") > 0);
 	assert_true(num(c, "stage_cost_ns") > 0);
 	json_decref(flushes);
