@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: MIT
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -18,22 +17,6 @@ static bool have_stages(const struct cost_meter *m)
 static bool windowed(const struct cost_meter *m)
 {
 	return m->have_cost && m->cfg.cost_mode == COST_MODE_WINDOW;
-}
-
-/* Stage calls recorded so far (the audit's stage_calls_entered); 0 on error. */
-static uint64_t recorded_now(int audit_fd)
-{
-	int ncpus = libbpf_num_possible_cpus();
-	__u32 slot = AUDIT_STAGE_ENTRIES;
-	uint64_t *vals, sum = 0;
-
-	if (audit_fd < 0 || ncpus <= 0 || !(vals = calloc((size_t)ncpus, sizeof(*vals))))
-		return 0;
-	if (!bpf_map_lookup_elem(audit_fd, &slot, vals))
-		for (int i = 0; i < ncpus; i++)
-			sum += vals[i];
-	free(vals);
-	return sum;
 }
 
 /* Turns the measurement on as cfg asks; false: no cost figures. */
@@ -75,10 +58,9 @@ void cost_meter_open(struct cost_meter *m, const struct cost_meter_config *cfg,
 	m->sys_base_ns = cfg->no_syscalls ? -1 : probe_time_syscall();
 	/* Before anything is attached: a short target may be done by the time
 	 * profiling is said to start. */
-	bpf_cost_read(&m->cost, &m->start);
-	m->prev = m->start;
 	m->audit_fd = bpf_map__fd(skel->maps.audit);
-	m->recorded_prev = recorded_now(m->audit_fd);
+	m->recorded_prev = cost_read_runs_and_recorded(&m->cost, m->audit_fd, &m->start);
+	m->prev = m->start;
 	m->on_ns_per_call = -1;
 }
 
@@ -240,8 +222,7 @@ static double measure(struct cost_meter *m, double seconds, double on_s)
 		/* The calls recorded read right beside the runs, not the
 		 * collector's count: on a busy machine the collector's read
 		 * is long done, and the calls since add runs. */
-		bpf_cost_read(&m->cost, &cur);
-		recorded = recorded_now(m->audit_fd);
+		recorded = cost_read_runs_and_recorded(&m->cost, m->audit_fd, &cur);
 		memset(&m->sample, 0, sizeof(m->sample));
 		cost_totals_delta(&m->sample.runs, &cur, &m->prev);
 		m->prev = cur;

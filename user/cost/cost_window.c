@@ -23,15 +23,9 @@ int cost_window_open(struct cost_window *w, double share, const struct bpf_cost 
 	w->share = share;
 	w->cost = cost;
 	w->audit_fd = audit_fd;
-	w->ncpus = libbpf_num_possible_cpus();
-	if (w->ncpus <= 0) {
-		set_err(err, errlen, "cannot count the CPUs: %s", strerror(-w->ncpus));
-		return w->ncpus ?: -EINVAL;
-	}
-	w->vals = calloc((size_t)w->ncpus, sizeof(*w->vals));
 	w->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (!w->vals || w->timer_fd < 0) {
-		rc = w->vals ? -errno : -ENOMEM;
+	if (w->timer_fd < 0) {
+		rc = -errno;
 		set_err(err, errlen, "cost window: %s", strerror(-rc));
 		cost_window_close(w);
 		return rc;
@@ -58,25 +52,46 @@ int cost_window_fd(const struct cost_window *w)
 	return w->timer_fd;
 }
 
-/* Stage calls recorded so far (the audit's stage_calls_entered). */
-static uint64_t recorded_now(struct cost_window *w)
+/* Stage calls recorded so far (the audit's stage_calls_entered); 0 on error. */
+static uint64_t recorded_now(int audit_fd, uint64_t *vals, int ncpus)
 {
 	__u32 slot = AUDIT_STAGE_ENTRIES;
 	uint64_t sum = 0;
 
-	if (w->audit_fd < 0 || bpf_map_lookup_elem(w->audit_fd, &slot, w->vals))
+	if (bpf_map_lookup_elem(audit_fd, &slot, vals))
 		return 0;
-	for (int i = 0; i < w->ncpus; i++)
-		sum += w->vals[i];
+	for (int i = 0; i < ncpus; i++)
+		sum += vals[i];
 	return sum;
 }
 
+uint64_t cost_read_runs_and_recorded(const struct bpf_cost *cost, int audit_fd,
+				     struct cost_totals *runs)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t *vals, before, after;
+
+	if (audit_fd < 0 || ncpus <= 0 || !(vals = calloc((size_t)ncpus, sizeof(*vals)))) {
+		bpf_cost_read(cost, runs);
+		return 0;
+	}
+	after = recorded_now(audit_fd, vals, ncpus);
+	for (int i = 0; i < 8; i++) {
+		before = after;
+		bpf_cost_read(cost, runs);
+		after = recorded_now(audit_fd, vals, ncpus);
+		if (after == before)
+			break;
+	}
+	free(vals);
+	return after;
+}
+
 /*
- * A window is the time between two pairs of reads (runs, calls recorded),
- * both taken while the stats are on: the round trip to the stats helper
- * stays outside, or the calls made during it (many, on a busy machine)
- * would add runs without recorded calls. At close the pair is read in the
- * reverse order, so the calls' span lies within the runs' span.
+ * A window is the time between two reads of (runs, calls recorded) as of
+ * one moment, both taken while the stats are on: the round trip to the
+ * stats helper stays outside, or the calls made during it (many, on a busy
+ * machine) would add runs without recorded calls.
  */
 static void open_window(struct cost_window *w)
 {
@@ -84,16 +99,14 @@ static void open_window(struct cost_window *w)
 		return;
 	w->open = true;
 	w->opened_at = clock_mono_s();
-	bpf_cost_read(w->cost, &w->at_open);
-	w->recorded_at_open = recorded_now(w);
+	w->recorded_at_open = cost_read_runs_and_recorded(w->cost, w->audit_fd, &w->at_open);
 }
 
 static void close_window(struct cost_window *w)
 {
-	uint64_t recorded = recorded_now(w);
 	struct cost_totals now, d;
+	uint64_t recorded = cost_read_runs_and_recorded(w->cost, w->audit_fd, &now);
 
-	bpf_cost_read(w->cost, &now);
 	w->acc.on_s += clock_mono_s() - w->opened_at;
 	stats_switch_set(&w->sw, false);
 	cost_totals_delta(&d, &now, &w->at_open);
@@ -153,6 +166,4 @@ void cost_window_close(struct cost_window *w)
 	w->active = false;
 	cost_window_end(w);
 	stats_switch_stop(&w->sw);
-	free(w->vals);
-	w->vals = NULL;
 }

@@ -44,14 +44,21 @@ struct cost_window {
 	struct stats_switch sw;
 	int timer_fd;
 	int audit_fd;
-	int ncpus;
-	uint64_t *vals;
 	bool open;
 	double opened_at;
 	struct cost_totals at_open;
 	uint64_t recorded_at_open;
 	struct cost_window_sample acc;
 };
+
+/*
+ * The runs so far and the stage calls recorded so far (audit_fd's
+ * stage_calls_entered) as of one moment: read again (a few times at most)
+ * while a call entered between the reads, as one does on a busy machine
+ * when bpfprof is preempted among them.
+ */
+uint64_t cost_read_runs_and_recorded(const struct bpf_cost *cost, int audit_fd,
+				     struct cost_totals *runs);
 
 /*
  * Starts the helper (before bpfprof drops its capabilities or starts a
