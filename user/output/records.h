@@ -159,4 +159,7 @@ bool audit_slot_is_loss(unsigned int slot);
 /* Sum of every loss counter in the audit. */
 uint64_t audit_lost(const uint64_t audit[AUDIT_ALL_SLOTS]);
 
+/* "file", "socket", "pipe", "tty", "other" for enum io_kind. */
+const char *io_kind_name(unsigned int k);
+
 #endif
