@@ -99,6 +99,10 @@ static void check_wall(json_t *p, const char *result)
 	self = st_int(p, "wall_spin_sleep", "self_ns");
 	sleep_ns = st_int(p, "wall_spin_sleep", "wall.blocked.sleep_ns");
 	assert_within(on, spin_cpu, 0.03, 1000000, "spin_sleep on CPU");
+	/* Waiting for a CPU: what the kernel's schedstat says it waited. */
+	assert_within(st_int(p, "wall_spin_sleep", "wall.runqueue_ns"),
+		      result_value(result, "sched_wait_ns"), 0.03, 1000000,
+		      "spin_sleep runqueue vs schedstat");
 	assert_true(sleep_ns >= WALL_SLEEP_NS * 99 / 100 && sleep_ns <= sleep_wall);
 	/* The shares, against the target's own clocks. */
 	assert_within(on * 1000 / self, spin_cpu * 1000 / (spin_wall + sleep_wall), 0.03, 10,

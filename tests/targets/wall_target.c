@@ -53,16 +53,33 @@ static void burn(uint64_t ns)
 			sink += i;
 }
 
+/* The kernel's own figures for this thread: time on the CPU and waiting on
+ * a runqueue (schedstat), in ns. */
+static void schedstat(unsigned long long *run, unsigned long long *wait)
+{
+	FILE *f = fopen("/proc/thread-self/schedstat", "r");
+
+	if (!f || fscanf(f, "%llu %llu", run, wait) != 2)
+		exit(7);
+	fclose(f);
+}
+
 NOINLINE void wall_spin_sleep(void)
 {
 	uint64_t cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID), t0 = clock_ns(CLOCK_MONOTONIC), t1;
+	unsigned long long run0, wait0, run1, wait1;
 
+	schedstat(&run0, &wait0);
 	burn(WALL_SPIN_NS);
 	t1 = clock_ns(CLOCK_MONOTONIC);
 	nap(WALL_SLEEP_NS);
-	fprintf(result, "spin_cpu_ns %llu\nspin_wall_ns %llu\nsleep_wall_ns %llu\n",
+	schedstat(&run1, &wait1);
+	fprintf(result,
+		"spin_cpu_ns %llu\nspin_wall_ns %llu\nsleep_wall_ns %llu\nsched_run_ns %llu\n"
+		"sched_wait_ns %llu\n",
 		(unsigned long long)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0),
-		(unsigned long long)(t1 - t0), (unsigned long long)(clock_ns(CLOCK_MONOTONIC) - t1));
+		(unsigned long long)(t1 - t0), (unsigned long long)(clock_ns(CLOCK_MONOTONIC) - t1),
+		run1 - run0, wait1 - wait0);
 }
 
 NOINLINE void wall_lock_wait(void)

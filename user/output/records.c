@@ -133,7 +133,7 @@ const char *io_kind_name(unsigned int k)
 }
 
 /* "wall": where the time went (sums to self_ns for a stage). */
-static json_t *wall_json(const struct wall_stats *w)
+json_t *wall_json(const struct wall_stats *w)
 {
 	return json_pack("{s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}}", "on_cpu_ns", u64(w->on_cpu_ns),
 			 "runqueue_ns", u64(w->runqueue_ns), "blocked_ns", u64(wall_blocked_ns(w)),
@@ -143,13 +143,13 @@ static json_t *wall_json(const struct wall_stats *w)
 			 u64(w->blocked_ns[WALL_BLOCK_OTHER]));
 }
 
-static json_t *faults_json(const struct wall_stats *w)
+json_t *faults_json(const struct wall_stats *w)
 {
 	return json_pack("{s:o, s:o}", "minor", u64(w->faults_minor), "major", u64(w->faults_major));
 }
 
 /* {"file": {...}, "socket": ..., "pipe", "tty", "other"}: every kind, always. */
-static json_t *io_by_kind_json(const struct kind_io k[IO_KIND_NR])
+json_t *io_by_kind_json(const struct kind_io k[IO_KIND_NR])
 {
 	json_t *o = json_object();
 
