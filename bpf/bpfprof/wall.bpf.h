@@ -234,14 +234,18 @@ static __always_inline __u32 wall_fd_kind(long fd)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct fdtable *fdt = t->files->fdt;
-	struct file *file = NULL;
+	struct file *file, **fds;
 	struct inode *inode;
 	__u32 major;
 	__u16 mode;
 
 	if (fd < 0 || fd >= fdt->max_fds)
 		return IO_KIND_OTHER;
-	if (bpf_probe_read_kernel(&file, sizeof(file), fdt->fd + fd) || !file)
+	/* The descriptor array as untrusted memory (btf id 0, Linux 6.15):
+	 * its slot is a plain load, no helper call. */
+	fds = bpf_rdonly_cast(fdt->fd, 0);
+	file = fds[fd];
+	if (!file)
 		return IO_KIND_OTHER;
 	file = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
 	inode = file->f_inode;
