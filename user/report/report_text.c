@@ -232,7 +232,7 @@ static void print_stage_wall(FILE *f, const struct report *r, int top)
 			pct(w->blocked_ns[WALL_BLOCK_LOCK], self),
 			pct(w->blocked_ns[WALL_BLOCK_SLEEP], self),
 			pct(w->blocked_ns[WALL_BLOCK_OTHER], self), (uint64_t)w->faults_minor, (uint64_t)w->faults_major,
-			s->name, s->proc->pid);
+			text_safe(s->name), s->proc->pid);
 	}
 }
 
@@ -265,7 +265,7 @@ static void print_kinds(FILE *f, const struct report *r)
 		fprintf(f,
 			"  %u %s: on CPU %s, runqueue %s, blocked %s (io %s, lock %s, sleep %s, "
 			"other %s); faults %" PRIu64 " minor, %" PRIu64 " major\n",
-			p->pid, p->comm, pct(w->on_cpu_ns, all), pct(w->runqueue_ns, all),
+			p->pid, text_safe(p->comm), pct(w->on_cpu_ns, all), pct(w->runqueue_ns, all),
 			pct(wall_blocked_ns(w), all), dur(w->blocked_ns[WALL_BLOCK_IO]),
 			dur(w->blocked_ns[WALL_BLOCK_LOCK]), dur(w->blocked_ns[WALL_BLOCK_SLEEP]),
 			dur(w->blocked_ns[WALL_BLOCK_OTHER]), (uint64_t)w->faults_minor,
@@ -277,7 +277,7 @@ static void print_kinds(FILE *f, const struct report *r)
 
 		if (!s->has_wall || !s->io_ops)
 			continue;
-		fprintf(f, "  stage %s (pid %u):\n", s->name, s->proc->pid);
+		fprintf(f, "  stage %s (pid %u):\n", text_safe(s->name), s->proc->pid);
 		kind_rows(f, s->wall.io, "      ");
 	}
 }
