@@ -84,6 +84,7 @@ struct task_wall {
 	__u64 off_ns;  /* switched out, or woken, at */
 	__u64 min_flt; /* fault counts at switch-in */
 	__u64 maj_flt;
+	__u64 steal;   /* the CPU's stolen time at switch-in (a VM's host ran another) */
 	__u32 off;     /* enum wall_off */
 	__u32 pad;
 };

@@ -44,6 +44,25 @@
 #define S_IFIFO 0010000
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+/* This CPU's stolen time so far: in a VM, time the host ran something else
+ * while the guest thought this CPU busy. The scheduler updates it with the
+ * runqueue clock, which __schedule does before sched_switch. A traced
+ * thread's share of it is time it waited for a (real) CPU: runqueue, not
+ * on CPU, as the thread's own CPU clock says. 0 without paravirt steal
+ * accounting. */
+static __always_inline __u64 wall_cpu_steal(struct task_struct *on_this_cpu)
+{
+	struct cfs_rq *cfs;
+
+	if (!bpf_core_field_exists(struct rq, prev_steal_time_rq) ||
+	    !bpf_core_field_exists(struct cfs_rq, rq))
+		return 0;
+	/* The runqueues symbol is not resolvable here (kallsyms is
+	 * restricted): reach this CPU's rq through the task's fair class
+	 * queue, which belongs to it. */
+	cfs = on_this_cpu->se.cfs_rq;
+	return cfs ? cfs->rq->prev_steal_time_rq : 0;
+}
 
 static const struct wall_stats zero_wall_stats;
 
@@ -130,12 +149,20 @@ static __always_inline void wall_switch_out(struct task_struct *prev, bool preem
 	}
 	tw = &st->wall;
 	if (tw->on_ns) {
+		__u64 ran = now - tw->on_ns, stolen = wall_cpu_steal(prev) - tw->steal;
+		struct stage_frame *f;
+
+		if (stolen > ran)
+			stolen = ran;
 		w = wall_proc(prev->tgid);
 		if (w) {
-			w->on_cpu_ns += now - tw->on_ns;
+			w->on_cpu_ns += ran - stolen;
+			w->runqueue_ns += stolen;
 			w->faults_minor += prev->min_flt - tw->min_flt;
 			w->faults_major += prev->maj_flt - tw->maj_flt;
 		}
+		if (stolen && stages_attached && (f = wall_open_frame(st)))
+			f->wall.runqueue_ns += stolen;
 	}
 	tw->on_ns = 0;
 	tw->off_ns = now;
@@ -164,6 +191,7 @@ static __always_inline void wall_switch_in(struct task_struct *next, __u64 now)
 		audit_inc(AUDIT_WALL_NO_START); /* off the CPU since before attach */
 	tw->off = WALL_ON_CPU;
 	tw->on_ns = now;
+	tw->steal = wall_cpu_steal(next);
 	tw->min_flt = next->min_flt;
 	tw->maj_flt = next->maj_flt;
 }

@@ -25,7 +25,7 @@
 static volatile unsigned long sink;
 static pthread_mutex_t held = PTHREAD_MUTEX_INITIALIZER;
 static int pipe_fds[2];
-static volatile int spinning;
+static volatile int spinning, ready;
 static FILE *result;
 
 static uint64_t clock_ns(clockid_t id)
@@ -95,10 +95,20 @@ NOINLINE long wall_pipe_wait(void)
 	return read(pipe_fds[0], &b, 1);
 }
 
+/* The other thread is about to block: hold from now (on a loaded machine
+ * it may take a while to start). */
+static void wait_ready(void)
+{
+	while (!ready)
+		sched_yield();
+	ready = 0;
+}
+
 static void *lock_thread(void *arg)
 {
 	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
 
+	ready = 1;
 	wall_lock_wait();
 	fprintf(result, "lock_wall_ns %llu\n", (unsigned long long)(clock_ns(CLOCK_MONOTONIC) - t0));
 	return NULL;
@@ -108,6 +118,7 @@ static void *pipe_thread(void *arg)
 {
 	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
 
+	ready = 1;
 	if (wall_pipe_wait() != 1)
 		exit(4);
 	fprintf(result, "pipe_wall_ns %llu\n", (unsigned long long)(clock_ns(CLOCK_MONOTONIC) - t0));
@@ -169,6 +180,7 @@ int main(int argc, char **argv)
 
 	pthread_mutex_lock(&held);
 	pthread_create(&t, NULL, lock_thread, NULL);
+	wait_ready();
 	nap(WALL_HOLD_NS);
 	pthread_mutex_unlock(&held);
 	pthread_join(t, NULL);
@@ -176,6 +188,7 @@ int main(int argc, char **argv)
 	if (pipe(pipe_fds))
 		return 2;
 	pthread_create(&t, NULL, pipe_thread, NULL);
+	wait_ready();
 	nap(WALL_HOLD_NS);
 	if (write(pipe_fds[1], "x", 1) != 1)
 		return 2;
