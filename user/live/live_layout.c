@@ -378,7 +378,8 @@ static void kind_rows(struct lines *l, const struct proc_profile *p, unsigned in
 	for (unsigned int i = 0; i < IO_KIND_NR; i++) {
 		if (!k[i].ops)
 			continue;
-		io_cells(cells, k[i].ops, k[i].bytes_read, k[i].bytes_written, 0, window_s);
+		io_cells(cells, k[i].ops, k[i].bytes_read, k[i].bytes_written, 0, k[i].time_ns,
+			 window_s);
 		strcpy(cells[IOC_ERR], "");
 		strcpy(cells[IOC_P50], "");
 		strcpy(cells[IOC_P99], "");
