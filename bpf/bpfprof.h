@@ -34,6 +34,49 @@ enum io_class {
  * more is counted in AUDIT_MMSG_TRUNCATED. */
 #define MMSG_MAX_SUMMED 64
 
+/*
+ * Where a stage's (or a process's) wall time went, and what it read and
+ * wrote by kind of file (issue 18; bpf/bpfprof/wall.bpf.h). The wall_sys
+ * rodata table gives, per syscall, what blocking inside it is charged to
+ * (low 2 bits) and which argument holds the descriptor whose file decides
+ * the I/O kind (WALL_FD_SHIFT: 0 first, 1 second, 2 third).
+ */
+enum wall_block {
+	WALL_BLOCK_OTHER, /* not in a syscall of the three kinds below: faults too */
+	WALL_BLOCK_IO,	  /* I/O syscalls of the table, poll/select/epoll */
+	WALL_BLOCK_LOCK,  /* futex, futex_waitv, flock */
+	WALL_BLOCK_SLEEP, /* nanosleep, clock_nanosleep, pause */
+	WALL_BLOCK_NR,
+};
+#define WALL_BLOCK_MASK 3
+#define WALL_FD_SHIFT 2
+
+enum io_kind {
+	IO_KIND_OTHER, /* eventfd, a device, a descriptor already closed */
+	IO_KIND_FILE,  /* regular file, directory, block device */
+	IO_KIND_SOCKET,
+	IO_KIND_PIPE,
+	IO_KIND_TTY,
+	IO_KIND_NR,
+};
+
+struct kind_io {
+	__u64 ops;
+	__u64 bytes_read;
+	__u64 bytes_written;
+	__u64 time_ns;
+};
+
+/* All __u64, so userspace adds and subtracts them as an array. */
+struct wall_stats {
+	__u64 on_cpu_ns;
+	__u64 runqueue_ns; /* runnable, waiting for a CPU */
+	__u64 blocked_ns[WALL_BLOCK_NR];
+	__u64 faults_minor;
+	__u64 faults_major;
+	struct kind_io io[IO_KIND_NR]; /* stages only: the process's is in io_stats */
+};
+
 struct sys_key {
 	__u32 tgid;
 	__u32 nr;
@@ -53,6 +96,7 @@ struct io_stats {
 	__u64 time_ns;
 	__u64 max_ns;
 	__u64 bytes;
+	struct kind_io kind[IO_KIND_NR]; /* by the file the descriptor refers to */
 	__u64 hist[HIST_BUCKETS];
 };
 
@@ -78,6 +122,7 @@ struct stage_stats {
 	__u64 io_bytes_read;
 	__u64 io_bytes_written;
 	__u64 io_time_ns;
+	struct wall_stats wall; /* sums to self_ns */
 	__u64 hist[HIST_BUCKETS]; /* call durations */
 };
 
@@ -195,6 +240,8 @@ enum audit_slot {
 	AUDIT_SAMPLE_MAP_FULL,   /* samples not counted: cpu_samples full */
 	AUDIT_SAMPLE_USTACK_LOST, /* samples without their user stack: stack map full */
 	AUDIT_SAMPLE_KSTACK_LOST, /* samples without their kernel stack: stack map full */
+	AUDIT_WALL_NO_START,	 /* off-CPU spans whose start was before attach: not charged */
+	AUDIT_WALL_CLAMPED,	 /* stage calls whose off-CPU time exceeded their self time */
 	AUDIT_NR_SLOTS,
 };
 

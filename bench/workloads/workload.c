@@ -10,6 +10,11 @@
  *                                       getppid) from THREADS threads, paced in
  *                                       ~1 ms batches with sleeps between;
  *                                       CALLS_PER_S 0: as fast as they go
+ *   workload pingpong N                 N round trips of a byte between two
+ *                                       threads over two pipes, both on CPU 0:
+ *                                       4 context switches and 2 wakeups each
+ *   workload faults N                   N first touches of fresh pages (one
+ *                                       minor fault each, THP off)
  *   workload idle                       nothing (attach-time target)
  *
  * Every mode first blocks reading one byte from stdin (the go signal), so
@@ -17,9 +22,12 @@
  *   ns_per_call=X calls=N elapsed_ns=T
  * with the time taken by clock_gettime (vDSO: no syscall) around the loop.
  */
+#define _GNU_SOURCE /* sched_setaffinity */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,7 +182,7 @@ static void report_chunked(long long n, long long t0, long long t1, long long nc
 static int usage(void)
 {
 	fprintf(stderr, "usage: workload sys getppid|write|read N | stage push|step N | "
-			"rate CALLS_PER_S SECONDS | spin N | "
+			"rate CALLS_PER_S SECONDS | spin N | pingpong N | faults N | "
 			"spans CALLS_PER_S SECONDS THREADS SYSCALLS | idle\n");
 	return 2;
 }
@@ -262,6 +270,64 @@ static int run_spans(char **argv)
 	return 0;
 }
 
+/* pingpong: the echoing thread. */
+static int ping[2], pong[2];
+
+static void pin_cpu0(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void *echo_thread(void *arg)
+{
+	char c;
+
+	pin_cpu0();
+	while (read(ping[0], &c, 1) == 1 && c != 'q')
+		if (write(pong[1], &c, 1) != 1)
+			break;
+	return NULL;
+}
+
+static int run_pingpong(long long n)
+{
+	pthread_t t;
+	char c = 'x';
+
+	if (pipe(ping) || pipe(pong) || pthread_create(&t, NULL, echo_thread, NULL))
+		return 1;
+	pin_cpu0();
+	wait_go();
+	long long t0 = now_ns();
+	for (long long i = 0; i < n; i++)
+		if (write(ping[1], &c, 1) != 1 || read(pong[0], &c, 1) != 1)
+			return 1;
+	report(n, t0, now_ns());
+	c = 'q';
+	if (write(ping[1], &c, 1) != 1)
+		return 1;
+	pthread_join(t, NULL);
+	return 0;
+}
+
+static int run_faults(long long n)
+{
+	char *p = mmap(NULL, n * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED || madvise(p, n * 4096, MADV_NOHUGEPAGE))
+		return 1;
+	wait_go();
+	long long t0 = now_ns();
+	for (long long i = 0; i < n; i++)
+		p[i * 4096] = 1;
+	report(n, t0, now_ns());
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "idle") == 0) {
@@ -282,6 +348,10 @@ int main(int argc, char **argv)
 	}
 	if (argc == 6 && strcmp(argv[1], "spans") == 0)
 		return run_spans(argv);
+	if (argc == 3 && strcmp(argv[1], "pingpong") == 0)
+		return parse_count(argv[2]) > 0 ? run_pingpong(parse_count(argv[2])) : usage();
+	if (argc == 3 && strcmp(argv[1], "faults") == 0)
+		return parse_count(argv[2]) > 0 ? run_faults(parse_count(argv[2])) : usage();
 	if (argc != 4)
 		return usage();
 	const char *mode = argv[1], *what = argv[2];

@@ -9,6 +9,7 @@
 
 #include "state.bpf.h"
 #include "stage_stack.bpf.h"
+#include "wall.bpf.h"
 
 /* The thread coming on: its stage stack id, for its stage entries. */
 static __always_inline void note_running_stack(struct task_struct *next)
@@ -27,11 +28,14 @@ static __always_inline void note_running_stack(struct task_struct *next)
 /* A thread leaves the CPU inside a syscall: its entry goes with it. And
  * the one coming on has its stage stack id noted. */
 SEC("tp_btf/sched_switch")
-int BPF_PROG(cpu_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+int BPF_PROG(cpu_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
 {
 	struct task_state *st;
 	struct sys_slot *slot;
 	__u32 zero = 0;
+
+	wall_switch(preempt, prev, next, prev_state); /* wall time: wall.bpf.h */
 
 	if (stages_attached)
 		note_running_stack(next);

@@ -16,6 +16,7 @@
 #include "stage_stack.bpf.h"
 #include "spans.bpf.h"
 #include "probe_cost.bpf.h"
+#include "wall.bpf.h"
 
 static const struct stage_stats zero_stage_stats;
 
@@ -70,6 +71,7 @@ static __always_inline int stage_push(struct stage_stack *st, __u32 stage)
 	f->mech = stage_mechanism(stage);
 	f->child_ns = 0;
 	f->io_ops = f->io_bytes_read = f->io_bytes_written = f->io_time_ns = 0;
+	wall_frame_open(st, d, f); /* wall time, faults: wall.bpf.h */
 	if (span_events)
 		f->span_id = ((__u64)st->tid << 32) | ++st->span_seq;
 	st->depth = d + 1;
@@ -107,6 +109,7 @@ static __always_inline void stage_record(struct stage_frame *f, __u64 dur, __u64
 		s->io_bytes_written += f->io_bytes_written;
 		s->io_time_ns += f->io_time_ns;
 	}
+	wall_record(s, f, self); /* wall time, faults, I/O by kind: wall.bpf.h */
 	b = hist_bucket(dur);
 	if (b < HIST_BUCKETS)
 		s->hist[b]++;
@@ -147,6 +150,7 @@ static __always_inline void stage_pop(struct stage_stack *st, __u64 now, __u32 s
 	if (st->depth > (__u32)idx + 1 && st->counted)
 		audit_add(AUDIT_STAGE_UNFINISHED, st->depth - idx - 1);
 	f = &st->frames[idx & (STAGE_MAX_DEPTH - 1)];
+	wall_frame_close(st, f); /* faults: wall.bpf.h */
 	dur = probe_clock_return(st, f, now);
 	self = dur > f->child_ns ? dur - f->child_ns : 0;
 	st->depth = idx;

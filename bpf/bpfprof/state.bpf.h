@@ -33,6 +33,7 @@ const volatile __u32 stage_sample_every = 1; /* record 1 in N calls per thread *
 const volatile bool span_events = false;
 const volatile bool stages_attached = false; /* -u given: I/O is charged to stages */
 const volatile __u64 span_wakeup_bytes = 0; /* wake the reader past this much data */
+const volatile __u8 wall_sys[MAX_SYSCALL_NR] = {}; /* enum wall_block | fd argument */
 
 /* Written by userspace at run time (SIGUSR1, the live view's t key): while
  * 0, a stage probe does nothing but read it. */
@@ -57,6 +58,37 @@ volatile __u32 counting = COUNTING_OFF;
  * tail call it makes shares its position, and is no sign it ended). */
 #define FRAME_RETURN_PROBE 2
 
+/* Wall-time and I/O-kind state of a frame, a stack and a thread (issue
+ * 18): the functions are in wall.bpf.h. */
+struct frame_wall {
+	__u64 runqueue_ns;
+	__u64 blocked_ns[WALL_BLOCK_NR];
+	__u64 faults_minor;
+	__u64 faults_major;
+	struct kind_io io[IO_KIND_NR];
+};
+
+struct stack_wall {
+	__u64 min_flt; /* the thread's fault counts at the last push or pop */
+	__u64 maj_flt;
+};
+
+enum wall_off {
+	WALL_ON_CPU,   /* running, or not seen since attach */
+	WALL_RUNNABLE, /* preempted or woken: waiting for a CPU */
+	WALL_BLOCKED,  /* + enum wall_block */
+};
+
+struct task_wall {
+	__u64 on_ns;   /* switched in at; 0: not seen since attach */
+	__u64 off_ns;  /* switched out, or woken, at */
+	__u64 min_flt; /* fault counts at switch-in */
+	__u64 maj_flt;
+	__u64 steal;   /* the CPU's stolen time at switch-in (a VM's host ran another) */
+	__u32 off;     /* enum wall_off */
+	__u32 pad;
+};
+
 struct stage_frame {
 	__u32 stage;
 	__u32 site_flags; /* FRAME_*: how the call's end is seen (return_sites.bpf.h) */
@@ -70,6 +102,7 @@ struct stage_frame {
 	__u64 entry_pos; /* return-site stages: see return_sites.bpf.h; else 0 */
 	__u32 mech;	 /* its probe mechanism, for the probe-cost correction */
 	__u32 pad;
+	struct frame_wall wall;
 };
 
 /* A thread's open stage calls, and what goes with them. */
@@ -86,6 +119,7 @@ struct stage_stack {
 	 * and the last timestamp on the clock without it (probe_cost.bpf.h). */
 	__u64 probe_clock;
 	__u64 probe_clock_last;
+	struct stack_wall wall;
 	struct stage_frame frames[STAGE_MAX_DEPTH];
 };
 
@@ -103,6 +137,7 @@ struct task_state {
 	__u32 sys_nr;
 	__u32 stack_id;	    /* its stack in stage_stacks; 0: `stages` below */
 	bool no_free_stack; /* stage_stacks had none left for it */
+	struct task_wall wall;
 	struct stage_stack stages;
 };
 
@@ -228,6 +263,23 @@ struct {
 	__type(key, __u32);
 	__type(value, struct stage_stats);
 } stage_counts SEC(".maps");
+
+/* A process's wall time and faults (wall.bpf.h): one target's in the
+ * array, the others' in the hash; unused one sized 1 by userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct wall_stats);
+} proc_wall SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct wall_stats);
+} proc_wall_counts SEC(".maps");
 
 /* --follow: the target and every process it forks. */
 struct {

@@ -12,6 +12,7 @@
 
 #include "state.bpf.h"
 #include "stage_stack.bpf.h"
+#include "wall.bpf.h"
 
 #define NR_EXIT 60
 #define NR_EXIT_GROUP 231
@@ -68,7 +69,7 @@ static __always_inline __u64 mmsg_bytes(__u64 vec, long n)
 
 /* Returns the bytes the call moved. */
 static __always_inline __u64 count_io(__u32 tgid, __u32 nr, __u8 cls, __u64 dur, long ret,
-				      __u64 arg)
+				      __u64 arg, __u32 kind)
 {
 	struct sys_key key = {.tgid = tgid, .nr = nr};
 	bool err = ret < 0 && ret >= -MAX_ERRNO;
@@ -95,6 +96,7 @@ static __always_inline __u64 count_io(__u32 tgid, __u32 nr, __u8 cls, __u64 dur,
 	s->count++;
 	s->time_ns += dur;
 	s->bytes += bytes;
+	wall_io_to_proc(s, kind, cls, bytes, dur); /* I/O by kind: wall.bpf.h */
 	if (dur > s->max_ns)
 		s->max_ns = dur;
 	b = hist_bucket(dur);
@@ -105,7 +107,7 @@ static __always_inline __u64 count_io(__u32 tgid, __u32 nr, __u8 cls, __u64 dur,
 
 /* The I/O belongs to the innermost stage open on this thread. */
 static __always_inline void charge_io_to_stage(struct stage_stack *st, __u8 cls, __u64 bytes,
-					       __u64 dur)
+					       __u64 dur, __u32 kind)
 {
 	struct stage_frame *f = &st->frames[(st->depth - 1) & (STAGE_MAX_DEPTH - 1)];
 
@@ -115,6 +117,7 @@ static __always_inline void charge_io_to_stage(struct stage_stack *st, __u8 cls,
 		f->io_bytes_read += bytes;
 	else
 		f->io_bytes_written += bytes;
+	wall_io_to_frame(f, kind, cls, bytes, dur); /* I/O by kind: wall.bpf.h */
 }
 
 SEC("tp_btf/sys_enter")
@@ -147,6 +150,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	/* Not counting yet: kept all the same, so the exit is not taken for
 	 * one whose entry was missed. */
 	slot->nr = counting == COUNTING_ON ? nr | SYS_COUNTED : nr;
+	slot->nr |= wall_io_kind_at_enter(regs, nr); /* I/O kind: wall.bpf.h */
 	slot->tid = (__u32)pid_tgid;
 	slot->enter_ns = bpf_ktime_get_ns();
 	return 0;
@@ -159,7 +163,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	struct task_state *st;
 	struct sys_slot *slot;
 	__u64 pid_tgid, enter_ns, arg;
-	__u32 tgid, nr, zero = 0;
+	__u32 tgid, nr, kind, zero = 0;
 	struct stage_stack *stack;
 	__u32 stack_id;
 	bool counted;
@@ -194,6 +198,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	}
 	dur = bpf_ktime_get_ns() - enter_ns;
 	counted = nr & SYS_COUNTED;
+	kind = (nr & ~SYS_COUNTED) >> WALL_KIND_SHIFT; /* I/O kind: wall.bpf.h */
 	nr &= MAX_SYSCALL_NR - 1;
 	cls = io_class[nr];
 	if (!cls) {
@@ -210,12 +215,13 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		if (stack && stack->depth) {
 			if (stack->counted && counting != COUNTING_OFF)
 				charge_io_to_stage(stack, cls,
-						   count_io(tgid, nr, cls, dur, ret, arg), dur);
+						   count_io(tgid, nr, cls, dur, ret, arg, kind), dur,
+						   kind);
 			return 0;
 		}
 	}
 	if (counted)
-		count_io(tgid, nr, cls, dur, ret, arg);
+		count_io(tgid, nr, cls, dur, ret, arg, kind);
 	return 0;
 }
 

@@ -570,12 +570,15 @@ static void test_stages_keys_then_sigterm(void **state)
 		usleep(100 * 1000);
 	if (!stages_all_there(t->screen))
 		fail_msg("stage calls differ from the target's:\n%s", t->screen);
-	/* Charged I/O: IO OPS, IO READ, IO WRITE are the last three words. */
+	/* Charged I/O: IO OPS, IO READ, IO WRITE, then the WALL bar (ten
+	 * tenths of its self time). */
 	{
 		char w[16][48], rd[32], wr[32];
 
 		n = row_words(t->screen, "stage_writer", w, 16);
-		assert_int_equal(n, 11);
+		assert_int_equal(n, 12);
+		assert_int_equal(strlen(w[11]), 10);
+		assert_int_equal(strspn(w[11], "#~ilso"), 10);
 		assert_int_equal(atoi(w[8]),
 				 STAGE_WRITER_CALLS * (STAGE_WRITER_WRITES + STAGE_WRITER_READS));
 		fmt_bytes(STAGE_WRITER_CALLS * STAGE_WRITER_READS * STAGE_WRITER_READ_SIZE, rd,

@@ -141,6 +141,17 @@
 #define SPIN_B_UNITS 1
 #define SPIN_UNIT_ITERS 2000000
 
+/* wall_target: where each stage's time goes (see the file). Times are what
+ * the target aims at; it writes what it measured itself to its result file. */
+#define WALL_SPIN_NS 60000000L	/* wall_spin_sleep: 60 ms of CPU time, */
+#define WALL_SLEEP_NS 60000000L /* then a 60 ms nanosleep */
+#define WALL_HOLD_NS 60000000L	/* lock and pipe: the other thread lets go after this */
+#define WALL_RUNQ_CPU_NS 30000000L /* wall_runq_wait: 30 ms of CPU beside a spinner */
+#define WALL_PAGES 64		/* wall_touch_pages: one byte in each fresh page */
+#define WALL_FILE_BYTES 1000	/* wall_write_kinds: one write to a file, */
+#define WALL_SOCKET_BYTES 300	/* one to a socket, */
+#define WALL_PIPE_BYTES 200	/* one to a pipe */
+
 /* Wait for the go byte when asked to, so an attach with -p sees everything. */
 static inline void target_gate(int argc, char **argv)
 {

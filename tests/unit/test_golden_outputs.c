@@ -50,6 +50,32 @@ static void observe(struct histogram *h, uint64_t seed, int n, uint64_t lo, int 
 	}
 }
 
+static void kind_io_add(struct kind_io *k, int nr, uint64_t ops, uint64_t bytes, uint64_t ns)
+{
+	k->ops += ops;
+	k->time_ns += ns;
+	if (syscall_io_class(nr) & IO_READ)
+		k->bytes_read += bytes;
+	else
+		k->bytes_written += bytes;
+}
+
+/* A split of self time that sums to it: half on CPU, the rest in fixed
+ * shares, other takes what rounding left. */
+static void add_wall(struct wall_stats *w, uint64_t self, uint64_t faults)
+{
+	uint64_t on = self / 2, rq = self / 10, io = self / 5, lock = self / 10, sleep = self / 20;
+
+	w->on_cpu_ns += on;
+	w->runqueue_ns += rq;
+	w->blocked_ns[WALL_BLOCK_IO] += io;
+	w->blocked_ns[WALL_BLOCK_LOCK] += lock;
+	w->blocked_ns[WALL_BLOCK_SLEEP] += sleep;
+	w->blocked_ns[WALL_BLOCK_OTHER] += self - on - rq - io - lock - sleep;
+	w->faults_minor += faults;
+	w->faults_major += faults / 16;
+}
+
 static void add_sys(struct proc_profile *p, const char *name, int rounds, int per_round,
 		    uint64_t lo, uint64_t bytes_per_op, int errors_per_round)
 {
@@ -67,6 +93,10 @@ static void add_sys(struct proc_profile *p, const char *name, int rounds, int pe
 			continue;
 		}
 		c->bytes += (per_round - errors_per_round) * bytes_per_op;
+		/* By kind: positioned I/O on files, the rest on sockets. */
+		kind_io_add(&c->kind[name[0] == 'p' ? IO_KIND_FILE : IO_KIND_SOCKET], nr,
+			    (uint64_t)per_round, (per_round - errors_per_round) * bytes_per_op,
+			    per_round * lo);
 		observe(proc_hist(c), seed, per_round, lo, 6, &c->time_ns, &c->max_ns);
 	}
 }
@@ -89,6 +119,12 @@ static void add_stage(struct proc_profile *p, uint32_t id, int rounds, int per_r
 		c->calls += per_round;
 		c->total_ns += sum;
 		c->self_ns += sum * self_pct / 100;
+		add_wall(&c->wall, sum * self_pct / 100, 3ULL * per_round);
+		add_wall(&p->wall, sum * self_pct / 100, 3ULL * per_round);
+		c->wall.io[IO_KIND_PIPE].ops += io_per_call * per_round;
+		c->wall.io[IO_KIND_PIPE].bytes_read += io_per_call * per_round * 4096;
+		c->wall.io[IO_KIND_PIPE].bytes_written += io_per_call * per_round * 512;
+		c->wall.io[IO_KIND_PIPE].time_ns += io_per_call * per_round * 2500;
 		c->io_ops += io_per_call * per_round;
 		c->io_bytes_read += io_per_call * per_round * 4096;
 		c->io_bytes_written += io_per_call * per_round * 512;

@@ -17,6 +17,7 @@ struct collector {
 	struct sys_stats *sys_vals;	/* one per CPU */
 	struct io_stats *io_vals;	/* one per CPU */
 	struct stage_stats *stage_vals; /* one per CPU */
+	struct wall_stats *wall_vals;	/* one per CPU */
 	uint64_t *audit_vals;
 	uint8_t io_slot[MAX_SYSCALL_NR]; /* the I/O slot of each syscall, as the kernel's */
 	/* Processes that exited and were reported: their entries are gone
@@ -43,7 +44,8 @@ struct collector *collector_new(const struct collector_maps *maps)
 	c->io_vals = calloc(c->ncpus, sizeof(*c->io_vals));
 	c->audit_vals = calloc(c->ncpus, sizeof(*c->audit_vals));
 	c->stage_vals = calloc(c->ncpus, sizeof(*c->stage_vals));
-	if (!c->sys_vals || !c->io_vals || !c->audit_vals || !c->stage_vals)
+	c->wall_vals = calloc(c->ncpus, sizeof(*c->wall_vals));
+	if (!c->sys_vals || !c->io_vals || !c->audit_vals || !c->stage_vals || !c->wall_vals)
 		goto err;
 	return c;
 err:
@@ -61,6 +63,7 @@ void collector_free(struct collector *c)
 	free(c->stage_vals);
 	free(c->exited);
 	profile_free(&c->retired);
+	free(c->wall_vals);
 	free(c);
 }
 
@@ -110,6 +113,12 @@ static int add_io(struct collector *c, struct syscall_counters *sc)
 		sc->errors += v->errors;
 		sc->time_ns += v->time_ns;
 		sc->bytes += v->bytes;
+		for (unsigned int k = 0; k < IO_KIND_NR; k++) {
+			sc->kind[k].ops += v->kind[k].ops;
+			sc->kind[k].bytes_read += v->kind[k].bytes_read;
+			sc->kind[k].bytes_written += v->kind[k].bytes_written;
+			sc->kind[k].time_ns += v->kind[k].time_ns;
+		}
 		if (v->max_ns > sc->max_ns)
 			sc->max_ns = v->max_ns;
 		for (unsigned int b = 0; b < HIST_BUCKETS; b++)
@@ -134,6 +143,7 @@ static int add_stage(struct collector *c, struct stage_counters *sc)
 		sc->io_bytes_read += v->io_bytes_read;
 		sc->io_bytes_written += v->io_bytes_written;
 		sc->io_time_ns += v->io_time_ns;
+		wall_stats_add(&sc->wall, &v->wall);
 		for (unsigned int b = 0; b < HIST_BUCKETS; b++)
 			sc->hist->buckets[b] += v->hist[b];
 	}
@@ -298,9 +308,47 @@ static int retire(struct collector *c, struct profile *snap, uint32_t pid)
 		}
 	}
 	bpf_map_delete_elem(c->maps.procs, &pid);
+	if (c->maps.proc_wall >= 0 && !c->maps.one_target_tgid)
+		bpf_map_delete_elem(c->maps.proc_wall, &pid);
 	if (c->maps.traced >= 0)
 		bpf_map_delete_elem(c->maps.traced, &pid);
 	bpf_map_delete_elem(c->maps.exited, &pid);
+	return 0;
+}
+
+static void add_wall(struct collector *c, struct wall_stats *w)
+{
+	for (int cpu = 0; cpu < c->ncpus; cpu++)
+		wall_stats_add(w, &c->wall_vals[cpu]);
+}
+
+/* The processes' wall time (bpf/bpfprof/wall.bpf.h). */
+static int read_proc_wall(struct collector *c, struct profile *snap)
+{
+	__u32 key, next, *prev = NULL, zero = 0;
+	struct proc_profile *pp;
+
+	if (c->maps.proc_wall < 0)
+		return 0;
+	if (c->maps.one_target_tgid) {
+		if (bpf_map_lookup_elem(c->maps.proc_wall_counts, &zero, c->wall_vals))
+			return -errno;
+		pp = profile_proc(snap, c->maps.one_target_tgid, true);
+		if (!pp)
+			return -ENOMEM;
+		add_wall(c, &pp->wall);
+		return 0;
+	}
+	while (!bpf_map_get_next_key(c->maps.proc_wall, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(c->maps.proc_wall, &key, c->wall_vals))
+			continue;
+		pp = profile_proc(snap, key, true);
+		if (!pp)
+			return -ENOMEM;
+		add_wall(c, &pp->wall);
+	}
 	return 0;
 }
 
@@ -327,6 +375,8 @@ int collector_read(struct collector *c, struct profile *snap)
 		if (!err && c->maps.stage_stats >= 0)
 			err = read_stage_stats(c, snap);
 	}
+	if (!err)
+		err = read_proc_wall(c, snap);
 	if (err)
 		return err;
 	for (size_t i = 0; i < snap->n; i++)

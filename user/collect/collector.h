@@ -13,6 +13,7 @@ struct collector_maps {
 	int io_stats, io_counts;
 	int stage_stats, stage_counts; /* -1 when no stages are profiled */
 	uint32_t n_stages;
+	int proc_wall, proc_wall_counts; /* -1: no wall time */
 	int procs;
 	int audit;
 	int exited; /* processes that exited (the hashes only), or -1 */

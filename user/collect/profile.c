@@ -109,6 +109,7 @@ struct stage_counters *proc_stage(struct proc_profile *p, uint32_t id)
 /* dst += src, counter by counter (max is the larger). */
 static int proc_add(struct proc_profile *dst, const struct proc_profile *src)
 {
+	wall_stats_add(&dst->wall, &src->wall);
 	for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
 		struct syscall_counters *d = &dst->sys[nr];
 		const struct syscall_counters *c = &src->sys[nr];
@@ -117,6 +118,12 @@ static int proc_add(struct proc_profile *dst, const struct proc_profile *src)
 		d->errors += c->errors;
 		d->time_ns += c->time_ns;
 		d->bytes += c->bytes;
+		for (unsigned int k = 0; k < IO_KIND_NR; k++) {
+			d->kind[k].ops += c->kind[k].ops;
+			d->kind[k].bytes_read += c->kind[k].bytes_read;
+			d->kind[k].bytes_written += c->kind[k].bytes_written;
+			d->kind[k].time_ns += c->kind[k].time_ns;
+		}
 		if (c->max_ns > d->max_ns)
 			d->max_ns = c->max_ns;
 		if (c->hist) {
@@ -143,6 +150,7 @@ static int proc_add(struct proc_profile *dst, const struct proc_profile *src)
 		d->io_bytes_read += c->io_bytes_read;
 		d->io_bytes_written += c->io_bytes_written;
 		d->io_time_ns += c->io_time_ns;
+		wall_stats_add(&d->wall, &c->wall);
 		if (c->hist) {
 			if (!d->hist && !(d->hist = calloc(1, sizeof(*d->hist))))
 				return -ENOMEM;
@@ -203,6 +211,51 @@ nomem:
 	return -ENOMEM;
 }
 
+void wall_stats_add(struct wall_stats *a, const struct wall_stats *b)
+{
+	uint64_t *x = (uint64_t *)a;
+	const uint64_t *y = (const uint64_t *)b;
+
+	for (size_t i = 0; i < WALL_STATS_N; i++)
+		x[i] += y[i];
+}
+
+void wall_stats_sub(struct wall_stats *out, const struct wall_stats *cur,
+		    const struct wall_stats *prev)
+{
+	uint64_t *o = (uint64_t *)out;
+	const uint64_t *c = (const uint64_t *)cur, *p = (const uint64_t *)prev;
+
+	for (size_t i = 0; i < WALL_STATS_N; i++)
+		o[i] = c[i] - p[i];
+}
+
+bool wall_stats_equal(const struct wall_stats *a, const struct wall_stats *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
+uint64_t wall_blocked_ns(const struct wall_stats *w)
+{
+	uint64_t n = 0;
+
+	for (unsigned int k = 0; k < WALL_BLOCK_NR; k++)
+		n += w->blocked_ns[k];
+	return n;
+}
+
+void proc_io_by_kind(const struct proc_profile *p, struct kind_io out[IO_KIND_NR])
+{
+	memset(out, 0, IO_KIND_NR * sizeof(*out));
+	for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++)
+		for (unsigned int k = 0; k < IO_KIND_NR; k++) {
+			out[k].ops += p->sys[nr].kind[k].ops;
+			out[k].bytes_read += p->sys[nr].kind[k].bytes_read;
+			out[k].bytes_written += p->sys[nr].kind[k].bytes_written;
+			out[k].time_ns += p->sys[nr].kind[k].time_ns;
+		}
+}
+
 bool proc_is_empty(const struct proc_profile *p)
 {
 	for (unsigned int i = 0; i < MAX_SYSCALL_NR; i++)
@@ -233,6 +286,13 @@ static int counters_delta(struct syscall_counters *out, const struct syscall_cou
 	out->errors = cur->errors - prev->errors;
 	out->time_ns = cur->time_ns - prev->time_ns;
 	out->bytes = cur->bytes - prev->bytes;
+	for (unsigned int k = 0; k < IO_KIND_NR; k++) {
+		out->kind[k].ops = cur->kind[k].ops - prev->kind[k].ops;
+		out->kind[k].bytes_read = cur->kind[k].bytes_read - prev->kind[k].bytes_read;
+		out->kind[k].bytes_written =
+			cur->kind[k].bytes_written - prev->kind[k].bytes_written;
+		out->kind[k].time_ns = cur->kind[k].time_ns - prev->kind[k].time_ns;
+	}
 	if (cur->hist) {
 		static const struct histogram empty;
 
@@ -270,7 +330,8 @@ static bool stage_changed(const struct stage_counters *cur, const struct stage_c
 	if (cur->calls != prev->calls || cur->total_ns != prev->total_ns ||
 	    cur->self_ns != prev->self_ns || cur->max_ns != prev->max_ns ||
 	    cur->io_ops != prev->io_ops || cur->io_bytes_read != prev->io_bytes_read ||
-	    cur->io_bytes_written != prev->io_bytes_written || cur->io_time_ns != prev->io_time_ns)
+	    cur->io_bytes_written != prev->io_bytes_written || cur->io_time_ns != prev->io_time_ns ||
+	    !wall_stats_equal(&cur->wall, &prev->wall))
 		return true;
 	return hist_changed(cur->hist, prev->hist);
 }
@@ -287,6 +348,7 @@ static int stage_delta(struct stage_counters *out, const struct stage_counters *
 	out->io_bytes_read = cur->io_bytes_read - prev->io_bytes_read;
 	out->io_bytes_written = cur->io_bytes_written - prev->io_bytes_written;
 	out->io_time_ns = cur->io_time_ns - prev->io_time_ns;
+	wall_stats_sub(&out->wall, &cur->wall, &prev->wall);
 	if (!cur->hist)
 		return 0;
 	out->hist = calloc(1, sizeof(*out->hist));
@@ -341,6 +403,7 @@ int profile_delta(struct profile *out, const struct profile *cur, const struct p
 		if (!pr)
 			pr = &none;
 		d = NULL;
+		active = !wall_stats_equal(&c->wall, &pr->wall);
 		for (unsigned int nr = 0; nr < MAX_SYSCALL_NR && !active; nr++)
 			active = counters_changed(&c->sys[nr], &pr->sys[nr]);
 		if (active) {
@@ -348,6 +411,7 @@ int profile_delta(struct profile *out, const struct profile *cur, const struct p
 			if (!d)
 				return -ENOMEM;
 			memcpy(d->comm, c->comm, sizeof(d->comm));
+			wall_stats_sub(&d->wall, &c->wall, &pr->wall);
 			for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
 				if (!counters_changed(&c->sys[nr], &pr->sys[nr]))
 					continue;
@@ -389,6 +453,8 @@ void profile_scale_stages(struct profile *p, unsigned int n)
 			c->io_bytes_read *= n;
 			c->io_bytes_written *= n;
 			c->io_time_ns *= n;
+			for (size_t w = 0; w < WALL_STATS_N; w++)
+				((uint64_t *)&c->wall)[w] *= n;
 			for (unsigned int b = 0; c->hist && b < HIST_BUCKETS; b++)
 				c->hist->buckets[b] *= n;
 		}

@@ -19,6 +19,7 @@ struct syscall_counters {
 	uint64_t time_ns;
 	uint64_t max_ns;	 /* I/O syscalls only */
 	uint64_t bytes;		 /* I/O syscalls only */
+	struct kind_io kind[IO_KIND_NR]; /* I/O syscalls only: by kind of file */
 	struct histogram *hist;	 /* I/O syscalls only, else NULL */
 };
 
@@ -31,6 +32,7 @@ struct stage_counters {
 	uint64_t io_bytes_read;
 	uint64_t io_bytes_written;
 	uint64_t io_time_ns;
+	struct wall_stats wall; /* on/off CPU (sums to self_ns), faults, I/O by kind */
 	struct histogram *hist; /* call durations, allocated with the first call */
 };
 
@@ -38,6 +40,7 @@ struct proc_profile {
 	uint32_t pid;
 	char comm[TASK_COMM_LEN];
 	struct syscall_counters sys[MAX_SYSCALL_NR];
+	struct wall_stats wall; /* its traced threads' (io unused: see sys[].kind) */
 	struct stage_counters *stages; /* indexed by stage id */
 	uint32_t n_stages;
 	/* Profiles holding it besides its first: an exited process's final
@@ -93,6 +96,16 @@ int profile_add(struct profile *dst, const struct profile *src);
 int profile_keep_proc(struct profile *dst, struct proc_profile *src);
 
 bool proc_is_empty(const struct proc_profile *p);
+
+/* struct wall_stats is all uint64_t: these work on it as an array. */
+#define WALL_STATS_N (sizeof(struct wall_stats) / sizeof(uint64_t))
+void wall_stats_add(struct wall_stats *a, const struct wall_stats *b);
+void wall_stats_sub(struct wall_stats *out, const struct wall_stats *cur,
+		    const struct wall_stats *prev);
+bool wall_stats_equal(const struct wall_stats *a, const struct wall_stats *b);
+uint64_t wall_blocked_ns(const struct wall_stats *w);
+/* The process's I/O by kind: its syscalls' summed. */
+void proc_io_by_kind(const struct proc_profile *p, struct kind_io out[IO_KIND_NR]);
 uint64_t profile_syscall_count(const struct profile *p);
 
 #endif

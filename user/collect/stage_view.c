@@ -81,6 +81,7 @@ int stage_sum_add(struct stage_sum *s, const struct stage_counters *c)
 	s->c.io_bytes_read += c->io_bytes_read;
 	s->c.io_bytes_written += c->io_bytes_written;
 	s->c.io_time_ns += c->io_time_ns;
+	wall_stats_add(&s->c.wall, &c->wall);
 	return 0;
 }
 

@@ -52,6 +52,8 @@ int bpf_cost_open(struct bpf_cost *c, const struct bpfprof_bpf *skel, bool stats
 	add_prog(c, skel->progs.proc_exec, COST_OTHER);
 	add_prog(c, skel->progs.proc_fork, COST_OTHER);
 	add_prog(c, skel->progs.thread_exit, COST_OTHER);
+	add_prog(c, skel->progs.wall_wakeup, COST_OTHER);
+	add_prog(c, skel->progs.wall_wakeup_new, COST_OTHER);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "collect/stage_view.h"
 #include "output/format.h"
 #include "output/hist_text.h"
+#include "output/records.h"
 #include "live/live_layout.h"
 #include "probes/syscall_table.h"
 
@@ -258,6 +259,8 @@ static int place(struct live_screen *scr, int y, int budget, const struct lines 
 
 /* ---- the per-process I/O table ---- */
 
+#define WALL_BAR_CELLS 10
+
 enum {
 	IOC_OPS,
 	IOC_OPS_S,
@@ -362,6 +365,29 @@ static void io_cells(char cells[][24], uint64_t ops, uint64_t rd, uint64_t wr, u
 	fmt_bytes(wr, cells[IOC_WRITTEN], 24);
 }
 
+/* The process's I/O by kind of file (issue 18), one row per kind used. */
+static void kind_rows(struct lines *l, const struct proc_profile *p, unsigned int mask, int name_w,
+		      double window_s)
+{
+	struct kind_io k[IO_KIND_NR];
+	char cells[IOC_NCOL][24], name[64];
+
+	if (!p)
+		return;
+	proc_io_by_kind(p, k);
+	for (unsigned int i = 0; i < IO_KIND_NR; i++) {
+		if (!k[i].ops)
+			continue;
+		io_cells(cells, k[i].ops, k[i].bytes_read, k[i].bytes_written, 0, k[i].time_ns,
+			 window_s);
+		strcpy(cells[IOC_ERR], "");
+		strcpy(cells[IOC_P50], "");
+		strcpy(cells[IOC_P99], "");
+		snprintf(name, sizeof(name), "  [%s]", io_kind_name(i));
+		add_row(l, LIVE_PLAIN, io_cols, IOC_NCOL, mask, name_w, name, cells);
+	}
+}
+
 static void build_io(const struct live_frame *f, struct lines *l)
 {
 	const struct profile *tot = f->total;
@@ -400,6 +426,7 @@ static void build_io(const struct live_frame *f, struct lines *l)
 			 max_int(name_w - snprintf(NULL, 0, "%u ", r->total->pid), 0),
 			 r->total->comm);
 		add_row(l, LIVE_PLAIN, io_cols, IOC_NCOL, mask, name_w, name, cells);
+		kind_rows(l, r->shown, mask, name_w, f->window_s);
 
 		for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++)
 			if (proc_io_syscall(r->total, nr))
@@ -441,6 +468,7 @@ enum {
 	STC_IO_OPS,
 	STC_IO_READ,
 	STC_IO_WRITE,
+	STC_WALL,
 	STC_TOTAL, /* last: shown only when sorting by time */
 	STC_NCOL
 };
@@ -451,6 +479,7 @@ static const struct live_col stage_cols[STC_NCOL] = {
 	[STC_P99] = { "P99", 9, 6 },	     [STC_MAX] = { "MAX", 9, 5 },
 	[STC_SELF] = { "SELF", 9, 2 },	     [STC_IO_OPS] = { "IO OPS", 8, 2 },
 	[STC_IO_READ] = { "IO READ", 9, 1 }, [STC_IO_WRITE] = { "IO WRITE", 9, 1 },
+	[STC_WALL] = { "WALL", WALL_BAR_CELLS, 3 },
 	[STC_TOTAL] = { "TOTAL", 9, 0 },
 };
 
@@ -500,6 +529,51 @@ static void stage_label(const struct stage_table *t, uint32_t id, bool several, 
 		snprintf(buf, len, "%s", t->v[id].name);
 }
 
+/*
+ * The self time's split as a bar of WALL_BAR_CELLS cells, each a tenth:
+ * '#' on CPU, '~' waiting for a CPU, blocked in 'i'/O, a 'l'ock, a
+ * 's'leep, 'o'ther. Each state gets its nearest whole number of cells,
+ * the largest remainders rounding up, so the bar is always full.
+ */
+static void wall_bar(const struct wall_stats *w, char *out)
+{
+	uint64_t ns[6] = { w->on_cpu_ns,
+			   w->runqueue_ns,
+			   w->blocked_ns[WALL_BLOCK_IO],
+			   w->blocked_ns[WALL_BLOCK_LOCK],
+			   w->blocked_ns[WALL_BLOCK_SLEEP],
+			   w->blocked_ns[WALL_BLOCK_OTHER] };
+	static const char mark[6] = { '#', '~', 'i', 'l', 's', 'o' };
+	uint64_t all = 0, rem[6];
+	int cells[6], used = 0, n = 0;
+
+	for (int k = 0; k < 6; k++)
+		all += ns[k];
+	if (!all) {
+		strcpy(out, "-");
+		return;
+	}
+	for (int k = 0; k < 6; k++) {
+		cells[k] = (int)(ns[k] * WALL_BAR_CELLS / all);
+		rem[k] = ns[k] * WALL_BAR_CELLS % all;
+		used += cells[k];
+	}
+	while (used < WALL_BAR_CELLS) {
+		int best = 0;
+
+		for (int k = 1; k < 6; k++)
+			if (rem[k] > rem[best])
+				best = k;
+		cells[best]++;
+		rem[best] = 0;
+		used++;
+	}
+	for (int k = 0; k < 6; k++)
+		for (int c = 0; c < cells[k]; c++)
+			out[n++] = mark[k];
+	out[n] = '\0';
+}
+
 static void build_stages(const struct live_frame *f, const struct stage_view *rows, bool several,
 			 struct lines *l)
 {
@@ -531,6 +605,7 @@ static void build_stages(const struct live_frame *f, const struct stage_view *ro
 		fmt_count(c->io_ops, cells[STC_IO_OPS], 24);
 		fmt_bytes(c->io_bytes_read, cells[STC_IO_READ], 24);
 		fmt_bytes(c->io_bytes_written, cells[STC_IO_WRITE], 24);
+		wall_bar(&c->wall, cells[STC_WALL]);
 		stage_label(f->stages, rows->v[i].id, several, name, sizeof(name));
 		add_row(l, LIVE_PLAIN, stage_cols, STC_NCOL, mask, name_w, name, cells);
 	}
@@ -662,6 +737,9 @@ static void help(struct live_screen *scr, int y)
 		"every call fell in it: calls that took from .. to; the bar is scaled",
 		"to the busiest row. P50/P99 are read from the same histograms as",
 		"summary.json (within 3.2%, clamped to the exact max).",
+		"WALL: a stage's self time in tenths: # on CPU, ~ waiting for a CPU,",
+		"blocked in i/o, a l(ock), a s(leep), o(ther). [file] [socket] [pipe]",
+		"[tty] [other] rows: a process's I/O by kind of file.",
 	};
 
 	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]) && y < scr->rows - 1; i++)

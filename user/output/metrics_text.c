@@ -286,6 +286,118 @@ static void stage_families(struct render *r)
 	}
 }
 
+/* Issue 18: where the time goes, faults and I/O by kind of file. */
+static const char *const wall_states[] = { "on_cpu", "runqueue", "blocked_io", "blocked_lock",
+					   "blocked_sleep", "blocked_other" };
+
+static uint64_t wall_state_ns(const struct wall_stats *w, unsigned int i)
+{
+	static const unsigned int blocked[] = { WALL_BLOCK_IO, WALL_BLOCK_LOCK, WALL_BLOCK_SLEEP,
+						WALL_BLOCK_OTHER };
+
+	return i == 0 ? w->on_cpu_ns : i == 1 ? w->runqueue_ns : w->blocked_ns[blocked[i - 2]];
+}
+
+static void wall_lines(struct render *r, const char *name, const char *labels,
+		       const struct wall_stats *w)
+{
+	char v[32];
+
+	for (unsigned int i = 0; i < sizeof(wall_states) / sizeof(wall_states[0]); i++)
+		fprintf(r->f, "%s{%s,state=\"%s\"} %s\n", name, labels, wall_states[i],
+			metrics_seconds(wall_state_ns(w, i), v, sizeof(v)));
+}
+
+static void fault_lines(struct render *r, const char *name, const char *labels,
+			const struct wall_stats *w)
+{
+	fprintf(r->f, "%s{%s,kind=\"minor\"} %lu\n", name, labels, (unsigned long)w->faults_minor);
+	fprintf(r->f, "%s{%s,kind=\"major\"} %lu\n", name, labels, (unsigned long)w->faults_major);
+}
+
+/* field 0: operations, 1: bytes by direction, 2: seconds. */
+static void kind_lines(struct render *r, const char *name, const char *labels,
+		       const struct kind_io k[IO_KIND_NR], int field)
+{
+	char v[32];
+
+	for (unsigned int i = 0; i < IO_KIND_NR; i++) {
+		if (!k[i].ops)
+			continue;
+		if (field == 0)
+			fprintf(r->f, "%s{%s,file=\"%s\"} %lu\n", name, labels, io_kind_name(i),
+				(unsigned long)k[i].ops);
+		if (field == 1) {
+			fprintf(r->f, "%s{%s,file=\"%s\",direction=\"read\"} %lu\n", name, labels,
+				io_kind_name(i), (unsigned long)k[i].bytes_read);
+			fprintf(r->f, "%s{%s,file=\"%s\",direction=\"write\"} %lu\n", name, labels,
+				io_kind_name(i), (unsigned long)k[i].bytes_written);
+		}
+		if (field == 2)
+			fprintf(r->f, "%s{%s,file=\"%s\"} %s\n", name, labels, io_kind_name(i),
+				metrics_seconds(k[i].time_ns, v, sizeof(v)));
+	}
+}
+
+static const char *const kind_family_suffix[] = { "operations_total", "bytes_total",
+						  "seconds_total" };
+static const char *const kind_family_help[] = { "I/O syscalls by the kind of file they used",
+						"Bytes moved by I/O syscalls by kind of file",
+						"Time in I/O syscalls by kind of file" };
+
+static void wall_families(struct render *r)
+{
+	const struct profile *p = r->in->total;
+	char pl[PROC_LABELS_MAX], name[64], help[160];
+	struct kind_io k[IO_KIND_NR];
+
+	family(r, "bpfprof_stage_wall_seconds_total", "counter",
+	       "A timed function's self time by state: on CPU, waiting for one, or blocked "
+	       "(in I/O, a lock, a sleep, other); the states sum to its self time.");
+	for (size_t i = 0; i < r->st.n; i++) {
+		stage_labels(&r->st.v[i], r->labels, LABELS_MAX);
+		wall_lines(r, "bpfprof_stage_wall_seconds_total", r->labels, &r->st.v[i].sum.c.wall);
+	}
+	family(r, "bpfprof_stage_page_faults_total", "counter",
+	       "Page faults while the function was the innermost timed call.");
+	for (size_t i = 0; i < r->st.n; i++) {
+		stage_labels(&r->st.v[i], r->labels, LABELS_MAX);
+		fault_lines(r, "bpfprof_stage_page_faults_total", r->labels, &r->st.v[i].sum.c.wall);
+	}
+	for (int f = 0; f < 3; f++) {
+		snprintf(name, sizeof(name), "bpfprof_stage_io_kind_%s", kind_family_suffix[f]);
+		snprintf(help, sizeof(help), "%s, made while the function was the innermost "
+			 "timed call.", kind_family_help[f]);
+		family(r, name, "counter", help);
+		for (size_t i = 0; i < r->st.n; i++) {
+			stage_labels(&r->st.v[i], r->labels, LABELS_MAX);
+			kind_lines(r, name, r->labels, r->st.v[i].sum.c.wall.io, f);
+		}
+	}
+	family(r, "bpfprof_process_wall_seconds_total", "counter",
+	       "The traced threads' time by state, between the context switches seen.");
+	for (size_t i = 0; i < p->n; i++) {
+		proc_labels(p->procs[i], pl, sizeof(pl));
+		wall_lines(r, "bpfprof_process_wall_seconds_total", pl, &p->procs[i]->wall);
+	}
+	family(r, "bpfprof_process_page_faults_total", "counter",
+	       "Page faults of the traced threads.");
+	for (size_t i = 0; i < p->n; i++) {
+		proc_labels(p->procs[i], pl, sizeof(pl));
+		fault_lines(r, "bpfprof_process_page_faults_total", pl, &p->procs[i]->wall);
+	}
+	for (int f = 0; f < 3; f++) {
+		snprintf(name, sizeof(name), "bpfprof_io_kind_%s", kind_family_suffix[f]);
+		snprintf(help, sizeof(help), "%s.", kind_family_help[f]);
+		family(r, name, "counter", help);
+		for (size_t i = 0; i < p->n; i++) {
+			proc_labels(p->procs[i], pl, sizeof(pl));
+			proc_io_by_kind(p->procs[i], k);
+			kind_lines(r, name, pl, k, f);
+		}
+	}
+}
+
 static void audit_families(struct render *r)
 {
 	const uint64_t *a = r->in->total->audit;
@@ -380,6 +492,7 @@ char *metrics_render(const struct metrics_input *in, size_t *len)
 		io_families(&r);
 		stage_families(&r);
 		usdt_families(&r);
+		wall_families(&r);
 		audit_families(&r);
 		self_families(&r);
 	}

@@ -117,6 +117,53 @@ static json_t *buckets_json(const struct histogram *h)
 	return arr;
 }
 
+static const char *const io_kind_names[IO_KIND_NR] = {
+	[IO_KIND_FILE] = "file", [IO_KIND_SOCKET] = "socket", [IO_KIND_PIPE] = "pipe",
+	[IO_KIND_TTY] = "tty",	 [IO_KIND_OTHER] = "other",
+};
+
+/* In the order the JSON lists them. */
+static const enum io_kind io_kind_order[IO_KIND_NR] = {
+	IO_KIND_FILE, IO_KIND_SOCKET, IO_KIND_PIPE, IO_KIND_TTY, IO_KIND_OTHER,
+};
+
+const char *io_kind_name(unsigned int k)
+{
+	return k < IO_KIND_NR ? io_kind_names[k] : NULL;
+}
+
+/* "wall": where the time went (sums to self_ns for a stage). */
+json_t *wall_json(const struct wall_stats *w)
+{
+	return json_pack("{s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}}", "on_cpu_ns", u64(w->on_cpu_ns),
+			 "runqueue_ns", u64(w->runqueue_ns), "blocked_ns", u64(wall_blocked_ns(w)),
+			 "blocked", "io_ns", u64(w->blocked_ns[WALL_BLOCK_IO]), "lock_ns",
+			 u64(w->blocked_ns[WALL_BLOCK_LOCK]), "sleep_ns",
+			 u64(w->blocked_ns[WALL_BLOCK_SLEEP]), "other_ns",
+			 u64(w->blocked_ns[WALL_BLOCK_OTHER]));
+}
+
+json_t *faults_json(const struct wall_stats *w)
+{
+	return json_pack("{s:o, s:o}", "minor", u64(w->faults_minor), "major", u64(w->faults_major));
+}
+
+/* {"file": {...}, "socket": ..., "pipe", "tty", "other"}: every kind, always. */
+json_t *io_by_kind_json(const struct kind_io k[IO_KIND_NR])
+{
+	json_t *o = json_object();
+
+	for (unsigned int i = 0; i < IO_KIND_NR; i++) {
+		const struct kind_io *x = &k[io_kind_order[i]];
+
+		json_object_set_new(o, io_kind_names[io_kind_order[i]],
+				    json_pack("{s:o, s:o, s:o, s:o}", "ops", u64(x->ops),
+					      "bytes_read", u64(x->bytes_read), "bytes_written",
+					      u64(x->bytes_written), "time_ns", u64(x->time_ns)));
+	}
+	return o;
+}
+
 static json_t *stages_json(const struct proc_profile *p, const struct stage_table *t)
 {
 	json_t *arr = json_array();
@@ -141,6 +188,10 @@ static json_t *stages_json(const struct proc_profile *p, const struct stage_tabl
 		/* A symbol need not be UTF-8: kept, with its bytes, not dropped. */
 		json_add_raw_hex(st, "name", d->name);
 		json_add_raw_hex(st, "binary", d->binary);
+		json_object_set_new(json_object_get(st, "io"), "by_kind",
+				    io_by_kind_json(c->wall.io));
+		json_object_set_new(st, "wall", wall_json(&c->wall));
+		json_object_set_new(st, "faults", faults_json(&c->wall));
 		if (st && sample_every(t) > 1)
 			json_object_set_new(st, "calls_recorded", u64(c->calls / sample_every(t)));
 		json_object_set_new(st, "buckets", buckets_json(c->hist));
@@ -178,6 +229,7 @@ static json_t *usdt_json(const struct proc_profile *p, const struct stage_table 
 json_t *proc_to_json(const struct proc_profile *p, const struct stage_table *stages)
 {
 	json_t *sys = json_object(), *io = json_object(), *j, *usdt = usdt_json(p, stages);
+	struct kind_io by_kind[IO_KIND_NR];
 	struct io_totals t;
 
 	for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
@@ -201,11 +253,13 @@ json_t *proc_to_json(const struct proc_profile *p, const struct stage_table *sta
 					      buckets_json(c->hist)));
 	}
 	proc_io_totals(p, &t);
-	j = json_pack("{s:i, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}, s:o}", "pid", (int)p->pid,
-		      "comm", json_text(p->comm), "syscalls", sys, "io", io, "io_totals", "ops",
-		      u64(t.ops), "bytes_read", u64(t.bytes_read), "bytes_written",
-		      u64(t.bytes_written), "errors", u64(t.errors), "stages",
-		      stages_json(p, stages));
+	proc_io_by_kind(p, by_kind);
+	j = json_pack("{s:i, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}, s:o, s:o, s:o, s:o}", "pid",
+		      (int)p->pid, "comm", json_text(p->comm), "syscalls", sys, "io", io,
+		      "io_totals", "ops", u64(t.ops), "bytes_read", u64(t.bytes_read),
+		      "bytes_written", u64(t.bytes_written), "errors", u64(t.errors), "io_by_kind",
+		      io_by_kind_json(by_kind), "wall", wall_json(&p->wall), "faults",
+		      faults_json(&p->wall), "stages", stages_json(p, stages));
 	json_add_raw_hex(j, "comm", p->comm);
 	if (j && usdt)
 		json_object_set_new(j, "usdt", usdt);
@@ -234,6 +288,8 @@ static const char *const audit_names[AUDIT_ALL_SLOTS] = {
 	[AUDIT_SAMPLE_USTACK_LOST] = "cpu_samples_user_stack_lost",
 	[AUDIT_SAMPLE_KSTACK_LOST] = "cpu_samples_kernel_stack_lost",
 	[AUDIT_SAMPLE_CUT_SHORT] = "cpu_samples_stack_cut_short",
+	[AUDIT_WALL_NO_START] = "wall_spans_before_attach",
+	[AUDIT_WALL_CLAMPED] = "wall_off_cpu_scaled_to_self",
 	[AUDIT_SPAN_DROPPED] = "span_events_dropped_queue_full",
 	[AUDIT_SPAN_UNWRITTEN] = "span_events_not_written",
 	[AUDIT_SPAN_WRITTEN] = "span_events_written",
@@ -251,6 +307,7 @@ static bool audit_is_loss(unsigned int slot)
 	case AUDIT_SPAN_WRITTEN:
 	case AUDIT_CPU_SAMPLES:
 	case AUDIT_SAMPLE_CUT_SHORT:
+	case AUDIT_WALL_NO_START:
 		return false;
 	default:
 		return true;

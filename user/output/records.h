@@ -159,4 +159,13 @@ bool audit_slot_is_loss(unsigned int slot);
 /* Sum of every loss counter in the audit. */
 uint64_t audit_lost(const uint64_t audit[AUDIT_ALL_SLOTS]);
 
+/* Issue 18's objects: "wall" (on_cpu_ns, runqueue_ns, blocked_ns, blocked:
+ * {io_ns, lock_ns, sleep_ns, other_ns}), "faults" (minor, major) and I/O by
+ * kind ({"file": {ops, bytes_read, bytes_written, time_ns}, "socket", ...}). */
+json_t *wall_json(const struct wall_stats *w);
+json_t *faults_json(const struct wall_stats *w);
+json_t *io_by_kind_json(const struct kind_io k[IO_KIND_NR]);
+/* "file", "socket", "pipe", "tty", "other" for enum io_kind. */
+const char *io_kind_name(unsigned int k);
+
 #endif

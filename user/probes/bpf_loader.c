@@ -150,6 +150,7 @@ static int size_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_counts, n_stages);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_mech, n_stages);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.exited_tgids, 1);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.proc_wall, 1);
 		return rc ?: size_span_ring(skel, cfg);
 	}
 	rc = bpf_map__set_max_entries(skel->maps.stage_mech, n_stages);
@@ -173,6 +174,8 @@ static int size_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_stats,
 						    FOLLOW_MAX_PROCS * n_stages);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.traced_tgids, FOLLOW_MAX_PROCS);
+		rc = rc ?: bpf_map__set_map_flags(skel->maps.proc_wall, 0);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.proc_wall, FOLLOW_MAX_PROCS);
 		return rc ?: size_span_ring(skel, cfg);
 	}
 	/*
@@ -211,6 +214,8 @@ static int configure_stage_programs(struct bpfprof_bpf *skel, const struct loade
 	bpf_program__set_autoload(skel->progs.sys_enter, !cfg->syscalls_off);
 	bpf_program__set_autoload(skel->progs.sys_exit, !cfg->syscalls_off);
 	bpf_program__set_autoload(skel->progs.cpu_switch, !cfg->syscalls_off || cfg->n_stages);
+	bpf_program__set_autoload(skel->progs.wall_wakeup, !cfg->syscalls_off || cfg->n_stages);
+	bpf_program__set_autoload(skel->progs.wall_wakeup_new, !cfg->syscalls_off || cfg->n_stages);
 	bpf_program__set_autoload(session,
 				  cfg->n_stages && cfg->stage_links == UPROBE_LINK_SESSION);
 	bpf_program__set_autoload(entry, cfg->n_stages && cfg->stage_links != UPROBE_LINK_SESSION);
@@ -327,6 +332,7 @@ struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *
 			sizeof(skel->rodata->match_comm) - 1);
 	syscall_fill_io_classes((uint8_t *)skel->rodata->io_class, MAX_SYSCALL_NR);
 	syscall_fill_io_slots((uint8_t *)skel->rodata->io_slot, MAX_SYSCALL_NR);
+	syscall_fill_wall_sys((uint8_t *)skel->rodata->wall_sys, MAX_SYSCALL_NR);
 	skel->rodata->stage_sample_every = cfg->sample_every > 1 ? cfg->sample_every : 1;
 	skel->rodata->span_events = cfg->span_ring_bytes > 0;
 	skel->rodata->stages_attached = cfg->n_stages > 0;
@@ -393,6 +399,12 @@ int loader_attach_syscalls(struct bpfprof_bpf *skel, char *err, size_t errlen)
 		if (!skel->links.sys_enter)
 			goto fail;
 	}
+	if (bpf_program__autoload(skel->progs.wall_wakeup)) {
+		skel->links.wall_wakeup = bpf_program__attach(skel->progs.wall_wakeup);
+		skel->links.wall_wakeup_new = bpf_program__attach(skel->progs.wall_wakeup_new);
+		if (!skel->links.wall_wakeup || !skel->links.wall_wakeup_new)
+			goto fail;
+	}
 	skel->links.proc_exec = bpf_program__attach(skel->progs.proc_exec);
 	if (!skel->links.proc_exec)
 		goto fail;
@@ -420,6 +432,9 @@ void loader_detach(struct bpfprof_bpf *skel)
 	bpf_link__destroy(skel->links.proc_exec);
 	bpf_link__destroy(skel->links.thread_exit);
 	bpf_link__destroy(skel->links.proc_fork);
+	bpf_link__destroy(skel->links.wall_wakeup);
+	bpf_link__destroy(skel->links.wall_wakeup_new);
+	skel->links.wall_wakeup = skel->links.wall_wakeup_new = NULL;
 	skel->links.sys_enter = skel->links.sys_exit = skel->links.proc_exec = NULL;
 	skel->links.cpu_switch = NULL;
 	skel->links.thread_exit = skel->links.proc_fork = NULL;
@@ -437,6 +452,10 @@ void loader_collector_maps(const struct bpfprof_bpf *skel, struct collector_maps
 	maps->stage_stats = stages ? bpf_map__fd(skel->maps.stage_stats) : -1;
 	maps->stage_counts = stages ? bpf_map__fd(skel->maps.stage_counts) : -1;
 	maps->n_stages = stages ? bpf_map__max_entries(skel->maps.stage_counts) : 0;
+	maps->proc_wall = bpf_program__autoload(skel->progs.cpu_switch)
+				  ? bpf_map__fd(skel->maps.proc_wall)
+				  : -1;
+	maps->proc_wall_counts = bpf_map__fd(skel->maps.proc_wall_counts);
 	maps->procs = bpf_map__fd(skel->maps.procs);
 	maps->exited = skel->rodata->one_target ? -1 : bpf_map__fd(skel->maps.exited_tgids);
 	maps->traced = skel->rodata->follow ? bpf_map__fd(skel->maps.traced_tgids) : -1;

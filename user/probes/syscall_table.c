@@ -85,3 +85,40 @@ unsigned int syscall_fill_io_slots(uint8_t *table, unsigned int n)
 			table[nr] = (uint8_t)slots++;
 	return slots;
 }
+
+void syscall_fill_wall_sys(uint8_t *table, unsigned int n)
+{
+	static const struct {
+		const char *name;
+		uint8_t w;
+	} named[] = {
+		{"poll", WALL_BLOCK_IO},
+		{"ppoll", WALL_BLOCK_IO},
+		{"select", WALL_BLOCK_IO},
+		{"pselect6", WALL_BLOCK_IO},
+		{"epoll_wait", WALL_BLOCK_IO},
+		{"epoll_pwait", WALL_BLOCK_IO},
+		{"epoll_pwait2", WALL_BLOCK_IO},
+		{"futex", WALL_BLOCK_LOCK},
+		{"futex_waitv", WALL_BLOCK_LOCK},
+		{"flock", WALL_BLOCK_LOCK},
+		{"nanosleep", WALL_BLOCK_SLEEP},
+		{"clock_nanosleep", WALL_BLOCK_SLEEP},
+		{"pause", WALL_BLOCK_SLEEP},
+		/* Moves to the descriptor in another argument than the first. */
+		{"tee", WALL_BLOCK_IO | 1 << WALL_FD_SHIFT},
+		{"splice", WALL_BLOCK_IO | 2 << WALL_FD_SHIFT},
+		{"copy_file_range", WALL_BLOCK_IO | 2 << WALL_FD_SHIFT},
+	};
+
+	memset(table, WALL_BLOCK_OTHER, n);
+	for (unsigned int nr = 0; nr < n && nr < MAX_SYSCALL_NR; nr++)
+		if (syscall_io_class(nr) != IO_NONE)
+			table[nr] = WALL_BLOCK_IO;
+	for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+		int nr = syscall_nr(named[i].name);
+
+		if (nr >= 0 && (unsigned int)nr < n)
+			table[nr] = named[i].w;
+	}
+}

@@ -23,4 +23,9 @@ void syscall_fill_io_classes(uint8_t *table, unsigned int n);
  * slots used. */
 unsigned int syscall_fill_io_slots(uint8_t *table, unsigned int n);
 
+/* The wall_sys table the BPF side keeps in rodata: what blocking inside
+ * each syscall is charged to (enum wall_block) and which argument holds
+ * the descriptor of its I/O (bits WALL_FD_SHIFT+). */
+void syscall_fill_wall_sys(uint8_t *table, unsigned int n);
+
 #endif

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "bpfprof.h"
 #include "collect/histogram.h"
 #include "collect/stage_view.h"
 #include "common/strmap.h"
@@ -36,6 +37,8 @@ struct rep_stage {
 	uint64_t io_ops, io_bytes_read, io_bytes_written, io_time_ns;
 	struct latency lat; /* see report_latency */
 	struct histogram *hist;
+	bool has_wall; /* the run had "wall" (issue 18): wall, faults, io.by_kind */
+	struct wall_stats wall;
 };
 
 struct rep_proc {
@@ -47,6 +50,8 @@ struct rep_proc {
 	size_t n_sys;
 	struct rep_io *io; /* by ops, descending */
 	size_t n_io;
+	bool has_wall; /* "wall", "faults", "io_by_kind" (issue 18) */
+	struct wall_stats wall;
 };
 
 /* One flush record's totals over all processes: the run over time. */

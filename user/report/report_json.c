@@ -2,6 +2,7 @@
 /* `bpfprof report DIR --json`: the text report's content as one JSON
  * document (also what the HTML page draws from). */
 #include <string.h>
+#include "output/records.h"
 #include "report/report.h"
 
 #define REPORT_SCHEMA "bpfprof.report.v1"
@@ -72,7 +73,27 @@ static json_t *percentiles_json(const struct rep_stage *s, const struct rep_io *
 	return o;
 }
 
+static json_t *stage_json_base(const struct rep_stage *s);
+
+/* Issue 18's figures, in runs that have them. */
+static json_t *with_wall(json_t *o, json_t *io, bool has, const struct wall_stats *w)
+{
+	if (!o || !has)
+		return o;
+	json_object_set_new(io ? io : o, io ? "by_kind" : "io_by_kind", io_by_kind_json(w->io));
+	json_object_set_new(o, "wall", wall_json(w));
+	json_object_set_new(o, "faults", faults_json(w));
+	return o;
+}
+
 static json_t *stage_json(const struct rep_stage *s)
+{
+	json_t *o = stage_json_base(s);
+
+	return with_wall(o, json_object_get(o, "io"), s->has_wall, &s->wall);
+}
+
+static json_t *stage_json_base(const struct rep_stage *s)
 {
 	return json_pack("{s:i, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
 			 "s:{s:o, s:o, s:o, s:o}}",
@@ -127,12 +148,13 @@ static json_t *io_json(const struct report *r)
 					  percentiles_json(NULL, io), "histogram",
 					  octaves_json(io->hist), "buckets", buckets_json(io->hist)));
 		}
-		json_array_append_new(arr,
+		json_array_append_new(arr, with_wall(
 				      json_pack("{s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "pid",
 						(int)p->pid, "comm", p->comm, "ops", u64(p->io_ops),
 						"bytes_read", u64(p->bytes_read), "bytes_written",
 						u64(p->bytes_written), "errors", u64(p->io_errors),
-						"time_ns", u64(p->io_time_ns), "syscalls", sys));
+						"time_ns", u64(p->io_time_ns), "syscalls", sys),
+				      NULL, p->has_wall, &p->wall));
 	}
 	return arr;
 }

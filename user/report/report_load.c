@@ -13,6 +13,7 @@
 #include <zlib.h>
 #include "bpfprof.h"
 #include "common/errmsg.h"
+#include "output/records.h"
 #include "report/report.h"
 #include "probes/syscall_table.h"
 
@@ -195,6 +196,50 @@ const struct rep_stage **report_stages_by_self(const struct report *r)
 	return v;
 }
 
+/* A kernel-side (__u64) field. */
+static int get_u64x(const struct where *w, json_t *obj, const char *key, __u64 *out)
+{
+	uint64_t v;
+	int rc = get_u64(w, obj, key, &v);
+
+	*out = v;
+	return rc;
+}
+
+/* Issue 18's "wall", "faults" and I/O by kind, when the run has them (runs
+ * before it do not): *has says which. */
+static int read_wall(struct where *w, json_t *obj, json_t *by_kind, struct wall_stats *ws,
+		     bool *has)
+{
+	json_t *wj = json_object_get(obj, "wall"), *bj, *fj;
+
+	memset(ws, 0, sizeof(*ws));
+	*has = wj != NULL;
+	if (!wj)
+		return 0;
+	if (get_kind(w, wj, "blocked", JSON_OBJECT, &bj) ||
+	    get_kind(w, obj, "faults", JSON_OBJECT, &fj) ||
+	    get_u64x(w, wj, "on_cpu_ns", &ws->on_cpu_ns) ||
+	    get_u64x(w, wj, "runqueue_ns", &ws->runqueue_ns) ||
+	    get_u64x(w, bj, "io_ns", &ws->blocked_ns[WALL_BLOCK_IO]) ||
+	    get_u64x(w, bj, "lock_ns", &ws->blocked_ns[WALL_BLOCK_LOCK]) ||
+	    get_u64x(w, bj, "sleep_ns", &ws->blocked_ns[WALL_BLOCK_SLEEP]) ||
+	    get_u64x(w, bj, "other_ns", &ws->blocked_ns[WALL_BLOCK_OTHER]) ||
+	    get_u64x(w, fj, "minor", &ws->faults_minor) || get_u64x(w, fj, "major", &ws->faults_major))
+		return -1;
+	for (unsigned int k = 0; by_kind && k < IO_KIND_NR; k++) {
+		json_t *kj = json_object_get(by_kind, io_kind_name(k));
+		struct kind_io *x = &ws->io[k];
+
+		if (kj && (get_u64x(w, kj, "ops", &x->ops) ||
+			   get_u64x(w, kj, "bytes_read", &x->bytes_read) ||
+			   get_u64x(w, kj, "bytes_written", &x->bytes_written) ||
+			   get_u64x(w, kj, "time_ns", &x->time_ns)))
+			return -1;
+	}
+	return 0;
+}
+
 static int read_proc(struct where *w, json_t *pj, struct rep_proc *p)
 {
 	json_t *sys, *io, *tot, *v;
@@ -246,6 +291,9 @@ static int read_proc(struct where *w, json_t *pj, struct rep_proc *p)
 	    get_u64(w, tot, "bytes_written", &p->bytes_written) ||
 	    get_u64(w, tot, "errors", &p->io_errors))
 		goto cleanup;
+	w->what = outer;
+	if (read_wall(w, pj, json_object_get(pj, "io_by_kind"), &p->wall, &p->has_wall))
+		goto cleanup;
 	for (i = 0; i < p->n_io; i++)
 		p->io_time_ns += p->io[i].time_ns;
 	qsort(p->sys, p->n_sys, sizeof(*p->sys), by_count);
@@ -267,7 +315,8 @@ static int read_stage(struct where *w, json_t *sj, const struct rep_proc *p, str
 	    read_latency(w, sj, &s->lat, NULL) || get_kind(w, sj, "io", JSON_OBJECT, &io) ||
 	    get_u64(w, io, "ops", &s->io_ops) || get_u64(w, io, "bytes_read", &s->io_bytes_read) ||
 	    get_u64(w, io, "bytes_written", &s->io_bytes_written) ||
-	    get_u64(w, io, "time_ns", &s->io_time_ns) || read_buckets(w, sj, &s->hist))
+	    get_u64(w, io, "time_ns", &s->io_time_ns) || read_buckets(w, sj, &s->hist) ||
+	    read_wall(w, sj, json_object_get(io, "by_kind"), &s->wall, &s->has_wall))
 		return -1;
 	complete_latency(&s->lat, s->hist, s->max_ns);
 	return 0;

@@ -6,6 +6,7 @@
 #include "common/text.h"
 #include "output/format.h"
 #include "output/hist_text.h"
+#include "output/records.h"
 #include "report/report.h"
 
 /* Figures for one printf: each call gets its own slot of a ring (calls
@@ -195,6 +196,92 @@ static void print_io(FILE *f, const struct report *r, int top)
 	}
 }
 
+/* A share of the whole, as "12.3%". */
+static const char *pct(uint64_t part, uint64_t whole)
+{
+	char *s = slot();
+
+	snprintf(s, 32, "%.1f%%", whole ? 100.0 * (double)part / (double)whole : 0.0);
+	return s;
+}
+
+/* Issue 18: each stage's self time split (runs that recorded it). */
+static void print_stage_wall(FILE *f, const struct report *r, int top)
+{
+	size_t shown = 0;
+
+	for (size_t i = 0; i < r->n_stages; i++)
+		shown += r->stages[i].has_wall;
+	if (!shown)
+		return;
+	fprintf(f, "\n== Where the stages' self time goes (top %d by total time)\n", top);
+	fprintf(f, "  %9s %7s %7s %7s %7s %7s %7s %7s %8s %6s  %s\n", "SELF", "ON-CPU", "RUNQ",
+		"BLOCKED", "IO", "LOCK", "SLEEP", "OTHER", "MINFLT", "MAJFLT", "STAGE");
+	for (size_t i = 0; i < r->n_stages && i < (size_t)top; i++) {
+		const struct rep_stage *s = &r->stages[i];
+		const struct wall_stats *w = &s->wall;
+		uint64_t self = s->self_ns;
+
+		if (!s->has_wall)
+			continue;
+		fprintf(f,
+			"  %9s %7s %7s %7s %7s %7s %7s %7s %8" PRIu64 " %6" PRIu64
+			"  %s (pid %u)\n",
+			dur(self), pct(w->on_cpu_ns, self), pct(w->runqueue_ns, self),
+			pct(wall_blocked_ns(w), self), pct(w->blocked_ns[WALL_BLOCK_IO], self),
+			pct(w->blocked_ns[WALL_BLOCK_LOCK], self),
+			pct(w->blocked_ns[WALL_BLOCK_SLEEP], self),
+			pct(w->blocked_ns[WALL_BLOCK_OTHER], self), (uint64_t)w->faults_minor, (uint64_t)w->faults_major,
+			text_safe(s->name), s->proc->pid);
+	}
+}
+
+static void kind_rows(FILE *f, const struct kind_io k[IO_KIND_NR], const char *indent)
+{
+	for (unsigned int i = 0; i < IO_KIND_NR; i++)
+		if (k[i].ops)
+			fprintf(f, "%s%-8s %8" PRIu64 " ops %10s read %10s written %10s\n",
+				indent, io_kind_name(i), (uint64_t)k[i].ops, bytes(k[i].bytes_read),
+				bytes(k[i].bytes_written), dur(k[i].time_ns));
+}
+
+/* Issue 18: I/O by kind of file, and the processes' own split. */
+static void print_kinds(FILE *f, const struct report *r)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < r->n_procs; i++)
+		any |= r->procs[i].has_wall;
+	if (!any)
+		return;
+	fprintf(f, "\n== I/O by kind of file; where the processes' time goes\n");
+	for (size_t i = 0; i < r->n_procs; i++) {
+		const struct rep_proc *p = &r->procs[i];
+		const struct wall_stats *w = &p->wall;
+		uint64_t all = w->on_cpu_ns + w->runqueue_ns + wall_blocked_ns(w);
+
+		if (!p->has_wall)
+			continue;
+		fprintf(f,
+			"  %u %s: on CPU %s, runqueue %s, blocked %s (io %s, lock %s, sleep %s, "
+			"other %s); faults %" PRIu64 " minor, %" PRIu64 " major\n",
+			p->pid, text_safe(p->comm), pct(w->on_cpu_ns, all), pct(w->runqueue_ns, all),
+			pct(wall_blocked_ns(w), all), dur(w->blocked_ns[WALL_BLOCK_IO]),
+			dur(w->blocked_ns[WALL_BLOCK_LOCK]), dur(w->blocked_ns[WALL_BLOCK_SLEEP]),
+			dur(w->blocked_ns[WALL_BLOCK_OTHER]), (uint64_t)w->faults_minor,
+			(uint64_t)w->faults_major);
+		kind_rows(f, w->io, "      ");
+	}
+	for (size_t i = 0; i < r->n_stages; i++) {
+		const struct rep_stage *s = &r->stages[i];
+
+		if (!s->has_wall || !s->io_ops)
+			continue;
+		fprintf(f, "  stage %s (pid %u):\n", text_safe(s->name), s->proc->pid);
+		kind_rows(f, s->wall.io, "      ");
+	}
+}
+
 static void print_traces(FILE *f, const struct report *r, int top)
 {
 	if (!r->have_events)
@@ -240,8 +327,10 @@ void report_print_text(FILE *f, const struct report *r, int top)
 	if (r->n_stages) {
 		print_stage_tables(f, r, top);
 		print_stage_histograms(f, r, top);
+		print_stage_wall(f, r, top);
 	}
 	print_io(f, r, top);
+	print_kinds(f, r);
 	print_traces(f, r, top);
 	print_audit(f, r);
 }
