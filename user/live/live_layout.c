@@ -10,12 +10,9 @@
 #include "output/hist_text.h"
 #include "output/records.h"
 #include "live/live_layout.h"
+#include "live/live_sections.h"
 #include "probes/syscall_table.h"
 
-#define MAX_COLS 16
-#define NAME_MIN 12
-#define HIST_MAX_ROWS 8 /* octave rows per stage histogram at most */
-#define HIST_INDENT "  "
 
 const char *live_sort_name(enum live_sort s)
 {
@@ -44,16 +41,6 @@ char *live_fit(char *dst, size_t width, const char *src)
 	memcpy(dst + head, "..", 2);
 	memcpy(dst + head + 2, src + n - tail, tail + 1);
 	return dst;
-}
-
-static int min_int(int a, int b)
-{
-	return a < b ? a : b;
-}
-
-static int max_int(int a, int b)
-{
-	return a > b ? a : b;
 }
 
 void live_plan_body(int body, int io_want, int stage_want, int hist_want, struct live_plan *p)
@@ -161,105 +148,8 @@ const char *live_screen_line(const struct live_screen *s, int row)
 	return s->text + (size_t)row * (s->cols + 1);
 }
 
-/* ---- lines of one section, cut to the width ---- */
-
-struct lines {
-	char **v;
-	unsigned char *attr;
-	int n, cap;
-	int cols;
-	bool oom;
-};
-
-static void __attribute__((format(printf, 3, 4)))
-add_line(struct lines *l, enum live_attr attr, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	if (l->oom)
-		return;
-	if (l->n == l->cap) {
-		int cap = l->cap ? l->cap * 2 : 32;
-		char **v = realloc(l->v, cap * sizeof(*v));
-		unsigned char *a = v ? realloc(l->attr, cap) : NULL;
-
-		if (v)
-			l->v = v;
-		if (!a) {
-			l->oom = true;
-			return;
-		}
-		l->attr = a;
-		l->cap = cap;
-	}
-	s = malloc((size_t)l->cols + 1);
-	if (!s) {
-		l->oom = true;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)l->cols + 1, fmt, ap);
-	va_end(ap);
-	l->v[l->n] = s;
-	l->attr[l->n++] = attr;
-}
-
-static void lines_free(struct lines *l)
-{
-	for (int i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	free(l->attr);
-}
-
-/* A table row: the name then each kept column, right-aligned. */
-static void add_row(struct lines *l, enum live_attr attr, const struct live_col *c, int n,
-		    unsigned int mask, int name_w, const char *name, char cells[][24])
-{
-	char buf[512], fitted[256];
-	int pos;
-
-	live_fit(fitted, (size_t)min_int(name_w, (int)sizeof(fitted) - 1), name);
-	pos = snprintf(buf, sizeof(buf), "%-*s", name_w, fitted);
-	for (int i = 0; i < n && pos < (int)sizeof(buf); i++)
-		if (mask & (1u << i))
-			pos += snprintf(buf + pos, sizeof(buf) - pos, " %*s", c[i].width,
-					cells ? cells[i] : c[i].head);
-	add_line(l, attr, "%s", buf);
-}
-
-/* Copies up to budget lines of l into the screen from row y; when l has
- * more, the last row says how many are left out. Returns the next row. */
-static int place(struct live_screen *scr, int y, int budget, const struct lines *l)
-{
-	int n = l->n;
-
-	if (budget <= 0)
-		return y;
-	if (n > budget) {
-		int shown = budget - 1;
-
-		for (int i = 0; i < shown; i++) {
-			snprintf((char *)live_screen_line(scr, y), scr->cols + 1, "%s", l->v[i]);
-			scr->attr[y++] = l->attr[i];
-		}
-		snprintf((char *)live_screen_line(scr, y), scr->cols + 1,
-			 "  ... %d more row%s (a larger terminal shows them)", n - shown,
-			 n - shown == 1 ? "" : "s");
-		scr->attr[y++] = LIVE_PLAIN;
-		return y;
-	}
-	for (int i = 0; i < n; i++) {
-		snprintf((char *)live_screen_line(scr, y), scr->cols + 1, "%s", l->v[i]);
-		scr->attr[y++] = l->attr[i];
-	}
-	return y;
-}
-
 /* ---- the per-process I/O table ---- */
 
-#define WALL_BAR_CELLS 10
 
 enum {
 	IOC_OPS,
@@ -285,10 +175,6 @@ static const struct live_col io_cols[IOC_NCOL] = {
 
 /* Columns of a table: all but the last (its time) unless the table is
  * sorted by time, so the order is always by a column the screen shows. */
-static int shown_cols(const struct live_frame *f, int n)
-{
-	return f->sort == LIVE_SORT_TIME ? n : n - 1;
-}
 
 struct sort_ctx {
 	enum live_sort sort;
@@ -302,7 +188,7 @@ static const struct syscall_counters *sys_or_zero(const struct proc_profile *p, 
 	return p ? &p->sys[nr] : &zero;
 }
 
-static int cmp_u64_desc(uint64_t a, uint64_t b)
+int cmp_u64_desc(uint64_t a, uint64_t b)
 {
 	return a < b ? 1 : a > b ? -1 : 0;
 }
@@ -347,7 +233,7 @@ static int cmp_procs(const void *a, const void *b, void *arg)
 	return x->total->pid < y->total->pid ? -1 : x->total->pid > y->total->pid;
 }
 
-static double per_s(uint64_t v, double s)
+double per_s(uint64_t v, double s)
 {
 	return s > 0 ? (double)v / s : 0;
 }
@@ -455,208 +341,6 @@ static void build_io(const struct live_frame *f, struct lines *l)
 	free(rows);
 }
 
-/* ---- stages: one row each, summed over the processes, then histograms ---- */
-
-enum {
-	STC_CALLS,
-	STC_CALLS_S,
-	STC_P50,
-	STC_P95,
-	STC_P99,
-	STC_MAX,
-	STC_SELF,
-	STC_IO_OPS,
-	STC_IO_READ,
-	STC_IO_WRITE,
-	STC_WALL,
-	STC_TOTAL, /* last: shown only when sorting by time */
-	STC_NCOL
-};
-
-static const struct live_col stage_cols[STC_NCOL] = {
-	[STC_CALLS] = { "CALLS", 9, 0 },     [STC_CALLS_S] = { "CALLS/S", 8, 4 },
-	[STC_P50] = { "P50", 9, 0 },	     [STC_P95] = { "P95", 9, 3 },
-	[STC_P99] = { "P99", 9, 6 },	     [STC_MAX] = { "MAX", 9, 5 },
-	[STC_SELF] = { "SELF", 9, 2 },	     [STC_IO_OPS] = { "IO OPS", 8, 2 },
-	[STC_IO_READ] = { "IO READ", 9, 1 }, [STC_IO_WRITE] = { "IO WRITE", 9, 1 },
-	[STC_WALL] = { "WALL", WALL_BAR_CELLS, 3 },
-	[STC_TOTAL] = { "TOTAL", 9, 0 },
-};
-
-static int cmp_stages(const void *a, const void *b, void *arg)
-{
-	const struct live_frame *f = arg;
-	const struct stage_group *x = a, *y = b;
-	int r = 0;
-
-	if (f->sort == LIVE_SORT_ACTIVITY)
-		r = cmp_u64_desc(x->sum.c.calls, y->sum.c.calls);
-	else if (f->sort == LIVE_SORT_TIME)
-		r = cmp_u64_desc(x->sum.c.total_ns, y->sum.c.total_ns);
-	if (!r)
-		r = strcmp(x->def->name, y->def->name);
-	return r ? r : (x->id > y->id) - (x->id < y->id);
-}
-
-/* Stages with calls in the cumulative profile, figures from the shown one,
- * summed over the processes; in the frame's order. */
-static int stage_rows(const struct live_frame *f, struct stage_view *rows)
-{
-	int err = stage_view_by_id(rows, f->total, f->shown, f->stages);
-
-	if (!err)
-		qsort_r(rows->v, rows->n, sizeof(*rows->v), cmp_stages, (void *)f);
-	return err;
-}
-
-/* "lib.so:name" when the stages come from several binaries. */
-static bool several_binaries(const struct stage_table *t)
-{
-	for (size_t i = 1; i < t->n; i++)
-		if (strcmp(t->v[i].binary, t->v[0].binary))
-			return true;
-	return false;
-}
-
-static void stage_label(const struct stage_table *t, uint32_t id, bool several, char *buf,
-			size_t len)
-{
-	const char *bin = t->v[id].binary, *base = strrchr(bin, '/');
-
-	if (several)
-		snprintf(buf, len, "%s:%s", base ? base + 1 : bin, t->v[id].name);
-	else
-		snprintf(buf, len, "%s", t->v[id].name);
-}
-
-/*
- * The self time's split as a bar of WALL_BAR_CELLS cells, each a tenth:
- * '#' on CPU, '~' waiting for a CPU, blocked in 'i'/O, a 'l'ock, a
- * 's'leep, 'o'ther. Each state gets its nearest whole number of cells,
- * the largest remainders rounding up, so the bar is always full.
- */
-static void wall_bar(const struct wall_stats *w, char *out)
-{
-	uint64_t ns[6] = { w->on_cpu_ns,
-			   w->runqueue_ns,
-			   w->blocked_ns[WALL_BLOCK_IO],
-			   w->blocked_ns[WALL_BLOCK_LOCK],
-			   w->blocked_ns[WALL_BLOCK_SLEEP],
-			   w->blocked_ns[WALL_BLOCK_OTHER] };
-	static const char mark[6] = { '#', '~', 'i', 'l', 's', 'o' };
-	uint64_t all = 0, rem[6];
-	int cells[6], used = 0, n = 0;
-
-	for (int k = 0; k < 6; k++)
-		all += ns[k];
-	if (!all) {
-		strcpy(out, "-");
-		return;
-	}
-	for (int k = 0; k < 6; k++) {
-		cells[k] = (int)(ns[k] * WALL_BAR_CELLS / all);
-		rem[k] = ns[k] * WALL_BAR_CELLS % all;
-		used += cells[k];
-	}
-	while (used < WALL_BAR_CELLS) {
-		int best = 0;
-
-		for (int k = 1; k < 6; k++)
-			if (rem[k] > rem[best])
-				best = k;
-		cells[best]++;
-		rem[best] = 0;
-		used++;
-	}
-	for (int k = 0; k < 6; k++)
-		for (int c = 0; c < cells[k]; c++)
-			out[n++] = mark[k];
-	out[n] = '\0';
-}
-
-static void build_stages(const struct live_frame *f, const struct stage_view *rows, bool several,
-			 struct lines *l)
-{
-	char cells[STC_NCOL][24], name[512];
-	int name_w;
-	unsigned int mask = live_fit_columns(stage_cols, shown_cols(f, STC_NCOL), l->cols, NAME_MIN,
-					     40, &name_w);
-
-	add_line(l, LIVE_PLAIN, "%s", "");
-	add_row(l, LIVE_HEADING, stage_cols, STC_NCOL, mask, name_w, "STAGE", NULL);
-	for (size_t i = 0; i < rows->n; i++) {
-		const struct stage_counters *c = &rows->v[i].sum.c;
-		struct latency lat;
-
-		fmt_count(c->calls, cells[STC_CALLS], 24);
-		fmt_rate(per_s(c->calls, f->window_s), cells[STC_CALLS_S], 24);
-		if (c->calls && c->hist) {
-			stage_latency(&lat, c);
-			fmt_duration(lat.q[LAT_P50], cells[STC_P50], 24);
-			fmt_duration(lat.q[LAT_P95], cells[STC_P95], 24);
-			fmt_duration(lat.q[LAT_P99], cells[STC_P99], 24);
-			fmt_duration(lat.max_ns, cells[STC_MAX], 24);
-		} else {
-			for (int k = STC_P50; k <= STC_MAX; k++)
-				strcpy(cells[k], "-");
-		}
-		fmt_duration(c->self_ns, cells[STC_SELF], 24);
-		fmt_duration(c->total_ns, cells[STC_TOTAL], 24);
-		fmt_count(c->io_ops, cells[STC_IO_OPS], 24);
-		fmt_bytes(c->io_bytes_read, cells[STC_IO_READ], 24);
-		fmt_bytes(c->io_bytes_written, cells[STC_IO_WRITE], 24);
-		wall_bar(&c->wall, cells[STC_WALL]);
-		stage_label(f->stages, rows->v[i].id, several, name, sizeof(name));
-		add_row(l, LIVE_PLAIN, stage_cols, STC_NCOL, mask, name_w, name, cells);
-	}
-}
-
-/* Rows the histograms would like: a blank, then a title and the octave
- * rows of each stage with calls. */
-static int hist_want(const struct stage_view *rows)
-{
-	int want = 0;
-
-	for (size_t i = 0; i < rows->n; i++)
-		if (rows->v[i].sum.c.calls && rows->v[i].sum.c.hist)
-			want += 1 + min_int(hist_octave_span(rows->v[i].sum.c.hist), HIST_MAX_ROWS);
-	return want ? want + 1 : 0;
-}
-
-/* As many stage histograms as fit in budget rows, in the table's order. */
-static int place_histograms(const struct live_frame *f, const struct stage_view *rows, bool several,
-			    struct live_screen *scr, int y, int budget)
-{
-	struct hist_octave_row oct[HIST_OCTAVES];
-	int end = y + budget, bar_w = min_int(scr->cols - 40, 60);
-	char name[512], fitted[256], line[512];
-
-	if (budget < 3)
-		return y;
-	y++; /* blank */
-	for (size_t i = 0; i < rows->n && end - y >= 2; i++) {
-		const struct stage_counters *c = &rows->v[i].sum.c;
-		uint64_t peak;
-		int k;
-
-		if (!c->calls || !c->hist)
-			continue;
-		k = hist_octave_rows(c->hist, min_int(HIST_MAX_ROWS, end - y - 1), oct, &peak);
-		stage_label(f->stages, rows->v[i].id, several, name, sizeof(name));
-		live_fit(fitted, (size_t)min_int(scr->cols - 24, (int)sizeof(fitted) - 1), name);
-		snprintf((char *)live_screen_line(scr, y), scr->cols + 1, "%s: %lu calls", fitted,
-			 (unsigned long)c->calls);
-		scr->attr[y++] = LIVE_HEADING;
-		for (int r = 0; r < k; r++) {
-			hist_format_row(line, sizeof(line), &oct[r], peak, max_int(bar_w, 8));
-			snprintf((char *)live_screen_line(scr, y), scr->cols + 1, HIST_INDENT "%s",
-				 line);
-			scr->attr[y++] = LIVE_BAR;
-		}
-	}
-	return y;
-}
-
 /* ---- header, footer, help ---- */
 
 static void put(struct live_screen *scr, int y, enum live_attr attr, const char *fmt, ...)
@@ -747,58 +431,6 @@ static void help(struct live_screen *scr, int y)
 }
 
 /* One row per (process, function), most self samples first. */
-struct fn_row {
-	const struct proc_samples *proc;
-	const struct func_samples *fn;
-};
-
-static int cmp_fn_rows(const void *a, const void *b)
-{
-	const struct fn_row *x = a, *y = b;
-
-	if (x->fn->self != y->fn->self)
-		return x->fn->self > y->fn->self ? -1 : 1;
-	return strcmp(x->fn->name, y->fn->name);
-}
-
-static void build_functions(const struct live_frame *f, struct lines *l)
-{
-	const struct sample_tops *t = f->cumulative ? f->cpu_total : f->cpu_interval;
-	struct fn_row *rows;
-	size_t n = 0;
-
-	add_line(l, LIVE_HEADING, "Top functions by self CPU samples (%s)",
-		 f->cumulative ? "since the start" : "last interval");
-	if (!t) {
-		add_line(l, LIVE_PLAIN, "  no CPU samples: run bpfprof with --cpu-sample HZ");
-		return;
-	}
-	for (size_t i = 0; i < t->n; i++)
-		n += t->procs[i].n_top;
-	rows = calloc(n ? n : 1, sizeof(*rows));
-	if (!rows) {
-		l->oom = true;
-		return;
-	}
-	n = 0;
-	for (size_t i = 0; i < t->n; i++)
-		for (size_t k = 0; k < t->procs[i].n_top; k++)
-			rows[n++] = (struct fn_row){ &t->procs[i], &t->procs[i].top[k] };
-	qsort(rows, n, sizeof(*rows), cmp_fn_rows);
-	add_line(l, LIVE_HEADING, "%9s %6s  %-22s %s", "SAMPLES", "SHARE", "PROCESS", "FUNCTION");
-	if (!n)
-		add_line(l, LIVE_PLAIN, "  no samples of traced threads (%u Hz)", t->hz);
-	for (size_t i = 0; i < n; i++) {
-		char proc[64];
-
-		snprintf(proc, sizeof(proc), "%u %s", rows[i].proc->pid, rows[i].proc->comm);
-		add_line(l, LIVE_PLAIN, "%9" PRIu64 " %5.1f%%  %-22.22s %s", rows[i].fn->self,
-			 t->samples ? 100.0 * (double)rows[i].fn->self / (double)t->samples : 0,
-			 proc, rows[i].fn->name);
-	}
-	free(rows);
-}
-
 int live_render(const struct live_frame *f, struct live_screen *scr)
 {
 	struct lines io = { .cols = scr->cols }, st = { .cols = scr->cols };
