@@ -254,7 +254,7 @@ enum uprobe_link_kind stages_pick_link_kind(void)
 	return UPROBE_LINK_PERF;
 }
 
-static int push_link(struct stage_links *l, struct uprobe_link *link)
+int stage_links_push(struct stage_links *l, struct uprobe_link *link)
 {
 	struct uprobe_link *v = realloc(l->links, (l->n + 1) * sizeof(*v));
 
@@ -302,7 +302,7 @@ static int attach_one(struct stage_links *out, const struct bpf_program *prog,
 			 cnt == 1 ? "" : "s", binary, uprobe_link_kind_name(kind), strerror(-rc));
 		return rc;
 	}
-	rc = push_link(out, &link);
+	rc = stage_links_push(out, &link);
 	if (rc) {
 		uprobe_link_destroy(&link);
 		snprintf(err, errlen, "out of memory");

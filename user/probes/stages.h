@@ -104,6 +104,9 @@ struct stage_links {
 	enum uprobe_link_kind kind;
 };
 
+/* One more link in @l (it takes the link over). 0 or -ENOMEM. */
+int stage_links_push(struct stage_links *l, struct uprobe_link *link);
+
 /* The cheapest link kind this kernel supports. */
 enum uprobe_link_kind stages_pick_link_kind(void);
 

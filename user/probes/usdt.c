@@ -667,17 +667,6 @@ int usdt_resolve_stages(const char *const *specs, int n, const char *const *mark
 	return rc;
 }
 
-static int push_usdt_link(struct stage_links *l, struct uprobe_link *link)
-{
-	struct uprobe_link *v = realloc(l->links, (l->n + 1) * sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-	l->links = v;
-	l->links[l->n++] = *link;
-	return 0;
-}
-
 static int attach_role(const struct stage_def *d, size_t stage, enum usdt_site_role role,
 		       const struct bpf_program *prog, enum uprobe_link_kind kind, pid_t pid,
 		       struct stage_links *out, char *err, size_t errlen)
@@ -709,7 +698,7 @@ static int attach_role(const struct stage_def *d, size_t stage, enum usdt_site_r
 			d->name, d->binary, uprobe_link_kind_name(kind), strerror(-rc));
 		goto out;
 	}
-	rc = push_usdt_link(out, &link);
+	rc = stage_links_push(out, &link);
 	if (rc) {
 		uprobe_link_destroy(&link);
 		set_err(err, errlen, "out of memory");
