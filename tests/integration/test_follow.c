@@ -20,19 +20,17 @@ static int cmp_ll(const void *a, const void *b)
 
 static json_t *run_fork_target(char *dir, size_t len, bool follow)
 {
-	char bin[256], target[256];
-	struct proc_run r;
+	const char *with[] = { "-q", "-u", "fork_stage", "--follow", NULL };
+	const char *without[] = { "-q", "-u", "fork_stage", NULL };
+	struct helper_profile run;
 	json_t *s;
 
-	helper_tmpdir(dir, len);
-	helper_path(bin, sizeof(bin), "bpfprof");
-	helper_path(target, sizeof(target), "targets/fork_target");
-	char *with[] = {bin, "-q", "-o", dir, "-u", "fork_stage", "--follow", "--", target, NULL};
-	char *without[] = {bin, "-q", "-o", dir, "-u", "fork_stage", "--", target, NULL};
-	char **argv = follow ? with : without;
-
-	assert_int_equal(helper_run(argv, 60, &r), 0);
-	s = helper_load_json_in(dir, "summary.json");
+	assert_int_equal(helper_profile(&run, follow ? with : without, "targets/fork_target", NULL,
+					60),
+			 0);
+	snprintf(dir, len, "%s", run.dir);
+	s = run.summary;
+	assert_non_null(s);
 	assert_int_equal(helper_int(s, "target.exit_status"), 0);
 	if (helper_int(s, "audit.lost_total") != 0)
 		fail_msg("lost: %s", json_dumps(json_object_get(s, "audit"), JSON_COMPACT));

@@ -127,18 +127,14 @@ static json_t *load_summary(const char *dir)
 
 static void test_command_mode_exact(void **state)
 {
-	char dir[64], bin[256], target[256];
-	struct proc_run r;
+	const char *args[] = { "-q", "-i", "0.02", NULL }, *targs[] = { "slow", NULL };
+	struct helper_profile run;
 	json_t *s, *proc;
 
 	REQUIRE_ROOT_BPF();
-	helper_tmpdir(dir, sizeof(dir));
-	helper_path(bin, sizeof(bin), "bpfprof");
-	helper_path(target, sizeof(target), "targets/io_target");
-	char *argv[] = { bin, "-q", "-i", "0.02", "-o", dir, "--", target, "slow", NULL };
-
-	assert_int_equal(helper_run(argv, 60, &r), 0);
-	s = load_summary(dir);
+	assert_int_equal(helper_profile(&run, args, "targets/io_target", targs, 60), 0);
+	s = run.summary;
+	assert_non_null(s);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(s, "target"), "mode")),
 			    "command");
 	assert_int_equal(json_array_size(json_object_get(s, "processes")), 1);
@@ -154,9 +150,8 @@ static void test_command_mode_exact(void **state)
 	assert_int_equal(helper_int(s, "target.exit_status"), 0);
 	assert_int_equal(helper_int(s, "audit.lost_total"), 0);
 	/* A slow target spans several flushes: each is a delta, all sum up. */
-	assert_true(check_flushes_sum(dir, s, (pid_t)helper_int(proc, "pid")) >= 3);
-	json_decref(s);
-	helper_rmtree(dir);
+	assert_true(check_flushes_sum(run.dir, s, (pid_t)helper_int(proc, "pid")) >= 3);
+	helper_profile_done(&run);
 }
 
 static void test_pid_mode_exact(void **state)

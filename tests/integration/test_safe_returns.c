@@ -17,26 +17,16 @@
 static json_t *run_profiled(const char *target_name, const char *const *args, char *dir,
 			    size_t dirlen)
 {
-	char bin[256], target[256];
-	char *argv[32];
-	struct proc_run r;
-	int n = 0;
+	const char *opts[32] = { "-q" };
+	struct helper_profile run;
+	int n = 1;
 
-	helper_tmpdir(dir, dirlen);
-	helper_path(bin, sizeof(bin), "bpfprof");
-	helper_path(target, sizeof(target), target_name);
-	argv[n++] = bin;
-	argv[n++] = "-q";
-	argv[n++] = "-o";
-	argv[n++] = dir;
-	for (; *args && n < 28; args++)
-		argv[n++] = (char *)*args;
-	argv[n++] = "--";
-	argv[n++] = target;
-	argv[n] = NULL;
-	if (helper_run(argv, 120, &r) != 0)
-		fail_msg("%s under bpfprof did not exit 0: %s", target_name, r.err);
-	return helper_load_json_in(dir, "summary.json");
+	for (; *args && n < 31; args++)
+		opts[n++] = *args;
+	if (helper_profile(&run, opts, target_name, NULL, 120) != 0 || !run.summary)
+		fail_msg("%s under bpfprof did not exit 0: %s", target_name, run.run.err);
+	snprintf(dir, dirlen, "%s", run.dir);
+	return run.summary;
 }
 
 static json_t *target_proc(json_t *s)

@@ -350,26 +350,21 @@ static void test_unmatched_pattern(void **state)
 /* C++: matched and reported by demangled name, overloads apart. */
 static void test_cxx_demangled(void **state)
 {
-	char dir[64], bin[256], target[256];
-	struct proc_run r;
+	const char *args[] = { "-q", "-u", "ns::Klass::*", NULL };
+	struct helper_profile run;
 	json_t *s, *proc;
 
 	REQUIRE_ROOT_BPF();
-	helper_tmpdir(dir, sizeof(dir));
-	helper_path(bin, sizeof(bin), "bpfprof");
-	helper_path(target, sizeof(target), "targets/cxx_target");
-	char *argv[] = { bin, "-q", "-o", dir, "-u", "ns::Klass::*", "--", target, NULL };
-
-	assert_int_equal(helper_run(argv, 60, &r), 0);
-	s = helper_load_json_in(dir, "summary.json");
+	assert_int_equal(helper_profile(&run, args, "targets/cxx_target", NULL, 60), 0);
+	s = run.summary;
+	assert_non_null(s);
 	proc = helper_find_proc(s, (pid_t)helper_int(s, "target.pid"));
 	assert_non_null(proc);
 	assert_int_equal(json_array_size(json_object_get(proc, "stages")), 3);
 	assert_int_equal(stage_int(proc, "ns::Klass::run(int)", "calls"), 40);
 	assert_int_equal(stage_int(proc, "ns::Klass::compute(long)", "calls"), 15);
 	assert_int_equal(stage_int(proc, "ns::Klass::compute(double)", "calls"), 15);
-	json_decref(s);
-	helper_rmtree(dir);
+	helper_profile_done(&run);
 }
 
 /* 1000 functions from one glob: every one attached, every count exact. The

@@ -67,6 +67,22 @@ void helper_stop_profiler(struct proc_run *r);
 /* Run to completion; returns the exit code. */
 int helper_run(char *const argv[], double timeout_s, struct proc_run *r);
 
+/* A bpfprof run on a target of the build, to its end:
+ *   bpfprof ARGS... -o DIR -- BUILD/TARGET TARGS...
+ * (args and targs NULL-terminated, or NULL). DIR is a fresh temp dir,
+ * run.err has bpfprof's stderr, summary is DIR/summary.json (checked to be
+ * one) or NULL when there is none. */
+struct helper_profile {
+	char dir[64];
+	struct proc_run run;
+	json_t *summary;
+};
+/* bpfprof's exit status (-1: it did not start or end in time). */
+int helper_profile(struct helper_profile *p, const char *const args[], const char *target,
+		   const char *const targs[], double timeout_s);
+/* The summary freed and DIR removed. */
+void helper_profile_done(struct helper_profile *p);
+
 char *helper_tmpdir(char *buf, size_t len);
 void helper_rmtree(const char *dir);
 bool helper_exists(const char *path);

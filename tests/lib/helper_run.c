@@ -171,6 +171,44 @@ int helper_run(char *const argv[], double timeout_s, struct proc_run *r)
 	return helper_wait_exit(r, timeout_s);
 }
 
+int helper_profile(struct helper_profile *p, const char *const args[], const char *target,
+		   const char *const targs[], double timeout_s)
+{
+	char bin[256], path[256], sum[512];
+	const char *argv[64];
+	int n = 0, rc;
+
+	memset(p, 0, sizeof(*p));
+	helper_tmpdir(p->dir, sizeof(p->dir));
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(path, sizeof(path), target);
+	argv[n++] = bin;
+	for (int i = 0; args && args[i] && n < 56; i++)
+		argv[n++] = args[i];
+	argv[n++] = "-o";
+	argv[n++] = p->dir;
+	argv[n++] = "--";
+	argv[n++] = path;
+	for (int i = 0; targs && targs[i] && n < 63; i++)
+		argv[n++] = targs[i];
+	argv[n] = NULL;
+	rc = helper_run((char *const *)argv, timeout_s, &p->run);
+	snprintf(sum, sizeof(sum), "%s/summary.json", p->dir);
+	p->summary = helper_load_json(sum);
+	if (p->summary &&
+	    strcmp(json_string_value(json_object_get(p->summary, "schema")) ?: "",
+		   "bpfprof.summary.v1"))
+		fail_msg("%s is not a bpfprof summary", sum);
+	return rc;
+}
+
+void helper_profile_done(struct helper_profile *p)
+{
+	json_decref(p->summary);
+	p->summary = NULL;
+	helper_rmtree(p->dir);
+}
+
 char *helper_tmpdir(char *buf, size_t len)
 {
 	snprintf(buf, len, "/tmp/bpfprof-test-XXXXXX");
