@@ -342,7 +342,8 @@ static int read_proc_wall(struct collector *c, struct profile *snap)
 	while (!bpf_map_get_next_key(c->maps.proc_wall, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (own_pid((pid_t)key) || bpf_map_lookup_elem(c->maps.proc_wall, &key, c->wall_vals))
+		if (own_pid((pid_t)key) ||
+		    bpf_map_lookup_elem(c->maps.proc_wall, &key, c->wall_vals))
 			continue;
 		pp = profile_proc(snap, key, true);
 		if (!pp)
