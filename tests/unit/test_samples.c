@@ -30,6 +30,7 @@ static void test_symbolize_self(void **state)
 {
 	struct stack_symbols *s = stack_symbols_new();
 	uint64_t addr = (uint64_t)(uintptr_t)&sampled_function;
+	size_t loaded;
 
 	assert_non_null(s);
 	assert_string_equal(stack_symbols_user(s, getpid(), addr, false), "sampled_function");
@@ -40,9 +41,15 @@ static void test_symbolize_self(void **state)
 			       "getpid"));
 	/* No mapping there. */
 	assert_string_equal(stack_symbols_user(s, getpid(), 8, false), "[unknown]");
-	/* Loaded once each: the binary and libc at least, not once a lookup. */
-	assert_true(stack_symbols_files_loaded(s) >= 2);
-	assert_true(stack_symbols_files_loaded(s) < 20);
+	/* Loaded once each: the binary and libc at least, and the same
+	 * lookups again load nothing more (how many files there are depends on
+	 * the build: a sanitizer's runtime adds some). */
+	loaded = stack_symbols_files_loaded(s);
+	assert_true(loaded >= 2);
+	assert_string_equal(stack_symbols_user(s, getpid(), addr, false), "sampled_function");
+	assert_non_null(strstr(stack_symbols_user(s, getpid(), (uint64_t)(uintptr_t)&getpid, false),
+			       "getpid"));
+	assert_int_equal(stack_symbols_files_loaded(s), loaded);
 	stack_symbols_free(s);
 }
 

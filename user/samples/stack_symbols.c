@@ -114,7 +114,8 @@ static void load_kallsyms(struct stack_symbols *s)
 		s->ksyms[s->n_ksyms++] = (struct ksym){ addr, intern(s, name) };
 	}
 	fclose(f);
-	qsort(s->ksyms, s->n_ksyms, sizeof(*s->ksyms), cmp_ksym);
+	if (s->n_ksyms)
+		qsort(s->ksyms, s->n_ksyms, sizeof(*s->ksyms), cmp_ksym);
 }
 
 struct stack_symbols *stack_symbols_new(void)
@@ -300,7 +301,8 @@ static struct file_syms *read_file_syms(struct stack_symbols *s, const char *pat
 		elf_funcs(s, elf, SHT_DYNSYM, segs, nseg, fs);
 	elf_end(elf);
 	close(fd);
-	qsort(fs->v, fs->n, sizeof(*fs->v), cmp_func);
+	if (fs->n) /* v is NULL for a file without functions */
+		qsort(fs->v, fs->n, sizeof(*fs->v), cmp_func);
 	return fs;
 }
 
