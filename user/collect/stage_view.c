@@ -4,6 +4,7 @@
 #include <string.h>
 #include "collect/stage_view.h"
 #include "probes/syscall_table.h"
+#include "common/sort.h"
 
 const double lat_quantiles[LAT_NQ] = { 0.50, 0.90, 0.95, 0.99, 0.999 };
 const char *const lat_quantile_names[LAT_NQ] = { "p50", "p90", "p95", "p99", "p99.9" };
@@ -153,7 +154,7 @@ int stage_view_by_name(struct stage_view *out, const struct profile *p, const st
 		for (uint32_t id = 0; id < proc_stage_ids(pp, t); id++)
 			if ((pp->stages[id].calls || pp->stages[id].io_ops) && !t->v[id].usdt_hits)
 				ids[n++] = id;
-		qsort_r(ids, n, sizeof(*ids), by_def, (void *)t);
+		sort_n_r(ids, n, sizeof(*ids), by_def, (void *)t);
 		for (uint32_t k = 0; k < n; k++) {
 			struct stage_group *g;
 

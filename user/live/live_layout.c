@@ -12,6 +12,7 @@
 #include "live/live_layout.h"
 #include "live/live_sections.h"
 #include "probes/syscall_table.h"
+#include "common/sort.h"
 
 
 const char *live_sort_name(enum live_sort s)
@@ -296,7 +297,7 @@ static void build_io(const struct live_frame *f, struct lines *l)
 		if (rows[i].shown)
 			proc_io_totals(rows[i].shown, &rows[i].io);
 	}
-	qsort_r(rows, tot->n, sizeof(*rows), cmp_procs, (void *)&f->sort);
+	sort_n_r(rows, tot->n, sizeof(*rows), cmp_procs, (void *)&f->sort);
 	for (size_t i = 0; i < tot->n; i++) {
 		const struct proc_row *r = &rows[i];
 		unsigned int nrs[MAX_SYSCALL_NR], n = 0;
@@ -317,7 +318,7 @@ static void build_io(const struct live_frame *f, struct lines *l)
 		for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++)
 			if (proc_io_syscall(r->total, nr))
 				nrs[n++] = nr;
-		qsort_r(nrs, n, sizeof(nrs[0]), cmp_io_rows, &ctx);
+		sort_n_r(nrs, n, sizeof(nrs[0]), cmp_io_rows, &ctx);
 		for (unsigned int k = 0; k < n; k++) {
 			const struct syscall_counters *c = sys_or_zero(r->shown, nrs[k]);
 			bool rd = syscall_io_class(nrs[k]) & IO_READ;

@@ -9,6 +9,7 @@
 #include "output/format.h"
 #include "output/hist_text.h"
 #include "live/live_sections.h"
+#include "common/sort.h"
 
 /* ---- stages: one row each, summed over the processes, then histograms ---- */
 
@@ -60,7 +61,7 @@ int stage_rows(const struct live_frame *f, struct stage_view *rows)
 	int err = stage_view_by_id(rows, f->total, f->shown, f->stages);
 
 	if (!err)
-		qsort_r(rows->v, rows->n, sizeof(*rows->v), cmp_stages, (void *)f);
+		sort_n_r(rows->v, rows->n, sizeof(*rows->v), cmp_stages, (void *)f);
 	return err;
 }
 
@@ -250,7 +251,7 @@ void build_functions(const struct live_frame *f, struct lines *l)
 	for (size_t i = 0; i < t->n; i++)
 		for (size_t k = 0; k < t->procs[i].n_top; k++)
 			rows[n++] = (struct fn_row){ &t->procs[i], &t->procs[i].top[k] };
-	qsort(rows, n, sizeof(*rows), cmp_fn_rows);
+	sort_n(rows, n, sizeof(*rows), cmp_fn_rows);
 	add_line(l, LIVE_HEADING, "%9s %6s  %-22s %s", "SAMPLES", "SHARE", "PROCESS", "FUNCTION");
 	if (!n)
 		add_line(l, LIVE_PLAIN, "  no samples of traced threads (%u Hz)", t->hz);

@@ -9,6 +9,7 @@
 #include "output/interval_report.h"
 #include "output/records.h"
 #include "probes/syscall_table.h"
+#include "common/sort.h"
 
 #define TOP_SYSCALLS 8
 
@@ -53,7 +54,7 @@ static void print_top_syscalls(FILE *f, const struct proc_profile *p)
 	for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++)
 		if (p->sys[nr].count)
 			order[n++] = nr;
-	qsort_r(order, n, sizeof(order[0]), by_count_desc, (void *)p);
+	sort_n_r(order, n, sizeof(order[0]), by_count_desc, (void *)p);
 	fprintf(f, "    syscalls:");
 	for (unsigned int i = 0; i < n && i < TOP_SYSCALLS; i++)
 		fprintf(f, " %s %lu%s", syscall_name(order[i]), (unsigned long)p->sys[order[i]].count,
@@ -164,7 +165,7 @@ void interval_report_print_top(FILE *f, const char *title, const struct profile 
 		order = malloc(p->n * sizeof(*order));
 		if (order) {
 			memcpy(order, p->procs, p->n * sizeof(*order));
-			qsort(order, p->n, sizeof(*order), by_activity);
+			sort_n(order, p->n, sizeof(*order), by_activity);
 			shown = top;
 			fprintf(f, "; the %zu busiest", top);
 		}

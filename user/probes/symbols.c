@@ -19,6 +19,7 @@
 #include "probes/elf_file.h"
 #include "probes/gopclntab.h"
 #include "probes/symbols.h"
+#include "common/sort.h"
 
 
 /* A matching symbol before deduplication. */
@@ -351,7 +352,7 @@ static int build_cold_index(struct elf_file *ef, Elf_Scn *scn, struct cold_index
 			return -ENOMEM;
 	}
 	if (ci->n)
-		qsort(ci->v, ci->n, sizeof(*ci->v), cmp_cand_name);
+		sort_n(ci->v, ci->n, sizeof(*ci->v), cmp_cand_name);
 	return 0;
 }
 
@@ -404,7 +405,7 @@ static int build_func_index(struct elf_file *ef, Elf_Scn *scn, struct func_index
 						.size = sym.st_size };
 	}
 	if (fi->n)
-		qsort(fi->v, fi->n, sizeof(*fi->v), cmp_cand_addr_only);
+		sort_n(fi->v, fi->n, sizeof(*fi->v), cmp_cand_addr_only);
 	return 0;
 }
 
@@ -635,7 +636,7 @@ int symbols_match(const char *path, const char *glob, struct sym_list *out, char
 		goto cleanup;
 	}
 	/* Aliases share an address; keep the best-named one. */
-	qsort(cands, ncands, sizeof(*cands), cmp_cand_addr);
+	sort_n(cands, ncands, sizeof(*cands), cmp_cand_addr);
 	for (i = 0, nuniq = 0; i < ncands; i++)
 		nuniq += i == 0 || cands[i].addr != cands[i - 1].addr;
 	out->v = calloc(nuniq, sizeof(*out->v));
@@ -670,7 +671,7 @@ int symbols_match(const char *path, const char *glob, struct sym_list *out, char
 		cands[i].demangled = NULL;
 		out->n++;
 	}
-	qsort(out->v, out->n, sizeof(*out->v), cmp_match_name);
+	sort_n(out->v, out->n, sizeof(*out->v), cmp_match_name);
 
 cleanup:
 	free_cands(cands, ncands);

@@ -17,6 +17,7 @@
 #include "report/report.h"
 #include "report/report_read.h"
 #include "probes/syscall_table.h"
+#include "common/sort.h"
 
 #define SUMMARY_NAME "summary.json"
 #define FLUSHES_NAME "flushes.jsonl"
@@ -131,7 +132,7 @@ const struct rep_stage **report_stages_by_self(const struct report *r)
 		return NULL;
 	for (size_t i = 0; i < r->n_stages; i++)
 		v[i] = &r->stages[i];
-	qsort(v, r->n_stages, sizeof(*v), by_self);
+	sort_n(v, r->n_stages, sizeof(*v), by_self);
 	return v;
 }
 
@@ -226,8 +227,8 @@ static int read_proc(struct where *w, json_t *pj, struct rep_proc *p)
 		goto cleanup;
 	for (i = 0; i < p->n_io; i++)
 		p->io_time_ns += p->io[i].time_ns;
-	qsort(p->sys, p->n_sys, sizeof(*p->sys), by_count);
-	qsort(p->io, p->n_io, sizeof(*p->io), by_ops);
+	sort_n(p->sys, p->n_sys, sizeof(*p->sys), by_count);
+	sort_n(p->io, p->n_io, sizeof(*p->io), by_ops);
 	ret = 0;
 cleanup:
 	w->what = outer;
@@ -312,7 +313,7 @@ static int read_summary(struct report *r, const char *path, char *err, size_t er
 				return -1;
 		}
 	}
-	qsort(r->stages, r->n_stages, sizeof(*r->stages), by_total);
+	sort_n(r->stages, r->n_stages, sizeof(*r->stages), by_total);
 	return 0;
 }
 
@@ -507,7 +508,7 @@ static int read_events(struct report *r, char *err, size_t errlen)
 		if (is_events_file(de->d_name) && (names[n] = strdup(de->d_name)))
 			n++;
 	closedir(d);
-	qsort(names, n, sizeof(*names), by_name);
+	sort_n(names, n, sizeof(*names), by_name);
 	for (size_t i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", r->dir, names[i]);
 		if (read_jsonl(r, path, event_line, false, err, errlen))

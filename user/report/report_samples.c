@@ -14,6 +14,7 @@
 #include "common/errmsg.h"
 #include "report/report.h"
 #include "samples/sample_data.h"
+#include "common/sort.h"
 
 #define SAMPLES_NAME "samples.jsonl"
 
@@ -458,7 +459,7 @@ struct rep_stage_hot *report_stage_hot_functions(const struct report *r, size_t 
 					    s->n_frames ? s->frames[s->n_frames - 1] : "[no stack]",
 					    s->count };
 	}
-	qsort(v, n, sizeof(*v), cmp_stage_fn_name);
+	sort_n(v, n, sizeof(*v), cmp_stage_fn_name);
 	/* One row per (stage, function). */
 	for (size_t i = 0; i < n; i++) {
 		if (m && !strcmp(v[m - 1].stage, v[i].stage) && !strcmp(v[m - 1].fn, v[i].fn))
@@ -466,7 +467,7 @@ struct rep_stage_hot *report_stage_hot_functions(const struct report *r, size_t 
 		else
 			v[m++] = v[i];
 	}
-	qsort(v, m, sizeof(*v), cmp_stage_fn_count);
+	sort_n(v, m, sizeof(*v), cmp_stage_fn_count);
 	out = calloc(m ? m : 1, sizeof(*out));
 	if (!out) {
 		free(v);

@@ -7,6 +7,7 @@
 #include <strings.h>
 #include "common/errmsg.h"
 #include "report/report.h"
+#include "common/sort.h"
 
 /* Parents start no later than their children, and an enclosing call that
  * starts at the same nanosecond lasts at least as long. */
@@ -65,7 +66,7 @@ int report_build_traces(struct report *r, char *err, size_t errlen)
 	strmap_init(&traces);
 	/* An events file without spans leaves v NULL, which qsort may not get. */
 	if (r->n_spans)
-		qsort(v, r->n_spans, sizeof(*v), by_start);
+		sort_n(v, r->n_spans, sizeof(*v), by_start);
 	last_child = malloc((r->n_spans + 1) * sizeof(*last_child));
 	r->traces = calloc(r->n_spans + 1, sizeof(*r->traces));
 	last_top = malloc((r->n_spans + 1) * sizeof(*last_top));
@@ -150,7 +151,7 @@ int report_build_traces(struct report *r, char *err, size_t errlen)
 			r->n_spans - reached);
 		goto cleanup;
 	}
-	qsort(r->traces, r->n_traces, sizeof(*r->traces), by_duration);
+	sort_n(r->traces, r->n_traces, sizeof(*r->traces), by_duration);
 	ret = 0;
 cleanup:
 	free(last_child);

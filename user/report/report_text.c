@@ -8,6 +8,7 @@
 #include "output/hist_text.h"
 #include "output/records.h"
 #include "report/report.h"
+#include "common/sort.h"
 
 /* Figures for one printf: each call gets its own slot of a ring (calls
  * are sequenced even where argument order is not). */
@@ -147,7 +148,7 @@ static void print_io_procs(FILE *f, const struct report *r, int top)
 	for (size_t i = 0; i < r->n_procs; i++)
 		if (r->procs[i].io_ops)
 			v[n++] = &r->procs[i];
-	qsort(v, n, sizeof(*v), by_io_ops);
+	sort_n(v, n, sizeof(*v), by_io_ops);
 	shown = n < (size_t)top ? n : (size_t)top;
 	fprintf(f, "\n== I/O per process (%zu of %zu, by operations)\n", shown, n);
 	fprintf(f, "  %-8s %-16s %10s %10s %10s %8s %10s\n", "PID", "COMM", "OPS", "READ",

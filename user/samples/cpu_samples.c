@@ -14,6 +14,7 @@
 #include "output/records.h"
 #include "samples/cpu_samples.h"
 #include "samples/stack_symbols.h"
+#include "common/sort.h"
 
 /* One (process, stage, user stack, kernel stack) of the cpu_samples map,
  * symbolized when first read. */
@@ -421,7 +422,7 @@ int cpu_samples_tops(const struct cpu_samples *cs, bool whole_run, size_t max_fu
 		if (e->cut_short)
 			out->cut_short += c;
 	}
-	qsort(lc, n, sizeof(*lc), cmp_leaf);
+	sort_n(lc, n, sizeof(*lc), cmp_leaf);
 	out->procs = calloc(cs->n_procs ? cs->n_procs : 1, sizeof(*out->procs));
 	if (!out->procs) {
 		free(lc);
@@ -446,11 +447,11 @@ int cpu_samples_tops(const struct cpu_samples *cs, bool whole_run, size_t max_fu
 			else
 				p->top[nf++] = (struct func_samples){ lc[k].name, lc[k].n };
 		}
-		qsort(p->top, nf, sizeof(*p->top), cmp_func_samples);
+		sort_n(p->top, nf, sizeof(*p->top), cmp_func_samples);
 		p->n_top = nf < max_funcs ? nf : max_funcs;
 		i = j;
 	}
-	qsort(out->procs, out->n, sizeof(*out->procs), cmp_proc_samples);
+	sort_n(out->procs, out->n, sizeof(*out->procs), cmp_proc_samples);
 	free(lc);
 	return 0;
 }

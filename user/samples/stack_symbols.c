@@ -14,6 +14,7 @@
 #include "probes/demangle.h"
 #include "probes/symbols.h"
 #include "samples/stack_symbols.h"
+#include "common/sort.h"
 
 /* A process's maps are read again on a miss at most this often. */
 #define MAPS_REREAD_NS 200000000ULL
@@ -114,8 +115,7 @@ static void load_kallsyms(struct stack_symbols *s)
 		s->ksyms[s->n_ksyms++] = (struct ksym){ addr, intern(s, name) };
 	}
 	fclose(f);
-	if (s->n_ksyms)
-		qsort(s->ksyms, s->n_ksyms, sizeof(*s->ksyms), cmp_ksym);
+	sort_n(s->ksyms, s->n_ksyms, sizeof(*s->ksyms), cmp_ksym);
 }
 
 struct stack_symbols *stack_symbols_new(void)
@@ -301,8 +301,7 @@ static struct file_syms *read_file_syms(struct stack_symbols *s, const char *pat
 		elf_funcs(s, elf, SHT_DYNSYM, segs, nseg, fs);
 	elf_end(elf);
 	close(fd);
-	if (fs->n) /* v is NULL for a file without functions */
-		qsort(fs->v, fs->n, sizeof(*fs->v), cmp_func);
+	sort_n(fs->v, fs->n, sizeof(*fs->v), cmp_func);
 	return fs;
 }
 
