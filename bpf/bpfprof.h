@@ -145,7 +145,18 @@ struct span_record {
 	__u32 stage; /* index into userspace's stage table */
 	__u32 pid;
 	__u32 tid;
+	/* The call's self time (dur_ns less its stage callees'), split as a
+	 * STAGE record's wall: on_cpu + runqueue + blocked = self. */
+	__u64 on_cpu_ns;
+	__u64 runqueue_ns;
+	__u64 blocked_ns[WALL_BLOCK_NR];
+	__u32 faults_minor; /* capped at 2^32 - 1 */
+	__u32 faults_major;
+	/* A call that did I/O (io_ops) also sends its I/O by kind of file; the
+	 * ring record of one that did not stops before it (SPAN_RECORD_NO_IO). */
+	struct kind_io io_kind[IO_KIND_NR];
 };
+#define SPAN_RECORD_NO_IO __builtin_offsetof(struct span_record, io_kind)
 
 /*
  * The probe-cost correction (user/cost/time_correction.h). A stage call's

@@ -160,9 +160,10 @@ static __always_inline void stage_pop(struct stage_stack *st, __u64 now, __u32 s
 	 * not counted either. */
 	if (!st->counted || (counting == COUNTING_OFF && st->tid != calib_tid))
 		return;
+	wall_frame_fit(f, self); /* wall.bpf.h */
 	stage_record(f, dur, self);
 	if (span_events)
-		stage_emit_span(st, idx, dur);
+		stage_emit_span(st, idx, dur, self);
 }
 
 /*

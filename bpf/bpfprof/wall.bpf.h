@@ -377,26 +377,39 @@ static __always_inline void wall_frame_close(struct stage_stack *st, struct stag
 	wall_faults_to(st, f);
 }
 
-/* stage_record: the frame's split into the stage's counters. On-CPU is the
- * rest of the self time; off-CPU beyond it (a corrected self time shorter
- * than the spans measured) is scaled down to fit, and counted. */
-static __always_inline void wall_record(struct stage_stats *s, struct stage_frame *f, __u64 self)
+/* The frame's off-CPU time. */
+static __always_inline __u64 wall_frame_off(const struct frame_wall *fw)
 {
-	struct frame_wall *fw = &f->wall;
-	__u64 off = fw->runqueue_ns, kept = 0;
+	__u64 off = fw->runqueue_ns;
 
 	for (int k = 0; k < WALL_BLOCK_NR; k++)
 		off += fw->blocked_ns[k];
-	if (off > self) {
-		audit_inc(AUDIT_WALL_CLAMPED);
-		fw->runqueue_ns = fw->runqueue_ns * self / off;
-		kept = fw->runqueue_ns;
-		for (int k = 0; k < WALL_BLOCK_NR; k++) {
-			fw->blocked_ns[k] = fw->blocked_ns[k] * self / off;
-			kept += fw->blocked_ns[k];
-		}
-		off = kept;
-	}
+	return off;
+}
+
+/* stage_pop, before the call is recorded: on-CPU is the rest of the self
+ * time; off-CPU beyond it (a corrected self time shorter than the spans
+ * measured) is scaled down to fit, and counted. The stage record and the
+ * span then read the same figures. */
+static __always_inline void wall_frame_fit(struct stage_frame *f, __u64 self)
+{
+	struct frame_wall *fw = &f->wall;
+	__u64 off = wall_frame_off(fw);
+
+	if (off <= self)
+		return;
+	audit_inc(AUDIT_WALL_CLAMPED);
+	fw->runqueue_ns = fw->runqueue_ns * self / off;
+	for (int k = 0; k < WALL_BLOCK_NR; k++)
+		fw->blocked_ns[k] = fw->blocked_ns[k] * self / off;
+}
+
+/* stage_record: the frame's split (fitted) into the stage's counters. */
+static __always_inline void wall_record(struct stage_stats *s, struct stage_frame *f, __u64 self)
+{
+	struct frame_wall *fw = &f->wall;
+	__u64 off = wall_frame_off(fw);
+
 	s->wall.on_cpu_ns += self - off;
 	s->wall.runqueue_ns += fw->runqueue_ns;
 	for (int k = 0; k < WALL_BLOCK_NR; k++)

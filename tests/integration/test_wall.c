@@ -41,24 +41,32 @@ static long long st_int(json_t *proc, const char *stage, const char *key)
 	return helper_int(st, key);
 }
 
-/* on_cpu + runqueue + blocked = self, blocked = its parts: every stage. */
+/* on_cpu + runqueue + blocked = self, blocked = its parts. */
+static void check_sums_one(json_t *st, const char *what)
+{
+	long long blocked = helper_int(st, "wall.blocked_ns");
+
+	if (helper_int(st, "wall.on_cpu_ns") + helper_int(st, "wall.runqueue_ns") + blocked !=
+	    helper_int(st, "self_ns"))
+		fail_msg("%s %s: on_cpu %lld + runqueue %lld + blocked %lld != self %lld", what,
+			 json_string_value(json_object_get(st, "name")),
+			 helper_int(st, "wall.on_cpu_ns"), helper_int(st, "wall.runqueue_ns"),
+			 blocked, helper_int(st, "self_ns"));
+	assert_int_equal(helper_int(st, "wall.blocked.io_ns") +
+				 helper_int(st, "wall.blocked.lock_ns") +
+				 helper_int(st, "wall.blocked.sleep_ns") +
+				 helper_int(st, "wall.blocked.other_ns"),
+			 blocked);
+}
+
+/* Every stage. */
 static void check_sums(json_t *proc)
 {
 	json_t *st;
 	size_t i;
 
-	json_array_foreach (json_object_get(proc, "stages"), i, st) {
-		long long blocked = helper_int(st, "wall.blocked_ns");
-
-		assert_int_equal(helper_int(st, "wall.on_cpu_ns") +
-					 helper_int(st, "wall.runqueue_ns") + blocked,
-				 helper_int(st, "self_ns"));
-		assert_int_equal(helper_int(st, "wall.blocked.io_ns") +
-					 helper_int(st, "wall.blocked.lock_ns") +
-					 helper_int(st, "wall.blocked.sleep_ns") +
-					 helper_int(st, "wall.blocked.other_ns"),
-				 blocked);
-	}
+	json_array_foreach (json_object_get(proc, "stages"), i, st)
+		check_sums_one(st, "stage");
 }
 
 static void assert_within(long long got, long long want, double frac, long long slack,
@@ -207,6 +215,153 @@ static void check_flushes(const char *dir, json_t *sum_proc, pid_t pid)
 	json_decref(flushes);
 }
 
+/* A span of the events: its stage's name. */
+static const char *span_name(json_t *sp)
+{
+	return json_string_value(json_object_get(sp, "name"));
+}
+
+/* The only span of a stage called once (the last, for one called more). */
+static json_t *span_of(json_t *spans, const char *name, size_t nth)
+{
+	json_t *sp, *found = NULL;
+	size_t i, seen = 0;
+
+	json_array_foreach (spans, i, sp)
+		if (!strcmp(span_name(sp), name) && seen++ == nth)
+			found = sp;
+	if (!found)
+		fail_msg("no span %zu of %s", nth, name);
+	return found;
+}
+
+/* Every span: on_cpu + runqueue + blocked = self_ns exactly, self_ns is
+ * dur_ns less its children's (from the tree), and summed per stage the
+ * spans give the STAGE record's split, faults and I/O by kind exactly. */
+static void check_span_sums(json_t *spans, json_t *proc)
+{
+	static const char *const keys[] = {
+		"self_ns",	    "wall.on_cpu_ns",	   "wall.runqueue_ns",	 "wall.blocked_ns",
+		"wall.blocked.io_ns", "wall.blocked.lock_ns", "wall.blocked.sleep_ns",
+		"wall.blocked.other_ns", "faults.minor",    "faults.major",
+		"io.by_kind.file.ops", "io.by_kind.file.bytes_written", "io.by_kind.socket.ops",
+		"io.by_kind.socket.bytes_written", "io.by_kind.pipe.ops",
+		"io.by_kind.pipe.bytes_read", "io.by_kind.pipe.bytes_written"
+	};
+	json_t *sp, *st, *child;
+	size_t i, j;
+
+	json_array_foreach (spans, i, sp) {
+		long long self = helper_int(sp, "dur_ns"), blocked = helper_int(sp, "wall.blocked_ns");
+		const char *id = json_string_value(json_object_get(sp, "span_id"));
+
+		check_sums_one(sp, "span");
+		json_array_foreach (spans, j, child) {
+			const char *parent = json_string_value(json_object_get(child, "parent_id"));
+
+			if (parent && !strcmp(parent, id))
+				self -= helper_int(child, "dur_ns");
+		}
+		assert_int_equal(helper_int(sp, "self_ns"), self);
+		assert_true(blocked <= self);
+	}
+	json_array_foreach (json_object_get(proc, "stages"), i, st) {
+		const char *name = json_string_value(json_object_get(st, "name"));
+
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			long long total = 0;
+
+			json_array_foreach (spans, j, sp) {
+				if (strcmp(span_name(sp), name))
+					continue;
+				/* A span lists only the kinds it did I/O on. */
+				if (!strncmp(keys[k], "io.by_kind.", 11)) {
+					char kind[16];
+					const char *dot = strchr(keys[k] + 11, '.');
+
+					snprintf(kind, sizeof(kind), "%.*s", (int)(dot - keys[k] - 11),
+						 keys[k] + 11);
+					if (!json_object_get(json_object_get(json_object_get(sp, "io"),
+									     "by_kind"),
+							     kind))
+						continue;
+				}
+				total += helper_int(sp, keys[k]);
+			}
+			if (total != helper_int(st, keys[k]))
+				fail_msg("%s %s: spans %lld, summary %lld", name, keys[k], total,
+					 helper_int(st, keys[k]));
+		}
+	}
+}
+
+/* What the target did in each call, span by span. */
+static void check_spans(const char *dir, json_t *proc, const char *result)
+{
+	long long spin_cpu = result_value(result, "spin_cpu_ns"), v;
+	json_t *spans, *sp, *outer, *inner;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+	spans = helper_load_jsonl(path);
+	assert_non_null(spans);
+	check_span_sums(spans, proc);
+
+	/* Spin then sleep: the span is its one call, as the stage. */
+	sp = span_of(spans, "wall_spin_sleep", 0);
+	assert_within(helper_int(sp, "wall.on_cpu_ns"), spin_cpu, 0.03, 1000000,
+		      "spin_sleep span on CPU");
+	v = helper_int(sp, "wall.blocked.sleep_ns");
+	assert_true(v >= WALL_SLEEP_NS * 99 / 100 && v <= result_value(result, "sleep_wall_ns"));
+
+	/* Nested: each span holds its own nap, not its callee's. */
+	outer = span_of(spans, "wall_outer", 0);
+	inner = span_of(spans, "wall_inner", 0);
+	assert_string_equal(json_string_value(json_object_get(inner, "parent_id")),
+			    json_string_value(json_object_get(outer, "span_id")));
+	assert_int_equal(helper_int(outer, "self_ns"),
+			 helper_int(outer, "dur_ns") - helper_int(inner, "dur_ns"));
+	for (int k = 0; k < 2; k++) {
+		json_t *x = k ? inner : outer;
+
+		v = helper_int(x, "wall.blocked.sleep_ns");
+		if (v < WALL_NEST_NS * 99 / 100 || v > helper_int(x, "self_ns") ||
+		    v > WALL_NEST_NS * 3 / 2)
+			fail_msg("%s sleep %lld of self %lld", k ? "inner" : "outer", v,
+				 helper_int(x, "self_ns"));
+		assert_int_equal(helper_int(x, "wall.blocked.lock_ns"), 0);
+		assert_int_equal(helper_int(x, "wall.blocked.io_ns"), 0);
+	}
+
+	/* Blocked on the mutex; on the pipe, its one byte read. */
+	v = helper_int(span_of(spans, "wall_lock_wait", 0), "wall.blocked.lock_ns");
+	assert_true(v >= WALL_HOLD_NS / 2 && v <= result_value(result, "lock_wall_ns"));
+	sp = span_of(spans, "wall_pipe_wait", 0);
+	v = helper_int(sp, "wall.blocked.io_ns");
+	assert_true(v >= WALL_HOLD_NS / 2 && v <= result_value(result, "pipe_wall_ns"));
+	assert_int_equal(helper_int(sp, "io.by_kind.pipe.ops"), 1);
+	assert_int_equal(helper_int(sp, "io.by_kind.pipe.bytes_read"), 1);
+	assert_int_equal(json_object_size(json_object_get(json_object_get(sp, "io"), "by_kind")),
+			 1);
+
+	/* Fresh pages: the second call's faults, exactly; none in the first. */
+	assert_int_equal(helper_int(span_of(spans, "wall_touch_pages", 0), "faults.minor"), 0);
+	assert_int_equal(helper_int(span_of(spans, "wall_touch_pages", 1), "faults.minor"),
+			 WALL_PAGES);
+	assert_int_equal(helper_int(span_of(spans, "wall_touch_pages", 1), "faults.major"), 0);
+
+	/* One write to each kind of file, exact. */
+	sp = span_of(spans, "wall_write_kinds", 0);
+	assert_int_equal(helper_int(sp, "io.by_kind.file.bytes_written"), WALL_FILE_BYTES);
+	assert_int_equal(helper_int(sp, "io.by_kind.socket.bytes_written"), WALL_SOCKET_BYTES);
+	assert_int_equal(helper_int(sp, "io.by_kind.pipe.bytes_written"), WALL_PIPE_BYTES);
+	assert_int_equal(helper_int(sp, "io.by_kind.file.ops") +
+				 helper_int(sp, "io.by_kind.socket.ops") +
+				 helper_int(sp, "io.by_kind.pipe.ops"),
+			 helper_int(sp, "io.ops"));
+	json_decref(spans);
+}
+
 static void test_wall_command(void **state)
 {
 	char dir[64], out[128], bin[256], target[256], result[128];
@@ -220,8 +375,8 @@ static void test_wall_command(void **state)
 	snprintf(result, sizeof(result), "%s/result", dir);
 	helper_path(bin, sizeof(bin), "bpfprof");
 	helper_path(target, sizeof(target), "targets/wall_target");
-	char *argv[] = { bin, "-q", "-i", "0.05", "-o", out, "-u", "wall_*", "--", target, result,
-			 NULL };
+	char *argv[] = { bin,	   "-q", "-i", "0.05", "-o", out, "--events", "-u", "wall_*", "--",
+			 target, result, NULL };
 
 	assert_int_equal(helper_run(argv, 60, &r), 0);
 	s = helper_load_json_in(out, "summary.json");
@@ -230,6 +385,7 @@ static void test_wall_command(void **state)
 	assert_non_null(p);
 	check_wall(p, result);
 	check_flushes(out, p, pid);
+	check_spans(out, p, result);
 	json_decref(s);
 	helper_rmtree(dir);
 }

@@ -151,6 +151,7 @@
 #define WALL_FILE_BYTES 1000	/* wall_write_kinds: one write to a file, */
 #define WALL_SOCKET_BYTES 300	/* one to a socket, */
 #define WALL_PIPE_BYTES 200	/* one to a pipe */
+#define WALL_NEST_NS 20000000L /* wall_outer naps this long, then calls wall_inner, which does too */
 
 /* Wait for the go byte when asked to, so an attach with -p sees everything. */
 static inline void target_gate(int argc, char **argv)

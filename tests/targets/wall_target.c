@@ -7,7 +7,9 @@
  * thread fills late; wall_runq_wait burns CPU on CPU 0 while another thread
  * spins there too; wall_touch_pages touches fresh pages (called once first
  * with 0 pages, so its code and the probes' pages are mapped before);
- * wall_write_kinds writes to a file, a socket and a pipe. The figures the
+ * wall_write_kinds writes to a file, a socket and a pipe; wall_outer naps
+ * then calls wall_inner, which naps too (each span's split covers its own
+ * self time). The figures the
  * target measured itself go to RESULT_FILE as "name value" lines.
  */
 #include <fcntl.h>
@@ -80,6 +82,17 @@ NOINLINE void wall_spin_sleep(void)
 		(unsigned long long)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0),
 		(unsigned long long)(t1 - t0), (unsigned long long)(clock_ns(CLOCK_MONOTONIC) - t1),
 		run1 - run0, wait1 - wait0);
+}
+
+NOINLINE void wall_inner(void)
+{
+	nap(WALL_NEST_NS);
+}
+
+NOINLINE void wall_outer(void)
+{
+	nap(WALL_NEST_NS);
+	wall_inner();
 }
 
 NOINLINE void wall_lock_wait(void)
@@ -177,6 +190,7 @@ int main(int argc, char **argv)
 	setvbuf(result, NULL, _IOLBF, 0);
 
 	wall_spin_sleep();
+	wall_outer();
 
 	pthread_mutex_lock(&held);
 	pthread_create(&t, NULL, lock_thread, NULL);

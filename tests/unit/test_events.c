@@ -159,6 +159,14 @@ static void test_span_json_line(void **state)
 		.stage = 0,
 		.pid = 4194304,
 		.tid = 4194303,
+		.on_cpu_ns = 1000,
+		.runqueue_ns = 20,
+		.blocked_ns = { [WALL_BLOCK_IO] = 300, [WALL_BLOCK_LOCK] = 4000,
+				[WALL_BLOCK_SLEEP] = 50000, [WALL_BLOCK_OTHER] = 6 },
+		.faults_minor = 4294967295U,
+		.faults_major = 2,
+		.io_kind = { [IO_KIND_SOCKET] = { 3, 7, 1ULL << 40, 90 },
+			     [IO_KIND_TTY] = { 1, 0, 0, 9 } },
 	};
 	char *buf;
 	size_t len;
@@ -189,6 +197,25 @@ static void test_span_json_line(void **state)
 	assert_int_equal(helper_int(j, "io.time_ns"), 99);
 	/* Past 2^53 (where doubles stop being exact): still exact. */
 	assert_int_equal(helper_int(j, "start_ns"), (1LL << 53) + 1);
+	/* The wall split, keyed as a STAGE record's; self time its sum. */
+	assert_int_equal(helper_int(j, "self_ns"), 55326);
+	assert_int_equal(helper_int(j, "wall.on_cpu_ns"), 1000);
+	assert_int_equal(helper_int(j, "wall.runqueue_ns"), 20);
+	assert_int_equal(helper_int(j, "wall.blocked_ns"), 54306);
+	assert_int_equal(helper_int(j, "wall.blocked.io_ns"), 300);
+	assert_int_equal(helper_int(j, "wall.blocked.lock_ns"), 4000);
+	assert_int_equal(helper_int(j, "wall.blocked.sleep_ns"), 50000);
+	assert_int_equal(helper_int(j, "wall.blocked.other_ns"), 6);
+	assert_int_equal(helper_int(j, "faults.minor"), 4294967295LL);
+	assert_int_equal(helper_int(j, "faults.major"), 2);
+	/* Only the kinds with operations, in the STAGE record's order. */
+	assert_int_equal(json_object_size(json_object_get(json_object_get(j, "io"), "by_kind")), 2);
+	assert_int_equal(helper_int(j, "io.by_kind.socket.ops"), 3);
+	assert_int_equal(helper_int(j, "io.by_kind.socket.bytes_read"), 7);
+	assert_int_equal(helper_int(j, "io.by_kind.socket.bytes_written"), 1LL << 40);
+	assert_int_equal(helper_int(j, "io.by_kind.socket.time_ns"), 90);
+	assert_int_equal(helper_int(j, "io.by_kind.tty.time_ns"), 9);
+	assert_non_null(strstr(buf, "\"by_kind\":{\"socket\":{"));
 	json_decref(j);
 
 	/* A root: parent null; a stage id outside the table: null names. */
@@ -201,7 +228,7 @@ static void test_span_json_line(void **state)
 	assert_true(json_is_null(json_object_get(j, "parent_id")));
 	assert_true(json_is_null(json_object_get(j, "name")));
 	assert_true(json_is_null(json_object_get(j, "binary")));
-	assert_int_equal(json_object_size(j), 11);
+	assert_int_equal(json_object_size(j), 14); /* with self_ns, wall, faults */
 	json_decref(j);
 	free(buf);
 	span_names_free(&sn);

@@ -5,9 +5,10 @@
 #include <string.h>
 #include "common/text.h"
 #include "events/span_json.h"
+#include "output/records.h"
 
 /* Everything but the two strings, at the widest every number can be. */
-#define LINE_FIXED 512
+#define LINE_FIXED 2048
 
 /* A JSON string literal for s. Bytes that are not valid UTF-8 (a symbol or
  * a binary's path may hold any) become U+FFFD, as in summary.json, whose
@@ -99,10 +100,43 @@ static char *put_id(char *p, uint64_t v)
 	return p;
 }
 
+/* The kinds of file the call did I/O on, as in a STAGE record's
+ * io.by_kind, but only those with operations (most calls touch one). */
+static char *put_kinds(char *p, const struct span_record *r)
+{
+	bool first = true;
+
+	for (unsigned int i = 0; i < IO_KIND_NR; i++) {
+		unsigned int k = io_kind_order[i];
+		const struct kind_io *x = &r->io_kind[k];
+
+		if (!x->ops)
+			continue;
+		p = put(p, first ? "\"" : ",\"");
+		first = false;
+		p = put(p, io_kind_name(k));
+		p = put(p, "\":{\"ops\":");
+		p = put_u64(p, x->ops);
+		p = put(p, ",\"bytes_read\":");
+		p = put_u64(p, x->bytes_read);
+		p = put(p, ",\"bytes_written\":");
+		p = put_u64(p, x->bytes_written);
+		p = put(p, ",\"time_ns\":");
+		p = put_u64(p, x->time_ns);
+		p = put(p, "}");
+	}
+	return p;
+}
+
 size_t span_json_format(char *buf, const struct span_record *r, const struct span_names *sn)
 {
 	bool known = r->stage < sn->n;
+	uint64_t blocked = 0, self;
 	char *p = buf;
+
+	for (int k = 0; k < WALL_BLOCK_NR; k++)
+		blocked += r->blocked_ns[k];
+	self = r->on_cpu_ns + r->runqueue_ns + blocked;
 
 	p = put(p, "{\"schema\":\"" SPAN_SCHEMA "\",\"trace_id\":");
 	p = put_id(p, r->trace_id);
@@ -122,6 +156,8 @@ size_t span_json_format(char *buf, const struct span_record *r, const struct spa
 	p = put_u64(p, r->start_ns);
 	p = put(p, ",\"dur_ns\":");
 	p = put_u64(p, r->dur_ns);
+	p = put(p, ",\"self_ns\":");
+	p = put_u64(p, self);
 	p = put(p, ",\"io\":{\"ops\":");
 	p = put_u64(p, r->io_ops);
 	p = put(p, ",\"bytes_read\":");
@@ -130,6 +166,26 @@ size_t span_json_format(char *buf, const struct span_record *r, const struct spa
 	p = put_u64(p, r->io_bytes_written);
 	p = put(p, ",\"time_ns\":");
 	p = put_u64(p, r->io_time_ns);
+	p = put(p, ",\"by_kind\":{");
+	p = put_kinds(p, r);
+	p = put(p, "}},\"wall\":{\"on_cpu_ns\":");
+	p = put_u64(p, r->on_cpu_ns);
+	p = put(p, ",\"runqueue_ns\":");
+	p = put_u64(p, r->runqueue_ns);
+	p = put(p, ",\"blocked_ns\":");
+	p = put_u64(p, blocked);
+	p = put(p, ",\"blocked\":{\"io_ns\":");
+	p = put_u64(p, r->blocked_ns[WALL_BLOCK_IO]);
+	p = put(p, ",\"lock_ns\":");
+	p = put_u64(p, r->blocked_ns[WALL_BLOCK_LOCK]);
+	p = put(p, ",\"sleep_ns\":");
+	p = put_u64(p, r->blocked_ns[WALL_BLOCK_SLEEP]);
+	p = put(p, ",\"other_ns\":");
+	p = put_u64(p, r->blocked_ns[WALL_BLOCK_OTHER]);
+	p = put(p, "}},\"faults\":{\"minor\":");
+	p = put_u64(p, r->faults_minor);
+	p = put(p, ",\"major\":");
+	p = put_u64(p, r->faults_major);
 	p = put(p, "}}\n");
 	return (size_t)(p - buf);
 }

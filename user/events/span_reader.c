@@ -31,9 +31,16 @@ static int on_record(void *ctx, void *data, size_t size)
 {
 	struct span_reader *r = ctx;
 
-	if (size < sizeof(struct span_record))
+	struct span_record *rec = &r->batch[r->n];
+
+	/* A call without I/O comes without its I/O by kind (all 0). */
+	if (size < SPAN_RECORD_NO_IO)
 		return 0;
-	memcpy(&r->batch[r->n++], data, sizeof(struct span_record));
+	if (size > sizeof(*rec))
+		size = sizeof(*rec);
+	memcpy(rec, data, size);
+	memset((char *)rec + size, 0, sizeof(*rec) - size);
+	r->n++;
 	r->received++;
 	if (r->n == BATCH)
 		push_batch(r);

@@ -123,7 +123,7 @@ static const char *const io_kind_names[IO_KIND_NR] = {
 };
 
 /* In the order the JSON lists them. */
-static const enum io_kind io_kind_order[IO_KIND_NR] = {
+const enum io_kind io_kind_order[IO_KIND_NR] = {
 	IO_KIND_FILE, IO_KIND_SOCKET, IO_KIND_PIPE, IO_KIND_TTY, IO_KIND_OTHER,
 };
 

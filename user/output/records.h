@@ -167,5 +167,7 @@ json_t *faults_json(const struct wall_stats *w);
 json_t *io_by_kind_json(const struct kind_io k[IO_KIND_NR]);
 /* "file", "socket", "pipe", "tty", "other" for enum io_kind. */
 const char *io_kind_name(unsigned int k);
+/* The kinds in the order the JSON lists them (file, socket, pipe, tty, other). */
+extern const enum io_kind io_kind_order[IO_KIND_NR];
 
 #endif
