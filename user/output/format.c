@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include "output/format.h"
 
@@ -82,5 +83,56 @@ char *fmt_uptime(double s, char *buf, size_t len)
 		snprintf(buf, len, "%luh%02lum", t / 3600, t % 3600 / 60);
 	else
 		snprintf(buf, len, "%lud%02luh", t / 86400, t % 86400 / 3600);
+	return buf;
+}
+
+/* A share as "62%", "0.4%" below 1, "<0.1%" below that: a part that is
+ * not 0 never shows as 0. */
+static int put_share(char *buf, size_t len, const char *name, uint64_t part, uint64_t all)
+{
+	double pct = 100.0 * (double)part / (double)all;
+
+	if (pct > 0 && pct < 0.1)
+		return snprintf(buf, len, "%s<0.1%%", name);
+	return snprintf(buf, len, pct > 0 && pct < 1 ? "%s%.1f%%" : "%s%.0f%%", name, pct);
+}
+
+char *fmt_wall_split(const struct wall_stats *w, char *buf, size_t len)
+{
+	static const char *const parts[WALL_BLOCK_NR] = {
+		[WALL_BLOCK_IO] = "io ", [WALL_BLOCK_LOCK] = "lock ",
+		[WALL_BLOCK_SLEEP] = "sleep ", [WALL_BLOCK_OTHER] = "other ",
+	};
+	static const int order[] = { WALL_BLOCK_IO, WALL_BLOCK_LOCK, WALL_BLOCK_SLEEP,
+				     WALL_BLOCK_OTHER };
+	uint64_t blocked = 0, all;
+	size_t n = 0;
+	bool open = false;
+
+	for (int k = 0; k < WALL_BLOCK_NR; k++)
+		blocked += w->blocked_ns[k];
+	all = w->on_cpu_ns + w->runqueue_ns + blocked;
+	if (!all) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+#define PUT(...)                                                                    \
+	do {                                                                        \
+		int m_ = __VA_ARGS__;                                               \
+		n = m_ > 0 && (size_t)m_ < len - n ? n + (size_t)m_ : len - 1;      \
+	} while (0)
+	PUT(put_share(buf + n, len - n, "cpu ", w->on_cpu_ns, all));
+	PUT(put_share(buf + n, len - n, " runq ", w->runqueue_ns, all));
+	PUT(put_share(buf + n, len - n, " blocked ", blocked, all));
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (!w->blocked_ns[order[i]])
+			continue;
+		PUT(snprintf(buf + n, len - n, open ? " " : " ("));
+		open = true;
+		PUT(put_share(buf + n, len - n, parts[order[i]], w->blocked_ns[order[i]], all));
+	}
+	if (open)
+		PUT(snprintf(buf + n, len - n, ")"));
+#undef PUT
 	return buf;
 }

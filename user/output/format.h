@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "bpfprof.h"
 
 /* "812ns", "1.25us", "3.40ms", "2.00s" */
 char *fmt_duration(uint64_t ns, char *buf, size_t len);
@@ -17,5 +18,10 @@ char *fmt_rate(double v, char *buf, size_t len);
 char *fmt_count(uint64_t v, char *buf, size_t len);
 /* "42s", "3m04s", "2h05m", "3d04h" */
 char *fmt_uptime(double s, char *buf, size_t len);
+
+/* Where a stage's (or a call's) self time went, compactly: "cpu 62% runq 3%
+ * blocked 35% (io 30% lock 5%)", shares of on CPU + runqueue + blocked;
+ * only the blocked parts that are not 0. "-" when all are 0. */
+char *fmt_wall_split(const struct wall_stats *w, char *buf, size_t len);
 
 #endif

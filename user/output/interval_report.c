@@ -64,6 +64,45 @@ static void print_top_syscalls(FILE *f, const struct proc_profile *p)
 	fprintf(f, "\n");
 }
 
+/* Issue 18: where the time went (a stage's self time, a process's traced
+ * threads), and its faults; nothing when none was seen. */
+static void print_wall(FILE *f, const char *lead, const struct wall_stats *w)
+{
+	char b[160];
+
+	if (!w->on_cpu_ns && !w->runqueue_ns && !wall_blocked_ns(w) && !w->faults_minor &&
+	    !w->faults_major)
+		return;
+	fprintf(f, "%s%s; faults %lu minor, %lu major\n", lead, fmt_wall_split(w, b, sizeof(b)),
+		(unsigned long)w->faults_minor, (unsigned long)w->faults_major);
+}
+
+/* I/O by kind of file, on one line: "file 11 ops 39B read 1.15KiB written
+ * 106.61us; socket ...". Only the kinds with operations. */
+static void print_kinds(FILE *f, const char *lead, const struct kind_io k[IO_KIND_NR])
+{
+	unsigned int kinds = 0;
+	char b[3][32];
+
+	for (unsigned int i = 0; i < IO_KIND_NR; i++)
+		kinds += k[i].ops != 0;
+	if (!kinds)
+		return;
+	fprintf(f, "%s", lead);
+	for (unsigned int i = 0, n = 0; i < IO_KIND_NR; i++) {
+		const struct kind_io *x = &k[io_kind_order[i]];
+
+		if (!x->ops)
+			continue;
+		fprintf(f, "%s %s %lu ops %s read %s written %s", n++ ? ";" : "",
+			io_kind_name(io_kind_order[i]), (unsigned long)x->ops,
+			fmt_bytes(x->bytes_read, b[0], sizeof(b[0])),
+			fmt_bytes(x->bytes_written, b[1], sizeof(b[1])),
+			fmt_duration(x->time_ns, b[2], sizeof(b[2])));
+	}
+	fprintf(f, "\n");
+}
+
 static void print_stages(FILE *f, const struct proc_profile *p, const struct stage_table *t,
 			 double seconds)
 {
@@ -93,6 +132,8 @@ static void print_stages(FILE *f, const struct proc_profile *p, const struct sta
 				fmt_bytes(c->io_bytes_written, b[7], sizeof(b[7])),
 				fmt_duration(c->io_time_ns, b[0], sizeof(b[0])));
 		fprintf(f, "\n");
+		print_wall(f, "      self: ", &c->wall);
+		print_kinds(f, "      io by kind:", c->wall.io);
 		if (c->hist)
 			hist_print_bars(f, c->hist, "      ", 40, 12);
 	}
@@ -124,6 +165,7 @@ static int by_activity(const void *a, const void *b)
 static void print_proc(FILE *f, const struct proc_profile *pp, double seconds,
 		       const struct stage_table *stages)
 {
+	struct kind_io kinds[IO_KIND_NR];
 	struct io_totals t;
 	uint64_t calls = 0, errors = 0;
 	char b[2][32];
@@ -138,7 +180,10 @@ static void print_proc(FILE *f, const struct proc_profile *pp, double seconds,
 		(unsigned long)errors, fmt_bytes(t.bytes_read, b[0], sizeof(b[0])),
 		fmt_bytes(t.bytes_written, b[1], sizeof(b[1])));
 	print_top_syscalls(f, pp);
+	print_wall(f, "    time: ", &pp->wall);
 	print_io(f, pp);
+	proc_io_by_kind(pp, kinds);
+	print_kinds(f, "    I/O by kind:", kinds);
 	print_stages(f, pp, stages, seconds);
 }
 

@@ -67,6 +67,11 @@ struct rep_span {
 	uint32_t pid, tid;
 	uint64_t start_ns, dur_ns, self_ns;
 	uint64_t io_ops, io_bytes_read, io_bytes_written, io_time_ns;
+	/* "wall" and "faults" (spans since issue 18): on_cpu_ns, runqueue_ns,
+	 * blocked_ns[], faults (a span's own I/O by kind is not kept). */
+	bool has_wall;
+	uint64_t on_cpu_ns, runqueue_ns, blocked_ns[WALL_BLOCK_NR];
+	uint32_t faults_minor, faults_major;
 	/* The tree, by index into report.spans; -1 for none. Children are in
 	 * start order. */
 	long parent, first_child, next_sibling;
@@ -152,6 +157,9 @@ void report_free(struct report *r);
  * to. The fuzzer lowers it to reach it. */
 #define REPORT_LINE_LIMIT (128UL << 20)
 extern size_t report_line_limit;
+
+/* A span's wall split and faults as a wall_stats (no I/O by kind). */
+void report_span_wall(const struct rep_span *s, struct wall_stats *w);
 
 /* Links spans into trees and traces (report_load calls it). 0 or -1 with
  * err set (a span whose parent is missing is an error). */

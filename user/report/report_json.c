@@ -196,7 +196,23 @@ static json_t *timeline_json(const struct report *r)
 	return arr;
 }
 
+static json_t *span_json_base(const struct rep_span *s, uint64_t t0);
+
+/* Spans since issue 18 carry their wall split and faults. */
 static json_t *span_json(const struct rep_span *s, uint64_t t0)
+{
+	json_t *o = span_json_base(s, t0);
+	struct wall_stats w;
+
+	if (!o || !s->has_wall)
+		return o;
+	report_span_wall(s, &w);
+	json_object_set_new(o, "wall", wall_json(&w));
+	json_object_set_new(o, "faults", faults_json(&w));
+	return o;
+}
+
+static json_t *span_json_base(const struct rep_span *s, uint64_t t0)
 {
 	return json_pack("{s:s, s:s?, s:s, s:s, s:i, s:i, s:o, s:o, s:o, s:o, s:i, "
 			 "s:{s:o, s:o, s:o, s:o}}",

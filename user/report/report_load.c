@@ -424,8 +424,19 @@ static int intern(const struct where *w, struct report *r, const char *text, con
 	return 0;
 }
 
+void report_span_wall(const struct rep_span *s, struct wall_stats *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->on_cpu_ns = s->on_cpu_ns;
+	w->runqueue_ns = s->runqueue_ns;
+	memcpy(w->blocked_ns, s->blocked_ns, sizeof(w->blocked_ns));
+	w->faults_minor = s->faults_minor;
+	w->faults_major = s->faults_major;
+}
+
 static int event_line(struct report *r, struct where *w, json_t *rec)
 {
+	struct wall_stats ws;
 	struct rep_span *sp;
 	json_t *io;
 	const char *name, *binary = "";
@@ -461,6 +472,14 @@ static int event_line(struct report *r, struct where *w, json_t *rec)
 		   opt_u64(w, io, "bytes_written", &sp->io_bytes_written) ||
 		   opt_u64(w, io, "time_ns", &sp->io_time_ns)))
 		return io && !json_is_object(io) ? bad(w, "'io' is not an object") : -1;
+	/* Its own I/O by kind is not kept: that is the events file's. */
+	if (read_wall(w, rec, NULL, &ws, &sp->has_wall))
+		return -1;
+	sp->on_cpu_ns = ws.on_cpu_ns;
+	sp->runqueue_ns = ws.runqueue_ns;
+	memcpy(sp->blocked_ns, ws.blocked_ns, sizeof(sp->blocked_ns));
+	sp->faults_minor = ws.faults_minor > UINT32_MAX ? UINT32_MAX : (uint32_t)ws.faults_minor;
+	sp->faults_major = ws.faults_major > UINT32_MAX ? UINT32_MAX : (uint32_t)ws.faults_major;
 	if (intern(w, r, name, &sp->name) || intern(w, r, binary, &sp->binary))
 		return -1;
 	sp->pid = (uint32_t)pid;

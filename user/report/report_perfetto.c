@@ -28,6 +28,23 @@ static int emit(FILE *f, json_t *ev, bool *first)
 	return rc;
 }
 
+/* A span's wall split and faults (runs since issue 18), flat as the other
+ * args: Perfetto lists them in the slice's details. */
+static void add_wall_args(json_t *args, const struct rep_span *s)
+{
+	static const char *const blocked[WALL_BLOCK_NR] = {
+		[WALL_BLOCK_IO] = "blocked_io_ns", [WALL_BLOCK_LOCK] = "blocked_lock_ns",
+		[WALL_BLOCK_SLEEP] = "blocked_sleep_ns", [WALL_BLOCK_OTHER] = "blocked_other_ns",
+	};
+
+	json_object_set_new(args, "on_cpu_ns", json_integer((json_int_t)s->on_cpu_ns));
+	json_object_set_new(args, "runqueue_ns", json_integer((json_int_t)s->runqueue_ns));
+	for (int k = 0; k < WALL_BLOCK_NR; k++)
+		json_object_set_new(args, blocked[k], json_integer((json_int_t)s->blocked_ns[k]));
+	json_object_set_new(args, "faults_minor", json_integer(s->faults_minor));
+	json_object_set_new(args, "faults_major", json_integer(s->faults_major));
+}
+
 int report_write_perfetto(FILE *f, const struct report *r)
 {
 	uint64_t t0 = r->n_spans ? r->spans[0].start_ns : 0; /* spans are in start order */
@@ -55,6 +72,8 @@ int report_write_perfetto(FILE *f, const struct report *r)
 			"io_bytes_read", (json_int_t)s->io_bytes_read, "io_bytes_written",
 			(json_int_t)s->io_bytes_written, "io_time_ns", (json_int_t)s->io_time_ns);
 
+		if (ev && s->has_wall)
+			add_wall_args(json_object_get(ev, "args"), s);
 		if (emit(f, ev, &first))
 			return -1;
 	}

@@ -336,6 +336,18 @@ void report_print_text(FILE *f, const struct report *r, int top)
 	print_audit(f, r);
 }
 
+/* A span's self time split, and its faults when it took any. */
+static void span_wall(FILE *f, const struct rep_span *s)
+{
+	struct wall_stats w;
+	char buf[128];
+
+	report_span_wall(s, &w);
+	fprintf(f, "  [%s]", fmt_wall_split(&w, buf, sizeof(buf)));
+	if (s->faults_minor || s->faults_major)
+		fprintf(f, "  faults %u minor, %u major", s->faults_minor, s->faults_major);
+}
+
 int report_print_trace(FILE *f, const struct report *r, const char *id)
 {
 	const struct rep_trace *t = report_find_trace(r, id);
@@ -356,6 +368,8 @@ int report_print_trace(FILE *f, const struct report *r, const char *id)
 				fprintf(f, "  io: %" PRIu64 " ops, read %s, written %s, %s",
 					s->io_ops, bytes(s->io_bytes_read),
 					bytes(s->io_bytes_written), dur(s->io_time_ns));
+			if (s->has_wall)
+				span_wall(f, s);
 			fprintf(f, "\n");
 		}
 	}
