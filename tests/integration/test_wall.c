@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/helper.h"
+#include "lib/report_helper.h"
 #include "targets/target_common.h"
 
 /* A figure the target wrote to its result file. */
@@ -362,6 +363,106 @@ static void check_spans(const char *dir, json_t *proc, const char *result)
 	json_decref(spans);
 }
 
+/* bpfprof report on the run: the page shows each stage's split (the exact
+ * figures in data-ns), faults and the I/O by kind; --trace each span's
+ * split; --perfetto the split as args. */
+static void check_report(const char *dir, const char *out, json_t *proc)
+{
+	char html[256], png[512], needle[160], trace[256];
+	json_t *st, *t, *ev;
+	struct captured c;
+	long long x = 0;
+	size_t i;
+	char *dom;
+
+	snprintf(html, sizeof(html), "%s/report.html", dir);
+	report_run(&c, out, "--html", html, NULL);
+	assert_int_equal(c.status, 0);
+	captured_free(&c);
+	snprintf(png, sizeof(png), "%s/report-wall.png", artifact_dir());
+	dom = chromium_dump_dom(html, png);
+	if (!strstr(dom, "data-rendered=\"ok\"") || strstr(dom, " data-script-error=\""))
+		fail_msg("the page's script did not finish");
+	assert_int_equal(count_of(dom, "id=\"stage-wall-table\""), 1);
+	assert_int_equal(count_of(dom, "class=\"wall-bar\""),
+			 (int)json_array_size(json_object_get(proc, "stages")));
+	json_array_foreach (json_object_get(proc, "stages"), i, st) {
+		static const char *const parts[][2] = {
+			{ "on_cpu", "wall.on_cpu_ns" }, { "runqueue", "wall.runqueue_ns" },
+			{ "blocked", "wall.blocked_ns" }, { "io", "wall.blocked.io_ns" },
+			{ "lock", "wall.blocked.lock_ns" }, { "sleep", "wall.blocked.sleep_ns" },
+			{ "other", "wall.blocked.other_ns" },
+		};
+
+		for (size_t k = 0; k < sizeof(parts) / sizeof(parts[0]); k++) {
+			snprintf(needle, sizeof(needle), "data-part=\"%s\" data-ns=\"%lld\"",
+				 parts[k][0], helper_int(st, parts[k][1]));
+			if (!strstr(dom, needle))
+				fail_msg("%s: no %s in the page",
+					 json_string_value(json_object_get(st, "name")), needle);
+		}
+	}
+	snprintf(needle, sizeof(needle), "<td data-part=\"minor\">%d</td>", WALL_PAGES);
+	assert_non_null(strstr(dom, needle));
+	/* I/O by kind: the process's one socket write, and the stage's. */
+	assert_non_null(strstr(dom, "<table id=\"io-by-kind\">"));
+	assert_non_null(strstr(dom, "<td>socket</td><td>1</td><td>0B</td><td>300B</td>"));
+	assert_non_null(strstr(dom, "<table id=\"stage-io-by-kind\">"));
+	assert_non_null(
+		strstr(dom, "<td class=\"name\">wall_write_kinds (pid "));
+	free(dom);
+
+	/* Perfetto: the split as each slice's args. */
+	snprintf(trace, sizeof(trace), "%s/t.json", dir);
+	report_run(&c, out, "--perfetto", trace, NULL);
+	assert_int_equal(c.status, 0);
+	captured_free(&c);
+	t = helper_load_json(trace);
+	assert_non_null(t);
+	json_array_foreach (json_object_get(t, "traceEvents"), i, ev) {
+		json_t *a = json_object_get(ev, "args");
+		const char *name = json_string_value(json_object_get(ev, "name"));
+
+		if (strcmp(json_string_value(json_object_get(ev, "ph")), "X"))
+			continue;
+		x++;
+		assert_int_equal(helper_int(a, "on_cpu_ns") + helper_int(a, "runqueue_ns") +
+					 helper_int(a, "blocked_io_ns") +
+					 helper_int(a, "blocked_lock_ns") +
+					 helper_int(a, "blocked_sleep_ns") +
+					 helper_int(a, "blocked_other_ns"),
+				 helper_int(a, "self_ns"));
+		if (!strcmp(name, "wall_lock_wait"))
+			assert_true(helper_int(a, "blocked_lock_ns") >= WALL_HOLD_NS / 2);
+	}
+	assert_true(x >= (long long)json_array_size(json_object_get(proc, "stages")));
+	json_decref(t);
+
+	report_run(&c, out, NULL);
+	assert_int_equal(c.status, 0);
+	assert_non_null(strstr(c.out, "== Where the stages' self time goes"));
+	captured_free(&c);
+}
+
+/* --trace ID of the lock wait's span: its split in brackets, all lock. */
+static void check_trace_text(const char *out)
+{
+	json_t *spans, *sp;
+	struct captured c;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/events.jsonl", out);
+	spans = helper_load_jsonl(path);
+	sp = span_of(spans, "wall_lock_wait", 0);
+	report_run(&c, out, "--trace", json_string_value(json_object_get(sp, "trace_id")), NULL);
+	assert_int_equal(c.status, 0);
+	if (!strstr(c.out, "  wall_lock_wait  ") || !strstr(c.out, "  [cpu ") ||
+	    !strstr(c.out, " (lock "))
+		fail_msg("--trace: %s", c.out);
+	captured_free(&c);
+	json_decref(spans);
+}
+
 static void test_wall_command(void **state)
 {
 	char dir[64], out[128], bin[256], target[256], result[128];
@@ -386,6 +487,8 @@ static void test_wall_command(void **state)
 	check_wall(p, result);
 	check_flushes(out, p, pid);
 	check_spans(out, p, result);
+	check_report(dir, out, p);
+	check_trace_text(out);
 	json_decref(s);
 	helper_rmtree(dir);
 }

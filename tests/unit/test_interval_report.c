@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "collect/profile.h"
+#include "output/format.h"
 #include "output/interval_report.h"
 #include "probes/syscall_table.h"
 #include "lib/helper.h"
@@ -59,10 +60,35 @@ static void test_top_processes(void **state)
 	profile_free(&p);
 }
 
+/* The compact split: shares of on CPU + runqueue + blocked, the blocked
+ * parts that are not 0 in brackets, no part that is not 0 shown as 0 and
+ * none short of the whole as 100%. */
+static void test_wall_split_text(void **state)
+{
+	struct wall_stats w = { .on_cpu_ns = 620, .runqueue_ns = 30 };
+	char b[160];
+
+	w.blocked_ns[WALL_BLOCK_IO] = 300;
+	w.blocked_ns[WALL_BLOCK_LOCK] = 50;
+	assert_string_equal(fmt_wall_split(&w, b, sizeof(b)),
+			    "cpu 62% runq 3% blocked 35% (io 30% lock 5%)");
+	memset(&w, 0, sizeof(w));
+	assert_string_equal(fmt_wall_split(&w, b, sizeof(b)), "-");
+	w.on_cpu_ns = 1;
+	w.runqueue_ns = 4;
+	w.blocked_ns[WALL_BLOCK_SLEEP] = 9995;
+	assert_string_equal(fmt_wall_split(&w, b, sizeof(b)),
+			    "cpu <0.1% runq <0.1% blocked 99.9% (sleep 99.9%)");
+	w.blocked_ns[WALL_BLOCK_OTHER] = 1000000;
+	/* A short buffer: cut, still a string. */
+	assert_int_equal(strlen(fmt_wall_split(&w, b, 12)), 11);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_top_processes),
+		cmocka_unit_test(test_wall_split_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -567,11 +567,123 @@ static void test_html_in_chromium(void **state)
 	assert_non_null(strstr(dom, "id=\"stages-by-self\""));
 	assert_non_null(strstr(dom, "id=\"io-per-process\""));
 	assert_non_null(strstr(dom, "id=\"io-per-stage\""));
+	/* A run before the wall split: no split, no kinds, still drawn. */
+	assert_int_equal(count_of(dom, "id=\"stage-wall-table\""), 0);
+	assert_int_equal(count_of(dom, "id=\"io-by-kind\""), 0);
 	/* No network: nothing is loaded from anywhere. */
 	assert_int_equal(count_of(dom, "src="), 0);
 	assert_int_equal(count_of(dom, "href="), 0);
 	free(dom);
 	helper_rmtree(dir);
+}
+
+static const char *wall_fixture_dir(void)
+{
+	static char dir[256];
+	const char *src = getenv("BPFPROF_SRC");
+
+	snprintf(dir, sizeof(dir), "%s/tests/fixtures/report_run_wall", src ? src : ".");
+	return dir;
+}
+
+/* A run with the wall split (tests/fixtures/report_run_wall, wall_target
+ * with --events): the JSON's stages and spans carry it as the run wrote
+ * it, every span's split sums to its self time from the tree, the text
+ * and --trace print it, and the page draws a bar and a row per stage with
+ * the exact figures, and the I/O by kind. */
+static void test_report_wall_run(void **state)
+{
+	json_t *rep = report_json(wall_fixture_dir()), *sum, *proc, *st, *t, *sp;
+	char dir[64], path[128], png[512], needle[128];
+	struct captured c;
+	size_t i, j;
+	char *dom;
+
+	sum = helper_load_json_in(wall_fixture_dir(), "summary.json");
+	proc = json_array_get(json_object_get(sum, "processes"), 0);
+	json_array_foreach (json_object_get(proc, "stages"), i, st) {
+		json_t *r = find_named(json_object_get(rep, "stages"),
+				       json_string_value(json_object_get(st, "name")));
+
+		assert_true(json_equal(json_object_get(r, "wall"), json_object_get(st, "wall")));
+		assert_true(json_equal(json_object_get(r, "faults"), json_object_get(st, "faults")));
+		assert_true(json_equal(json_object_get(json_object_get(r, "io"), "by_kind"),
+				       json_object_get(json_object_get(st, "io"), "by_kind")));
+	}
+	json_array_foreach (json_object_get(json_object_get(rep, "traces"), "slowest"), i, t)
+		json_array_foreach (json_object_get(t, "spans"), j, sp)
+			assert_int_equal(helper_int(sp, "wall.on_cpu_ns") +
+						 helper_int(sp, "wall.runqueue_ns") +
+						 helper_int(sp, "wall.blocked_ns"),
+					 helper_int(sp, "self_ns"));
+
+	report_run(&c, wall_fixture_dir(), NULL);
+	assert_int_equal(c.status, 0);
+	assert_non_null(strstr(c.out, "== Where the stages' self time goes"));
+	assert_non_null(strstr(c.out, "      socket          1 ops         0B read       300B written"));
+	captured_free(&c);
+	/* wall_outer's trace: each call holds its own nap. */
+	t = json_array_get(json_object_get(json_object_get(rep, "traces"), "slowest"), 0);
+	json_array_foreach (json_object_get(json_object_get(rep, "traces"), "slowest"), i, t)
+		if (!strcmp(json_string_value(json_object_get(t, "root")), "wall_outer"))
+			break;
+	report_run(&c, wall_fixture_dir(), "--trace",
+		   json_string_value(json_object_get(t, "trace_id")), NULL);
+	assert_int_equal(c.status, 0);
+	assert_int_equal(count_of(c.out, "blocked 99.8% (sleep 99.8%)]"), 2);
+	captured_free(&c);
+
+	helper_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/report.html", dir);
+	report_run(&c, wall_fixture_dir(), "--html", path, NULL);
+	assert_int_equal(c.status, 0);
+	captured_free(&c);
+	snprintf(png, sizeof(png), "%s/report-wall-fixture.png", artifact_dir());
+	dom = chromium_dump_dom(path, png);
+	if (!strstr(dom, "data-rendered=\"ok\"") || strstr(dom, " data-script-error=\""))
+		fail_msg("the page's script did not finish");
+	assert_int_equal(count_of(dom, "class=\"wall-bar\""),
+			 (int)json_array_size(json_object_get(proc, "stages")));
+	json_array_foreach (json_object_get(proc, "stages"), i, st) {
+		snprintf(needle, sizeof(needle), "data-part=\"sleep\" data-ns=\"%lld\"",
+			 helper_int(st, "wall.blocked.sleep_ns"));
+		assert_non_null(strstr(dom, needle));
+		snprintf(needle, sizeof(needle), "data-part=\"on_cpu\" data-ns=\"%lld\"",
+			 helper_int(st, "wall.on_cpu_ns"));
+		assert_non_null(strstr(dom, needle));
+	}
+	assert_non_null(strstr(dom, "<td data-part=\"minor\">64</td>"));
+	assert_non_null(strstr(dom, "<td>socket</td><td>1</td><td>0B</td><td>300B</td>"));
+	/* A span's split on hover in the waterfall. */
+	assert_non_null(strstr(dom, "(sleep 99.8%)]</title>"));
+	free(dom);
+	helper_rmtree(dir);
+	json_decref(sum);
+	json_decref(rep);
+}
+
+/* A run before the wall split: the text, JSON and --trace say nothing of
+ * it, as before. */
+static void test_report_old_run_no_wall(void **state)
+{
+	json_t *rep = report_json(fixture_dir()), *st, *t, *sp;
+	struct captured c;
+	size_t i, j;
+
+	json_array_foreach (json_object_get(rep, "stages"), i, st)
+		assert_null(json_object_get(st, "wall"));
+	json_array_foreach (json_object_get(json_object_get(rep, "traces"), "slowest"), i, t)
+		json_array_foreach (json_object_get(t, "spans"), j, sp)
+			assert_null(json_object_get(sp, "wall"));
+	report_run(&c, fixture_dir(), NULL);
+	assert_int_equal(c.status, 0);
+	assert_null(strstr(c.out, "Where the stages'"));
+	captured_free(&c);
+	report_run(&c, fixture_dir(), "--trace", FIX_OUTER, NULL);
+	assert_int_equal(c.status, 0);
+	assert_null(strstr(c.out, "[cpu"));
+	captured_free(&c);
+	json_decref(rep);
 }
 
 /* Markup in names stays text: a stage called <script> is drawn, not run. */
@@ -899,6 +1011,8 @@ int main(void)
 		cmocka_unit_test(test_html_in_chromium),
 		cmocka_unit_test(test_html_one_flush),
 		cmocka_unit_test(test_html_escapes),
+		cmocka_unit_test(test_report_wall_run),
+		cmocka_unit_test(test_report_old_run_no_wall),
 		cmocka_unit_test(test_rotated_and_gzip_events),
 		cmocka_unit_test(test_string_ids),
 		cmocka_unit_test(test_buckets_round_trip),

@@ -86,15 +86,17 @@ char *fmt_uptime(double s, char *buf, size_t len)
 	return buf;
 }
 
-/* A share as "62%", "0.4%" below 1, "<0.1%" below that: a part that is
- * not 0 never shows as 0. */
+/* A share as "62%", "0.4%" below 1, "<0.1%" below that, "99.8%" above 99:
+ * a part that is not 0 never shows as 0, nor one short of the whole as 100. */
 static int put_share(char *buf, size_t len, const char *name, uint64_t part, uint64_t all)
 {
 	double pct = 100.0 * (double)part / (double)all;
 
 	if (pct > 0 && pct < 0.1)
 		return snprintf(buf, len, "%s<0.1%%", name);
-	return snprintf(buf, len, pct > 0 && pct < 1 ? "%s%.1f%%" : "%s%.0f%%", name, pct);
+	if ((pct > 0 && pct < 1) || (pct > 99 && pct < 100))
+		return snprintf(buf, len, "%s%.1f%%", name, pct > 99.9 ? 99.9 : pct);
+	return snprintf(buf, len, "%s%.0f%%", name, pct);
 }
 
 char *fmt_wall_split(const struct wall_stats *w, char *buf, size_t len)

@@ -13,6 +13,64 @@
 #include "output/output_files.h"
 #include "report/report.h"
 
+/*
+ * Where the time goes (issue 18), in runs that recorded it: each stage's
+ * self time as a stacked bar (on CPU, runqueue, the blocked parts; hover a
+ * part for its time) beside a table of the shares (hover a share for its
+ * time; data-ns holds the exact figure) and the faults; each process's and
+ * stage's I/O by kind of file. Runs before it have no "wall": nothing is
+ * drawn.
+ */
+#define WALL_CSS                                                                           \
+	"svg .w-cpu{fill:#4a7fb5}svg .w-runq{fill:#e8c547}svg .w-io{fill:#e0a050}"          \
+	"svg .w-lock{fill:#c0504d}svg .w-sleep{fill:#9bbb59}svg .w-other{fill:#aaa}\n"       \
+	".wall-legend span{margin-right:12px}.wall-legend svg{vertical-align:middle}\n"
+
+#define WALL_SCRIPT                                                                        \
+	"var WP=[['on CPU','w-cpu'],['runqueue','w-runq'],['blocked: I/O','w-io'],"          \
+	"['blocked: lock','w-lock'],['blocked: sleep','w-sleep'],['blocked: other','w-other']];" \
+	"function wparts(w){return [w.on_cpu_ns,w.runqueue_ns,w.blocked.io_ns,w.blocked.lock_ns," \
+	"w.blocked.sleep_ns,w.blocked.other_ns];}"                                            \
+	"function share(n,all){return all?(100*n/all).toFixed(1)+'%':'-';}"                   \
+	/* "cpu 62% runq 3% blocked 35% (sleep 35%)": the waterfall's hover. */               \
+	"function wtext(w){var v=wparts(w),all=v.reduce(function(a,b){return a+b;},0),"      \
+	"b=[];['io','lock','sleep','other'].forEach(function(k,i){if(v[i+2])"                 \
+	"b.push(k+' '+share(v[i+2],all));});return 'cpu '+share(v[0],all)+' runq '+"         \
+	"share(v[1],all)+' blocked '+share(w.blocked_ns,all)+(b.length?' ('+b.join(' ')+')':'');}" \
+	"function wallBar(parent,w){var v=wparts(w),all=v.reduce(function(a,b){return a+b;},0)," \
+	"W=160,x=0,s=sv('svg',{'class':'wall-bar',width:W,height:12,viewBox:'0 0 '+W+' 12'},"  \
+	"parent);v.forEach(function(n,i){if(!n)return;var bw=W*n/all,r=sv('rect',{'class':"   \
+	"WP[i][1],x:x,y:0,width:Math.max(bw,0.5),height:12},s);sv('title',{},r,WP[i][0]+': '+" \
+	"dur(n)+' ('+share(n,all)+')');x+=bw;});return s;}\n"                                \
+	"var sw=document.getElementById('stage-wall'),"                                       \
+	"ws=R.stages.filter(function(x){return x.wall;}).slice(0,TOP);"                       \
+	"if(ws.length){el('h3',{},sw,'Where the self time goes');"                            \
+	"var lg=el('div',{'class':'note wall-legend'},sw);WP.forEach(function(p){"           \
+	"var k=el('span',{},lg);sv('rect',{'class':p[1],width:10,height:10},"                 \
+	"sv('svg',{width:10,height:10},k));k.appendChild(document.createTextNode(' '+p[0]));});" \
+	"var wt=table(sw,['stage','self','split','on CPU','runqueue','blocked','I/O','lock',"  \
+	"'sleep','other','minor faults','major faults'],[]);wt.id='stage-wall-table';"        \
+	"ws.forEach(function(x){var w=x.wall,tr=el('tr',{},wt);"                              \
+	"el('td',{'class':'name'},tr,x.name+' (pid '+x.pid+')');el('td',{},tr,dur(x.self_ns));" \
+	"wallBar(el('td',{},tr),w);[['on_cpu',w.on_cpu_ns],['runqueue',w.runqueue_ns],"      \
+	"['blocked',w.blocked_ns],['io',w.blocked.io_ns],['lock',w.blocked.lock_ns],"         \
+	"['sleep',w.blocked.sleep_ns],['other',w.blocked.other_ns]].forEach(function(c){"     \
+	"el('td',{title:dur(c[1]),'data-part':c[0],'data-ns':String(c[1])},tr,"               \
+	"share(c[1],x.self_ns));});el('td',{'data-part':'minor'},tr,String(x.faults.minor));" \
+	"el('td',{'data-part':'major'},tr,String(x.faults.major));});}\n"                    \
+	"var ik=document.getElementById('io-kinds'),KN=['file','socket','pipe','tty','other'];" \
+	"function kindRows(name,bk){var rows=[];KN.forEach(function(k){var y=bk&&bk[k];"     \
+	"if(y&&y.ops)rows.push({cells:[rows.length?'':name,k,String(y.ops),bytes(y.bytes_read)," \
+	"bytes(y.bytes_written),dur(y.time_ns)]});});return rows;}"                           \
+	"var kp=[],ks=[];R.io.slice(0,20).forEach(function(p){kp=kp.concat(kindRows(p.comm+"  \
+	"' (pid '+p.pid+')',p.io_by_kind));});R.stages.slice(0,TOP).forEach(function(x){"     \
+	"ks=ks.concat(kindRows(x.name+' (pid '+x.pid+')',x.io.by_kind));});"                  \
+	"var kh=['','kind of file','ops','read','written','time'];"                           \
+	"if(kp.length){el('h3',{},ik,'I/O by kind of file, per process');"                    \
+	"kh[0]='process';table(ik,kh,kp).id='io-by-kind';}"                                   \
+	"if(ks.length){el('h3',{},ik,'I/O by kind of file, per stage');"                      \
+	"kh[0]='stage';table(ik,kh,ks).id='stage-io-by-kind';}\n"
+
 static const char page_head[] =
 	"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -42,14 +100,17 @@ static const char page_head[] =
 	".figures{display:flex;flex-wrap:wrap;gap:8px;margin:8px 0}\n"
 	".fig{background:#fff;border:1px solid #ddd;border-radius:4px;padding:6px 10px}\n"
 	".fig b{display:block;font-size:18px}\n"
+	WALL_CSS
 	"</style>\n</head>\n<body>\n"
 	"<header><h1>bpfprof report</h1><div id=\"run\" class=\"run\"></div></header>\n"
 	"<section id=\"overview\"><h2>Overview</h2><div id=\"figures\" class=\"figures\"></div>"
 	"<div id=\"overview-table\"></div></section>\n"
 	"<section id=\"stages\"><h2>Stages</h2><div id=\"stage-tables\"></div>"
+	"<div id=\"stage-wall\"></div>"
 	"<div id=\"stage-hists\" class=\"cards\"></div></section>\n"
 	"<section id=\"io\"><h2>I/O</h2><div id=\"timeline\" class=\"cards\"></div>"
-	"<div id=\"io-tables\"></div><div id=\"io-hists\" class=\"cards\"></div></section>\n"
+	"<div id=\"io-tables\"></div><div id=\"io-kinds\"></div>"
+	"<div id=\"io-hists\" class=\"cards\"></div></section>\n"
 	"<section id=\"traces\"><h2>Slowest traces</h2><div id=\"waterfalls\"></div></section>\n"
 	"<section id=\"audit\"><h2>Audit</h2><div id=\"audit-table\"></div></section>\n";
 
@@ -149,7 +210,7 @@ static const char page_script[] =
 	"var r=sv('rect',{'class':'span'+(x.io.ops?' io':''),x:bx,y:y,width:bw,height:RH-4},s);"
 	"sv('title',{},r,x.name+'  '+dur(x.dur_ns)+' (self '+dur(x.self_ns)+') at +'+"
 	"dur(x.offset_ns)+(x.io.ops?'  io: '+x.io.ops+' ops, read '+bytes(x.io.bytes_read)+"
-	"', written '+bytes(x.io.bytes_written):''));"
+	"', written '+bytes(x.io.bytes_written):'')+(x.wall?'  ['+wtext(x.wall)+']':''));"
 	"sv('text',{x:Math.min(bx+bw+4,W-60),y:y+11},s,dur(x.dur_ns));});"
 	"if(t.spans.length>sp.length)el('div',{'class':'note'},card,(t.spans.length-sp.length)+"
 	"' more spans not drawn');}\n"
@@ -247,6 +308,7 @@ static const char page_script[] =
 	"ioh.slice(0,6).forEach(function(x){if(x.c.buckets.length)histChart(ih,x.c.name+' ('+"
 	"x.p.comm+', pid '+x.p.pid+')',x.c.buckets,x.c.ops+' ops, p50 '+"
 	"dur(x.c.percentiles_ns.p50)+', p99 '+dur(x.c.percentiles_ns.p99));});\n"
+	WALL_SCRIPT
 	/* Traces. */
 	"var wf=document.getElementById('waterfalls');"
 	"if(!R.traces)el('p',{'class':'note'},wf,'No span events (run with --events).');"

@@ -36,11 +36,14 @@ static void add_wall_args(json_t *args, const struct rep_span *s)
 		[WALL_BLOCK_IO] = "blocked_io_ns", [WALL_BLOCK_LOCK] = "blocked_lock_ns",
 		[WALL_BLOCK_SLEEP] = "blocked_sleep_ns", [WALL_BLOCK_OTHER] = "blocked_other_ns",
 	};
+	static const int order[] = { WALL_BLOCK_IO, WALL_BLOCK_LOCK, WALL_BLOCK_SLEEP,
+				     WALL_BLOCK_OTHER };
 
 	json_object_set_new(args, "on_cpu_ns", json_integer((json_int_t)s->on_cpu_ns));
 	json_object_set_new(args, "runqueue_ns", json_integer((json_int_t)s->runqueue_ns));
-	for (int k = 0; k < WALL_BLOCK_NR; k++)
-		json_object_set_new(args, blocked[k], json_integer((json_int_t)s->blocked_ns[k]));
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		json_object_set_new(args, blocked[order[i]],
+				    json_integer((json_int_t)s->blocked_ns[order[i]]));
 	json_object_set_new(args, "faults_minor", json_integer(s->faults_minor));
 	json_object_set_new(args, "faults_major", json_integer(s->faults_major));
 }
