@@ -246,23 +246,30 @@ static void kind_rows(FILE *f, const struct kind_io k[IO_KIND_NR], const char *i
 				bytes(k[i].bytes_written), dur(k[i].time_ns));
 }
 
-/* Issue 18: I/O by kind of file, and the processes' own split. */
-static void print_kinds(FILE *f, const struct report *r)
+/* Issue 18: I/O by kind of file, and the processes' own split: the N
+ * processes with most I/O, and the N stages with most total time that did
+ * I/O, as in the I/O tables. */
+static void print_kinds(FILE *f, const struct report *r, int top)
 {
-	bool any = false;
+	const struct rep_proc **v = calloc(r->n_procs ? r->n_procs : 1, sizeof(*v));
+	size_t n = 0;
 
-	for (size_t i = 0; i < r->n_procs; i++)
-		any |= r->procs[i].has_wall;
-	if (!any)
+	if (!v)
 		return;
+	for (size_t i = 0; i < r->n_procs; i++)
+		if (r->procs[i].has_wall)
+			v[n++] = &r->procs[i];
+	if (!n) {
+		free(v);
+		return;
+	}
+	sort_n(v, n, sizeof(*v), by_io_ops);
 	fprintf(f, "\n== I/O by kind of file; where the processes' time goes\n");
-	for (size_t i = 0; i < r->n_procs; i++) {
-		const struct rep_proc *p = &r->procs[i];
+	for (size_t i = 0; i < n && i < (size_t)top; i++) {
+		const struct rep_proc *p = v[i];
 		const struct wall_stats *w = &p->wall;
 		uint64_t all = w->on_cpu_ns + w->runqueue_ns + wall_blocked_ns(w);
 
-		if (!p->has_wall)
-			continue;
 		fprintf(f,
 			"  %u %s: on CPU %s, runqueue %s, blocked %s (io %s, lock %s, sleep %s, "
 			"other %s); faults %" PRIu64 " minor, %" PRIu64 " major\n",
@@ -273,11 +280,15 @@ static void print_kinds(FILE *f, const struct report *r)
 			(uint64_t)w->faults_major);
 		kind_rows(f, w->io, "      ");
 	}
-	for (size_t i = 0; i < r->n_stages; i++) {
+	if (n > (size_t)top)
+		fprintf(f, "  ... %zu more processes (--top N shows more)\n", n - (size_t)top);
+	free(v);
+	for (size_t i = 0, shown = 0; i < r->n_stages && shown < (size_t)top; i++) {
 		const struct rep_stage *s = &r->stages[i];
 
 		if (!s->has_wall || !s->io_ops)
 			continue;
+		shown++;
 		fprintf(f, "  stage %s (pid %u):\n", text_safe(s->name), s->proc->pid);
 		kind_rows(f, s->wall.io, "      ");
 	}
@@ -331,7 +342,7 @@ void report_print_text(FILE *f, const struct report *r, int top)
 		print_stage_wall(f, r, top);
 	}
 	print_io(f, r, top);
-	print_kinds(f, r);
+	print_kinds(f, r, top);
 	print_traces(f, r, top);
 	print_audit(f, r);
 }
