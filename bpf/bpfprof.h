@@ -152,11 +152,14 @@ struct span_record {
 	__u64 blocked_ns[WALL_BLOCK_NR];
 	__u32 faults_minor; /* capped at 2^32 - 1 */
 	__u32 faults_major;
-	/* A call that did I/O (io_ops) also sends its I/O by kind of file; the
-	 * ring record of one that did not stops before it (SPAN_RECORD_NO_IO). */
+	__u32 io_kinds; /* bit k: the call did I/O on files of kind k (enum io_kind) */
+	__u32 pad;
+	/* Only a call that did I/O on several kinds of file sends its I/O by
+	 * kind: the ring record of any other stops before it (SPAN_RECORD_SHORT
+	 * bytes), and the reader fills it in (one kind: the io_* totals). */
 	struct kind_io io_kind[IO_KIND_NR];
 };
-#define SPAN_RECORD_NO_IO __builtin_offsetof(struct span_record, io_kind)
+#define SPAN_RECORD_SHORT __builtin_offsetof(struct span_record, io_kind)
 
 /*
  * The probe-cost correction (user/cost/time_correction.h). A stage call's

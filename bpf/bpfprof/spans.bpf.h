@@ -16,9 +16,9 @@ static __always_inline __u32 span_cap32(__u64 v)
 }
 
 /* Called just after the pop: frame idx (the call) and the frames below it
- * (its open callers) are still intact, its wall split fitted into self. A
- * call without I/O sends the record without its I/O by kind: 136 bytes, not
- * 296. */
+ * (its open callers) are still intact, its wall split fitted into self. Only
+ * a call that did I/O on several kinds of file sends its I/O by kind (304
+ * bytes); any other's is its io_* totals or nothing (144 bytes). */
 static __always_inline void stage_emit_span(struct stage_stack *st, int idx, __u64 dur, __u64 self)
 {
 	struct stage_frame *f = &st->frames[idx & (STAGE_MAX_DEPTH - 1)];
@@ -26,12 +26,18 @@ static __always_inline void stage_emit_span(struct stage_stack *st, int idx, __u
 	struct frame_wall *fw = &f->wall;
 	struct span_record *r;
 	__u64 flags = BPF_RB_NO_WAKEUP;
-	bool io = f->io_ops != 0;
+	__u32 kinds = 0;
+	bool several;
 
-	if (io)
+	if (f->io_ops)
+		for (int k = 0; k < IO_KIND_NR; k++)
+			if (fw->io[k].ops)
+				kinds |= 1U << k;
+	several = kinds & (kinds - 1);
+	if (several)
 		r = bpf_ringbuf_reserve(&spans, sizeof(*r), 0);
 	else
-		r = bpf_ringbuf_reserve(&spans, SPAN_RECORD_NO_IO, 0);
+		r = bpf_ringbuf_reserve(&spans, SPAN_RECORD_SHORT, 0);
 	if (!r) {
 		audit_inc(AUDIT_SPAN_LOST);
 		return;
@@ -54,7 +60,9 @@ static __always_inline void stage_emit_span(struct stage_stack *st, int idx, __u
 		r->blocked_ns[k] = fw->blocked_ns[k];
 	r->faults_minor = span_cap32(fw->faults_minor);
 	r->faults_major = span_cap32(fw->faults_major);
-	if (io)
+	r->io_kinds = kinds;
+	r->pad = 0;
+	if (several)
 		for (int k = 0; k < IO_KIND_NR; k++)
 			r->io_kind[k] = fw->io[k];
 	/* A wakeup per record would cost the target ~2 us: wake the reader

@@ -21,6 +21,21 @@ struct span_reader {
 	uint64_t received;
 };
 
+/* A short record (no I/O, or I/O on one kind of file): its I/O by kind
+ * from the totals. */
+static void span_fill_kinds(struct span_record *rec)
+{
+	memset(rec->io_kind, 0, sizeof(rec->io_kind));
+	for (unsigned int k = 0; k < IO_KIND_NR; k++)
+		if (rec->io_kinds == 1U << k)
+			rec->io_kind[k] = (struct kind_io){
+				.ops = rec->io_ops,
+				.bytes_read = rec->io_bytes_read,
+				.bytes_written = rec->io_bytes_written,
+				.time_ns = rec->io_time_ns,
+			};
+}
+
 static void push_batch(struct span_reader *r)
 {
 	span_queue_push(r->q, r->batch, r->n);
@@ -33,13 +48,13 @@ static int on_record(void *ctx, void *data, size_t size)
 
 	struct span_record *rec = &r->batch[r->n];
 
-	/* A call without I/O comes without its I/O by kind (all 0). */
-	if (size < SPAN_RECORD_NO_IO)
+	if (size < SPAN_RECORD_SHORT)
 		return 0;
 	if (size > sizeof(*rec))
 		size = sizeof(*rec);
 	memcpy(rec, data, size);
-	memset((char *)rec + size, 0, sizeof(*rec) - size);
+	if (size < sizeof(*rec))
+		span_fill_kinds(rec);
 	r->n++;
 	r->received++;
 	if (r->n == BATCH)
