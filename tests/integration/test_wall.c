@@ -242,12 +242,23 @@ static json_t *span_of(json_t *spans, const char *name, size_t nth)
 static void check_span_sums(json_t *spans, json_t *proc)
 {
 	static const char *const keys[] = {
-		"self_ns",	    "wall.on_cpu_ns",	   "wall.runqueue_ns",	 "wall.blocked_ns",
-		"wall.blocked.io_ns", "wall.blocked.lock_ns", "wall.blocked.sleep_ns",
-		"wall.blocked.other_ns", "faults.minor",    "faults.major",
-		"io.by_kind.file.ops", "io.by_kind.file.bytes_written", "io.by_kind.socket.ops",
-		"io.by_kind.socket.bytes_written", "io.by_kind.pipe.ops",
-		"io.by_kind.pipe.bytes_read", "io.by_kind.pipe.bytes_written"
+		"self_ns",
+		"wall.on_cpu_ns",
+		"wall.runqueue_ns",
+		"wall.blocked_ns",
+		"wall.blocked.io_ns",
+		"wall.blocked.lock_ns",
+		"wall.blocked.sleep_ns",
+		"wall.blocked.other_ns",
+		"faults.minor",
+		"faults.major",
+		"io.by_kind.file.ops",
+		"io.by_kind.file.bytes_written",
+		"io.by_kind.socket.ops",
+		"io.by_kind.socket.bytes_written",
+		"io.by_kind.pipe.ops",
+		"io.by_kind.pipe.bytes_read",
+		"io.by_kind.pipe.bytes_written",
 	};
 	json_t *sp, *st, *child;
 	size_t i, j;
@@ -476,8 +487,8 @@ static void test_wall_command(void **state)
 	snprintf(result, sizeof(result), "%s/result", dir);
 	helper_path(bin, sizeof(bin), "bpfprof");
 	helper_path(target, sizeof(target), "targets/wall_target");
-	char *argv[] = { bin,	   "-q", "-i", "0.05", "-o", out, "--events", "-u", "wall_*", "--",
-			 target, result, NULL };
+	char *argv[] = { bin, "-q", "-i", "0.05", "-o", out, "--events", "-u", "wall_*",
+			 "--", target, result, NULL };
 
 	assert_int_equal(helper_run(argv, 60, &r), 0);
 	s = helper_load_json_in(out, "summary.json");

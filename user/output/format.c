@@ -99,6 +99,13 @@ static int put_share(char *buf, size_t len, const char *name, uint64_t part, uin
 	return snprintf(buf, len, "%s%.0f%%", name, pct);
 }
 
+/* Where the next snprintf goes after one that returned m at n: the end
+ * of the buffer once it is full (the rest is cut). */
+static size_t advance(size_t n, int m, size_t len)
+{
+	return m >= 0 && (size_t)m < len - n ? n + (size_t)m : len - 1;
+}
+
 char *fmt_wall_split(const struct wall_stats *w, char *buf, size_t len)
 {
 	static const char *const parts[WALL_BLOCK_NR] = {
@@ -118,23 +125,20 @@ char *fmt_wall_split(const struct wall_stats *w, char *buf, size_t len)
 		snprintf(buf, len, "-");
 		return buf;
 	}
-#define PUT(...)                                                                    \
-	do {                                                                        \
-		int m_ = __VA_ARGS__;                                               \
-		n = m_ > 0 && (size_t)m_ < len - n ? n + (size_t)m_ : len - 1;      \
-	} while (0)
-	PUT(put_share(buf + n, len - n, "cpu ", w->on_cpu_ns, all));
-	PUT(put_share(buf + n, len - n, " runq ", w->runqueue_ns, all));
-	PUT(put_share(buf + n, len - n, " blocked ", blocked, all));
+	n = advance(n, put_share(buf, len, "cpu ", w->on_cpu_ns, all), len);
+	n = advance(n, put_share(buf + n, len - n, " runq ", w->runqueue_ns, all), len);
+	n = advance(n, put_share(buf + n, len - n, " blocked ", blocked, all), len);
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		if (!w->blocked_ns[order[i]])
 			continue;
-		PUT(snprintf(buf + n, len - n, open ? " " : " ("));
+		n = advance(n, snprintf(buf + n, len - n, open ? " " : " ("), len);
 		open = true;
-		PUT(put_share(buf + n, len - n, parts[order[i]], w->blocked_ns[order[i]], all));
+		n = advance(n,
+			    put_share(buf + n, len - n, parts[order[i]], w->blocked_ns[order[i]],
+				      all),
+			    len);
 	}
 	if (open)
-		PUT(snprintf(buf + n, len - n, ")"));
-#undef PUT
+		snprintf(buf + n, len - n, ")");
 	return buf;
 }
