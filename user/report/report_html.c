@@ -136,7 +136,7 @@ static const char page_script[] =
 	"if(ns<1e6)return (ns/1e3).toFixed(2)+'us';if(ns<1e9)return (ns/1e6).toFixed(2)+'ms';"
 	"return (ns/1e9).toFixed(2)+'s';}\n"
 	"function bytes(b){var u=['B','KiB','MiB','GiB','TiB'],i=0;"
-	"while(b>=1024&&i<4){b/=1024;i++;}return (i?b.toFixed(b<10?2:1):b)+u[i];}\n"
+	"while(b>=1024&&i<4){b/=1024;i++;}return (i?b.toFixed(b<10?2:1):+b.toFixed(1))+u[i];}\n"
 	"function table(parent,head,rows){var t=el('table',{},parent),h=el('tr',{},t);"
 	"head.forEach(function(c){el('th',{},h,c);});rows.forEach(function(r){"
 	"var tr=el('tr',r.cls?{'class':r.cls}:{},t);r.cells.forEach(function(c,i){"
