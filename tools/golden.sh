@@ -4,7 +4,8 @@
 #   tools/golden.sh BPFPROF OUTDIR          write the outputs into OUTDIR
 #   tools/golden.sh --check BPFPROF         compare with tests/fixtures/golden
 # The fixtures are tests/fixtures/report_run, tests/fixtures/report_run_wall (a run
-# with the wall split, issue 18) and tests/fuzz/corpus/report/*.
+# with the wall split, issue 18), tests/fixtures/report_run_usdt (-U hit counts)
+# and tests/fuzz/corpus/report/*.
 # The run's own outputs (flush record, summary, plain report, /metrics, live
 # screens) are compared by tests/unit/test_golden_outputs.c with
 # tests/fixtures/golden_outputs (GOLDEN_UPDATE=1 rewrites them).
@@ -65,6 +66,7 @@ PY
 
 render report_run tests/fixtures/report_run
 render report_run_wall tests/fixtures/report_run_wall
+render report_run_usdt tests/fixtures/report_run_usdt
 # Unpacked under a fixed relative path: the reports print the directory.
 runs=build/golden-runs
 rm -rf "$runs"

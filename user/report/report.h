@@ -41,6 +41,12 @@ struct rep_stage {
 	struct wall_stats wall;
 };
 
+/* One -U PROVIDER:NAME probe's hits in one process (issue 17). */
+struct rep_usdt {
+	const char *provider, *name, *binary; /* borrowed from the summary's JSON */
+	uint64_t hits;
+};
+
 struct rep_proc {
 	uint32_t pid;
 	const char *comm;
@@ -52,6 +58,9 @@ struct rep_proc {
 	size_t n_io;
 	bool has_wall; /* "wall", "faults", "io_by_kind" (issue 18) */
 	struct wall_stats wall;
+	struct rep_usdt *usdt; /* by hits, descending */
+	size_t n_usdt;
+	uint64_t usdt_hits; /* the sum of them */
 };
 
 /* One flush record's totals over all processes: the run over time. */
@@ -123,6 +132,8 @@ struct report {
 	size_t n_stages;
 	struct rep_flush *flushes;
 	size_t n_flushes;
+	/* Some process has "usdt": the run counted -U PROVIDER:NAME hits. */
+	bool have_usdt;
 	/* events: */
 	bool have_events;
 	struct strmap strings;	/* owns the spans' strings (interned) */

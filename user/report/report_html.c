@@ -12,6 +12,7 @@
 #include <string.h>
 #include "output/output_files.h"
 #include "report/report.h"
+#include "report/report_usdt.h"
 
 /*
  * Where the time goes (issue 18), in runs that recorded it: each stage's
@@ -393,6 +394,18 @@ static int put_json_for_html(FILE *f, const char *json)
 	return 0;
 }
 
+/* The head, with the -U hits section (when the run has one) after the I/O
+ * section: page_head is written as it is, in two parts. */
+static int put_head(FILE *f, const struct report *r)
+{
+	const char *traces = strstr(page_head, "<section id=\"traces\">");
+	size_t n = traces ? (size_t)(traces - page_head) : strlen(page_head);
+
+	if (fwrite(page_head, 1, n, f) != n || report_write_usdt_html(f, r))
+		return -1;
+	return fputs(page_head + n, f) == EOF ? -1 : 0;
+}
+
 int report_write_html(FILE *f, const struct report *r, int top)
 {
 	json_t *doc = report_to_json(r, top);
@@ -401,7 +414,7 @@ int report_write_html(FILE *f, const struct report *r, int top)
 
 	if (!json)
 		goto cleanup;
-	if (fputs(page_head, f) == EOF || (r->have_samples && put_cpu_section(f, r, top)) ||
+	if (put_head(f, r) || (r->have_samples && put_cpu_section(f, r, top)) ||
 	    fputs(page_data, f) == EOF || put_json_for_html(f, json) ||
 	    fputs(page_script, f) == EOF)
 		goto cleanup;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "output/records.h"
 #include "report/report.h"
+#include "report/report_usdt.h"
 
 #define REPORT_SCHEMA "bpfprof.report.v1"
 
@@ -280,6 +281,9 @@ json_t *report_to_json(const struct report *r, int top)
 		/* Only a run rebuilt from its flush records says so. */
 		if (r->cut_short)
 			json_object_set_new(json_object_get(doc, "run"), "cut_short", json_true());
+		/* Only a run that counted -U hits has the key. */
+		if (r->have_usdt)
+			json_object_set_new(doc, "usdt", report_usdt_json(r));
 	}
 	return doc;
 }

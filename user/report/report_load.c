@@ -16,6 +16,7 @@
 #include "output/records.h"
 #include "report/report.h"
 #include "report/report_read.h"
+#include "report/report_usdt.h"
 #include "probes/syscall_table.h"
 #include "common/sort.h"
 
@@ -297,7 +298,8 @@ static int read_summary(struct report *r, const char *path, char *err, size_t er
 		snprintf(what, sizeof(what), "processes[%zu]", i);
 		if (!json_is_object(pj))
 			return bad(&w, "not an object");
-		if (read_proc(&w, pj, &r->procs[r->n_procs++]))
+		if (read_proc(&w, pj, &r->procs[r->n_procs++]) ||
+		    report_read_usdt(r, &w, pj, &r->procs[r->n_procs - 1]))
 			return -1;
 		if (get_kind(&w, pj, "stages", JSON_ARRAY, &stages))
 			return -1;
@@ -611,6 +613,7 @@ void report_free(struct report *r)
 			free(r->procs[i].io[k].hist);
 		free(r->procs[i].io);
 		free(r->procs[i].sys);
+		report_free_usdt(&r->procs[i]);
 	}
 	for (size_t i = 0; i < r->n_stages; i++)
 		free(r->stages[i].hist);

@@ -70,6 +70,34 @@ static void merge_stages(json_t *dst, json_t *src)
 	}
 }
 
+/* -U hits are an array keyed by provider, name and binary: hits add. */
+static void merge_usdt(json_t *dst, json_t *src)
+{
+	static const char *const keys[] = { "provider", "name", "binary" };
+	size_t i, k;
+	json_t *s, *d;
+
+	json_array_foreach (src, i, s) {
+		json_t *match = NULL;
+
+		json_array_foreach (dst, k, d) {
+			bool same = true;
+
+			for (size_t j = 0; j < sizeof(keys) / sizeof(keys[0]); j++)
+				same &= json_equal(json_object_get(d, keys[j]),
+						   json_object_get(s, keys[j]));
+			if (same) {
+				match = d;
+				break;
+			}
+		}
+		if (match)
+			merge_object(match, s);
+		else
+			json_array_append_new(dst, json_deep_copy(s));
+	}
+}
+
 /* Counts add, maxima take the largest, nested objects merge, strings and
  * other values take the latest. */
 static void merge_object(json_t *dst, json_t *src)
@@ -95,6 +123,8 @@ static void merge_object(json_t *dst, json_t *src)
 			merge_buckets(d, v);
 		} else if (json_is_array(v) && json_is_array(d) && !strcmp(key, "stages")) {
 			merge_stages(d, v);
+		} else if (json_is_array(v) && json_is_array(d) && !strcmp(key, "usdt")) {
+			merge_usdt(d, v);
 		} else {
 			json_object_set(dst, key, v);
 		}

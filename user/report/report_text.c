@@ -8,6 +8,7 @@
 #include "output/hist_text.h"
 #include "output/records.h"
 #include "report/report.h"
+#include "report/report_usdt.h"
 #include "common/sort.h"
 
 /* Figures for one printf: each call gets its own slot of a ring (calls
@@ -343,6 +344,7 @@ void report_print_text(FILE *f, const struct report *r, int top)
 	}
 	print_io(f, r, top);
 	print_kinds(f, r, top);
+	report_print_usdt(f, r, top);
 	print_traces(f, r, top);
 	print_audit(f, r);
 }
