@@ -522,6 +522,107 @@ static void test_render_functions(void **state)
 	assert_true(row_index(&fx->scr, "30") < row_index(&fx->scr, "20"));
 }
 
+/* -U PROVIDER:NAME hits: a section after the I/O table, a row per process
+ * with hits (their sum) and one per probe, in the frame's window; rows
+ * stay through idle intervals. Not there without -U hits (every other
+ * test, and the golden screens). */
+static void test_render_usdt(void **state)
+{
+	struct fixture *fx = *state;
+	struct live_frame f = frame(fx);
+	struct stage_def defs[5];
+	struct stage_table t = { .v = defs, .n = 5 };
+	struct proc_profile *p = fx->total.procs[0], *q, *dq;
+	struct profile delta;
+	char exp[256];
+	int head;
+
+	memcpy(defs, fx->defs, sizeof(fx->defs));
+	defs[3] = (struct stage_def){ .name = "app:req__start", .binary = "/srv/app",
+				      .usdt_hits = true };
+	defs[4] = (struct stage_def){ .name = "app:job__begin", .binary = "/srv/app",
+				      .usdt_hits = true };
+	proc_stage(p, 3)->calls = 1200;
+	proc_stage(p, 4)->calls = 5;
+	q = profile_proc(&fx->total, 4343, true);
+	strcpy(q->comm, "worker");
+	proc_stage(q, 3)->calls = 30;
+	f.stages = &t;
+	live_screen_resize(&fx->scr, 50, 140);
+	assert_int_equal(live_render(&f, &fx->scr), 0);
+	assert_fits(&fx->scr);
+	head = row_index(&fx->scr, "PROCESS / USDT PROBE");
+	assert_true(head > row_index(&fx->scr, "read"));
+	assert_true(head < row_index(&fx->scr, "STAGE"));
+	assert_string_equal(live_screen_line(&fx->scr, head - 1), "");
+	snprintf(exp, sizeof(exp), "%-40s %9s %8s", "PROCESS / USDT PROBE", "HITS", "HITS/S");
+	assert_string_equal(live_screen_line(&fx->scr, head), exp);
+	assert_int_equal(fx->scr.attr[head], LIVE_HEADING);
+	/* Over the 10 s window: most hits first, each process's probes too. */
+	snprintf(exp, sizeof(exp), "%-40s %9s %8s", "4242 server", "1205", "120");
+	assert_string_equal(live_screen_line(&fx->scr, head + 1), exp);
+	snprintf(exp, sizeof(exp), "%-40s %9s %8s", "  app:req__start", "1200", "120");
+	assert_string_equal(live_screen_line(&fx->scr, head + 2), exp);
+	snprintf(exp, sizeof(exp), "%-40s %9s %8s", "  app:job__begin", "5", "0");
+	assert_string_equal(live_screen_line(&fx->scr, head + 3), exp);
+	snprintf(exp, sizeof(exp), "%-40s %9s %8s", "4343 worker", "30", "3");
+	assert_string_equal(live_screen_line(&fx->scr, head + 4), exp);
+	snprintf(exp, sizeof(exp), "%-40s %9s %8s", "  app:req__start", "30", "3");
+	assert_string_equal(live_screen_line(&fx->scr, head + 5), exp);
+	assert_string_equal(live_screen_line(&fx->scr, head + 6), "");
+	/* Hits are no stage: no row in the stage table, no histogram. */
+	assert_int_equal(row_index(&fx->scr, "STAGE"), head + 7);
+	assert_null(row(&fx->scr, "app:req__start: 1230 calls"));
+
+	/* The last interval (1 s): worker 10 hits, server none; its rows
+	 * stay with zeros, below the busier worker. */
+	profile_init(&delta);
+	dq = profile_proc(&delta, 4343, true);
+	strcpy(dq->comm, "worker");
+	proc_stage(dq, 3)->calls = 10;
+	f.cumulative = false;
+	f.shown = &delta;
+	f.window_s = 1;
+	live_render(&f, &fx->scr);
+	head = row_index(&fx->scr, "PROCESS / USDT PROBE");
+	snprintf(exp, sizeof(exp), "%-40s %9s %8s", "4343 worker", "10", "10");
+	assert_string_equal(live_screen_line(&fx->scr, head + 1), exp);
+	snprintf(exp, sizeof(exp), "%-40s %9s %8s", "  app:req__start", "10", "10");
+	assert_string_equal(live_screen_line(&fx->scr, head + 2), exp);
+	snprintf(exp, sizeof(exp), "%-40s %9s %8s", "4242 server", "0", "0");
+	assert_string_equal(live_screen_line(&fx->scr, head + 3), exp);
+	/* Sorted by name: the probes' names, the processes' comms. */
+	f.sort = LIVE_SORT_NAME;
+	live_render(&f, &fx->scr);
+	head = row_index(&fx->scr, "PROCESS / USDT PROBE");
+	assert_non_null(strstr(live_screen_line(&fx->scr, head + 1), "4242 server"));
+	assert_non_null(strstr(live_screen_line(&fx->scr, head + 2), "app:job__begin"));
+	profile_free(&delta);
+
+	/* A short terminal: the section keeps a share, cut with a count. */
+	f = frame(fx);
+	f.stages = &t;
+	live_screen_resize(&fx->scr, 16, 80);
+	live_render(&f, &fx->scr);
+	assert_fits(&fx->scr);
+	head = row_index(&fx->scr, "PROCESS / USDT PROBE");
+	assert_true(head > 0);
+	snprintf(exp, sizeof(exp), "%-40s %9s %8s", "PROCESS / USDT PROBE", "HITS", "HITS/S");
+	assert_string_equal(live_screen_line(&fx->scr, head), exp);
+	assert_string_equal(live_screen_line(&fx->scr, head + 2),
+			    "  ... 4 more rows (a larger terminal shows them)");
+
+	/* -U hits given, none yet. */
+	proc_stage(p, 3)->calls = 0;
+	proc_stage(p, 4)->calls = 0;
+	proc_stage(q, 3)->calls = 0;
+	live_screen_resize(&fx->scr, 50, 140);
+	live_render(&f, &fx->scr);
+	head = row_index(&fx->scr, "PROCESS / USDT PROBE");
+	assert_true(head > 0);
+	assert_string_equal(live_screen_line(&fx->scr, head + 1), "  no hits yet");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -537,6 +638,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_render_small, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_stage_sum, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_functions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_render_usdt, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -435,10 +435,10 @@ static void help(struct live_screen *scr, int y)
 int live_render(const struct live_frame *f, struct live_screen *scr)
 {
 	struct lines io = { .cols = scr->cols }, st = { .cols = scr->cols };
-	struct lines fns = { .cols = scr->cols };
+	struct lines fns = { .cols = scr->cols }, us = { .cols = scr->cols };
 	struct stage_view rows = {};
 	struct live_plan plan;
-	int y = 3, body = scr->rows - 4, err = 0;
+	int y = 3, body = scr->rows - 4, err = 0, us_rows;
 	bool several;
 
 	memset(scr->text, 0, (size_t)scr->rows * (scr->cols + 1));
@@ -471,13 +471,21 @@ int live_render(const struct live_frame *f, struct live_screen *scr)
 	}
 	if (f->functions)
 		build_functions(f, &fns);
-	if (fns.oom) {
+	build_usdt(f, &us);
+	if (fns.oom || us.oom) {
 		put(scr, y, LIVE_PLAIN, "out of memory drawing the view");
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	live_plan_body(body, io.n, st.n, f->functions ? fns.n + 1 : hist_want(&rows), &plan);
+	/* -U hits (none without them): a share first, and what the others
+	 * leave. */
+	us_rows = min_int(us.n, min_int(max_int(4, body / 4), body));
+	live_plan_body(body - us_rows, io.n, st.n, f->functions ? fns.n + 1 : hist_want(&rows),
+		       &plan);
+	us_rows += min_int(us.n - us_rows,
+			   body - us_rows - plan.io_rows - plan.stage_rows - plan.hist_rows);
 	y = place(scr, y, plan.io_rows, &io);
+	y = place(scr, y, us_rows, &us);
 	y = place(scr, y, plan.stage_rows, &st);
 	if (f->functions)
 		place(scr, y, plan.hist_rows, &fns);
@@ -485,6 +493,7 @@ int live_render(const struct live_frame *f, struct live_screen *scr)
 		place_histograms(f, &rows, several, scr, y, plan.hist_rows);
 cleanup:
 	lines_free(&fns);
+	lines_free(&us);
 	stage_view_free(&rows);
 	lines_free(&io);
 	lines_free(&st);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Inside the live view's layout: the sections (the I/O table in
- * live_layout.c, the stages and the functions pane in live_stages.c) are
+ * live_layout.c, the stages and the functions pane in live_stages.c, -U
+ * hits in live_usdt.c) are
  * built as lines cut to the width (live_lines.c), then placed on the screen
  * by live_render.
  */
@@ -67,5 +68,9 @@ int place_histograms(const struct live_frame *f, const struct stage_view *rows, 
 		     struct live_screen *scr, int y, int budget);
 /* The hottest functions of --cpu-sample, in place of the histograms. */
 void build_functions(const struct live_frame *f, struct lines *l);
+/* -U PROVIDER:NAME hits per process (live_usdt.c): no lines unless some
+ * spec counts hits (usdt_counted). */
+bool usdt_counted(const struct stage_table *t);
+void build_usdt(const struct live_frame *f, struct lines *l);
 
 #endif
