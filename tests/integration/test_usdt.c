@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "lib/helper.h"
+#include "lib/report_helper.h"
 #include "targets/usdt_common.h"
 
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
@@ -243,6 +244,115 @@ static void test_python(void **state)
 	assert_int_equal(more - base, 50 * 3);
 }
 
+/* A whole file, NUL-terminated (the caller frees it). */
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0;
+
+	assert_non_null(f);
+	assert_int_equal(getdelim(&buf, &len, '\0', f) > 0, 1);
+	fclose(f);
+	return buf;
+}
+
+/*
+ * -U python:function__entry counts hits (the line semaphore armed as for
+ * the pair): each entry is one call of the pair timed in the same run, and
+ * `bpfprof report` shows the summary's count in text, JSON and HTML. The
+ * hits of the run (returned) for a script that makes 1 + 3n calls.
+ */
+static long long python_hits(int n)
+{
+	char dir[64], script[128], arg[16], out[128], json_path[160], html_path[160], row[256];
+	long long hits, report_hits = -1;
+	struct captured c;
+	json_t *s, *proc, *rep, *u;
+	char *html;
+	size_t i;
+	pid_t pid;
+	FILE *f;
+
+	snprintf(script, sizeof(script), "/tmp/bpfprof_usdt_hits_py.%d.py", getpid());
+	f = fopen(script, "w");
+	assert_non_null(f);
+	fputs("import sys\n"
+	      "def leaf():\n    return 1\n"
+	      "def mid():\n    return leaf() + leaf()\n"
+	      "def top(n):\n    s = 0\n    for _ in range(n):\n        s += mid()\n    return s\n"
+	      "top(int(sys.argv[1]))\n",
+	      f);
+	fclose(f);
+	snprintf(arg, sizeof(arg), "%d", n);
+	const char *args[] = { "-U", "python:function__entry", "-U",
+			       "python:function__entry..function__return", "--",
+			       "/usr/bin/python3.11", "-S", "-I", script, arg, NULL };
+
+	s = profile(dir, sizeof(dir), args, &pid);
+	proc = helper_find_proc(s, pid);
+	assert_non_null(proc);
+	hits = usdt_hits(proc, "function__entry");
+	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
+	assert_int_equal(hits,
+			 stage_int(proc, "python:function__entry..function__return", "calls"));
+
+	/* The report: JSON, text and HTML all say the summary's count. */
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(json_path, sizeof(json_path), "%s/report.json", dir);
+	snprintf(html_path, sizeof(html_path), "%s/report.html", dir);
+	report_run(&c, out, "--json", json_path, "--html", html_path, NULL);
+	assert_int_equal(c.status, 0);
+	captured_free(&c);
+	rep = helper_load_json(json_path);
+	json_array_foreach (json_object_get(rep, "usdt"), i, u) {
+		json_t *probe = json_array_get(json_object_get(u, "probes"), 0);
+
+		if (helper_int(u, "pid") != pid)
+			continue;
+		assert_string_equal(json_string_value(json_object_get(probe, "name")),
+				    "function__entry");
+		assert_string_equal(json_string_value(json_object_get(probe, "binary")),
+				    "/usr/bin/python3.11");
+		report_hits = helper_int(probe, "hits");
+		assert_int_equal(helper_int(u, "hits"), report_hits);
+	}
+	assert_int_equal(report_hits, hits);
+	report_run(&c, out, NULL);
+	assert_int_equal(c.status, 0);
+	snprintf(row, sizeof(row), "\n  %-8d python3.11       %10lld ", (int)pid, hits);
+	if (!strstr(c.out, row) ||
+	    !strstr(strstr(c.out, row), " python:function__entry (/usr/bin/python3.11)\n"))
+		fail_msg("no text row '%s' in:\n%s", row, c.out);
+	captured_free(&c);
+	html = read_text(html_path);
+	snprintf(row, sizeof(row),
+		 "<td class=\"name\">python:function__entry</td><td class=\"name\">"
+		 "/usr/bin/python3.11</td><td>%lld</td>",
+		 hits);
+	assert_non_null(strstr(html, row));
+	free(html);
+	json_decref(rep);
+	json_decref(s);
+	helper_rmtree(dir);
+	unlink(script);
+	return hits;
+}
+
+static void test_python_hits(void **state)
+{
+	long long base, more;
+
+	REQUIRE_ROOT_BPF();
+	/* As in test_python: the larger of two runs each. */
+	base = python_hits(0);
+	base = MAX(base, python_hits(0));
+	more = python_hits(50);
+	more = MAX(more, python_hits(50));
+	assert_true(base > 0);
+	assert_int_equal(more - base, 50 * 3);
+}
+
 static void test_list(void **state)
 {
 	char bin[256], target[256], cmd[700], line[512], all[8192] = "";
@@ -399,7 +509,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sdt_pairs), cmocka_unit_test(test_sdt_hits),
 		cmocka_unit_test(test_markers),
-		cmocka_unit_test(test_python),	  cmocka_unit_test(test_list),
+		cmocka_unit_test(test_python),	  cmocka_unit_test(test_python_hits),
+		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test_teardown(test_postgres, pg_stop),
 	};

@@ -528,6 +528,7 @@ static int resolve_pair(const char *arg, pid_t pid, const char *main_exe, struct
 	struct usdt_list l = {};
 	struct stage_def *d;
 	char name[512];
+	size_t sites;
 	int rc;
 
 	rc = usdt_spec_parse(arg, &s, err, errlen);
@@ -550,13 +551,15 @@ static int resolve_pair(const char *arg, pid_t pid, const char *main_exe, struct
 		if (rc == -ENOENT)
 			set_err(err, errlen, "-U '%s': no probe %s:%s in %s", arg, s.provider,
 				s.begin, ss.display_path);
+		sites = rc ? 0 : d->n_usdt_sites;
+		/* Counting python:function__entry needs the line semaphore up too. */
+		rc = rc ?: arm_runtime_semaphores(d, &l, s.provider, ss.path);
 		if (!rc) {
 			d->usdt_hits = true;
 			finish_stage(d);
 			if (info)
 				fprintf(info, "bpfprof: -U '%s': counting %zu probe site%s in %s\n",
-					arg, d->n_usdt_sites, d->n_usdt_sites == 1 ? "" : "s",
-					ss.display_path);
+					arg, sites, sites == 1 ? "" : "s", ss.display_path);
 		}
 		goto out;
 	}
