@@ -52,9 +52,10 @@ static void test_text(void **state)
 
 	report_run(&c, fixture_dir(), NULL);
 	assert_int_equal(c.status, 0);
-	assert_non_null(strstr(c.out, "\n== USDT probe hits (3 of 3 processes, by hits; per second "
-				      "over the 248.19ms run)\n  PID      COMM                   HITS "
-				      "      HITS/S  PROBE (BINARY)\n"));
+	assert_non_null(strstr(c.out,
+			       "\n== USDT probe hits (3 of 3 processes, by hits; per second "
+			       "over the 248.19ms run)\n  PID      COMM                   HITS "
+			       "      HITS/S  PROBE (BINARY)\n"));
 	for (size_t i = 0; i < 3; i++) {
 		snprintf(line, sizeof(line),
 			 "\n  %-8u usdt_target      %10d %12.1f  app:req__start "
@@ -80,7 +81,8 @@ static void test_text(void **state)
 /* The JSON's hits are the summary's, process by process, probe by probe. */
 static void test_json_matches_summary(void **state)
 {
-	json_t *rep = report_json(fixture_dir()), *sum = helper_load_json_in(fixture, "summary.json");
+	json_t *rep = report_json(fixture_dir()),
+	       *sum = helper_load_json_in(fixture, "summary.json");
 	json_t *usdt = json_object_get(rep, "usdt"), *p, *u;
 	size_t i, k, with_hits = 0;
 
@@ -98,7 +100,8 @@ static void test_json_matches_summary(void **state)
 		}
 		with_hits++;
 		assert_non_null(mine);
-		assert_string_equal(json_string_value(json_object_get(mine, "comm")), "usdt_target");
+		assert_string_equal(json_string_value(json_object_get(mine, "comm")),
+				    "usdt_target");
 		assert_int_equal(json_array_size(json_object_get(mine, "probes")),
 				 json_array_size(json_object_get(p, "usdt")));
 		json_array_foreach (json_object_get(p, "usdt"), k, u) {
@@ -106,7 +109,8 @@ static void test_json_matches_summary(void **state)
 			size_t j;
 
 			json_array_foreach (json_object_get(mine, "probes"), j, q)
-				if (json_equal(json_object_get(q, "name"), json_object_get(u, "name")))
+				if (json_equal(json_object_get(q, "name"),
+					       json_object_get(u, "name")))
 					found = q;
 			assert_non_null(found);
 			assert_true(json_equal(json_object_get(found, "provider"),
@@ -168,7 +172,8 @@ static void test_cut_short(void **state)
 			json_t *x = json_array_get(json_object_get(a, "probes"), k);
 			json_t *y = json_array_get(json_object_get(b, "probes"), k);
 
-			assert_true(json_equal(json_object_get(x, "name"), json_object_get(y, "name")));
+			assert_true(
+				json_equal(json_object_get(x, "name"), json_object_get(y, "name")));
 			assert_int_equal(helper_int(x, "hits"), helper_int(y, "hits"));
 		}
 	}
@@ -250,10 +255,8 @@ static void test_bad_usdt(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_text),
-		cmocka_unit_test(test_json_matches_summary),
-		cmocka_unit_test(test_cut_short),
-		cmocka_unit_test(test_html_in_chromium),
+		cmocka_unit_test(test_text),	  cmocka_unit_test(test_json_matches_summary),
+		cmocka_unit_test(test_cut_short), cmocka_unit_test(test_html_in_chromium),
 		cmocka_unit_test(test_bad_usdt),
 	};
 

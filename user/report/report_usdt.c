@@ -110,14 +110,17 @@ void report_print_usdt(FILE *f, const struct report *r, int top)
 	shown = n < (size_t)top ? n : (size_t)top;
 	fmt_duration((uint64_t)(json_number_value(json_object_get(r->summary, "duration_s")) * 1e9),
 		     run, sizeof(run));
-	fprintf(f, "\n== USDT probe hits (%zu of %zu processes, by hits; per second over the %s run)\n",
+	fprintf(f,
+		"\n== USDT probe hits (%zu of %zu processes, by hits; per second over the %s "
+		"run)\n",
 		shown, n, run);
 	if (!n) {
 		fprintf(f, "  no hits\n");
 		free(v);
 		return;
 	}
-	fprintf(f, "  %-8s %-16s %10s %12s  %s\n", "PID", "COMM", "HITS", "HITS/S", "PROBE (BINARY)");
+	fprintf(f, "  %-8s %-16s %10s %12s  %s\n", "PID", "COMM", "HITS", "HITS/S",
+		"PROBE (BINARY)");
 	for (size_t i = 0; i < shown; i++) {
 		const struct rep_proc *p = v[i];
 
@@ -157,11 +160,10 @@ json_t *report_usdt_json(const struct report *r)
 						  "hits", (json_int_t)u->hits, "hits_per_s",
 						  report_usdt_rate(r, u->hits)));
 		}
-		json_array_append_new(arr, json_pack("{s:i, s:s, s:I, s:f, s:o}", "pid", (int)p->pid,
-						     "comm", p->comm, "hits",
-						     (json_int_t)p->usdt_hits, "hits_per_s",
-						     report_usdt_rate(r, p->usdt_hits), "probes",
-						     probes));
+		json_array_append_new(
+			arr, json_pack("{s:i, s:s, s:I, s:f, s:o}", "pid", (int)p->pid, "comm",
+				       p->comm, "hits", (json_int_t)p->usdt_hits, "hits_per_s",
+				       report_usdt_rate(r, p->usdt_hits), "probes", probes));
 	}
 	free(v);
 	return arr;
