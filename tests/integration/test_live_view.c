@@ -756,6 +756,81 @@ static void test_resize_then_target_exit(void **state)
 	json_decref(sum);
 }
 
+/* ---- -U PROVIDER:NAME hits: python3.11 makes 1 + 3 * 50 calls ---- */
+
+/* Row `first` of the USDT section (the I/O table also has a pid row). */
+static bool usdt_word_is(struct tmux *t, const char *first, int i, const char *want)
+{
+	const char *sec = strstr(capture(t), "PROCESS / USDT PROBE");
+
+	return sec && word_is(sec, first, i, want);
+}
+
+static void must_see_usdt(struct tmux *t, const char *first, int i, const char *want)
+{
+	double end = now() + WAIT_S;
+
+	while (!usdt_word_is(t, first, i, want))
+		if (now() > end)
+			fail_msg("no USDT row '%s' with word %d '%s'; the screen shows:\n%s", first, i,
+				 want, t->screen);
+		else
+			usleep(100 * 1000);
+}
+
+static void test_usdt_hits(void **state)
+{
+	struct live_test *lt = *state;
+	struct tmux *t = &lt->t;
+	struct proc_run *py = &lt->target;
+	char script[512], args[160], pid[16];
+	char *argv[] = { "/usr/bin/python3.11", "-S", "-I", script, NULL };
+	json_t *sum, *u;
+	FILE *f;
+
+	REQUIRE_ROOT_BPF();
+	tmux_start(t, 120, 40);
+	/* Waits for input, calls top(50), waits again: os.read, as
+	 * sys.stdin.readline would call the UTF-8 decoder's Python decode(). */
+	snprintf(script, sizeof(script), "%s/calls.py", t->dir);
+	f = fopen(script, "w");
+	assert_non_null(f);
+	fputs("import os\n"
+	      "def leaf():\n    return 1\n"
+	      "def mid():\n    return leaf() + leaf()\n"
+	      "def top(n):\n    s = 0\n    for _ in range(n):\n        s += mid()\n    return s\n"
+	      "os.read(0, 64)\ntop(50)\nos.read(0, 64)\n",
+	      f);
+	fclose(f);
+	if (helper_spawn(py, argv, true, -1))
+		fail_msg("cannot start python3.11");
+	snprintf(pid, sizeof(pid), "%d", py->pid);
+	snprintf(args, sizeof(args), "-i 0.3 -p %s -U python:function__entry", pid);
+	start_bpfprof(t, args);
+	must_see(t, "sort: activity");
+	must_see(t, "PROCESS / USDT PROBE");
+	must_see(t, "  no hits yet");
+	helper_send(py, "g\n");
+	/* Since the start: exactly its calls, on the process row and the
+	 * probe's. */
+	keys(t, "c");
+	must_see_usdt(t, "python:function__entry", 1, "151");
+	assert_true(usdt_word_is(t, pid, 2, "151"));
+	assert_true(usdt_word_is(t, pid, 1, "python3.11"));
+	/* The last interval: none; the rows stay. */
+	keys(t, "c");
+	must_see_usdt(t, "python:function__entry", 1, "0");
+	assert_true(usdt_word_is(t, "python:function__entry", 2, "0"));
+	keys(t, "q");
+	expect_restored(t, 0);
+	sum = helper_load_json_in(t->out, "summary.json");
+	u = json_array_get(json_object_get(helper_find_proc(sum, py->pid), "usdt"), 0);
+	assert_non_null(u);
+	assert_string_equal(json_string_value(json_object_get(u, "name")), "function__entry");
+	assert_int_equal(helper_int(u, "hits"), 151);
+	json_decref(sum);
+}
+
 /* ---- -d ends the view too ---- */
 
 static void test_deadline(void **state)
@@ -849,6 +924,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stages_keys_then_sigterm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resize_then_target_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_usdt_hits, setup, teardown),
 		cmocka_unit_test(test_plain_when_not_a_tty),
 		cmocka_unit_test_setup_teardown(test_plain_and_quiet_on_a_tty, setup, teardown),
 	};
