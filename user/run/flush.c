@@ -124,6 +124,8 @@ int session_flush(struct session *s)
 	int err;
 
 	err = collector_read(s->collector, &s->cur);
+	/* -U ...@N: the names behind the ids just read, before any output. */
+	stage_attacher_refresh_names(s->attacher);
 	events_audit(s->events, s->cur.audit);
 	if (!err)
 		err = cpu_samples_read(s->samples, s->cur.audit);

@@ -88,6 +88,7 @@ static int prepare_stages(struct session *s, char *err, size_t errlen)
 		.follow = env->follow || env->n_pids > 1 || env->comm,
 		.stages_off = env->stages_off,
 		.sample_every = env->sample_every,
+		.usdt_names = env->usdt_names,
 		.returns = (enum returns_mode)env->returns,
 		.log = env->quiet ? NULL : stderr,
 	};
