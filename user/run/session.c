@@ -288,6 +288,7 @@ static int go(struct session *s, char *err, size_t errlen)
 	const struct env *env = s->env;
 	pid_t target = s->target.pid;
 
+	events_set_usdt_names(s->events, bpf_map__fd(s->skel->maps.usdt_names));
 	if (s->events && events_start(s->events, loader_span_ring_fd(s->skel), err, errlen))
 		return -1;
 	if (env->prometheus && start_metrics(s, err, errlen))
