@@ -151,6 +151,115 @@ static void test_sdt_hits(void **state)
 	helper_rmtree(dir);
 }
 
+/* The stage whose name is these bytes: by name_hex when they are not
+ * UTF-8 (the name holds U+FFFD there), else by name. */
+static json_t *stage_bytes(json_t *proc, const char *bytes)
+{
+	char hex[256] = "";
+	json_t *st;
+	size_t i;
+
+	for (i = 0; bytes[i] && 2 * i + 2 < sizeof(hex); i++)
+		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)bytes[i]);
+	json_array_foreach(json_object_get(proc, "stages"), i, st) {
+		const char *h = json_string_value(json_object_get(st, "name_hex"));
+		const char *n = json_string_value(json_object_get(st, "name"));
+
+		if ((h && !strcmp(h, hex)) || (!h && n && !strcmp(n, bytes)))
+			return st;
+	}
+	return NULL;
+}
+
+/* Requests of all batches that pass name k (r % USDT_REQ_NAME_COUNT). */
+static long long requests_named(int k)
+{
+	long long n = 0;
+
+	for (int r = 0; r < USDT_REQS_PER_BATCH; r++)
+		n += r % USDT_REQ_NAME_COUNT == k;
+	return n * USDT_BATCHES;
+}
+
+/*
+ * -U ...@2: one stage per request name (req__start's string argument),
+ * nested in the batch pair, each with its own I/O, in the summary and in
+ * the span lines; then --usdt-names 2: the third name's calls go to
+ * (other), and the audit counts them.
+ */
+static void test_sdt_named(void **state)
+{
+	static const char *const names[USDT_REQ_NAME_COUNT] = USDT_REQ_NAMES;
+	char dir[64], target[256], result[128], path[128];
+	long long children = 0, spans[USDT_REQ_NAME_COUNT] = {};
+	json_t *s, *proc, *st, *events, *rec;
+	pid_t pid;
+	size_t i;
+
+	REQUIRE_ROOT_BPF();
+	helper_path(target, sizeof(target), "targets/usdt_target");
+	snprintf(result, sizeof(result), "/tmp/bpfprof_usdt_named.%d", getpid());
+	const char *args[] = { "--events", "-U", "app:req__start..req__done@2", "-U",
+			       "app:batch__start..batch__done", "--", target, result, NULL };
+
+	s = profile(dir, sizeof(dir), args, &pid);
+	proc = helper_find_proc(s, pid);
+	assert_non_null(proc);
+	for (int k = 0; k < USDT_REQ_NAME_COUNT; k++) {
+		st = stage_bytes(proc, names[k]);
+		if (!st)
+			fail_msg("no stage named %s", names[k]);
+		assert_int_equal(helper_int(st, "calls"), requests_named(k));
+		assert_int_equal(helper_int(st, "io.bytes_written"),
+				 requests_named(k) * USDT_REQ_WRITE);
+		/* Innermost: its self time is all of it. */
+		assert_int_equal(helper_int(st, "self_ns"), helper_int(st, "total_ns"));
+		children += helper_int(st, "total_ns");
+	}
+	assert_null(helper_find_stage(proc, "(other)"));
+	assert_int_equal(stage_int(proc, "app:batch__start..batch__done", "calls"), USDT_BATCHES);
+	assert_int_equal(stage_int(proc, "app:batch__start..batch__done", "self_ns"),
+			 stage_int(proc, "app:batch__start..batch__done", "total_ns") - children);
+	assert_int_equal(helper_int(s, "audit.usdt_calls_over_names_cap"), 0);
+	assert_int_equal(helper_int(s, "audit.usdt_names_over_cap"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
+	/* Every span line names its request. */
+	snprintf(path, sizeof(path), "%s/out/events.jsonl", dir);
+	events = helper_load_jsonl(path);
+	assert_non_null(events);
+	json_array_foreach(events, i, rec) {
+		const char *n = json_string_value(json_object_get(rec, "name"));
+
+		for (int k = 0; k < USDT_REQ_NAME_COUNT; k++)
+			spans[k] += n && !strncmp(n, names[k], 3);
+	}
+	for (int k = 0; k < USDT_REQ_NAME_COUNT; k++)
+		assert_int_equal(spans[k], requests_named(k));
+	json_decref(events);
+	json_decref(s);
+	helper_rmtree(dir);
+
+	/* Two names at most: the first two met, then (other). */
+	const char *capped[] = { "--usdt-names", "2", "-U", "app:req__start..req__done@2",
+				 "--", target, result, NULL };
+
+	s = profile(dir, sizeof(dir), capped, &pid);
+	proc = helper_find_proc(s, pid);
+	assert_non_null(proc);
+	assert_int_equal(stage_int(proc, names[0], "calls"), requests_named(0));
+	assert_int_equal(stage_int(proc, names[1], "calls"), requests_named(1));
+	assert_null(stage_bytes(proc, names[2]));
+	assert_int_equal(stage_int(proc, "(other)", "calls"), requests_named(2));
+	assert_int_equal(stage_int(proc, "(other)", "io.bytes_written"),
+			 requests_named(2) * USDT_REQ_WRITE);
+	assert_int_equal(helper_int(s, "audit.usdt_calls_over_names_cap"), requests_named(2));
+	assert_int_equal(helper_int(s, "audit.usdt_names_over_cap"), 1);
+	json_decref(s);
+	helper_rmtree(dir);
+	unlink(result);
+}
+
 static void test_markers(void **state)
 {
 	char dir[64], target[256];
@@ -224,6 +333,57 @@ static long long python_calls(int n)
 }
 
 /*
+ * -U 'python:function__entry..function__return@1,2': a stage per Python
+ * file:function; the script's own functions with their exact calls and
+ * nesting (top calls mid N times, mid calls leaf twice).
+ */
+static void test_python_named(void **state)
+{
+	char dir[64], script[128], name[200];
+	long long mid_total, mid_self, leaf_total;
+	json_t *s, *proc;
+	pid_t pid;
+	FILE *f;
+
+	REQUIRE_ROOT_BPF();
+	snprintf(script, sizeof(script), "/tmp/bpfprof_usdt_pynamed.%d.py", getpid());
+	f = fopen(script, "w");
+	assert_non_null(f);
+	fputs("def leaf():\n    return 1\n"
+	      "def mid():\n    return leaf() + leaf()\n"
+	      "def top(n):\n    s = 0\n    for _ in range(n):\n        s += mid()\n    return s\n"
+	      "top(40)\ntop(10)\n",
+	      f);
+	fclose(f);
+	const char *args[] = { "-U", "python:function__entry..function__return@1,2", "--",
+			       "/usr/bin/python3.11", "-S", "-I", script, NULL };
+
+	s = profile(dir, sizeof(dir), args, &pid);
+	proc = helper_find_proc(s, pid);
+	assert_non_null(proc);
+	snprintf(name, sizeof(name), "%s:top", script);
+	assert_int_equal(stage_int(proc, name, "calls"), 2);
+	snprintf(name, sizeof(name), "%s:mid", script);
+	assert_int_equal(stage_int(proc, name, "calls"), 50);
+	mid_total = stage_int(proc, name, "total_ns");
+	mid_self = stage_int(proc, name, "self_ns");
+	snprintf(name, sizeof(name), "%s:leaf", script);
+	assert_int_equal(stage_int(proc, name, "calls"), 100);
+	leaf_total = stage_int(proc, name, "total_ns");
+	assert_int_equal(mid_self, mid_total - leaf_total);
+	snprintf(name, sizeof(name), "%s:top", script);
+	assert_int_equal(stage_int(proc, name, "self_ns"),
+			 stage_int(proc, name, "total_ns") - mid_total);
+	snprintf(name, sizeof(name), "%s:<module>", script);
+	assert_int_equal(stage_int(proc, name, "calls"), 1);
+	assert_int_equal(helper_int(s, "audit.usdt_calls_over_names_cap"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
+	json_decref(s);
+	helper_rmtree(dir);
+	unlink(script);
+}
+
+/*
  * CPython 3.11 fires function__entry for calls made from Python code only
  * while the line semaphore is up too: with it armed, top(50) is exactly
  * 50 * 3 calls more than top(0) (without it, both see a handful).
@@ -262,9 +422,9 @@ static void test_list(void **state)
 	assert_non_null(strstr(all, "SEMAPHORE"));
 }
 
-/* One line, exit 1, no output directory. */
-static void expect_refused(const char *target, const char *flag, const char *spec,
-			   const char *what)
+/* One line, exit @status (1: refused, 2: a bad option), no output directory. */
+static void expect_exit(int status, const char *target, const char *flag, const char *spec,
+			const char *what)
 {
 	char dir[64], out[128], bin[256];
 	struct proc_run r;
@@ -275,12 +435,18 @@ static void expect_refused(const char *target, const char *flag, const char *spe
 	char *argv[] = { bin, "-o", out, (char *)flag, (char *)spec, "--", (char *)target, "x",
 			 NULL };
 
-	assert_int_equal(helper_run(argv, 30, &r), 1);
+	assert_int_equal(helper_run(argv, 30, &r), status);
 	if (!strstr(r.err, what))
 		fail_msg("%s %s: expected '%s' in: %s", flag, spec, what, r.err);
 	assert_null(strchr(strchr(r.err, '\n') + 1, '\n'));
 	assert_false(helper_exists(out));
 	helper_rmtree(dir);
+}
+
+static void expect_refused(const char *target, const char *flag, const char *spec,
+			   const char *what)
+{
+	expect_exit(1, target, flag, spec, what);
 }
 
 static void test_bad_input(void **state)
@@ -294,7 +460,20 @@ static void test_bad_input(void **state)
 	expect_refused(target, "-U", "nope:a..b", "no probe of provider 'nope'");
 	expect_refused(target, "-U", "app:nosuch..req__done", "no probe app:nosuch");
 	expect_refused(target, "-U", "app:req__start..nosuch", "no probe app:nosuch");
-	expect_refused(target, "-U", "app:req__start..req__done@1", "@N");
+	/* @N: a string argument the BEGIN probe has (req__start: -4@%ebx 8@%rax). */
+	expect_refused(target, "-U", "app:req__start..req__done@1",
+		       "argument 1 of app:req__start is '-4@%ebx', not a string");
+	expect_refused(target, "-U", "app:req__start..req__done@3",
+		       "app:req__start has 2 arguments, not 3");
+	expect_refused(target, "-U", "app:req__start..req__done@0", "numbered from 1");
+	expect_refused("/usr/bin/python3.11", "-U", "python:function__entry..function__return@3",
+		       "argument 3 of python:function__entry is '-4@%eax', not a string");
+	expect_refused(target, "-U", "app:req__start..req__done@2,", "expected @N[,M...]");
+	expect_refused(target, "-U", "app:req__start@2", "@N names the stages of a BEGIN..END");
+	expect_exit(2, target, "--usdt-names", "0", "invalid --usdt-names '0'");
+	expect_exit(2, target, "--usdt-names", "12x", "invalid --usdt-names '12x'");
+	expect_exit(2, target, "--usdt-names", "-1", "invalid --usdt-names '-1'");
+	expect_exit(2, target, "--usdt-names", "65537", "invalid --usdt-names '65537'");
 	expect_refused(target, "-U", "app", "expected [BINARY:]PROVIDER");
 	expect_refused(target, "-m", "*", "no marker");
 	expect_refused(markers, "-m", "zzz*", "no marker in");
@@ -398,7 +577,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sdt_pairs), cmocka_unit_test(test_sdt_hits),
-		cmocka_unit_test(test_markers),
+		cmocka_unit_test(test_markers),	  cmocka_unit_test(test_sdt_named),
+		cmocka_unit_test(test_python_named),
 		cmocka_unit_test(test_python),	  cmocka_unit_test(test_list),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test_teardown(test_postgres, pg_stop),
