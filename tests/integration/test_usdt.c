@@ -512,18 +512,64 @@ static int pg_stop(void **state)
 	return 0;
 }
 
+/* psql runs @sql (one session) under bpfprof -U @spec following the
+ * postmaster @pidstr; returns the summary. */
+static json_t *pg_profile(const char *pidstr, const char *spec, const char *sql)
+{
+	char cmd[1024], bin[256], out[128];
+	struct proc_run r;
+
+	snprintf(out, sizeof(out), "%s/out", pg_dir);
+	helper_rmtree(out);
+	helper_path(bin, sizeof(bin), "bpfprof");
+	char *argv[] = { bin, "-p", (char *)pidstr, "--follow", "-o", out, "-U", (char *)spec,
+			 NULL };
+
+	assert_int_equal(helper_spawn(&r, argv, false, -1), 0);
+	if (!helper_wait_stderr(&r, "profiling pid", 30))
+		fail_msg("bpfprof did not start: %s", r.err);
+	snprintf(cmd, sizeof(cmd),
+		 "runuser -u postgres -- psql -h %s -U postgres -X -q -f %s >/dev/null", pg_dir,
+		 sql);
+	assert_int_equal(system(cmd), 0);
+	kill(r.pid, SIGINT);
+	assert_int_equal(helper_wait_exit(&r, 30), 0);
+	return helper_load_json_in(out, "summary.json");
+}
+
+/* A stage's calls summed over the processes (the backend psql talked to). */
+static long long calls_everywhere(json_t *s, const char *name)
+{
+	long long calls = 0;
+	json_t *proc;
+	size_t i;
+
+	json_array_foreach(json_object_get(s, "processes"), i, proc) {
+		json_t *st = helper_find_stage(proc, name);
+
+		if (st)
+			calls += helper_int(st, "calls");
+	}
+	return calls;
+}
+
+#define PG_NAMED_TEXTS 3
+#define PG_NAMED_REPEAT 7
+
 /*
  * A real PostgreSQL server (unix socket in a temp dir, no TCP), its
  * backends followed from the postmaster: one psql session runs PG_QUERIES
- * simple queries, each a query__start..query__done pair behind semaphores.
+ * simple queries, each a query__start..query__done pair behind semaphores;
+ * then, with @1, a stage per query text: three texts sent
+ * PG_NAMED_REPEAT times each.
  */
 static void test_postgres(void **state)
 {
-	char cmd[1024], bin[256], out[128], pidstr[16], sql[128];
-	struct proc_run r;
-	long long calls = 0;
-	size_t i;
-	json_t *s, *proc;
+	static const char *const texts[PG_NAMED_TEXTS] = {
+		"SELECT 1;", "SELECT 'a''b';", "SELECT count(*) FROM pg_class;"
+	};
+	char cmd[1024], pidstr[16], sql[128];
+	json_t *s;
 	FILE *f;
 
 	REQUIRE_ROOT_BPF();
@@ -546,30 +592,23 @@ static void test_postgres(void **state)
 	for (int q = 0; q < PG_QUERIES; q++)
 		fprintf(f, "SELECT %d;\n", q);
 	fclose(f);
+	s = pg_profile(pidstr, "postgresql:query__start..query__done", sql);
+	assert_int_equal(calls_everywhere(s, "postgresql:query__start..query__done"), PG_QUERIES);
+	json_decref(s);
 
-	snprintf(out, sizeof(out), "%s/out", pg_dir);
-	helper_path(bin, sizeof(bin), "bpfprof");
-	char *argv[] = { bin, "-p", pidstr, "--follow", "-o", out, "-U",
-			 "postgresql:query__start..query__done", NULL };
-
-	assert_int_equal(helper_spawn(&r, argv, false, -1), 0);
-	if (!helper_wait_stderr(&r, "profiling pid", 30))
-		fail_msg("bpfprof did not start: %s", r.err);
-	snprintf(cmd, sizeof(cmd),
-		 "runuser -u postgres -- psql -h %s -U postgres -X -q -f %s >/dev/null", pg_dir,
-		 sql);
-	assert_int_equal(system(cmd), 0);
-	kill(r.pid, SIGINT);
-	assert_int_equal(helper_wait_exit(&r, 30), 0);
-	s = helper_load_json_in(out, "summary.json");
-	/* Every query is one pair, in the backend psql talked to. */
-	json_array_foreach(json_object_get(s, "processes"), i, proc) {
-		json_t *st = helper_find_stage(proc, "postgresql:query__start..query__done");
-
-		if (st)
-			calls += helper_int(st, "calls");
-	}
-	assert_int_equal(calls, PG_QUERIES);
+	f = fopen(sql, "w");
+	assert_non_null(f);
+	for (int n = 0; n < PG_NAMED_REPEAT; n++)
+		for (int k = 0; k < PG_NAMED_TEXTS; k++)
+			fprintf(f, "%s\n", texts[k]);
+	fclose(f);
+	s = pg_profile(pidstr, "postgresql:query__start..query__done@1", sql);
+	for (int k = 0; k < PG_NAMED_TEXTS; k++)
+		if (calls_everywhere(s, texts[k]) != PG_NAMED_REPEAT)
+			fail_msg("query '%s': %lld calls, expected %d", texts[k],
+				 calls_everywhere(s, texts[k]), PG_NAMED_REPEAT);
+	assert_int_equal(calls_everywhere(s, "(other)"), 0);
+	assert_int_equal(helper_int(s, "audit.usdt_names_over_cap"), 0);
 	json_decref(s);
 }
 
