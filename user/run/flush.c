@@ -123,9 +123,10 @@ int session_flush(struct session *s)
 	struct profile tmp;
 	int err;
 
-	err = collector_read(s->collector, &s->cur);
-	/* -U ...@N: the names behind the ids just read, before any output. */
+	/* -U ...@N: the names the probes met, before the counters are read
+	 * (ids still unnamed are not read) and before any output. */
 	stage_attacher_refresh_names(s->attacher);
+	err = collector_read(s->collector, &s->cur);
 	events_audit(s->events, s->cur.audit);
 	if (!err)
 		err = cpu_samples_read(s->samples, s->cur.audit);

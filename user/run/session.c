@@ -215,6 +215,7 @@ static int load_and_attach(struct session *s, int argc, char **argv, char *err, 
 		return -1;
 	}
 	loader_collector_maps(s->skel, &maps);
+	maps.stages = s->stages;
 	s->collector = collector_new(&maps);
 	if (!s->collector) {
 		snprintf(err, errlen, "out of memory");
