@@ -184,7 +184,11 @@ static void test_name_join(void **state)
 	assert_string_equal(out, "/tmp/s.py:top");
 	usdt_name_join(text[0], 1, out, sizeof(out));
 	assert_string_equal(out, "/tmp/s.py");
-	/* An empty argument stays in its place. */
+	/* An empty name is shown as (empty); an empty argument keeps its place. */
+	memset(text, 0, sizeof(text));
+	usdt_name_join(text[0], 1, out, sizeof(out));
+	assert_string_equal(out, "(empty)");
+	strcpy(text[0], "/tmp/s.py");
 	text[1][0] = '\0';
 	strcpy(text[2], "7");
 	usdt_name_join(text[0], 3, out, sizeof(out));

@@ -1015,6 +1015,10 @@ void usdt_name_join(const char *text, int nargs, char *out, size_t len)
 		o += w;
 		out[o] = '\0';
 	}
+	/* A stage needs a name: an empty string (or one that could not be
+	 * read) is shown as this. */
+	if (!out[0])
+		snprintf(out, len, "(empty)");
 }
 
 int usdt_names_refresh(struct stage_table *t, int fd)

@@ -152,7 +152,8 @@ int usdt_named_setup(const struct stage_table *t, const struct bpfprof_bpf *skel
  */
 int usdt_names_refresh(struct stage_table *t, int fd);
 
-/* The name for one key of the usdt_names map: its arguments joined. */
+/* The name for one key of the usdt_names map: its arguments joined;
+ * "(empty)" when that is the empty string. */
 void usdt_name_join(const char *text, int nargs, char *out, size_t len);
 
 #endif
