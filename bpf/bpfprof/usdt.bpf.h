@@ -128,13 +128,16 @@ int usdt_begin_named(struct pt_regs *ctx)
 	key = bpf_map_lookup_elem(&usdt_name_scratch, &zero);
 	if (!s || !key)
 		return 0;
-	__builtin_memset(key, 0, sizeof(*key));
 	key->spec = s->spec;
+	key->pad = 0;
+	/* Only the arguments read are in the key (its size is userspace's):
+	 * zero those, so the bytes past each string are the same every time. */
 	for (int i = 0; i < USDT_NAME_MAX_ARGS; i++) {
 		__u64 p;
 
 		if (i >= (int)s->nargs)
 			break;
+		__builtin_memset(key->text[i], 0, USDT_NAME_ARG_BYTES);
 		p = usdt_name_arg_ptr(ctx, &s->args[i]);
 		if (p)
 			bpf_probe_read_user_str(key->text[i], USDT_NAME_ARG_BYTES, (void *)p);
