@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include "lib/helper.h"
 #include "targets/usdt_common.h"
 
@@ -258,6 +261,78 @@ static void test_sdt_named(void **state)
 	json_decref(s);
 	helper_rmtree(dir);
 	unlink(result);
+}
+
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+	if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
+	    !getsockname(fd, (struct sockaddr *)&a, &len))
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	if (port < 0)
+		fail_msg("no free port");
+	return port;
+}
+
+/*
+ * /metrics labels of names: the third request name's quote and newline
+ * escaped, its non-UTF-8 byte as U+FFFD. The target runs under a shell
+ * that then waits, so the endpoint is there to scrape.
+ */
+static void test_sdt_named_metrics(void **state)
+{
+	char dir[64], target[256], result[128], spec[400], port[16], cmd[600], out[128], bin[256];
+	char shell[600], line[1024], want[3][300];
+	bool seen[3] = {};
+	struct proc_run r;
+	FILE *p;
+
+	REQUIRE_ROOT_BPF();
+	helper_path(target, sizeof(target), "targets/usdt_target");
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_tmpdir(dir, sizeof(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(result, sizeof(result), "%s/result", dir);
+	snprintf(spec, sizeof(spec), "%s:app:req__start..req__done@2", target);
+	snprintf(port, sizeof(port), "%d", free_port());
+	snprintf(shell, sizeof(shell), "%s %s && touch %s.done && sleep 30", target, result,
+		 result);
+	char *argv[] = { bin, "-i", "0.1", "--follow", "-o", out, "--prometheus", port, "-U",
+			 spec, "--", "/bin/sh", "-c", shell, NULL };
+
+	assert_int_equal(helper_spawn(&r, argv, false, -1), 0);
+	snprintf(cmd, sizeof(cmd), "%s.done", result);
+	for (int i = 0; i < 300 && !helper_exists(cmd); i++)
+		helper_sleep_s(0.05);
+	assert_true(helper_exists(cmd));
+	helper_sleep_s(0.5); /* a flush or more after the target's end */
+	snprintf(want[0], sizeof(want[0]), "stage=\"get\"");
+	snprintf(want[1], sizeof(want[1]), "stage=\"put\"");
+	snprintf(want[2], sizeof(want[2]), "stage=\"del \\\"x\\\"\\n\xef\xbf\xbd\"");
+	snprintf(cmd, sizeof(cmd), "curl -sS --max-time 10 http://127.0.0.1:%s/metrics", port);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (fgets(line, sizeof(line), p)) {
+		if (strncmp(line, "bpfprof_stage_calls_total{", 26))
+			continue;
+		for (int k = 0; k < 3; k++)
+			if (strstr(line, want[k])) {
+				seen[k] = true;
+				assert_int_equal(atoll(strrchr(line, ' ') + 1), requests_named(k));
+			}
+	}
+	pclose(p);
+	kill(r.pid, SIGINT);
+	assert_int_equal(helper_wait_exit(&r, 30), 0);
+	for (int k = 0; k < 3; k++)
+		if (!seen[k])
+			fail_msg("no bpfprof_stage_calls_total with %s", want[k]);
+	helper_rmtree(dir);
 }
 
 static void test_markers(void **state)
@@ -617,7 +692,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sdt_pairs), cmocka_unit_test(test_sdt_hits),
 		cmocka_unit_test(test_markers),	  cmocka_unit_test(test_sdt_named),
-		cmocka_unit_test(test_python_named),
+		cmocka_unit_test(test_sdt_named_metrics), cmocka_unit_test(test_python_named),
 		cmocka_unit_test(test_python),	  cmocka_unit_test(test_list),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test_teardown(test_postgres, pg_stop),
