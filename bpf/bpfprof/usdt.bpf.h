@@ -100,9 +100,10 @@ static __always_inline __u32 usdt_name_stage(struct usdt_name_key *key, bool *ot
 			stage = sp->other + 1 + (__u32)n;
 	}
 	if (bpf_map_update_elem(&usdt_names, key, &stage, BPF_NOEXIST)) {
+		/* Another CPU won; or the map is full: a name userspace cannot
+		 * learn is counted as (other), its id left unused. */
 		v = bpf_map_lookup_elem(&usdt_names, key);
-		if (v)
-			stage = *v; /* another CPU won; else the map is full: (other) */
+		stage = v ? *v : sp->other;
 	} else if (stage == sp->other) {
 		audit_inc(AUDIT_USDT_OTHER_NAMES);
 	}
