@@ -127,6 +127,52 @@ struct stage_stats {
 };
 
 /*
+ * -U PROVIDER:BEGIN..END@N[,M...]: one stage per distinct value of BEGIN's
+ * string arguments N, M... A named spec's stage ids are its "(other)" stage
+ * followed by `cap` ids the probes hand out in the order names are first
+ * seen (usdt_name_specs.next); usdt_names maps a name to its id and is
+ * what userspace reads to name those stages. Each argument is read up to
+ * USDT_NAME_ARG_BYTES - 1 bytes.
+ */
+#define USDT_NAME_MAX_ARGS 4
+#define USDT_NAME_ARG_BYTES 128
+
+/* Where a pointer argument is: in a register, at disp(%reg), or a constant. */
+enum usdt_name_arg_kind { USDT_NAME_ARG_REG, USDT_NAME_ARG_DEREF, USDT_NAME_ARG_CONST };
+
+struct usdt_name_arg {
+	__u32 kind;    /* enum usdt_name_arg_kind */
+	__u32 reg_off; /* byte offset in struct pt_regs */
+	__s64 val;     /* the displacement, or the constant */
+};
+
+/* One BEGIN probe site of a named spec (its cookie is the site's index). */
+struct usdt_name_site {
+	__u32 spec;
+	__u32 nargs;
+	struct usdt_name_arg args[USDT_NAME_MAX_ARGS];
+};
+
+struct usdt_name_spec {
+	__u32 other; /* the "(other)" stage id; the names' ids follow it */
+	__u32 cap;
+	__u64 next; /* ids handed out so far (may pass cap); 64 bits: a fetching
+		     * atomic add on 32 bits needs -mcpu=v3 */
+};
+
+/* The hash key; userspace sets the map's key size to hold only as many
+ * arguments as the widest spec names. */
+struct usdt_name_key {
+	__u32 spec;
+	__u32 pad;
+	char text[USDT_NAME_MAX_ARGS][USDT_NAME_ARG_BYTES];
+};
+
+/* The END cookie of a USDT pair: the stage id, and in the high half how
+ * many ids from it are the spec's (0 or 1: just it). */
+#define USDT_END_RANGE_SHIFT 32
+
+/*
  * --events: one record per finished stage call, through the `spans` ring
  * buffer. Ids are unique within a run: span_id is (tid << 32 | the thread's
  * call sequence number); trace_id is the span_id of the outermost open call
@@ -256,6 +302,8 @@ enum audit_slot {
 	AUDIT_SAMPLE_KSTACK_LOST, /* samples without their kernel stack: stack map full */
 	AUDIT_WALL_NO_START,	 /* off-CPU spans whose start was before attach: not charged */
 	AUDIT_WALL_CLAMPED,	 /* stage calls whose off-CPU time exceeded their self time */
+	AUDIT_USDT_OTHER_CALLS,	 /* -U ...@N: calls counted under (other), past --usdt-names */
+	AUDIT_USDT_OTHER_NAMES,	 /* -U ...@N: distinct names that went to (other) */
 	AUDIT_NR_SLOTS,
 };
 

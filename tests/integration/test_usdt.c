@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include "lib/helper.h"
 #include "lib/report_helper.h"
 #include "targets/usdt_common.h"
@@ -152,6 +155,187 @@ static void test_sdt_hits(void **state)
 	helper_rmtree(dir);
 }
 
+/* The stage whose name is these bytes: by name_hex when they are not
+ * UTF-8 (the name holds U+FFFD there), else by name. */
+static json_t *stage_bytes(json_t *proc, const char *bytes)
+{
+	char hex[256] = "";
+	json_t *st;
+	size_t i;
+
+	for (i = 0; bytes[i] && 2 * i + 2 < sizeof(hex); i++)
+		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)bytes[i]);
+	json_array_foreach(json_object_get(proc, "stages"), i, st) {
+		const char *h = json_string_value(json_object_get(st, "name_hex"));
+		const char *n = json_string_value(json_object_get(st, "name"));
+
+		if ((h && !strcmp(h, hex)) || (!h && n && !strcmp(n, bytes)))
+			return st;
+	}
+	return NULL;
+}
+
+/* Requests of all batches that pass name k (r % USDT_REQ_NAME_COUNT). */
+static long long requests_named(int k)
+{
+	long long n = 0;
+
+	for (int r = 0; r < USDT_REQS_PER_BATCH; r++)
+		n += r % USDT_REQ_NAME_COUNT == k;
+	return n * USDT_BATCHES;
+}
+
+/*
+ * -U ...@2: one stage per request name (req__start's string argument),
+ * nested in the batch pair, each with its own I/O, in the summary and in
+ * the span lines; then --usdt-names 2: the third name's calls go to
+ * (other), and the audit counts them.
+ */
+static void test_sdt_named(void **state)
+{
+	static const char *const names[USDT_REQ_NAME_COUNT] = USDT_REQ_NAMES;
+	char dir[64], target[256], result[128], path[128];
+	long long children = 0, spans[USDT_REQ_NAME_COUNT] = {};
+	json_t *s, *proc, *st, *events, *rec;
+	pid_t pid;
+	size_t i;
+
+	REQUIRE_ROOT_BPF();
+	helper_path(target, sizeof(target), "targets/usdt_target");
+	snprintf(result, sizeof(result), "/tmp/bpfprof_usdt_named.%d", getpid());
+	const char *args[] = { "--events", "-U", "app:req__start..req__done@2", "-U",
+			       "app:batch__start..batch__done", "--", target, result, NULL };
+
+	s = profile(dir, sizeof(dir), args, &pid);
+	proc = helper_find_proc(s, pid);
+	assert_non_null(proc);
+	for (int k = 0; k < USDT_REQ_NAME_COUNT; k++) {
+		st = stage_bytes(proc, names[k]);
+		if (!st)
+			fail_msg("no stage named %s", names[k]);
+		assert_int_equal(helper_int(st, "calls"), requests_named(k));
+		assert_int_equal(helper_int(st, "io.bytes_written"),
+				 requests_named(k) * USDT_REQ_WRITE);
+		/* Innermost: its self time is all of it. */
+		assert_int_equal(helper_int(st, "self_ns"), helper_int(st, "total_ns"));
+		children += helper_int(st, "total_ns");
+	}
+	assert_null(helper_find_stage(proc, "(other)"));
+	assert_int_equal(stage_int(proc, "app:batch__start..batch__done", "calls"), USDT_BATCHES);
+	assert_int_equal(stage_int(proc, "app:batch__start..batch__done", "self_ns"),
+			 stage_int(proc, "app:batch__start..batch__done", "total_ns") - children);
+	assert_int_equal(helper_int(s, "audit.usdt_calls_over_names_cap"), 0);
+	assert_int_equal(helper_int(s, "audit.usdt_names_over_cap"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
+	/* Every span line names its request. */
+	snprintf(path, sizeof(path), "%s/out/events.jsonl", dir);
+	events = helper_load_jsonl(path);
+	assert_non_null(events);
+	json_array_foreach(events, i, rec) {
+		const char *n = json_string_value(json_object_get(rec, "name"));
+
+		for (int k = 0; k < USDT_REQ_NAME_COUNT; k++)
+			spans[k] += n && !strncmp(n, names[k], 3);
+	}
+	for (int k = 0; k < USDT_REQ_NAME_COUNT; k++)
+		assert_int_equal(spans[k], requests_named(k));
+	json_decref(events);
+	json_decref(s);
+	helper_rmtree(dir);
+
+	/* Two names at most: the first two met, then (other). */
+	const char *capped[] = { "--usdt-names", "2", "-U", "app:req__start..req__done@2",
+				 "--", target, result, NULL };
+
+	s = profile(dir, sizeof(dir), capped, &pid);
+	proc = helper_find_proc(s, pid);
+	assert_non_null(proc);
+	assert_int_equal(stage_int(proc, names[0], "calls"), requests_named(0));
+	assert_int_equal(stage_int(proc, names[1], "calls"), requests_named(1));
+	assert_null(stage_bytes(proc, names[2]));
+	assert_int_equal(stage_int(proc, "(other)", "calls"), requests_named(2));
+	assert_int_equal(stage_int(proc, "(other)", "io.bytes_written"),
+			 requests_named(2) * USDT_REQ_WRITE);
+	assert_int_equal(helper_int(s, "audit.usdt_calls_over_names_cap"), requests_named(2));
+	assert_int_equal(helper_int(s, "audit.usdt_names_over_cap"), 1);
+	json_decref(s);
+	helper_rmtree(dir);
+	unlink(result);
+}
+
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+	if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
+	    !getsockname(fd, (struct sockaddr *)&a, &len))
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	if (port < 0)
+		fail_msg("no free port");
+	return port;
+}
+
+/*
+ * /metrics labels of names: the third request name's quote and newline
+ * escaped, its non-UTF-8 byte as U+FFFD. The target runs under a shell
+ * that then waits, so the endpoint is there to scrape.
+ */
+static void test_sdt_named_metrics(void **state)
+{
+	char dir[64], target[256], result[128], spec[400], port[16], cmd[600], out[128], bin[256];
+	char shell[600], line[1024], want[3][300];
+	bool seen[3] = {};
+	struct proc_run r;
+	FILE *p;
+
+	REQUIRE_ROOT_BPF();
+	helper_path(target, sizeof(target), "targets/usdt_target");
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_tmpdir(dir, sizeof(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(result, sizeof(result), "%s/result", dir);
+	snprintf(spec, sizeof(spec), "%s:app:req__start..req__done@2", target);
+	snprintf(port, sizeof(port), "%d", free_port());
+	snprintf(shell, sizeof(shell), "%s %s && touch %s.done && sleep 30", target, result,
+		 result);
+	char *argv[] = { bin, "-i", "0.1", "--follow", "-o", out, "--prometheus", port, "-U",
+			 spec, "--", "/bin/sh", "-c", shell, NULL };
+
+	assert_int_equal(helper_spawn(&r, argv, false, -1), 0);
+	snprintf(cmd, sizeof(cmd), "%s.done", result);
+	for (int i = 0; i < 300 && !helper_exists(cmd); i++)
+		helper_sleep_s(0.05);
+	assert_true(helper_exists(cmd));
+	helper_sleep_s(0.5); /* a flush or more after the target's end */
+	snprintf(want[0], sizeof(want[0]), "stage=\"get\"");
+	snprintf(want[1], sizeof(want[1]), "stage=\"put\"");
+	snprintf(want[2], sizeof(want[2]), "stage=\"del \\\"x\\\"\\n\xef\xbf\xbd\"");
+	snprintf(cmd, sizeof(cmd), "curl -sS --max-time 10 http://127.0.0.1:%s/metrics", port);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (fgets(line, sizeof(line), p)) {
+		if (strncmp(line, "bpfprof_stage_calls_total{", 26))
+			continue;
+		for (int k = 0; k < 3; k++)
+			if (strstr(line, want[k])) {
+				seen[k] = true;
+				assert_int_equal(atoll(strrchr(line, ' ') + 1), requests_named(k));
+			}
+	}
+	pclose(p);
+	kill(r.pid, SIGINT);
+	assert_int_equal(helper_wait_exit(&r, 30), 0);
+	for (int k = 0; k < 3; k++)
+		if (!seen[k])
+			fail_msg("no bpfprof_stage_calls_total with %s", want[k]);
+	helper_rmtree(dir);
+}
+
 static void test_markers(void **state)
 {
 	char dir[64], target[256];
@@ -222,6 +406,57 @@ static long long python_calls(int n)
 	helper_rmtree(dir);
 	unlink(script);
 	return calls;
+}
+
+/*
+ * -U 'python:function__entry..function__return@1,2': a stage per Python
+ * file:function; the script's own functions with their exact calls and
+ * nesting (top calls mid N times, mid calls leaf twice).
+ */
+static void test_python_named(void **state)
+{
+	char dir[64], script[128], name[200];
+	long long mid_total, mid_self, leaf_total;
+	json_t *s, *proc;
+	pid_t pid;
+	FILE *f;
+
+	REQUIRE_ROOT_BPF();
+	snprintf(script, sizeof(script), "/tmp/bpfprof_usdt_pynamed.%d.py", getpid());
+	f = fopen(script, "w");
+	assert_non_null(f);
+	fputs("def leaf():\n    return 1\n"
+	      "def mid():\n    return leaf() + leaf()\n"
+	      "def top(n):\n    s = 0\n    for _ in range(n):\n        s += mid()\n    return s\n"
+	      "top(40)\ntop(10)\n",
+	      f);
+	fclose(f);
+	const char *args[] = { "-U", "python:function__entry..function__return@1,2", "--",
+			       "/usr/bin/python3.11", "-S", "-I", script, NULL };
+
+	s = profile(dir, sizeof(dir), args, &pid);
+	proc = helper_find_proc(s, pid);
+	assert_non_null(proc);
+	snprintf(name, sizeof(name), "%s:top", script);
+	assert_int_equal(stage_int(proc, name, "calls"), 2);
+	snprintf(name, sizeof(name), "%s:mid", script);
+	assert_int_equal(stage_int(proc, name, "calls"), 50);
+	mid_total = stage_int(proc, name, "total_ns");
+	mid_self = stage_int(proc, name, "self_ns");
+	snprintf(name, sizeof(name), "%s:leaf", script);
+	assert_int_equal(stage_int(proc, name, "calls"), 100);
+	leaf_total = stage_int(proc, name, "total_ns");
+	assert_int_equal(mid_self, mid_total - leaf_total);
+	snprintf(name, sizeof(name), "%s:top", script);
+	assert_int_equal(stage_int(proc, name, "self_ns"),
+			 stage_int(proc, name, "total_ns") - mid_total);
+	snprintf(name, sizeof(name), "%s:<module>", script);
+	assert_int_equal(stage_int(proc, name, "calls"), 1);
+	assert_int_equal(helper_int(s, "audit.usdt_calls_over_names_cap"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
+	json_decref(s);
+	helper_rmtree(dir);
+	unlink(script);
 }
 
 /*
@@ -374,9 +609,9 @@ static void test_list(void **state)
 	assert_non_null(strstr(all, "SEMAPHORE"));
 }
 
-/* One line, exit 1, no output directory. */
-static void expect_refused(const char *target, const char *flag, const char *spec,
-			   const char *what)
+/* One line, exit @status (1: refused, 2: a bad option), no output directory. */
+static void expect_exit(int status, const char *target, const char *flag, const char *spec,
+			const char *what)
 {
 	char dir[64], out[128], bin[256];
 	struct proc_run r;
@@ -387,12 +622,18 @@ static void expect_refused(const char *target, const char *flag, const char *spe
 	char *argv[] = { bin, "-o", out, (char *)flag, (char *)spec, "--", (char *)target, "x",
 			 NULL };
 
-	assert_int_equal(helper_run(argv, 30, &r), 1);
+	assert_int_equal(helper_run(argv, 30, &r), status);
 	if (!strstr(r.err, what))
 		fail_msg("%s %s: expected '%s' in: %s", flag, spec, what, r.err);
 	assert_null(strchr(strchr(r.err, '\n') + 1, '\n'));
 	assert_false(helper_exists(out));
 	helper_rmtree(dir);
+}
+
+static void expect_refused(const char *target, const char *flag, const char *spec,
+			   const char *what)
+{
+	expect_exit(1, target, flag, spec, what);
 }
 
 static void test_bad_input(void **state)
@@ -406,7 +647,20 @@ static void test_bad_input(void **state)
 	expect_refused(target, "-U", "nope:a..b", "no probe of provider 'nope'");
 	expect_refused(target, "-U", "app:nosuch..req__done", "no probe app:nosuch");
 	expect_refused(target, "-U", "app:req__start..nosuch", "no probe app:nosuch");
-	expect_refused(target, "-U", "app:req__start..req__done@1", "@N");
+	/* @N: a string argument the BEGIN probe has (req__start: -4@%ebx 8@%rax). */
+	expect_refused(target, "-U", "app:req__start..req__done@1",
+		       "argument 1 of app:req__start is '-4@%ebx', not a string");
+	expect_refused(target, "-U", "app:req__start..req__done@3",
+		       "app:req__start has 2 arguments, not 3");
+	expect_refused(target, "-U", "app:req__start..req__done@0", "numbered from 1");
+	expect_refused("/usr/bin/python3.11", "-U", "python:function__entry..function__return@3",
+		       "argument 3 of python:function__entry is '-4@%eax', not a string");
+	expect_refused(target, "-U", "app:req__start..req__done@2,", "expected @N[,M...]");
+	expect_refused(target, "-U", "app:req__start@2", "@N names the stages of a BEGIN..END");
+	expect_exit(2, target, "--usdt-names", "0", "invalid --usdt-names '0'");
+	expect_exit(2, target, "--usdt-names", "12x", "invalid --usdt-names '12x'");
+	expect_exit(2, target, "--usdt-names", "-1", "invalid --usdt-names '-1'");
+	expect_exit(2, target, "--usdt-names", "65537", "invalid --usdt-names '65537'");
 	expect_refused(target, "-U", "app", "expected [BINARY:]PROVIDER");
 	expect_refused(target, "-m", "*", "no marker");
 	expect_refused(markers, "-m", "zzz*", "no marker in");
@@ -445,18 +699,64 @@ static int pg_stop(void **state)
 	return 0;
 }
 
+/* psql runs @sql (one session) under bpfprof -U @spec following the
+ * postmaster @pidstr; returns the summary. */
+static json_t *pg_profile(const char *pidstr, const char *spec, const char *sql)
+{
+	char cmd[1024], bin[256], out[128];
+	struct proc_run r;
+
+	snprintf(out, sizeof(out), "%s/out", pg_dir);
+	helper_rmtree(out);
+	helper_path(bin, sizeof(bin), "bpfprof");
+	char *argv[] = { bin, "-p", (char *)pidstr, "--follow", "-o", out, "-U", (char *)spec,
+			 NULL };
+
+	assert_int_equal(helper_spawn(&r, argv, false, -1), 0);
+	if (!helper_wait_stderr(&r, "profiling pid", 30))
+		fail_msg("bpfprof did not start: %s", r.err);
+	snprintf(cmd, sizeof(cmd),
+		 "runuser -u postgres -- psql -h %s -U postgres -X -q -f %s >/dev/null", pg_dir,
+		 sql);
+	assert_int_equal(system(cmd), 0);
+	kill(r.pid, SIGINT);
+	assert_int_equal(helper_wait_exit(&r, 30), 0);
+	return helper_load_json_in(out, "summary.json");
+}
+
+/* A stage's calls summed over the processes (the backend psql talked to). */
+static long long calls_everywhere(json_t *s, const char *name)
+{
+	long long calls = 0;
+	json_t *proc;
+	size_t i;
+
+	json_array_foreach(json_object_get(s, "processes"), i, proc) {
+		json_t *st = helper_find_stage(proc, name);
+
+		if (st)
+			calls += helper_int(st, "calls");
+	}
+	return calls;
+}
+
+#define PG_NAMED_TEXTS 3
+#define PG_NAMED_REPEAT 7
+
 /*
  * A real PostgreSQL server (unix socket in a temp dir, no TCP), its
  * backends followed from the postmaster: one psql session runs PG_QUERIES
- * simple queries, each a query__start..query__done pair behind semaphores.
+ * simple queries, each a query__start..query__done pair behind semaphores;
+ * then, with @1, a stage per query text: three texts sent
+ * PG_NAMED_REPEAT times each.
  */
 static void test_postgres(void **state)
 {
-	char cmd[1024], bin[256], out[128], pidstr[16], sql[128];
-	struct proc_run r;
-	long long calls = 0;
-	size_t i;
-	json_t *s, *proc;
+	static const char *const texts[PG_NAMED_TEXTS] = {
+		"SELECT 1;", "SELECT 'a''b';", "SELECT count(*) FROM pg_class;"
+	};
+	char cmd[1024], pidstr[16], sql[128];
+	json_t *s;
 	FILE *f;
 
 	REQUIRE_ROOT_BPF();
@@ -479,30 +779,23 @@ static void test_postgres(void **state)
 	for (int q = 0; q < PG_QUERIES; q++)
 		fprintf(f, "SELECT %d;\n", q);
 	fclose(f);
+	s = pg_profile(pidstr, "postgresql:query__start..query__done", sql);
+	assert_int_equal(calls_everywhere(s, "postgresql:query__start..query__done"), PG_QUERIES);
+	json_decref(s);
 
-	snprintf(out, sizeof(out), "%s/out", pg_dir);
-	helper_path(bin, sizeof(bin), "bpfprof");
-	char *argv[] = { bin, "-p", pidstr, "--follow", "-o", out, "-U",
-			 "postgresql:query__start..query__done", NULL };
-
-	assert_int_equal(helper_spawn(&r, argv, false, -1), 0);
-	if (!helper_wait_stderr(&r, "profiling pid", 30))
-		fail_msg("bpfprof did not start: %s", r.err);
-	snprintf(cmd, sizeof(cmd),
-		 "runuser -u postgres -- psql -h %s -U postgres -X -q -f %s >/dev/null", pg_dir,
-		 sql);
-	assert_int_equal(system(cmd), 0);
-	kill(r.pid, SIGINT);
-	assert_int_equal(helper_wait_exit(&r, 30), 0);
-	s = helper_load_json_in(out, "summary.json");
-	/* Every query is one pair, in the backend psql talked to. */
-	json_array_foreach(json_object_get(s, "processes"), i, proc) {
-		json_t *st = helper_find_stage(proc, "postgresql:query__start..query__done");
-
-		if (st)
-			calls += helper_int(st, "calls");
-	}
-	assert_int_equal(calls, PG_QUERIES);
+	f = fopen(sql, "w");
+	assert_non_null(f);
+	for (int n = 0; n < PG_NAMED_REPEAT; n++)
+		for (int k = 0; k < PG_NAMED_TEXTS; k++)
+			fprintf(f, "%s\n", texts[k]);
+	fclose(f);
+	s = pg_profile(pidstr, "postgresql:query__start..query__done@1", sql);
+	for (int k = 0; k < PG_NAMED_TEXTS; k++)
+		if (calls_everywhere(s, texts[k]) != PG_NAMED_REPEAT)
+			fail_msg("query '%s': %lld calls, expected %d", texts[k],
+				 calls_everywhere(s, texts[k]), PG_NAMED_REPEAT);
+	assert_int_equal(calls_everywhere(s, "(other)"), 0);
+	assert_int_equal(helper_int(s, "audit.usdt_names_over_cap"), 0);
 	json_decref(s);
 }
 
@@ -510,7 +803,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sdt_pairs), cmocka_unit_test(test_sdt_hits),
-		cmocka_unit_test(test_markers),
+		cmocka_unit_test(test_markers),	  cmocka_unit_test(test_sdt_named),
+		cmocka_unit_test(test_sdt_named_metrics), cmocka_unit_test(test_python_named),
 		cmocka_unit_test(test_python),	  cmocka_unit_test(test_python_hits),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_bad_input),

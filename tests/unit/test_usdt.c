@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpfprof.h"
 #include "probes/usdt.h"
 
 static void test_parse_arg(void **state)
@@ -89,11 +90,125 @@ static void test_read_notes(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static void expect_spec_error(const char *arg, const char *what)
+{
+	struct usdt_spec s;
+	char err[256] = "";
+
+	assert_int_equal(usdt_spec_parse(arg, &s, err, sizeof(err)), -EINVAL);
+	if (!strstr(err, what))
+		fail_msg("%s: expected '%s' in: %s", arg, what, err);
+	assert_null(strchr(err, '\n'));
+	assert_null(s.provider); /* nothing left to free */
+}
+
+/* -U specs: [BINARY:]PROVIDER:NAME, PROVIDER:BEGIN..END[@N[,M...]]. */
+static void test_spec_parse(void **state)
+{
+	struct usdt_spec s;
+	char err[256];
+
+	assert_int_equal(usdt_spec_parse("python:function__entry..function__return@1,2", &s, err,
+					 sizeof(err)),
+			 0);
+	assert_null(s.binary);
+	assert_string_equal(s.provider, "python");
+	assert_string_equal(s.begin, "function__entry");
+	assert_string_equal(s.end, "function__return");
+	assert_int_equal(s.nargs, 2);
+	assert_int_equal(s.argn[0], 1);
+	assert_int_equal(s.argn[1], 2);
+	usdt_spec_free(&s);
+	assert_int_equal(usdt_spec_parse("/usr/lib/postgresql/15/bin/postgres:postgresql:"
+					 "query__start..query__done@1",
+					 &s, err, sizeof(err)),
+			 0);
+	assert_string_equal(s.binary, "/usr/lib/postgresql/15/bin/postgres");
+	assert_string_equal(s.end, "query__done");
+	assert_int_equal(s.nargs, 1);
+	usdt_spec_free(&s);
+	/* Order kept: the name is argument 3, then 1. */
+	assert_int_equal(usdt_spec_parse("p:a..b@3,1", &s, err, sizeof(err)), 0);
+	assert_int_equal(s.argn[0], 3);
+	assert_int_equal(s.argn[1], 1);
+	usdt_spec_free(&s);
+	/* No @: no names; a plain probe. */
+	assert_int_equal(usdt_spec_parse("p:a..b", &s, err, sizeof(err)), 0);
+	assert_int_equal(s.nargs, 0);
+	usdt_spec_free(&s);
+	assert_int_equal(usdt_spec_parse("p:hit", &s, err, sizeof(err)), 0);
+	assert_null(s.end);
+	usdt_spec_free(&s);
+
+	expect_spec_error("p:a..b@0", "numbered from 1 to 12");
+	expect_spec_error("p:a..b@13", "numbered from 1 to 12");
+	expect_spec_error("p:a..b@99999999999999999999", "numbered from 1 to 12");
+	expect_spec_error("p:a..b@", "expected @N[,M...]");
+	expect_spec_error("p:a..b@1,", "expected @N[,M...]");
+	expect_spec_error("p:a..b@1,,2", "expected @N[,M...]");
+	expect_spec_error("p:a..b@x", "expected @N[,M...]");
+	expect_spec_error("p:a..b@-1", "expected @N[,M...]");
+	expect_spec_error("p:a..b@1 ", "expected @N[,M...]");
+	expect_spec_error("p:a..b@2,2", "argument 2 named twice");
+	expect_spec_error("p:a..b@1,2,3,4,5", "at most 4 arguments");
+	expect_spec_error("p:hit@1", "@N names the stages of a BEGIN..END pair");
+	expect_spec_error("p:a@1..b", "expected [BINARY:]PROVIDER");
+	expect_spec_error("p:a..@1", "expected [BINARY:]PROVIDER");
+}
+
+/* Which argument specs can name a stage: pointers, 8 bytes. */
+static void test_arg_is_pointer(void **state)
+{
+	struct usdt_arg a;
+
+	assert_int_equal(usdt_parse_arg("8@%rbp", &a), 0);
+	assert_int_equal(usdt_arg_is_pointer(&a), 0);
+	assert_int_equal(usdt_parse_arg("-8@16(%rbp)", &a), 0);
+	assert_int_equal(usdt_arg_is_pointer(&a), 0);
+	assert_int_equal(usdt_parse_arg("-4@%edi", &a), 0);
+	assert_int_equal(usdt_arg_is_pointer(&a), -EINVAL);
+	assert_int_equal(usdt_parse_arg("2@%ax", &a), 0);
+	assert_int_equal(usdt_arg_is_pointer(&a), -EINVAL);
+}
+
+/* A name from the probes' key: the arguments joined with ':', each cut at
+ * USDT_NAME_ARG_BYTES - 1 bytes, and the whole at the buffer. */
+static void test_name_join(void **state)
+{
+	char text[USDT_NAME_MAX_ARGS][USDT_NAME_ARG_BYTES] = {};
+	char out[600], small[6];
+
+	strcpy(text[0], "/tmp/s.py");
+	strcpy(text[1], "top");
+	usdt_name_join(text[0], 2, out, sizeof(out));
+	assert_string_equal(out, "/tmp/s.py:top");
+	usdt_name_join(text[0], 1, out, sizeof(out));
+	assert_string_equal(out, "/tmp/s.py");
+	/* An empty name is shown as (empty); an empty argument keeps its place. */
+	memset(text, 0, sizeof(text));
+	usdt_name_join(text[0], 1, out, sizeof(out));
+	assert_string_equal(out, "(empty)");
+	strcpy(text[0], "/tmp/s.py");
+	text[1][0] = '\0';
+	strcpy(text[2], "7");
+	usdt_name_join(text[0], 3, out, sizeof(out));
+	assert_string_equal(out, "/tmp/s.py::7");
+	/* A full slot (no NUL: the probe cut it) is read up to its size. */
+	memset(text[0], 'a', USDT_NAME_ARG_BYTES);
+	usdt_name_join(text[0], 1, out, sizeof(out));
+	assert_int_equal(strlen(out), USDT_NAME_ARG_BYTES - 1);
+	usdt_name_join(text[0], 1, small, sizeof(small));
+	assert_string_equal(small, "aaaaa");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_arg),
 		cmocka_unit_test(test_read_notes),
+		cmocka_unit_test(test_spec_parse),
+		cmocka_unit_test(test_arg_is_pointer),
+		cmocka_unit_test(test_name_join),
 	};
 
 	return cmocka_run_group_tests_name("unit_usdt", tests, NULL, NULL);

@@ -129,6 +129,14 @@ static int add_io(struct collector *c, struct syscall_counters *sc)
 
 static int add_stage(struct collector *c, struct stage_counters *sc)
 {
+	uint64_t calls = 0;
+
+	/* Nothing recorded (most of the ids -U ...@N keeps for names): no
+	 * histogram to allocate and keep. */
+	for (int cpu = 0; cpu < c->ncpus; cpu++)
+		calls += c->stage_vals[cpu].calls;
+	if (!calls)
+		return 0;
 	if (!sc->hist && !(sc->hist = calloc(1, sizeof(*sc->hist))))
 		return -ENOMEM;
 	for (int cpu = 0; cpu < c->ncpus; cpu++) {
@@ -175,7 +183,12 @@ static int read_target_arrays(struct collector *c, struct profile *snap)
 			return err;
 	}
 	for (__u32 id = 0; c->maps.stage_counts >= 0 && id < c->maps.n_stages; id++) {
-		struct stage_counters *sc = proc_stage(pp, id);
+		const struct stage_table *t = c->maps.stages;
+		struct stage_counters *sc;
+
+		if (t && id < t->n && t->v[id].usdt_name_slot && !*t->v[id].name)
+			continue;
+		sc = proc_stage(pp, id);
 
 		if (!sc)
 			return -ENOMEM;

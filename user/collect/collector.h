@@ -4,6 +4,7 @@
 #define BPFPROF_COLLECTOR_H
 
 #include "collect/profile.h"
+#include "probes/stages.h"
 
 struct collector_maps {
 	/* One target: its counters are the arrays, indexed by syscall number,
@@ -19,6 +20,9 @@ struct collector_maps {
 	int exited; /* processes that exited (the hashes only), or -1 */
 	int traced; /* --follow's traced processes, or -1 */
 	uint32_t sample_every; /* stage calls recorded 1 in N: scaled as read */
+	/* The stage table, or NULL: one target's ids that -U ...@N keeps for
+	 * names not met yet are not read (each is a per-CPU value of ~4.5 KB). */
+	const struct stage_table *stages;
 };
 
 struct collector;

@@ -88,6 +88,12 @@ int events_start(struct events *ev, int ring_fd, char *err, size_t errlen)
 	return ev->writer ? 0 : -1;
 }
 
+void events_set_usdt_names(struct events *ev, int fd)
+{
+	if (ev)
+		ev->names.names_fd = fd;
+}
+
 int events_fd(const struct events *ev)
 {
 	return ev ? span_reader_fd(ev->reader) : -1;

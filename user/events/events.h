@@ -42,6 +42,9 @@ struct events *events_open(struct output_files *out, const char *dir,
 int events_start(struct events *ev, int ring_fd, char *err, size_t errlen);
 /* For the main loop's poll set (POLLIN): then call events_service. -1 when
  * ev is NULL. */
+/* -U ...@N: the usdt_names map, whose names span lines need; before
+ * events_start(). */
+void events_set_usdt_names(struct events *ev, int fd);
 int events_fd(const struct events *ev);
 void events_service(struct events *ev);
 /* After the probes are detached: drains the ring, writes everything queued,

@@ -13,7 +13,7 @@
 struct events_writer {
 	struct span_queue *q;
 	struct rotating_jsonl *out;
-	const struct span_names *names;
+	struct span_names *names;
 	pthread_t thread;
 	struct span_record *batch;
 	char *line;
@@ -28,9 +28,13 @@ static void *writer_main(void *arg)
 	while (!done) {
 		size_t n = span_queue_pop(w->q, w->batch, BATCH, deadline, &done);
 
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
+			/* -U ...@N: a name the probes met since the last look. */
+			if (span_names_missing(w->names, w->batch[i].stage))
+				span_names_learn(w->names);
 			rjsonl_append(w->out, w->line,
 				      span_json_format(w->line, &w->batch[i], w->names));
+		}
 		rjsonl_flush(w->out);
 		deadline = rjsonl_tick(w->out, clock_mono_ns());
 	}
@@ -38,7 +42,7 @@ static void *writer_main(void *arg)
 }
 
 struct events_writer *events_writer_start(struct span_queue *q, struct rotating_jsonl *out,
-					  const struct span_names *names, char *err, size_t errlen)
+					  struct span_names *names, char *err, size_t errlen)
 {
 	struct events_writer *w = calloc(1, sizeof(*w));
 	int rc;

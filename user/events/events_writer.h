@@ -15,7 +15,7 @@ struct events_writer;
 
 /* Starts the thread. q, out and names must outlive it. NULL with err set. */
 struct events_writer *events_writer_start(struct span_queue *q, struct rotating_jsonl *out,
-					  const struct span_names *names, char *err, size_t errlen);
+					  struct span_names *names, char *err, size_t errlen);
 /* Call after span_queue_close: returns once everything queued is written. */
 void events_writer_join(struct events_writer *w);
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <bpf/bpf.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -6,6 +7,7 @@
 #include "common/text.h"
 #include "events/span_json.h"
 #include "output/records.h"
+#include "probes/usdt.h"
 
 /* Everything but the two strings, at the widest every number can be. */
 #define LINE_FIXED 2048
@@ -30,14 +32,30 @@ int span_names_init(struct span_names *sn, const struct stage_table *t)
 	size_t longest = 0;
 
 	memset(sn, 0, sizeof(*sn));
+	sn->names_fd = -1;
 	sn->name = calloc(t->n ? t->n : 1, sizeof(*sn->name));
 	sn->binary = calloc(t->n ? t->n : 1, sizeof(*sn->binary));
-	if (!sn->name || !sn->binary)
+	sn->slot_nargs = calloc(t->n ? t->n : 1, sizeof(*sn->slot_nargs));
+	if (!sn->name || !sn->binary || !sn->slot_nargs)
 		goto fail;
 	sn->n = t->n;
-	for (size_t i = 0; i < t->n; i++) {
+	for (size_t i = 0, other = 0; i < t->n; i++) {
 		size_t len;
 
+		if (t->v[i].usdt_named)
+			other = i;
+		if (t->v[i].usdt_name_slot && !*t->v[i].name && t->v[other].usdt_named) {
+			/* Named later, by span_names_learn(): any bytes, each
+			 * escaped to at most 6 characters. */
+			sn->slot_nargs[i] = t->v[other].usdt_named->nargs;
+			sn->binary[i] = json_literal(t->v[i].binary);
+			if (!sn->binary[i])
+				goto fail;
+			len = USDT_NAME_MAX_ARGS * USDT_NAME_ARG_BYTES * 6 + strlen(sn->binary[i]);
+			if (len > longest)
+				longest = len;
+			continue;
+		}
 		sn->name[i] = json_literal(t->v[i].name);
 		sn->binary[i] = json_literal(t->v[i].binary);
 		if (!sn->name[i] || !sn->binary[i])
@@ -63,7 +81,32 @@ void span_names_free(struct span_names *sn)
 	}
 	free(sn->name);
 	free(sn->binary);
+	free(sn->slot_nargs);
 	memset(sn, 0, sizeof(*sn));
+	sn->names_fd = -1;
+}
+
+bool span_names_missing(const struct span_names *sn, uint32_t stage)
+{
+	return stage < sn->n && !sn->name[stage] && sn->slot_nargs[stage];
+}
+
+void span_names_learn(struct span_names *sn)
+{
+	struct usdt_name_key key, next, *prev = NULL;
+	char name[USDT_NAME_MAX_ARGS * USDT_NAME_ARG_BYTES];
+	__u32 id;
+
+	if (sn->names_fd < 0)
+		return;
+	while (!bpf_map_get_next_key(sn->names_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(sn->names_fd, &key, &id) || !span_names_missing(sn, id))
+			continue;
+		usdt_name_join(key.text[0], sn->slot_nargs[id], name, sizeof(name));
+		sn->name[id] = json_literal(name); /* NULL: "null" for now */
+	}
 }
 
 static char *put(char *p, const char *s)
@@ -149,7 +192,7 @@ size_t span_json_format(char *buf, const struct span_record *r, const struct spa
 	p = put(p, ",\"tid\":");
 	p = put_u64(p, r->tid);
 	p = put(p, ",\"name\":");
-	p = put(p, known ? sn->name[r->stage] : "null");
+	p = put(p, known && sn->name[r->stage] ? sn->name[r->stage] : "null");
 	p = put(p, ",\"binary\":");
 	p = put(p, known ? sn->binary[r->stage] : "null");
 	p = put(p, ",\"start_ns\":");

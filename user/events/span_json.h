@@ -10,7 +10,9 @@
 #ifndef BPFPROF_SPAN_JSON_H
 #define BPFPROF_SPAN_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "bpfprof.h"
 #include "probes/stages.h"
 
@@ -21,11 +23,22 @@ struct span_names {
 	char **binary;
 	size_t n;
 	size_t line_max; /* the longest line span_json_format can write, '\n' included */
+	/* -U ...@N: by stage id, how many arguments name the stage when it is
+	 * a name slot not yet named (0 otherwise), and the usdt_names map
+	 * they are learnt from (-1: none). */
+	int *slot_nargs;
+	int names_fd;
 };
 
 /* 0, or -ENOMEM. */
 int span_names_init(struct span_names *sn, const struct stage_table *t);
 void span_names_free(struct span_names *sn);
+
+/* Whether stage id @stage is a name slot whose name is not known yet. */
+bool span_names_missing(const struct span_names *sn, uint32_t stage);
+/* The names the probes have met (sn->names_fd) onto the slots still
+ * unnamed: called by the one thread that formats lines. */
+void span_names_learn(struct span_names *sn);
 
 /* Writes r's line, '\n'-terminated (no NUL), into buf, which holds at
  * least sn->line_max bytes. Returns the line's length. A stage id outside

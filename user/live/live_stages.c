@@ -10,6 +10,7 @@
 #include "output/hist_text.h"
 #include "live/live_sections.h"
 #include "common/sort.h"
+#include "common/text.h"
 
 /* ---- stages: one row each, summed over the processes, then histograms ---- */
 
@@ -79,10 +80,13 @@ static void stage_label(const struct stage_table *t, uint32_t id, bool several, 
 {
 	const char *bin = t->v[id].binary, *base = strrchr(bin, '/');
 
+	/* Escaped for the terminal: a name from a USDT argument (-U ...@N, a
+	 * query text) may hold newlines or any byte. */
 	if (several)
-		snprintf(buf, len, "%s:%s", base ? base + 1 : bin, t->v[id].name);
+		snprintf(buf, len, "%s:%s", text_safe(base ? base + 1 : bin),
+			 text_safe(t->v[id].name));
 	else
-		snprintf(buf, len, "%s", t->v[id].name);
+		snprintf(buf, len, "%s", text_safe(t->v[id].name));
 }
 
 /*

@@ -290,6 +290,8 @@ static const char *const audit_names[AUDIT_ALL_SLOTS] = {
 	[AUDIT_SAMPLE_CUT_SHORT] = "cpu_samples_stack_cut_short",
 	[AUDIT_WALL_NO_START] = "wall_spans_before_attach",
 	[AUDIT_WALL_CLAMPED] = "wall_off_cpu_scaled_to_self",
+	[AUDIT_USDT_OTHER_CALLS] = "usdt_calls_over_names_cap",
+	[AUDIT_USDT_OTHER_NAMES] = "usdt_names_over_cap",
 	[AUDIT_SPAN_DROPPED] = "span_events_dropped_queue_full",
 	[AUDIT_SPAN_UNWRITTEN] = "span_events_not_written",
 	[AUDIT_SPAN_WRITTEN] = "span_events_written",
@@ -308,6 +310,8 @@ static bool audit_is_loss(unsigned int slot)
 	case AUDIT_CPU_SAMPLES:
 	case AUDIT_SAMPLE_CUT_SHORT:
 	case AUDIT_WALL_NO_START:
+	case AUDIT_USDT_OTHER_CALLS: /* counted, under (other) */
+	case AUDIT_USDT_OTHER_NAMES:
 		return false;
 	default:
 		return true;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +120,27 @@ static __u32 stage_stack_count(void)
 	return test_entries("BPFPROF_STAGE_STACKS", STAGE_STACKS);
 }
 
+/* -U ...@N: the names hash holds each spec's names, and as many again that
+ * went to (other), to count them once each. */
+static int size_name_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
+{
+	__u32 names = cfg->usdt_names ? cfg->usdt_names * 2 : 1;
+	int rc;
+
+	rc = bpf_map__set_max_entries(skel->maps.usdt_name_specs,
+				      cfg->usdt_name_specs ? cfg->usdt_name_specs : 1);
+	rc = rc ?: bpf_map__set_max_entries(skel->maps.usdt_name_sites,
+					    cfg->usdt_name_sites ? cfg->usdt_name_sites : 1);
+	rc = rc ?: bpf_map__set_max_entries(skel->maps.usdt_names, names);
+	/* The key holds only the arguments some spec reads. */
+	rc = rc ?: bpf_map__set_key_size(
+			    skel->maps.usdt_names,
+			    (__u32)(offsetof(struct usdt_name_key, text) +
+				    (size_t)(cfg->usdt_name_args ? cfg->usdt_name_args : 1) *
+					    USDT_NAME_ARG_BYTES));
+	return rc;
+}
+
 /*
  * One target's counters are per-CPU arrays, allocated in full at load: no
  * allocation ever happens on a probe, and none can fail. A followed tree's
@@ -131,7 +153,14 @@ static int size_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
 	__u32 n_io = syscall_fill_io_slots(slots, MAX_SYSCALL_NR);
 	__u32 n_stages = cfg->n_stages ? (__u32)cfg->n_stages : 1;
 	__u32 n_stacks = cfg->n_stages ? stage_stack_count() : 1;
+	/* Per process, a name's id is rarely used by all: a followed tree has
+	 * room for every fixed stage in each process, and the names once. */
+	__u32 n_fixed = n_stages > cfg->usdt_names ? n_stages - cfg->usdt_names : 1;
 	int rc;
+
+	rc = size_name_maps(skel, cfg);
+	if (rc)
+		return rc;
 
 	/* Id 0 means "none": the queue holds the other ids. */
 	rc = bpf_map__set_max_entries(skel->maps.stage_stacks, n_stacks);
@@ -172,7 +201,7 @@ static int size_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.io_stats, FOLLOW_MAX_PROCS * n_io);
 		rc = rc ?: bpf_map__set_map_flags(skel->maps.stage_stats, 0);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_stats,
-						    FOLLOW_MAX_PROCS * n_stages);
+						    FOLLOW_MAX_PROCS * n_fixed + cfg->usdt_names);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.traced_tgids, FOLLOW_MAX_PROCS);
 		rc = rc ?: bpf_map__set_map_flags(skel->maps.proc_wall, 0);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.proc_wall, FOLLOW_MAX_PROCS);
@@ -222,12 +251,16 @@ static int configure_stage_programs(struct bpfprof_bpf *skel, const struct loade
 	bpf_program__set_autoload(ret, cfg->n_stages && cfg->stage_links != UPROBE_LINK_SESSION);
 	/* USDT sites are not function entries: MULTI or PERF entry probes. */
 	bpf_program__set_autoload(skel->progs.usdt_begin, cfg->usdt_stages);
+	bpf_program__set_autoload(skel->progs.usdt_begin_named, cfg->usdt_name_specs > 0);
 	bpf_program__set_autoload(skel->progs.usdt_end, cfg->usdt_stages);
 	bpf_program__set_autoload(skel->progs.usdt_arm, cfg->usdt_stages);
 	bpf_program__set_autoload(skel->progs.usdt_hit, cfg->usdt_stages);
 	if (cfg->usdt_stages) {
 		rc = uprobe_link_prepare_prog(skel->progs.usdt_begin, usdt_link_kind());
 		rc = rc ?: uprobe_link_prepare_prog(skel->progs.usdt_end, usdt_link_kind());
+		if (cfg->usdt_name_specs)
+			rc = rc ?: uprobe_link_prepare_prog(skel->progs.usdt_begin_named,
+							    usdt_link_kind());
 		rc = rc ?: uprobe_link_prepare_prog(skel->progs.usdt_arm, usdt_link_kind());
 		rc = rc ?: uprobe_link_prepare_prog(skel->progs.usdt_hit, usdt_link_kind());
 		if (rc)

@@ -32,6 +32,10 @@ struct loader_config {
 	size_t n_site_stages;		 /* stages ended by return-site probes, per thread */
 	size_t n_go_stages;		 /* the same, per goroutine */
 	bool usdt_stages;		 /* some stages are USDT/marker pairs (probes/usdt.h) */
+	/* -U ...@N (probes/usdt.h): named specs, their BEGIN sites, the ids
+	 * they hand out (n_stages counts them), the most arguments one names. */
+	uint32_t usdt_name_specs, usdt_name_sites, usdt_names;
+	int usdt_name_args;
 	bool stages_off;		 /* start with the stage probes switched off */
 	uint32_t sample_every;		 /* record 1 in N stage calls; 0 or 1: all */
 	size_t span_ring_bytes;		 /* --events: ring buffer size; 0: no events */

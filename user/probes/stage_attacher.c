@@ -57,8 +57,9 @@ int stage_attacher_prepare(struct stage_attacher *a, pid_t pid, char *err, size_
 			return -1;
 		/* The USDT and marker pairs come after the functions. */
 		if (usdt_resolve_stages(o->usdt_specs, o->n_usdt_specs, o->marker_specs,
-					o->n_marker_specs, lookup_pid, main_exe, &a->table, o->log,
-					err, errlen)) {
+					o->n_marker_specs,
+					o->usdt_names ? o->usdt_names : USDT_NAMES_DEFAULT,
+					lookup_pid, main_exe, &a->table, o->log, err, errlen)) {
 			stage_table_free(&a->table);
 			return -1;
 		}
@@ -80,7 +81,14 @@ int stage_attacher_prepare(struct stage_attacher *a, pid_t pid, char *err, size_
 struct bpfprof_bpf *stage_attacher_load(struct stage_attacher *a, struct loader_config *cfg,
 					char *err, size_t errlen)
 {
+	struct usdt_named_sizes names;
+
 	a->kind = stages_pick_link_kind();
+	usdt_named_sizes(&a->table, &names);
+	cfg->usdt_name_specs = names.specs;
+	cfg->usdt_name_sites = names.sites;
+	cfg->usdt_names = names.names;
+	cfg->usdt_name_args = names.max_args;
 	cfg->n_stages = a->table.n;
 	cfg->n_site_stages = stages_with_return_sites(&a->table, false);
 	cfg->n_go_stages = stages_with_return_sites(&a->table, true);
@@ -89,6 +97,10 @@ struct bpfprof_bpf *stage_attacher_load(struct stage_attacher *a, struct loader_
 	cfg->stages_off = a->opts.stages_off;
 	cfg->sample_every = a->opts.sample_every;
 	a->skel = loader_open_and_load(cfg, err, errlen);
+	if (a->skel && names.specs && usdt_named_setup(&a->table, a->skel, err, errlen)) {
+		bpfprof_bpf__destroy(a->skel);
+		a->skel = NULL;
+	}
 	return a->skel;
 }
 
@@ -103,7 +115,7 @@ static void warn_single_stepped(const struct stage_table *t, FILE *log)
 	fprintf(log,
 		"bpfprof: warning: %zu of %zu functions start with an instruction the kernel "
 		"single-steps (~10-20 us per call):",
-		n, t->n);
+		n, stages_defined(t));
 	for (size_t i = 0; i < t->n && shown < 5; i++)
 		if (t->v[i].kind == ENTRY_SINGLE_STEP)
 			fprintf(log, "%s %s", shown++ ? "," : "", text_safe(t->v[i].name));
@@ -126,7 +138,7 @@ static void note_return_sites(const struct stage_table *t, enum uprobe_link_kind
 		"bpfprof: %zu of %zu functions end through probes on their return instructions "
 		"instead of a return probe, which C++ exceptions, Rust panics or Go would trip "
 		"on%s:",
-		n, t->n, cost);
+		n, stages_defined(t), cost);
 	for (size_t i = 0; i < t->n && shown < 5; i++)
 		if (t->v[i].ret == RET_SITES)
 			fprintf(log, "%s %s", shown++ ? "," : "", t->v[i].name);
@@ -136,7 +148,7 @@ static void note_return_sites(const struct stage_table *t, enum uprobe_link_kind
 static void log_attached(const struct stage_attacher *a, FILE *log)
 {
 	const struct stage_switch *sw = &a->sw;
-	size_t n = a->table.n;
+	size_t n = stages_defined(&a->table);
 
 	if (sw->attached)
 		fprintf(log,
@@ -186,6 +198,12 @@ void stage_attacher_free(struct stage_attacher *a)
 	stage_attacher_detach(a);
 	stage_table_free(&a->table);
 	free(a);
+}
+
+void stage_attacher_refresh_names(struct stage_attacher *a)
+{
+	if (a && a->skel && a->table.n)
+		usdt_names_refresh(&a->table, bpf_map__fd(a->skel->maps.usdt_names));
 }
 
 const struct stage_table *stage_attacher_table(const struct stage_attacher *a)

@@ -38,6 +38,7 @@ struct stage_attacher_opts {
 	bool follow;		   /* the probes fire in every process */
 	bool stages_off;	   /* --stages-off */
 	unsigned int sample_every; /* --sample N */
+	uint32_t usdt_names;	   /* --usdt-names: names per -U ...@N spec */
 	enum returns_mode returns; /* --returns */
 	FILE *log;		   /* NULL: -q */
 };
@@ -60,6 +61,9 @@ void stage_attacher_detach(struct stage_attacher *a);
 void stage_attacher_free(struct stage_attacher *a);
 
 /* The probe sites (the stage ids), from prepare on. */
+/* -U ...@N: the names the probes met since, onto the table's stages (before
+ * any output reads it). */
+void stage_attacher_refresh_names(struct stage_attacher *a);
 const struct stage_table *stage_attacher_table(const struct stage_attacher *a);
 enum uprobe_link_kind stage_attacher_link_kind(const struct stage_attacher *a);
 /* What switches the probes off and on at run time (stage_control.h). */

@@ -144,6 +144,7 @@ void stage_switch_close(struct stage_switch *sw)
 
 void stage_switch_describe(const struct stage_switch *sw, char *buf, size_t len)
 {
-	snprintf(buf, len, "%zu function%s in %.1f ms", sw->via_fd.n, sw->via_fd.n == 1 ? "" : "s",
-		 sw->last_ms);
+	size_t n = stages_defined(&sw->via_fd);
+
+	snprintf(buf, len, "%zu function%s in %.1f ms", n, n == 1 ? "" : "s", sw->last_ms);
 }

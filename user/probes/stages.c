@@ -6,6 +6,7 @@
 #include "bpfprof.h"
 #include "probes/stage_spec.h"
 #include "probes/stages.h"
+#include "probes/usdt.h"
 
 int returns_mode_parse(const char *s, enum returns_mode *out)
 {
@@ -175,6 +176,7 @@ void stage_table_free(struct stage_table *t)
 		free(t->v[i].sites);
 		free(t->v[i].symbols_from);
 		free(t->v[i].usdt_sites);
+		usdt_named_free(t->v[i].usdt_named);
 	}
 	free(t->v);
 	memset(t, 0, sizeof(*t));
@@ -208,6 +210,9 @@ void stages_print(FILE *f, const struct stage_table *t)
 		const struct stage_def *d = &t->v[i];
 		char ret[48];
 
+		if (d->usdt_name_slot)
+			continue;
+
 		describe_return(d, ret, sizeof(ret));
 		fprintf(f, "0x%-10lx %-12s %-16s %-5s %s  %s  %s%s%s%s%s\n", (unsigned long)d->offset,
 			entry_kind_name(d->kind), ret, bin_lang_name(d->lang), text_safe(d->name),
@@ -219,7 +224,16 @@ void stages_print(FILE *f, const struct stage_table *t)
 				: "",
 			d->ret == RET_SITES && !d->decoded ? "  (not fully decoded)" : "");
 	}
-	fprintf(f, "%zu function%s\n", t->n, t->n == 1 ? "" : "s");
+	fprintf(f, "%zu function%s\n", stages_defined(t), stages_defined(t) == 1 ? "" : "s");
+}
+
+size_t stages_defined(const struct stage_table *t)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->n; i++)
+		n += !t->v[i].usdt_name_slot;
+	return n;
 }
 
 size_t stages_single_stepped(const struct stage_table *t)
@@ -227,7 +241,7 @@ size_t stages_single_stepped(const struct stage_table *t)
 	size_t n = 0;
 
 	for (size_t i = 0; i < t->n; i++)
-		n += t->v[i].kind == ENTRY_SINGLE_STEP;
+		n += t->v[i].kind == ENTRY_SINGLE_STEP && !t->v[i].usdt_name_slot;
 	return n;
 }
 
@@ -275,8 +289,8 @@ enum attach_group {
 
 static bool in_group(const struct stage_def *d, int g)
 {
-	if (d->usdt_sites)
-		return false; /* USDT pairs: usdt_attach() */
+	if (d->usdt_sites || d->usdt_name_slot)
+		return false; /* USDT pairs: usdt_attach(); names: no probe of their own */
 	if (g == GROUP_PROBE)
 		return d->ret == RET_PROBE;
 	return d->ret == RET_SITES && d->goroutine == (g == GROUP_GO_SITES);

@@ -66,6 +66,11 @@ struct stage_def {
 	/* -U PROVIDER:NAME: a probe whose hits are counted (calls), named
 	 * "PROVIDER:NAME"; written as PROC "usdt", not as a stage. */
 	bool usdt_hits;
+	/* -U PROVIDER:BEGIN..END@N,...: on the spec's first stage, "(other)",
+	 * what its BEGIN sites read (probes/usdt.h); the `cap` stages after it
+	 * are usdt_name_slot stages, named as the probes meet names. */
+	struct usdt_named *usdt_named;
+	bool usdt_name_slot;
 };
 
 /* Choose the return mechanism for function @m of a binary in language @lang. */
@@ -91,6 +96,8 @@ int stages_resolve(const char *const *specs, int n, pid_t pid, const char *main_
 void stage_table_free(struct stage_table *t);
 /* --list: what the specs resolve to, one line per function. */
 void stages_print(FILE *f, const struct stage_table *t);
+/* Stages the specs made, without the ids -U ...@N keeps for names. */
+size_t stages_defined(const struct stage_table *t);
 /* How many stages sit on an instruction the kernel single-steps. */
 size_t stages_single_stepped(const struct stage_table *t);
 /* How many stages end through return-site probes. */

@@ -10,7 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include "bpfprof.h"
+#include "bpfprof.skel.h"
 #include "common/errmsg.h"
 #include "probes/bpf_loader.h"
 #include "probes/stage_spec.h"
@@ -289,15 +292,7 @@ void usdt_print(FILE *f, const struct usdt_list *l, const char *display)
 	fprintf(f, "%zu USDT probe%s\n", l->n, l->n == 1 ? "" : "s");
 }
 
-/* "[BINARY:]PROVIDER:PROBE", PROBE being NAME or BEGIN..END. */
-struct usdt_spec {
-	char *binary;
-	char *provider;
-	char *begin;
-	char *end; /* NULL: a single probe */
-};
-
-static void usdt_spec_free(struct usdt_spec *s)
+void usdt_spec_free(struct usdt_spec *s)
 {
 	free(s->binary);
 	free(s->provider);
@@ -306,9 +301,53 @@ static void usdt_spec_free(struct usdt_spec *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static int usdt_spec_parse(const char *arg, struct usdt_spec *s, char *err, size_t errlen)
+/* "N[,M...]": 1-based argument numbers, each once. */
+static int parse_arg_list(const char *arg, const char *list, struct usdt_spec *s, char *err,
+			  size_t errlen)
 {
-	const char *last = strrchr(arg, ':'), *prov, *dots;
+	const char *p = list;
+
+	for (;;) {
+		char *end;
+		long n;
+
+		if (!isdigit((unsigned char)*p))
+			goto bad;
+		errno = 0;
+		n = strtol(p, &end, 10);
+		if (errno || n < 1 || n > USDT_MAX_ARGS) {
+			set_err(err, errlen,
+				"-U '%s': @%.*s: arguments are numbered from 1 to %d", arg,
+				(int)(end - p), p, USDT_MAX_ARGS);
+			return -EINVAL;
+		}
+		for (int i = 0; i < s->nargs; i++)
+			if (s->argn[i] == n) {
+				set_err(err, errlen, "-U '%s': argument %ld named twice", arg, n);
+				return -EINVAL;
+			}
+		if (s->nargs == USDT_SPEC_MAX_ARGS) {
+			set_err(err, errlen, "-U '%s': at most %d arguments name a stage", arg,
+				USDT_SPEC_MAX_ARGS);
+			return -EINVAL;
+		}
+		s->argn[s->nargs++] = (int)n;
+		if (!*end)
+			return 0;
+		if (*end != ',')
+			goto bad;
+		p = end + 1;
+	}
+bad:
+	set_err(err, errlen, "-U '%s': expected @N[,M...] (argument numbers, from 1) after END",
+		arg);
+	return -EINVAL;
+}
+
+int usdt_spec_parse(const char *arg, struct usdt_spec *s, char *err, size_t errlen)
+{
+	const char *last = strrchr(arg, ':'), *prov, *dots, *at;
+	int rc;
 
 	memset(s, 0, sizeof(*s));
 	if (!last || last == arg || !last[1])
@@ -323,27 +362,54 @@ static int usdt_spec_parse(const char *arg, struct usdt_spec *s, char *err, size
 		goto bad;
 	s->provider = strndup(prov, (size_t)(last - prov));
 	dots = strstr(last + 1, "..");
-	if (strchr(last + 1, '@')) {
-		set_err(err, errlen, "-U '%s': naming stages by arguments (@N) is not supported yet",
+	at = strchr(last + 1, '@');
+	if (at && !dots) {
+		set_err(err, errlen,
+			"-U '%s': @N names the stages of a BEGIN..END pair; PROVIDER:NAME counts "
+			"hits and has none",
 			arg);
 		usdt_spec_free(s);
-		return -ENOTSUP;
+		return -EINVAL;
 	}
+	if (at && at < dots)
+		goto bad;
 	if (dots) {
 		s->begin = strndup(last + 1, (size_t)(dots - last - 1));
-		s->end = strdup(dots + 2);
+		s->end = at ? strndup(dots + 2, (size_t)(at - dots - 2)) : strdup(dots + 2);
 		if (s->begin && s->end && (!*s->begin || !*s->end))
 			goto bad;
 	} else {
 		s->begin = strdup(last + 1);
 	}
-	if (!s->provider || !s->begin || (dots && !s->end))
+	if (!s->provider || !s->begin || (dots && !s->end)) {
+		usdt_spec_free(s);
 		return -ENOMEM;
+	}
+	if (at) {
+		rc = parse_arg_list(arg, at + 1, s, err, errlen);
+		if (rc)
+			usdt_spec_free(s);
+		return rc;
+	}
 	return 0;
 bad:
 	usdt_spec_free(s);
-	set_err(err, errlen, "-U '%s': expected [BINARY:]PROVIDER:NAME or PROVIDER:BEGIN..END", arg);
+	set_err(err, errlen,
+		"-U '%s': expected [BINARY:]PROVIDER:NAME or PROVIDER:BEGIN..END[@N[,M...]]", arg);
 	return -EINVAL;
+}
+
+int usdt_arg_is_pointer(const struct usdt_arg *a)
+{
+	return a->size == 8 || a->size == -8 ? 0 : -EINVAL;
+}
+
+void usdt_named_free(struct usdt_named *n)
+{
+	if (!n)
+		return;
+	free(n->locs);
+	free(n);
 }
 
 static bool has_provider(const struct usdt_list *l, const char *provider)
@@ -520,8 +586,121 @@ static void finish_stage(struct stage_def *d)
 	d->kind = site_kind(d->path, d->offset);
 }
 
-static int resolve_pair(const char *arg, pid_t pid, const char *main_exe, struct stage_table *t,
-			FILE *info, char *err, size_t errlen)
+/* The @N-th token of a note's argument text, for messages. */
+static void arg_text(const char *args, int n, char *out, size_t len)
+{
+	const char *p = args;
+
+	for (int i = 1;; i++) {
+		size_t w;
+
+		p += strspn(p, " \t");
+		w = strcspn(p, " \t");
+		if (i == n || !w) {
+			snprintf(out, len, "%.*s", (int)w, p);
+			return;
+		}
+		p += w;
+	}
+}
+
+/*
+ * -U ...@N: every BEGIN site must have the arguments, as pointers. Their
+ * locations, in the order add_sites() put the sites, into @n.
+ */
+static int named_locations(const char *arg, const struct usdt_spec *s, const struct usdt_list *l,
+			   struct usdt_named *n, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct usdt_probe *p = &l->v[i];
+		struct usdt_arg *v;
+
+		if (strcmp(p->provider, s->provider) || strcmp(p->name, s->begin))
+			continue;
+		if (!p->args_readable) {
+			set_err(err, errlen,
+				"-U '%s': bpfprof cannot read the arguments of %s:%s ('%s')", arg,
+				p->provider, p->name, p->args_text);
+			return -EINVAL;
+		}
+		v = realloc(n->locs, (n->n_begin + 1) * (size_t)s->nargs * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		n->locs = v;
+		for (int k = 0; k < s->nargs; k++) {
+			int a = s->argn[k];
+			char text[64];
+
+			if (a > p->nargs) {
+				set_err(err, errlen, "-U '%s': %s:%s has %d argument%s, not %d", arg,
+					p->provider, p->name, p->nargs, p->nargs == 1 ? "" : "s",
+					a);
+				return -EINVAL;
+			}
+			if (usdt_arg_is_pointer(&p->args[a - 1])) {
+				arg_text(p->args_text, a, text, sizeof(text));
+				set_err(err, errlen,
+					"-U '%s': argument %d of %s:%s is '%s', not a string (a "
+					"string is passed as a pointer: 8 bytes, 8@...)",
+					arg, a, p->provider, p->name, text);
+				return -EINVAL;
+			}
+			v[n->n_begin * (size_t)s->nargs + (size_t)k] = p->args[a - 1];
+		}
+		n->n_begin++;
+	}
+	return 0;
+}
+
+/* The (other) stage at @other, then @cap slots for the names. */
+static int add_named(const char *arg, const struct usdt_spec *s, const struct usdt_list *l,
+		     const struct stage_spec *ss, uint32_t cap, struct stage_table *t, size_t other,
+		     char *err, size_t errlen)
+{
+	struct usdt_named *n = calloc(1, sizeof(*n));
+	struct stage_def *d;
+	int rc;
+
+	if (!n)
+		return -ENOMEM;
+	n->cap = cap;
+	n->nargs = s->nargs;
+	for (size_t i = 0; i < other; i++)
+		if (t->v[i].usdt_named) {
+			n->spec++;
+			n->site_base += (uint32_t)t->v[i].usdt_named->n_begin;
+		}
+	rc = named_locations(arg, s, l, n, err, errlen);
+	if (rc) {
+		usdt_named_free(n);
+		return rc;
+	}
+	d = &t->v[other];
+	d->usdt_named = n;
+	free(d->name);
+	d->name = strdup("(other)");
+	if (!d->name)
+		return -ENOMEM;
+	if (t->n + cap > STAGE_MAX_COUNT) {
+		set_err(err, errlen, "-U '%s': more than %d stages in all (lower --usdt-names)",
+			arg, STAGE_MAX_COUNT);
+		return -E2BIG;
+	}
+	for (uint32_t k = 0; k < cap; k++) {
+		struct stage_def *slot;
+
+		rc = new_stage(t, "", ss, &slot);
+		if (rc)
+			return rc;
+		slot->usdt_name_slot = true;
+		slot->kind = t->v[other].kind;
+		slot->offset = t->v[other].offset;
+	}
+	return 0;
+}
+
+static int resolve_pair(const char *arg, uint32_t names_cap, pid_t pid, const char *main_exe,
+			struct stage_table *t, FILE *info, char *err, size_t errlen)
 {
 	struct usdt_spec s;
 	struct stage_spec ss = {};
@@ -575,10 +754,16 @@ static int resolve_pair(const char *arg, pid_t pid, const char *main_exe, struct
 			ss.display_path);
 	rc = rc ?: arm_runtime_semaphores(d, &l, s.provider, ss.path);
 	if (!rc) {
+		size_t id = (size_t)(d - t->v), sites = d->n_usdt_sites;
+
 		finish_stage(d);
-		if (info)
-			fprintf(info, "bpfprof: -U '%s': %zu probe sites in %s\n", arg,
-				d->n_usdt_sites, ss.display_path);
+		if (s.nargs)
+			rc = add_named(arg, &s, &l, &ss, names_cap, t, id, err, errlen);
+		if (!rc && info)
+			fprintf(info, "bpfprof: -U '%s': %zu probe sites in %s%s\n", arg, sites,
+				ss.display_path,
+				s.nargs ? ", a stage per name (arguments read up to 127 bytes each)"
+					: "");
 	}
 out:
 	if (rc == -ENOMEM)
@@ -654,13 +839,13 @@ static int resolve_markers(const char *arg, pid_t pid, const char *main_exe, str
 }
 
 int usdt_resolve_stages(const char *const *specs, int n, const char *const *markers, int n_markers,
-			pid_t pid, const char *main_exe, struct stage_table *t, FILE *info,
-			char *err, size_t errlen)
+			uint32_t names_cap, pid_t pid, const char *main_exe, struct stage_table *t,
+			FILE *info, char *err, size_t errlen)
 {
 	int rc = 0;
 
 	for (int i = 0; i < n && !rc; i++)
-		rc = resolve_pair(specs[i], pid, main_exe, t, info, err, errlen);
+		rc = resolve_pair(specs[i], names_cap, pid, main_exe, t, info, err, errlen);
 	for (int i = 0; i < n_markers && !rc; i++)
 		rc = resolve_markers(markers[i], pid, main_exe, t, info, err, errlen);
 	if (!rc && t->n > STAGE_MAX_COUNT) {
@@ -691,7 +876,16 @@ static int attach_role(const struct stage_def *d, size_t stage, enum usdt_site_r
 			continue;
 		offs[cnt] = d->usdt_sites[i].offset;
 		refs[cnt] = d->usdt_sites[i].ref_ctr;
-		cookies[cnt++] = stage;
+		/* A named spec's BEGIN: its site (usdt_name_sites); its END:
+		 * the spec's ids, (other) and the names after it. */
+		if (d->usdt_named && role == USDT_SITE_BEGIN)
+			cookies[cnt] = d->usdt_named->site_base + cnt;
+		else if (d->usdt_named && role == USDT_SITE_END)
+			cookies[cnt] = stage | (uint64_t)(d->usdt_named->cap + 1)
+						       << USDT_END_RANGE_SHIFT;
+		else
+			cookies[cnt] = stage;
+		cnt++;
 	}
 	if (!cnt)
 		goto out;
@@ -724,8 +918,9 @@ int usdt_attach(const struct stage_table *t, const struct bpfprof_bpf *skel, pid
 
 		if (!d->usdt_sites)
 			continue;
-		rc = attach_role(d, i, USDT_SITE_BEGIN, skel->progs.usdt_begin, kind, pid, out,
-				 err, errlen);
+		rc = attach_role(d, i, USDT_SITE_BEGIN,
+				 d->usdt_named ? skel->progs.usdt_begin_named : skel->progs.usdt_begin,
+				 kind, pid, out, err, errlen);
 		rc = rc ?: attach_role(d, i, USDT_SITE_END, skel->progs.usdt_end, kind, pid, out,
 				       err, errlen);
 		rc = rc ?: attach_role(d, i, USDT_SITE_ARM, skel->progs.usdt_arm, kind, pid, out,
@@ -748,4 +943,120 @@ bool stages_have_usdt(const struct stage_table *t)
 		if (t->v[i].usdt_sites)
 			return true;
 	return false;
+}
+
+void usdt_named_sizes(const struct stage_table *t, struct usdt_named_sizes *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < t->n; i++) {
+		const struct usdt_named *n = t->v[i].usdt_named;
+
+		if (!n)
+			continue;
+		out->specs++;
+		out->sites += (uint32_t)n->n_begin;
+		out->names += n->cap;
+		if (n->nargs > out->max_args)
+			out->max_args = n->nargs;
+	}
+}
+
+static void name_arg(struct usdt_name_arg *out, const struct usdt_arg *a)
+{
+	out->reg_off = (__u32)a->reg_off;
+	out->val = a->val;
+	out->kind = a->type == USDT_ARG_CONST	? USDT_NAME_ARG_CONST
+		    : a->type == USDT_ARG_REG ? USDT_NAME_ARG_REG
+					      : USDT_NAME_ARG_DEREF;
+}
+
+int usdt_named_setup(const struct stage_table *t, const struct bpfprof_bpf *skel, char *err,
+		     size_t errlen)
+{
+	int sites = bpf_map__fd(skel->maps.usdt_name_sites);
+	int specs = bpf_map__fd(skel->maps.usdt_name_specs);
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct usdt_named *n = t->v[i].usdt_named;
+		struct usdt_name_spec sp = { .other = (__u32)i };
+
+		if (!n)
+			continue;
+		sp.cap = n->cap;
+		if (bpf_map_update_elem(specs, &n->spec, &sp, BPF_ANY))
+			goto fail;
+		for (size_t k = 0; k < n->n_begin; k++) {
+			struct usdt_name_site site = { .spec = n->spec, .nargs = (__u32)n->nargs };
+			__u32 key = n->site_base + (__u32)k;
+
+			for (int a = 0; a < n->nargs; a++)
+				name_arg(&site.args[a], &n->locs[k * (size_t)n->nargs + (size_t)a]);
+			if (bpf_map_update_elem(sites, &key, &site, BPF_ANY))
+				goto fail;
+		}
+	}
+	return 0;
+fail:
+	set_err(err, errlen, "cannot set up the USDT name maps: %s", strerror(errno));
+	return -errno;
+}
+
+void usdt_name_join(const char *text, int nargs, char *out, size_t len)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (int a = 0; a < nargs && o + 1 < len; a++) {
+		const char *arg = text + (size_t)a * USDT_NAME_ARG_BYTES;
+		size_t w = strnlen(arg, USDT_NAME_ARG_BYTES - 1);
+
+		if (a)
+			out[o++] = ':';
+		if (w > len - 1 - o)
+			w = len - 1 - o;
+		memcpy(out + o, arg, w);
+		o += w;
+		out[o] = '\0';
+	}
+	/* A stage needs a name: an empty string (or one that could not be
+	 * read) is shown as this. */
+	if (!out[0])
+		snprintf(out, len, "(empty)");
+}
+
+int usdt_names_refresh(struct stage_table *t, int fd)
+{
+	struct usdt_name_key key, next, *prev = NULL;
+	char name[USDT_NAME_MAX_ARGS * USDT_NAME_ARG_BYTES];
+	int named = 0;
+	__u32 id;
+
+	if (fd < 0)
+		return 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		struct stage_def *d;
+		size_t other = 0;
+		char *copy;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &id) || id >= t->n)
+			continue;
+		d = &t->v[id];
+		if (!d->usdt_name_slot || *d->name)
+			continue;
+		/* The spec's (other) stage precedes its slots. */
+		for (other = id; other > 0 && !t->v[other].usdt_named; other--)
+			;
+		if (!t->v[other].usdt_named)
+			continue;
+		usdt_name_join(key.text[0], t->v[other].usdt_named->nargs, name, sizeof(name));
+		copy = strdup(name);
+		if (!copy)
+			return -ENOMEM;
+		free(d->name);
+		d->name = copy;
+		named++;
+	}
+	return named;
 }

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+struct stage_table;
+
 #define USDT_MAX_ARGS 12
 
 enum usdt_arg_type {
@@ -65,6 +67,48 @@ void usdt_list_free(struct usdt_list *l);
 /* --list: one line per probe (provider, name, arguments, semaphore). */
 void usdt_print(FILE *f, const struct usdt_list *l, const char *display);
 
+/* A -U spec, parsed: "[BINARY:]PROVIDER:NAME" or
+ * "[BINARY:]PROVIDER:BEGIN..END[@N[,M...]]". */
+#define USDT_SPEC_MAX_ARGS 4 /* bpfprof.h's USDT_NAME_MAX_ARGS */
+struct usdt_spec {
+	char *binary;
+	char *provider;
+	char *begin;
+	char *end;	 /* NULL: a single probe */
+	int nargs;	 /* @N,...: how many; 0 without @ */
+	int argn[USDT_SPEC_MAX_ARGS]; /* 1-based argument numbers, as given */
+};
+
+/* 0, or -EINVAL / -ENOMEM with err set (one line naming @arg). */
+int usdt_spec_parse(const char *arg, struct usdt_spec *s, char *err, size_t errlen);
+void usdt_spec_free(struct usdt_spec *s);
+
+/*
+ * Whether argument @spec can name a stage: a pointer, so 8 bytes ("8@..."
+ * or "-8@..."). 0, or -EINVAL.
+ */
+int usdt_arg_is_pointer(const struct usdt_arg *a);
+
+/* What the (other) stage of a -U ...@N spec keeps for the probes. */
+struct usdt_named {
+	uint32_t spec;	    /* index among the named specs */
+	uint32_t cap;	    /* --usdt-names */
+	uint32_t site_base; /* the first BEGIN site's index (its cookie) */
+	int nargs;
+	size_t n_begin;	       /* BEGIN sites, in usdt_sites order */
+	struct usdt_arg *locs; /* n_begin * nargs: where each site has them */
+};
+
+void usdt_named_free(struct usdt_named *n);
+
+/* What the named specs of @t need in the BPF maps (all 0: none). */
+struct usdt_named_sizes {
+	uint32_t specs, sites, names; /* names: the ids they can hand out */
+	int max_args;
+};
+
+void usdt_named_sizes(const struct stage_table *t, struct usdt_named_sizes *out);
+
 struct stage_table;
 
 /*
@@ -74,8 +118,12 @@ struct stage_table;
  * then (pid > 0) the libraries it maps that carry the provider.
  */
 int usdt_resolve_stages(const char *const *specs, int n, const char *const *markers, int n_markers,
-			pid_t pid, const char *main_exe, struct stage_table *t, FILE *info,
-			char *err, size_t errlen);
+			uint32_t names_cap, pid_t pid, const char *main_exe, struct stage_table *t,
+			FILE *info, char *err, size_t errlen);
+
+/* --usdt-names: the default, and the most one spec may keep. */
+#define USDT_NAMES_DEFAULT 4096
+#define USDT_NAMES_MAX 65536
 
 struct bpfprof_bpf;
 struct stage_links;
@@ -91,5 +139,21 @@ bool stages_have_usdt(const struct stage_table *t);
 
 int usdt_attach(const struct stage_table *t, const struct bpfprof_bpf *skel, pid_t pid,
 		struct stage_links *out, char *err, size_t errlen);
+
+/* After load, before attach: the named specs' sites and id ranges into
+ * the maps. 0, or -errno with err set. */
+int usdt_named_setup(const struct stage_table *t, const struct bpfprof_bpf *skel, char *err,
+		     size_t errlen);
+
+/*
+ * The names the probes have met so far (the usdt_names map, @fd) onto the
+ * name slots of @t: each slot is named once, the joined string arguments
+ * (":" between them). How many slots were named, or -errno.
+ */
+int usdt_names_refresh(struct stage_table *t, int fd);
+
+/* The name for one key of the usdt_names map: its arguments joined;
+ * "(empty)" when that is the empty string. */
+void usdt_name_join(const char *text, int nargs, char *out, size_t len);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "probes/stages.h"
 #include "run/args.h"
+#include "probes/usdt.h"
 #include "cost/cost_window.h"
 #include "common/cli_options.h"
 #include "common/version.h"
@@ -65,6 +66,7 @@ enum {
 enum { OPT_EVENTS = 1100, OPT_EVENTS_RING, OPT_EVENTS_QUEUE, OPT_ROTATE_BYTES, OPT_ROTATE_SECS,
        OPT_ROTATE_GZIP };
 enum { OPT_CPU_SAMPLE = 1200 };
+enum { OPT_USDT_NAMES = 1300 };
 
 #define DEFAULT_EVENTS_RING (8ULL << 20)
 #define DEFAULT_TOP_PROCS 20
@@ -87,9 +89,13 @@ static const struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Functions (stages):", 3 },
 	{ "uprobe", 'u', "[BINARY:]GLOB", 0,
 	  "Time the functions matching GLOB (repeatable); BINARY: a path or a library name" },
-	{ "usdt", 'U', "[BINARY:]PROVIDER:BEGIN..END", 0,
-	  "Time a USDT probe pair as a stage, from BEGIN to the next END on the thread; "
-	  "PROVIDER:NAME counts a probe's hits (repeatable)" },
+	{ "usdt", 'U', "[BINARY:]PROVIDER:BEGIN..END[@N[,M...]]", 0,
+	  "Time a USDT probe pair as a stage, from BEGIN to the next END on the thread; @N,M: "
+	  "one stage per value of BEGIN's string arguments N, M; PROVIDER:NAME counts a "
+	  "probe's hits (repeatable)" },
+	{ "usdt-names", OPT_USDT_NAMES, "N", 0,
+	  "-U ...@N: at most N names per spec (default 4096); calls of further names are "
+	  "summed under (other)" },
 	{ "marker", 'm', "[BINARY:]GLOB", 0,
 	  "Time the bpfprof markers (include/bpfprof/marker.h) whose names match GLOB" },
 	{ "list", OPT_LIST, "[BINARY:]GLOB", 0,
@@ -471,6 +477,15 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		env->sample_every = (unsigned int)n;
 		break;
 	}
+	case OPT_USDT_NAMES: {
+		unsigned long n;
+
+		if (parse_uint(arg, 1, USDT_NAMES_MAX, &n))
+			return fail(ps, "invalid --usdt-names '%s': expected a whole number from 1 to 65536",
+				    arg);
+		env->usdt_names = (uint32_t)n;
+		break;
+	}
 	case OPT_CPU_SAMPLE: {
 		unsigned long hz;
 
@@ -581,6 +596,7 @@ int args_parse(int argc, char **argv, struct env *env, char *err, size_t errlen)
 	env->events_ring_bytes = DEFAULT_EVENTS_RING;
 	env->events_queue = DEFAULT_EVENTS_QUEUE;
 	env->sample_every = 1;
+	env->usdt_names = USDT_NAMES_DEFAULT;
 	env->self_cost = COST_MODE_WINDOW;
 	env->self_cost_window_pct = COST_WINDOW_DEFAULT_PCT;
 	/* The default state of the stage probes; --stages-off overrides it. */

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define MAX_STAGE_SPECS 64
@@ -23,6 +24,7 @@ struct env {
 	const char *list_spec;	/* --list */
 	const char *usdt_specs[MAX_STAGE_SPECS]; /* -U, in order (probes/usdt.h) */
 	int n_usdt_specs;
+	uint32_t usdt_names; /* --usdt-names: names per -U ...@N spec */
 	const char *marker_specs[MAX_STAGE_SPECS]; /* -m */
 	int n_marker_specs;
 	bool stages_off;	/* --stages-off, or BPFPROF_STAGES=0 */

@@ -123,6 +123,9 @@ int session_flush(struct session *s)
 	struct profile tmp;
 	int err;
 
+	/* -U ...@N: the names the probes met, before the counters are read
+	 * (ids still unnamed are not read) and before any output. */
+	stage_attacher_refresh_names(s->attacher);
 	err = collector_read(s->collector, &s->cur);
 	events_audit(s->events, s->cur.audit);
 	if (!err)

@@ -88,6 +88,7 @@ static int prepare_stages(struct session *s, char *err, size_t errlen)
 		.follow = env->follow || env->n_pids > 1 || env->comm,
 		.stages_off = env->stages_off,
 		.sample_every = env->sample_every,
+		.usdt_names = env->usdt_names,
 		.returns = (enum returns_mode)env->returns,
 		.log = env->quiet ? NULL : stderr,
 	};
@@ -214,6 +215,7 @@ static int load_and_attach(struct session *s, int argc, char **argv, char *err, 
 		return -1;
 	}
 	loader_collector_maps(s->skel, &maps);
+	maps.stages = s->stages;
 	s->collector = collector_new(&maps);
 	if (!s->collector) {
 		snprintf(err, errlen, "out of memory");
@@ -287,6 +289,7 @@ static int go(struct session *s, char *err, size_t errlen)
 	const struct env *env = s->env;
 	pid_t target = s->target.pid;
 
+	events_set_usdt_names(s->events, bpf_map__fd(s->skel->maps.usdt_names));
 	if (s->events && events_start(s->events, loader_span_ring_fd(s->skel), err, errlen))
 		return -1;
 	if (env->prometheus && start_metrics(s, err, errlen))
