@@ -754,8 +754,9 @@ static int resolve_pair(const char *arg, uint32_t names_cap, pid_t pid, const ch
 			ss.display_path);
 	rc = rc ?: arm_runtime_semaphores(d, &l, s.provider, ss.path);
 	if (!rc) {
-		size_t id = (size_t)(d - t->v), sites = d->n_usdt_sites;
+		size_t id = (size_t)(d - t->v);
 
+		sites = d->n_usdt_sites;
 		finish_stage(d);
 		if (s.nargs)
 			rc = add_named(arg, &s, &l, &ss, names_cap, t, id, err, errlen);
