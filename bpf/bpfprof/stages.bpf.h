@@ -88,7 +88,7 @@ static __always_inline void stage_record(struct stage_frame *f, __u64 dur, __u64
 	bool created = false;
 	__u32 b;
 
-	if (one_target) {
+	if (one_target && key.stage < stage_array_ids) {
 		s = bpf_map_lookup_elem(&stage_counts, &key.stage);
 	} else {
 		key.tgid = bpf_get_current_pid_tgid() >> 32;

@@ -21,6 +21,8 @@
 const volatile __u32 targ_tgid = 0;	/* 0: every process */
 const volatile __u32 self_tgid = 0;	/* bpfprof itself, never traced */
 const volatile bool one_target = false; /* counters in the *_counts arrays */
+/* One target's stage ids from here on (-U ...@N names) count in the hash. */
+const volatile __u32 stage_array_ids = STAGE_MAX_COUNT;
 const volatile bool follow = false;	/* trace the processes in traced_tgids */
 /* --follow itself: a traced process's children are traced too. */
 const volatile bool follow_forks = false;

@@ -389,6 +389,9 @@ int collector_read(struct collector *c, struct profile *snap)
 		if (!err && c->maps.stage_stats >= 0)
 			err = read_stage_stats(c, snap);
 	}
+	/* One target's -U ...@N names count in the hash. */
+	if (!err && c->maps.one_target_tgid && c->maps.stage_stats >= 0 && c->maps.named_in_hash)
+		err = read_stage_stats(c, snap);
 	if (!err)
 		err = read_proc_wall(c, snap);
 	if (err)

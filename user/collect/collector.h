@@ -13,7 +13,11 @@ struct collector_maps {
 	int sys_stats, sys_counts;
 	int io_stats, io_counts;
 	int stage_stats, stage_counts; /* -1 when no stages are profiled */
-	uint32_t n_stages;
+	uint32_t n_stages; /* in stage_counts */
+	/* One target with -U ...@N: the ids from n_stages on (the names')
+	 * count in stage_stats, allocated as met: an array would hold ~4.5 KB
+	 * per CPU for each id kept for a name. */
+	bool named_in_hash;
 	int proc_wall, proc_wall_counts; /* -1: no wall time */
 	int procs;
 	int audit;

@@ -156,6 +156,8 @@ static int size_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
 	/* Per process, a name's id is rarely used by all: a followed tree has
 	 * room for every fixed stage in each process, and the names once. */
 	__u32 n_fixed = n_stages > cfg->usdt_names ? n_stages - cfg->usdt_names : 1;
+	__u32 n_array = cfg->usdt_names && cfg->usdt_first_name_id ? cfg->usdt_first_name_id
+								   : n_stages;
 	int rc;
 
 	rc = size_name_maps(skel, cfg);
@@ -174,9 +176,12 @@ static int size_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
 	if (one_target(cfg)) {
 		rc = bpf_map__set_max_entries(skel->maps.sys_stats, 1);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.io_stats, 1);
-		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_stats, 1);
+		/* The names' ids, maybe thousands, would cost ~4.5 KB per CPU
+		 * each in the array: they go to the hash, as they are met. */
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_stats,
+						    n_stages > n_array ? n_stages - n_array : 1);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.io_counts, n_io ? n_io : 1);
-		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_counts, n_stages);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_counts, n_array);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_mech, n_stages);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.exited_tgids, 1);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.proc_wall, 1);
@@ -369,6 +374,8 @@ struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *
 	skel->rodata->stage_sample_every = cfg->sample_every > 1 ? cfg->sample_every : 1;
 	skel->rodata->span_events = cfg->span_ring_bytes > 0;
 	skel->rodata->stages_attached = cfg->n_stages > 0;
+	if (cfg->usdt_names && cfg->usdt_first_name_id)
+		skel->rodata->stage_array_ids = cfg->usdt_first_name_id;
 	skel->rodata->span_wakeup_bytes = bpf_map__max_entries(skel->maps.spans) / 4;
 	skel->data->stages_enabled = !cfg->stages_off;
 	rc = bpfprof_bpf__load(skel);
@@ -485,6 +492,7 @@ void loader_collector_maps(const struct bpfprof_bpf *skel, struct collector_maps
 	maps->stage_stats = stages ? bpf_map__fd(skel->maps.stage_stats) : -1;
 	maps->stage_counts = stages ? bpf_map__fd(skel->maps.stage_counts) : -1;
 	maps->n_stages = stages ? bpf_map__max_entries(skel->maps.stage_counts) : 0;
+	maps->named_in_hash = skel->rodata->stage_array_ids != STAGE_MAX_COUNT;
 	maps->proc_wall = bpf_program__autoload(skel->progs.cpu_switch)
 				  ? bpf_map__fd(skel->maps.proc_wall)
 				  : -1;

@@ -35,6 +35,9 @@ struct loader_config {
 	/* -U ...@N (probes/usdt.h): named specs, their BEGIN sites, the ids
 	 * they hand out (n_stages counts them), the most arguments one names. */
 	uint32_t usdt_name_specs, usdt_name_sites, usdt_names;
+	/* Ids from here on are names' (one target: counted in the hash,
+	 * allocated as names are met, not preallocated per CPU). */
+	uint32_t usdt_first_name_id;
 	int usdt_name_args;
 	bool stages_off;		 /* start with the stage probes switched off */
 	uint32_t sample_every;		 /* record 1 in N stage calls; 0 or 1: all */

@@ -88,6 +88,7 @@ struct bpfprof_bpf *stage_attacher_load(struct stage_attacher *a, struct loader_
 	cfg->usdt_name_specs = names.specs;
 	cfg->usdt_name_sites = names.sites;
 	cfg->usdt_names = names.names;
+	cfg->usdt_first_name_id = names.first_slot;
 	cfg->usdt_name_args = names.max_args;
 	cfg->n_stages = a->table.n;
 	cfg->n_site_stages = stages_with_return_sites(&a->table, false);

@@ -949,9 +949,12 @@ bool stages_have_usdt(const struct stage_table *t)
 void usdt_named_sizes(const struct stage_table *t, struct usdt_named_sizes *out)
 {
 	memset(out, 0, sizeof(*out));
+	out->first_slot = (uint32_t)t->n;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct usdt_named *n = t->v[i].usdt_named;
 
+		if (t->v[i].usdt_name_slot && i < out->first_slot)
+			out->first_slot = (uint32_t)i;
 		if (!n)
 			continue;
 		out->specs++;

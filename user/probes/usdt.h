@@ -104,6 +104,7 @@ void usdt_named_free(struct usdt_named *n);
 /* What the named specs of @t need in the BPF maps (all 0: none). */
 struct usdt_named_sizes {
 	uint32_t specs, sites, names; /* names: the ids they can hand out */
+	uint32_t first_slot;	       /* the lowest of those ids; the table's size: none */
 	int max_args;
 };
 
