@@ -17,6 +17,7 @@
 
 #include "state.bpf.h"
 #include "stage_stack.bpf.h"
+#include "go_stack.bpf.h"
 #include "stages.bpf.h"
 
 /* Bits 32-39 of a return site's cookie: its jcc condition + 1 (0: always);
@@ -54,21 +55,6 @@ struct {
 #define GO_MAX_STACK (1ULL << 30)
 /* runtime.g starts with stack.lo, stack.hi. */
 #define GO_G_STACK_HI 8
-
-struct go_stack_key {
-	__u32 tgid;
-	__u32 pad;
-	__u64 g; /* the goroutine's runtime.g, r14 in Go >= 1.17 amd64 code */
-};
-
-/* Open stage calls per goroutine: goroutines move between threads. LRU:
- * a goroutine that exits with calls open leaves its entry to be reused. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1);
-	__type(key, struct go_stack_key);
-	__type(value, struct stage_stack);
-} go_stacks SEC(".maps");
 
 static const struct stage_stack empty_go_stack;
 

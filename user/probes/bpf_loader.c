@@ -336,6 +336,7 @@ struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *
 	skel->rodata->stage_sample_every = cfg->sample_every > 1 ? cfg->sample_every : 1;
 	skel->rodata->span_events = cfg->span_ring_bytes > 0;
 	skel->rodata->stages_attached = cfg->n_stages > 0;
+	skel->rodata->go_stages_attached = cfg->n_go_stages > 0;
 	skel->rodata->span_wakeup_bytes = bpf_map__max_entries(skel->maps.spans) / 4;
 	skel->data->stages_enabled = !cfg->stages_off;
 	rc = bpfprof_bpf__load(skel);

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Integration: Go stages get the I/O and the off-CPU time of the goroutine
+ * they run in, though Go keeps their open calls per goroutine and the
+ * kernel sees threads. tests/targets/go_wall.go: four goroutines each run
+ * ioWrite (5 writes of 300 bytes to a file, 5 of 200 bytes to a pipe), and
+ * spinSleep spins then blocks its thread in nanosleep, twice; the target
+ * writes the spin and sleep times it measured.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/helper.h"
+
+#define WRITERS 4
+#define WRITES 5
+#define FILE_BYTES 300
+#define PIPE_BYTES 200
+#define NAP_NS 80000000LL
+#define SPIN_SLEEPS 2
+
+static long long result_value(const char *path, const char *name)
+{
+	char key[64];
+	long long v;
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	while (fscanf(f, "%63s %lld", key, &v) == 2)
+		if (!strcmp(key, name)) {
+			fclose(f);
+			return v;
+		}
+	fclose(f);
+	fail_msg("%s not in %s", name, path);
+	return -1;
+}
+
+static long long st_int(json_t *proc, const char *stage, const char *key)
+{
+	json_t *st = helper_find_stage(proc, stage);
+
+	if (!st)
+		fail_msg("no stage %s", stage);
+	return helper_int(st, key);
+}
+
+static void assert_within(long long got, long long want, double frac, long long slack,
+			  const char *what)
+{
+	long long d = got > want ? got - want : want - got;
+
+	if (d > (long long)(want * frac) + slack)
+		fail_msg("%s: %lld, expected %lld within %.0f%% + %lld", what, got, want,
+			 frac * 100, slack);
+}
+
+static void check_io(json_t *p)
+{
+	const char *io = "main.ioWrite";
+
+	assert_int_equal(st_int(p, io, "calls"), WRITERS);
+	assert_int_equal(st_int(p, io, "io.ops"), WRITERS * WRITES * 2);
+	assert_int_equal(st_int(p, io, "io.bytes_written"),
+			 WRITERS * WRITES * (FILE_BYTES + PIPE_BYTES));
+	assert_int_equal(st_int(p, io, "io.bytes_read"), 0);
+	assert_int_equal(st_int(p, io, "io.by_kind.file.ops"), WRITERS * WRITES);
+	assert_int_equal(st_int(p, io, "io.by_kind.file.bytes_written"),
+			 WRITERS * WRITES * FILE_BYTES);
+	assert_int_equal(st_int(p, io, "io.by_kind.pipe.ops"), WRITERS * WRITES);
+	assert_int_equal(st_int(p, io, "io.by_kind.pipe.bytes_written"),
+			 WRITERS * WRITES * PIPE_BYTES);
+	assert_int_equal(st_int(p, io, "io.by_kind.socket.ops") + st_int(p, io, "io.by_kind.tty.ops") +
+				 st_int(p, io, "io.by_kind.other.ops"),
+			 0);
+	/* The main goroutine's read of the pipe is no stage's. */
+	assert_int_equal(st_int(p, "main.spinSleep", "io.ops"), 0);
+}
+
+static void check_wall(json_t *p, const char *result)
+{
+	const char *ss = "main.spinSleep";
+	long long spin = result_value(result, "spin_wall_ns");
+	long long nap = result_value(result, "sleep_wall_ns");
+	long long on = st_int(p, ss, "wall.on_cpu_ns"), runq = st_int(p, ss, "wall.runqueue_ns");
+	long long sleep_ns = st_int(p, ss, "wall.blocked.sleep_ns");
+	long long self = st_int(p, ss, "self_ns");
+	long long blocked = st_int(p, ss, "wall.blocked_ns");
+
+	assert_int_equal(st_int(p, ss, "calls"), SPIN_SLEEPS);
+	/* The split sums to the self time exactly. */
+	assert_int_equal(on + runq + blocked, self);
+	assert_int_equal(st_int(p, ss, "wall.blocked.io_ns") + st_int(p, ss, "wall.blocked.lock_ns") +
+				 sleep_ns + st_int(p, ss, "wall.blocked.other_ns"),
+			 blocked);
+	/* Asleep at least the naps, at most what the target saw around them;
+	 * the spin (by the wall clock: on a CPU or waiting for one) within a
+	 * few percent of the target's own clock. */
+	if (sleep_ns < SPIN_SLEEPS * NAP_NS * 99 / 100 || sleep_ns > nap)
+		fail_msg("sleep %lld, want >= %lld and <= %lld (the target's)", sleep_ns,
+			 SPIN_SLEEPS * NAP_NS * 99 / 100, nap);
+	assert_within(on + runq, spin, 0.03, 1000000, "spinSleep on CPU + runqueue");
+	assert_within(sleep_ns * 1000 / self, nap * 1000 / (spin + nap), 0.03, 10,
+		      "spinSleep sleep share (per mille)");
+	assert_int_equal(st_int(p, ss, "wall.blocked.lock_ns"), 0);
+	assert_int_equal(st_int(p, ss, "wall.blocked.io_ns"), 0);
+}
+
+static void test_go_io_and_wall(void **state)
+{
+	char dir[64], out[128], bin[256], target[256], result[128];
+	struct proc_run r;
+	json_t *s, *p;
+
+	REQUIRE_ROOT_BPF();
+	helper_tmpdir(dir, sizeof(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(result, sizeof(result), "%s/result", dir);
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/go_wall");
+	char *argv[] = { bin,  "-q",	      "-o", out,	  "-u", "main.ioWrite",
+			 "-u", "main.spinSleep", "--", target, result, NULL };
+
+	if (helper_run(argv, 60, &r) != 0)
+		fail_msg("bpfprof: %s", r.err);
+	s = helper_load_json_in(out, "summary.json");
+	p = helper_find_proc(s, (pid_t)helper_int(s, "target.pid"));
+	assert_non_null(p);
+	check_io(p);
+	check_wall(p, result);
+	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_go_io_and_wall),
+	};
+
+	return cmocka_run_group_tests_name("integration_go_wall", tests, NULL, NULL);
+}
