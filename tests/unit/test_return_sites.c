@@ -67,16 +67,46 @@ static void test_calls_and_tails(void **state)
 	free(m.sites);
 }
 
-/* A switch through a register: not probed, but counted (and not a leaf). */
+/* Jumps through a register or memory: probed, with where the target is
+ * and the function's stretch around each, for the probe to decide as it
+ * runs (a switch stays inside, a tail call leaves); a segment-prefixed
+ * one is not described, only counted. Neither is a leaf. */
 static void test_indirect_jump(void **state)
 {
-	static const uint8_t code[] = { 0xff, 0xe0, 0xc3 }; /* jmp *%rax; ret */
+	static const uint8_t code[] = {
+		0xff, 0xe0,				  /* 0: jmp *%rax */
+		0xff, 0x24, 0xc5, 0x10, 0x20, 0x40, 0x00, /* 2: jmp *0x402010(,%rax,8) */
+		0x41, 0xff, 0x63, 0x08,			  /* 9: jmp *0x8(%r11) */
+		0x64, 0xff, 0x20,			  /* 13: jmp *%fs:(%rax) */
+		0xc3,					  /* 16: ret */
+	};
 	struct sym_match m;
 
 	scan(&m, code, sizeof(code));
-	assert_int_equal(m.indirect_jumps, 1);
+	assert_true(m.decoded);
 	assert_true(m.calls);
-	assert_int_equal(m.n_sites, 1);
+	assert_int_equal(m.indirect_jumps, 1);
+	assert_int_equal(m.n_sites, 4);
+	assert_true(m.sites[0].indirect && m.sites[0].tail);
+	assert_int_equal(m.sites[0].offset, 0);
+	assert_int_equal(m.sites[0].jump.base, 11); /* rax: pt_regs slot 10 */
+	assert_false(m.sites[0].jump.mem);
+	assert_int_equal(m.sites[0].jump.body_lo, 0);
+	assert_int_equal(m.sites[0].jump.body_hi, sizeof(code));
+	assert_int_equal(m.sites[0].jump.cold_lo, m.sites[0].jump.cold_hi);
+	assert_true(m.sites[1].indirect && m.sites[1].jump.mem);
+	assert_int_equal(m.sites[1].jump.base, 0);
+	assert_int_equal(m.sites[1].jump.index, 11);
+	assert_int_equal(m.sites[1].jump.scale, 8);
+	assert_int_equal(m.sites[1].jump.disp, 0x402010);
+	assert_int_equal(m.sites[1].jump.body_lo, -2);
+	assert_true(m.sites[2].indirect && m.sites[2].jump.mem);
+	assert_int_equal(m.sites[2].jump.base, 7); /* r11: slot 6 */
+	assert_int_equal(m.sites[2].jump.index, 0);
+	assert_int_equal(m.sites[2].jump.disp, 8);
+	assert_int_equal(m.sites[2].jump.body_hi, sizeof(code) - 9);
+	assert_false(m.sites[3].indirect);
+	assert_int_equal(m.sites[3].offset, 16);
 	free(m.sites);
 }
 

@@ -268,6 +268,7 @@ void loader_stage_programs(const struct bpfprof_bpf *skel, enum uprobe_link_kind
 			   struct stage_progs *progs)
 {
 	memset(progs, 0, sizeof(*progs));
+	progs->jump_sites_fd = bpf_map__fd(skel->maps.jump_sites);
 	if (kind == UPROBE_LINK_SESSION) {
 		progs->entry = progs->ret = skel->progs.stage_session;
 	} else {

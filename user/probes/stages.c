@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include "common/text.h"
 #include "bpfprof.h"
 #include "probes/stage_spec.h"
@@ -190,6 +191,7 @@ static void describe_return(const struct stage_def *d, char *buf, size_t len)
 	}
 	for (size_t i = 0; i < d->n_sites; i++) {
 		borrowed += d->sites[i].handoff && !d->sites[i].borrowed;
+		/* with jumps through a register or memory, decided as they run */
 		tails += d->sites[i].tail && !d->sites[i].handoff && !d->sites[i].borrowed;
 		own += !d->sites[i].tail && !d->sites[i].borrowed;
 	}
@@ -215,7 +217,7 @@ void stages_print(FILE *f, const struct stage_table *t)
 			d->skipped && d->lang != LANG_GO ? "  (probe after endbr64)" : "",
 			d->lang == LANG_GO && d->skipped ? "  (probe after the stack check)" : "",
 			d->ret == RET_SITES && d->indirect_jumps
-				? "  (jumps through a register: a tail call there ends as unfinished)"
+				? "  (a jump out it cannot follow: a tail call there ends as unfinished)"
 				: "",
 			d->ret == RET_SITES && !d->decoded ? "  (not fully decoded)" : "");
 	}
@@ -330,11 +332,23 @@ static int attach_go_exit(struct stage_links *out, const struct bpf_program *pro
 	return rc;
 }
 
+/* A jump through a register or memory: its description goes in the
+ * jump_sites map, its index in the cookie. Non-zero when it cannot. */
+static int describe_jump_site(int fd, uint32_t *n, struct jump_site jump, uint64_t *cookie)
+{
+	if (fd < 0 || *n >= JUMP_SITES_MAX || bpf_map_update_elem(fd, n, &jump, BPF_ANY))
+		return -1;
+	*cookie |= STAGE_SITE_INDIRECT | (uint64_t)*n << STAGE_SITE_JUMP_SHIFT;
+	(*n)++;
+	return 0;
+}
+
 int stages_attach(const struct stage_table *t, enum uprobe_link_kind kind,
 		  const struct stage_progs *progs, pid_t pid, struct stage_links *out, char *err,
 		  size_t errlen)
 {
 	enum uprobe_link_kind site_kind = stages_site_link_kind(kind);
+	uint32_t n_jumps = 0;
 	size_t n_sites = 0;
 	uint64_t *offsets = NULL, *cookies = NULL;
 	bool *done = calloc(t->n ? t->n : 1, sizeof(*done));
@@ -386,9 +400,17 @@ int stages_attach(const struct stage_table *t, enum uprobe_link_kind kind,
 				if (strcmp(t->v[k].path, path) || !in_group(&t->v[k], g))
 					continue;
 				for (size_t s = 0; s < t->v[k].n_sites; s++) {
-					offsets[nret] = t->v[k].sites[s].offset;
-					cookies[nret++] =
-						stage_site_cookie((uint32_t)k, &t->v[k].sites[s]);
+					const struct ret_site *site = &t->v[k].sites[s];
+
+					offsets[nret] = site->offset;
+					cookies[nret] = stage_site_cookie((uint32_t)k, site);
+					/* Without its description it would read as a
+					 * sure way out: left unprobed instead. */
+					if (site->indirect &&
+					    describe_jump_site(progs->jump_sites_fd, &n_jumps,
+							       site->jump, &cookies[nret]))
+						continue;
+					nret++;
 				}
 			}
 			rc = attach_one(out, ret, site_kind, false, path, binary, offsets, cookies,

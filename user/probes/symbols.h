@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bpfprof.h"
+
 /*
  * How the x86_64 kernel (6.18) executes the instruction under a uprobe.
  * Per entry+return on this VM: EMULATED ~0.9 us, NOP5 ~0.26 us,
@@ -48,6 +50,10 @@ struct ret_site {
 	 * function jumped to takes its frame over (its ways out are borrowed). */
 	bool handoff;
 	uint8_t depth; /* tail calls followed to get here */
+	/* A jump through a register or memory: whether it leaves is decided
+	 * when it runs, from `jump` (bpfprof.h). */
+	bool indirect;
+	struct jump_site jump;
 };
 
 struct sym_match {
