@@ -127,6 +127,11 @@ struct jump_site {
 /* Jump sites described at once; the cookie carries the index in 21 bits. */
 #define JUMP_SITES_MAX 65536
 
+/* Go binaries with stages whose waitReasons are classified at once, and
+ * the waitReasons of each (a uint8 in the runtime). */
+#define GO_BINARIES_MAX 16
+#define GO_WAIT_REASONS 256
+
 struct stage_key {
 	__u32 tgid;
 	__u32 stage; /* index into userspace's stage table; the probe's cookie */

@@ -4,8 +4,11 @@
  * they run in, though Go keeps their open calls per goroutine and the
  * kernel sees threads. tests/targets/go_wall.go: four goroutines each run
  * ioWrite (5 writes of 300 bytes to a file, 5 of 200 bytes to a pipe), and
- * spinSleep spins then blocks its thread in nanosleep, twice; the target
- * writes the spin and sleep times it measured.
+ * spinSleep spins then blocks its thread in nanosleep, twice; spinPark
+ * spins then parks in time.Sleep (the thread runs on: only the Go
+ * scheduler's probes see the goroutine wait), twice; chanWait parks on a
+ * channel another goroutine fills 70 ms later. The target writes the
+ * times it measured.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,7 @@
 #define PIPE_BYTES 200
 #define NAP_NS 80000000LL
 #define SPIN_SLEEPS 2
+#define HOLD_NS 70000000LL
 
 static long long result_value(const char *path, const char *name)
 {
@@ -77,33 +81,59 @@ static void check_io(json_t *p)
 	assert_int_equal(st_int(p, "main.spinSleep", "io.ops"), 0);
 }
 
-static void check_wall(json_t *p, const char *result)
+/* on_cpu + runqueue + blocked = self, blocked = its parts. */
+static void check_sums(json_t *p, const char *stage)
 {
-	const char *ss = "main.spinSleep";
-	long long spin = result_value(result, "spin_wall_ns");
-	long long nap = result_value(result, "sleep_wall_ns");
+	long long blocked = st_int(p, stage, "wall.blocked_ns");
+
+	assert_int_equal(st_int(p, stage, "wall.on_cpu_ns") + st_int(p, stage, "wall.runqueue_ns") +
+				 blocked,
+			 st_int(p, stage, "self_ns"));
+	assert_int_equal(st_int(p, stage, "wall.blocked.io_ns") +
+				 st_int(p, stage, "wall.blocked.lock_ns") +
+				 st_int(p, stage, "wall.blocked.sleep_ns") +
+				 st_int(p, stage, "wall.blocked.other_ns"),
+			 blocked);
+}
+
+/* A stage that spins by the wall clock, then sleeps: the sleep at least
+ * the naps and at most what the target saw around them, the spin (on a
+ * CPU or waiting for one) within a few percent of the target's clock. */
+static void check_spin_then_sleep(json_t *p, const char *ss, long long spin, long long nap)
+{
 	long long on = st_int(p, ss, "wall.on_cpu_ns"), runq = st_int(p, ss, "wall.runqueue_ns");
 	long long sleep_ns = st_int(p, ss, "wall.blocked.sleep_ns");
 	long long self = st_int(p, ss, "self_ns");
-	long long blocked = st_int(p, ss, "wall.blocked_ns");
 
 	assert_int_equal(st_int(p, ss, "calls"), SPIN_SLEEPS);
-	/* The split sums to the self time exactly. */
-	assert_int_equal(on + runq + blocked, self);
-	assert_int_equal(st_int(p, ss, "wall.blocked.io_ns") + st_int(p, ss, "wall.blocked.lock_ns") +
-				 sleep_ns + st_int(p, ss, "wall.blocked.other_ns"),
-			 blocked);
-	/* Asleep at least the naps, at most what the target saw around them;
-	 * the spin (by the wall clock: on a CPU or waiting for one) within a
-	 * few percent of the target's own clock. */
+	check_sums(p, ss);
 	if (sleep_ns < SPIN_SLEEPS * NAP_NS * 99 / 100 || sleep_ns > nap)
-		fail_msg("sleep %lld, want >= %lld and <= %lld (the target's)", sleep_ns,
+		fail_msg("%s: sleep %lld, want >= %lld and <= %lld (the target's)", ss, sleep_ns,
 			 SPIN_SLEEPS * NAP_NS * 99 / 100, nap);
-	assert_within(on + runq, spin, 0.03, 1000000, "spinSleep on CPU + runqueue");
+	assert_within(on + runq, spin, 0.03, 1000000, "on CPU + runqueue");
 	assert_within(sleep_ns * 1000 / self, nap * 1000 / (spin + nap), 0.03, 10,
-		      "spinSleep sleep share (per mille)");
+		      "sleep share (per mille)");
 	assert_int_equal(st_int(p, ss, "wall.blocked.lock_ns"), 0);
 	assert_int_equal(st_int(p, ss, "wall.blocked.io_ns"), 0);
+}
+
+static void check_wall(json_t *p, const char *result)
+{
+	long long v;
+
+	/* The thread blocks with the goroutine on it. */
+	check_spin_then_sleep(p, "main.spinSleep", result_value(result, "spin_wall_ns"),
+			      result_value(result, "sleep_wall_ns"));
+	/* The goroutine parks; its thread runs on. */
+	check_spin_then_sleep(p, "main.spinPark", result_value(result, "park_spin_ns"),
+			      result_value(result, "park_sleep_ns"));
+	/* Parked on a channel: a lock wait, for the sender's hold. */
+	check_sums(p, "main.chanWait");
+	v = st_int(p, "main.chanWait", "wall.blocked.lock_ns");
+	if (v < HOLD_NS * 99 / 100 || v > result_value(result, "chan_wall_ns"))
+		fail_msg("chanWait: lock %lld, want >= %lld and <= %lld (the target's)", v,
+			 HOLD_NS * 99 / 100, result_value(result, "chan_wall_ns"));
+	assert_within(v, st_int(p, "main.chanWait", "self_ns"), 0.02, 200000, "chanWait lock share");
 }
 
 static void test_go_io_and_wall(void **state)
@@ -119,7 +149,8 @@ static void test_go_io_and_wall(void **state)
 	helper_path(bin, sizeof(bin), "bpfprof");
 	helper_path(target, sizeof(target), "targets/go_wall");
 	char *argv[] = { bin,  "-q",	      "-o", out,	  "-u", "main.ioWrite",
-			 "-u", "main.spinSleep", "--", target, result, NULL };
+			 "-u", "main.spinSleep", "-u", "main.spinPark", "-u", "main.chanWait",
+			 "--", target, result, NULL };
 
 	if (helper_run(argv, 60, &r) != 0)
 		fail_msg("bpfprof: %s", r.err);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Go stages whose I/O and off-CPU time the tests know: ioWrite, run by
 // several goroutines at once, writes known sizes to a file and a pipe;
-// spinSleep spins a while, then blocks its thread in a nanosleep syscall.
+// spinSleep spins a while, then blocks its thread in a nanosleep syscall;
+// spinPark spins, then parks in time.Sleep (the thread runs on); chanWait
+// parks receiving from a channel another goroutine fills late.
 // The target writes what it measured on its own clock to the file named
 // by its argument ("name value" lines).
 package main
@@ -23,6 +25,7 @@ const (
 	spinTime   = 60 * time.Millisecond
 	napTime    = 80 * time.Millisecond
 	spinSleeps = 2
+	holdTime   = 70 * time.Millisecond // before the channel is filled
 )
 
 // Timed: 2 x writes writes, each a syscall of its own.
@@ -57,6 +60,26 @@ func spinSleep() (spin, nap time.Duration) {
 	for syscall.Nanosleep(&ts, &ts) == syscall.EINTR {
 	}
 	return t1.Sub(t0), time.Since(t1)
+}
+
+// Timed: on a CPU for spinTime, then parked in the Go scheduler.
+//
+//go:noinline
+func spinPark() (spin, nap time.Duration) {
+	t0 := time.Now()
+	for time.Since(t0) < spinTime {
+		sink++
+	}
+	t1 := time.Now()
+	time.Sleep(napTime)
+	return t1.Sub(t0), time.Since(t1)
+}
+
+// Timed: parked on a channel receive until the sender's holdTime is over.
+//
+//go:noinline
+func chanWait(ch <-chan int) int {
+	return <-ch
 }
 
 func main() {
@@ -106,5 +129,22 @@ func main() {
 		nap += z
 	}
 	fmt.Fprintf(result, "spin_wall_ns %d\nsleep_wall_ns %d\n", spin.Nanoseconds(), nap.Nanoseconds())
+	spin, nap = 0, 0
+	for i := 0; i < spinSleeps; i++ {
+		s, z := spinPark()
+		spin += s
+		nap += z
+	}
+	fmt.Fprintf(result, "park_spin_ns %d\npark_sleep_ns %d\n", spin.Nanoseconds(), nap.Nanoseconds())
+	ch := make(chan int)
+	go func() {
+		time.Sleep(holdTime)
+		ch <- 1
+	}()
+	t0 := time.Now()
+	if chanWait(ch) != 1 {
+		os.Exit(1)
+	}
+	fmt.Fprintf(result, "chan_wall_ns %d\n", time.Since(t0).Nanoseconds())
 	result.Close()
 }

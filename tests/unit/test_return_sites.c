@@ -9,6 +9,7 @@
 #include <string.h>
 #include "lib/helper.h"
 #include "probes/demangle.h"
+#include "probes/go_runtime.h"
 #include "probes/stages.h"
 #include "probes/symbols.h"
 
@@ -213,11 +214,57 @@ static void test_rust_demangle(void **state)
 	assert_null(demangle("_RNotValid"));
 }
 
+/* The Go stack check's jbe: where the scheduler probes go (emulated). */
+static void test_go_stack_check_jcc(void **state)
+{
+	static const uint8_t code[] = {
+		0x49, 0x3b, 0x66, 0x10,		    /* cmp 0x10(%r14),%rsp */
+		0x0f, 0x86, 0x00, 0x01, 0x00, 0x00, /* jbe morestack */
+		0x48, 0x83, 0xec, 0x18,		    /* sub $0x18,%rsp */
+	};
+	uint32_t at;
+
+	assert_int_equal(go_stack_check_jcc(code, sizeof(code), BASE, &at), 6); /* be */
+	assert_int_equal(at, 4);
+	assert_int_equal(go_stack_check_jcc(code + 10, 4, BASE, &at), -1);
+}
+
+/* waitReasons by name, and read from a Go 1.19 binary's runtime. */
+static void test_go_wait_reasons(void **state)
+{
+	uint32_t classes[GO_WAIT_REASONS];
+	char path[256];
+	int n, io = 0, sleep = 0, lock = 0;
+
+	assert_int_equal(go_wait_reason_class("IO wait"), WALL_BLOCK_IO);
+	assert_int_equal(go_wait_reason_class("sleep"), WALL_BLOCK_SLEEP);
+	assert_int_equal(go_wait_reason_class("chan receive"), WALL_BLOCK_LOCK);
+	assert_int_equal(go_wait_reason_class("sync.Mutex.Lock"), WALL_BLOCK_LOCK);
+	assert_int_equal(go_wait_reason_class("GC assist wait"), WALL_BLOCK_OTHER);
+	helper_path(path, sizeof(path), "targets/go_wall");
+	n = go_wait_reason_classes(path, classes, GO_WAIT_REASONS);
+	assert_true(n > 20);
+	for (int i = 0; i < n; i++) {
+		io += classes[i] == WALL_BLOCK_IO;
+		sleep += classes[i] == WALL_BLOCK_SLEEP;
+		lock += classes[i] == WALL_BLOCK_LOCK;
+	}
+	assert_int_equal(io, 1);
+	assert_int_equal(sleep, 1);
+	assert_true(lock >= 7);
+	assert_int_equal(classes[0], WALL_BLOCK_OTHER); /* waitReasonZero */
+	/* Stripped of .symtab: not found, every reason other. */
+	helper_path(path, sizeof(path), "targets/go_stacks_stripped");
+	assert_int_equal(go_wait_reason_classes(path, classes, GO_WAIT_REASONS), 0);
+	assert_int_equal(go_wait_reason_classes("/nonexistent", classes, GO_WAIT_REASONS), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_leaf),		  cmocka_unit_test(test_calls_and_tails),
-		cmocka_unit_test(test_indirect_jump),	  cmocka_unit_test(test_cold_part),
+		cmocka_unit_test(test_indirect_jump),	  cmocka_unit_test(test_go_stack_check_jcc),
+		cmocka_unit_test(test_go_wait_reasons),	  cmocka_unit_test(test_cold_part),
 		cmocka_unit_test(test_undecodable),	  cmocka_unit_test(test_pick_return),
 		cmocka_unit_test(test_returns_mode_parse), cmocka_unit_test(test_go_stack_check),
 		cmocka_unit_test(test_rust_demangle),

@@ -248,11 +248,13 @@ static int configure_site_programs(struct bpfprof_bpf *skel, const struct loader
 {
 	enum uprobe_link_kind kind = stages_site_link_kind(cfg->stage_links);
 	struct bpf_program *progs[] = { skel->progs.stage_site_entry, skel->progs.stage_site_return,
-					skel->progs.stage_go_entry, skel->progs.stage_go_return,
-					skel->progs.stage_go_exit };
+					skel->progs.stage_go_entry,   skel->progs.stage_go_return,
+					skel->progs.stage_go_exit,    skel->progs.go_park,
+					skel->progs.go_ready,	      skel->progs.go_yield,
+					skel->progs.go_run };
 	int rc = 0;
 
-	for (int i = 0; i < 5 && !rc; i++) {
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]) && !rc; i++) {
 		bool want = i < 2 ? cfg->n_site_stages > 0 : cfg->n_go_stages > 0;
 
 		bpf_program__set_autoload(progs[i], want);
@@ -260,6 +262,8 @@ static int configure_site_programs(struct bpfprof_bpf *skel, const struct loader
 			rc = uprobe_link_prepare_prog(progs[i], kind);
 	}
 	/* One stack per goroutine inside a timed call at once. */
+	rc = rc ?: bpf_map__set_max_entries(skel->maps.go_parks,
+					    cfg->n_go_stages ? GO_STACKS_MAX : 1);
 	return rc ?: bpf_map__set_max_entries(skel->maps.go_stacks,
 					      cfg->n_go_stages ? GO_STACKS_MAX : 1);
 }
@@ -279,10 +283,16 @@ void loader_stage_programs(const struct bpfprof_bpf *skel, enum uprobe_link_kind
 		progs->site_entry = skel->progs.stage_site_entry;
 		progs->site_return = skel->progs.stage_site_return;
 	}
+	progs->go_wait_class_fd = -1;
 	if (bpf_program__autoload(skel->progs.stage_go_entry)) {
 		progs->go_entry = skel->progs.stage_go_entry;
 		progs->go_return = skel->progs.stage_go_return;
 		progs->go_exit = skel->progs.stage_go_exit;
+		progs->go_park = skel->progs.go_park;
+		progs->go_ready = skel->progs.go_ready;
+		progs->go_yield = skel->progs.go_yield;
+		progs->go_run = skel->progs.go_run;
+		progs->go_wait_class_fd = bpf_map__fd(skel->maps.go_wait_class);
 	}
 }
 

@@ -299,7 +299,9 @@ static bool is_go_stack_bound(const cs_x86_op *op)
 	       op->mem.index == X86_REG_INVALID && (op->mem.disp == 0x10 || op->mem.disp == 0x18);
 }
 
-uint32_t go_stack_check_len(const uint8_t *code, size_t len, uint64_t vaddr)
+/* The check's length (0: none); its jcc's offset and condition. */
+static uint32_t go_stack_check(const uint8_t *code, size_t len, uint64_t vaddr, uint32_t *jcc_at,
+			       int *cond)
 {
 	csh cs = x86_decoder();
 	const uint8_t *p = code;
@@ -324,12 +326,33 @@ uint32_t go_stack_check_len(const uint8_t *code, size_t len, uint64_t vaddr)
 		    x->operands[0].reg == reg && is_go_stack_bound(&x->operands[1]))
 			continue;
 		if (i > 0 && (in->id == X86_INS_JBE || in->id == X86_INS_JB) &&
-		    jcc_condition(in) >= 0)
+		    jcc_condition(in) >= 0) {
 			skip = (uint32_t)(addr - vaddr);
+			*jcc_at = (uint32_t)(in->address - vaddr);
+			*cond = jcc_condition(in);
+		}
 		break;
 	}
 	cs_free(in, 1);
 	return skip;
+}
+
+uint32_t go_stack_check_len(const uint8_t *code, size_t len, uint64_t vaddr)
+{
+	uint32_t jcc_at;
+	int cond;
+
+	return go_stack_check(code, len, vaddr, &jcc_at, &cond);
+}
+
+int go_stack_check_jcc(const uint8_t *code, size_t len, uint64_t vaddr, uint32_t *jcc_at)
+{
+	int cond = -1;
+
+	*jcc_at = 0;
+	if (!go_stack_check(code, len, vaddr, jcc_at, &cond))
+		return -1;
+	return cond;
 }
 
 uint32_t entry_probe_site(const uint8_t *code, size_t len, uint64_t vaddr, enum entry_kind *kind)

@@ -5,6 +5,7 @@
 #include <bpf/bpf.h>
 #include "common/text.h"
 #include "bpfprof.h"
+#include "probes/go_runtime.h"
 #include "probes/stage_spec.h"
 #include "probes/stages.h"
 
@@ -343,12 +344,60 @@ static int describe_jump_site(int fd, uint32_t *n, struct jump_site jump, uint64
 	return 0;
 }
 
+/* The Go scheduler's transitions in a Go binary (go_sched.bpf.h), each
+ * probed on its stack check's jbe (emulated; the condition in the cookie,
+ * as a return site's); @bin, the binary's row of go_wait_class, too. All
+ * four or none: without them parked time reads as on CPU, as before. */
+static int attach_go_sched(struct stage_links *out, const struct stage_progs *progs,
+			   enum uprobe_link_kind kind, const char *path, const char *binary,
+			   pid_t pid, uint32_t bin, char *err, size_t errlen)
+{
+	static const char *const fns[] = { "runtime.gopark", "runtime.ready", "runtime.goschedImpl",
+					   "runtime.execute" };
+	const struct bpf_program *prog[] = { progs->go_park, progs->go_ready, progs->go_yield,
+					     progs->go_run };
+	uint64_t offsets[4], cookies[4];
+	uint32_t classes[GO_WAIT_REASONS];
+	char serr[256];
+	int rc = 0;
+
+	for (size_t i = 0; i < 4; i++) {
+		struct sym_list syms = {};
+		const struct sym_match *m;
+
+		if (!prog[i] || symbols_match(path, fns[i], &syms, serr, sizeof(serr)) ||
+		    syms.n != 1) {
+			sym_list_free(&syms);
+			return 0;
+		}
+		m = &syms.v[0];
+		offsets[i] = m->probe_offset;
+		cookies[i] = bin;
+		if (m->go_check_cond >= 0) {
+			offsets[i] = m->probe_offset - m->skipped + m->go_check_jcc;
+			cookies[i] |= (uint64_t)(m->go_check_cond + 1) << 32;
+		}
+		sym_list_free(&syms);
+	}
+	go_wait_reason_classes(path, classes, GO_WAIT_REASONS);
+	for (uint32_t r = 0; r < GO_WAIT_REASONS && progs->go_wait_class_fd >= 0; r++) {
+		uint32_t key = bin * GO_WAIT_REASONS + r;
+
+		if (bpf_map_update_elem(progs->go_wait_class_fd, &key, &classes[r], BPF_ANY))
+			break;
+	}
+	for (size_t i = 0; i < 4 && !rc; i++)
+		rc = attach_one(out, prog[i], kind, false, path, binary, &offsets[i], &cookies[i], 1,
+				pid, err, errlen);
+	return rc;
+}
+
 int stages_attach(const struct stage_table *t, enum uprobe_link_kind kind,
 		  const struct stage_progs *progs, pid_t pid, struct stage_links *out, char *err,
 		  size_t errlen)
 {
 	enum uprobe_link_kind site_kind = stages_site_link_kind(kind);
-	uint32_t n_jumps = 0;
+	uint32_t n_jumps = 0, go_bins = 0;
 	size_t n_sites = 0;
 	uint64_t *offsets = NULL, *cookies = NULL;
 	bool *done = calloc(t->n ? t->n : 1, sizeof(*done));
@@ -428,6 +477,9 @@ int stages_attach(const struct stage_table *t, enum uprobe_link_kind kind,
 			if (!rc && g == GROUP_GO_SITES)
 				rc = attach_go_exit(out, progs->go_exit, site_kind, path, binary, pid,
 						    err, errlen);
+			if (!rc && g == GROUP_GO_SITES)
+				rc = attach_go_sched(out, progs, site_kind, path, binary, pid,
+						     go_bins++ % GO_BINARIES_MAX, err, errlen);
 		}
 		for (size_t k = i; k < t->n; k++)
 			if (!strcmp(t->v[k].path, path))

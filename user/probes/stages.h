@@ -117,6 +117,10 @@ struct stage_progs {
 	const struct bpf_program *go_entry, *go_return;	    /* RET_SITES, per goroutine */
 	const struct bpf_program *go_exit; /* runtime.goexit0: a goroutine's open calls end */
 	int jump_sites_fd; /* where jumps through a register or memory go; -1: none */
+	/* The Go scheduler's transitions (go_sched.bpf.h), and the kind of
+	 * wait of each waitReason per binary; NULL / -1 without Go stages. */
+	const struct bpf_program *go_park, *go_ready, *go_yield, *go_run;
+	int go_wait_class_fd;
 };
 
 /* The link kind return-site programs use: no session, it would add a return probe. */
