@@ -74,6 +74,8 @@ struct frame_wall {
 struct stack_wall {
 	__u64 min_flt; /* the thread's fault counts at the last push or pop */
 	__u64 maj_flt;
+	__u32 flt_tid; /* that thread: a goroutine's stack moves between threads */
+	__u32 pad;
 };
 
 enum wall_off {

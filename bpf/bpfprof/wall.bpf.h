@@ -370,18 +370,21 @@ static __always_inline void wall_io_to_frame(struct stage_frame *f, __u32 kind, 
 }
 
 /* The running thread's faults since the last stage entry or return go to
- * frame f (none: no stage was open). */
+ * frame f (none: no stage was open). A goroutine's stack last seen on
+ * another thread has no count of this one's to start from: its faults
+ * since it moved are not counted. */
 static __always_inline void wall_faults_to(struct stage_stack *st, struct stage_frame *f)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	__u64 mn = t->min_flt, mj = t->maj_flt;
 
-	if (f) {
+	if (f && st->wall.flt_tid == (__u32)t->pid) {
 		f->wall.faults_minor += mn - st->wall.min_flt;
 		f->wall.faults_major += mj - st->wall.maj_flt;
 	}
 	st->wall.min_flt = mn;
 	st->wall.maj_flt = mj;
+	st->wall.flt_tid = (__u32)t->pid;
 }
 
 /* stage_push: frame d opens over frame d - 1. */
