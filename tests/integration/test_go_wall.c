@@ -165,10 +165,44 @@ static void test_go_io_and_wall(void **state)
 	helper_rmtree(dir);
 }
 
+/* --no-go-sched: the thread's off-CPU time still goes to the goroutine,
+ * its time parked in the Go scheduler reads as on CPU, as the kernel sees
+ * it (no scheduler probe attached). */
+static void test_go_no_sched(void **state)
+{
+	char dir[64], out[128], bin[256], target[256], result[128];
+	struct proc_run r;
+	json_t *s, *p;
+
+	REQUIRE_ROOT_BPF();
+	helper_tmpdir(dir, sizeof(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(result, sizeof(result), "%s/result", dir);
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/go_wall");
+	char *argv[] = { bin,	 "-q", "--no-go-sched", "-o", out, "-u", "main.spinSleep",
+			 "-u",	 "main.chanWait", "--", target, result, NULL };
+
+	if (helper_run(argv, 60, &r) != 0)
+		fail_msg("bpfprof: %s", r.err);
+	s = helper_load_json_in(out, "summary.json");
+	p = helper_find_proc(s, (pid_t)helper_int(s, "target.pid"));
+	assert_non_null(p);
+	check_sums(p, "main.spinSleep");
+	assert_true(st_int(p, "main.spinSleep", "wall.blocked.sleep_ns") >=
+		    SPIN_SLEEPS * NAP_NS * 99 / 100);
+	check_sums(p, "main.chanWait");
+	assert_int_equal(st_int(p, "main.chanWait", "wall.blocked_ns"), 0);
+	assert_true(st_int(p, "main.chanWait", "wall.on_cpu_ns") >= HOLD_NS * 99 / 100);
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_go_io_and_wall),
+		cmocka_unit_test(test_go_no_sched),
 	};
 
 	return cmocka_run_group_tests_name("integration_go_wall", tests, NULL, NULL);

@@ -257,6 +257,9 @@ static int configure_site_programs(struct bpfprof_bpf *skel, const struct loader
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]) && !rc; i++) {
 		bool want = i < 2 ? cfg->n_site_stages > 0 : cfg->n_go_stages > 0;
 
+		if (i >= 5 && cfg->go_sched_off)
+			want = false; /* the Go scheduler's programs */
+
 		bpf_program__set_autoload(progs[i], want);
 		if (want)
 			rc = uprobe_link_prepare_prog(progs[i], kind);
@@ -288,6 +291,8 @@ void loader_stage_programs(const struct bpfprof_bpf *skel, enum uprobe_link_kind
 		progs->go_entry = skel->progs.stage_go_entry;
 		progs->go_return = skel->progs.stage_go_return;
 		progs->go_exit = skel->progs.stage_go_exit;
+	}
+	if (bpf_program__autoload(skel->progs.go_park)) {
 		progs->go_park = skel->progs.go_park;
 		progs->go_ready = skel->progs.go_ready;
 		progs->go_yield = skel->progs.go_yield;
