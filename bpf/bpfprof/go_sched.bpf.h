@@ -11,6 +11,7 @@
  *                        waiting for a thread from here (runqueue)
  *   goschedImpl(gp)      put back on the run queue (Gosched, preemption):
  *                        waiting for a thread from here
+ *   exitsyscall0(gp)     back from a syscall with no P free: the same
  *   execute(gp)          running again: the span ends
  *
  * Each span goes to the goroutine's innermost open stage call, as a
@@ -122,8 +123,9 @@ int go_ready(struct pt_regs *ctx)
 	return 0;
 }
 
-/* runtime.goschedImpl(gp): rax, back on the run queue from a thread it
- * was running on (runtime.Gosched, the scheduler's preemption). */
+/* runtime.goschedImpl(gp) and exitsyscall0(gp): rax, back on the run
+ * queue from a thread it was running on (runtime.Gosched, the scheduler's
+ * preemption, a syscall's return that found no P). */
 SEC("uprobe")
 int go_yield(struct pt_regs *ctx)
 {

@@ -346,29 +346,36 @@ static int describe_jump_site(int fd, uint32_t *n, struct jump_site jump, uint64
 
 /* The Go scheduler's transitions in a Go binary (go_sched.bpf.h), each
  * probed on its stack check's jbe (emulated; the condition in the cookie,
- * as a return site's); @bin, the binary's row of go_wait_class, too. All
- * four or none: without them parked time reads as on CPU, as before. */
+ * as a return site's); @bin, the binary's row of go_wait_class, too. The
+ * first four or none: without them parked time reads as on CPU, as
+ * before; exitsyscall0 (a goroutine back from a syscall that finds no P
+ * waits on the run queue) if it is there. */
 static int attach_go_sched(struct stage_links *out, const struct stage_progs *progs,
 			   enum uprobe_link_kind kind, const char *path, const char *binary,
 			   pid_t pid, uint32_t bin, char *err, size_t errlen)
 {
-	static const char *const fns[] = { "runtime.gopark", "runtime.ready", "runtime.goschedImpl",
-					   "runtime.execute" };
+	static const char *const fns[] = { "runtime.gopark",  "runtime.ready",
+					   "runtime.goschedImpl", "runtime.execute",
+					   "runtime.exitsyscall0" };
 	const struct bpf_program *prog[] = { progs->go_park, progs->go_ready, progs->go_yield,
-					     progs->go_run };
-	uint64_t offsets[4], cookies[4];
+					     progs->go_run, progs->go_yield };
+	uint64_t offsets[5], cookies[5];
+	size_t n = 5;
 	uint32_t classes[GO_WAIT_REASONS];
 	char serr[256];
 	int rc = 0;
 
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 5; i++) {
 		struct sym_list syms = {};
 		const struct sym_match *m;
 
 		if (!prog[i] || symbols_match(path, fns[i], &syms, serr, sizeof(serr)) ||
 		    syms.n != 1) {
 			sym_list_free(&syms);
-			return 0;
+			if (i < 4)
+				return 0;
+			n = 4;
+			break;
 		}
 		m = &syms.v[0];
 		offsets[i] = m->probe_offset;
@@ -386,7 +393,7 @@ static int attach_go_sched(struct stage_links *out, const struct stage_progs *pr
 		if (bpf_map_update_elem(progs->go_wait_class_fd, &key, &classes[r], BPF_ANY))
 			break;
 	}
-	for (size_t i = 0; i < 4 && !rc; i++)
+	for (size_t i = 0; i < n && !rc; i++)
 		rc = attach_one(out, prog[i], kind, false, path, binary, &offsets[i], &cookies[i], 1,
 				pid, err, errlen);
 	return rc;
