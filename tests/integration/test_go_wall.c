@@ -167,7 +167,8 @@ static void test_go_io_and_wall(void **state)
 
 /* --no-go-sched: the thread's off-CPU time still goes to the goroutine,
  * its time parked in the Go scheduler reads as on CPU, as the kernel sees
- * it (no scheduler probe attached). */
+ * it (no scheduler probe attached). With --events (Go return sites and
+ * span events load together). */
 static void test_go_no_sched(void **state)
 {
 	char dir[64], out[128], bin[256], target[256], result[128];
@@ -180,8 +181,9 @@ static void test_go_no_sched(void **state)
 	snprintf(result, sizeof(result), "%s/result", dir);
 	helper_path(bin, sizeof(bin), "bpfprof");
 	helper_path(target, sizeof(target), "targets/go_wall");
-	char *argv[] = { bin,	 "-q", "--no-go-sched", "-o", out, "-u", "main.spinSleep",
-			 "-u",	 "main.chanWait", "--", target, result, NULL };
+	char *argv[] = { bin,  "-q",	       "--no-go-sched", "--events", "-o",
+			 out,  "-u",	       "main.spinSleep", "-u",	     "main.chanWait",
+			 "--", target,	       result,	       NULL };
 
 	if (helper_run(argv, 60, &r) != 0)
 		fail_msg("bpfprof: %s", r.err);
