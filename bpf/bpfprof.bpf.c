@@ -25,6 +25,7 @@
 #include "bpfprof/probe_cost.bpf.h"
 #include "bpfprof/stages.bpf.h"
 #include "bpfprof/return_sites.bpf.h"
+#include "bpfprof/go_sched.bpf.h"
 #include "bpfprof/lifecycle.bpf.h"
 #include "bpfprof/samples.bpf.h"
 #include "bpfprof/usdt.bpf.h"

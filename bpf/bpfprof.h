@@ -106,6 +106,32 @@ struct io_stats {
 /* Stage ids travel in 27 bits of the session cookie. */
 #define STAGE_MAX_COUNT (1 << 27)
 
+/*
+ * A jump out of a return-site function through a register or memory
+ * (bpf/bpfprof/return_sites.bpf.h): where it goes is known only when it
+ * runs. Landing outside the function it is a tail call through a pointer
+ * and ends the call; inside, a switch's jump table, it does not. The
+ * function's stretches are relative to the jump's own address.
+ */
+struct jump_site {
+	__s64 body_lo, body_hi; /* the body: [ip + body_lo, ip + body_hi) */
+	__s64 cold_lo, cold_hi; /* its cold part; equal: none */
+	__s32 disp;
+	__u8 base;  /* pt_regs slot + 1 of the register jumped through, or the
+		     * address's base; 0: none */
+	__u8 index; /* pt_regs slot + 1 of the address's index; 0: none */
+	__u8 scale;
+	__u8 mem;   /* through memory: the target is read at base + index * scale + disp */
+};
+
+/* Jump sites described at once; the cookie carries the index in 21 bits. */
+#define JUMP_SITES_MAX 65536
+
+/* Go binaries with stages whose waitReasons are classified at once, and
+ * the waitReasons of each (a uint8 in the runtime). */
+#define GO_BINARIES_MAX 16
+#define GO_WAIT_REASONS 256
+
 struct stage_key {
 	__u32 tgid;
 	__u32 stage; /* index into userspace's stage table; the probe's cookie */

@@ -17,6 +17,7 @@
 
 #include "state.bpf.h"
 #include "stage_stack.bpf.h"
+#include "go_stack.bpf.h"
 #include "stages.bpf.h"
 
 /* Bits 32-39 of a return site's cookie: its jcc condition + 1 (0: always);
@@ -28,6 +29,11 @@
  * jumped to takes over the frame, at the same position, and its ways out
  * (borrowed) end both. */
 #define SITE_HANDOFF (1ULL << 41)
+/* Bit 42: a jump through a register or memory, described in jump_sites
+ * at the index in bits 43-63; it leaves only when it lands outside the
+ * function. */
+#define SITE_INDIRECT (1ULL << 42)
+#define SITE_JUMP_SHIFT 43
 /* Frames of one tail-call chain share a position; a ret there ends at
  * most this many of them (deeper chains are closed as unfinished). */
 #define TAIL_CHAIN_MAX 4
@@ -54,21 +60,6 @@ struct {
 #define GO_MAX_STACK (1ULL << 30)
 /* runtime.g starts with stack.lo, stack.hi. */
 #define GO_G_STACK_HI 8
-
-struct go_stack_key {
-	__u32 tgid;
-	__u32 pad;
-	__u64 g; /* the goroutine's runtime.g, r14 in Go >= 1.17 amd64 code */
-};
-
-/* Open stage calls per goroutine: goroutines move between threads. LRU:
- * a goroutine that exits with calls open leaves its entry to be reused. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1);
-	__type(key, struct go_stack_key);
-	__type(value, struct stage_stack);
-} go_stacks SEC(".maps");
 
 static const struct stage_stack empty_go_stack;
 
@@ -107,11 +98,51 @@ static __always_inline bool jcc_taken(__u64 fl, __u32 cc)
 	return cc & 1 ? !t : t;
 }
 
-/* A conditional jump out leaves only when taken. */
+/* Userspace fills it when it attaches (user/probes/stages.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, JUMP_SITES_MAX);
+	__type(key, __u32);
+	__type(value, struct jump_site);
+} jump_sites SEC(".maps");
+
+/* Where a jump through a register or memory goes, against its function's
+ * stretches: outside, it is a tail call. Not known (no description, an
+ * unreadable pointer): it stays, as before, a call a later probe closes.
+ * A function of its own, so that its registers' copy leaves the stack
+ * before the rest is verified (inlined, the programs pass the verifier's
+ * limit). */
+static __noinline bool jump_leaves(struct pt_regs *ctx, __u64 cookie)
+{
+	__u32 key = (__u32)(cookie >> SITE_JUMP_SHIFT);
+	struct jump_site *j = bpf_map_lookup_elem(&jump_sites, &key);
+	__u64 regs[sizeof(struct pt_regs) / 8], to = 0;
+	__s64 d;
+
+	if (!j || bpf_probe_read_kernel(regs, sizeof(regs), ctx))
+		return false;
+	if (j->base)
+		to = regs[(j->base - 1) & 15];
+	if (j->index)
+		to += regs[(j->index - 1) & 15] * j->scale;
+	to += (__s64)j->disp;
+	if (j->mem && bpf_probe_read_user(&to, sizeof(to), (void *)to))
+		return false;
+	d = (__s64)(to - ctx->ip);
+	if (d >= j->body_lo && d < j->body_hi)
+		return false;
+	return !(d >= j->cold_lo && d < j->cold_hi);
+}
+
+/* A conditional jump out leaves only when taken; one through a register
+ * or memory only when it lands outside the function. */
 static __always_inline bool site_leaves(struct pt_regs *ctx, __u64 cookie)
 {
 	__u32 cond = (__u32)(cookie >> SITE_COND_SHIFT) & 0xff;
 
+	if (cookie & SITE_INDIRECT)
+		return jump_leaves(ctx, cookie);
 	return !cond || jcc_taken(ctx->flags, cond - 1);
 }
 
@@ -221,7 +252,10 @@ static __always_inline void site_pop(struct stage_stack *st, __u64 now, __u64 co
 			if ((int)d <= idx)
 				break;
 			f = &st->frames[(d - 1) & (STAGE_MAX_DEPTH - 1)];
-			stage_pop(st, now, f->stage, (int)(d - 1));
+			/* d - 1 is 0..31 (the depth never passes the limit): said
+			 * so, the verifier skips stage_pop's search for the frame,
+			 * which it otherwise walks for each of the chain's pops. */
+			stage_pop(st, now, f->stage, (int)((d - 1) & (STAGE_MAX_DEPTH - 1)));
 		}
 		if (note) {
 			note->ip = ip;

@@ -34,6 +34,9 @@ const volatile __u8 io_slot[MAX_SYSCALL_NR] = {};
 const volatile __u32 stage_sample_every = 1; /* record 1 in N calls per thread */
 const volatile bool span_events = false;
 const volatile bool stages_attached = false; /* -u given: I/O is charged to stages */
+/* Some stages are Go functions: a thread's I/O and off-CPU time may be its
+ * goroutine's (go_stack.bpf.h). */
+const volatile bool go_stages_attached = false;
 const volatile __u64 span_wakeup_bytes = 0; /* wake the reader past this much data */
 const volatile __u8 wall_sys[MAX_SYSCALL_NR] = {}; /* enum wall_block | fd argument */
 
@@ -73,6 +76,8 @@ struct frame_wall {
 struct stack_wall {
 	__u64 min_flt; /* the thread's fault counts at the last push or pop */
 	__u64 maj_flt;
+	__u32 flt_tid; /* that thread: a goroutine's stack moves between threads */
+	__u32 pad;
 };
 
 enum wall_off {
@@ -89,6 +94,7 @@ struct task_wall {
 	__u64 steal;   /* the CPU's stolen time at switch-in (a VM's host ran another) */
 	__u32 off;     /* enum wall_off */
 	__u32 pad;
+	__u64 go_g;    /* Go stages: the g running when it switched out (go_stack.bpf.h) */
 };
 
 struct stage_frame {

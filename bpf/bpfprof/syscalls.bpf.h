@@ -12,6 +12,7 @@
 
 #include "state.bpf.h"
 #include "stage_stack.bpf.h"
+#include "go_stack.bpf.h"
 #include "wall.bpf.h"
 
 #define NR_EXIT 60
@@ -212,6 +213,9 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		stack = running_stage_stack(false, &stack_id);
 		if (stack && stack->depth)
 			drop_stale_frames(stack);
+		/* Go: the goroutine that made the syscall (go_stack.bpf.h). */
+		if (!stack || !stack->depth)
+			stack = go_open_stack(tgid, regs->r14);
 		if (stack && stack->depth) {
 			if (stack->counted && counting != COUNTING_OFF)
 				charge_io_to_stage(stack, cls,

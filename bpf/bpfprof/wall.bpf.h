@@ -31,6 +31,7 @@
 
 #include <bpf/bpf_core_read.h>
 #include "state.bpf.h"
+#include "go_stack.bpf.h"
 
 #define WALL_KIND_SHIFT 16
 #define PF_KTHREAD 0x00200000
@@ -84,14 +85,32 @@ static __always_inline struct wall_stats *wall_proc(__u32 tgid)
 	return map_lookup_or_insert(&proc_wall, &tgid, &zero_wall_stats, &created);
 }
 
-/* The innermost open stage call of a thread that is off the CPU. */
-static __always_inline struct stage_frame *wall_open_frame(struct task_state *st)
+/* Go stages: the goroutine on a thread leaving the CPU, from its user
+ * registers (r14: go_stack.bpf.h). While the thread is off the CPU in a
+ * syscall or preempted, that goroutine stays with it, and its off-CPU
+ * time is the goroutine's. A thread in the Go scheduler runs g0, which
+ * has no stage calls. */
+static __always_inline void wall_go_switch_out(struct task_struct *prev, struct task_wall *tw)
+{
+	struct pt_regs *regs;
+
+	if (!go_stages_attached)
+		return;
+	regs = (struct pt_regs *)bpf_task_pt_regs(prev);
+	tw->go_g = regs ? BPF_CORE_READ(regs, r14) : 0;
+}
+
+/* The innermost open stage call of a thread that is off the CPU: its own,
+ * or the goroutine's it was running (Go stages). */
+static __always_inline struct stage_frame *wall_open_frame(struct task_state *st, __u32 tgid)
 {
 	struct stage_stack *stack;
 	__u32 id = st->stack_id;
 
 	stack = id ? bpf_map_lookup_elem(&stage_stacks, &id) : &st->stages;
 	if (!stack || !stack->depth || stack->gen != stage_gen)
+		stack = go_open_stack(tgid, st->wall.go_g);
+	if (!stack)
 		return NULL;
 	return &stack->frames[(stack->depth - 1) & (STAGE_MAX_DEPTH - 1)];
 }
@@ -111,7 +130,7 @@ static __always_inline void wall_charge(struct task_state *st, __u32 tgid, __u32
 	}
 	if (!stages_attached)
 		return;
-	f = wall_open_frame(st);
+	f = wall_open_frame(st, tgid);
 	if (!f)
 		return;
 	if (off == WALL_RUNNABLE)
@@ -161,9 +180,10 @@ static __always_inline void wall_switch_out(struct task_struct *prev, bool preem
 			w->faults_minor += prev->min_flt - tw->min_flt;
 			w->faults_major += prev->maj_flt - tw->maj_flt;
 		}
-		if (stolen && stages_attached && (f = wall_open_frame(st)))
+		if (stolen && stages_attached && (f = wall_open_frame(st, prev->tgid)))
 			f->wall.runqueue_ns += stolen;
 	}
+	wall_go_switch_out(prev, tw);
 	tw->on_ns = 0;
 	tw->off_ns = now;
 	if (prev_state & TASK_DEAD)
@@ -350,18 +370,21 @@ static __always_inline void wall_io_to_frame(struct stage_frame *f, __u32 kind, 
 }
 
 /* The running thread's faults since the last stage entry or return go to
- * frame f (none: no stage was open). */
+ * frame f (none: no stage was open). A goroutine's stack last seen on
+ * another thread has no count of this one's to start from: its faults
+ * since it moved are not counted. */
 static __always_inline void wall_faults_to(struct stage_stack *st, struct stage_frame *f)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	__u64 mn = t->min_flt, mj = t->maj_flt;
 
-	if (f) {
+	if (f && st->wall.flt_tid == (__u32)t->pid) {
 		f->wall.faults_minor += mn - st->wall.min_flt;
 		f->wall.faults_major += mj - st->wall.maj_flt;
 	}
 	st->wall.min_flt = mn;
 	st->wall.maj_flt = mj;
+	st->wall.flt_tid = (__u32)t->pid;
 }
 
 /* stage_push: frame d opens over frame d - 1. */

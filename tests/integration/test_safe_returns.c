@@ -186,6 +186,46 @@ static void test_tail_calls(void **state)
 	helper_rmtree(dir);
 }
 
+/* tests/targets/tail_target.c again: ind_caller leaves through jmp *%rax
+ * (40 calls), ind_table through jmp *(%rdx,%rax,8) (24), both into
+ * ind_add / ind_mul; ind_switch jumps through its switch's table, inside
+ * itself (36). Each call ends at its jump: all finished, none left open,
+ * and the switch's jump ends nothing (it would leave its ret an orphan). */
+static void test_indirect_tail_calls(void **state)
+{
+	static const char *const args[] = { "--returns=safe", "--events", "-u", "ind_*", NULL };
+	char dir[64], path[128];
+	json_t *s, *proc, *spans, *sp;
+	long long n_caller = 0;
+	size_t i;
+
+	REQUIRE_ROOT_BPF();
+	s = run_profiled("targets/tail_target", args, dir, sizeof(dir));
+	proc = target_proc(s);
+	expect_calls(proc, "ind_caller", 40);
+	expect_calls(proc, "ind_table", 24);
+	expect_calls(proc, "ind_switch", 36);
+	expect_calls(proc, "ind_add", 32);
+	expect_calls(proc, "ind_mul", 32);
+	/* The call ends at the jump: the function jumped to is not inside. */
+	assert_int_equal(helper_int(helper_find_stage(proc, "ind_caller"), "self_ns"),
+			 helper_int(helper_find_stage(proc, "ind_caller"), "total_ns"));
+	/* With span events too (the return-site programs then pass the
+	 * verifier only with the chain's pops bounded): one per call. */
+	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+	spans = helper_load_jsonl(path);
+	assert_non_null(spans);
+	json_array_foreach (spans, i, sp)
+		n_caller += !strcmp(json_string_value(json_object_get(sp, "name")), "ind_caller");
+	assert_int_equal(n_caller, 40);
+	json_decref(spans);
+	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
 /* --list names each function's mechanism: C++ leaves keep the return
  * probe, functions that call out get return sites; Go never a probe. */
 static void test_list_mechanisms(void **state)
@@ -227,7 +267,8 @@ int main(void)
 		cmocka_unit_test(test_cxx_exceptions),	     cmocka_unit_test(test_rust_panics),
 		cmocka_unit_test(test_rust_panics_v0_names), cmocka_unit_test(test_go_stack_growth),
 		cmocka_unit_test(test_go_stripped),	     cmocka_unit_test(test_go_inlined_everywhere),
-		cmocka_unit_test(test_tail_calls),	     cmocka_unit_test(test_list_mechanisms),
+		cmocka_unit_test(test_tail_calls),	     cmocka_unit_test(test_indirect_tail_calls),
+		cmocka_unit_test(test_list_mechanisms),
 	};
 
 	return cmocka_run_group_tests_name("integration_safe_returns", tests, NULL, NULL);

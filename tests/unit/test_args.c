@@ -147,7 +147,7 @@ static void test_stage_options(void **state)
 	char err[256];
 	char *none[] = { "bpfprof", NULL };
 	char *all[] = { "bpfprof", "--stages-off", "--sample", "1000000", "--max-overhead", "2.5",
-			"--raw-times", NULL };
+			"--raw-times", "--no-go-sched", NULL };
 	char *s0[] = { "bpfprof", "--sample", "0", NULL };
 	char *sbig[] = { "bpfprof", "--sample", "1000001", NULL };
 	char *sneg[] = { "bpfprof", "--sample", "-3", NULL };
@@ -161,9 +161,11 @@ static void test_stage_options(void **state)
 	assert_int_equal(env.sample_every, 1);
 	assert_true(env.max_overhead_pct == 0);
 	assert_false(env.raw_times);
+	assert_false(env.no_go_sched);
 	assert_int_equal(parse(&env, err, sizeof(err), all), 0);
 	assert_true(env.stages_off);
 	assert_true(env.raw_times);
+	assert_true(env.no_go_sched);
 	assert_int_equal(env.sample_every, 1000000);
 	assert_true(env.max_overhead_pct == 2.5);
 	expect_error(s0, "invalid --sample '0'");

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "lib/helper.h"
 #include "probes/demangle.h"
+#include "probes/go_runtime.h"
 #include "probes/stages.h"
 #include "probes/symbols.h"
 
@@ -67,16 +68,46 @@ static void test_calls_and_tails(void **state)
 	free(m.sites);
 }
 
-/* A switch through a register: not probed, but counted (and not a leaf). */
+/* Jumps through a register or memory: probed, with where the target is
+ * and the function's stretch around each, for the probe to decide as it
+ * runs (a switch stays inside, a tail call leaves); a segment-prefixed
+ * one is not described, only counted. Neither is a leaf. */
 static void test_indirect_jump(void **state)
 {
-	static const uint8_t code[] = { 0xff, 0xe0, 0xc3 }; /* jmp *%rax; ret */
+	static const uint8_t code[] = {
+		0xff, 0xe0,				  /* 0: jmp *%rax */
+		0xff, 0x24, 0xc5, 0x10, 0x20, 0x40, 0x00, /* 2: jmp *0x402010(,%rax,8) */
+		0x41, 0xff, 0x63, 0x08,			  /* 9: jmp *0x8(%r11) */
+		0x64, 0xff, 0x20,			  /* 13: jmp *%fs:(%rax) */
+		0xc3,					  /* 16: ret */
+	};
 	struct sym_match m;
 
 	scan(&m, code, sizeof(code));
-	assert_int_equal(m.indirect_jumps, 1);
+	assert_true(m.decoded);
 	assert_true(m.calls);
-	assert_int_equal(m.n_sites, 1);
+	assert_int_equal(m.indirect_jumps, 1);
+	assert_int_equal(m.n_sites, 4);
+	assert_true(m.sites[0].indirect && m.sites[0].tail);
+	assert_int_equal(m.sites[0].offset, 0);
+	assert_int_equal(m.sites[0].jump.base, 11); /* rax: pt_regs slot 10 */
+	assert_false(m.sites[0].jump.mem);
+	assert_int_equal(m.sites[0].jump.body_lo, 0);
+	assert_int_equal(m.sites[0].jump.body_hi, sizeof(code));
+	assert_int_equal(m.sites[0].jump.cold_lo, m.sites[0].jump.cold_hi);
+	assert_true(m.sites[1].indirect && m.sites[1].jump.mem);
+	assert_int_equal(m.sites[1].jump.base, 0);
+	assert_int_equal(m.sites[1].jump.index, 11);
+	assert_int_equal(m.sites[1].jump.scale, 8);
+	assert_int_equal(m.sites[1].jump.disp, 0x402010);
+	assert_int_equal(m.sites[1].jump.body_lo, -2);
+	assert_true(m.sites[2].indirect && m.sites[2].jump.mem);
+	assert_int_equal(m.sites[2].jump.base, 7); /* r11: slot 6 */
+	assert_int_equal(m.sites[2].jump.index, 0);
+	assert_int_equal(m.sites[2].jump.disp, 8);
+	assert_int_equal(m.sites[2].jump.body_hi, sizeof(code) - 9);
+	assert_false(m.sites[3].indirect);
+	assert_int_equal(m.sites[3].offset, 16);
 	free(m.sites);
 }
 
@@ -183,11 +214,57 @@ static void test_rust_demangle(void **state)
 	assert_null(demangle("_RNotValid"));
 }
 
+/* The Go stack check's jbe: where the scheduler probes go (emulated). */
+static void test_go_stack_check_jcc(void **state)
+{
+	static const uint8_t code[] = {
+		0x49, 0x3b, 0x66, 0x10,		    /* cmp 0x10(%r14),%rsp */
+		0x0f, 0x86, 0x00, 0x01, 0x00, 0x00, /* jbe morestack */
+		0x48, 0x83, 0xec, 0x18,		    /* sub $0x18,%rsp */
+	};
+	uint32_t at;
+
+	assert_int_equal(go_stack_check_jcc(code, sizeof(code), BASE, &at), 6); /* be */
+	assert_int_equal(at, 4);
+	assert_int_equal(go_stack_check_jcc(code + 10, 4, BASE, &at), -1);
+}
+
+/* waitReasons by name, and read from a Go 1.19 binary's runtime. */
+static void test_go_wait_reasons(void **state)
+{
+	uint32_t classes[GO_WAIT_REASONS];
+	char path[256];
+	int n, io = 0, sleep = 0, lock = 0;
+
+	assert_int_equal(go_wait_reason_class("IO wait"), WALL_BLOCK_IO);
+	assert_int_equal(go_wait_reason_class("sleep"), WALL_BLOCK_SLEEP);
+	assert_int_equal(go_wait_reason_class("chan receive"), WALL_BLOCK_LOCK);
+	assert_int_equal(go_wait_reason_class("sync.Mutex.Lock"), WALL_BLOCK_LOCK);
+	assert_int_equal(go_wait_reason_class("GC assist wait"), WALL_BLOCK_OTHER);
+	helper_path(path, sizeof(path), "targets/go_wall");
+	n = go_wait_reason_classes(path, classes, GO_WAIT_REASONS);
+	assert_true(n > 20);
+	for (int i = 0; i < n; i++) {
+		io += classes[i] == WALL_BLOCK_IO;
+		sleep += classes[i] == WALL_BLOCK_SLEEP;
+		lock += classes[i] == WALL_BLOCK_LOCK;
+	}
+	assert_int_equal(io, 1);
+	assert_int_equal(sleep, 1);
+	assert_true(lock >= 7);
+	assert_int_equal(classes[0], WALL_BLOCK_OTHER); /* waitReasonZero */
+	/* Stripped of .symtab: not found, every reason other. */
+	helper_path(path, sizeof(path), "targets/go_stacks_stripped");
+	assert_int_equal(go_wait_reason_classes(path, classes, GO_WAIT_REASONS), 0);
+	assert_int_equal(go_wait_reason_classes("/nonexistent", classes, GO_WAIT_REASONS), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_leaf),		  cmocka_unit_test(test_calls_and_tails),
-		cmocka_unit_test(test_indirect_jump),	  cmocka_unit_test(test_cold_part),
+		cmocka_unit_test(test_indirect_jump),	  cmocka_unit_test(test_go_stack_check_jcc),
+		cmocka_unit_test(test_go_wait_reasons),	  cmocka_unit_test(test_cold_part),
 		cmocka_unit_test(test_undecodable),	  cmocka_unit_test(test_pick_return),
 		cmocka_unit_test(test_returns_mode_parse), cmocka_unit_test(test_go_stack_check),
 		cmocka_unit_test(test_rust_demangle),

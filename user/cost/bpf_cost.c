@@ -49,6 +49,10 @@ int bpf_cost_open(struct bpf_cost *c, const struct bpfprof_bpf *skel, bool stats
 	add_prog(c, skel->progs.stage_site_return, COST_STAGE_RETURN);
 	add_prog(c, skel->progs.stage_go_return, COST_STAGE_RETURN);
 	add_prog(c, skel->progs.stage_go_exit, COST_OTHER);
+	add_prog(c, skel->progs.go_park, COST_OTHER);
+	add_prog(c, skel->progs.go_ready, COST_OTHER);
+	add_prog(c, skel->progs.go_yield, COST_OTHER);
+	add_prog(c, skel->progs.go_run, COST_OTHER);
 	add_prog(c, skel->progs.proc_exec, COST_OTHER);
 	add_prog(c, skel->progs.proc_fork, COST_OTHER);
 	add_prog(c, skel->progs.thread_exit, COST_OTHER);

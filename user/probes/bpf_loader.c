@@ -286,18 +286,25 @@ static int configure_site_programs(struct bpfprof_bpf *skel, const struct loader
 {
 	enum uprobe_link_kind kind = stages_site_link_kind(cfg->stage_links);
 	struct bpf_program *progs[] = { skel->progs.stage_site_entry, skel->progs.stage_site_return,
-					skel->progs.stage_go_entry, skel->progs.stage_go_return,
-					skel->progs.stage_go_exit };
+					skel->progs.stage_go_entry,   skel->progs.stage_go_return,
+					skel->progs.stage_go_exit,    skel->progs.go_park,
+					skel->progs.go_ready,	      skel->progs.go_yield,
+					skel->progs.go_run };
 	int rc = 0;
 
-	for (int i = 0; i < 5 && !rc; i++) {
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]) && !rc; i++) {
 		bool want = i < 2 ? cfg->n_site_stages > 0 : cfg->n_go_stages > 0;
+
+		if (i >= 5 && cfg->go_sched_off)
+			want = false; /* the Go scheduler's programs */
 
 		bpf_program__set_autoload(progs[i], want);
 		if (want)
 			rc = uprobe_link_prepare_prog(progs[i], kind);
 	}
 	/* One stack per goroutine inside a timed call at once. */
+	rc = rc ?: bpf_map__set_max_entries(skel->maps.go_parks,
+					    cfg->n_go_stages ? GO_STACKS_MAX : 1);
 	return rc ?: bpf_map__set_max_entries(skel->maps.go_stacks,
 					      cfg->n_go_stages ? GO_STACKS_MAX : 1);
 }
@@ -306,6 +313,7 @@ void loader_stage_programs(const struct bpfprof_bpf *skel, enum uprobe_link_kind
 			   struct stage_progs *progs)
 {
 	memset(progs, 0, sizeof(*progs));
+	progs->jump_sites_fd = bpf_map__fd(skel->maps.jump_sites);
 	if (kind == UPROBE_LINK_SESSION) {
 		progs->entry = progs->ret = skel->progs.stage_session;
 	} else {
@@ -316,10 +324,18 @@ void loader_stage_programs(const struct bpfprof_bpf *skel, enum uprobe_link_kind
 		progs->site_entry = skel->progs.stage_site_entry;
 		progs->site_return = skel->progs.stage_site_return;
 	}
+	progs->go_wait_class_fd = -1;
 	if (bpf_program__autoload(skel->progs.stage_go_entry)) {
 		progs->go_entry = skel->progs.stage_go_entry;
 		progs->go_return = skel->progs.stage_go_return;
 		progs->go_exit = skel->progs.stage_go_exit;
+	}
+	if (bpf_program__autoload(skel->progs.go_park)) {
+		progs->go_park = skel->progs.go_park;
+		progs->go_ready = skel->progs.go_ready;
+		progs->go_yield = skel->progs.go_yield;
+		progs->go_run = skel->progs.go_run;
+		progs->go_wait_class_fd = bpf_map__fd(skel->maps.go_wait_class);
 	}
 }
 
@@ -376,6 +392,7 @@ struct bpfprof_bpf *loader_open_and_load(const struct loader_config *cfg, char *
 	skel->rodata->stages_attached = cfg->n_stages > 0;
 	if (cfg->usdt_names && cfg->usdt_first_name_id)
 		skel->rodata->stage_array_ids = cfg->usdt_first_name_id;
+	skel->rodata->go_stages_attached = cfg->n_go_stages > 0;
 	skel->rodata->span_wakeup_bytes = bpf_map__max_entries(skel->maps.spans) / 4;
 	skel->data->stages_enabled = !cfg->stages_off;
 	rc = bpfprof_bpf__load(skel);

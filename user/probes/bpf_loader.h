@@ -31,6 +31,7 @@ struct loader_config {
 	enum uprobe_link_kind stage_links; /* how stages will be attached */
 	size_t n_site_stages;		 /* stages ended by return-site probes, per thread */
 	size_t n_go_stages;		 /* the same, per goroutine */
+	bool go_sched_off;		 /* --no-go-sched: Go stages without go_sched.bpf.h */
 	bool usdt_stages;		 /* some stages are USDT/marker pairs (probes/usdt.h) */
 	/* -U ...@N (probes/usdt.h): named specs, their BEGIN sites, the ids
 	 * they hand out (n_stages counts them), the most arguments one names. */

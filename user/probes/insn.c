@@ -140,13 +140,65 @@ int sym_match_add_site(struct sym_match *m, uint64_t vaddr, int64_t file_delta, 
 	return 0;
 }
 
+/* A general register's slot in struct pt_regs (the order of
+ * user_regs_struct), + 1; 0 for any other (rsp, rip, a 32-bit name). */
+static uint8_t pt_regs_slot(x86_reg r)
+{
+	static const x86_reg order[] = {
+		X86_REG_R15, X86_REG_R14, X86_REG_R13, X86_REG_R12, X86_REG_RBP,
+		X86_REG_RBX, X86_REG_R11, X86_REG_R10, X86_REG_R9,  X86_REG_R8,
+		X86_REG_RAX, X86_REG_RCX, X86_REG_RDX, X86_REG_RSI, X86_REG_RDI,
+	};
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (order[i] == r)
+			return (uint8_t)(i + 1);
+	return 0;
+}
+
+/* How to find where a jump through a register or memory goes, and the
+ * function's stretches around it; false for a form not described (a
+ * segment prefix, rsp, a displacement past 32 bits). */
+static bool describe_jump(const cs_x86_op *op, uint64_t at, uint64_t body, size_t body_len,
+			  uint64_t cold, size_t cold_len, struct jump_site *j)
+{
+	memset(j, 0, sizeof(*j));
+	if (op->type == X86_OP_REG) {
+		j->base = pt_regs_slot(op->reg);
+		if (!j->base)
+			return false;
+	} else {
+		if (op->mem.segment != X86_REG_INVALID || op->mem.disp != (int32_t)op->mem.disp ||
+		    op->size != 8)
+			return false;
+		j->mem = 1;
+		j->disp = (int32_t)op->mem.disp;
+		if (op->mem.base != X86_REG_INVALID && !(j->base = pt_regs_slot(op->mem.base)))
+			return false;
+		if (op->mem.index != X86_REG_INVALID) {
+			j->index = pt_regs_slot(op->mem.index);
+			j->scale = (uint8_t)op->mem.scale;
+			if (!j->index)
+				return false;
+		}
+	}
+	j->body_lo = (int64_t)(body - at);
+	j->body_hi = (int64_t)(body + body_len - at);
+	if (cold_len) {
+		j->cold_lo = (int64_t)(cold - at);
+		j->cold_hi = (int64_t)(cold + cold_len - at);
+	}
+	return true;
+}
+
 /*
  * One stretch of code (the body, or its cold part). A jump is "out" when it
  * lands in neither stretch: a tail call. Indirect jumps through memory at
- * a fixed address (jmp *f@GOTPCREL(%rip)) are tail calls too; through a
- * register or a table they are switches as often as tail calls, so they
- * are only counted: a call left that way is closed as unfinished by the
- * next probe that sees the stack above it.
+ * a fixed address (jmp *f@GOTPCREL(%rip)) are tail calls too. Through a
+ * register or a table they are switches as often as tail calls: probed,
+ * with where to find the target, and the probe decides when it runs (a
+ * form it cannot describe is only counted: a call left that way is closed
+ * as unfinished by the next probe that sees the stack above it).
  */
 static int scan_stretch(struct sym_match *m, csh cs, const uint8_t *code, size_t len,
 			uint64_t vaddr, uint64_t body, size_t body_len, uint64_t cold,
@@ -161,6 +213,7 @@ static int scan_stretch(struct sym_match *m, csh cs, const uint8_t *code, size_t
 	if (!in)
 		return -ENOMEM;
 	while (left && !rc) {
+		struct jump_site jump;
 		const cs_x86 *x;
 
 		if (!cs_disasm_iter(cs, &p, &left, &addr, in)) {
@@ -198,6 +251,14 @@ static int scan_stretch(struct sym_match *m, csh cs, const uint8_t *code, size_t
 				   op->mem.index == X86_REG_INVALID) {
 				m->calls = true;
 				rc = sym_match_add_site(m, in->address, file_delta, -1, true, 0);
+			} else if (describe_jump(op, in->address, body, body_len, cold, cold_len,
+						 &jump)) {
+				m->calls = true;
+				rc = sym_match_add_site(m, in->address, file_delta, -1, true, 0);
+				if (!rc) {
+					m->sites[m->n_sites - 1].indirect = true;
+					m->sites[m->n_sites - 1].jump = jump;
+				}
 			} else {
 				m->calls = true;
 				m->indirect_jumps++;
@@ -238,7 +299,9 @@ static bool is_go_stack_bound(const cs_x86_op *op)
 	       op->mem.index == X86_REG_INVALID && (op->mem.disp == 0x10 || op->mem.disp == 0x18);
 }
 
-uint32_t go_stack_check_len(const uint8_t *code, size_t len, uint64_t vaddr)
+/* The check's length (0: none); its jcc's offset and condition. */
+static uint32_t go_stack_check(const uint8_t *code, size_t len, uint64_t vaddr, uint32_t *jcc_at,
+			       int *cond)
 {
 	csh cs = x86_decoder();
 	const uint8_t *p = code;
@@ -263,12 +326,33 @@ uint32_t go_stack_check_len(const uint8_t *code, size_t len, uint64_t vaddr)
 		    x->operands[0].reg == reg && is_go_stack_bound(&x->operands[1]))
 			continue;
 		if (i > 0 && (in->id == X86_INS_JBE || in->id == X86_INS_JB) &&
-		    jcc_condition(in) >= 0)
+		    jcc_condition(in) >= 0) {
 			skip = (uint32_t)(addr - vaddr);
+			*jcc_at = (uint32_t)(in->address - vaddr);
+			*cond = jcc_condition(in);
+		}
 		break;
 	}
 	cs_free(in, 1);
 	return skip;
+}
+
+uint32_t go_stack_check_len(const uint8_t *code, size_t len, uint64_t vaddr)
+{
+	uint32_t jcc_at;
+	int cond;
+
+	return go_stack_check(code, len, vaddr, &jcc_at, &cond);
+}
+
+int go_stack_check_jcc(const uint8_t *code, size_t len, uint64_t vaddr, uint32_t *jcc_at)
+{
+	int cond = -1;
+
+	*jcc_at = 0;
+	if (!go_stack_check(code, len, vaddr, jcc_at, &cond))
+		return -1;
+	return cond;
 }
 
 uint32_t entry_probe_site(const uint8_t *code, size_t len, uint64_t vaddr, enum entry_kind *kind)

@@ -146,6 +146,19 @@ static void note_return_sites(const struct stage_table *t, enum uprobe_link_kind
 	fprintf(log, "%s\n", n > shown ? ", ..." : "");
 }
 
+/* Go: the scheduler's probes (go_sched.bpf.h) run at every goroutine
+ * switch of the process, timed call or not: say so, and how to leave them
+ * out. */
+static void note_go_sched(const struct stage_attacher *a, FILE *log)
+{
+	if (!stages_with_return_sites(&a->table, true) ||
+	    !bpf_program__autoload(a->skel->progs.go_park))
+		return;
+	fprintf(log, "bpfprof: Go: the scheduler is probed too (runtime.gopark, ready, execute), "
+		     "so that a goroutine's waits count as blocked: ~1 us per goroutine switch of "
+		     "the process; --no-go-sched leaves it out\n");
+}
+
 static void log_attached(const struct stage_attacher *a, FILE *log)
 {
 	const struct stage_switch *sw = &a->sw;
@@ -164,6 +177,7 @@ static void log_attached(const struct stage_attacher *a, FILE *log)
 			n, n == 1 ? "" : "s", uprobe_link_kind_name(a->kind));
 	warn_single_stepped(&a->table, log);
 	note_return_sites(&a->table, a->kind, log);
+	note_go_sched(a, log);
 }
 
 /* Started off (--stages-off): detachable probes wait for the first toggle. */

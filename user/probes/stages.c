@@ -2,8 +2,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include "common/text.h"
 #include "bpfprof.h"
+#include "probes/go_runtime.h"
 #include "probes/stage_spec.h"
 #include "probes/stages.h"
 #include "probes/usdt.h"
@@ -192,6 +194,7 @@ static void describe_return(const struct stage_def *d, char *buf, size_t len)
 	}
 	for (size_t i = 0; i < d->n_sites; i++) {
 		borrowed += d->sites[i].handoff && !d->sites[i].borrowed;
+		/* with jumps through a register or memory, decided as they run */
 		tails += d->sites[i].tail && !d->sites[i].handoff && !d->sites[i].borrowed;
 		own += !d->sites[i].tail && !d->sites[i].borrowed;
 	}
@@ -220,7 +223,7 @@ void stages_print(FILE *f, const struct stage_table *t)
 			d->skipped && d->lang != LANG_GO ? "  (probe after endbr64)" : "",
 			d->lang == LANG_GO && d->skipped ? "  (probe after the stack check)" : "",
 			d->ret == RET_SITES && d->indirect_jumps
-				? "  (jumps through a register: a tail call there ends as unfinished)"
+				? "  (a jump out it cannot follow: a tail call there ends as unfinished)"
 				: "",
 			d->ret == RET_SITES && !d->decoded ? "  (not fully decoded)" : "");
 	}
@@ -344,11 +347,78 @@ static int attach_go_exit(struct stage_links *out, const struct bpf_program *pro
 	return rc;
 }
 
+/* A jump through a register or memory: its description goes in the
+ * jump_sites map, its index in the cookie. Non-zero when it cannot. */
+static int describe_jump_site(int fd, uint32_t *n, struct jump_site jump, uint64_t *cookie)
+{
+	if (fd < 0 || *n >= JUMP_SITES_MAX || bpf_map_update_elem(fd, n, &jump, BPF_ANY))
+		return -1;
+	*cookie |= STAGE_SITE_INDIRECT | (uint64_t)*n << STAGE_SITE_JUMP_SHIFT;
+	(*n)++;
+	return 0;
+}
+
+/* The Go scheduler's transitions in a Go binary (go_sched.bpf.h), each
+ * probed on its stack check's jbe (emulated; the condition in the cookie,
+ * as a return site's); @bin, the binary's row of go_wait_class, too. The
+ * first four or none: without them parked time reads as on CPU, as
+ * before; exitsyscall0 (a goroutine back from a syscall that finds no P
+ * waits on the run queue) if it is there. */
+static int attach_go_sched(struct stage_links *out, const struct stage_progs *progs,
+			   enum uprobe_link_kind kind, const char *path, const char *binary,
+			   pid_t pid, uint32_t bin, char *err, size_t errlen)
+{
+	static const char *const fns[] = { "runtime.gopark",  "runtime.ready",
+					   "runtime.goschedImpl", "runtime.execute",
+					   "runtime.exitsyscall0" };
+	const struct bpf_program *prog[] = { progs->go_park, progs->go_ready, progs->go_yield,
+					     progs->go_run, progs->go_yield };
+	uint64_t offsets[5], cookies[5];
+	size_t n = 5;
+	uint32_t classes[GO_WAIT_REASONS];
+	char serr[256];
+	int rc = 0;
+
+	for (size_t i = 0; i < 5; i++) {
+		struct sym_list syms = {};
+		const struct sym_match *m;
+
+		if (!prog[i] || symbols_match(path, fns[i], &syms, serr, sizeof(serr)) ||
+		    syms.n != 1) {
+			sym_list_free(&syms);
+			if (i < 4)
+				return 0;
+			n = 4;
+			break;
+		}
+		m = &syms.v[0];
+		offsets[i] = m->probe_offset;
+		cookies[i] = bin;
+		if (m->go_check_cond >= 0) {
+			offsets[i] = m->probe_offset - m->skipped + m->go_check_jcc;
+			cookies[i] |= (uint64_t)(m->go_check_cond + 1) << 32;
+		}
+		sym_list_free(&syms);
+	}
+	go_wait_reason_classes(path, classes, GO_WAIT_REASONS);
+	for (uint32_t r = 0; r < GO_WAIT_REASONS && progs->go_wait_class_fd >= 0; r++) {
+		uint32_t key = bin * GO_WAIT_REASONS + r;
+
+		if (bpf_map_update_elem(progs->go_wait_class_fd, &key, &classes[r], BPF_ANY))
+			break;
+	}
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = attach_one(out, prog[i], kind, false, path, binary, &offsets[i], &cookies[i], 1,
+				pid, err, errlen);
+	return rc;
+}
+
 int stages_attach(const struct stage_table *t, enum uprobe_link_kind kind,
 		  const struct stage_progs *progs, pid_t pid, struct stage_links *out, char *err,
 		  size_t errlen)
 {
 	enum uprobe_link_kind site_kind = stages_site_link_kind(kind);
+	uint32_t n_jumps = 0, go_bins = 0;
 	size_t n_sites = 0;
 	uint64_t *offsets = NULL, *cookies = NULL;
 	bool *done = calloc(t->n ? t->n : 1, sizeof(*done));
@@ -400,9 +470,17 @@ int stages_attach(const struct stage_table *t, enum uprobe_link_kind kind,
 				if (strcmp(t->v[k].path, path) || !in_group(&t->v[k], g))
 					continue;
 				for (size_t s = 0; s < t->v[k].n_sites; s++) {
-					offsets[nret] = t->v[k].sites[s].offset;
-					cookies[nret++] =
-						stage_site_cookie((uint32_t)k, &t->v[k].sites[s]);
+					const struct ret_site *site = &t->v[k].sites[s];
+
+					offsets[nret] = site->offset;
+					cookies[nret] = stage_site_cookie((uint32_t)k, site);
+					/* Without its description it would read as a
+					 * sure way out: left unprobed instead. */
+					if (site->indirect &&
+					    describe_jump_site(progs->jump_sites_fd, &n_jumps,
+							       site->jump, &cookies[nret]))
+						continue;
+					nret++;
 				}
 			}
 			rc = attach_one(out, ret, site_kind, false, path, binary, offsets, cookies,
@@ -420,6 +498,9 @@ int stages_attach(const struct stage_table *t, enum uprobe_link_kind kind,
 			if (!rc && g == GROUP_GO_SITES)
 				rc = attach_go_exit(out, progs->go_exit, site_kind, path, binary, pid,
 						    err, errlen);
+			if (!rc && g == GROUP_GO_SITES)
+				rc = attach_go_sched(out, progs, site_kind, path, binary, pid,
+						     go_bins++ % GO_BINARIES_MAX, err, errlen);
 		}
 		for (size_t k = i; k < t->n; k++)
 			if (!strcmp(t->v[k].path, path))

@@ -54,7 +54,7 @@ struct stage_def {
 	bool goroutine;		 /* Go: the open calls are kept per goroutine, not thread */
 	struct ret_site *sites;	 /* RET_SITES: where the call ends (owned) */
 	size_t n_sites;
-	uint32_t indirect_jumps; /* jumps through a register: not probed */
+	uint32_t indirect_jumps; /* jumps out of a form not described: not probed */
 	bool decoded;		 /* every instruction decoded: sites is complete */
 	/* Where its symbol came from: ".symtab", ".dynsym", or "debuglink
 	 * /path/x.debug" (a separate debug file, probes/debuginfo.h). */
@@ -123,6 +123,11 @@ struct stage_progs {
 	const struct bpf_program *site_entry, *site_return; /* RET_SITES, per thread */
 	const struct bpf_program *go_entry, *go_return;	    /* RET_SITES, per goroutine */
 	const struct bpf_program *go_exit; /* runtime.goexit0: a goroutine's open calls end */
+	int jump_sites_fd; /* where jumps through a register or memory go; -1: none */
+	/* The Go scheduler's transitions (go_sched.bpf.h), and the kind of
+	 * wait of each waitReason per binary; NULL / -1 without Go stages. */
+	const struct bpf_program *go_park, *go_ready, *go_yield, *go_run;
+	int go_wait_class_fd;
 };
 
 /* The link kind return-site programs use: no session, it would add a return probe. */
@@ -133,6 +138,10 @@ enum uprobe_link_kind stages_site_link_kind(enum uprobe_link_kind kind);
  * 41 for a followed tail call (bpf/bpfprof/return_sites.bpf.h). */
 #define STAGE_SITE_BORROWED (1ULL << 40)
 #define STAGE_SITE_HANDOFF (1ULL << 41)
+/* Bit 42: a jump through a register or memory, its jump_sites index in
+ * bits 43-63 (set by stages_attach). */
+#define STAGE_SITE_INDIRECT (1ULL << 42)
+#define STAGE_SITE_JUMP_SHIFT 43
 static inline uint64_t stage_site_cookie(uint32_t stage, const struct ret_site *site)
 {
 	return (uint64_t)stage | (uint64_t)(site->cond + 1) << 32 |

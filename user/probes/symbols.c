@@ -438,6 +438,7 @@ static int locate_entry(struct elf_file *ef, const char *path, enum bin_lang lan
 	if (lang == LANG_GO) {
 		uint32_t skip = go_stack_check_len(code, len, m->addr);
 
+		m->go_check_cond = go_stack_check_jcc(code, len, m->addr, &m->go_check_jcc);
 		if (skip) {
 			m->go_check_skip = skip;
 			m->skipped = skip;

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bpfprof.h"
+
 /*
  * How the x86_64 kernel (6.18) executes the instruction under a uprobe.
  * Per entry+return on this VM: EMULATED ~0.9 us, NOP5 ~0.26 us,
@@ -48,6 +50,10 @@ struct ret_site {
 	 * function jumped to takes its frame over (its ways out are borrowed). */
 	bool handoff;
 	uint8_t depth; /* tail calls followed to get here */
+	/* A jump through a register or memory: whether it leaves is decided
+	 * when it runs, from `jump` (bpfprof.h). */
+	bool indirect;
+	struct jump_site jump;
 };
 
 struct sym_match {
@@ -66,6 +72,8 @@ struct sym_match {
 	bool decoded;		 /* the whole body decoded, so sites is complete */
 	uint32_t indirect_jumps; /* jmp *%reg: switch tables, or tail calls not probed */
 	uint32_t go_check_skip;	 /* Go: bytes of the stack-growth check the entry probe skips */
+	uint32_t go_check_jcc;	 /* Go: the check's jcc, from the entry (go_stack_check_jcc) */
+	int go_check_cond;	 /* its condition code; -1: no check */
 };
 
 struct sym_list {
@@ -142,6 +150,11 @@ int symbols_scan_function(struct sym_match *m, const uint8_t *code, size_t len, 
  * bytes the check takes (0: none), the entry probe goes after it.
  */
 uint32_t go_stack_check_len(const uint8_t *code, size_t len, uint64_t vaddr);
+/* The same check's jbe/jb: its offset from @vaddr in *jcc_at and its
+ * condition code (0-15) returned; -1 when there is no check. A probe on
+ * it is emulated (no single-step) and sees the arguments; when the jump
+ * is taken, morestack runs and the function starts again. */
+int go_stack_check_jcc(const uint8_t *code, size_t len, uint64_t vaddr, uint32_t *jcc_at);
 
 /*
  * Classify the instruction at the start of @code (@len bytes available,

@@ -58,6 +58,7 @@ enum {
 	OPT_SELF_COST_WINDOW,
 	OPT_RETURNS,
 	OPT_RAW_TIMES,
+	OPT_NO_GO_SCHED,
 	OPT_USAGE,
 	OPT_TOP,
 	OPT_COMM,
@@ -121,6 +122,9 @@ static const struct argp_option options[] = {
 	  "default 5)" },
 	{ "raw-times", OPT_RAW_TIMES, NULL, 0,
 	  "Stage times as measured, with the probes' own cost in them (default: taken off)" },
+	{ "no-go-sched", OPT_NO_GO_SCHED, NULL, 0,
+	  "Go stages: leave the Go scheduler unprobed (~1 us less per goroutine switch); a "
+	  "goroutine's waits on channels, mutexes, time.Sleep then read as on CPU" },
 	{ "cpu-sample", OPT_CPU_SAMPLE, "HZ", 0,
 	  "Sample the traced threads' stacks HZ times a second per CPU (49, 99, 499)" },
 
@@ -456,6 +460,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_RAW_TIMES:
 		env->raw_times = true;
+		break;
+	case OPT_NO_GO_SCHED:
+		env->no_go_sched = true;
 		break;
 	case OPT_STAGES_OFF:
 		env->stages_off = true;

@@ -39,6 +39,7 @@ struct env {
 	const char *comm;	/* --comm NAME: processes so named, now and later */
 	bool stages_only;	/* --stages-only: time -u functions, count no syscalls */
 	bool raw_times;		/* --raw-times: no probe-cost correction of stage times */
+	bool no_go_sched;	/* --no-go-sched: no Go scheduler probes (go_sched.bpf.h) */
 	bool verbose;
 	bool quiet;
 	bool plain;		/* --plain: the text report even on a terminal */

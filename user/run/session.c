@@ -200,6 +200,7 @@ static int load_and_attach(struct session *s, int argc, char **argv, char *err, 
 		.several = env->n_pids > 1,
 		.comm = env->comm,
 		.syscalls_off = env->stages_only,
+		.go_sched_off = env->no_go_sched,
 		.span_ring_bytes = env->events ? env->events_ring_bytes : 0,
 		.cpu_sample_hz = env->cpu_sample_hz,
 	};
