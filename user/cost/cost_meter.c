@@ -120,6 +120,8 @@ void cost_meter_syscalls_attached(struct cost_meter *m)
 void cost_meter_start(struct cost_meter *m)
 {
 	m->last_flush_mono = clock_mono_s();
+	if (have_stages(m))
+		time_correction_run(&m->tc, m->cfg.log);
 	if (windowed(m) && cost_window_start(&m->win)) {
 		if (m->cfg.log)
 			fprintf(m->cfg.log,
@@ -143,6 +145,7 @@ void cost_meter_window_service(struct cost_meter *m)
 
 void cost_meter_end_windows(struct cost_meter *m)
 {
+	time_correction_stop(&m->tc);
 	if (windowed(m))
 		cost_window_end(&m->win);
 }
@@ -403,6 +406,7 @@ void cost_meter_close(struct cost_meter *m)
 	if (!m->opened)
 		return;
 	m->opened = false;
+	time_correction_stop(&m->tc);
 	cost_window_close(&m->win);
 	bpf_cost_close(&m->cost);
 }

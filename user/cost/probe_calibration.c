@@ -21,24 +21,39 @@
 #include "probes/stages.h"
 
 /*
- * Four copies of a function per entry kind: "a" is probed entry and
- * return, "c" entry only (session links), "b" never, as the baseline, and
- * "d" carries the real stage programs (probe_calibrate_stages), as does "e",
- * which calls "d" CALIB_CHILDREN times. Written in assembly so the first
- * instruction is exactly the kind it stands for.
+ * Copies of a function per entry kind: "a" is probed entry and return,
+ * "c" entry only (session links), "b" never, as the baseline, and "d"
+ * carries the real stage programs (probe_calibrate_stages), as does "e",
+ * which calls "d" CALIB_CHILDREN times; "r" (entry and return probe) and
+ * "s" (entry and return-site probes) carry empty programs all through the
+ * run (machinery_measure). Written in assembly so the first instruction is
+ * exactly the kind it stands for; NAME_ret labels the ret, where a return
+ * site probe goes. "gd" and "ge" call "d" and "e" as Go code would: with a
+ * goroutine's g (bpfprof_calib_g) in r14.
  */
 #define CALIB_CHILDREN 8
 #define CALL8(fn) "call " fn "\ncall " fn "\ncall " fn "\ncall " fn "\n"
 #define CALIB_FN(name, insn)                                                                       \
-	".globl " name "\n.type " name ",@function\n.p2align 4\n" name ":\n" insn "\nret\n"        \
-	".size " name ",.-" name "\n"
+	".globl " name "\n.type " name ",@function\n.p2align 4\n" name ":\n" insn "\n.globl " name \
+	"_ret\n" name "_ret:\nret\n.size " name ",.-" name "\n"
+#define CALIB_GO_CALL(name, fn)                                                                    \
+	CALIB_FN(name, "push %r14\nlea bpfprof_calib_g(%rip), %r14\ncall " fn "\npop %r14")
 #define CALIB_SET(kind, insn)                                                                      \
 	CALIB_FN("bpfprof_calib_" kind "_a", insn)                                                 \
-	CALIB_FN("bpfprof_calib_" kind "_b", insn) CALIB_FN("bpfprof_calib_" kind "_c", insn)     \
-		CALIB_FN("bpfprof_calib_" kind "_d", insn) CALIB_FN(                                \
-			"bpfprof_calib_" kind "_e",                                                \
-			insn "\npush %rbp\n" CALL8("bpfprof_calib_" kind "_d")                     \
-				CALL8("bpfprof_calib_" kind "_d") "pop %rbp")
+	CALIB_FN("bpfprof_calib_" kind "_b", insn)                                                 \
+	CALIB_FN("bpfprof_calib_" kind "_c", insn) CALIB_FN("bpfprof_calib_" kind "_d", insn)      \
+		CALIB_FN("bpfprof_calib_" kind "_e",                                               \
+			 insn "\npush %rbp\n" CALL8("bpfprof_calib_" kind "_d")                    \
+				 CALL8("bpfprof_calib_" kind "_d") "pop %rbp")                     \
+			CALIB_FN("bpfprof_calib_" kind "_r", insn)                                 \
+				CALIB_FN("bpfprof_calib_" kind "_s", insn) CALIB_GO_CALL(          \
+					"bpfprof_calib_" kind "_gd", "bpfprof_calib_" kind "_d")   \
+					CALIB_GO_CALL("bpfprof_calib_" kind "_ge",                 \
+						      "bpfprof_calib_" kind "_e")
+
+/* The goroutine the Go calibration calls run on: runtime.g's stack.lo and
+ * stack.hi; hi is set above the calibration thread's frames. */
+__attribute__((used)) uint64_t bpfprof_calib_g[2];
 
 __asm__(".pushsection .text\n" CALIB_SET("push", "push %rbp\npop %rbp")
 		CALIB_SET("nop5", ".byte 0x0f, 0x1f, 0x44, 0x00, 0x00")
@@ -57,21 +72,35 @@ typedef void (*calib_fn)(void);
 	void bpfprof_calib_##kind##_b(void);                                                       \
 	void bpfprof_calib_##kind##_c(void);                                                       \
 	void bpfprof_calib_##kind##_d(void);                                                       \
-	void bpfprof_calib_##kind##_e(void);
+	void bpfprof_calib_##kind##_e(void);                                                       \
+	void bpfprof_calib_##kind##_r(void);                                                       \
+	void bpfprof_calib_##kind##_s(void);                                                       \
+	void bpfprof_calib_##kind##_gd(void);                                                      \
+	void bpfprof_calib_##kind##_ge(void);                                                      \
+	extern const char bpfprof_calib_##kind##_d_ret[], bpfprof_calib_##kind##_e_ret[],          \
+		bpfprof_calib_##kind##_s_ret[];
 DECLARE_SET(push)
 DECLARE_SET(nop5)
 DECLARE_SET(step)
 
 static const struct {
-	calib_fn a, b, c, d, e;
+	calib_fn a, b, c, d, e, r, s, gd, ge;
+	const char *d_ret, *e_ret, *s_ret;
 	int calls; /* per round: single-stepping costs ~10x more a call */
 } sets[ENTRY_KINDS] = {
-	[ENTRY_EMULATED] = { bpfprof_calib_push_a, bpfprof_calib_push_b, bpfprof_calib_push_c,
-			     bpfprof_calib_push_d, bpfprof_calib_push_e, 5000 },
-	[ENTRY_NOP5] = { bpfprof_calib_nop5_a, bpfprof_calib_nop5_b, bpfprof_calib_nop5_c,
-			 bpfprof_calib_nop5_d, bpfprof_calib_nop5_e, 5000 },
-	[ENTRY_SINGLE_STEP] = { bpfprof_calib_step_a, bpfprof_calib_step_b, bpfprof_calib_step_c,
-				bpfprof_calib_step_d, bpfprof_calib_step_e, 1000 },
+#define SET(kind, n)                                                                               \
+	{                                                                                          \
+		bpfprof_calib_##kind##_a, bpfprof_calib_##kind##_b, bpfprof_calib_##kind##_c,      \
+			bpfprof_calib_##kind##_d, bpfprof_calib_##kind##_e,                        \
+			bpfprof_calib_##kind##_r, bpfprof_calib_##kind##_s,                        \
+			bpfprof_calib_##kind##_gd, bpfprof_calib_##kind##_ge,                      \
+			bpfprof_calib_##kind##_d_ret, bpfprof_calib_##kind##_e_ret,                \
+			bpfprof_calib_##kind##_s_ret, n                                            \
+	}
+	[ENTRY_EMULATED] = SET(push, 5000),
+	[ENTRY_NOP5] = SET(nop5, 5000),
+	[ENTRY_SINGLE_STEP] = SET(step, 1000),
+#undef SET
 };
 
 #define ROUNDS 3
@@ -122,9 +151,9 @@ double probe_time_syscall(void)
 }
 
 /* Where fn lives: the mapped file and its offset in it (what a uprobe names). */
-static int fn_location(calib_fn fn, char *path, size_t len, uint64_t *offset)
+static int fn_location(uintptr_t at, char *path, size_t len, uint64_t *offset)
 {
-	uint64_t addr = (uint64_t)(uintptr_t)fn, start, end, off;
+	uint64_t addr = at, start, end, off;
 	char line[4096 + 128], file[4096];
 	FILE *f = fopen("/proc/self/maps", "re");
 	int rc = -ENOENT;
@@ -160,7 +189,7 @@ static int attach_one(struct uprobe_link *l, const struct bpf_program *prog,
 {
 	char path[4096];
 	uint64_t off;
-	int rc = fn_location(fn, path, sizeof(path), &off);
+	int rc = fn_location((uintptr_t)fn, path, sizeof(path), &off);
 
 	return rc ?: uprobe_link_attach(l, prog, kind, is_return, path, &off, NULL, 1, getpid());
 }
@@ -225,7 +254,7 @@ int probe_calibrate_return_sites(struct probe_calibration *c, enum uprobe_link_k
 	bpf_program__set_autoload(skel->progs.calib_uprobe_entry_only, false);
 	rc = uprobe_link_prepare_prog(skel->progs.calib_uprobe, lk);
 	rc = rc ?: calib_bpf__load(skel);
-	rc = rc ?: fn_location(bpfprof_calib_site_a, path, sizeof(path), &offs[0]);
+	rc = rc ?: fn_location((uintptr_t)bpfprof_calib_site_a, path, sizeof(path), &offs[0]);
 	if (!rc) {
 		offs[1] = offs[0] + CALIB_SITE_RET_OFFSET;
 		rc = uprobe_link_attach(&link, skel->progs.calib_uprobe, lk, false, path, offs,
@@ -298,8 +327,9 @@ cleanup:
 struct stage_cal_run {
 	struct bpfprof_bpf *skel;
 	enum uprobe_link_kind link_kind;
-	const bool *kinds;
+	const bool *mechs;
 	struct stage_prog_cal *out;
+	const struct bpf_program *pe, *pr; /* the mechanism being timed */
 	int ncpus;
 	int rc;
 	const char *what; /* what failed */
@@ -371,32 +401,29 @@ static void stage0_wipe(const struct stage_cal_run *r)
 	free(zero);
 }
 
-/* Run time of the stage programs so far (BPF stats on) and their runs. */
-static void stage_prog_runs(const struct bpfprof_bpf *skel, uint64_t *runs, uint64_t *entries,
-			    uint64_t *ns)
+/* Run time of the programs pe and pr so far (BPF stats on) and their runs. */
+static void stage_prog_runs(const struct bpf_program *pe, const struct bpf_program *pr,
+			    uint64_t *runs, uint64_t *ns)
 {
-	const struct bpf_program *progs[] = { skel->progs.stage_session, skel->progs.stage_entry,
-					      skel->progs.stage_return };
+	const struct bpf_program *progs[] = { pe, pr != pe ? pr : NULL };
 
-	*runs = *entries = *ns = 0;
+	*runs = *ns = 0;
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(progs[i]);
+		int fd = progs[i] ? bpf_program__fd(progs[i]) : -1;
 
 		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
 			continue;
 		*runs += info.run_cnt;
 		*ns += info.run_time_ns;
-		if (progs[i] != skel->progs.stage_return)
-			*entries += info.run_cnt;
 	}
 }
 
 #define STAGE_CAL_ROUNDS 5
 
-static int attach_calib_fns(struct uprobe_link *l, const struct bpf_program *prog,
-			    enum uprobe_link_kind kind, bool is_return, calib_fn d, calib_fn e)
+static int attach_calib_at(struct uprobe_link *l, const struct bpf_program *prog,
+			   enum uprobe_link_kind kind, bool is_return, uintptr_t d, uintptr_t e)
 {
 	char path[4096], path_e[4096];
 	uint64_t off[2];
@@ -431,6 +458,60 @@ static int record_calls(struct stage_cal_run *r, calib_fn fn, int n, struct stag
 }
 
 /*
+ * The stage programs of mechanism m on "d" and "e" of its entry kind: a
+ * return probe, or return-site probes on their rets (per thread, or per
+ * goroutine, called through "gd" and "ge" with a g in r14). *call_d and
+ * *call_e: what to call.
+ */
+static int attach_mechanism(struct stage_cal_run *r, unsigned int m, struct uprobe_link *entry,
+			    struct uprobe_link *ret, calib_fn *call_d, calib_fn *call_e)
+{
+	int k = (int)probe_mech_entry(m);
+	enum return_kind rk = probe_mech_return(m);
+	enum uprobe_link_kind lk = r->link_kind;
+	uintptr_t d = (uintptr_t)sets[k].d, e = (uintptr_t)sets[k].e;
+	const struct bpf_program *pe, *pr;
+	struct stage_progs progs;
+	int rc;
+
+	loader_stage_programs(r->skel, lk, &progs);
+	*call_d = rk == RETURN_GO_SITES ? sets[k].gd : sets[k].d;
+	*call_e = rk == RETURN_GO_SITES ? sets[k].ge : sets[k].e;
+	pe = rk == RETURN_PROBE	  ? progs.entry
+	     : rk == RETURN_SITES ? progs.site_entry
+				  : progs.go_entry;
+	pr = rk == RETURN_PROBE	  ? progs.ret
+	     : rk == RETURN_SITES ? progs.site_return
+				  : progs.go_return;
+	if (!pe || !pr)
+		return -ENOTSUP;
+	r->pe = pe;
+	r->pr = pr;
+	if (rk == RETURN_PROBE) {
+		rc = attach_calib_at(entry, pe, lk, false, d, e);
+		if (!rc && lk != UPROBE_LINK_SESSION)
+			rc = attach_calib_at(ret, pr, lk, true, d, e);
+		return rc;
+	}
+	/* Cookie 0: stage 0, a ret that always leaves. */
+	lk = stages_site_link_kind(lk);
+	rc = attach_calib_at(ret, pr, lk, false, (uintptr_t)sets[k].d_ret,
+			     (uintptr_t)sets[k].e_ret);
+	return rc ?: attach_calib_at(entry, pe, lk, false, d, e);
+}
+
+/* The Go calibration's goroutine leaves go_stacks. */
+static void go_calib_g_done(struct stage_cal_run *r)
+{
+	struct {
+		__u32 tgid, pad;
+		__u64 g;
+	} key = { (__u32)getpid(), 0, (__u64)(uintptr_t)bpfprof_calib_g };
+
+	bpf_map_delete_elem(bpf_map__fd(r->skel->maps.go_stacks), &key);
+}
+
+/*
  * Medians, not means: a call preempted inside its window would move a mean
  * by milliseconds on a busy machine. The window is the median time of a
  * call of "d" (its body is a few ns); what a call costs its caller, the
@@ -439,42 +520,36 @@ static int record_calls(struct stage_cal_run *r, calib_fn fn, int n, struct stag
  * it takes far longer than they do: its median is the middle of the top
  * 1 / (CALIB_CHILDREN + 1) of the histogram.
  */
-static int calibrate_stage_kind(struct stage_cal_run *r, int k)
+static int calibrate_stage_mech(struct stage_cal_run *r, unsigned int m)
 {
 	struct uprobe_link entry = UPROBE_LINK_INIT, ret = UPROBE_LINK_INIT;
-	const struct bpf_program *pe, *pr;
-	struct stage_progs progs = {};
-	struct stage_prog_cal *o = &r->out[k];
-	calib_fn volatile d = sets[k].d;
-	/* Medians of 5 x 2000 calls and of 5 x 250 parents: ~40 ms. */
-	int calls = sets[k].calls * 2 / 5;
+	struct stage_prog_cal *o = &r->out[m];
+	int k = (int)probe_mech_entry(m);
+	bool sites = probe_mech_return(m) != RETURN_PROBE;
+	calib_fn call_d, call_e;
+	/* Medians of 5 x 2000 calls and of 5 x 250 parents: ~40 ms; a ret
+	 * site is single-stepped: 5 x 400 and 5 x 50. */
+	int calls = (sites ? 1000 : sets[k].calls) * 2 / 5;
 	double base = time_calls(sets[k].b, calls), window, parent, parents;
-	uint64_t runs0, ent0, ns0, runs1, ent1, ns1;
+	uint64_t runs0, ns0, runs1, ns1;
 	struct stage0 *h = malloc(sizeof(*h));
 	int stats_fd, rc = -ENOMEM;
 
 	if (!h)
 		goto out;
-	loader_stage_programs(r->skel, r->link_kind, &progs);
-	pe = progs.entry;
-	pr = progs.ret;
-	rc = !pe || !pr ? -ENOTSUP : 0;
-	rc = rc ?: attach_calib_fns(&entry, pe, r->link_kind, false, sets[k].d, sets[k].e);
-	if (!rc && r->link_kind != UPROBE_LINK_SESSION)
-		rc = attach_calib_fns(&ret, pr, r->link_kind, true, sets[k].d, sets[k].e);
-	if (rc) {
+	if ((rc = attach_mechanism(r, m, &entry, &ret, &call_d, &call_e))) {
 		r->what = "attach the stage probes to bpfprof's own calls";
 		goto out;
 	}
-	bpf_map_update_elem(bpf_map__fd(r->skel->maps.stage_mech), &(__u32){ 0 }, &(__u32){ k },
+	bpf_map_update_elem(bpf_map__fd(r->skel->maps.stage_mech), &(__u32){ 0 }, &(__u32){ m },
 			    BPF_ANY);
 	for (int i = 0; i < 50; i++)
-		sets[k].e();
+		call_e();
 	r->what = "read the calibration calls";
-	if ((rc = record_calls(r, sets[k].d, calls, h)))
+	if ((rc = record_calls(r, call_d, calls, h)))
 		goto out;
 	window = hist_rank(h->hist, (double)(h->calls - 1) / 2) - base;
-	if ((rc = record_calls(r, sets[k].e, calls / CALIB_CHILDREN, h)))
+	if ((rc = record_calls(r, call_e, calls / CALIB_CHILDREN, h)))
 		goto out;
 	parents = (double)h->calls / (CALIB_CHILDREN + 1);
 	parent = hist_rank(h->hist, (double)h->calls - parents / 2);
@@ -490,10 +565,12 @@ static int calibrate_stage_kind(struct stage_cal_run *r, int k)
 	o->program_ns = -1;
 	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	if (stats_fd >= 0) {
-		stage_prog_runs(r->skel, &runs0, &ent0, &ns0);
+		calib_fn volatile d = call_d;
+
+		stage_prog_runs(r->pe, r->pr, &runs0, &ns0);
 		for (int i = 0; i < calls; i++)
 			d();
-		stage_prog_runs(r->skel, &runs1, &ent1, &ns1);
+		stage_prog_runs(r->pe, r->pr, &runs1, &ns1);
 		close(stats_fd);
 		if (runs1 > runs0)
 			o->program_ns = (double)(ns1 - ns0) / calls;
@@ -519,9 +596,12 @@ static void *stage_cal_thread(void *arg)
 	 * that takes the interrupts) than on others. */
 	if (target > 0 && !sched_getaffinity(target, sizeof(cpus), &cpus))
 		sched_setaffinity(0, sizeof(cpus), &cpus);
-	for (int k = 0; k < ENTRY_KINDS && !r->rc; k++)
-		if (r->kinds[k])
-			r->rc = calibrate_stage_kind(r, k);
+	/* Go calls run on a fake goroutine whose stack ends above this frame. */
+	bpfprof_calib_g[1] = (uint64_t)(uintptr_t)__builtin_frame_address(0);
+	for (unsigned int m = 0; m < PROBE_MECHS && !r->rc; m++)
+		if (r->mechs[m])
+			r->rc = calibrate_stage_mech(r, m);
+	go_calib_g_done(r);
 	return NULL;
 }
 
@@ -562,16 +642,16 @@ static int discard_span(void *ctx, void *data, size_t len)
 }
 
 int probe_calibrate_stages(struct bpfprof_bpf *skel, enum uprobe_link_kind link_kind,
-			   const bool kinds[ENTRY_KINDS], struct stage_prog_cal out[ENTRY_KINDS],
+			   const bool mechs[PROBE_MECHS], struct stage_prog_cal out[PROBE_MECHS],
 			   char *err, size_t errlen)
 {
-	struct stage_cal_run r = { .skel = skel, .link_kind = link_kind, .kinds = kinds,
+	struct stage_cal_run r = { .skel = skel, .link_kind = link_kind, .mechs = mechs,
 				   .out = out, .ncpus = libbpf_num_possible_cpus() };
 	uint64_t *audit;
 	pthread_t th;
 	int rc;
 
-	memset(out, 0, sizeof(*out) * ENTRY_KINDS);
+	memset(out, 0, sizeof(*out) * PROBE_MECHS);
 	if (r.ncpus <= 0)
 		return -EINVAL;
 	audit = calloc((size_t)AUDIT_NR_SLOTS * r.ncpus, sizeof(*audit));
@@ -606,4 +686,134 @@ int probe_calibrate_stages(struct bpfprof_bpf *skel, enum uprobe_link_kind link_
 		set_err(err, errlen, "cannot %s: %s", r.what ? r.what : "time the stage probes",
 			strerror(-rc));
 	return rc;
+}
+
+/* ns per call of fn less ns per call of base, rounds interleaved: the median. */
+static double time_diff_median(calib_fn fn, calib_fn base, int calls, int rounds)
+{
+	calib_fn volatile f = fn, b = base;
+	double d[16];
+	int n = rounds < 16 ? rounds : 16;
+
+	for (int r = 0; r < n; r++) {
+		double t0 = now_ns(), t1, t2;
+
+		for (int i = 0; i < calls; i++)
+			b();
+		t1 = now_ns();
+		for (int i = 0; i < calls; i++)
+			f();
+		t2 = now_ns();
+		d[r] = ((t2 - t1) - (t1 - t0)) / calls;
+	}
+	/* insertion sort: a handful */
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && d[j] < d[j - 1]; j--) {
+			double t = d[j];
+
+			d[j] = d[j - 1];
+			d[j - 1] = t;
+		}
+	return n ? d[n / 2] : -1;
+}
+
+int machinery_open(struct machinery_probes *mp, enum uprobe_link_kind link_kind,
+		   const bool mechs[PROBE_MECHS], char *err, size_t errlen)
+{
+	enum uprobe_link_kind site_kind = stages_site_link_kind(link_kind);
+	struct bpf_program *site_prog;
+	int rc;
+
+	memset(mp, 0, sizeof(*mp));
+	for (int m = 0; m < PROBE_MECHS; m++)
+		for (int i = 0; i < 2; i++)
+			mp->links[m][i] = (struct uprobe_link)UPROBE_LINK_INIT;
+	mp->skel = calib_bpf__open();
+	if (!mp->skel) {
+		rc = -errno;
+		set_err(err, errlen, "cannot open the calibration programs: %s", strerror(-rc));
+		return rc;
+	}
+	/* Sites need a plain entry program: with session links the
+	 * entry-only program is loaded as one (it returns 1, which a plain
+	 * uprobe ignores). */
+	site_prog = site_kind != link_kind ? mp->skel->progs.calib_uprobe_entry_only
+					   : mp->skel->progs.calib_uprobe;
+	bpf_program__set_autoload(mp->skel->progs.calib_uprobe_entry_only, site_kind != link_kind);
+	rc = uprobe_link_prepare_prog(mp->skel->progs.calib_uprobe, link_kind);
+	if (!rc && site_kind != link_kind)
+		rc = uprobe_link_prepare_prog(site_prog, site_kind);
+	rc = rc ?: calib_bpf__load(mp->skel);
+	for (unsigned int m = 0; !rc && m < PROBE_MECHS; m++) {
+		int k = (int)probe_mech_entry(m);
+		enum return_kind rk = probe_mech_return(m);
+		char path[4096];
+		uint64_t off[2];
+
+		/* Go's machinery is the thread sites' (same traps). */
+		if (rk == RETURN_GO_SITES ||
+		    !(mechs[m] || (rk == RETURN_SITES &&
+				   mechs[probe_mech((enum entry_kind)k, RETURN_GO_SITES)])))
+			continue;
+		if (rk == RETURN_PROBE) {
+			rc = attach_one(&mp->links[m][0], mp->skel->progs.calib_uprobe, link_kind,
+					false, sets[k].r);
+			if (!rc && link_kind != UPROBE_LINK_SESSION)
+				rc = attach_one(&mp->links[m][1], mp->skel->progs.calib_uprobe,
+						link_kind, true, sets[k].r);
+		} else {
+			rc = fn_location((uintptr_t)sets[k].s, path, sizeof(path), &off[0]);
+			rc = rc
+				     ?: fn_location((uintptr_t)sets[k].s_ret, path, sizeof(path),
+						    &off[1]);
+			rc = rc
+				     ?: uprobe_link_attach(&mp->links[m][0], site_prog, site_kind,
+							   false, path, off, NULL, 2, getpid());
+		}
+		mp->on[m] = !rc;
+	}
+	if (rc) {
+		set_err(err, errlen, "cannot attach the probes that time the machinery: %s",
+			strerror(-rc));
+		machinery_close(mp);
+		return rc;
+	}
+	/* The first hits install the probes (and may rewrite a nop5). */
+	for (int k = 0; k < ENTRY_KINDS; k++)
+		for (int i = 0; i < 20; i++) {
+			sets[k].r();
+			sets[k].s();
+		}
+	return 0;
+}
+
+void machinery_measure(const struct machinery_probes *mp, double ns[PROBE_MECHS])
+{
+	for (unsigned int m = 0; m < PROBE_MECHS; m++) {
+		int k = (int)probe_mech_entry(m);
+		enum return_kind rk = probe_mech_return(m);
+		unsigned int sm = probe_mech((enum entry_kind)k, RETURN_SITES);
+
+		if (rk == RETURN_GO_SITES) {
+			ns[m] = mp->on[sm] ? ns[sm] : -1;
+			continue;
+		}
+		if (!mp->on[m]) {
+			ns[m] = -1;
+			continue;
+		}
+		/* ~5 ms each: single-stepped probes ~10x fewer calls. */
+		ns[m] = time_diff_median(rk == RETURN_PROBE ? sets[k].r : sets[k].s, sets[k].b,
+					 rk == RETURN_PROBE ? sets[k].calls / 5 : 200, 5);
+	}
+}
+
+void machinery_close(struct machinery_probes *mp)
+{
+	for (int m = 0; m < PROBE_MECHS; m++)
+		for (int i = 0; i < 2; i++)
+			uprobe_link_destroy(&mp->links[m][i]);
+	calib_bpf__destroy(mp->skel);
+	mp->skel = NULL;
+	memset(mp->on, 0, sizeof(mp->on));
 }

@@ -23,6 +23,30 @@
 
 #define ENTRY_KINDS 3
 
+/* How the end of a stage call is seen, as far as its cost goes. */
+enum return_kind {
+	RETURN_PROBE,	 /* a uretprobe, or a session's return */
+	RETURN_SITES,	 /* plain uprobes on the rets, per thread */
+	RETURN_GO_SITES, /* the same, per goroutine */
+	RETURN_KINDS,
+};
+
+/* A probe mechanism: an entry kind and a return kind; the index of the BPF
+ * side's probe_costs entry. */
+#define PROBE_MECHS (ENTRY_KINDS * RETURN_KINDS)
+static inline unsigned int probe_mech(enum entry_kind k, enum return_kind r)
+{
+	return (unsigned int)k + ENTRY_KINDS * (unsigned int)r;
+}
+static inline enum entry_kind probe_mech_entry(unsigned int m)
+{
+	return (enum entry_kind)(m % ENTRY_KINDS);
+}
+static inline enum return_kind probe_mech_return(unsigned int m)
+{
+	return (enum return_kind)(m / ENTRY_KINDS);
+}
+
 struct probe_calibration {
 	/* ns a syscall pays for the sys_enter and sys_exit hooks (and a program
 	 * that returns at once); < 0: not measured */
@@ -68,13 +92,34 @@ struct bpfprof_bpf;
 
 /*
  * Times the loaded stage programs of skel (links of kind link_kind) on
- * bpfprof's own calls, for each entry kind with kinds[k], as stage 0, before
+ * bpfprof's own calls, for each mechanism with mechs[m], as stage 0, before
  * any stage probe is attached: their maps and audit counts are left as they
  * were (--sample skips none of them). 0, or -errno with err set.
  */
 int probe_calibrate_stages(struct bpfprof_bpf *skel, enum uprobe_link_kind link_kind,
-			   const bool kinds[ENTRY_KINDS], struct stage_prog_cal out[ENTRY_KINDS],
+			   const bool mechs[PROBE_MECHS], struct stage_prog_cal out[PROBE_MECHS],
 			   char *err, size_t errlen);
+
+/*
+ * The probe machinery alone (empty programs on bpfprof's own functions,
+ * attached for the whole run), measured again and again on a thread of
+ * bpfprof's: how the kernel's share of a probe moves as the machine's
+ * load does. Go's return sites share the thread sites' figure.
+ */
+struct calib_bpf;
+struct machinery_probes {
+	struct calib_bpf *skel;
+	struct uprobe_link links[PROBE_MECHS][2];
+	bool on[PROBE_MECHS];
+};
+
+/* Before the capabilities go: loads and attaches for each mechs[m]. */
+int machinery_open(struct machinery_probes *mp, enum uprobe_link_kind link_kind,
+		   const bool mechs[PROBE_MECHS], char *err, size_t errlen);
+/* ns[m]: what mechanism m's probes cost a call now, the median of 5 rounds
+ * in thread CPU time (~5-10 ms each); < 0 when not attached. */
+void machinery_measure(const struct machinery_probes *mp, double ns[PROBE_MECHS]);
+void machinery_close(struct machinery_probes *mp);
 
 /* ns per getppid() of this thread (the least of three rounds of 20000):
  * once before the syscall programs attach and once after, the difference is

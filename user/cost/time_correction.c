@@ -3,19 +3,28 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "bpfprof.h"
+#include "bpfprof.skel.h"
 #include "cost/time_correction.h"
 #include "probes/bpf_loader.h"
 
-/* Return-site stages have mechanisms of their own, not calibrated yet: their
- * probe_costs stay 0, so their times are as measured. */
 unsigned int stage_probe_mechanism(const struct stage_def *d)
 {
-	return (unsigned int)d->kind + (d->ret == RET_PROBE ? 0 : ENTRY_KINDS);
+	return probe_mech(d->kind, d->ret == RET_PROBE ? RETURN_PROBE
+				   : d->goroutine      ? RETURN_GO_SITES
+						       : RETURN_SITES);
 }
 
-static const char *return_name(enum uprobe_link_kind kind)
+static const char *return_name(const struct time_correction *tc, unsigned int m)
 {
-	return kind == UPROBE_LINK_SESSION ? "session" : "uretprobe";
+	switch (probe_mech_return(m)) {
+	case RETURN_SITES:
+		return "return sites";
+	case RETURN_GO_SITES:
+		return "go return sites";
+	default:
+		return tc->link_kind == UPROBE_LINK_SESSION ? "session" : "uretprobe";
+	}
 }
 
 static uint32_t ns32(double ns)
@@ -33,24 +42,33 @@ static void publish(struct time_correction *tc)
 {
 	volatile struct probe_cost *pc = tc->skel->bss->probe_costs;
 
-	for (int k = 0; k < ENTRY_KINDS; k++) {
-		double w = tc->cal[k].window_ns, f = tc->full_ns[k];
+	for (unsigned int m = 0; m < PROBE_MECHS; m++) {
+		double w = tc->window_ns[m], f = tc->full_ns[m];
 		struct probe_cost c = {};
 
-		if (tc->cal[k].measured && !tc->raw) {
+		if (tc->cal[m].measured && !tc->raw) {
 			c.entry_after = ns32(w / 2);
 			c.return_before = ns32(w) - c.entry_after;
 			c.entry_before = ns32((f - w) / 2);
 			c.return_after = ns32(f - w) - c.entry_before;
-			c.skipped = ns32(tc->skipped_ns[k]);
+			c.skipped = ns32(tc->skipped_ns[m]);
+			if (f < tc->full_min[m] || !tc->published[m])
+				tc->full_min[m] = f;
+			if (f > tc->full_max[m] || !tc->published[m])
+				tc->full_max[m] = f;
+			if (w < tc->window_min[m] || !tc->published[m])
+				tc->window_min[m] = w;
+			if (w > tc->window_max[m] || !tc->published[m])
+				tc->window_max[m] = w;
+			tc->published[m] = true;
 		}
 		/* Each field is read alone by the probes: a torn struct only
 		 * mixes an old and a new figure for one call. */
-		pc[k].entry_before = c.entry_before;
-		pc[k].entry_after = c.entry_after;
-		pc[k].return_before = c.return_before;
-		pc[k].return_after = c.return_after;
-		pc[k].skipped = c.skipped;
+		pc[m].entry_before = c.entry_before;
+		pc[m].entry_after = c.entry_after;
+		pc[m].return_before = c.return_before;
+		pc[m].return_after = c.return_after;
+		pc[m].skipped = c.skipped;
 	}
 }
 
@@ -65,12 +83,28 @@ static void set_mechanisms(struct bpfprof_bpf *skel, const struct stage_table *t
 	}
 }
 
+/* The programs per call at calibration, over the mechanisms in use
+ * weighted by their functions: what the cost windows' figure compares to. */
+static void calibrated_program(struct time_correction *tc, const size_t per_mech[PROBE_MECHS])
+{
+	double sum = 0, n = 0;
+
+	for (unsigned int m = 0; m < PROBE_MECHS; m++) {
+		if (!tc->cal[m].measured || tc->cal[m].program_ns < 0 || !per_mech[m])
+			continue;
+		sum += tc->cal[m].program_ns * (double)per_mech[m];
+		n += (double)per_mech[m];
+	}
+	tc->cal_program_ns = n ? sum / n : -1;
+}
+
 void time_correction_start(struct time_correction *tc, struct bpfprof_bpf *skel,
 			   const struct stage_table *t, enum uprobe_link_kind link_kind,
 			   unsigned int sample_every, bool raw, const struct probe_calibration *cal,
 			   FILE *log)
 {
-	bool kinds[ENTRY_KINDS] = {};
+	bool mechs[PROBE_MECHS] = {}, any = false;
+	size_t per_mech[PROBE_MECHS] = {};
 	char err[256] = "";
 
 	memset(tc, 0, sizeof(*tc));
@@ -78,93 +112,161 @@ void time_correction_start(struct time_correction *tc, struct bpfprof_bpf *skel,
 	tc->raw = raw;
 	tc->link_kind = link_kind;
 	tc->program_ns = -1;
+	tc->cal_program_ns = -1;
 	tc->sampled = sample_every > 1;
 	if (!t || !t->n)
 		return;
 	for (size_t i = 0; i < t->n; i++) {
-		if (t->v[i].ret == RET_PROBE)
-			kinds[t->v[i].kind] = true;
-		else
-			tc->uncorrected++;
+		unsigned int m = stage_probe_mechanism(&t->v[i]);
+
+		mechs[m] = any = true;
+		per_mech[m]++;
 	}
-	for (int k = 0; k < ENTRY_KINDS; k++)
-		tc->skipped_ns[k] = cal && cal->stage_off_ns[k] > 0 ? cal->stage_off_ns[k] : 0;
-	if ((kinds[0] || kinds[1] || kinds[2]) &&
-	    probe_calibrate_stages(skel, link_kind, kinds, tc->cal, err, sizeof(err))) {
+	/* A skipped call (--sample) pays an entry probe; the machinery of a
+	 * session entry that skips its return, as probe_calibrate timed it. */
+	for (unsigned int m = 0; m < PROBE_MECHS; m++) {
+		int k = probe_mech_entry(m);
+
+		tc->skipped_ns[m] = cal && cal->stage_off_ns[k] > 0 ? cal->stage_off_ns[k] : 0;
+	}
+	if (any && probe_calibrate_stages(skel, link_kind, mechs, tc->cal, err, sizeof(err))) {
 		if (log)
 			fprintf(log, "bpfprof: warning: %s: stage times include the probes' cost\n",
 				err);
 		memset(tc->cal, 0, sizeof(tc->cal));
 	}
 	set_mechanisms(skel, t);
-	for (int k = 0; k < ENTRY_KINDS; k++)
-		tc->full_ns[k] = tc->cal[k].full_ns;
+	for (unsigned int m = 0; m < PROBE_MECHS; m++) {
+		tc->full_ns[m] = tc->cal[m].full_ns;
+		tc->window_ns[m] = tc->cal[m].window_ns;
+		if (mechs[m] && !tc->cal[m].measured)
+			tc->uncorrected += per_mech[m];
+	}
+	calibrated_program(tc, per_mech);
 	publish(tc);
 	tc->applied = !raw;
+	/* The machinery timed again through the run: not needed raw. */
+	if (!raw && any && !tc->uncorrected) {
+		if (probe_recheck_open(&tc->recheck, link_kind, mechs,
+				       (pid_t)skel->rodata->targ_tgid, err, sizeof(err)) &&
+		    log)
+			fprintf(log,
+				"bpfprof: warning: %s: the correction stays as calibrated at "
+				"start\n",
+				err);
+	}
 	if (tc->uncorrected && log && !raw)
 		fprintf(log,
-			"bpfprof: %zu function%s timed through return sites: %s times include the "
-			"probes' cost (not calibrated yet)\n",
+			"bpfprof: %zu function%s whose probes could not be timed: %s times "
+			"include the probes' cost\n",
 			tc->uncorrected, tc->uncorrected == 1 ? "" : "s",
 			tc->uncorrected == 1 ? "its" : "their");
-	for (int k = 0; k < ENTRY_KINDS && log; k++) {
-		if (!tc->cal[k].measured)
+	for (unsigned int m = 0; m < PROBE_MECHS && log; m++) {
+		if (!tc->cal[m].measured)
 			continue;
 		fprintf(log,
 			"bpfprof: %s %s probes cost a call %.0f ns, %.0f ns of it inside its "
 			"measured time: stage times %s\n",
-			entry_kind_name(k), return_name(link_kind), tc->cal[k].full_ns,
-			tc->cal[k].window_ns,
+			entry_kind_name(probe_mech_entry(m)), return_name(tc, m),
+			tc->cal[m].full_ns, tc->cal[m].window_ns,
 			raw ? "include it (--raw-times)"
 			    : "exclude it, and callers' exclude it too");
 	}
 }
 
+/*
+ * The machinery moved by delta since start: the calls pay that more (or
+ * less), inside their window in the share the calibration found there.
+ */
+static void follow_machinery(struct time_correction *tc, unsigned int m, double program_delta)
+{
+	const struct stage_prog_cal *c = &tc->cal[m];
+	double delta = 0, share = c->full_ns > 0 ? c->window_ns / c->full_ns : 0.5;
+
+	if (probe_recheck_delta(&tc->recheck, m, &delta))
+		tc->machinery_delta_ns[m] = delta;
+	tc->window_ns[m] = fmax(c->window_ns + tc->machinery_delta_ns[m] * share, 0);
+	tc->full_ns[m] =
+		fmax(c->full_ns + program_delta + tc->machinery_delta_ns[m], tc->window_ns[m]);
+}
+
 void time_correction_window(struct time_correction *tc, double program_ns)
 {
+	double program_delta;
+
+	if (!tc->skel || tc->raw)
+		return;
 	/* --sample: the windows' program time mixes recorded calls with
 	 * skipped ones, which the calibration has none of. */
-	if (!tc->skel || program_ns < 0 || tc->sampled)
-		return;
-	tc->program_ns = program_ns;
-	tc->windows++;
-	for (int k = 0; k < ENTRY_KINDS; k++) {
-		const struct stage_prog_cal *c = &tc->cal[k];
-
-		if (!c->measured || c->program_ns < 0)
-			continue;
-		/* The machinery is the calibration's; the programs are the run's. */
-		tc->full_ns[k] = fmax(c->full_ns + program_ns - c->program_ns, c->window_ns);
+	if (program_ns >= 0 && !tc->sampled && tc->cal_program_ns >= 0) {
+		tc->program_ns = program_ns;
+		tc->windows++;
 	}
+	/* The machinery is the calibration's (as rechecked); the programs
+	 * are the run's. */
+	program_delta = tc->program_ns >= 0 ? tc->program_ns - tc->cal_program_ns : 0;
+	for (unsigned int m = 0; m < PROBE_MECHS; m++)
+		if (tc->cal[m].measured)
+			follow_machinery(tc, m, program_delta);
 	publish(tc);
 }
 
-bool time_correction_describe(const struct time_correction *tc, struct time_correction_record *r,
-			      struct time_correction_mech mechs[ENTRY_KINDS])
+void time_correction_run(struct time_correction *tc, FILE *log)
 {
+	char err[256] = "";
+
+	if (probe_recheck_run(&tc->recheck, err, sizeof(err)) && log)
+		fprintf(log, "bpfprof: warning: %s: the correction stays as calibrated at start\n",
+			err);
+}
+
+void time_correction_stop(struct time_correction *tc)
+{
+	probe_recheck_stop(&tc->recheck);
+}
+
+bool time_correction_describe(const struct time_correction *tc, struct time_correction_record *r,
+			      struct time_correction_mech mechs[PROBE_MECHS])
+{
+	struct probe_recheck *rc = (struct probe_recheck *)&tc->recheck;
 	size_t n = 0;
+	unsigned int rechecks = 0;
 
 	if (!tc->skel)
 		return false;
-	for (int k = 0; k < ENTRY_KINDS; k++) {
-		const struct stage_prog_cal *c = &tc->cal[k];
+	for (unsigned int m = 0; m < PROBE_MECHS; m++) {
+		const struct stage_prog_cal *c = &tc->cal[m];
+		struct time_correction_mech *o = &mechs[n];
 
 		if (!c->measured)
 			continue;
-		mechs[n++] = (struct time_correction_mech){
-			.entry = entry_kind_name(k),
-			.ret = return_name(tc->link_kind),
-			.in_call_ns = c->window_ns,
-			.per_call_ns = tc->full_ns[k],
+		*o = (struct time_correction_mech){
+			.entry = entry_kind_name(probe_mech_entry(m)),
+			.ret = return_name(tc, m),
+			.in_call_ns = tc->window_ns[m],
+			.per_call_ns = tc->full_ns[m],
+			.calibrated_in_call_ns = c->window_ns,
 			.calibrated_per_call_ns = c->full_ns,
 			.calibrated_program_ns = c->program_ns,
+			.have_range = tc->published[m] && !tc->raw,
+			.per_call_ns_min = tc->full_min[m],
+			.per_call_ns_max = tc->full_max[m],
+			.in_call_ns_min = tc->window_min[m],
+			.in_call_ns_max = tc->window_max[m],
 		};
+		o->have_machinery = probe_recheck_figures(
+			rc, m, &o->machinery_ns_first, &o->machinery_ns_last, &o->machinery_ns_min,
+			&o->machinery_ns_max, &rechecks);
+		n++;
 	}
 	*r = (struct time_correction_record){ .applied = tc->applied,
 					      .mechs = mechs,
 					      .n_mechs = n,
 					      .run_program_ns = tc->program_ns,
 					      .windows = tc->windows,
+					      .rechecks = rechecks,
+					      .recheck_period_s =
+						      tc->recheck.inited ? RECHECK_PERIOD_S : 0,
 					      .uncorrected_functions = tc->uncorrected };
 	return true;
 }

@@ -664,13 +664,34 @@ static json_t *time_correction_json(const struct time_correction_record *t)
 
 		put_ns(o, "in_call_ns", m->in_call_ns);
 		put_ns(o, "per_call_ns", m->per_call_ns);
+		put_ns(o, "calibrated_in_call_ns", m->calibrated_in_call_ns);
 		put_ns(o, "calibrated_per_call_ns", m->calibrated_per_call_ns);
 		put_ns(o, "calibrated_program_ns", m->calibrated_program_ns);
+		if (m->have_range) {
+			put_ns(o, "in_call_ns_min", m->in_call_ns_min);
+			put_ns(o, "in_call_ns_max", m->in_call_ns_max);
+			put_ns(o, "per_call_ns_min", m->per_call_ns_min);
+			put_ns(o, "per_call_ns_max", m->per_call_ns_max);
+		}
+		if (m->have_machinery) {
+			json_t *mc = json_object();
+
+			put_ns(mc, "first", m->machinery_ns_first);
+			put_ns(mc, "last", m->machinery_ns_last);
+			put_ns(mc, "min", m->machinery_ns_min);
+			put_ns(mc, "max", m->machinery_ns_max);
+			json_object_set_new(o, "machinery_ns", mc);
+		}
 		json_array_append_new(mechs, o);
 	}
 	if (j) {
 		put_ns(j, "run_program_ns", t->run_program_ns);
 		json_object_set_new(j, "windows", json_integer(t->windows));
+		if (t->recheck_period_s) {
+			json_object_set_new(j, "rechecks", json_integer(t->rechecks));
+			json_object_set_new(j, "recheck_period_s",
+					    json_integer(t->recheck_period_s));
+		}
 		json_object_set_new(j, "uncorrected_functions",
 				    json_integer((json_int_t)t->uncorrected_functions));
 	}

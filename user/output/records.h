@@ -76,20 +76,26 @@ struct cost_record {
  * (time_correction.h), as the summary's audit.time_correction says it. */
 struct time_correction_mech {
 	const char *entry;  /* "emulated", "nop5", "single-step" */
-	const char *ret;    /* "session", "uretprobe" */
-	double in_call_ns;  /* taken off each call's own time */
+	const char *ret;    /* "session", "uretprobe", "return sites", "go return sites" */
+	double in_call_ns;  /* taken off each call's own time, now */
 	double per_call_ns; /* taken off its callers' per call, now */
-	double calibrated_per_call_ns;
+	double calibrated_in_call_ns, calibrated_per_call_ns;
 	double calibrated_program_ns; /* < 0: unknown */
+	bool have_range;	      /* the figures used over the run: */
+	double per_call_ns_min, per_call_ns_max, in_call_ns_min, in_call_ns_max;
+	bool have_machinery; /* the kernel's machinery as timed again during the run */
+	double machinery_ns_first, machinery_ns_last, machinery_ns_min, machinery_ns_max;
 };
 
 struct time_correction_record {
 	bool applied; /* false: --raw-times */
 	const struct time_correction_mech *mechs;
 	size_t n_mechs;
-	double run_program_ns; /* the programs per call in the last window; < 0: none */
-	unsigned int windows;  /* cost windows that measured them */
-	size_t uncorrected_functions; /* timed through return sites: as measured */
+	double run_program_ns;	       /* the programs per call in the last window; < 0: none */
+	unsigned int windows;	       /* cost windows that measured them */
+	unsigned int rechecks;	       /* times the machinery was timed again after start */
+	unsigned int recheck_period_s; /* 0: not timed again */
+	size_t uncorrected_functions;  /* mechanism not calibrated: as measured */
 };
 
 /* What the run says about itself in every flush record and the summary. */

@@ -174,7 +174,7 @@ int session_flush(struct session *s)
 
 static void write_summary(struct session *s, double duration)
 {
-	struct time_correction_mech mechs[ENTRY_KINDS];
+	struct time_correction_mech mechs[PROBE_MECHS];
 	struct time_correction_record tc;
 	struct events_record events;
 	struct output_record output;
