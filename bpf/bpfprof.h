@@ -240,7 +240,7 @@ struct span_record {
  * four are inside its callers'. Per probe mechanism (stage_mech maps a stage
  * to one), in ns; all 0 with --raw-times.
  */
-#define PROBE_MECH_MAX 16
+#define PROBE_MECH_MAX 32
 
 struct probe_cost {
 	__u32 entry_before; /* at entry, before the timestamp */

@@ -9,9 +9,9 @@
  * not run on: a duration on it holds neither the call's own probes nor
  * those of the calls made inside it, and spans stay nested on it.
  *
- * Also calib_tgid and calib_tid: bpfprof itself while it times its own calls
- * at start for that calibration, whose stage calls are then recorded like
- * the target's (every one, even with --sample).
+ * Also calib_tgid and calib_tid (state.bpf.h): bpfprof itself while it times
+ * its own calls for that calibration, whose stage calls are then recorded
+ * like the target's (every one, even with --sample).
  */
 #ifndef BPFPROF_PROBE_COST_BPF_H
 #define BPFPROF_PROBE_COST_BPF_H
@@ -19,8 +19,6 @@
 #include "state.bpf.h"
 
 volatile struct probe_cost probe_costs[PROBE_MECH_MAX];
-volatile __u32 calib_tgid = 0;
-volatile __u32 calib_tid = 0; /* its thread, whose calls --sample does not skip */
 
 /* Each stage's mechanism (an index into probe_costs); sized by userspace. */
 struct {

@@ -162,7 +162,7 @@ static __always_inline void stage_pop(struct stage_stack *st, __u64 now, __u32 s
 		return;
 	wall_frame_fit(f, self); /* wall.bpf.h */
 	stage_record(f, dur, self);
-	if (span_events)
+	if (span_events && st->tid != calib_tid)
 		stage_emit_span(st, idx, dur, self);
 }
 

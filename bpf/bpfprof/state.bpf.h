@@ -320,9 +320,26 @@ struct {
 	__type(value, __u64);
 } audit SEC(".maps");
 
+/* bpfprof itself, and its thread, while it times its own calls for the
+ * probe-cost correction (probe_cost.bpf.h), at start and during the run. */
+volatile __u32 calib_tgid = 0;
+volatile __u32 calib_tid = 0;
+
+/* The calibration's calls are not the target's: never in the audit. */
+static __always_inline bool calibrating_thread(void)
+{
+	__u32 tid = calib_tid;
+
+	return tid && (__u32)bpf_get_current_pid_tgid() == tid;
+}
+
 static __always_inline void audit_inc(__u32 slot)
 {
-	__u64 *v = bpf_map_lookup_elem(&audit, &slot);
+	__u64 *v;
+
+	if (calibrating_thread())
+		return;
+	v = bpf_map_lookup_elem(&audit, &slot);
 
 	if (v)
 		*v += 1;
@@ -330,7 +347,11 @@ static __always_inline void audit_inc(__u32 slot)
 
 static __always_inline void audit_add(__u32 slot, __u64 n)
 {
-	__u64 *v = bpf_map_lookup_elem(&audit, &slot);
+	__u64 *v;
+
+	if (calibrating_thread())
+		return;
+	v = bpf_map_lookup_elem(&audit, &slot);
 
 	if (v)
 		*v += n;

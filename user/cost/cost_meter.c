@@ -121,7 +121,7 @@ void cost_meter_start(struct cost_meter *m)
 {
 	m->last_flush_mono = clock_mono_s();
 	if (have_stages(m))
-		time_correction_run(&m->tc, m->cfg.log);
+		time_correction_recalibrate(&m->tc, m->last_flush_mono, m->cfg.log);
 	if (windowed(m) && cost_window_start(&m->win)) {
 		if (m->cfg.log)
 			fprintf(m->cfg.log,
@@ -139,8 +139,12 @@ int cost_meter_window_fd(const struct cost_meter *m)
 
 void cost_meter_window_service(struct cost_meter *m)
 {
-	if (windowed(m))
-		cost_window_service(&m->win);
+	if (!windowed(m))
+		return;
+	cost_window_service(&m->win);
+	/* Just closed: the calibration's own calls stay out of the windows. */
+	if (!m->win.open && have_stages(m))
+		time_correction_recalibrate(&m->tc, clock_mono_s(), m->cfg.log);
 }
 
 void cost_meter_end_windows(struct cost_meter *m)
@@ -318,6 +322,10 @@ void cost_meter_measure(struct cost_meter *m, const struct profile *delta, doubl
 	m->unrec = 0;
 	if (m->have_cost)
 		m->unrec = measure(m, seconds, have_stages(m) ? on_s : 0);
+	/* Without windows, at the flush (with the stats always on, the
+	 * calibration's runs are among the interval's). */
+	if (!windowed(m) && have_stages(m))
+		time_correction_recalibrate(&m->tc, mono, m->cfg.log);
 }
 
 void cost_meter_figure(struct cost_meter *m, const struct profile *delta, double cpu_ns)

@@ -22,34 +22,37 @@
 
 /*
  * Copies of a function per entry kind: "a" is probed entry and return,
- * "c" entry only (session links), "b" never, as the baseline, and "d"
- * carries the real stage programs (probe_calibrate_stages), as does "e",
- * which calls "d" CALIB_CHILDREN times; "r" (entry and return probe) and
- * "s" (entry and return-site probes) carry empty programs all through the
- * run (machinery_measure). Written in assembly so the first instruction is
+ * "c" entry only (session links), "b" never, as the baseline. A child and
+ * a parent that calls it CALIB_CHILDREN times carry the real stage
+ * programs (stage_calibrator), a pair per return kind so that every
+ * mechanism's probes can stay attached at once: "d" and "e" (return probe),
+ * "sd" and "se" (return sites), "od" and "oe" (Go return sites), which
+ * "gd" and "ge" call as Go code would: with a goroutine's g
+ * (bpfprof_calib_g) in r14. Written in assembly so the first instruction is
  * exactly the kind it stands for; NAME_ret labels the ret, where a return
- * site probe goes. "gd" and "ge" call "d" and "e" as Go code would: with a
- * goroutine's g (bpfprof_calib_g) in r14.
+ * site probe goes.
  */
 #define CALIB_CHILDREN 8
 #define CALL8(fn) "call " fn "\ncall " fn "\ncall " fn "\ncall " fn "\n"
 #define CALIB_FN(name, insn)                                                                       \
 	".globl " name "\n.type " name ",@function\n.p2align 4\n" name ":\n" insn "\n.globl " name \
 	"_ret\n" name "_ret:\nret\n.size " name ",.-" name "\n"
+#define CALIB_PARENT(name, insn, child)                                                            \
+	CALIB_FN(name, insn "\npush %rbp\n" CALL8(child) CALL8(child) "pop %rbp")
 #define CALIB_GO_CALL(name, fn)                                                                    \
 	CALIB_FN(name, "push %r14\nlea bpfprof_calib_g(%rip), %r14\ncall " fn "\npop %r14")
+#define CALIB_PAIR(kind, p, insn)                                                                  \
+	CALIB_FN("bpfprof_calib_" kind "_" p "d", insn)                                            \
+	CALIB_PARENT("bpfprof_calib_" kind "_" p "e", insn, "bpfprof_calib_" kind "_" p "d")
 #define CALIB_SET(kind, insn)                                                                      \
 	CALIB_FN("bpfprof_calib_" kind "_a", insn)                                                 \
 	CALIB_FN("bpfprof_calib_" kind "_b", insn)                                                 \
-	CALIB_FN("bpfprof_calib_" kind "_c", insn) CALIB_FN("bpfprof_calib_" kind "_d", insn)      \
-		CALIB_FN("bpfprof_calib_" kind "_e",                                               \
-			 insn "\npush %rbp\n" CALL8("bpfprof_calib_" kind "_d")                    \
-				 CALL8("bpfprof_calib_" kind "_d") "pop %rbp")                     \
-			CALIB_FN("bpfprof_calib_" kind "_r", insn)                                 \
-				CALIB_FN("bpfprof_calib_" kind "_s", insn) CALIB_GO_CALL(          \
-					"bpfprof_calib_" kind "_gd", "bpfprof_calib_" kind "_d")   \
-					CALIB_GO_CALL("bpfprof_calib_" kind "_ge",                 \
-						      "bpfprof_calib_" kind "_e")
+	CALIB_FN("bpfprof_calib_" kind "_c", insn)                                                 \
+	CALIB_PAIR(kind, "", insn)                                                                 \
+	CALIB_PAIR(kind, "s", insn)                                                                \
+	CALIB_PAIR(kind, "o", insn)                                                                \
+	CALIB_GO_CALL("bpfprof_calib_" kind "_gd", "bpfprof_calib_" kind "_od")                    \
+	CALIB_GO_CALL("bpfprof_calib_" kind "_ge", "bpfprof_calib_" kind "_oe")
 
 /* The goroutine the Go calibration calls run on: runtime.g's stack.lo and
  * stack.hi; hi is set above the calibration thread's frames. */
@@ -67,40 +70,51 @@ void bpfprof_calib_site_a(void);
 void bpfprof_calib_site_b(void);
 
 typedef void (*calib_fn)(void);
+#define DECLARE_PAIR(kind, p)                                                                      \
+	void bpfprof_calib_##kind##_##p##d(void);                                                  \
+	void bpfprof_calib_##kind##_##p##e(void);                                                  \
+	extern const char bpfprof_calib_##kind##_##p##d_ret[], bpfprof_calib_##kind##_##p##e_ret[];
 #define DECLARE_SET(kind)                                                                          \
 	void bpfprof_calib_##kind##_a(void);                                                       \
 	void bpfprof_calib_##kind##_b(void);                                                       \
 	void bpfprof_calib_##kind##_c(void);                                                       \
-	void bpfprof_calib_##kind##_d(void);                                                       \
-	void bpfprof_calib_##kind##_e(void);                                                       \
-	void bpfprof_calib_##kind##_r(void);                                                       \
-	void bpfprof_calib_##kind##_s(void);                                                       \
+	DECLARE_PAIR(kind, )                                                                       \
+	DECLARE_PAIR(kind, s)                                                                      \
+	DECLARE_PAIR(kind, o)                                                                      \
 	void bpfprof_calib_##kind##_gd(void);                                                      \
-	void bpfprof_calib_##kind##_ge(void);                                                      \
-	extern const char bpfprof_calib_##kind##_d_ret[], bpfprof_calib_##kind##_e_ret[],          \
-		bpfprof_calib_##kind##_s_ret[];
+	void bpfprof_calib_##kind##_ge(void);
 DECLARE_SET(push)
 DECLARE_SET(nop5)
 DECLARE_SET(step)
 
+/* The child and parent of one return kind; call_*: what to call them by. */
+struct calib_pair {
+	calib_fn d, e, call_d, call_e;
+	const char *d_ret, *e_ret;
+};
+
 static const struct {
-	calib_fn a, b, c, d, e, r, s, gd, ge;
-	const char *d_ret, *e_ret, *s_ret;
+	calib_fn a, b, c;
+	struct calib_pair pair[RETURN_KINDS];
 	int calls; /* per round: single-stepping costs ~10x more a call */
 } sets[ENTRY_KINDS] = {
+#define PAIR(kind, p, cd, ce)                                                                      \
+	{ bpfprof_calib_##kind##_##p##d, bpfprof_calib_##kind##_##p##e, cd, ce,                   \
+	  bpfprof_calib_##kind##_##p##d_ret, bpfprof_calib_##kind##_##p##e_ret }
 #define SET(kind, n)                                                                               \
-	{                                                                                          \
-		bpfprof_calib_##kind##_a, bpfprof_calib_##kind##_b, bpfprof_calib_##kind##_c,      \
-			bpfprof_calib_##kind##_d, bpfprof_calib_##kind##_e,                        \
-			bpfprof_calib_##kind##_r, bpfprof_calib_##kind##_s,                        \
-			bpfprof_calib_##kind##_gd, bpfprof_calib_##kind##_ge,                      \
-			bpfprof_calib_##kind##_d_ret, bpfprof_calib_##kind##_e_ret,                \
-			bpfprof_calib_##kind##_s_ret, n                                            \
-	}
+	{ bpfprof_calib_##kind##_a,                                                                \
+	  bpfprof_calib_##kind##_b,                                                                \
+	  bpfprof_calib_##kind##_c,                                                                \
+	  { [RETURN_PROBE] = PAIR(kind, , bpfprof_calib_##kind##_d, bpfprof_calib_##kind##_e),     \
+	    [RETURN_SITES] = PAIR(kind, s, bpfprof_calib_##kind##_sd, bpfprof_calib_##kind##_se),  \
+	    [RETURN_GO_SITES] = PAIR(kind, o, bpfprof_calib_##kind##_gd,                           \
+				     bpfprof_calib_##kind##_ge) },                                 \
+	  n }
 	[ENTRY_EMULATED] = SET(push, 5000),
 	[ENTRY_NOP5] = SET(nop5, 5000),
 	[ENTRY_SINGLE_STEP] = SET(step, 1000),
 #undef SET
+#undef PAIR
 };
 
 #define ROUNDS 3
@@ -320,33 +334,34 @@ cleanup:
 }
 
 /*
- * The real stage programs on bpfprof's own calls, recorded as stage 0 before
- * any stage probe is attached to the target; what they leave in the maps is
- * wiped after. On a thread of its own, whose exit gives its stage stack back.
+ * The real stage programs on bpfprof's own calls, recorded as the stage id
+ * past the target's (the loader leaves room for it), with a probe_costs
+ * slot that takes nothing off: the raw times. The BPF side counts no audit
+ * slot and emits no span for the calibration thread (calib_tid), so this
+ * runs as well during the run as before it; what it leaves in the maps is
+ * wiped after. On a thread of its own, on the CPUs the target may use,
+ * whose exit gives its stage stack back.
  */
 struct stage_cal_run {
-	struct bpfprof_bpf *skel;
-	enum uprobe_link_kind link_kind;
-	const bool *mechs;
+	struct stage_calibrator *sc;
 	struct stage_prog_cal *out;
-	const struct bpf_program *pe, *pr; /* the mechanism being timed */
-	int ncpus;
+	bool program_time; /* BPF stats can be switched on (before the drop) */
 	int rc;
 	const char *what; /* what failed */
 	pid_t tid;
 };
 
-/* Stage 0 as bpfprof's own calls left it: calls and their histogram. */
+/* The calibration stage as bpfprof's own calls left it: calls and their histogram. */
 struct stage0 {
 	uint64_t calls;
 	uint64_t hist[HIST_BUCKETS];
 };
 
-static int stage0_read(const struct stage_cal_run *r, struct stage0 *out)
+static int stage0_read(const struct stage_calibrator *sc, struct stage0 *out)
 {
-	struct bpfprof_bpf *skel = r->skel;
-	struct stage_stats *v = calloc((size_t)r->ncpus, sizeof(*v));
-	struct stage_key key = { .tgid = (__u32)getpid(), .stage = 0 };
+	struct bpfprof_bpf *skel = sc->skel;
+	struct stage_stats *v = calloc((size_t)sc->ncpus, sizeof(*v));
+	struct stage_key key = { .tgid = (__u32)getpid(), .stage = sc->stage };
 	int rc;
 
 	if (!v)
@@ -357,7 +372,7 @@ static int stage0_read(const struct stage_cal_run *r, struct stage0 *out)
 	else
 		rc = bpf_map_lookup_elem(bpf_map__fd(skel->maps.stage_stats), &key, v);
 	rc = rc && errno != ENOENT ? -errno : 0;
-	for (int c = 0; !rc && c < r->ncpus; c++) {
+	for (int c = 0; !rc && c < sc->ncpus; c++) {
 		out->calls += v[c].calls;
 		for (int b = 0; b < HIST_BUCKETS; b++)
 			out->hist[b] += v[c].hist[b];
@@ -384,11 +399,11 @@ static double hist_rank(const uint64_t *hist, double rank)
 	return -1;
 }
 
-static void stage0_wipe(const struct stage_cal_run *r)
+static void stage0_wipe(const struct stage_calibrator *sc)
 {
-	struct bpfprof_bpf *skel = r->skel;
-	struct stage_key key = { .tgid = (__u32)getpid(), .stage = 0 };
-	struct stage_stats *zero = calloc((size_t)r->ncpus, sizeof(*zero));
+	struct bpfprof_bpf *skel = sc->skel;
+	struct stage_key key = { .tgid = (__u32)getpid(), .stage = sc->stage };
+	struct stage_stats *zero = calloc((size_t)sc->ncpus, sizeof(*zero));
 
 	if (skel->rodata->one_target) {
 		if (zero)
@@ -423,20 +438,20 @@ static void stage_prog_runs(const struct bpf_program *pe, const struct bpf_progr
 #define STAGE_CAL_ROUNDS 5
 
 static int attach_calib_at(struct uprobe_link *l, const struct bpf_program *prog,
-			   enum uprobe_link_kind kind, bool is_return, uintptr_t d, uintptr_t e)
+			   enum uprobe_link_kind kind, uint32_t stage, uintptr_t d, uintptr_t e)
 {
 	char path[4096], path_e[4096];
-	uint64_t off[2];
+	uint64_t off[2], cookies[2] = { stage, stage };
 	int rc = fn_location(d, path, sizeof(path), &off[0]);
 
 	rc = rc ?: fn_location(e, path_e, sizeof(path_e), &off[1]);
 	if (!rc && strcmp(path, path_e))
 		rc = -ENOTSUP;
-	return rc ?: uprobe_link_attach(l, prog, kind, is_return, path, off, NULL, 2, getpid());
+	return rc ?: uprobe_link_attach(l, prog, kind, false, path, off, cookies, 2, getpid());
 }
 
 /* n calls of fn in rounds; acc gets the histogram of what they recorded. */
-static int record_calls(struct stage_cal_run *r, calib_fn fn, int n, struct stage0 *acc)
+static int record_calls(const struct stage_calibrator *sc, calib_fn fn, int n, struct stage0 *acc)
 {
 	calib_fn volatile f = fn;
 	struct stage0 a, z;
@@ -444,11 +459,11 @@ static int record_calls(struct stage_cal_run *r, calib_fn fn, int n, struct stag
 
 	memset(acc, 0, sizeof(*acc));
 	for (int round = 0; round < STAGE_CAL_ROUNDS; round++) {
-		if ((rc = stage0_read(r, &a)))
+		if ((rc = stage0_read(sc, &a)))
 			return rc;
 		for (int i = 0; i < n; i++)
 			f();
-		if ((rc = stage0_read(r, &z)))
+		if ((rc = stage0_read(sc, &z)))
 			return rc;
 		acc->calls += z.calls - a.calls;
 		for (int b = 0; b < HIST_BUCKETS; b++)
@@ -457,76 +472,64 @@ static int record_calls(struct stage_cal_run *r, calib_fn fn, int n, struct stag
 	return 0;
 }
 
-/*
- * The stage programs of mechanism m on "d" and "e" of its entry kind: a
- * return probe, or return-site probes on their rets (per thread, or per
- * goroutine, called through "gd" and "ge" with a g in r14). *call_d and
- * *call_e: what to call.
- */
-static int attach_mechanism(struct stage_cal_run *r, unsigned int m, struct uprobe_link *entry,
-			    struct uprobe_link *ret, calib_fn *call_d, calib_fn *call_e)
+/* The programs of mechanism m, attached to its child and parent: a return
+ * probe, or return-site probes on their rets (cookie: the stage, a ret that
+ * always leaves). */
+static int attach_mechanism(struct stage_calibrator *sc, unsigned int m)
 {
-	int k = (int)probe_mech_entry(m);
+	const struct calib_pair *p = &sets[probe_mech_entry(m)].pair[probe_mech_return(m)];
 	enum return_kind rk = probe_mech_return(m);
-	enum uprobe_link_kind lk = r->link_kind;
-	uintptr_t d = (uintptr_t)sets[k].d, e = (uintptr_t)sets[k].e;
-	const struct bpf_program *pe, *pr;
+	enum uprobe_link_kind lk = sc->link_kind;
+	uintptr_t d = (uintptr_t)p->d, e = (uintptr_t)p->e;
+	struct uprobe_link *entry = &sc->links[m][0], *ret = &sc->links[m][1];
 	struct stage_progs progs;
 	int rc;
 
-	loader_stage_programs(r->skel, lk, &progs);
-	*call_d = rk == RETURN_GO_SITES ? sets[k].gd : sets[k].d;
-	*call_e = rk == RETURN_GO_SITES ? sets[k].ge : sets[k].e;
-	pe = rk == RETURN_PROBE	  ? progs.entry
-	     : rk == RETURN_SITES ? progs.site_entry
-				  : progs.go_entry;
-	pr = rk == RETURN_PROBE	  ? progs.ret
-	     : rk == RETURN_SITES ? progs.site_return
-				  : progs.go_return;
-	if (!pe || !pr)
+	loader_stage_programs(sc->skel, lk, &progs);
+	sc->pe[m] = rk == RETURN_PROBE ? progs.entry
+		    : rk == RETURN_SITES ? progs.site_entry
+					 : progs.go_entry;
+	sc->pr[m] = rk == RETURN_PROBE ? progs.ret
+		    : rk == RETURN_SITES ? progs.site_return
+					 : progs.go_return;
+	if (!sc->pe[m] || !sc->pr[m])
 		return -ENOTSUP;
-	r->pe = pe;
-	r->pr = pr;
 	if (rk == RETURN_PROBE) {
-		rc = attach_calib_at(entry, pe, lk, false, d, e);
-		if (!rc && lk != UPROBE_LINK_SESSION)
-			rc = attach_calib_at(ret, pr, lk, true, d, e);
+		rc = attach_calib_at(entry, sc->pe[m], lk, sc->stage, d, e);
+		if (!rc && lk != UPROBE_LINK_SESSION) {
+			char path[4096];
+			uint64_t off[2], cookies[2] = { sc->stage, sc->stage };
+
+			rc = fn_location(d, path, sizeof(path), &off[0]);
+			rc = rc ?: fn_location(e, path, sizeof(path), &off[1]);
+			rc = rc ?: uprobe_link_attach(ret, sc->pr[m], lk, true, path, off, cookies, 2,
+						      getpid());
+		}
 		return rc;
 	}
-	/* Cookie 0: stage 0, a ret that always leaves. */
 	lk = stages_site_link_kind(lk);
-	rc = attach_calib_at(ret, pr, lk, false, (uintptr_t)sets[k].d_ret,
-			     (uintptr_t)sets[k].e_ret);
-	return rc ?: attach_calib_at(entry, pe, lk, false, d, e);
-}
-
-/* The Go calibration's goroutine leaves go_stacks. */
-static void go_calib_g_done(struct stage_cal_run *r)
-{
-	struct {
-		__u32 tgid, pad;
-		__u64 g;
-	} key = { (__u32)getpid(), 0, (__u64)(uintptr_t)bpfprof_calib_g };
-
-	bpf_map_delete_elem(bpf_map__fd(r->skel->maps.go_stacks), &key);
+	rc = attach_calib_at(ret, sc->pr[m], lk, sc->stage, (uintptr_t)p->d_ret,
+			     (uintptr_t)p->e_ret);
+	return rc ?: attach_calib_at(entry, sc->pe[m], lk, sc->stage, d, e);
 }
 
 /*
  * Medians, not means: a call preempted inside its window would move a mean
  * by milliseconds on a busy machine. The window is the median time of a
- * call of "d" (its body is a few ns); what a call costs its caller, the
- * median time of "e" less its own window, over its CALIB_CHILDREN calls.
- * In e's rounds each call records its children first and itself last, and
- * it takes far longer than they do: its median is the middle of the top
- * 1 / (CALIB_CHILDREN + 1) of the histogram.
+ * call of the child (its body is a few ns); what a call costs its caller,
+ * the median time of the parent less its own window, over its
+ * CALIB_CHILDREN calls. In the parent's rounds each call records its
+ * children first and itself last, and it takes far longer than they do:
+ * its median is the middle of the top 1 / (CALIB_CHILDREN + 1) of the
+ * histogram.
  */
 static int calibrate_stage_mech(struct stage_cal_run *r, unsigned int m)
 {
-	struct uprobe_link entry = UPROBE_LINK_INIT, ret = UPROBE_LINK_INIT;
+	struct stage_calibrator *sc = r->sc;
 	struct stage_prog_cal *o = &r->out[m];
 	int k = (int)probe_mech_entry(m);
+	const struct calib_pair *p = &sets[k].pair[probe_mech_return(m)];
 	bool sites = probe_mech_return(m) != RETURN_PROBE;
-	calib_fn call_d, call_e;
 	/* Medians of 5 x 2000 calls and of 5 x 250 parents: ~40 ms; a ret
 	 * site is single-stepped: 5 x 400 and 5 x 50. */
 	int calls = (sites ? 1000 : sets[k].calls) * 2 / 5;
@@ -537,23 +540,20 @@ static int calibrate_stage_mech(struct stage_cal_run *r, unsigned int m)
 
 	if (!h)
 		goto out;
-	if ((rc = attach_mechanism(r, m, &entry, &ret, &call_d, &call_e))) {
-		r->what = "attach the stage probes to bpfprof's own calls";
-		goto out;
-	}
-	bpf_map_update_elem(bpf_map__fd(r->skel->maps.stage_mech), &(__u32){ 0 }, &(__u32){ m },
-			    BPF_ANY);
+	bpf_map_update_elem(bpf_map__fd(sc->skel->maps.stage_mech), &sc->stage,
+			    &(__u32){ PROBE_MECH_RAW(m) }, BPF_ANY);
 	for (int i = 0; i < 50; i++)
-		call_e();
+		p->call_e();
 	r->what = "read the calibration calls";
-	if ((rc = record_calls(r, call_d, calls, h)))
+	if ((rc = record_calls(sc, p->call_d, calls, h)))
 		goto out;
 	window = hist_rank(h->hist, (double)(h->calls - 1) / 2) - base;
-	if ((rc = record_calls(r, call_e, calls / CALIB_CHILDREN, h)))
+	if ((rc = record_calls(sc, p->call_e, calls / CALIB_CHILDREN, h)))
 		goto out;
 	parents = (double)h->calls / (CALIB_CHILDREN + 1);
 	parent = hist_rank(h->hist, (double)h->calls - parents / 2);
 	if (window < 0 || parent < 0 || !h->calls) {
+		r->what = "time the stage probes (no calls recorded)";
 		rc = -EAGAIN;
 		goto out;
 	}
@@ -563,14 +563,14 @@ static int calibrate_stage_mech(struct stage_cal_run *r, unsigned int m)
 		o->full_ns = window;
 	/* The programs' own time, as the run's cost windows will see it. */
 	o->program_ns = -1;
-	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	stats_fd = r->program_time ? bpf_enable_stats(BPF_STATS_RUN_TIME) : -1;
 	if (stats_fd >= 0) {
-		calib_fn volatile d = call_d;
+		calib_fn volatile d = p->call_d;
 
-		stage_prog_runs(r->pe, r->pr, &runs0, &ns0);
+		stage_prog_runs(sc->pe[m], sc->pr[m], &runs0, &ns0);
 		for (int i = 0; i < calls; i++)
 			d();
-		stage_prog_runs(r->pe, r->pr, &runs1, &ns1);
+		stage_prog_runs(sc->pe[m], sc->pr[m], &runs1, &ns1);
 		close(stats_fd);
 		if (runs1 > runs0)
 			o->program_ns = (double)(ns1 - ns0) / calls;
@@ -579,19 +579,18 @@ static int calibrate_stage_mech(struct stage_cal_run *r, unsigned int m)
 	rc = 0;
 out:
 	free(h);
-	uprobe_link_destroy(&entry);
-	uprobe_link_destroy(&ret);
 	return rc;
 }
 
 static void *stage_cal_thread(void *arg)
 {
 	struct stage_cal_run *r = arg;
-	pid_t target = (pid_t)r->skel->rodata->targ_tgid;
+	struct stage_calibrator *sc = r->sc;
+	pid_t target = (pid_t)sc->skel->rodata->targ_tgid;
 	cpu_set_t cpus;
 
 	r->tid = (pid_t)syscall(SYS_gettid);
-	__atomic_store_n(&r->skel->bss->calib_tid, (__u32)r->tid, __ATOMIC_RELAXED);
+	__atomic_store_n(&sc->skel->bss->calib_tid, (__u32)r->tid, __ATOMIC_RELAXED);
 	/* Where the target may run: a probe costs more on some CPUs (the one
 	 * that takes the interrupts) than on others. */
 	if (target > 0 && !sched_getaffinity(target, sizeof(cpus), &cpus))
@@ -599,9 +598,8 @@ static void *stage_cal_thread(void *arg)
 	/* Go calls run on a fake goroutine whose stack ends above this frame. */
 	bpfprof_calib_g[1] = (uint64_t)(uintptr_t)__builtin_frame_address(0);
 	for (unsigned int m = 0; m < PROBE_MECHS && !r->rc; m++)
-		if (r->mechs[m])
+		if (sc->on[m])
 			r->rc = calibrate_stage_mech(r, m);
-	go_calib_g_done(r);
 	return NULL;
 }
 
@@ -617,47 +615,59 @@ static void wait_task_gone(pid_t tid)
 		usleep(1000);
 }
 
-/* The stage audit slots as they were: the calibration's calls are not the
- * target's. */
-static void audit_restore(struct bpfprof_bpf *skel, const uint64_t *saved, int ncpus,
-			  bool restore)
+/* The Go calibration's goroutine leaves go_stacks. */
+static void go_calib_g_done(const struct stage_calibrator *sc)
 {
-	int fd = bpf_map__fd(skel->maps.audit);
+	struct {
+		__u32 tgid, pad;
+		__u64 g;
+	} key = { (__u32)getpid(), 0, (__u64)(uintptr_t)bpfprof_calib_g };
 
-	for (__u32 slot = AUDIT_STAGE_MAP_FULL; slot < AUDIT_NR_SLOTS; slot++) {
-		uint64_t *v = (uint64_t *)saved + (size_t)slot * ncpus;
+	bpf_map_delete_elem(bpf_map__fd(sc->skel->maps.go_stacks), &key);
+}
 
-		if (slot == AUDIT_FOLLOW_MAP_FULL)
+int stage_calibrator_open(struct stage_calibrator *sc, struct bpfprof_bpf *skel,
+			  enum uprobe_link_kind link_kind, const bool mechs[PROBE_MECHS], char *err,
+			  size_t errlen)
+{
+	int rc = 0;
+
+	memset(sc, 0, sizeof(*sc));
+	for (int m = 0; m < PROBE_MECHS; m++)
+		for (int i = 0; i < 2; i++)
+			sc->links[m][i] = (struct uprobe_link)UPROBE_LINK_INIT;
+	sc->skel = skel;
+	sc->link_kind = link_kind;
+	sc->ncpus = libbpf_num_possible_cpus();
+	/* The loader sizes the stage maps one past the target's stages. */
+	sc->stage = bpf_map__max_entries(skel->maps.stage_mech) - 1;
+	if (sc->ncpus <= 0 || !sc->stage)
+		rc = -EINVAL;
+	for (unsigned int m = 0; !rc && m < PROBE_MECHS; m++) {
+		if (!mechs[m])
 			continue;
-		if (restore)
-			bpf_map_update_elem(fd, &slot, v, BPF_ANY);
-		else if (bpf_map_lookup_elem(fd, &slot, v))
-			memset(v, 0, sizeof(*v) * ncpus);
+		rc = attach_mechanism(sc, m);
+		sc->on[m] = !rc;
 	}
+	if (rc) {
+		set_err(err, errlen, "cannot attach the stage probes to bpfprof's own calls: %s",
+			strerror(-rc));
+		stage_calibrator_close(sc);
+	}
+	return rc;
 }
 
-static int discard_span(void *ctx, void *data, size_t len)
+int stage_calibrator_run(struct stage_calibrator *sc, bool program_time,
+			 struct stage_prog_cal out[PROBE_MECHS], char *err, size_t errlen)
 {
-	return 0;
-}
-
-int probe_calibrate_stages(struct bpfprof_bpf *skel, enum uprobe_link_kind link_kind,
-			   const bool mechs[PROBE_MECHS], struct stage_prog_cal out[PROBE_MECHS],
-			   char *err, size_t errlen)
-{
-	struct stage_cal_run r = { .skel = skel, .link_kind = link_kind, .mechs = mechs,
-				   .out = out, .ncpus = libbpf_num_possible_cpus() };
-	uint64_t *audit;
+	struct stage_cal_run r = { .sc = sc, .out = out, .program_time = program_time };
+	struct bpfprof_bpf *skel = sc->skel;
 	pthread_t th;
 	int rc;
 
 	memset(out, 0, sizeof(*out) * PROBE_MECHS);
-	if (r.ncpus <= 0)
+	if (!skel)
 		return -EINVAL;
-	audit = calloc((size_t)AUDIT_NR_SLOTS * r.ncpus, sizeof(*audit));
-	if (!audit)
-		return -ENOMEM;
-	audit_restore(skel, audit, r.ncpus, false);
 	__atomic_store_n(&skel->bss->calib_tgid, (__u32)getpid(), __ATOMIC_RELAXED);
 	rc = pthread_create(&th, NULL, stage_cal_thread, &r);
 	if (!rc) {
@@ -670,150 +680,19 @@ int probe_calibrate_stages(struct bpfprof_bpf *skel, enum uprobe_link_kind link_
 	}
 	__atomic_store_n(&skel->bss->calib_tgid, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&skel->bss->calib_tid, 0, __ATOMIC_RELAXED);
-	stage0_wipe(&r);
-	audit_restore(skel, audit, r.ncpus, true);
-	free(audit);
-	if (skel->rodata->span_events) {
-		struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(skel->maps.spans),
-							  discard_span, NULL, NULL);
-
-		if (rb) {
-			ring_buffer__consume(rb);
-			ring_buffer__free(rb);
-		}
-	}
+	stage0_wipe(sc);
+	go_calib_g_done(sc);
 	if (rc)
 		set_err(err, errlen, "cannot %s: %s", r.what ? r.what : "time the stage probes",
 			strerror(-rc));
 	return rc;
 }
 
-/* ns per call of fn less ns per call of base, rounds interleaved: the median. */
-static double time_diff_median(calib_fn fn, calib_fn base, int calls, int rounds)
-{
-	calib_fn volatile f = fn, b = base;
-	double d[16];
-	int n = rounds < 16 ? rounds : 16;
-
-	for (int r = 0; r < n; r++) {
-		double t0 = now_ns(), t1, t2;
-
-		for (int i = 0; i < calls; i++)
-			b();
-		t1 = now_ns();
-		for (int i = 0; i < calls; i++)
-			f();
-		t2 = now_ns();
-		d[r] = ((t2 - t1) - (t1 - t0)) / calls;
-	}
-	/* insertion sort: a handful */
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && d[j] < d[j - 1]; j--) {
-			double t = d[j];
-
-			d[j] = d[j - 1];
-			d[j - 1] = t;
-		}
-	return n ? d[n / 2] : -1;
-}
-
-int machinery_open(struct machinery_probes *mp, enum uprobe_link_kind link_kind,
-		   const bool mechs[PROBE_MECHS], char *err, size_t errlen)
-{
-	enum uprobe_link_kind site_kind = stages_site_link_kind(link_kind);
-	struct bpf_program *site_prog;
-	int rc;
-
-	memset(mp, 0, sizeof(*mp));
-	for (int m = 0; m < PROBE_MECHS; m++)
-		for (int i = 0; i < 2; i++)
-			mp->links[m][i] = (struct uprobe_link)UPROBE_LINK_INIT;
-	mp->skel = calib_bpf__open();
-	if (!mp->skel) {
-		rc = -errno;
-		set_err(err, errlen, "cannot open the calibration programs: %s", strerror(-rc));
-		return rc;
-	}
-	/* Sites need a plain entry program: with session links the
-	 * entry-only program is loaded as one (it returns 1, which a plain
-	 * uprobe ignores). */
-	site_prog = site_kind != link_kind ? mp->skel->progs.calib_uprobe_entry_only
-					   : mp->skel->progs.calib_uprobe;
-	bpf_program__set_autoload(mp->skel->progs.calib_uprobe_entry_only, site_kind != link_kind);
-	rc = uprobe_link_prepare_prog(mp->skel->progs.calib_uprobe, link_kind);
-	if (!rc && site_kind != link_kind)
-		rc = uprobe_link_prepare_prog(site_prog, site_kind);
-	rc = rc ?: calib_bpf__load(mp->skel);
-	for (unsigned int m = 0; !rc && m < PROBE_MECHS; m++) {
-		int k = (int)probe_mech_entry(m);
-		enum return_kind rk = probe_mech_return(m);
-		char path[4096];
-		uint64_t off[2];
-
-		/* Go's machinery is the thread sites' (same traps). */
-		if (rk == RETURN_GO_SITES ||
-		    !(mechs[m] || (rk == RETURN_SITES &&
-				   mechs[probe_mech((enum entry_kind)k, RETURN_GO_SITES)])))
-			continue;
-		if (rk == RETURN_PROBE) {
-			rc = attach_one(&mp->links[m][0], mp->skel->progs.calib_uprobe, link_kind,
-					false, sets[k].r);
-			if (!rc && link_kind != UPROBE_LINK_SESSION)
-				rc = attach_one(&mp->links[m][1], mp->skel->progs.calib_uprobe,
-						link_kind, true, sets[k].r);
-		} else {
-			rc = fn_location((uintptr_t)sets[k].s, path, sizeof(path), &off[0]);
-			rc = rc
-				     ?: fn_location((uintptr_t)sets[k].s_ret, path, sizeof(path),
-						    &off[1]);
-			rc = rc
-				     ?: uprobe_link_attach(&mp->links[m][0], site_prog, site_kind,
-							   false, path, off, NULL, 2, getpid());
-		}
-		mp->on[m] = !rc;
-	}
-	if (rc) {
-		set_err(err, errlen, "cannot attach the probes that time the machinery: %s",
-			strerror(-rc));
-		machinery_close(mp);
-		return rc;
-	}
-	/* The first hits install the probes (and may rewrite a nop5). */
-	for (int k = 0; k < ENTRY_KINDS; k++)
-		for (int i = 0; i < 20; i++) {
-			sets[k].r();
-			sets[k].s();
-		}
-	return 0;
-}
-
-void machinery_measure(const struct machinery_probes *mp, double ns[PROBE_MECHS])
-{
-	for (unsigned int m = 0; m < PROBE_MECHS; m++) {
-		int k = (int)probe_mech_entry(m);
-		enum return_kind rk = probe_mech_return(m);
-		unsigned int sm = probe_mech((enum entry_kind)k, RETURN_SITES);
-
-		if (rk == RETURN_GO_SITES) {
-			ns[m] = mp->on[sm] ? ns[sm] : -1;
-			continue;
-		}
-		if (!mp->on[m]) {
-			ns[m] = -1;
-			continue;
-		}
-		/* ~5 ms each: single-stepped probes ~10x fewer calls. */
-		ns[m] = time_diff_median(rk == RETURN_PROBE ? sets[k].r : sets[k].s, sets[k].b,
-					 rk == RETURN_PROBE ? sets[k].calls / 5 : 200, 5);
-	}
-}
-
-void machinery_close(struct machinery_probes *mp)
+void stage_calibrator_close(struct stage_calibrator *sc)
 {
 	for (int m = 0; m < PROBE_MECHS; m++)
 		for (int i = 0; i < 2; i++)
-			uprobe_link_destroy(&mp->links[m][i]);
-	calib_bpf__destroy(mp->skel);
-	mp->skel = NULL;
-	memset(mp->on, 0, sizeof(mp->on));
+			uprobe_link_destroy(&sc->links[m][i]);
+	memset(sc->on, 0, sizeof(sc->on));
+	sc->skel = NULL;
 }

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include "probes/symbols.h"
 #include "probes/uprobe_link.h"
+#include "bpfprof.h" /* PROBE_MECH_MAX */
 
 #define ENTRY_KINDS 3
 
@@ -90,36 +91,42 @@ struct stage_prog_cal {
 
 struct bpfprof_bpf;
 
-/*
- * Times the loaded stage programs of skel (links of kind link_kind) on
- * bpfprof's own calls, for each mechanism with mechs[m], as stage 0, before
- * any stage probe is attached: their maps and audit counts are left as they
- * were (--sample skips none of them). 0, or -errno with err set.
- */
-int probe_calibrate_stages(struct bpfprof_bpf *skel, enum uprobe_link_kind link_kind,
-			   const bool mechs[PROBE_MECHS], struct stage_prog_cal out[PROBE_MECHS],
-			   char *err, size_t errlen);
+/* probe_costs slots past the corrected ones take nothing off: the raw
+ * times the calibration measures, whatever the correction is by then. */
+#define PROBE_MECH_RAW(m) ((m) + PROBE_MECH_MAX / 2)
+_Static_assert(PROBE_MECHS <= PROBE_MECH_MAX / 2, "probe_costs slots");
 
 /*
- * The probe machinery alone (empty programs on bpfprof's own functions,
- * attached for the whole run), measured again and again on a thread of
- * bpfprof's: how the kernel's share of a probe moves as the machine's
- * load does. Go's return sites share the thread sites' figure.
+ * The loaded stage programs of skel on bpfprof's own calls, for each
+ * mechanism in use, recorded as the stage id past the target's (the
+ * loader's stage maps have room for it). Attached once, before the
+ * capabilities go, and kept for the run (only bpfprof's calibration thread
+ * calls those functions); the calibration can then run again at any time.
  */
-struct calib_bpf;
-struct machinery_probes {
-	struct calib_bpf *skel;
-	struct uprobe_link links[PROBE_MECHS][2];
+struct stage_calibrator {
+	struct bpfprof_bpf *skel;
+	enum uprobe_link_kind link_kind;
+	uint32_t stage;
+	int ncpus;
 	bool on[PROBE_MECHS];
+	struct uprobe_link links[PROBE_MECHS][2];
+	const struct bpf_program *pe[PROBE_MECHS], *pr[PROBE_MECHS];
 };
 
-/* Before the capabilities go: loads and attaches for each mechs[m]. */
-int machinery_open(struct machinery_probes *mp, enum uprobe_link_kind link_kind,
-		   const bool mechs[PROBE_MECHS], char *err, size_t errlen);
-/* ns[m]: what mechanism m's probes cost a call now, the median of 5 rounds
- * in thread CPU time (~5-10 ms each); < 0 when not attached. */
-void machinery_measure(const struct machinery_probes *mp, double ns[PROBE_MECHS]);
-void machinery_close(struct machinery_probes *mp);
+/* 0, or -errno with err set (nothing then stays attached). */
+int stage_calibrator_open(struct stage_calibrator *sc, struct bpfprof_bpf *skel,
+			  enum uprobe_link_kind link_kind, const bool mechs[PROBE_MECHS], char *err,
+			  size_t errlen);
+/*
+ * Times each mechanism on a thread of its own (~40 ms each; single-stepped
+ * ones more) and leaves the maps as they were; the BPF side counts no audit
+ * slot and emits no span for it. program_time: also the programs' run time
+ * as BPF stats see it (needs CAP_SYS_ADMIN: at start). 0, or -errno with
+ * err set.
+ */
+int stage_calibrator_run(struct stage_calibrator *sc, bool program_time,
+			 struct stage_prog_cal out[PROBE_MECHS], char *err, size_t errlen);
+void stage_calibrator_close(struct stage_calibrator *sc);
 
 /* ns per getppid() of this thread (the least of three rounds of 20000):
  * once before the syscall programs attach and once after, the difference is

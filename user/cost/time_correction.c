@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -129,32 +130,31 @@ void time_correction_start(struct time_correction *tc, struct bpfprof_bpf *skel,
 
 		tc->skipped_ns[m] = cal && cal->stage_off_ns[k] > 0 ? cal->stage_off_ns[k] : 0;
 	}
-	if (any && probe_calibrate_stages(skel, link_kind, mechs, tc->cal, err, sizeof(err))) {
+	if (any && (stage_calibrator_open(&tc->calibrator, skel, link_kind, mechs, err,
+					  sizeof(err)) ||
+		    stage_calibrator_run(&tc->calibrator, true, tc->cal, err, sizeof(err)))) {
 		if (log)
 			fprintf(log, "bpfprof: warning: %s: stage times include the probes' cost\n",
 				err);
+		stage_calibrator_close(&tc->calibrator);
 		memset(tc->cal, 0, sizeof(tc->cal));
 	}
 	set_mechanisms(skel, t);
 	for (unsigned int m = 0; m < PROBE_MECHS; m++) {
 		tc->full_ns[m] = tc->cal[m].full_ns;
 		tc->window_ns[m] = tc->cal[m].window_ns;
+		tc->recal_full[0][m] = tc->cal[m].full_ns;
+		tc->recal_window[0][m] = tc->cal[m].window_ns;
 		if (mechs[m] && !tc->cal[m].measured)
 			tc->uncorrected += per_mech[m];
 	}
+	tc->recal_kept = 1;
 	calibrated_program(tc, per_mech);
 	publish(tc);
 	tc->applied = !raw;
-	/* The machinery timed again through the run: not needed raw. */
-	if (!raw && any && !tc->uncorrected) {
-		if (probe_recheck_open(&tc->recheck, link_kind, mechs,
-				       (pid_t)skel->rodata->targ_tgid, err, sizeof(err)) &&
-		    log)
-			fprintf(log,
-				"bpfprof: warning: %s: the correction stays as calibrated at "
-				"start\n",
-				err);
-	}
+	/* Raw, nothing is taken off: no need to time the probes again. */
+	if (raw)
+		stage_calibrator_close(&tc->calibrator);
 	if (tc->uncorrected && log && !raw)
 		fprintf(log,
 			"bpfprof: %zu function%s whose probes could not be timed: %s times "
@@ -174,73 +174,123 @@ void time_correction_start(struct time_correction *tc, struct bpfprof_bpf *skel,
 	}
 }
 
-/*
- * The machinery moved by delta since start: the calls pay that more (or
- * less), inside their window in the share the calibration found there.
- */
-static void follow_machinery(struct time_correction *tc, unsigned int m, double program_delta)
+static double median_of(const double *v, unsigned int n)
 {
-	const struct stage_prog_cal *c = &tc->cal[m];
-	double delta = 0, share = c->full_ns > 0 ? c->window_ns / c->full_ns : 0.5;
+	double w[TC_RECAL_KEEP];
 
-	if (probe_recheck_delta(&tc->recheck, m, &delta))
-		tc->machinery_delta_ns[m] = delta;
-	tc->window_ns[m] = fmax(c->window_ns + tc->machinery_delta_ns[m] * share, 0);
-	tc->full_ns[m] =
-		fmax(c->full_ns + program_delta + tc->machinery_delta_ns[m], tc->window_ns[m]);
+	memcpy(w, v, n * sizeof(*v));
+	for (unsigned int i = 1; i < n; i++)
+		for (unsigned int j = i; j > 0 && w[j] < w[j - 1]; j--) {
+			double t = w[j];
+
+			w[j] = w[j - 1];
+			w[j - 1] = t;
+		}
+	return n % 2 ? w[n / 2] : (w[n / 2 - 1] + w[n / 2]) / 2;
+}
+
+/* The figures now: the median of the calibrations kept (the start's and
+ * the latest ones), plus what the cost windows saw the programs take more
+ * or less on the target's calls than on bpfprof's at start. */
+static void apply(struct time_correction *tc)
+{
+	double program_delta = tc->program_ns >= 0 ? tc->program_ns - tc->cal_program_ns : 0;
+
+	for (unsigned int m = 0; m < PROBE_MECHS; m++) {
+		double w[TC_RECAL_KEEP], f[TC_RECAL_KEEP];
+		unsigned int n = 0;
+
+		if (!tc->cal[m].measured)
+			continue;
+		for (unsigned int i = 0; i < tc->recal_kept; i++) {
+			if (tc->recal_full[i][m] <= 0)
+				continue;
+			w[n] = tc->recal_window[i][m];
+			f[n++] = tc->recal_full[i][m];
+		}
+		if (!n)
+			continue;
+		tc->window_ns[m] = median_of(w, n);
+		tc->full_ns[m] = fmax(median_of(f, n) + program_delta, tc->window_ns[m]);
+	}
+	publish(tc);
 }
 
 void time_correction_window(struct time_correction *tc, double program_ns)
 {
-	double program_delta;
-
 	if (!tc->skel || tc->raw)
 		return;
 	/* --sample: the windows' program time mixes recorded calls with
 	 * skipped ones, which the calibration has none of. */
-	if (program_ns >= 0 && !tc->sampled && tc->cal_program_ns >= 0) {
-		tc->program_ns = program_ns;
-		tc->windows++;
-	}
-	/* The machinery is the calibration's (as rechecked); the programs
-	 * are the run's. */
-	program_delta = tc->program_ns >= 0 ? tc->program_ns - tc->cal_program_ns : 0;
-	for (unsigned int m = 0; m < PROBE_MECHS; m++)
-		if (tc->cal[m].measured)
-			follow_machinery(tc, m, program_delta);
-	publish(tc);
+	if (program_ns < 0 || tc->sampled || tc->cal_program_ns < 0)
+		return;
+	tc->program_ns = program_ns;
+	tc->windows++;
+	apply(tc);
 }
 
-void time_correction_run(struct time_correction *tc, FILE *log)
+void time_correction_recalibrate(struct time_correction *tc, double now_s, FILE *log)
 {
-	char err[256] = "";
+	struct stage_prog_cal out[PROBE_MECHS];
+	unsigned int slot;
+	char err[256];
 
-	if (probe_recheck_run(&tc->recheck, err, sizeof(err)) && log)
-		fprintf(log, "bpfprof: warning: %s: the correction stays as calibrated at start\n",
-			err);
+	if (!tc->calibrator.skel || tc->raw)
+		return;
+	if (tc->last_recal_s > 0 && now_s - tc->last_recal_s < TC_RECAL_PERIOD_S)
+		return;
+	tc->last_recal_s = now_s;
+	if (tc->recal_first_s <= 0) {
+		/* The first call: the period starts now. */
+		tc->recal_first_s = now_s;
+		return;
+	}
+	/* Stages switched off: their probes record nothing, bpfprof's neither. */
+	if (!loader_stages_enabled(tc->skel))
+		return;
+	if (stage_calibrator_run(&tc->calibrator, false, out, err, sizeof(err))) {
+		if (!tc->recal_failed++ && log)
+			fprintf(log, "bpfprof: warning: %s: the correction stays as it was\n", err);
+		return;
+	}
+	tc->recalibrations++;
+	/* The start's calibration stays in the set until TC_RECAL_KEEP newer
+	 * ones have replaced it. */
+	slot = tc->recal_kept < TC_RECAL_KEEP ? tc->recal_kept++ : tc->recal_next;
+	tc->recal_next = (slot + 1) % TC_RECAL_KEEP;
+	for (unsigned int m = 0; m < PROBE_MECHS; m++) {
+		tc->recal_full[slot][m] = out[m].measured ? out[m].full_ns : 0;
+		tc->recal_window[slot][m] = out[m].window_ns;
+		if (!out[m].measured)
+			continue;
+		if (!tc->recal_seen[m] || out[m].full_ns < tc->recal_full_min[m])
+			tc->recal_full_min[m] = out[m].full_ns;
+		if (!tc->recal_seen[m] || out[m].full_ns > tc->recal_full_max[m])
+			tc->recal_full_max[m] = out[m].full_ns;
+		tc->recal_full_last[m] = out[m].full_ns;
+		tc->recal_seen[m] = true;
+	}
+	apply(tc);
 }
 
 void time_correction_stop(struct time_correction *tc)
 {
-	probe_recheck_stop(&tc->recheck);
+	stage_calibrator_close(&tc->calibrator);
 }
 
 bool time_correction_describe(const struct time_correction *tc, struct time_correction_record *r,
 			      struct time_correction_mech mechs[PROBE_MECHS])
 {
-	struct probe_recheck *rc = (struct probe_recheck *)&tc->recheck;
 	size_t n = 0;
-	unsigned int rechecks = 0;
 
 	if (!tc->skel)
 		return false;
 	for (unsigned int m = 0; m < PROBE_MECHS; m++) {
 		const struct stage_prog_cal *c = &tc->cal[m];
-		struct time_correction_mech *o = &mechs[n];
 
 		if (!c->measured)
 			continue;
-		*o = (struct time_correction_mech){
+		mechs[n++] = (struct time_correction_mech){
 			.entry = entry_kind_name(probe_mech_entry(m)),
 			.ret = return_name(tc, m),
 			.in_call_ns = tc->window_ns[m],
@@ -253,20 +303,21 @@ bool time_correction_describe(const struct time_correction *tc, struct time_corr
 			.per_call_ns_max = tc->full_max[m],
 			.in_call_ns_min = tc->window_min[m],
 			.in_call_ns_max = tc->window_max[m],
+			.have_recalibrated = tc->recal_seen[m],
+			.recalibrated_per_call_ns_min = tc->recal_full_min[m],
+			.recalibrated_per_call_ns_max = tc->recal_full_max[m],
+			.recalibrated_per_call_ns_last = tc->recal_full_last[m],
 		};
-		o->have_machinery = probe_recheck_figures(
-			rc, m, &o->machinery_ns_first, &o->machinery_ns_last, &o->machinery_ns_min,
-			&o->machinery_ns_max, &rechecks);
-		n++;
 	}
-	*r = (struct time_correction_record){ .applied = tc->applied,
-					      .mechs = mechs,
-					      .n_mechs = n,
-					      .run_program_ns = tc->program_ns,
-					      .windows = tc->windows,
-					      .rechecks = rechecks,
-					      .recheck_period_s =
-						      tc->recheck.inited ? RECHECK_PERIOD_S : 0,
-					      .uncorrected_functions = tc->uncorrected };
+	*r = (struct time_correction_record){
+		.applied = tc->applied,
+		.mechs = mechs,
+		.n_mechs = n,
+		.run_program_ns = tc->program_ns,
+		.windows = tc->windows,
+		.recalibrations = tc->recalibrations,
+		.recalibration_period_s = tc->applied && n ? TC_RECAL_PERIOD_S : 0,
+		.uncorrected_functions = tc->uncorrected,
+	};
 	return true;
 }

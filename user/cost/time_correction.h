@@ -9,10 +9,11 @@
  * (probe_calibrate_stages), and the BPF side takes them off each call as it
  * returns (bpf: probe_clock). Mechanisms: entry kind x return probe, return
  * sites per thread, return sites per goroutine. The run's cost windows
- * measure the programs again on the target's calls, and a thread times the
- * kernel's machinery again every few seconds (probe_recheck.h): what either
- * takes more or less than at start is added to the per-call figure at each
- * flush. --raw-times leaves the times as measured.
+ * measure the programs again on the target's calls (what they take more or
+ * less than on bpfprof's is added), and every few seconds, right after a
+ * cost window closes, the whole calibration runs again (the kernel's share
+ * of a probe moves with the machine's load): the figures follow the median
+ * of the last few. --raw-times leaves the times as measured.
  */
 #ifndef BPFPROF_TIME_CORRECTION_H
 #define BPFPROF_TIME_CORRECTION_H
@@ -20,11 +21,16 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "cost/probe_calibration.h"
-#include "cost/probe_recheck.h"
 #include "output/records.h"
 #include "probes/stages.h"
 
 struct bpfprof_bpf;
+
+/* Calibrated again every TC_RECAL_PERIOD_S; the figures used are the
+ * medians of the last TC_RECAL_KEEP calibrations (the start's among them
+ * until as many newer ones replace it), so one noisy one moves nothing. */
+#define TC_RECAL_PERIOD_S 3
+#define TC_RECAL_KEEP 5
 
 struct time_correction {
 	struct bpfprof_bpf *skel;
@@ -32,10 +38,18 @@ struct time_correction {
 	bool applied; /* the correction is in the BPF side's figures */
 	bool sampled; /* --sample: the cost windows do not adjust it */
 	enum uprobe_link_kind link_kind;
-	struct stage_prog_cal cal[PROBE_MECHS]; /* as calibrated */
-	/* Per call now: after the cost windows and the rechecks. */
+	struct stage_calibrator calibrator; /* attached for the run; skel NULL: none */
+	struct stage_prog_cal cal[PROBE_MECHS]; /* as calibrated at start */
+	/* Per call now: after the cost windows and the calibrations since. */
 	double full_ns[PROBE_MECHS], window_ns[PROBE_MECHS];
-	double machinery_delta_ns[PROBE_MECHS]; /* the rechecks' last word */
+	/* The calibrations kept (a ring once full; full 0: not measured). */
+	double recal_full[TC_RECAL_KEEP][PROBE_MECHS], recal_window[TC_RECAL_KEEP][PROBE_MECHS];
+	unsigned int recal_kept, recal_next;
+	double last_recal_s, recal_first_s;
+	unsigned int recalibrations, recal_failed;
+	bool recal_seen[PROBE_MECHS];
+	double recal_full_min[PROBE_MECHS], recal_full_max[PROBE_MECHS],
+		recal_full_last[PROBE_MECHS];
 	/* What was handed to the BPF side over the run. */
 	bool published[PROBE_MECHS];
 	double full_min[PROBE_MECHS], full_max[PROBE_MECHS];
@@ -45,7 +59,6 @@ struct time_correction {
 	double cal_program_ns; /* the same at calibration, over the mechanisms in use */
 	unsigned int windows;  /* cost windows that adjusted it */
 	size_t uncorrected;    /* functions whose mechanism could not be calibrated */
-	struct probe_recheck recheck;
 };
 
 /* A stage's probe mechanism: the index of its probe_costs entry. */
@@ -63,11 +76,13 @@ void time_correction_start(struct time_correction *tc, struct bpfprof_bpf *skel,
 			   unsigned int sample_every, bool raw, const struct probe_calibration *cal,
 			   FILE *log);
 /* At each flush: a cost window measured the stage programs at program_ns
- * per call (< 0: none did); the rechecks' figures are folded in too. */
+ * per call (< 0: none did). */
 void time_correction_window(struct time_correction *tc, double program_ns);
-/* Profiling starts, the capabilities gone: the recheck thread starts. */
-void time_correction_run(struct time_correction *tc, FILE *log);
-/* The end of the run: the recheck thread stops. */
+/* Calibrates again when TC_RECAL_PERIOD_S have passed since the last time
+ * (now_s: the monotonic clock); ~20-50 ms per mechanism, on bpfprof's own
+ * thread. Call it where no cost window is open. */
+void time_correction_recalibrate(struct time_correction *tc, double now_s, FILE *log);
+/* The end of the run: the calibration's probes go. */
 void time_correction_stop(struct time_correction *tc);
 /* For the summary's audit.time_correction: what was taken off, per
  * mechanism calibrated (mechs holds them); false without stages. */

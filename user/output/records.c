@@ -673,24 +673,23 @@ static json_t *time_correction_json(const struct time_correction_record *t)
 			put_ns(o, "per_call_ns_min", m->per_call_ns_min);
 			put_ns(o, "per_call_ns_max", m->per_call_ns_max);
 		}
-		if (m->have_machinery) {
-			json_t *mc = json_object();
+		if (m->have_recalibrated) {
+			json_t *rc = json_object();
 
-			put_ns(mc, "first", m->machinery_ns_first);
-			put_ns(mc, "last", m->machinery_ns_last);
-			put_ns(mc, "min", m->machinery_ns_min);
-			put_ns(mc, "max", m->machinery_ns_max);
-			json_object_set_new(o, "machinery_ns", mc);
+			put_ns(rc, "min", m->recalibrated_per_call_ns_min);
+			put_ns(rc, "max", m->recalibrated_per_call_ns_max);
+			put_ns(rc, "last", m->recalibrated_per_call_ns_last);
+			json_object_set_new(o, "recalibrated_per_call_ns", rc);
 		}
 		json_array_append_new(mechs, o);
 	}
 	if (j) {
 		put_ns(j, "run_program_ns", t->run_program_ns);
 		json_object_set_new(j, "windows", json_integer(t->windows));
-		if (t->recheck_period_s) {
-			json_object_set_new(j, "rechecks", json_integer(t->rechecks));
-			json_object_set_new(j, "recheck_period_s",
-					    json_integer(t->recheck_period_s));
+		if (t->recalibration_period_s) {
+			json_object_set_new(j, "recalibrations", json_integer(t->recalibrations));
+			json_object_set_new(j, "recalibration_period_s",
+					    json_integer(t->recalibration_period_s));
 		}
 		json_object_set_new(j, "uncorrected_functions",
 				    json_integer((json_int_t)t->uncorrected_functions));

@@ -83,8 +83,9 @@ struct time_correction_mech {
 	double calibrated_program_ns; /* < 0: unknown */
 	bool have_range;	      /* the figures used over the run: */
 	double per_call_ns_min, per_call_ns_max, in_call_ns_min, in_call_ns_max;
-	bool have_machinery; /* the kernel's machinery as timed again during the run */
-	double machinery_ns_first, machinery_ns_last, machinery_ns_min, machinery_ns_max;
+	bool have_recalibrated; /* calibrated again during the run: per call */
+	double recalibrated_per_call_ns_min, recalibrated_per_call_ns_max,
+		recalibrated_per_call_ns_last;
 };
 
 struct time_correction_record {
@@ -93,8 +94,8 @@ struct time_correction_record {
 	size_t n_mechs;
 	double run_program_ns;	       /* the programs per call in the last window; < 0: none */
 	unsigned int windows;	       /* cost windows that measured them */
-	unsigned int rechecks;	       /* times the machinery was timed again after start */
-	unsigned int recheck_period_s; /* 0: not timed again */
+	unsigned int recalibrations;	     /* calibrated again during the run */
+	unsigned int recalibration_period_s; /* 0: not calibrated again */
 	size_t uncorrected_functions;  /* mechanism not calibrated: as measured */
 };
 

@@ -151,7 +151,8 @@ static int size_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
 {
 	uint8_t slots[MAX_SYSCALL_NR];
 	__u32 n_io = syscall_fill_io_slots(slots, MAX_SYSCALL_NR);
-	__u32 n_stages = cfg->n_stages ? (__u32)cfg->n_stages : 1;
+	/* One stage past the target's: the probe-cost calibration's. */
+	__u32 n_stages = cfg->n_stages ? (__u32)cfg->n_stages + 1 : 1;
 	__u32 n_stacks = cfg->n_stages ? stage_stack_count() : 1;
 	/* Per process, a name's id is rarely used by all: a followed tree has
 	 * room for every fixed stage in each process, and the names once. */
