@@ -99,17 +99,21 @@ static const struct {
 	int calls; /* per round: single-stepping costs ~10x more a call */
 } sets[ENTRY_KINDS] = {
 #define PAIR(kind, p, cd, ce)                                                                      \
-	{ bpfprof_calib_##kind##_##p##d, bpfprof_calib_##kind##_##p##e, cd, ce,                   \
-	  bpfprof_calib_##kind##_##p##d_ret, bpfprof_calib_##kind##_##p##e_ret }
+	{                                                                                          \
+		bpfprof_calib_##kind##_##p##d, bpfprof_calib_##kind##_##p##e, cd, ce,              \
+			bpfprof_calib_##kind##_##p##d_ret, bpfprof_calib_##kind##_##p##e_ret       \
+	}
 #define SET(kind, n)                                                                               \
-	{ bpfprof_calib_##kind##_a,                                                                \
-	  bpfprof_calib_##kind##_b,                                                                \
-	  bpfprof_calib_##kind##_c,                                                                \
-	  { [RETURN_PROBE] = PAIR(kind, , bpfprof_calib_##kind##_d, bpfprof_calib_##kind##_e),     \
-	    [RETURN_SITES] = PAIR(kind, s, bpfprof_calib_##kind##_sd, bpfprof_calib_##kind##_se),  \
-	    [RETURN_GO_SITES] = PAIR(kind, o, bpfprof_calib_##kind##_gd,                           \
-				     bpfprof_calib_##kind##_ge) },                                 \
-	  n }
+	{                                                                                          \
+		bpfprof_calib_##kind##_a, bpfprof_calib_##kind##_b, bpfprof_calib_##kind##_c,      \
+			{ [RETURN_PROBE] = PAIR(kind, , bpfprof_calib_##kind##_d,                  \
+						bpfprof_calib_##kind##_e),                         \
+			  [RETURN_SITES] = PAIR(kind, s, bpfprof_calib_##kind##_sd,                \
+						bpfprof_calib_##kind##_se),                        \
+			  [RETURN_GO_SITES] = PAIR(kind, o, bpfprof_calib_##kind##_gd,             \
+						   bpfprof_calib_##kind##_ge) },                   \
+			n                                                                          \
+	}
 	[ENTRY_EMULATED] = SET(push, 5000),
 	[ENTRY_NOP5] = SET(nop5, 5000),
 	[ENTRY_SINGLE_STEP] = SET(step, 1000),
@@ -486,10 +490,10 @@ static int attach_mechanism(struct stage_calibrator *sc, unsigned int m)
 	int rc;
 
 	loader_stage_programs(sc->skel, lk, &progs);
-	sc->pe[m] = rk == RETURN_PROBE ? progs.entry
+	sc->pe[m] = rk == RETURN_PROBE	 ? progs.entry
 		    : rk == RETURN_SITES ? progs.site_entry
 					 : progs.go_entry;
-	sc->pr[m] = rk == RETURN_PROBE ? progs.ret
+	sc->pr[m] = rk == RETURN_PROBE	 ? progs.ret
 		    : rk == RETURN_SITES ? progs.site_return
 					 : progs.go_return;
 	if (!sc->pe[m] || !sc->pr[m])
@@ -502,8 +506,9 @@ static int attach_mechanism(struct stage_calibrator *sc, unsigned int m)
 
 			rc = fn_location(d, path, sizeof(path), &off[0]);
 			rc = rc ?: fn_location(e, path, sizeof(path), &off[1]);
-			rc = rc ?: uprobe_link_attach(ret, sc->pr[m], lk, true, path, off, cookies, 2,
-						      getpid());
+			rc = rc
+				     ?: uprobe_link_attach(ret, sc->pr[m], lk, true, path, off,
+							   cookies, 2, getpid());
 		}
 		return rc;
 	}

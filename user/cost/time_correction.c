@@ -130,9 +130,9 @@ void time_correction_start(struct time_correction *tc, struct bpfprof_bpf *skel,
 
 		tc->skipped_ns[m] = cal && cal->stage_off_ns[k] > 0 ? cal->stage_off_ns[k] : 0;
 	}
-	if (any && (stage_calibrator_open(&tc->calibrator, skel, link_kind, mechs, err,
-					  sizeof(err)) ||
-		    stage_calibrator_run(&tc->calibrator, true, tc->cal, err, sizeof(err)))) {
+	if (any &&
+	    (stage_calibrator_open(&tc->calibrator, skel, link_kind, mechs, err, sizeof(err)) ||
+	     stage_calibrator_run(&tc->calibrator, true, tc->cal, err, sizeof(err)))) {
 		if (log)
 			fprintf(log, "bpfprof: warning: %s: stage times include the probes' cost\n",
 				err);

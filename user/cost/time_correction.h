@@ -38,7 +38,7 @@ struct time_correction {
 	bool applied; /* the correction is in the BPF side's figures */
 	bool sampled; /* --sample: the cost windows do not adjust it */
 	enum uprobe_link_kind link_kind;
-	struct stage_calibrator calibrator; /* attached for the run; skel NULL: none */
+	struct stage_calibrator calibrator;	/* attached for the run; skel NULL: none */
 	struct stage_prog_cal cal[PROBE_MECHS]; /* as calibrated at start */
 	/* Per call now: after the cost windows and the calibrations since. */
 	double full_ns[PROBE_MECHS], window_ns[PROBE_MECHS];
