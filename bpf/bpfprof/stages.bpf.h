@@ -27,6 +27,10 @@ extern __u64 *bpf_session_cookie(void) __ksym __weak;
  * binary, and this one is not traced. */
 static __always_inline bool stage_probe_idle(void)
 {
+	/* bpfprof's calibration times its calls with the stages off too
+	 * (--stages-off): its probes are on functions only it calls. */
+	if (calibrating_thread())
+		return false;
 	return !stages_enabled ||
 	       (follow && !traced_or_calibrating(bpf_get_current_pid_tgid() >> 32));
 }

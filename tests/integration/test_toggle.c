@@ -129,6 +129,10 @@ static int links_of_type(pid_t pid, const char *type)
 	return n;
 }
 
+/* The link on bpfprof's own functions that calibrates the probes' cost
+ * again during the run (time_correction.h): open all along. */
+#define CALIBRATION_LINKS 1
+
 /* The breakpoint is in the target's code exactly when the links are open. */
 static void expect_probed(const struct target *t, pid_t bpfprof, bool probed)
 {
@@ -136,10 +140,10 @@ static void expect_probed(const struct target *t, pid_t bpfprof, bool probed)
 
 	if (probed) {
 		assert_int_equal(b, 0xcc); /* int3 */
-		assert_int_equal(links_of_type(bpfprof, "uprobe_multi"), 1);
+		assert_int_equal(links_of_type(bpfprof, "uprobe_multi"), 1 + CALIBRATION_LINKS);
 	} else {
 		assert_int_equal(b, t->clean);
-		assert_int_equal(links_of_type(bpfprof, "uprobe_multi"), 0);
+		assert_int_equal(links_of_type(bpfprof, "uprobe_multi"), CALIBRATION_LINKS);
 	}
 }
 
@@ -320,6 +324,13 @@ static void check_starts_detached(const char *flag, const char *env)
 	check_flush_sum(dir, s, t.pid, "toggle_work");
 	assert_int_equal(helper_int(s, "stage_toggles"), 2);
 	assert_false(json_is_true(json_object_get(s, "stages_enabled")));
+	/* Started off, the probes' cost is calibrated all the same. */
+	assert_null(strstr(r.err, "stage times include the probes' cost"));
+	assert_int_equal(helper_int(s, "audit.time_correction.uncorrected_functions"), 0);
+	assert_int_equal(json_array_size(json_object_get(
+				 json_object_get(json_object_get(s, "audit"), "time_correction"),
+				 "mechanisms")),
+			 1);
 	json_decref(s);
 	helper_rmtree(dir);
 }
