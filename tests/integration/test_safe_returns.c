@@ -8,6 +8,7 @@
  * exact: finished calls per function, the ones left by an exception or a
  * panic in audit.stage_calls_unfinished.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include "lib/helper.h"
@@ -45,6 +46,30 @@ static void expect_calls(json_t *proc, const char *name, long long want)
 		fail_msg("%s: %lld calls, want %lld", name, got, want);
 }
 
+/* Every function's time is corrected, ret among the mechanisms: return
+ * sites are calibrated like return probes (time_correction.h). */
+static void expect_corrected(json_t *s, const char *ret)
+{
+	json_t *tc = json_object_get(json_object_get(s, "audit"), "time_correction");
+	json_t *mechs = json_object_get(tc, "mechanisms"), *m;
+	size_t i;
+	bool found = false;
+
+	assert_true(json_is_true(json_object_get(tc, "applied")));
+	assert_int_equal(helper_int(tc, "uncorrected_functions"), 0);
+	json_array_foreach (mechs, i, m) {
+		if (!strcmp(json_string_value(json_object_get(m, "return")), ret)) {
+			found = true;
+			/* a ret site's single step is after its timestamp: most
+			 * of it is its callers' */
+			assert_true(json_number_value(json_object_get(m, "per_call_ns")) >
+				    json_number_value(json_object_get(m, "in_call_ns")));
+		}
+	}
+	if (!found)
+		fail_msg("no \"%s\" mechanism in audit.time_correction", ret);
+}
+
 /* tests/targets/cxx_throw.cc: 40 rounds, every other one throws from
  * thrower() through middle() into catcher(); leaf() keeps a return probe. */
 static void test_cxx_exceptions(void **state)
@@ -64,6 +89,7 @@ static void test_cxx_exceptions(void **state)
 	assert_int_equal(helper_int(s, "audit.stage_calls_entered"), 150);
 	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
 	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
+	expect_corrected(s, "return sites");
 	json_decref(s);
 	helper_rmtree(dir);
 }
@@ -86,6 +112,7 @@ static void run_rust(const char *target)
 	assert_int_equal(json_array_size(json_object_get(proc, "stages")), 2);
 	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 40);
 	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
+	expect_corrected(s, "return sites");
 	json_decref(s);
 	helper_rmtree(dir);
 }
@@ -125,6 +152,7 @@ static void run_go(const char *target)
 	/* grow's total includes its deep recursion: above leaf's. */
 	assert_true(helper_int(helper_find_stage(proc, "main.grow"), "total_ns") >
 		    helper_int(helper_find_stage(proc, "main.leaf"), "total_ns"));
+	expect_corrected(s, "go return sites");
 	json_decref(s);
 	helper_rmtree(dir);
 }
