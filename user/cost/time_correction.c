@@ -52,7 +52,9 @@ static void publish(struct time_correction *tc)
 			c.return_before = ns32(w) - c.entry_after;
 			c.entry_before = ns32((f - w) / 2);
 			c.return_after = ns32(f - w) - c.entry_before;
-			c.skipped = ns32(tc->skipped_ns[m]);
+			/* A ret site fires for a call not recorded too. */
+			c.skipped =
+				ns32(probe_mech_return(m) == RETURN_PROBE ? tc->skipped_ns[m] : f);
 			if (f < tc->full_min[m] || !tc->published[m])
 				tc->full_min[m] = f;
 			if (f > tc->full_max[m] || !tc->published[m])
@@ -124,7 +126,8 @@ void time_correction_start(struct time_correction *tc, struct bpfprof_bpf *skel,
 		per_mech[m]++;
 	}
 	/* A skipped call (--sample) pays an entry probe; the machinery of a
-	 * session entry that skips its return, as probe_calibrate timed it. */
+	 * session entry that skips its return, as probe_calibrate timed it
+	 * (return sites: all of it, publish()). */
 	for (unsigned int m = 0; m < PROBE_MECHS; m++) {
 		int k = probe_mech_entry(m);
 

@@ -6,7 +6,7 @@
  * falls between their timestamps, and everything the probes of the stage
  * calls made inside it cost. Both are calibrated at start, per probe
  * mechanism, with the real stage programs on bpfprof's own calls
- * (probe_calibrate_stages), and the BPF side takes them off each call as it
+ * (stage_calibrator), and the BPF side takes them off each call as it
  * returns (bpf: probe_clock). Mechanisms: entry kind x return probe, return
  * sites per thread, return sites per goroutine. The run's cost windows
  * measure the programs again on the target's calls (what they take more or
