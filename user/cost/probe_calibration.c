@@ -361,6 +361,13 @@ struct stage0 {
 	uint64_t hist[HIST_BUCKETS];
 };
 
+/* Where the BPF side counts the calibration's stage: one target's array,
+ * unless -U names moved the ids from there on to the hash. */
+static bool in_array(const struct stage_calibrator *sc)
+{
+	return sc->skel->rodata->one_target && sc->stage < sc->skel->rodata->stage_array_ids;
+}
+
 static int stage0_read(const struct stage_calibrator *sc, struct stage0 *out)
 {
 	struct bpfprof_bpf *skel = sc->skel;
@@ -371,7 +378,7 @@ static int stage0_read(const struct stage_calibrator *sc, struct stage0 *out)
 	if (!v)
 		return -ENOMEM;
 	memset(out, 0, sizeof(*out));
-	if (skel->rodata->one_target)
+	if (in_array(sc))
 		rc = bpf_map_lookup_elem(bpf_map__fd(skel->maps.stage_counts), &key.stage, v);
 	else
 		rc = bpf_map_lookup_elem(bpf_map__fd(skel->maps.stage_stats), &key, v);
@@ -409,7 +416,7 @@ static void stage0_wipe(const struct stage_calibrator *sc)
 	struct stage_key key = { .tgid = (__u32)getpid(), .stage = sc->stage };
 	struct stage_stats *zero = calloc((size_t)sc->ncpus, sizeof(*zero));
 
-	if (skel->rodata->one_target) {
+	if (in_array(sc)) {
 		if (zero)
 			bpf_map_update_elem(bpf_map__fd(skel->maps.stage_counts), &key.stage, zero,
 					    BPF_ANY);

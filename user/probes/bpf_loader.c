@@ -509,7 +509,11 @@ void loader_collector_maps(const struct bpfprof_bpf *skel, struct collector_maps
 	maps->io_counts = bpf_map__fd(skel->maps.io_counts);
 	maps->stage_stats = stages ? bpf_map__fd(skel->maps.stage_stats) : -1;
 	maps->stage_counts = stages ? bpf_map__fd(skel->maps.stage_counts) : -1;
+	/* The last stage id is the probe-cost calibration's (size_maps): with
+	 * one target and no -U names it is the array's last. */
 	maps->n_stages = stages ? bpf_map__max_entries(skel->maps.stage_counts) : 0;
+	if (maps->n_stages && maps->n_stages >= bpf_map__max_entries(skel->maps.stage_mech))
+		maps->n_stages = bpf_map__max_entries(skel->maps.stage_mech) - 1;
 	maps->named_in_hash = skel->rodata->stage_array_ids != STAGE_MAX_COUNT;
 	maps->proc_wall = bpf_program__autoload(skel->progs.cpu_switch)
 				  ? bpf_map__fd(skel->maps.proc_wall)
