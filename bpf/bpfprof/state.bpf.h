@@ -333,28 +333,31 @@ static __always_inline bool calibrating_thread(void)
 	return tid && (__u32)bpf_get_current_pid_tgid() == tid;
 }
 
-static __always_inline void audit_inc(__u32 slot)
+/*
+ * A global function, verified once on its own: the check above would
+ * otherwise fork the verifier's states at each of the many audit call
+ * sites (the return-site programs went past its 1M instructions).
+ */
+__attribute__((noinline)) int audit_count(__u32 slot, __u64 n)
 {
 	__u64 *v;
 
 	if (calibrating_thread())
-		return;
+		return 0;
 	v = bpf_map_lookup_elem(&audit, &slot);
-
 	if (v)
-		*v += 1;
+		*v += n;
+	return 0;
+}
+
+static __always_inline void audit_inc(__u32 slot)
+{
+	audit_count(slot, 1);
 }
 
 static __always_inline void audit_add(__u32 slot, __u64 n)
 {
-	__u64 *v;
-
-	if (calibrating_thread())
-		return;
-	v = bpf_map_lookup_elem(&audit, &slot);
-
-	if (v)
-		*v += n;
+	audit_count(slot, n);
 }
 
 static __always_inline bool traced(__u32 tgid)
