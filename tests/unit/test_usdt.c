@@ -201,6 +201,20 @@ static void test_name_join(void **state)
 	assert_string_equal(small, "aaaaa");
 }
 
+/* Without --usdt-names, a spec's names' counters stay within the budget:
+ * all 4096 on a small machine, fewer with many CPUs, never none. */
+static void test_names_default(void **state)
+{
+	size_t each = sizeof(struct stage_stats);
+
+	assert_int_equal(usdt_names_default(2), USDT_NAMES_DEFAULT);
+	assert_int_equal(usdt_names_default(0), USDT_NAMES_DEFAULT);
+	assert_int_equal(usdt_names_default(36), USDT_NAMES_BUDGET / (36 * each));
+	assert_true(usdt_names_default(36) < USDT_NAMES_DEFAULT);
+	assert_true((size_t)usdt_names_default(128) * 128 * each <= USDT_NAMES_BUDGET);
+	assert_int_equal(usdt_names_default(1 << 20), 16);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +223,7 @@ int main(void)
 		cmocka_unit_test(test_spec_parse),
 		cmocka_unit_test(test_arg_is_pointer),
 		cmocka_unit_test(test_name_join),
+		cmocka_unit_test(test_names_default),
 	};
 
 	return cmocka_run_group_tests_name("unit_usdt", tests, NULL, NULL);

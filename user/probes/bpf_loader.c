@@ -177,8 +177,11 @@ static int size_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
 	if (one_target(cfg)) {
 		rc = bpf_map__set_max_entries(skel->maps.sys_stats, 1);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.io_stats, 1);
-		/* The names' ids, maybe thousands, would cost ~4.5 KB per CPU
-		 * each in the array: they go to the hash, as they are met. */
+		/* The ids from the names' on (the calibration's last) are
+		 * counted in the hash, preallocated: a probe that allocated
+		 * would fail in a burst of new names (the allocator keeps few
+		 * values ready per CPU). */
+		rc = rc ?: bpf_map__set_map_flags(skel->maps.stage_stats, 0);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_stats,
 						    n_stages > n_array ? n_stages - n_array : 1);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.io_counts, n_io ? n_io : 1);

@@ -58,7 +58,8 @@ int stage_attacher_prepare(struct stage_attacher *a, pid_t pid, char *err, size_
 		/* The USDT and marker pairs come after the functions. */
 		if (usdt_resolve_stages(o->usdt_specs, o->n_usdt_specs, o->marker_specs,
 					o->n_marker_specs,
-					o->usdt_names ? o->usdt_names : USDT_NAMES_DEFAULT,
+					o->usdt_names ? o->usdt_names
+							: usdt_names_default(libbpf_num_possible_cpus()),
 					lookup_pid, main_exe, &a->table, o->log, err, errlen)) {
 			stage_table_free(&a->table);
 			return -1;

@@ -763,8 +763,11 @@ static int resolve_pair(const char *arg, uint32_t names_cap, pid_t pid, const ch
 		if (!rc && info)
 			fprintf(info, "bpfprof: -U '%s': %zu probe sites in %s%s\n", arg, sites,
 				ss.display_path,
-				s.nargs ? ", a stage per name (arguments read up to 127 bytes each)"
-					: "");
+				s.nargs ? ", a stage per name" : "");
+		if (!rc && info && s.nargs)
+			fprintf(info, "bpfprof: -U '%s': up to %u names, the rest summed as (other); "
+				      "arguments read up to 127 bytes each\n",
+				arg, names_cap);
 	}
 out:
 	if (rc == -ENOMEM)
@@ -944,6 +947,13 @@ bool stages_have_usdt(const struct stage_table *t)
 		if (t->v[i].usdt_sites)
 			return true;
 	return false;
+}
+
+uint32_t usdt_names_default(int ncpus)
+{
+	size_t fit = USDT_NAMES_BUDGET / ((size_t)(ncpus > 0 ? ncpus : 1) * sizeof(struct stage_stats));
+
+	return fit < 16 ? 16 : fit < USDT_NAMES_DEFAULT ? (uint32_t)fit : USDT_NAMES_DEFAULT;
 }
 
 void usdt_named_sizes(const struct stage_table *t, struct usdt_named_sizes *out)

@@ -125,6 +125,13 @@ int usdt_resolve_stages(const char *const *specs, int n, const char *const *mark
 /* --usdt-names: the default, and the most one spec may keep. */
 #define USDT_NAMES_DEFAULT 4096
 #define USDT_NAMES_MAX 65536
+/* Without --usdt-names, a spec's names' counters (preallocated: a probe
+ * never allocates) stay within this much kernel memory: the default is
+ * lowered on machines with many CPUs. */
+#define USDT_NAMES_BUDGET (64UL << 20)
+
+/* The names a spec keeps without --usdt-names, on @ncpus CPUs. */
+uint32_t usdt_names_default(int ncpus);
 
 struct bpfprof_bpf;
 struct stage_links;

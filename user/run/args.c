@@ -95,8 +95,8 @@ static const struct argp_option options[] = {
 	  "one stage per value of BEGIN's string arguments N, M; PROVIDER:NAME counts a "
 	  "probe's hits (repeatable)" },
 	{ "usdt-names", OPT_USDT_NAMES, "N", 0,
-	  "-U ...@N: at most N names per spec (default 4096); calls of further names are "
-	  "summed under (other)" },
+	  "-U ...@N: at most N names per spec (default 4096, fewer on machines with "
+	  "many CPUs); calls of further names are summed under (other)" },
 	{ "marker", 'm', "[BINARY:]GLOB", 0,
 	  "Time the bpfprof markers (include/bpfprof/marker.h) whose names match GLOB" },
 	{ "list", OPT_LIST, "[BINARY:]GLOB", 0,
@@ -603,7 +603,7 @@ int args_parse(int argc, char **argv, struct env *env, char *err, size_t errlen)
 	env->events_ring_bytes = DEFAULT_EVENTS_RING;
 	env->events_queue = DEFAULT_EVENTS_QUEUE;
 	env->sample_every = 1;
-	env->usdt_names = USDT_NAMES_DEFAULT;
+	env->usdt_names = 0; /* usdt_names_default() */
 	env->self_cost = COST_MODE_WINDOW;
 	env->self_cost_window_pct = COST_WINDOW_DEFAULT_PCT;
 	/* The default state of the stage probes; --stages-off overrides it. */
