@@ -25,7 +25,8 @@
  * The probes sit on the jbe of each function's stack-growth check, which
  * the kernel emulates (the instruction after it would be single-stepped);
  * when it is taken, morestack runs and the function starts again, so the
- * probe does nothing then (return_sites.bpf.h's jcc_taken).
+ * probe does nothing then (return_sites.bpf.h's go_check_restarts, which
+ * the stage entry probes use too).
  */
 #ifndef BPFPROF_GO_SCHED_BPF_H
 #define BPFPROF_GO_SCHED_BPF_H
@@ -59,14 +60,6 @@ struct {
 	__type(value, __u32);
 } go_wait_class SEC(".maps");
 
-/* The check's jump is taken: morestack, then the function again. */
-static __always_inline bool go_sched_restarts(struct pt_regs *ctx, __u64 cookie)
-{
-	__u32 cond = (__u32)(cookie >> SITE_COND_SHIFT) & 0xff;
-
-	return cond && jcc_taken(ctx->flags, cond - 1);
-}
-
 /* A span of a goroutine off its thread, to its innermost open call. */
 static __always_inline void go_charge(__u32 tgid, __u64 g, __u32 off, __u64 d)
 {
@@ -91,7 +84,7 @@ int go_park(struct pt_regs *ctx)
 	struct go_park park = {};
 	__u32 idx, *class;
 
-	if (go_sched_restarts(ctx, cookie) || stage_probe_idle() ||
+	if (go_check_restarts(ctx, cookie) || stage_probe_idle() ||
 	    !go_open_stack(key.tgid, key.g))
 		return 0;
 	idx = ((__u32)cookie % GO_BINARIES_MAX) * GO_WAIT_REASONS +
@@ -111,7 +104,7 @@ int go_ready(struct pt_regs *ctx)
 	struct go_park *park;
 	__u64 now;
 
-	if (go_sched_restarts(ctx, bpf_get_attach_cookie(ctx)))
+	if (go_check_restarts(ctx, bpf_get_attach_cookie(ctx)))
 		return 0;
 	park = bpf_map_lookup_elem(&go_parks, &key);
 	if (!park || park->off == WALL_RUNNABLE)
@@ -132,7 +125,7 @@ int go_yield(struct pt_regs *ctx)
 	struct go_stack_key key = { .tgid = bpf_get_current_pid_tgid() >> 32, .g = ctx->ax };
 	struct go_park park = { .off = WALL_RUNNABLE };
 
-	if (go_sched_restarts(ctx, bpf_get_attach_cookie(ctx)) || stage_probe_idle() ||
+	if (go_check_restarts(ctx, bpf_get_attach_cookie(ctx)) || stage_probe_idle() ||
 	    !go_open_stack(key.tgid, key.g))
 		return 0;
 	park.since_ns = bpf_ktime_get_ns();
@@ -147,7 +140,7 @@ int go_run(struct pt_regs *ctx)
 	struct go_stack_key key = { .tgid = bpf_get_current_pid_tgid() >> 32, .g = ctx->ax };
 	struct go_park *park;
 
-	if (go_sched_restarts(ctx, bpf_get_attach_cookie(ctx)))
+	if (go_check_restarts(ctx, bpf_get_attach_cookie(ctx)))
 		return 0;
 	park = bpf_map_lookup_elem(&go_parks, &key);
 	if (!park)

@@ -98,6 +98,17 @@ static __always_inline bool jcc_taken(__u64 fl, __u32 cc)
 	return cc & 1 ? !t : t;
 }
 
+/* A probe on a Go function's stack-growth check (its jbe, which the kernel
+ * emulates; its condition + 1 in the cookie's bits 32-39, 0: not on a
+ * check): the jump is taken, so morestack runs and the function starts
+ * again, reaching the probe once more. The probe does nothing this time. */
+static __always_inline bool go_check_restarts(struct pt_regs *ctx, __u64 cookie)
+{
+	__u32 cond = (__u32)(cookie >> SITE_COND_SHIFT) & 0xff;
+
+	return cond && jcc_taken(ctx->flags, cond - 1);
+}
+
 /* Userspace fills it when it attaches (user/probes/stages.c). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -189,8 +200,10 @@ static __always_inline void site_push(struct stage_stack *st, __u32 stage, __u64
 	drop_stale_frames(st);
 	d = st->depth;
 	/* Go: morestack copies the stack and jumps back to the function's
-	 * first instruction. Where the probe could not be put after the
-	 * stack check, the same call enters twice at the same position. */
+	 * first instruction. An entry probe on the check's jump ignores the
+	 * taken jump (go_check_restarts), one after the check never sees it;
+	 * one before it (none today) would enter the same call twice at the
+	 * same position. */
 	if (go && d && st->frames[(d - 1) & (STAGE_MAX_DEPTH - 1)].stage == stage &&
 	    st->frames[(d - 1) & (STAGE_MAX_DEPTH - 1)].entry_pos == pos)
 		return;
@@ -356,17 +369,17 @@ static __always_inline struct stage_stack *go_stage_stack(struct pt_regs *ctx, b
 SEC("uprobe")
 int stage_go_entry(struct pt_regs *ctx)
 {
+	__u64 cookie = bpf_get_attach_cookie(ctx), pos;
 	struct stage_stack *stack;
-	__u64 pos;
 
-	if (stage_probe_idle())
+	if (go_check_restarts(ctx, cookie) || stage_probe_idle())
 		return 0;
 	stack = go_stage_stack(ctx, true, &pos);
 	if (!stack) {
 		audit_inc(AUDIT_TASK_STATE_FAILED);
 		return 0;
 	}
-	site_push(stack, (__u32)bpf_get_attach_cookie(ctx), pos, true);
+	site_push(stack, (__u32)cookie, pos, true);
 	return 0;
 }
 

@@ -281,11 +281,32 @@ static void test_list_mechanisms(void **state)
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	all[0] = '\0';
-	while (fgets(line, sizeof(line), p))
+	while (fgets(line, sizeof(line), p)) {
+		/* The timed functions with a stack check: their entry probe is
+		 * its jbe, which the kernel emulates; leaf has none (NOSPLIT),
+		 * its first instruction is single-stepped. */
+		if (strstr(line, "main.grow ") || strstr(line, "main.work ") ||
+		    strstr(line, "main.quit ")) {
+			assert_non_null(strstr(line, " emulated "));
+			assert_non_null(strstr(line, "(probe on the stack check's jump)"));
+		}
+		if (strstr(line, "main.leaf "))
+			assert_non_null(strstr(line, "(no stack check)"));
 		strncat(all, line, sizeof(all) - strlen(all) - 1);
+	}
 	assert_int_equal(pclose(p), 0);
 	assert_null(strstr(all, "return-probe"));
 	assert_non_null(strstr(all, "main.grow"));
+	assert_non_null(strstr(all, "main.leaf"));
+	/* --returns=fast keeps the entry after the check: a return probe on
+	 * the jbe would be armed again when the call restarts. */
+	snprintf(cmd, sizeof(cmd), "%s --list 'main.grow' --returns=fast -- %s", bin, target);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	all[0] = '\0';
+	while (fgets(line, sizeof(line), p))
+		strncat(all, line, sizeof(all) - strlen(all) - 1);
+	assert_int_equal(pclose(p), 0);
 	assert_non_null(strstr(all, "(probe after the stack check)"));
 }
 

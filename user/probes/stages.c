@@ -60,11 +60,20 @@ static int add_site(struct stage_table *t, const struct stage_spec *spec,
 		    const struct sym_list *syms, const struct sym_match *m, enum bin_lang lang,
 		    enum returns_mode mode)
 {
+	enum ret_mech ret = stages_pick_return(mode, lang, m);
+	/* Go per goroutine: the entry probe sits on the stack check's jcc,
+	 * which the kernel emulates, rather than on the instruction after the
+	 * check, which it would mostly single-step (~10 us against ~0.7). A
+	 * return probe could not be there: armed again when the call restarts. */
+	bool on_check = ret == RET_SITES && lang == LANG_GO && m->go_check_cond >= 0 &&
+			m->go_check_kind != ENTRY_SINGLE_STEP;
+	uint64_t offset = on_check ? m->probe_offset - m->skipped + m->go_check_jcc
+				   : m->probe_offset;
 	struct stage_def *d, *v;
 
 	/* The same function matched by two specs is one stage. */
 	for (size_t i = 0; i < t->n; i++)
-		if (t->v[i].offset == m->probe_offset && !strcmp(t->v[i].path, spec->path))
+		if (t->v[i].offset == offset && !strcmp(t->v[i].path, spec->path))
 			return 0;
 	v = realloc(t->v, (t->n + 1) * sizeof(*v));
 	if (!v)
@@ -75,11 +84,12 @@ static int add_site(struct stage_table *t, const struct stage_spec *spec,
 	d->name = strdup(m->demangled ? m->demangled : m->name);
 	d->binary = strdup(spec->display_path);
 	d->path = strdup(spec->path);
-	d->offset = m->probe_offset;
-	d->skipped = m->skipped;
-	d->kind = m->kind;
+	d->offset = offset;
+	d->skipped = on_check ? m->go_check_jcc : m->skipped;
+	d->kind = on_check ? m->go_check_kind : m->kind;
+	d->entry_cond = on_check ? (uint8_t)(m->go_check_cond + 1) : 0;
 	d->lang = lang;
-	d->ret = stages_pick_return(mode, lang, m);
+	d->ret = ret;
 	d->goroutine = d->ret == RET_SITES && lang == LANG_GO;
 	d->indirect_jumps = m->indirect_jumps;
 	d->decoded = m->decoded;
@@ -100,7 +110,7 @@ static int add_site(struct stage_table *t, const struct stage_spec *spec,
 	for (size_t i = 0; i < m->n_sites; i++)
 		/* A function that is one jump: its entry probe is the only
 		 * one the kernel would run there in a known order. */
-		if (m->sites[i].offset != m->probe_offset)
+		if (m->sites[i].offset != m->probe_offset && m->sites[i].offset != offset)
 			d->sites[d->n_sites++] = m->sites[i];
 	return 0;
 }
@@ -205,6 +215,16 @@ static void describe_return(const struct stage_def *d, char *buf, size_t len)
 		snprintf(buf + strlen(buf), len - strlen(buf), "+%zu tail", borrowed);
 }
 
+/* Where a Go function's entry probe sits against its stack-growth check. */
+static const char *go_entry_note(const struct stage_def *d)
+{
+	if (d->lang != LANG_GO)
+		return "";
+	if (d->entry_cond)
+		return "  (probe on the stack check's jump)";
+	return d->skipped ? "  (probe after the stack check)" : "  (no stack check)";
+}
+
 void stages_print(FILE *f, const struct stage_table *t)
 {
 	fprintf(f, "%-12s %-12s %-16s %-5s %s  %s  %s\n", "OFFSET", "ENTRY", "RETURN", "LANG",
@@ -221,7 +241,7 @@ void stages_print(FILE *f, const struct stage_table *t)
 			entry_kind_name(d->kind), ret, bin_lang_name(d->lang), text_safe(d->name),
 			text_safe(d->binary), d->symbols_from ? text_safe(d->symbols_from) : "",
 			d->skipped && d->lang != LANG_GO ? "  (probe after endbr64)" : "",
-			d->lang == LANG_GO && d->skipped ? "  (probe after the stack check)" : "",
+			go_entry_note(d),
 			d->ret == RET_SITES && d->indirect_jumps
 				? "  (a jump out it cannot follow: a tail call there ends as unfinished)"
 				: "",
@@ -490,7 +510,7 @@ int stages_attach(const struct stage_table *t, enum uprobe_link_kind kind,
 				if (strcmp(t->v[k].path, path) || !in_group(&t->v[k], g))
 					continue;
 				offsets[cnt] = t->v[k].offset;
-				cookies[cnt++] = k;
+				cookies[cnt++] = k | (uint64_t)t->v[k].entry_cond << 32;
 			}
 			if (!rc)
 				rc = attach_one(out, entry, site_kind, false, path, binary, offsets,

@@ -47,8 +47,12 @@ struct stage_def {
 	char *binary;	    /* as the target sees it */
 	char *path;	    /* what we open and attach to */
 	uint64_t offset;    /* file offset of the probe */
-	uint32_t skipped;   /* bytes stepped over at the entry (endbr64) */
+	uint32_t skipped;   /* bytes stepped over at the entry (endbr64, Go's stack check) */
 	enum entry_kind kind;
+	/* Go, per goroutine: the entry probe is the stack check's jcc and this
+	 * its condition (in the cookie; taken, the call restarts after
+	 * morestack, so the probe ignores it) + 1; 0: it is not. */
+	uint8_t entry_cond;
 	enum bin_lang lang;	 /* of the binary, as the process makes it matter */
 	enum ret_mech ret;
 	bool goroutine;		 /* Go: the open calls are kept per goroutine, not thread */

@@ -439,8 +439,11 @@ static int locate_entry(struct elf_file *ef, const char *path, enum bin_lang lan
 		uint32_t skip = go_stack_check_len(code, len, m->addr);
 
 		m->go_check_cond = go_stack_check_jcc(code, len, m->addr, &m->go_check_jcc);
+		if (m->go_check_cond >= 0)
+			m->go_check_kind = insn_entry_kind(code + m->go_check_jcc,
+							   len - m->go_check_jcc,
+							   m->addr + m->go_check_jcc);
 		if (skip) {
-			m->go_check_skip = skip;
 			m->skipped = skip;
 			m->kind = insn_entry_kind(code + skip, len - skip, m->addr + skip);
 		}

@@ -71,9 +71,11 @@ struct sym_match {
 	bool calls;		 /* a call, or a jump out: something runs above its frame */
 	bool decoded;		 /* the whole body decoded, so sites is complete */
 	uint32_t indirect_jumps; /* jmp *%reg: switch tables, or tail calls not probed */
-	uint32_t go_check_skip;	 /* Go: bytes of the stack-growth check the entry probe skips */
-	uint32_t go_check_jcc;	 /* Go: the check's jcc, from the entry (go_stack_check_jcc) */
-	int go_check_cond;	 /* its condition code; -1: no check */
+	/* Go: probe_offset/kind are past the stack-growth check (its length in
+	 * skipped); the check's jcc is another entry probe site, emulated. */
+	uint32_t go_check_jcc;	     /* the check's jcc, from the entry (go_stack_check_jcc) */
+	int go_check_cond;	     /* its condition code; -1: no check */
+	enum entry_kind go_check_kind; /* how the kernel runs the jcc */
 };
 
 struct sym_list {
