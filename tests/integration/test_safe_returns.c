@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include "bpfprof.h"
 #include "lib/helper.h"
 
 /* bpfprof -q -o DIR ARGS... -- targets/NAME: the target's exit code is
@@ -160,6 +161,29 @@ static void run_go(const char *target)
 static void test_go_stack_growth(void **state)
 {
 	run_go("targets/go_stacks");
+}
+
+/* deep() recurses 200 levels from an 8 KB stack: its stack check's jbe,
+ * where its entry probe sits, is taken as the stack grows (morestack
+ * copies it, deep starts again; the first time ~25 levels down). Each
+ * call is counted once, and none is left unfinished by the restart. The
+ * innermost levels past STAGE_MAX_DEPTH open calls are lost as too deep. */
+static void test_go_stack_check_restarts(void **state)
+{
+	static const char *const args[] = { "-u", "main.deep", NULL };
+	char dir[64];
+	json_t *s;
+
+	REQUIRE_ROOT_BPF();
+	s = run_profiled("targets/go_stacks", args, dir, sizeof(dir));
+	expect_calls(target_proc(s), "main.deep", 8 * 25 * STAGE_MAX_DEPTH);
+	assert_int_equal(helper_int(s, "audit.stage_calls_lost_too_deep"),
+			 8 * 25 * (201 - STAGE_MAX_DEPTH));
+	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
+	json_decref(s);
+	helper_rmtree(dir);
 }
 
 /* The same program built with -ldflags='-s -w': no .symtab, the functions
@@ -315,6 +339,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cxx_exceptions),	     cmocka_unit_test(test_rust_panics),
 		cmocka_unit_test(test_rust_panics_v0_names), cmocka_unit_test(test_go_stack_growth),
+		cmocka_unit_test(test_go_stack_check_restarts),
 		cmocka_unit_test(test_go_stripped),	     cmocka_unit_test(test_go_inlined_everywhere),
 		cmocka_unit_test(test_tail_calls),	     cmocka_unit_test(test_indirect_tail_calls),
 		cmocka_unit_test(test_list_mechanisms),
