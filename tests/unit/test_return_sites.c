@@ -214,7 +214,8 @@ static void test_rust_demangle(void **state)
 	assert_null(demangle("_RNotValid"));
 }
 
-/* The Go stack check's jbe: where the scheduler probes go (emulated). */
+/* The Go stack check's jbe: where the scheduler probes and Go stages'
+ * entry probes go (emulated; the instruction after it is not). */
 static void test_go_stack_check_jcc(void **state)
 {
 	static const uint8_t code[] = {
@@ -226,6 +227,8 @@ static void test_go_stack_check_jcc(void **state)
 
 	assert_int_equal(go_stack_check_jcc(code, sizeof(code), BASE, &at), 6); /* be */
 	assert_int_equal(at, 4);
+	assert_int_equal(insn_entry_kind(code + at, sizeof(code) - at, BASE + at), ENTRY_EMULATED);
+	assert_int_equal(insn_entry_kind(code + 10, 4, BASE + 10), ENTRY_SINGLE_STEP);
 	assert_int_equal(go_stack_check_jcc(code + 10, 4, BASE, &at), -1);
 }
 

@@ -149,7 +149,8 @@ int symbols_scan_function(struct sym_match *m, const uint8_t *code, size_t len, 
  * %rsp,0x10(%r14); jbe morestack" (or through lea/%r12 for large frames).
  * After growing the stack, morestack jumps back to the function's first
  * instruction, so a probe there fires twice for one call. Returns how many
- * bytes the check takes (0: none), the entry probe goes after it.
+ * bytes the check takes (0: none): a return-probe stage's entry goes after
+ * it; a per-goroutine stage's goes on its jcc (go_stack_check_jcc).
  */
 uint32_t go_stack_check_len(const uint8_t *code, size_t len, uint64_t vaddr);
 /* The same check's jbe/jb: its offset from @vaddr in *jcc_at and its
