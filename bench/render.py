@@ -277,6 +277,7 @@ def write_md(res, path):
                                                 p["bpfprof_ns"], p["error_pct"]))
         L.append("")
     selftime_md(res, L)
+    returns_md(res, L)
     with open(path, "w") as f:
         f.write("\n".join(L))
 
@@ -286,36 +287,130 @@ def selftime_md(res, L):
     rows = res.get("selftime")
     if not rows:
         return
-    b, raw, fl = rows["bpfprof"], rows["bpfprof --raw-times"], rows.get("funclatency", {})
-    cal = [m["mechanisms"][0] for m in b["_correction"] if m and m["mechanisms"]]
+    fl, bt = rows.get("funclatency", {}), rows.get("bpftrace")
+    confs = [c for c in ("bpfprof", "bpfprof --raw-times", "bpfprof --returns=safe",
+                         "bpfprof --returns=safe --raw-times") if c in rows]
+    b = rows["bpfprof"]
     L += ["## 7. The function's own time", "",
           "%d rounds; load average at the end %s (other jobs shared the machine). Each cell "
           "is the median over rounds of the tool's figure divided by the target's own "
-          "unprobed time in the same run (1.00x is exact). bpfprof p50 is the median call; "
-          "mean is total/calls, which keeps every call a busy machine preempted for "
-          "milliseconds, corrected or not. funclatency (libbpf-tools) gives a log2 histogram: "
-          "its mean is taken from bucket midpoints, and it times one function per run (the "
-          "parent's children unprobed)." % (
-              b["runs"], ", ".join("%.1f" % x for x in rows["loadavg_at_end"])), "",
-          "| function (unprobed) | bpfprof p50 / mean | bpfprof --raw-times p50 / mean | "
-          "funclatency mean (p50 bucket, first run) |", "|---|---|---|---|"]
+          "unprobed time in the same run (1.00x is exact), as p50 / mean. bpfprof p50 is the "
+          "median call; mean is total/calls, which keeps every call a busy machine preempted "
+          "for milliseconds, corrected or not. `--returns=safe` times the calls with uprobes "
+          "on each `ret` instead of a return probe (what C++ and Rust functions that are not "
+          "leaves, and Go, get; section 8 has its cost). bpftrace (uprobe + uretprobe on the "
+          "four functions at once, a linear histogram: p50 is its bucket's middle) and "
+          "funclatency report the raw figure%s. funclatency (libbpf-tools) gives a log2 "
+          "histogram: its mean is taken from bucket midpoints, and it times one function per "
+          "run (the parent's children unprobed)." % (
+              b["runs"], ", ".join("%.1f" % x for x in rows["loadavg_at_end"]),
+              "" if bt else " (bpftrace did not run here)"), "",
+          "| function (unprobed) | %s%s | funclatency mean (p50 bucket, first run) |" % (
+              " | ".join(confs), " | bpftrace" if bt else ""),
+          "|---|%s---|" % ("---|" * (len(confs) + (1 if bt else 0)))]
     label = {"selftime_short": "short", "selftime_medium": "medium",
              "selftime_parent": "parent, 8 children", "selftime_child": "its children"}
     for fn in ["selftime_short", "selftime_medium", "selftime_parent", "selftime_child"]:
         f = fl.get(fn)
         fcell = ("%.1fx (%d-%d ns)" % ((f["mean_ratio"],) + tuple(f["p50_buckets"][0]))
                  if f else "-")
-        L.append("| %s (%.0f ns) | %.2fx / %.2fx | %.2fx / %.2fx | %s |" % (
-            label[fn], b[fn]["truth_ns"], b[fn]["p50_ratio"], b[fn]["mean_ratio"],
-            raw[fn]["p50_ratio"], raw[fn]["mean_ratio"], fcell))
+        cells = ["%.2fx / %.2fx" % (rows[c][fn]["p50_ratio"], rows[c][fn]["mean_ratio"])
+                 for c in confs]
+        if bt:
+            cells.append("%.2fx / %.2fx" % (bt[fn]["p50_ratio"], bt[fn]["mean_ratio"]))
+        L.append("| %s (%.0f ns) | %s | %s |" % (label[fn], b[fn]["truth_ns"], " | ".join(cells),
+                                                 fcell))
     p = b["selftime_parent"]
-    L += ["| parent's self (%.0f ns) | mean %.2fx | mean %.2fx | - |" % (
-        p["self_truth_ns"], p["self_mean_ratio"], raw["selftime_parent"]["self_mean_ratio"]),
-        "", "Calibrated per call (emulated entry, session return), first to last round: in "
-        "the call %s ns; in its callers %s ns. Returns held by the clamp, per run: %s." % (
-            ", ".join("%.0f" % m["in_call_ns"] for m in cal),
-            ", ".join("%.0f" % m["per_call_ns"] for m in cal),
-            ", ".join(str(x) for x in b["_clamped"])), ""]
+    L += ["| parent's self (%.0f ns) | %s%s | - |" % (
+        p["self_truth_ns"],
+        " | ".join("mean %.2fx" % rows[c]["selftime_parent"]["self_mean_ratio"] for c in confs),
+        " | -" if bt else ""), ""]
+    for c in confs:
+        if "--raw-times" in c:
+            continue
+        runs = [m for m in rows[c]["_correction"] if m]
+        mechs = {}
+        for m in runs:
+            for x in m["mechanisms"]:
+                mechs.setdefault("%s entry, %s return" % (x["entry"], x["return"]), []).append(x)
+        said = ["%s: in the call %s ns; in its callers %s ns" % (
+            k, ", ".join("%.0f" % x["in_call_ns"] for x in v),
+            ", ".join("%.0f" % x["per_call_ns"] for x in v)) for k, v in mechs.items()]
+        unc = max((m.get("uncorrected_functions", 0) for m in runs), default=0)
+        L += ["`%s` calibrated per call, first to last round: %s.%s Returns held by the "
+              "clamp, per run: %s." % (
+                  c, "; ".join(said) if said else "nothing",
+                  " %d functions left uncorrected (their mechanism is not calibrated)." % unc
+                  if unc else "",
+                  ", ".join(str(x) for x in rows[c]["_clamped"])), ""]
+
+
+def returns_md(res, L):
+    """8. Return mechanisms (sections/returns.py)."""
+    s = res.get("returns")
+    if not s:
+        return
+    L += ["## 8. Return mechanisms", "",
+          "ns added per call of a leaf that opens with `push %%rbp` (the kernel emulates it), "
+          "`sub $8,%%rsp` (single-stepped out of line) or a 5-byte nop (turned into a call to "
+          "the kernel's uprobe trampoline), the same body and one `ret` in each "
+          "(`workload shape`). A call's end is seen by a return probe (floor: an empty uprobe "
+          "+ uretprobe; bpfprof `--returns=fast`: a session uprobe, entry and return in one "
+          "link) or by uprobes on the function's return instructions (floor: empty uprobes on "
+          "the entry and the `ret`; bpfprof `--returns=safe`), with and without bpfprof's "
+          "syscall programs (`--stages-only`: a uretprobe's return is a syscall they see). "
+          "%d rounds, each configuration once per round in rotated order; load average %s at "
+          "the start, %s at the end (the machine is shared). *× floor* is against the floor "
+          "of the same mechanism." % (
+              s["rounds"], ", ".join("%.1f" % x for x in s["loadavg_at_start"]),
+              ", ".join("%.1f" % x for x in s["loadavg_at_end"])), ""]
+    fast, safe = "bpfprof --returns=fast", "bpfprof --returns=safe"
+    L += ["| entry | `--returns=auto` picks | return probe: floor / bpfprof / --stages-only "
+          "| return sites: floor / bpfprof / --stages-only | sites cost more by |",
+          "|---|---|---:|---:|---:|"]
+    added = lambda rows, n: fmt(rows.get(n, {}).get("added_ns"))
+    for wl, rows in s["workloads"].items():
+        fn = wl.split()[0]
+        kind, ret = s["auto"].get(fn, ["?", "?"])
+        f, sf = rows.get(fast, {}).get("added_ns"), rows.get(safe, {}).get("added_ns")
+        L.append("| %s | %s (%s entry) | +%s / +%s / +%s | +%s / +%s / +%s | %s |" % (
+            wl, ret, kind, added(rows, "floor uprobe + uretprobe"), added(rows, fast),
+            added(rows, fast + " --stages-only"), added(rows, "floor uprobe + uprobe at ret"),
+            added(rows, safe), added(rows, safe + " --stages-only"),
+            "+%s ns" % fmt(sf - f) if f is not None and sf is not None else "–"))
+    L += ["", "The target is C, so `--returns=auto` gives every function a return probe "
+          "(C++ and Rust functions that are not leaves, and every Go function, get return "
+          "sites: docs/stages.md). A `ret` under a uprobe is single-stepped, so a return "
+          "site costs about what a single-stepped entry does.", ""]
+    for wl, rows in s["workloads"].items():
+        L += ["### " + wl, "", "| config | ns/call | added ns | × base | × floor | runs |",
+              "|---|---:|---:|---:|---:|---:|"]
+        for name, r in rows.items():
+            L.append("| %s | %s | %s | %s | %s | %d |" % (
+                name, fmt(r["ns_per_call"]), "" if name == "baseline" else fmt(r["added_ns"]),
+                fmt(r["ratio_to_baseline"]), fmt(r["added_vs_floor"]),
+                len(r["runs_ns_per_call"])))
+        L.append("")
+        proofs = counted_md(rows)
+        if proofs:
+            L.extend([proofs, ""])
+        att = s.get("bpfprof_attached", {}).get(wl, {})
+        if att:
+            L += ["bpfprof attached with: " + "; ".join(
+                "%s: %s" % (n, v["attached"]) for n, v in att.items() if "attached" in v) + "."]
+        cal = s.get("bpfprof_site_cost_us", {}).get(wl)
+        if cal:
+            sf = rows.get(safe, {}).get("added_ns")
+            L += ["bpfprof's own figure for a return-site call, calibrated at its start (it says "
+                  "it at start: `... (~N us per call here)`): median %.1f us over %d runs, "
+                  "against +%s ns measured here." % (cal["median"], len(cal["runs"]), fmt(sf))]
+        L.append("")
+    for k, v in s.get("errors", {}).items():
+        L.append("- **%s could not run here**: `%s`" % (k, v.replace("\n", " ")[:300]))
+    if s.get("errors"):
+        L.append("")
+    L += ["`bpfprof --list` (`--returns=auto`, then `--returns=safe`):", "", "```",
+          s["list_auto"], s["list_safe"], "```", ""]
 
 
 HEADLINE_START, HEADLINE_END = "<!-- bench-headline:start -->", "<!-- bench-headline:end -->"

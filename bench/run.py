@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bpfprof benchmark driver (issue 7): bpfprof against its peers, same run.
 
-Usage: bench/run.py [--quick] [--only sys,stage,attach,cpu,accuracy,events,selftime] [--merge]
+Usage: bench/run.py [--quick] [--only sys,stage,attach,cpu,accuracy,events,selftime,returns] [--merge]
        bench/run.py --readme          (the README's headline from results.json)
        bench/run.py --check-peers     (one short run of each tool and its proof)
 Run from the repository root as root, after `make` (needs build/bpfprof).
@@ -104,9 +104,11 @@ def main():
         with open(RESULTS_JSON) as f:
             old = json.load(f)
         res["env"]["partial_run"] = a.only
-        # The latest re-measurement of these sections replaces an earlier one.
+        # The latest re-measurement of these sections replaces an earlier
+        # one of the same sections or fewer.
         old["partial_runs"] = [p for p in old.get("partial_runs", [])
-                               if p["partial_run"] != a.only] + [res["env"]]
+                               if not set(p["partial_run"].split(",")) <= set(parts)]
+        old["partial_runs"].append(res["env"])
         res = {**old, **{k: v for k, v in res.items() if k not in ("env", "quick", "elapsed_s")}}
     with open(RESULTS_JSON, "w") as f:
         json.dump(res, f, indent=1)

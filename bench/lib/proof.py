@@ -90,9 +90,11 @@ def bpfprof_syscall_count(text, syscall):
 
 
 def bpfprof_stage_calls(text):
-    """bpfprof's whole-run count of stage calls (the total's header line)."""
+    """bpfprof's whole-run count of stage calls (the total's header line,
+    which may go on with ", N LOST (see audit)" and unfinished calls)."""
     total = _bpfprof_total(text)
-    m = total and re.match(r"== bpfprof total [^\n]*, (\d+) stage calls$", total, re.M)
+    m = total and re.match(r"== bpfprof total [^\n]*?, (\d+) stage calls(?:, [^\n]*)?$", total,
+                           re.M)
     return int(m.group(1)) if m else None
 
 

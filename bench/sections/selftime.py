@@ -5,8 +5,11 @@ tests/targets/selftime_target spins in functions of known length (a ~90 ns
 one, a ~1 us one, and a parent that calls 8 ~90 ns children around ~440 ns
 of its own) and times them itself, unprobed, before it waits at its gate
 (the median of 101 short batches). Then one tool times the calls: bpfprof
-(corrected), bpfprof --raw-times, funclatency (one function per run;
-libbpf-tools, a log2 histogram). Each round runs every configuration once,
+(corrected), bpfprof --raw-times, both again with --returns=safe (uprobes
+on the functions' ret instead of a return probe), bpftrace (uprobe +
+uretprobe on all four functions, a linear histogram and the mean: the raw
+figure) and funclatency (one function per run; libbpf-tools, a log2
+histogram). Each round runs every configuration once,
 in rotated order; figures are medians over rounds, each next to the
 unprobed time the target measured in the same run. The target runs on the
 last CPU, the tools on the first (as the other sections do).
@@ -20,6 +23,7 @@ import subprocess
 import tempfile
 import time
 
+from lib.commands import TRACEFS
 from lib.common import BPFPROF, ROOT, log
 
 KEY = "selftime"
@@ -29,6 +33,15 @@ TARGET_CPUS = {CPUS[-1]}
 TOOL_CPUS = {CPUS[0]} if len(CPUS) > 1 else set(CPUS)
 
 FUNCS = ["selftime_short", "selftime_medium", "selftime_parent"]
+BPFPROF_CONFIGS = ["bpfprof", "bpfprof --raw-times", "bpfprof --returns=safe",
+                   "bpfprof --returns=safe --raw-times"]
+# tests/targets/target_common.h's SELFTIME_*_CALLS (children: 8 a parent).
+CALLS = {"selftime_short": 50000, "selftime_medium": 20000, "selftime_child": 40000,
+         "selftime_parent": 5000}
+# bpftrace's linear histogram per function: (upper end, bucket width) ns,
+# wide enough for the raw figures (the parent's is ~15x its length).
+BPFTRACE_LHIST = {"selftime_short": (4000, 10), "selftime_child": (4000, 10),
+                  "selftime_medium": (10000, 20), "selftime_parent": (40000, 50)}
 TRUTH_FIELD = {"selftime_short": 0, "selftime_medium": 1, "selftime_child": 2,
                "selftime_parent": 3}
 
@@ -55,7 +68,8 @@ def run_once(tool_argv, ready, parse):
         truth = [float(x) for x in open(truth_path).read().split()]
         err_path = os.path.join(d, "err")
         with open(err_path, "w") as err:
-            tool = subprocess.Popen([a.format(pid=target.pid, dir=d) for a in tool_argv],
+            tool = subprocess.Popen([bpftrace_prog(target.pid) if a == "{bpftrace_prog}" else
+                                     a.format(pid=target.pid, dir=d) for a in tool_argv],
                                     stdout=err, stderr=subprocess.STDOUT,
                                     preexec_fn=lambda: os.sched_setaffinity(0, TOOL_CPUS))
         wait_for(lambda: ready in open(err_path).read(), 60, ready)
@@ -100,6 +114,44 @@ def parse_funclatency(d, err, pid):
             return {"mean": mean, "p50_bucket": [lo, hi + 1]}
 
 
+def bpftrace_prog(pid):
+    """One uprobe + uretprobe pair per function, all four at once (as
+    bpfprof times them): each call's raw time into a linear histogram, its
+    mean and count. Nested calls of different functions keep separate
+    start maps."""
+    p = ['BEGIN { printf("bench: ready\\n"); }']
+    for fn, (hi, step) in BPFTRACE_LHIST.items():
+        p.append("uprobe:%s:%s /pid == %s/ { @t0_%s[tid] = nsecs; }" % (TARGET, fn, pid, fn))
+        p.append("uretprobe:%s:%s /@t0_%s[tid]/ { $d = nsecs - @t0_%s[tid]; "
+                 "delete(@t0_%s[tid]); @lh_%s = lhist($d, 0, %d, %d); @mean_%s = avg($d); "
+                 "@n_%s = count(); }" % (TARGET, fn, fn, fn, fn, fn, hi, step, fn, fn))
+    return "\n".join(p)
+
+
+def parse_bpftrace(d, err, pid):
+    """Per function: the p50 (its bucket's middle), the mean, the count."""
+    out = {}
+    for fn in BPFTRACE_LHIST:
+        m = re.search(r"^@lh_%s: ?\n((?:\[[^\n]*\n)+)" % fn, err, re.M)
+        mean = re.search(r"^@mean_%s: (\d+)$" % fn, err, re.M)
+        n = re.search(r"^@n_%s: (\d+)$" % fn, err, re.M)
+        if not (m and mean and n):
+            raise RuntimeError("bpftrace printed no figures for %s: %s" % (fn, err[-300:]))
+        buckets = [(int(lo), int(hi) if hi != "..." else None, int(c)) for lo, hi, c in
+                   re.findall(r"^\[(\d+), (\d+|\.\.\.)\)\s+(\d+) ", m.group(1), re.M)]
+        total, seen = sum(c for _, _, c in buckets), 0
+        for lo, hi, c in buckets:
+            seen += c
+            if seen * 2 >= total:
+                p50 = (lo + hi) / 2 if hi is not None else lo
+                break
+        out[fn] = {"p50": p50, "mean": int(mean.group(1)), "calls": int(n.group(1))}
+        if out[fn]["calls"] != CALLS[fn]:  # the proof that it timed every call
+            raise RuntimeError("bpftrace timed %d calls of %s, not %d"
+                               % (out[fn]["calls"], fn, CALLS[fn]))
+    return out
+
+
 def bpfprof_argv(extra):
     return [BPFPROF, "-p", "{pid}", "-o", "{dir}/out", "-u", "selftime_*"] + extra
 
@@ -109,7 +161,16 @@ def configs():
         "bpfprof": (bpfprof_argv([]), "profiling pid", parse_bpfprof),
         "bpfprof --raw-times": (bpfprof_argv(["--raw-times"]), "profiling pid",
                                 parse_bpfprof),
+        "bpfprof --returns=safe": (bpfprof_argv(["--returns=safe"]), "profiling pid",
+                                   parse_bpfprof),
+        "bpfprof --returns=safe --raw-times": (bpfprof_argv(["--returns=safe", "--raw-times"]),
+                                               "profiling pid", parse_bpfprof),
     }
+    if shutil.which("bpftrace"):
+        # The private mount namespace with tracefs, as the other sections
+        # run it: bpftrace 0.17 detaches uprobes through uprobe_events.
+        c["bpftrace"] = (TRACEFS + ["bpftrace", "-e", "{bpftrace_prog}"], "bench: ready",
+                         parse_bpftrace)
     if shutil.which("funclatency"):
         for fn in FUNCS:
             c["funclatency " + fn] = (["stdbuf", "-oL", "funclatency", "-p", "{pid}",
@@ -145,7 +206,9 @@ def ratio(x, t):
 
 def summarize(runs):
     rows = {}
-    for n in ("bpfprof", "bpfprof --raw-times"):
+    for n in BPFPROF_CONFIGS:
+        if not runs.get(n):
+            continue
         res = {}
         for fn in FUNCS + ["selftime_child"]:
             tr = [t[TRUTH_FIELD[fn]] for t, _ in runs[n]]
@@ -167,6 +230,18 @@ def summarize(runs):
         res["_clamped"] = [o["_clamped"] for _, o in runs[n]]
         res["runs"] = len(runs[n])
         rows[n] = res
+    if runs.get("bpftrace"):
+        bt = {}
+        for fn in BPFTRACE_LHIST:
+            got = [(t[TRUTH_FIELD[fn]], o[fn]) for t, o in runs["bpftrace"]]
+            bt[fn] = {"truth_ns": med([t for t, _ in got]),
+                      "p50_ratio": med([ratio(o["p50"], t) for t, o in got]),
+                      "mean_ratio": med([ratio(o["mean"], t) for t, o in got]),
+                      "p50_ns": med([o["p50"] for _, o in got]),
+                      "mean_ns": med([o["mean"] for _, o in got]),
+                      "calls_per_run": [o["calls"] for _, o in got]}
+        bt["runs"] = len(runs["bpftrace"])
+        rows["bpftrace"] = bt
     fl = {}
     for fn in FUNCS:
         n = "funclatency " + fn

@@ -2,6 +2,10 @@
  *
  *   workload sys getppid|write|read N   N calls of one syscall
  *   workload stage push|step N          N calls of a small function
+ *   workload shape push|step|nop5 N     N calls of one of three functions with
+ *                                       the same body and different first
+ *                                       instructions (the return mechanisms'
+ *                                       section)
  *   workload rate CALLS_PER_S SECONDS   getppid at a fixed rate
  *   workload spin N                     N calls of stage_spin, 20-119 us each,
  *                                       timed inside the function too
@@ -77,6 +81,46 @@ __asm__(".text\n"
 	"\tadd %eax, %eax\n"
 	"\tret\n"
 	".size stage_step, .-stage_step\n");
+
+/* The same leaf three times, opening with an instruction the kernel
+ * emulates (push %rbp), one it single-steps (sub $8,%rsp) and a 5-byte nop
+ * (0f 1f 44 00 00, which Linux 6.18 turns into a call to its uprobe
+ * trampoline), each ending in one ret: the return mechanisms' section
+ * times entry x return on them. Aligned so the nop cannot cross a page. */
+int shape_push(int x);
+int shape_step(int x);
+int shape_nop5(int x);
+__asm__(".text\n"
+	".p2align 4\n"
+	".globl shape_push\n"
+	".type shape_push, @function\n"
+	"shape_push:\n"
+	"\tpush %rbp\n"
+	"\tmov %rsp, %rbp\n"
+	"\tlea 1(%rdi), %eax\n"
+	"\tadd %eax, %eax\n"
+	"\tpop %rbp\n"
+	"\tret\n"
+	".size shape_push, .-shape_push\n"
+	".p2align 4\n"
+	".globl shape_step\n"
+	".type shape_step, @function\n"
+	"shape_step:\n"
+	"\tsub $8, %rsp\n"
+	"\tlea 1(%rdi), %eax\n"
+	"\tadd %eax, %eax\n"
+	"\tadd $8, %rsp\n"
+	"\tret\n"
+	".size shape_step, .-shape_step\n"
+	".p2align 4\n"
+	".globl shape_nop5\n"
+	".type shape_nop5, @function\n"
+	"shape_nop5:\n"
+	"\t.byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n"
+	"\tlea 1(%rdi), %eax\n"
+	"\tadd %eax, %eax\n"
+	"\tret\n"
+	".size shape_nop5, .-shape_nop5\n");
 
 /* Spins for about `ns`, and records how long it really ran, measured
  * inside the function (so the probes' own cost is not in it). Calls
@@ -182,6 +226,7 @@ static void report_chunked(long long n, long long t0, long long t1, long long nc
 static int usage(void)
 {
 	fprintf(stderr, "usage: workload sys getppid|write|read N | stage push|step N | "
+			"shape push|step|nop5 N | "
 			"rate CALLS_PER_S SECONDS | spin N | pingpong N | faults N | "
 			"spans CALLS_PER_S SECONDS THREADS SYSCALLS | idle\n");
 	return 2;
@@ -388,6 +433,20 @@ int main(int argc, char **argv)
 			fn = stage_push;
 		else if (strcmp(what, "step") == 0)
 			fn = stage_step;
+		else
+			return usage();
+		wait_go();
+		TIMED_LOOP(n, sink = fn((int)i));
+		return 0;
+	}
+	if (strcmp(mode, "shape") == 0) {
+		int (*fn)(int);
+		if (strcmp(what, "push") == 0)
+			fn = shape_push;
+		else if (strcmp(what, "step") == 0)
+			fn = shape_step;
+		else if (strcmp(what, "nop5") == 0)
+			fn = shape_nop5;
 		else
 			return usage();
 		wait_go();
