@@ -470,9 +470,42 @@ def headline(res):
                   "%s calls/s with `%s`" % (ev["loss_starts"]["calls_per_s"],
                                             ev["loss_starts"]["config"])
                   if ev["loss_starts"] else "no measured rate")]
+    st = res.get("selftime")
+    if st and st.get("bpftrace"):
+        b, bt = st["bpfprof"], st["bpftrace"]
+        L += ["", "The function's own time, median call against the same function unprobed "
+              "(%s): bpfprof %s; bpftrace's uprobe + uretprobe, the raw figure funclatency "
+              "also reports, %s." % (
+                  measured_when(res, "selftime"),
+                  ", ".join("%s %.2fx" % (lbl, b[fn]["p50_ratio"]) for fn, lbl in OWN_TIME),
+                  ", ".join("%.1fx" % bt[fn]["p50_ratio"] for fn, _ in OWN_TIME))]
+    rt = res.get("returns")
+    if rt:
+        push = next((rows for wl, rows in rt["workloads"].items()
+                     if wl.startswith("shape_push")), {})
+        f = push.get("bpfprof --returns=fast", {}).get("added_ns")
+        sf = push.get("bpfprof --returns=safe", {}).get("added_ns")
+        if f is not None and sf is not None:
+            L += ["", "Seeing a call's end (%s), at an emulated entry: a return probe "
+                  "(`--returns=auto` for C, and for C++/Rust leaves) adds +%s ns a call, "
+                  "probes on the `ret` instructions (`--returns=safe`, what other C++/Rust "
+                  "functions and Go get) +%s ns." % (measured_when(res, "returns"), fmt(f),
+                                                    fmt(sf))]
     L += ["", "Measured %s on Linux %s, %d CPUs%s; details in `bench/RESULTS.md`." % (
         e["date"], e["kernel"], e["cpus"], " (QUICK run)" if res["quick"] else "")]
     return "\n".join(L)
+
+
+OWN_TIME = [("selftime_short", "short"), ("selftime_medium", "1 us"),
+            ("selftime_parent", "parent of 8 short calls")]
+
+
+def measured_when(res, key):
+    """When a section was measured (its latest partial run, else the full
+    run), and the load average then."""
+    e = next((p for p in reversed(res.get("partial_runs", []))
+              if key in p["partial_run"].split(",")), res["env"])
+    return "%s, load %s" % (e["date"][:10], e["loadavg_at_start"][0])
 
 
 def update_readme(res, path=README):

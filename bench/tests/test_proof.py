@@ -157,5 +157,42 @@ class Proofs(unittest.TestCase):
                           "bpftrace", t)
 
 
+    def test_total_line_with_loss_still_counts(self):
+        # bpfprof's total line goes on with ", 1 LOST (see audit)" when an
+        # audit counter it takes for a loss is non-zero; the count is read.
+        self.assertEqual(check(C.bpfprof_stage(4242, "shape_push", 50000, ["--returns=safe"]),
+                               "shape_bpfprof_safe_stages_only_push_50000"), 50000)
+
+
+class Selftime(unittest.TestCase):
+    """Section 7's bpftrace figures (sections/selftime.py), from a run of
+    its program on selftime_target (empty histogram buckets and bpftrace's
+    tracefs detach errors left out of the file)."""
+
+    def setUp(self):
+        from sections import selftime
+        self.st = selftime
+        self.text = output("selftime_bpftrace_all_four")
+
+    def test_bpftrace_figures(self):
+        got = self.st.parse_bpftrace(None, self.text, 0)
+        self.assertEqual({fn: g["calls"] for fn, g in got.items()}, self.st.CALLS)
+        self.assertEqual(got["selftime_short"], {"p50": 965.0, "mean": 969, "calls": 50000})
+        self.assertEqual(got["selftime_parent"]["p50"], 18125.0)
+
+    def test_bpftrace_short_of_calls_is_no_figure(self):
+        with self.assertRaisesRegex(RuntimeError, "timed 19999 calls of selftime_medium"):
+            self.st.parse_bpftrace(None, self.text.replace("@n_selftime_medium: 20000",
+                                                           "@n_selftime_medium: 19999"), 0)
+        with self.assertRaisesRegex(RuntimeError, "no figures for selftime_parent"):
+            self.st.parse_bpftrace(None, self.text.replace("@lh_selftime_parent", "@x"), 0)
+
+    def test_program_times_all_four_in_the_pid(self):
+        prog = self.st.bpftrace_prog(4242)
+        self.assertEqual(prog.count("/pid == 4242/"), 4)
+        self.assertEqual(prog.count("uretprobe:"), 4)
+        self.assertIn('printf("bench: ready\\n")', prog)
+
+
 if __name__ == "__main__":
     unittest.main()
