@@ -368,12 +368,15 @@ def returns_md(res, L):
     L += ["| entry | `--returns=auto` picks | return probe: floor / bpfprof / --stages-only "
           "| return sites: floor / bpfprof / --stages-only | sites cost more by |",
           "|---|---|---:|---:|---:|"]
-    added = lambda rows, n: fmt(rows.get(n, {}).get("added_ns"))
+    def added(rows, n):
+        x = rows.get(n, {}).get("added_ns")
+        return "–" if x is None else "+" + fmt(x)
+
     for wl, rows in s["workloads"].items():
         fn = wl.split()[0]
         kind, ret = s["auto"].get(fn, ["?", "?"])
         f, sf = rows.get(fast, {}).get("added_ns"), rows.get(safe, {}).get("added_ns")
-        L.append("| %s | %s (%s entry) | +%s / +%s / +%s | +%s / +%s / +%s | %s |" % (
+        L.append("| %s | %s (%s entry) | %s / %s / %s | %s / %s / %s | %s |" % (
             wl, ret, kind, added(rows, "floor uprobe + uretprobe"), added(rows, fast),
             added(rows, fast + " --stages-only"), added(rows, "floor uprobe + uprobe at ret"),
             added(rows, safe), added(rows, safe + " --stages-only"),

@@ -46,7 +46,28 @@ class Render(unittest.TestCase):
             md = f.read()
         self.assertIn("Counted by the tool itself (fewest over its runs, against the loop's "
                       "calls): bpftrace 999990 of 1000000.", md)
-        self.assertEqual(md.count("Counted by the tool itself"), 1)
+        with open(RESULTS_MD) as f:
+            before = f.read().count("Counted by the tool itself")
+        self.assertEqual(md.count("Counted by the tool itself"), before + 1)
+
+    def test_return_mechanisms_summary(self):
+        """Section 8's summary row per entry kind: what auto picks, both
+        mechanisms' floors and bpfprof rows, and the difference."""
+        res = copy.deepcopy(committed_results())
+        rows = {"baseline": {"added_ns": 0.0},
+                "floor uprobe + uretprobe": {"added_ns": 1000.0},
+                "floor uprobe + uprobe at ret": {"added_ns": 9000.0},
+                "bpfprof --returns=fast": {"added_ns": 1200.0},
+                "bpfprof --returns=safe": {"added_ns": 9500.0}}
+        for r in rows.values():
+            r.update(ns_per_call=r["added_ns"] + 1, ratio_to_baseline=1.0, added_vs_floor=None,
+                     runs_ns_per_call=[1.0])
+        res["returns"].update(workloads={"shape_push (emulated push %rbp)": rows},
+                              auto={"shape_push": ["emulated", "return-probe"]})
+        L = []
+        render.returns_md(res, L)
+        self.assertIn("| shape_push (emulated push %rbp) | return-probe (emulated entry) | "
+                      "+1000 / +1200 / – | +9000 / +9500 / – | +8300 ns |", L)
 
 
 if __name__ == "__main__":
