@@ -332,7 +332,8 @@ def selftime_md(res, L):
         mechs = {}
         for m in runs:
             for x in m["mechanisms"]:
-                mechs.setdefault("%s entry, %s return" % (x["entry"], x["return"]), []).append(x)
+                ret = x["return"] if "return" in x["return"] else x["return"] + " return"
+                mechs.setdefault("%s entry, %s" % (x["entry"], ret), []).append(x)
         said = ["%s: in the call %s ns; in its callers %s ns" % (
             k, ", ".join("%.0f" % x["in_call_ns"] for x in v),
             ", ".join("%.0f" % x["per_call_ns"] for x in v)) for k, v in mechs.items()]
