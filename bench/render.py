@@ -405,9 +405,10 @@ def returns_md(res, L):
         cal = s.get("bpfprof_site_cost_us", {}).get(wl)
         if cal:
             sf = rows.get(safe, {}).get("added_ns")
-            L += ["bpfprof's own figure for a return-site call, calibrated at its start (it says "
-                  "it at start: `... (~N us per call here)`): median %.1f us over %d runs, "
-                  "against +%s ns measured here." % (cal["median"], len(cal["runs"]), fmt(sf))]
+            L += ["bpfprof's own figure for a return-site call (`... (~N us per call here)` at "
+                  "start, timed on a function of its own with an emulated entry and one `ret`): "
+                  "median %.1f us over %d runs, against +%s ns measured here." % (
+                      cal["median"], len(cal["runs"]), fmt(sf))]
         L.append("")
     for k, v in s.get("errors", {}).items():
         L.append("- **%s could not run here**: `%s`" % (k, v.replace("\n", " ")[:300]))
