@@ -353,8 +353,8 @@ def returns_md(res, L):
         return
     L += ["## 8. Return mechanisms", "",
           "ns added per call of a leaf that opens with `push %%rbp` (the kernel emulates it), "
-          "`sub $8,%%rsp` (single-stepped out of line) or a 5-byte nop (turned into a call to "
-          "the kernel's uprobe trampoline), the same body and one `ret` in each "
+          "`sub $8,%%rsp` (single-stepped out of line) or a 5-byte nop (which Linux 6.18 may "
+          "rewrite into a call to its uprobe trampoline, `nop5` in `bpfprof --list`), the same body and one `ret` in each "
           "(`workload shape`). A call's end is seen by a return probe (floor: an empty uprobe "
           "+ uretprobe; bpfprof `--returns=fast`: a session uprobe, entry and return in one "
           "link) or by uprobes on the function's return instructions (floor: empty uprobes on "

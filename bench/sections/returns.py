@@ -3,8 +3,8 @@ kernel runs the function's first instruction.
 
 `workload shape push|step|nop5` calls one of three leaves with the same
 body that open with `push %rbp` (emulated), `sub $8,%rsp` (single-stepped
-out of line) and a 5-byte nop (turned into a call to the kernel's uprobe
-trampoline), each ending in one `ret`. Configurations: the baseline; the
+out of line) and a 5-byte nop (which Linux 6.18 may rewrite into a call to its
+uprobe trampoline), each ending in one `ret`. Configurations: the baseline; the
 two floors, empty BPF programs on the kernel's two ways to see a return
 (`floor uprobe`: uprobe + uretprobe; `floor usite`: uprobe at the entry and
 at the `ret`); bpfprof `-u FUNC` with `--returns=fast` (a session uprobe:

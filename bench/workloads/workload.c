@@ -84,8 +84,8 @@ __asm__(".text\n"
 
 /* The same leaf three times, opening with an instruction the kernel
  * emulates (push %rbp), one it single-steps (sub $8,%rsp) and a 5-byte nop
- * (0f 1f 44 00 00, which Linux 6.18 turns into a call to its uprobe
- * trampoline), each ending in one ret: the return mechanisms' section
+ * (0f 1f 44 00 00, which Linux 6.18 may rewrite into a call to its
+ * uprobe trampoline), each ending in one ret: the return mechanisms' section
  * times entry x return on them. Aligned so the nop cannot cross a page. */
 int shape_push(int x);
 int shape_step(int x);
