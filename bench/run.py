@@ -60,6 +60,18 @@ def check_peers():
         sys.exit("bench: not counted: " + ", ".join(sorted(set(failed))))
 
 
+def latest_partial_runs(runs):
+    """The partial runs, oldest first, less those whose every section a
+    later one measured again."""
+    kept, later = [], set()
+    for p in reversed(runs):
+        sections_of = set(p["partial_run"].split(","))
+        if not sections_of <= later:
+            kept.append(p)
+        later |= sections_of
+    return kept[::-1]
+
+
 def main():
     keys = [s.KEY for s in sections.ALL]
     ap = argparse.ArgumentParser()
@@ -104,11 +116,7 @@ def main():
         with open(RESULTS_JSON) as f:
             old = json.load(f)
         res["env"]["partial_run"] = a.only
-        # The latest re-measurement of these sections replaces an earlier
-        # one of the same sections or fewer.
-        old["partial_runs"] = [p for p in old.get("partial_runs", [])
-                               if not set(p["partial_run"].split(",")) <= set(parts)]
-        old["partial_runs"].append(res["env"])
+        old["partial_runs"] = latest_partial_runs(old.get("partial_runs", []) + [res["env"]])
         res = {**old, **{k: v for k, v in res.items() if k not in ("env", "quick", "elapsed_s")}}
     with open(RESULTS_JSON, "w") as f:
         json.dump(res, f, indent=1)

@@ -70,5 +70,13 @@ class Render(unittest.TestCase):
                       "+1000 / +1200 / – | +9000 / +9500 / – | +8300 ns |", L)
 
 
+    def test_partial_runs_listed_until_measured_again(self):
+        import run
+        runs = [{"partial_run": p} for p in
+                ("sys,stage", "stage", "selftime", "selftime,returns", "returns", "selftime")]
+        self.assertEqual([p["partial_run"] for p in run.latest_partial_runs(runs)],
+                         ["sys,stage", "stage", "returns", "selftime"])
+
+
 if __name__ == "__main__":
     unittest.main()
