@@ -310,6 +310,7 @@ static bool audit_is_loss(unsigned int slot)
 	case AUDIT_CPU_SAMPLES:
 	case AUDIT_SAMPLE_CUT_SHORT:
 	case AUDIT_WALL_NO_START:
+	case AUDIT_WALL_CLAMPED: /* the split fitted to self time: nothing dropped */
 	case AUDIT_USDT_OTHER_CALLS: /* counted, under (other) */
 	case AUDIT_USDT_OTHER_NAMES:
 		return false;
