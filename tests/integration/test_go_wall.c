@@ -23,76 +23,40 @@
 #define SPIN_SLEEPS 2
 #define HOLD_NS 70000000LL
 
-static long long result_value(const char *path, const char *name)
-{
-	char key[64];
-	long long v;
-	FILE *f = fopen(path, "r");
-
-	assert_non_null(f);
-	while (fscanf(f, "%63s %lld", key, &v) == 2)
-		if (!strcmp(key, name)) {
-			fclose(f);
-			return v;
-		}
-	fclose(f);
-	fail_msg("%s not in %s", name, path);
-	return -1;
-}
-
-static long long st_int(json_t *proc, const char *stage, const char *key)
-{
-	json_t *st = helper_find_stage(proc, stage);
-
-	if (!st)
-		fail_msg("no stage %s", stage);
-	return helper_int(st, key);
-}
-
-static void assert_within(long long got, long long want, double frac, long long slack,
-			  const char *what)
-{
-	long long d = got > want ? got - want : want - got;
-
-	if (d > (long long)(want * frac) + slack)
-		fail_msg("%s: %lld, expected %lld within %.0f%% + %lld", what, got, want,
-			 frac * 100, slack);
-}
-
 static void check_io(json_t *p)
 {
 	const char *io = "main.ioWrite";
 
-	assert_int_equal(st_int(p, io, "calls"), WRITERS);
-	assert_int_equal(st_int(p, io, "io.ops"), WRITERS * WRITES * 2);
-	assert_int_equal(st_int(p, io, "io.bytes_written"),
+	assert_int_equal(helper_stage_int(p, io, "calls"), WRITERS);
+	assert_int_equal(helper_stage_int(p, io, "io.ops"), WRITERS * WRITES * 2);
+	assert_int_equal(helper_stage_int(p, io, "io.bytes_written"),
 			 WRITERS * WRITES * (FILE_BYTES + PIPE_BYTES));
-	assert_int_equal(st_int(p, io, "io.bytes_read"), 0);
-	assert_int_equal(st_int(p, io, "io.by_kind.file.ops"), WRITERS * WRITES);
-	assert_int_equal(st_int(p, io, "io.by_kind.file.bytes_written"),
+	assert_int_equal(helper_stage_int(p, io, "io.bytes_read"), 0);
+	assert_int_equal(helper_stage_int(p, io, "io.by_kind.file.ops"), WRITERS * WRITES);
+	assert_int_equal(helper_stage_int(p, io, "io.by_kind.file.bytes_written"),
 			 WRITERS * WRITES * FILE_BYTES);
-	assert_int_equal(st_int(p, io, "io.by_kind.pipe.ops"), WRITERS * WRITES);
-	assert_int_equal(st_int(p, io, "io.by_kind.pipe.bytes_written"),
+	assert_int_equal(helper_stage_int(p, io, "io.by_kind.pipe.ops"), WRITERS * WRITES);
+	assert_int_equal(helper_stage_int(p, io, "io.by_kind.pipe.bytes_written"),
 			 WRITERS * WRITES * PIPE_BYTES);
-	assert_int_equal(st_int(p, io, "io.by_kind.socket.ops") + st_int(p, io, "io.by_kind.tty.ops") +
-				 st_int(p, io, "io.by_kind.other.ops"),
+	assert_int_equal(helper_stage_int(p, io, "io.by_kind.socket.ops") + helper_stage_int(p, io, "io.by_kind.tty.ops") +
+				 helper_stage_int(p, io, "io.by_kind.other.ops"),
 			 0);
 	/* The main goroutine's read of the pipe is no stage's. */
-	assert_int_equal(st_int(p, "main.spinSleep", "io.ops"), 0);
+	assert_int_equal(helper_stage_int(p, "main.spinSleep", "io.ops"), 0);
 }
 
 /* on_cpu + runqueue + blocked = self, blocked = its parts. */
 static void check_sums(json_t *p, const char *stage)
 {
-	long long blocked = st_int(p, stage, "wall.blocked_ns");
+	long long blocked = helper_stage_int(p, stage, "wall.blocked_ns");
 
-	assert_int_equal(st_int(p, stage, "wall.on_cpu_ns") + st_int(p, stage, "wall.runqueue_ns") +
+	assert_int_equal(helper_stage_int(p, stage, "wall.on_cpu_ns") + helper_stage_int(p, stage, "wall.runqueue_ns") +
 				 blocked,
-			 st_int(p, stage, "self_ns"));
-	assert_int_equal(st_int(p, stage, "wall.blocked.io_ns") +
-				 st_int(p, stage, "wall.blocked.lock_ns") +
-				 st_int(p, stage, "wall.blocked.sleep_ns") +
-				 st_int(p, stage, "wall.blocked.other_ns"),
+			 helper_stage_int(p, stage, "self_ns"));
+	assert_int_equal(helper_stage_int(p, stage, "wall.blocked.io_ns") +
+				 helper_stage_int(p, stage, "wall.blocked.lock_ns") +
+				 helper_stage_int(p, stage, "wall.blocked.sleep_ns") +
+				 helper_stage_int(p, stage, "wall.blocked.other_ns"),
 			 blocked);
 }
 
@@ -101,20 +65,20 @@ static void check_sums(json_t *p, const char *stage)
  * CPU or waiting for one) within a few percent of the target's clock. */
 static void check_spin_then_sleep(json_t *p, const char *ss, long long spin, long long nap)
 {
-	long long on = st_int(p, ss, "wall.on_cpu_ns"), runq = st_int(p, ss, "wall.runqueue_ns");
-	long long sleep_ns = st_int(p, ss, "wall.blocked.sleep_ns");
-	long long self = st_int(p, ss, "self_ns");
+	long long on = helper_stage_int(p, ss, "wall.on_cpu_ns"), runq = helper_stage_int(p, ss, "wall.runqueue_ns");
+	long long sleep_ns = helper_stage_int(p, ss, "wall.blocked.sleep_ns");
+	long long self = helper_stage_int(p, ss, "self_ns");
 
-	assert_int_equal(st_int(p, ss, "calls"), SPIN_SLEEPS);
+	assert_int_equal(helper_stage_int(p, ss, "calls"), SPIN_SLEEPS);
 	check_sums(p, ss);
 	if (sleep_ns < SPIN_SLEEPS * NAP_NS * 99 / 100 || sleep_ns > nap)
 		fail_msg("%s: sleep %lld, want >= %lld and <= %lld (the target's)", ss, sleep_ns,
 			 SPIN_SLEEPS * NAP_NS * 99 / 100, nap);
-	assert_within(on + runq, spin, 0.03, 1000000, "on CPU + runqueue");
-	assert_within(sleep_ns * 1000 / self, nap * 1000 / (spin + nap), 0.03, 10,
+	helper_assert_within(on + runq, spin, 0.03, 1000000, "on CPU + runqueue");
+	helper_assert_within(sleep_ns * 1000 / self, nap * 1000 / (spin + nap), 0.03, 10,
 		      "sleep share (per mille)");
-	assert_int_equal(st_int(p, ss, "wall.blocked.lock_ns"), 0);
-	assert_int_equal(st_int(p, ss, "wall.blocked.io_ns"), 0);
+	assert_int_equal(helper_stage_int(p, ss, "wall.blocked.lock_ns"), 0);
+	assert_int_equal(helper_stage_int(p, ss, "wall.blocked.io_ns"), 0);
 }
 
 static void check_wall(json_t *p, const char *result)
@@ -122,18 +86,18 @@ static void check_wall(json_t *p, const char *result)
 	long long v;
 
 	/* The thread blocks with the goroutine on it. */
-	check_spin_then_sleep(p, "main.spinSleep", result_value(result, "spin_wall_ns"),
-			      result_value(result, "sleep_wall_ns"));
+	check_spin_then_sleep(p, "main.spinSleep", helper_result_value(result, "spin_wall_ns"),
+			      helper_result_value(result, "sleep_wall_ns"));
 	/* The goroutine parks; its thread runs on. */
-	check_spin_then_sleep(p, "main.spinPark", result_value(result, "park_spin_ns"),
-			      result_value(result, "park_sleep_ns"));
+	check_spin_then_sleep(p, "main.spinPark", helper_result_value(result, "park_spin_ns"),
+			      helper_result_value(result, "park_sleep_ns"));
 	/* Parked on a channel: a lock wait, for the sender's hold. */
 	check_sums(p, "main.chanWait");
-	v = st_int(p, "main.chanWait", "wall.blocked.lock_ns");
-	if (v < HOLD_NS * 99 / 100 || v > result_value(result, "chan_wall_ns"))
+	v = helper_stage_int(p, "main.chanWait", "wall.blocked.lock_ns");
+	if (v < HOLD_NS * 99 / 100 || v > helper_result_value(result, "chan_wall_ns"))
 		fail_msg("chanWait: lock %lld, want >= %lld and <= %lld (the target's)", v,
-			 HOLD_NS * 99 / 100, result_value(result, "chan_wall_ns"));
-	assert_within(v, st_int(p, "main.chanWait", "self_ns"), 0.02, 200000, "chanWait lock share");
+			 HOLD_NS * 99 / 100, helper_result_value(result, "chan_wall_ns"));
+	helper_assert_within(v, helper_stage_int(p, "main.chanWait", "self_ns"), 0.02, 200000, "chanWait lock share");
 }
 
 static void test_go_io_and_wall(void **state)
@@ -191,11 +155,11 @@ static void test_go_no_sched(void **state)
 	p = helper_find_proc(s, (pid_t)helper_int(s, "target.pid"));
 	assert_non_null(p);
 	check_sums(p, "main.spinSleep");
-	assert_true(st_int(p, "main.spinSleep", "wall.blocked.sleep_ns") >=
+	assert_true(helper_stage_int(p, "main.spinSleep", "wall.blocked.sleep_ns") >=
 		    SPIN_SLEEPS * NAP_NS * 99 / 100);
 	check_sums(p, "main.chanWait");
-	assert_int_equal(st_int(p, "main.chanWait", "wall.blocked_ns"), 0);
-	assert_true(st_int(p, "main.chanWait", "wall.on_cpu_ns") >= HOLD_NS * 99 / 100);
+	assert_int_equal(helper_stage_int(p, "main.chanWait", "wall.blocked_ns"), 0);
+	assert_true(helper_stage_int(p, "main.chanWait", "wall.on_cpu_ns") >= HOLD_NS * 99 / 100);
 	json_decref(s);
 	helper_rmtree(dir);
 }

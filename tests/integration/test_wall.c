@@ -16,32 +16,6 @@
 #include "targets/target_common.h"
 
 /* A figure the target wrote to its result file. */
-static long long result_value(const char *path, const char *name)
-{
-	char key[64];
-	long long v;
-	FILE *f = fopen(path, "r");
-
-	assert_non_null(f);
-	while (fscanf(f, "%63s %lld", key, &v) == 2)
-		if (!strcmp(key, name)) {
-			fclose(f);
-			return v;
-		}
-	fclose(f);
-	fail_msg("%s not in %s", name, path);
-	return -1;
-}
-
-static long long st_int(json_t *proc, const char *stage, const char *key)
-{
-	json_t *st = helper_find_stage(proc, stage);
-
-	if (!st)
-		fail_msg("no stage %s", stage);
-	return helper_int(st, key);
-}
-
 /* on_cpu + runqueue + blocked = self, blocked = its parts. */
 static void check_sums_one(json_t *st, const char *what)
 {
@@ -70,16 +44,6 @@ static void check_sums(json_t *proc)
 		check_sums_one(st, "stage");
 }
 
-static void assert_within(long long got, long long want, double frac, long long slack,
-			  const char *what)
-{
-	long long d = got > want ? got - want : want - got;
-
-	if (d > (long long)(want * frac) + slack)
-		fail_msg("%s: %lld, expected %lld within %.0f%% + %lld", what, got, want,
-			 frac * 100, slack);
-}
-
 static void check_kind(json_t *st, const char *kind, long long ops, long long rd, long long wr)
 {
 	char key[96];
@@ -101,61 +65,61 @@ static void check_wall(json_t *p, const char *result)
 
 	/* Spin then sleep: on CPU what the thread's CPU clock says, asleep
 	 * at least the nap and at most what the target saw around it. */
-	spin_cpu = result_value(result, "spin_cpu_ns");
-	spin_wall = result_value(result, "spin_wall_ns");
-	sleep_wall = result_value(result, "sleep_wall_ns");
-	on = st_int(p, "wall_spin_sleep", "wall.on_cpu_ns");
-	self = st_int(p, "wall_spin_sleep", "self_ns");
-	sleep_ns = st_int(p, "wall_spin_sleep", "wall.blocked.sleep_ns");
+	spin_cpu = helper_result_value(result, "spin_cpu_ns");
+	spin_wall = helper_result_value(result, "spin_wall_ns");
+	sleep_wall = helper_result_value(result, "sleep_wall_ns");
+	on = helper_stage_int(p, "wall_spin_sleep", "wall.on_cpu_ns");
+	self = helper_stage_int(p, "wall_spin_sleep", "self_ns");
+	sleep_ns = helper_stage_int(p, "wall_spin_sleep", "wall.blocked.sleep_ns");
 	if (llabs(on - spin_cpu) > spin_cpu * 3 / 100 + 1000000)
 		print_message("spin_sleep: on %lld runq %lld sleep %lld self %lld; target: cpu %lld "
 			      "wall %lld sleep %lld schedstat run %lld wait %lld\n",
-			      on, st_int(p, "wall_spin_sleep", "wall.runqueue_ns"), sleep_ns, self,
-			      spin_cpu, spin_wall, sleep_wall, result_value(result, "sched_run_ns"),
-			      result_value(result, "sched_wait_ns"));
-	assert_within(on, spin_cpu, 0.03, 1000000, "spin_sleep on CPU");
+			      on, helper_stage_int(p, "wall_spin_sleep", "wall.runqueue_ns"), sleep_ns, self,
+			      spin_cpu, spin_wall, sleep_wall, helper_result_value(result, "sched_run_ns"),
+			      helper_result_value(result, "sched_wait_ns"));
+	helper_assert_within(on, spin_cpu, 0.03, 1000000, "spin_sleep on CPU");
 	/* The kernel's schedstat: it ran as long as on CPU, and waited at
 	 * most the runqueue time (in a VM, time the host stole while the
 	 * thread ran is in neither of its figures, and in runqueue here). */
-	assert_within(on, result_value(result, "sched_run_ns"), 0.03, 1000000,
+	helper_assert_within(on, helper_result_value(result, "sched_run_ns"), 0.03, 1000000,
 		      "spin_sleep on CPU vs schedstat run");
-	assert_true(st_int(p, "wall_spin_sleep", "wall.runqueue_ns") + 1000000 >=
-		    result_value(result, "sched_wait_ns"));
+	assert_true(helper_stage_int(p, "wall_spin_sleep", "wall.runqueue_ns") + 1000000 >=
+		    helper_result_value(result, "sched_wait_ns"));
 	assert_true(sleep_ns >= WALL_SLEEP_NS * 99 / 100 && sleep_ns <= sleep_wall);
 	/* The shares, against the target's own clocks. */
-	assert_within(on * 1000 / self, spin_cpu * 1000 / (spin_wall + sleep_wall), 0.03, 10,
+	helper_assert_within(on * 1000 / self, spin_cpu * 1000 / (spin_wall + sleep_wall), 0.03, 10,
 		      "spin_sleep on-CPU share (per mille)");
-	assert_int_equal(st_int(p, "wall_spin_sleep", "wall.blocked.lock_ns"), 0);
-	assert_int_equal(st_int(p, "wall_spin_sleep", "wall.blocked.io_ns"), 0);
+	assert_int_equal(helper_stage_int(p, "wall_spin_sleep", "wall.blocked.lock_ns"), 0);
+	assert_int_equal(helper_stage_int(p, "wall_spin_sleep", "wall.blocked.io_ns"), 0);
 
 	/* The mutex: blocked on a lock for the main thread's hold. */
-	v = st_int(p, "wall_lock_wait", "wall.blocked.lock_ns");
-	assert_true(v >= WALL_HOLD_NS / 2 && v <= result_value(result, "lock_wall_ns"));
-	assert_within(v, st_int(p, "wall_lock_wait", "self_ns") -
-				 st_int(p, "wall_lock_wait", "wall.runqueue_ns"),
+	v = helper_stage_int(p, "wall_lock_wait", "wall.blocked.lock_ns");
+	assert_true(v >= WALL_HOLD_NS / 2 && v <= helper_result_value(result, "lock_wall_ns"));
+	helper_assert_within(v, helper_stage_int(p, "wall_lock_wait", "self_ns") -
+				 helper_stage_int(p, "wall_lock_wait", "wall.runqueue_ns"),
 		      0.02, 200000, "lock wait");
-	assert_int_equal(st_int(p, "wall_lock_wait", "wall.blocked.io_ns"), 0);
+	assert_int_equal(helper_stage_int(p, "wall_lock_wait", "wall.blocked.io_ns"), 0);
 
 	/* The pipe: blocked on I/O, one read of one byte from a pipe. */
-	v = st_int(p, "wall_pipe_wait", "wall.blocked.io_ns");
-	assert_true(v >= WALL_HOLD_NS / 2 && v <= result_value(result, "pipe_wall_ns"));
-	assert_within(v, st_int(p, "wall_pipe_wait", "self_ns") -
-				 st_int(p, "wall_pipe_wait", "wall.runqueue_ns"),
+	v = helper_stage_int(p, "wall_pipe_wait", "wall.blocked.io_ns");
+	assert_true(v >= WALL_HOLD_NS / 2 && v <= helper_result_value(result, "pipe_wall_ns"));
+	helper_assert_within(v, helper_stage_int(p, "wall_pipe_wait", "self_ns") -
+				 helper_stage_int(p, "wall_pipe_wait", "wall.runqueue_ns"),
 		      0.02, 200000, "pipe wait");
 	st = helper_find_stage(p, "wall_pipe_wait");
 	check_kind(st, "pipe", 1, 1, 0);
 	check_kind(st, "file", 0, 0, 0);
 
 	/* Two threads on CPU 0: waiting for it about as long as running. */
-	on = st_int(p, "wall_runq_wait", "wall.on_cpu_ns");
-	self = st_int(p, "wall_runq_wait", "self_ns");
-	assert_within(on, WALL_RUNQ_CPU_NS, 0.03, 1000000, "runq_wait on CPU");
-	assert_true(st_int(p, "wall_runq_wait", "wall.runqueue_ns") >= self / 4);
-	assert_within(self, result_value(result, "runq_wall_ns"), 0.02, 200000, "runq_wait self");
+	on = helper_stage_int(p, "wall_runq_wait", "wall.on_cpu_ns");
+	self = helper_stage_int(p, "wall_runq_wait", "self_ns");
+	helper_assert_within(on, WALL_RUNQ_CPU_NS, 0.03, 1000000, "runq_wait on CPU");
+	assert_true(helper_stage_int(p, "wall_runq_wait", "wall.runqueue_ns") >= self / 4);
+	helper_assert_within(self, helper_result_value(result, "runq_wall_ns"), 0.02, 200000, "runq_wait self");
 
 	/* Fresh pages: one minor fault each, no more. */
-	assert_int_equal(st_int(p, "wall_touch_pages", "faults.minor"), WALL_PAGES);
-	assert_int_equal(st_int(p, "wall_touch_pages", "faults.major"), 0);
+	assert_int_equal(helper_stage_int(p, "wall_touch_pages", "faults.minor"), WALL_PAGES);
+	assert_int_equal(helper_stage_int(p, "wall_touch_pages", "faults.major"), 0);
 	assert_true(helper_int(p, "faults.minor") >= WALL_PAGES);
 
 	/* One write to each kind of file. */
@@ -175,7 +139,7 @@ static void check_wall(json_t *p, const char *result)
 
 	/* The process's threads were blocked at least as long as the stages. */
 	assert_true(helper_int(p, "wall.blocked.lock_ns") >=
-		    st_int(p, "wall_lock_wait", "wall.blocked.lock_ns"));
+		    helper_stage_int(p, "wall_lock_wait", "wall.blocked.lock_ns"));
 	assert_true(helper_int(p, "wall.blocked.sleep_ns") >= sleep_ns + 2 * WALL_HOLD_NS);
 	assert_true(helper_int(p, "wall.on_cpu_ns") >= spin_cpu + WALL_RUNQ_CPU_NS);
 }
@@ -310,7 +274,7 @@ static void check_span_sums(json_t *spans, json_t *proc)
 /* What the target did in each call, span by span. */
 static void check_spans(const char *dir, json_t *proc, const char *result)
 {
-	long long spin_cpu = result_value(result, "spin_cpu_ns"), v;
+	long long spin_cpu = helper_result_value(result, "spin_cpu_ns"), v;
 	json_t *spans, *sp, *outer, *inner;
 	char path[512];
 
@@ -321,10 +285,10 @@ static void check_spans(const char *dir, json_t *proc, const char *result)
 
 	/* Spin then sleep: the span is its one call, as the stage. */
 	sp = span_of(spans, "wall_spin_sleep", 0);
-	assert_within(helper_int(sp, "wall.on_cpu_ns"), spin_cpu, 0.03, 1000000,
+	helper_assert_within(helper_int(sp, "wall.on_cpu_ns"), spin_cpu, 0.03, 1000000,
 		      "spin_sleep span on CPU");
 	v = helper_int(sp, "wall.blocked.sleep_ns");
-	assert_true(v >= WALL_SLEEP_NS * 99 / 100 && v <= result_value(result, "sleep_wall_ns"));
+	assert_true(v >= WALL_SLEEP_NS * 99 / 100 && v <= helper_result_value(result, "sleep_wall_ns"));
 
 	/* Nested: each span holds its own nap, not its callee's. */
 	outer = span_of(spans, "wall_outer", 0);
@@ -347,10 +311,10 @@ static void check_spans(const char *dir, json_t *proc, const char *result)
 
 	/* Blocked on the mutex; on the pipe, its one byte read. */
 	v = helper_int(span_of(spans, "wall_lock_wait", 0), "wall.blocked.lock_ns");
-	assert_true(v >= WALL_HOLD_NS / 2 && v <= result_value(result, "lock_wall_ns"));
+	assert_true(v >= WALL_HOLD_NS / 2 && v <= helper_result_value(result, "lock_wall_ns"));
 	sp = span_of(spans, "wall_pipe_wait", 0);
 	v = helper_int(sp, "wall.blocked.io_ns");
-	assert_true(v >= WALL_HOLD_NS / 2 && v <= result_value(result, "pipe_wall_ns"));
+	assert_true(v >= WALL_HOLD_NS / 2 && v <= helper_result_value(result, "pipe_wall_ns"));
 	assert_int_equal(helper_int(sp, "io.by_kind.pipe.ops"), 1);
 	assert_int_equal(helper_int(sp, "io.by_kind.pipe.bytes_read"), 1);
 	assert_int_equal(json_object_size(json_object_get(json_object_get(sp, "io"), "by_kind")),

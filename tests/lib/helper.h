@@ -103,6 +103,14 @@ json_t *helper_find_proc(json_t *obj, pid_t pid);
 json_t *helper_find_stage(json_t *proc, const char *name);
 /* Its calls; 0 when the PROC or the stage is missing. */
 long long helper_stage_calls(json_t *proc, const char *name);
+/* A stage's integer at a dotted path; fails the test when the stage is missing. */
+long long helper_stage_int(json_t *proc, const char *stage, const char *dotted);
+/* The value of NAME in a target's result file of "NAME VALUE" pairs; fails
+ * the test when it is not there. */
+long long helper_result_value(const char *path, const char *name);
+/* Fails the test unless got is want within frac of it plus slack. */
+void helper_assert_within(long long got, long long want, double frac, long long slack,
+			  const char *what);
 /* Sleeps s seconds, through signals. */
 void helper_sleep_s(double s);
 /* Integer at a dotted path ("io.write.ops"); -1 when missing. */

@@ -314,6 +314,42 @@ long long helper_stage_calls(json_t *proc, const char *name)
 	return st ? helper_int(st, "calls") : 0;
 }
 
+long long helper_stage_int(json_t *proc, const char *stage, const char *dotted)
+{
+	json_t *st = helper_find_stage(proc, stage);
+
+	if (!st)
+		fail_msg("no stage %s", stage);
+	return helper_int(st, dotted);
+}
+
+long long helper_result_value(const char *path, const char *name)
+{
+	char key[64];
+	long long v;
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	while (fscanf(f, "%63s %lld", key, &v) == 2)
+		if (!strcmp(key, name)) {
+			fclose(f);
+			return v;
+		}
+	fclose(f);
+	fail_msg("%s not in %s", name, path);
+	return -1;
+}
+
+void helper_assert_within(long long got, long long want, double frac, long long slack,
+			  const char *what)
+{
+	long long d = got > want ? got - want : want - got;
+
+	if (d > (long long)(want * frac) + slack)
+		fail_msg("%s: %lld, expected %lld within %.0f%% + %lld", what, got, want,
+			 frac * 100, slack);
+}
+
 void helper_sleep_s(double s)
 {
 	struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
