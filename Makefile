@@ -173,7 +173,7 @@ $(OUT)/tests/integration/test_%: $(OUT)/tests/integration/test_%.o $(TEST_LIB_OB
 # Targets are built without sanitizers: they must make exactly the syscalls
 # their source shows.
 $(OUT)/targets/%: tests/targets/%.c tests/targets/target_common.h | $(OUT)/targets
-	$(CC) $(TARGET_CFLAGS) -static $< -o $@
+	$(CC) $(TARGET_CFLAGS) $(DEPFLAGS) -MF $@.d -static $< -o $@
 
 # The README's example server: dynamically linked, so `-u 'libc:malloc'`
 # has a libc to find.
@@ -270,7 +270,7 @@ format:
 clean:
 	rm -rf $(OUT)
 
--include $(wildcard $(OUT)/*.bpf.d) \
+-include $(wildcard $(OUT)/*.bpf.d $(OUT)/targets/*.d) \
 	$(shell find $(OUT)/user $(OUT)/tests $(OUT)/fuzz -name '*.d' 2>/dev/null)
 include bench/Makefile.inc
 include tests/fuzz/Makefile.inc
