@@ -234,9 +234,11 @@ struct {
 	__type(value, struct io_stats);
 } io_stats SEC(".maps");
 
+/* Preallocated (~5 MB at this size; one target's is sized down): an
+ * insert that allocated could fail in a burst of new processes on a busy
+ * machine, and a process gone by the flush would then have no name. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 65536);
 	__type(key, __u32);
 	__type(value, struct proc_info);

@@ -38,7 +38,8 @@ static void check_io(json_t *p)
 	assert_int_equal(helper_stage_int(p, io, "io.by_kind.pipe.ops"), WRITERS * WRITES);
 	assert_int_equal(helper_stage_int(p, io, "io.by_kind.pipe.bytes_written"),
 			 WRITERS * WRITES * PIPE_BYTES);
-	assert_int_equal(helper_stage_int(p, io, "io.by_kind.socket.ops") + helper_stage_int(p, io, "io.by_kind.tty.ops") +
+	assert_int_equal(helper_stage_int(p, io, "io.by_kind.socket.ops") +
+				 helper_stage_int(p, io, "io.by_kind.tty.ops") +
 				 helper_stage_int(p, io, "io.by_kind.other.ops"),
 			 0);
 	/* The main goroutine's read of the pipe is no stage's. */
@@ -50,8 +51,8 @@ static void check_sums(json_t *p, const char *stage)
 {
 	long long blocked = helper_stage_int(p, stage, "wall.blocked_ns");
 
-	assert_int_equal(helper_stage_int(p, stage, "wall.on_cpu_ns") + helper_stage_int(p, stage, "wall.runqueue_ns") +
-				 blocked,
+	assert_int_equal(helper_stage_int(p, stage, "wall.on_cpu_ns") +
+				 helper_stage_int(p, stage, "wall.runqueue_ns") + blocked,
 			 helper_stage_int(p, stage, "self_ns"));
 	assert_int_equal(helper_stage_int(p, stage, "wall.blocked.io_ns") +
 				 helper_stage_int(p, stage, "wall.blocked.lock_ns") +
@@ -65,7 +66,8 @@ static void check_sums(json_t *p, const char *stage)
  * CPU or waiting for one) within a few percent of the target's clock. */
 static void check_spin_then_sleep(json_t *p, const char *ss, long long spin, long long nap)
 {
-	long long on = helper_stage_int(p, ss, "wall.on_cpu_ns"), runq = helper_stage_int(p, ss, "wall.runqueue_ns");
+	long long on = helper_stage_int(p, ss, "wall.on_cpu_ns"),
+		  runq = helper_stage_int(p, ss, "wall.runqueue_ns");
 	long long sleep_ns = helper_stage_int(p, ss, "wall.blocked.sleep_ns");
 	long long self = helper_stage_int(p, ss, "self_ns");
 
@@ -74,9 +76,16 @@ static void check_spin_then_sleep(json_t *p, const char *ss, long long spin, lon
 	if (sleep_ns < SPIN_SLEEPS * NAP_NS * 99 / 100 || sleep_ns > nap)
 		fail_msg("%s: sleep %lld, want >= %lld and <= %lld (the target's)", ss, sleep_ns,
 			 SPIN_SLEEPS * NAP_NS * 99 / 100, nap);
-	helper_assert_within(on + runq, spin, 0.03, 1000000, "on CPU + runqueue");
+	/* All of the spin is on a CPU or waiting for one; so may be the wait
+	 * for a CPU after each nap (the target's nap clock holds it, the
+	 * sleep does not), which a busy machine makes milliseconds. */
+	if (on + runq < spin * 97 / 100 - 1000000 ||
+	    on + runq > spin * 103 / 100 + 1000000 + (nap - sleep_ns))
+		fail_msg("%s: on CPU + runqueue %lld, want the spin %lld within 3%% + 1 ms, plus "
+			 "at most the naps' %lld ns past their sleep",
+			 ss, on + runq, spin, nap - sleep_ns);
 	helper_assert_within(sleep_ns * 1000 / self, nap * 1000 / (spin + nap), 0.03, 10,
-		      "sleep share (per mille)");
+			     "sleep share (per mille)");
 	assert_int_equal(helper_stage_int(p, ss, "wall.blocked.lock_ns"), 0);
 	assert_int_equal(helper_stage_int(p, ss, "wall.blocked.io_ns"), 0);
 }
@@ -97,7 +106,8 @@ static void check_wall(json_t *p, const char *result)
 	if (v < HOLD_NS * 99 / 100 || v > helper_result_value(result, "chan_wall_ns"))
 		fail_msg("chanWait: lock %lld, want >= %lld and <= %lld (the target's)", v,
 			 HOLD_NS * 99 / 100, helper_result_value(result, "chan_wall_ns"));
-	helper_assert_within(v, helper_stage_int(p, "main.chanWait", "self_ns"), 0.02, 200000, "chanWait lock share");
+	helper_assert_within(v, helper_stage_int(p, "main.chanWait", "self_ns"), 0.02, 200000,
+			     "chanWait lock share");
 }
 
 static void test_go_io_and_wall(void **state)
@@ -112,9 +122,14 @@ static void test_go_io_and_wall(void **state)
 	snprintf(result, sizeof(result), "%s/result", dir);
 	helper_path(bin, sizeof(bin), "bpfprof");
 	helper_path(target, sizeof(target), "targets/go_wall");
-	char *argv[] = { bin,  "-q",	      "-o", out,	  "-u", "main.ioWrite",
-			 "-u", "main.spinSleep", "-u", "main.spinPark", "-u", "main.chanWait",
-			 "--", target, result, NULL };
+	char *argv[] = { bin,	 "-q",
+			 "-o",	 out,
+			 "-u",	 "main.ioWrite",
+			 "-u",	 "main.spinSleep",
+			 "-u",	 "main.spinPark",
+			 "-u",	 "main.chanWait",
+			 "--",	 target,
+			 result, NULL };
 
 	if (helper_run(argv, 60, &r) != 0)
 		fail_msg("bpfprof: %s", r.err);
@@ -145,9 +160,9 @@ static void test_go_no_sched(void **state)
 	snprintf(result, sizeof(result), "%s/result", dir);
 	helper_path(bin, sizeof(bin), "bpfprof");
 	helper_path(target, sizeof(target), "targets/go_wall");
-	char *argv[] = { bin,  "-q",	       "--no-go-sched", "--events", "-o",
-			 out,  "-u",	       "main.spinSleep", "-u",	     "main.chanWait",
-			 "--", target,	       result,	       NULL };
+	char *argv[] = { bin,  "-q",   "--no-go-sched",	 "--events", "-o",
+			 out,  "-u",   "main.spinSleep", "-u",	     "main.chanWait",
+			 "--", target, result,		 NULL };
 
 	if (helper_run(argv, 60, &r) != 0)
 		fail_msg("bpfprof: %s", r.err);

@@ -72,40 +72,44 @@ static void check_wall(json_t *p, const char *result)
 	self = helper_stage_int(p, "wall_spin_sleep", "self_ns");
 	sleep_ns = helper_stage_int(p, "wall_spin_sleep", "wall.blocked.sleep_ns");
 	if (llabs(on - spin_cpu) > spin_cpu * 3 / 100 + 1000000)
-		print_message("spin_sleep: on %lld runq %lld sleep %lld self %lld; target: cpu %lld "
-			      "wall %lld sleep %lld schedstat run %lld wait %lld\n",
-			      on, helper_stage_int(p, "wall_spin_sleep", "wall.runqueue_ns"), sleep_ns, self,
-			      spin_cpu, spin_wall, sleep_wall, helper_result_value(result, "sched_run_ns"),
-			      helper_result_value(result, "sched_wait_ns"));
+		print_message(
+			"spin_sleep: on %lld runq %lld sleep %lld self %lld; target: cpu %lld "
+			"wall %lld sleep %lld schedstat run %lld wait %lld\n",
+			on, helper_stage_int(p, "wall_spin_sleep", "wall.runqueue_ns"), sleep_ns,
+			self, spin_cpu, spin_wall, sleep_wall,
+			helper_result_value(result, "sched_run_ns"),
+			helper_result_value(result, "sched_wait_ns"));
 	helper_assert_within(on, spin_cpu, 0.03, 1000000, "spin_sleep on CPU");
 	/* The kernel's schedstat: it ran as long as on CPU, and waited at
 	 * most the runqueue time (in a VM, time the host stole while the
 	 * thread ran is in neither of its figures, and in runqueue here). */
 	helper_assert_within(on, helper_result_value(result, "sched_run_ns"), 0.03, 1000000,
-		      "spin_sleep on CPU vs schedstat run");
+			     "spin_sleep on CPU vs schedstat run");
 	assert_true(helper_stage_int(p, "wall_spin_sleep", "wall.runqueue_ns") + 1000000 >=
 		    helper_result_value(result, "sched_wait_ns"));
 	assert_true(sleep_ns >= WALL_SLEEP_NS * 99 / 100 && sleep_ns <= sleep_wall);
 	/* The shares, against the target's own clocks. */
 	helper_assert_within(on * 1000 / self, spin_cpu * 1000 / (spin_wall + sleep_wall), 0.03, 10,
-		      "spin_sleep on-CPU share (per mille)");
+			     "spin_sleep on-CPU share (per mille)");
 	assert_int_equal(helper_stage_int(p, "wall_spin_sleep", "wall.blocked.lock_ns"), 0);
 	assert_int_equal(helper_stage_int(p, "wall_spin_sleep", "wall.blocked.io_ns"), 0);
 
 	/* The mutex: blocked on a lock for the main thread's hold. */
 	v = helper_stage_int(p, "wall_lock_wait", "wall.blocked.lock_ns");
 	assert_true(v >= WALL_HOLD_NS / 2 && v <= helper_result_value(result, "lock_wall_ns"));
-	helper_assert_within(v, helper_stage_int(p, "wall_lock_wait", "self_ns") -
-				 helper_stage_int(p, "wall_lock_wait", "wall.runqueue_ns"),
-		      0.02, 200000, "lock wait");
+	helper_assert_within(v,
+			     helper_stage_int(p, "wall_lock_wait", "self_ns") -
+				     helper_stage_int(p, "wall_lock_wait", "wall.runqueue_ns"),
+			     0.02, 200000, "lock wait");
 	assert_int_equal(helper_stage_int(p, "wall_lock_wait", "wall.blocked.io_ns"), 0);
 
 	/* The pipe: blocked on I/O, one read of one byte from a pipe. */
 	v = helper_stage_int(p, "wall_pipe_wait", "wall.blocked.io_ns");
 	assert_true(v >= WALL_HOLD_NS / 2 && v <= helper_result_value(result, "pipe_wall_ns"));
-	helper_assert_within(v, helper_stage_int(p, "wall_pipe_wait", "self_ns") -
-				 helper_stage_int(p, "wall_pipe_wait", "wall.runqueue_ns"),
-		      0.02, 200000, "pipe wait");
+	helper_assert_within(v,
+			     helper_stage_int(p, "wall_pipe_wait", "self_ns") -
+				     helper_stage_int(p, "wall_pipe_wait", "wall.runqueue_ns"),
+			     0.02, 200000, "pipe wait");
 	st = helper_find_stage(p, "wall_pipe_wait");
 	check_kind(st, "pipe", 1, 1, 0);
 	check_kind(st, "file", 0, 0, 0);
@@ -115,7 +119,8 @@ static void check_wall(json_t *p, const char *result)
 	self = helper_stage_int(p, "wall_runq_wait", "self_ns");
 	helper_assert_within(on, WALL_RUNQ_CPU_NS, 0.03, 1000000, "runq_wait on CPU");
 	assert_true(helper_stage_int(p, "wall_runq_wait", "wall.runqueue_ns") >= self / 4);
-	helper_assert_within(self, helper_result_value(result, "runq_wall_ns"), 0.02, 200000, "runq_wait self");
+	helper_assert_within(self, helper_result_value(result, "runq_wall_ns"), 0.02, 200000,
+			     "runq_wait self");
 
 	/* Fresh pages: one minor fault each, no more. */
 	assert_int_equal(helper_stage_int(p, "wall_touch_pages", "faults.minor"), WALL_PAGES);
@@ -147,9 +152,13 @@ static void check_wall(json_t *p, const char *result)
 /* The flushes add up to the summary, split and all. */
 static void check_flushes(const char *dir, json_t *sum_proc, pid_t pid)
 {
-	static const char *const keys[] = { "self_ns", "wall.on_cpu_ns", "wall.runqueue_ns",
-					    "wall.blocked.lock_ns", "wall.blocked.io_ns",
-					    "wall.blocked.sleep_ns", "faults.minor" };
+	static const char *const keys[] = { "self_ns",
+					    "wall.on_cpu_ns",
+					    "wall.runqueue_ns",
+					    "wall.blocked.lock_ns",
+					    "wall.blocked.io_ns",
+					    "wall.blocked.sleep_ns",
+					    "faults.minor" };
 	json_t *flushes, *rec, *st;
 	char path[512];
 	size_t i, j;
@@ -228,7 +237,8 @@ static void check_span_sums(json_t *spans, json_t *proc)
 	size_t i, j;
 
 	json_array_foreach (spans, i, sp) {
-		long long self = helper_int(sp, "dur_ns"), blocked = helper_int(sp, "wall.blocked_ns");
+		long long self = helper_int(sp, "dur_ns"),
+			  blocked = helper_int(sp, "wall.blocked_ns");
 		const char *id = json_string_value(json_object_get(sp, "span_id"));
 
 		check_sums_one(sp, "span");
@@ -255,11 +265,12 @@ static void check_span_sums(json_t *spans, json_t *proc)
 					char kind[16];
 					const char *dot = strchr(keys[k] + 11, '.');
 
-					snprintf(kind, sizeof(kind), "%.*s", (int)(dot - keys[k] - 11),
-						 keys[k] + 11);
-					if (!json_object_get(json_object_get(json_object_get(sp, "io"),
-									     "by_kind"),
-							     kind))
+					snprintf(kind, sizeof(kind), "%.*s",
+						 (int)(dot - keys[k] - 11), keys[k] + 11);
+					if (!json_object_get(
+						    json_object_get(json_object_get(sp, "io"),
+								    "by_kind"),
+						    kind))
 						continue;
 				}
 				total += helper_int(sp, keys[k]);
@@ -286,9 +297,10 @@ static void check_spans(const char *dir, json_t *proc, const char *result)
 	/* Spin then sleep: the span is its one call, as the stage. */
 	sp = span_of(spans, "wall_spin_sleep", 0);
 	helper_assert_within(helper_int(sp, "wall.on_cpu_ns"), spin_cpu, 0.03, 1000000,
-		      "spin_sleep span on CPU");
+			     "spin_sleep span on CPU");
 	v = helper_int(sp, "wall.blocked.sleep_ns");
-	assert_true(v >= WALL_SLEEP_NS * 99 / 100 && v <= helper_result_value(result, "sleep_wall_ns"));
+	assert_true(v >= WALL_SLEEP_NS * 99 / 100 &&
+		    v <= helper_result_value(result, "sleep_wall_ns"));
 
 	/* Nested: each span holds its own nap, not its callee's. */
 	outer = span_of(spans, "wall_outer", 0);
@@ -363,9 +375,9 @@ static void check_report(const char *dir, const char *out, json_t *proc)
 			 (int)json_array_size(json_object_get(proc, "stages")));
 	json_array_foreach (json_object_get(proc, "stages"), i, st) {
 		static const char *const parts[][2] = {
-			{ "on_cpu", "wall.on_cpu_ns" }, { "runqueue", "wall.runqueue_ns" },
-			{ "blocked", "wall.blocked_ns" }, { "io", "wall.blocked.io_ns" },
-			{ "lock", "wall.blocked.lock_ns" }, { "sleep", "wall.blocked.sleep_ns" },
+			{ "on_cpu", "wall.on_cpu_ns" },	      { "runqueue", "wall.runqueue_ns" },
+			{ "blocked", "wall.blocked_ns" },     { "io", "wall.blocked.io_ns" },
+			{ "lock", "wall.blocked.lock_ns" },   { "sleep", "wall.blocked.sleep_ns" },
 			{ "other", "wall.blocked.other_ns" },
 		};
 
@@ -383,8 +395,7 @@ static void check_report(const char *dir, const char *out, json_t *proc)
 	assert_non_null(strstr(dom, "<table id=\"io-by-kind\">"));
 	assert_non_null(strstr(dom, "<td>socket</td><td>1</td><td>0B</td><td>300B</td>"));
 	assert_non_null(strstr(dom, "<table id=\"stage-io-by-kind\">"));
-	assert_non_null(
-		strstr(dom, "<td class=\"name\">wall_write_kinds (pid "));
+	assert_non_null(strstr(dom, "<td class=\"name\">wall_write_kinds (pid "));
 	free(dom);
 
 	/* Perfetto: the split as each slice's args. */
@@ -451,8 +462,8 @@ static void test_wall_command(void **state)
 	snprintf(result, sizeof(result), "%s/result", dir);
 	helper_path(bin, sizeof(bin), "bpfprof");
 	helper_path(target, sizeof(target), "targets/wall_target");
-	char *argv[] = { bin, "-q", "-i", "0.05", "-o", out, "--events", "-u", "wall_*",
-			 "--", target, result, NULL };
+	char *argv[] = { bin,  "-q",	 "-i", "0.05", "-o",   out, "--events",
+			 "-u", "wall_*", "--", target, result, NULL };
 
 	assert_int_equal(helper_run(argv, 60, &r), 0);
 	s = helper_load_json_in(out, "summary.json");

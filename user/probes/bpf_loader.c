@@ -189,6 +189,7 @@ static int size_maps(struct bpfprof_bpf *skel, const struct loader_config *cfg)
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.stage_mech, n_stages);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.exited_tgids, 1);
 		rc = rc ?: bpf_map__set_max_entries(skel->maps.proc_wall, 1);
+		rc = rc ?: bpf_map__set_max_entries(skel->maps.procs, 16);
 		return rc ?: size_span_ring(skel, cfg);
 	}
 	rc = bpf_map__set_max_entries(skel->maps.stage_mech, n_stages);
