@@ -193,6 +193,31 @@ static void test_io_slots(void **state)
 	assert_int_not_equal(slots[syscall_nr("read")], slots[syscall_nr("write")]);
 }
 
+/* A retired process that comes back without a name (its last switch out
+ * after the exit) keeps the name it was retired with. */
+static void test_add_keeps_retired_name(void **state)
+{
+	struct profile snap, retired;
+	struct proc_profile *p;
+
+	profile_init(&snap);
+	profile_init(&retired);
+	p = profile_proc(&retired, 42, true);
+	strcpy(p->comm, "io_target");
+	p->wall.on_cpu_ns = 100;
+	p = profile_proc(&snap, 42, true); /* nameless: only a last wall span */
+	p->wall.on_cpu_ns = 5;
+	strcpy(profile_proc(&snap, 43, true)->comm, "other");
+	strcpy(profile_proc(&retired, 43, true)->comm, "old");
+	assert_int_equal(profile_add(&snap, &retired), 0);
+	assert_string_equal(profile_find(&snap, 42)->comm, "io_target");
+	assert_int_equal(profile_find(&snap, 42)->wall.on_cpu_ns, 105);
+	/* A name the snapshot has wins: the pid's present name. */
+	assert_string_equal(profile_find(&snap, 43)->comm, "other");
+	profile_free(&snap);
+	profile_free(&retired);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +228,7 @@ int main(void)
 		cmocka_unit_test(test_io_totals_by_direction),
 		cmocka_unit_test(test_syscall_table),
 		cmocka_unit_test(test_io_slots),
+		cmocka_unit_test(test_add_keeps_retired_name),
 	};
 
 	return cmocka_run_group_tests_name("profile", tests, NULL, NULL);

@@ -109,6 +109,12 @@ struct stage_counters *proc_stage(struct proc_profile *p, uint32_t id)
 /* dst += src, counter by counter (max is the larger). */
 static int proc_add(struct proc_profile *dst, const struct proc_profile *src)
 {
+	/* A process retired with its name can come back nameless: its last
+	 * switch out, after the exit the collector saw, charges its wall time
+	 * to a new entry, and by then neither the kernel side nor /proc has
+	 * its name. */
+	if (!dst->comm[0])
+		memcpy(dst->comm, src->comm, sizeof(dst->comm));
 	wall_stats_add(&dst->wall, &src->wall);
 	for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
 		struct syscall_counters *d = &dst->sys[nr];

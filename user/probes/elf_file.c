@@ -359,7 +359,8 @@ int elf_read_code(struct elf_file *ef, const char *path, uint64_t addr, uint64_t
 		return -e;
 	}
 	*got_len = (size_t)got;
-	*delta = (int64_t)off - (int64_t)addr;
+	/* Modulo 2^64: a broken file's offset and address can be anything. */
+	*delta = (int64_t)((uint64_t)off - (uint64_t)addr);
 	return 0;
 }
 

@@ -132,7 +132,7 @@ int sym_match_add_site(struct sym_match *m, uint64_t vaddr, int64_t file_delta, 
 		return -ENOMEM;
 	m->sites = v;
 	v[m->n_sites++] = (struct ret_site){
-		.offset = (uint64_t)((int64_t)vaddr + file_delta),
+		.offset = vaddr + (uint64_t)file_delta, /* modulo 2^64, as elf_read_code */
 		.target = target,
 		.cond = (int8_t)cond,
 		.tail = tail,

@@ -448,7 +448,7 @@ static int locate_entry(struct elf_file *ef, const char *path, enum bin_lang lan
 			m->kind = insn_entry_kind(code + skip, len - skip, m->addr + skip);
 		}
 	}
-	m->probe_offset = (uint64_t)((int64_t)m->addr + delta) + m->skipped;
+	m->probe_offset = m->addr + (uint64_t)delta + m->skipped; /* modulo 2^64 */
 	if (cold && elf_read_code(ef, path, cold->addr, cold->size, &cold_code, &cold_len, &cold_delta,
 			      err, errlen) != 0)
 		cold = NULL; /* scanned without it: m->decoded stays honest below */
@@ -458,7 +458,7 @@ static int locate_entry(struct elf_file *ef, const char *path, enum bin_lang lan
 	if (!rc && cold && cold_delta != delta)
 		for (size_t i = 0; i < m->n_sites; i++)
 			if (addr_in_range(m->sites[i].offset - (uint64_t)delta, cold->addr, cold_len))
-				m->sites[i].offset += (uint64_t)(cold_delta - delta);
+				m->sites[i].offset += (uint64_t)cold_delta - (uint64_t)delta;
 	if (len < m->size)
 		m->decoded = false;
 	free(code);
