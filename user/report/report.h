@@ -193,6 +193,8 @@ void report_print_text(FILE *f, const struct report *r, int top);
 int report_print_trace(FILE *f, const struct report *r, const char *id);
 json_t *report_to_json(const struct report *r, int top);
 int report_write_html(FILE *f, const struct report *r, int top);
+/* @s as HTML text: <, > and & escaped (the sections written from C). */
+void report_put_html(FILE *f, const char *s);
 int report_write_perfetto(FILE *f, const struct report *r);
 
 /* DIR/samples.jsonl when there is one (report_load calls it). 0 or -1 with

@@ -322,7 +322,7 @@ static const char page_script[] =
 	"document.body.setAttribute('data-rendered','ok');\n"
 	"})();\n</script>\n</body>\n</html>\n";
 
-static void put_html(FILE *f, const char *s)
+void report_put_html(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '<')
@@ -370,9 +370,9 @@ static int put_cpu_section(FILE *f, const struct report *r, int top)
 		if (shown++ >= (size_t)top)
 			continue;
 		fputs("<tr><td class=\"name\">", f);
-		put_html(f, hot[i].stage);
+		report_put_html(f, hot[i].stage);
 		fputs("</td><td class=\"name\">", f);
-		put_html(f, hot[i].function);
+		report_put_html(f, hot[i].function);
 		fprintf(f, "</td><td>%" PRIu64 "</td><td>%.1f%%</td></tr>\n", hot[i].samples,
 			100.0 * (double)hot[i].samples / (double)stage_total);
 	}

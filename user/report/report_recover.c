@@ -47,33 +47,11 @@ static void merge_buckets(json_t *dst, json_t *src)
 
 static void merge_object(json_t *dst, json_t *src);
 
-/* Stages are an array keyed by name and binary. */
-static void merge_stages(json_t *dst, json_t *src)
+/* An array of objects keyed by the values of @keys (stages: name and
+ * binary; -U hits: provider, name and binary): a matching object adds,
+ * any other is appended. */
+static void merge_keyed(json_t *dst, json_t *src, const char *const *keys, size_t n_keys)
 {
-	size_t i, k;
-	json_t *s, *d;
-
-	json_array_foreach (src, i, s) {
-		json_t *match = NULL;
-
-		json_array_foreach (dst, k, d) {
-			if (json_equal(json_object_get(d, "name"), json_object_get(s, "name")) &&
-			    json_equal(json_object_get(d, "binary"), json_object_get(s, "binary"))) {
-				match = d;
-				break;
-			}
-		}
-		if (match)
-			merge_object(match, s);
-		else
-			json_array_append_new(dst, json_deep_copy(s));
-	}
-}
-
-/* -U hits are an array keyed by provider, name and binary: hits add. */
-static void merge_usdt(json_t *dst, json_t *src)
-{
-	static const char *const keys[] = { "provider", "name", "binary" };
 	size_t i, k;
 	json_t *s, *d;
 
@@ -83,7 +61,7 @@ static void merge_usdt(json_t *dst, json_t *src)
 		json_array_foreach (dst, k, d) {
 			bool same = true;
 
-			for (size_t j = 0; j < sizeof(keys) / sizeof(keys[0]); j++)
+			for (size_t j = 0; j < n_keys; j++)
 				same &= json_equal(json_object_get(d, keys[j]),
 						   json_object_get(s, keys[j]));
 			if (same) {
@@ -102,6 +80,9 @@ static void merge_usdt(json_t *dst, json_t *src)
  * other values take the latest. */
 static void merge_object(json_t *dst, json_t *src)
 {
+	static const char *const stage_keys[] = { "name", "binary" };
+	static const char *const usdt_keys[] = { "provider", "name", "binary" };
+
 	const char *key;
 	json_t *v;
 
@@ -122,9 +103,9 @@ static void merge_object(json_t *dst, json_t *src)
 		} else if (json_is_array(v) && json_is_array(d) && !strcmp(key, "buckets")) {
 			merge_buckets(d, v);
 		} else if (json_is_array(v) && json_is_array(d) && !strcmp(key, "stages")) {
-			merge_stages(d, v);
+			merge_keyed(d, v, stage_keys, 2);
 		} else if (json_is_array(v) && json_is_array(d) && !strcmp(key, "usdt")) {
-			merge_usdt(d, v);
+			merge_keyed(d, v, usdt_keys, 3);
 		} else {
 			json_object_set(dst, key, v);
 		}

@@ -171,20 +171,6 @@ json_t *report_usdt_json(const struct report *r)
 
 /* ---- HTML ---- */
 
-static void put_html(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '<')
-			fputs("&lt;", f);
-		else if (*s == '>')
-			fputs("&gt;", f);
-		else if (*s == '&')
-			fputs("&amp;", f);
-		else
-			fputc(*s, f);
-	}
-}
-
 /* As many processes as the I/O tables show. */
 #define HTML_USDT_PROCS 20
 
@@ -212,7 +198,7 @@ int report_write_usdt_html(FILE *f, const struct report *r)
 		const struct rep_proc *p = v[i];
 
 		fputs("<h3>", f);
-		put_html(f, p->comm);
+		report_put_html(f, p->comm);
 		fprintf(f,
 			" (pid %u): %" PRIu64 " hits</h3>\n<table class=\"usdt\" id=\"usdt-%u\">"
 			"<tr><th>probe</th><th>binary</th><th>hits</th><th>per second</th></tr>\n",
@@ -223,11 +209,11 @@ int report_write_usdt_html(FILE *f, const struct report *r)
 			if (!u->hits)
 				continue;
 			fputs("<tr><td class=\"name\">", f);
-			put_html(f, u->provider);
+			report_put_html(f, u->provider);
 			fputc(':', f);
-			put_html(f, u->name);
+			report_put_html(f, u->name);
 			fputs("</td><td class=\"name\">", f);
-			put_html(f, u->binary);
+			report_put_html(f, u->binary);
 			fprintf(f, "</td><td>%" PRIu64 "</td><td>%.1f</td></tr>\n", u->hits,
 				report_usdt_rate(r, u->hits));
 		}
