@@ -45,37 +45,45 @@ static __always_inline __u32 stage_mechanism(__u32 stage)
  * calibrated costs are typical ones, and where a call paid less than that
  * between two timestamps, only what did elapse is taken off. A return is
  * at least 1 ns past the timestamp before it, so every call lasts at least
- * 1 ns and a span always lies within its caller's. Returns false when it
- * had to hold the clock back.
+ * 1 ns and a span always lies within its caller's. Returns what it had to
+ * hold back (0: nothing).
  */
-static __always_inline bool probe_clock_read(struct stage_stack *st, __u64 now, __u32 before,
-					     __u32 after, __u64 least, __u64 *t)
+static __always_inline __u64 probe_clock_read(struct stage_stack *st, __u64 now, __u32 before,
+					      __u32 after, __u64 least, __u64 *t)
 {
-	bool held = false;
+	__u64 held = 0;
 
 	st->probe_clock += before;
 	*t = now - st->probe_clock;
 	if ((__s64)(*t - least) < 0) {
-		st->probe_clock -= least - *t;
+		held = least - *t;
+		st->probe_clock -= held;
 		*t = least;
-		held = true;
 	}
 	st->probe_clock_last = *t;
 	st->probe_clock += after;
-	return !held;
+	return held;
 }
 
-/* The entry's timestamp on the corrected clock; d: the frames below it. */
-static __always_inline __u64 probe_clock_entry(struct stage_stack *st, __u32 d, __u32 mech,
-					       __u64 now)
+/*
+ * The entry's timestamp on the corrected clock; d: the frames below it.
+ * Only the sums of the four parts are calibrated, and the split is even:
+ * where a return costs most after its timestamp (a ret site the kernel
+ * single-steps, ~10 us), the entry's half of it is more than elapses
+ * before the entry's timestamp. What that held back is paid after the
+ * call's return instead, so its callers lose none of it.
+ */
+static __always_inline __u64 probe_clock_entry(struct stage_stack *st, struct stage_frame *f,
+					       __u32 d, __u64 now)
 {
-	const volatile struct probe_cost *c = &probe_costs[mech & (PROBE_MECH_MAX - 1)];
-	__u64 t;
+	const volatile struct probe_cost *c = &probe_costs[f->mech & (PROBE_MECH_MAX - 1)];
+	__u64 t, held;
 
 	/* A new outermost call: a clock of its own. */
 	if (!d)
 		st->probe_clock = st->probe_clock_last = 0;
-	probe_clock_read(st, now, c->entry_before, c->entry_after, st->probe_clock_last, &t);
+	held = probe_clock_read(st, now, c->entry_before, c->entry_after, st->probe_clock_last, &t);
+	f->held_ns = held > 0xffffffffULL ? 0xffffffffU : (__u32)held;
 	return t;
 }
 
@@ -87,9 +95,10 @@ static __always_inline __u64 probe_clock_return(struct stage_stack *st, const st
 	const volatile struct probe_cost *c = &probe_costs[f->mech & (PROBE_MECH_MAX - 1)];
 	__u64 end;
 
-	if (!probe_clock_read(st, now, c->return_before, c->return_after, st->probe_clock_last + 1,
-			      &end))
+	if (probe_clock_read(st, now, c->return_before, c->return_after, st->probe_clock_last + 1,
+			     &end))
 		audit_inc(AUDIT_STAGE_CLAMPED);
+	st->probe_clock += f->held_ns;
 	return end - f->start_ns;
 }
 

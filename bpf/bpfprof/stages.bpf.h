@@ -81,7 +81,7 @@ static __always_inline int stage_push(struct stage_stack *st, __u32 stage)
 	st->depth = d + 1;
 	if (st->counted)
 		audit_inc(AUDIT_STAGE_ENTRIES);
-	f->start_ns = probe_clock_entry(st, d, f->mech, bpf_ktime_get_ns());
+	f->start_ns = probe_clock_entry(st, f, d, bpf_ktime_get_ns());
 	return (int)d;
 }
 

@@ -109,7 +109,7 @@ struct stage_frame {
 	__u64 io_time_ns;
 	__u64 entry_pos; /* return-site stages: see return_sites.bpf.h; else 0 */
 	__u32 mech;	 /* its probe mechanism, for the probe-cost correction */
-	__u32 pad;
+	__u32 held_ns;	 /* entry cost held back until its return (probe_cost.bpf.h) */
 	struct frame_wall wall;
 };
 
