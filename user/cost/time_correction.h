@@ -31,6 +31,8 @@ struct bpfprof_bpf;
  * until as many newer ones replace it), so one noisy one moves nothing. */
 #define TC_RECAL_PERIOD_S 3
 #define TC_RECAL_KEEP 5
+/* Calibrations at start, of which each figure's least is kept. */
+#define TC_START_RUNS 3
 
 struct time_correction {
 	struct bpfprof_bpf *skel;
