@@ -478,11 +478,13 @@ def headline(res):
     st = res.get("selftime")
     if st and st.get("bpftrace"):
         b, bt = st["bpfprof"], st["bpftrace"]
-        L += ["", "The function's own time, median call against the same function unprobed "
-              "(%s): bpfprof %s; bpftrace's uprobe + uretprobe, the raw figure funclatency "
-              "also reports, %s." % (
+        L += ["", "The function's own time against the same function unprobed (%s), median "
+              "call (mean): bpfprof %s, the parent's self time (mean) %.2fx; bpftrace's "
+              "uprobe + uretprobe, the raw figure funclatency also reports, %s." % (
                   measured_when(res, "selftime"),
-                  ", ".join("%s %.2fx" % (lbl, b[fn]["p50_ratio"]) for fn, lbl in OWN_TIME),
+                  ", ".join("%s %.2fx (%.2fx)" % (lbl, b[fn]["p50_ratio"], b[fn]["mean_ratio"])
+                            for fn, lbl in OWN_TIME),
+                  b["selftime_parent"]["self_mean_ratio"],
                   ", ".join("%.1fx" % bt[fn]["p50_ratio"] for fn, _ in OWN_TIME))]
     rt = res.get("returns")
     if rt:
