@@ -1017,19 +1017,19 @@ static void test_entry_probe_site_bytes(void **state)
 	static const uint8_t push[] = {0x55, 0x48, 0x89, 0xe5};
 	enum entry_kind k;
 
-	assert_int_equal(entry_probe_site(cet_push, sizeof(cet_push), 0x1000, &k), 4);
+	assert_int_equal(entry_probe_site(cet_push, sizeof(cet_push), 0x1000, false, &k), 4);
 	assert_int_equal(k, ENTRY_EMULATED);
-	assert_int_equal(entry_probe_site(cet_nop5, sizeof(cet_nop5), 0x1000, &k), 4);
+	assert_int_equal(entry_probe_site(cet_nop5, sizeof(cet_nop5), 0x1000, false, &k), 4);
 	assert_int_equal(k, ENTRY_NOP5);
 	/* The nop5 after the endbr64 at 0x1ff8 spans 0x1ffc..0x2000: crosses. */
-	assert_int_equal(entry_probe_site(cet_nop5, sizeof(cet_nop5), 0x1ff8, &k), 4);
+	assert_int_equal(entry_probe_site(cet_nop5, sizeof(cet_nop5), 0x1ff8, false, &k), 4);
 	assert_int_equal(k, ENTRY_EMULATED);
-	assert_int_equal(entry_probe_site(cet_sub, sizeof(cet_sub), 0x1000, &k), 0);
+	assert_int_equal(entry_probe_site(cet_sub, sizeof(cet_sub), 0x1000, false, &k), 0);
 	assert_int_equal(k, ENTRY_SINGLE_STEP);
 	/* A 4-byte function that is only an endbr64: nothing after it. */
-	assert_int_equal(entry_probe_site(cet_sub, 4, 0x1000, &k), 0);
+	assert_int_equal(entry_probe_site(cet_sub, 4, 0x1000, false, &k), 0);
 	assert_int_equal(k, ENTRY_SINGLE_STEP);
-	assert_int_equal(entry_probe_site(push, sizeof(push), 0x1000, &k), 0);
+	assert_int_equal(entry_probe_site(push, sizeof(push), 0x1000, false, &k), 0);
 	assert_int_equal(k, ENTRY_EMULATED);
 }
 

@@ -191,6 +191,34 @@ static bool describe_jump(const cs_x86_op *op, uint64_t at, uint64_t body, size_
 	return true;
 }
 
+/* A shifted entry probe (m->skipped) must be where every call starts and
+ * no call passes again: any branch into (entry, probe], or one whose target
+ * is not known in the body (a jump table), forbids it. */
+static void note_prefix_entry(csh cs, const cs_insn *in, struct sym_match *m, uint64_t body)
+{
+	const cs_x86 *x = &in->detail->x86;
+	const cs_x86_op *op = &x->operands[0];
+
+	if (!m->skipped || (!cs_insn_group(cs, in, X86_GRP_JUMP) &&
+			    !cs_insn_group(cs, in, X86_GRP_CALL)))
+		return;
+	if (x->op_count != 1) {
+		m->prefix_entered = true;
+	} else if (op->type == X86_OP_IMM) {
+		uint64_t to = (uint64_t)op->imm;
+
+		if (to > body && to - body <= m->skipped)
+			m->prefix_entered = true;
+	} else if (cs_insn_group(cs, in, X86_GRP_JUMP) &&
+		   !(op->type == X86_OP_MEM && op->mem.base == X86_REG_RIP &&
+		     op->mem.index == X86_REG_INVALID)) {
+		/* Through a register or a table: a switch may come back. An
+		 * indirect call returns after itself; a jump through a fixed
+		 * slot is a tail call. */
+		m->prefix_entered = true;
+	}
+}
+
 /*
  * One stretch of code (the body, or its cold part). A jump is "out" when it
  * lands in neither stretch: a tail call. Indirect jumps through memory at
@@ -224,6 +252,7 @@ static int scan_stretch(struct sym_match *m, csh cs, const uint8_t *code, size_t
 			break;
 		}
 		x = &in->detail->x86;
+		note_prefix_entry(cs, in, m, body);
 		if (cs_insn_group(cs, in, X86_GRP_RET)) {
 			rc = sym_match_add_site(m, in->address, file_delta, -1, false, 0);
 		} else if (cs_insn_group(cs, in, X86_GRP_CALL)) {
@@ -281,6 +310,7 @@ int symbols_scan_function(struct sym_match *m, const uint8_t *code, size_t len, 
 	m->n_sites = 0;
 	m->calls = false;
 	m->indirect_jumps = 0;
+	m->prefix_entered = false;
 	m->decoded = cs != 0;
 	if (!cs)
 		return 0;
@@ -355,21 +385,125 @@ int go_stack_check_jcc(const uint8_t *code, size_t len, uint64_t vaddr, uint32_t
 	return cond;
 }
 
-uint32_t entry_probe_site(const uint8_t *code, size_t len, uint64_t vaddr, enum entry_kind *kind)
+/* Any width of @r is @full (rsp: rsp, esp, sp, spl). */
+static bool reg_is(x86_reg r, x86_reg full)
 {
-	static const uint8_t endbr64[4] = {0xf3, 0x0f, 0x1e, 0xfa};
-	enum entry_kind next;
+	switch (full) {
+	case X86_REG_RSP:
+		return r == X86_REG_RSP || r == X86_REG_ESP || r == X86_REG_SP || r == X86_REG_SPL;
+	case X86_REG_R14:
+		return r == X86_REG_R14 || r == X86_REG_R14D || r == X86_REG_R14W ||
+		       r == X86_REG_R14B;
+	case X86_REG_RIP:
+		return r == X86_REG_RIP || r == X86_REG_EIP || r == X86_REG_IP;
+	default:
+		return r == full;
+	}
+}
 
-	/* endbr64 only marks a valid indirect-branch target: it touches no
-	 * register or stack, so probing the next instruction sees the same
-	 * arguments and return address, without the single-step. */
-	if (len > sizeof(endbr64) && memcmp(code, endbr64, sizeof(endbr64)) == 0) {
-		next = insn_entry_kind(code + 4, len - 4, vaddr + 4);
-		if (next != ENTRY_SINGLE_STEP) {
-			*kind = next;
-			return 4;
+static bool reg_is_segment(x86_reg r)
+{
+	return r == X86_REG_CS || r == X86_REG_DS || r == X86_REG_ES || r == X86_REG_FS ||
+	       r == X86_REG_GS || r == X86_REG_SS;
+}
+
+/*
+ * Whether running @in before the entry probe leaves what the probe sees as
+ * it was at the entry: no way elsewhere (branch, call, ret, interrupt,
+ * syscall, trap), no write to rsp (the entry's stack pointer is the frame's
+ * identity), to the stack through rsp (the return address at [rsp] is what
+ * a return probe replaces), to a segment register, or (Go, @keep_r14) to
+ * r14, the goroutine. What capstone cannot say (no register lists) is not.
+ */
+static bool insn_keeps_entry(csh cs, const cs_insn *in, bool keep_r14)
+{
+	static const uint8_t leave_groups[] = {
+		X86_GRP_JUMP, X86_GRP_CALL,	       X86_GRP_RET,	  X86_GRP_INT,
+		X86_GRP_IRET, X86_GRP_BRANCH_RELATIVE, X86_GRP_PRIVILEGE,
+	};
+	const cs_x86 *x = &in->detail->x86;
+	cs_regs rd, wr;
+	uint8_t nrd = 0, nwr = 0;
+
+	for (size_t i = 0; i < sizeof(leave_groups); i++)
+		if (cs_insn_group(cs, in, leave_groups[i]))
+			return false;
+	switch (in->id) {
+	case X86_INS_SYSCALL:
+	case X86_INS_SYSENTER:
+	case X86_INS_UD2:
+	case X86_INS_UD0:
+	case X86_INS_HLT:
+	case X86_INS_INT3:
+	case X86_INS_XBEGIN:
+	case X86_INS_XABORT:
+	case X86_INS_XEND:
+	case X86_INS_PUSH:
+	case X86_INS_PUSHF:
+	case X86_INS_PUSHFQ:
+	case X86_INS_POP:
+	case X86_INS_POPF:
+	case X86_INS_POPFQ:
+	case X86_INS_ENTER:
+	case X86_INS_LEAVE:
+	case X86_INS_INVALID:
+		return false;
+	default:
+		break;
+	}
+	if (cs_regs_access(cs, in, rd, &nrd, wr, &nwr) != CS_ERR_OK)
+		return false;
+	for (uint8_t i = 0; i < nwr; i++)
+		if (reg_is(wr[i], X86_REG_RSP) || reg_is(wr[i], X86_REG_RIP) ||
+		    reg_is_segment(wr[i]) || (keep_r14 && reg_is(wr[i], X86_REG_R14)))
+			return false;
+	for (uint8_t i = 0; i < x->op_count; i++) {
+		const cs_x86_op *op = &x->operands[i];
+
+		/* An access capstone leaves unsaid counts as a write. */
+		if (op->type == X86_OP_MEM && op->access != CS_AC_READ &&
+		    (reg_is(op->mem.base, X86_REG_RSP) || reg_is(op->mem.index, X86_REG_RSP)))
+			return false;
+	}
+	return true;
+}
+
+uint32_t entry_probe_site(const uint8_t *code, size_t len, uint64_t vaddr, bool keep_r14,
+			  enum entry_kind *kind)
+{
+	enum entry_kind first = insn_entry_kind(code, len, vaddr);
+	csh cs = x86_decoder();
+	const uint8_t *p = code;
+	uint64_t addr = vaddr;
+	size_t left = len;
+	uint32_t skip = 0;
+	cs_insn *in;
+
+	*kind = first;
+	if (first != ENTRY_SINGLE_STEP || !cs || !(in = cs_malloc(cs)))
+		return 0;
+	/*
+	 * The entry block's first instruction the kernel emulates (or
+	 * optimizes), past straight-line ones that keep what the probe sees
+	 * (endbr64 among them): the probe there sees the same stack pointer,
+	 * return address and goroutine, without the single step. Whether
+	 * anything jumps into that prefix is symbols.c's check (the whole
+	 * function's branches).
+	 */
+	for (int n = 0; n < ENTRY_SHIFT_MAX_INSNS; n++) {
+		enum entry_kind k;
+
+		if (!cs_disasm_iter(cs, &p, &left, &addr, in) || !insn_keeps_entry(cs, in, keep_r14))
+			break;
+		if (addr - vaddr > ENTRY_SHIFT_MAX_BYTES)
+			break;
+		k = insn_entry_kind(p, left, addr);
+		if (k != ENTRY_SINGLE_STEP) {
+			*kind = k;
+			skip = (uint32_t)(addr - vaddr);
+			break;
 		}
 	}
-	*kind = insn_entry_kind(code, len, vaddr);
-	return 0;
+	cs_free(in, 1);
+	return skip;
 }

@@ -106,8 +106,9 @@ struct bpfprof_bpf *stage_attacher_load(struct stage_attacher *a, struct loader_
 	return a->skel;
 }
 
-/* Functions whose first instruction the kernel single-steps cost ~18 us a
- * call in a VM: say which. */
+/* Functions whose entry the kernel single-steps cost ~5-18 us a call in a
+ * VM (their straight-line start has no instruction it emulates to probe
+ * instead): say which. */
 static void warn_single_stepped(const struct stage_table *t, FILE *log)
 {
 	size_t n = stages_single_stepped(t), shown = 0;
@@ -115,8 +116,8 @@ static void warn_single_stepped(const struct stage_table *t, FILE *log)
 	if (!n)
 		return;
 	fprintf(log,
-		"bpfprof: warning: %zu of %zu functions start with an instruction the kernel "
-		"single-steps (~10-20 us per call):",
+		"bpfprof: warning: %zu of %zu functions have an entry probe the kernel "
+		"single-steps (~5-20 us per call):",
 		n, stages_defined(t));
 	for (size_t i = 0; i < t->n && shown < 5; i++)
 		if (t->v[i].kind == ENTRY_SINGLE_STEP)

@@ -88,6 +88,7 @@ static int add_site(struct stage_table *t, const struct stage_spec *spec,
 	d->skipped = on_check ? m->go_check_jcc : m->skipped;
 	d->kind = on_check ? m->go_check_kind : m->kind;
 	d->entry_cond = on_check ? (uint8_t)(m->go_check_cond + 1) : 0;
+	d->go_check = lang == LANG_GO && m->go_check_cond >= 0;
 	d->lang = lang;
 	d->ret = ret;
 	d->goroutine = d->ret == RET_SITES && lang == LANG_GO;
@@ -222,7 +223,18 @@ static const char *go_entry_note(const struct stage_def *d)
 		return "";
 	if (d->entry_cond)
 		return "  (probe on the stack check's jump)";
-	return d->skipped ? "  (probe after the stack check)" : "  (no stack check)";
+	return d->go_check ? "  (probe after the stack check)" : "  (no stack check)";
+}
+
+/* The ENTRY column: how the kernel runs the probed instruction, and "+N"
+ * when the probe sits N bytes past the entry, on the first instruction of
+ * its straight-line start the kernel does not single-step. */
+static void describe_entry(const struct stage_def *d, char *buf, size_t len)
+{
+	if (d->skipped && !d->go_check)
+		snprintf(buf, len, "%s+%u", entry_kind_name(d->kind), d->skipped);
+	else
+		snprintf(buf, len, "%s", entry_kind_name(d->kind));
 }
 
 void stages_print(FILE *f, const struct stage_table *t)
@@ -231,16 +243,16 @@ void stages_print(FILE *f, const struct stage_table *t)
 		"FUNCTION", "BINARY", "SYMBOLS");
 	for (size_t i = 0; i < t->n; i++) {
 		const struct stage_def *d = &t->v[i];
-		char ret[48];
+		char ret[48], entry[32];
 
 		if (d->usdt_name_slot)
 			continue;
 
 		describe_return(d, ret, sizeof(ret));
-		fprintf(f, "0x%-10lx %-12s %-16s %-5s %s  %s  %s%s%s%s%s\n", (unsigned long)d->offset,
-			entry_kind_name(d->kind), ret, bin_lang_name(d->lang), text_safe(d->name),
+		describe_entry(d, entry, sizeof(entry));
+		fprintf(f, "0x%-10lx %-12s %-16s %-5s %s  %s  %s%s%s%s\n", (unsigned long)d->offset,
+			entry, ret, bin_lang_name(d->lang), text_safe(d->name),
 			text_safe(d->binary), d->symbols_from ? text_safe(d->symbols_from) : "",
-			d->skipped && d->lang != LANG_GO ? "  (probe after endbr64)" : "",
 			go_entry_note(d),
 			d->ret == RET_SITES && d->indirect_jumps
 				? "  (a jump out it cannot follow: a tail call there ends as unfinished)"

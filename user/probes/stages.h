@@ -47,7 +47,10 @@ struct stage_def {
 	char *binary;	    /* as the target sees it */
 	char *path;	    /* what we open and attach to */
 	uint64_t offset;    /* file offset of the probe */
-	uint32_t skipped;   /* bytes stepped over at the entry (endbr64, Go's stack check) */
+	/* bytes from the entry to the probe: a straight-line start the probe
+	 * moved past (entry_probe_site), or Go's stack check */
+	uint32_t skipped;
+	bool go_check; /* Go: the function has a stack check (skipped is about it) */
 	enum entry_kind kind;
 	/* Go, per goroutine: the entry probe is the stack check's jcc and this
 	 * its condition (in the cookie; taken, the call restarts after

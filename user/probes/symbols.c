@@ -422,6 +422,30 @@ static int follow_tail_calls(struct elf_file *ef, const char *path, const struct
 			     const struct cold_index *ci, struct sym_match *m, char *err,
 			     size_t errlen);
 
+/*
+ * A probe moved past the entry (entry_probe_site) counts every call once and
+ * nothing else only if no branch lands in what it skips or on it, and its
+ * instruction is no way out of the function (whose site the entry probe
+ * would take the place of; a tail call followed into its callee is one the
+ * callee's ways out stand for).
+ */
+static bool entry_shift_holds(const struct sym_match *m)
+{
+	if (m->prefix_entered || !m->decoded)
+		return false;
+	for (size_t i = 0; i < m->n_sites; i++)
+		if (m->sites[i].offset == m->probe_offset && !m->sites[i].handoff)
+			return false;
+	return true;
+}
+
+static void unshift_entry(struct sym_match *m, enum entry_kind entry_kind)
+{
+	m->probe_offset -= m->skipped;
+	m->skipped = 0;
+	m->kind = entry_kind;
+}
+
 static int locate_entry(struct elf_file *ef, const char *path, enum bin_lang lang,
 			const struct cold_index *ci, const struct func_index *fi,
 			const struct cand *cold, struct sym_match *m, char *err, size_t errlen)
@@ -429,12 +453,15 @@ static int locate_entry(struct elf_file *ef, const char *path, enum bin_lang lan
 	uint8_t *code = NULL, *cold_code = NULL;
 	size_t len = 0, cold_len = 0;
 	int64_t delta, cold_delta;
+	enum entry_kind entry_kind;
 	int rc;
 
 	rc = elf_read_code(ef, path, m->addr, m->size, &code, &len, &delta, err, errlen);
 	if (rc)
 		return rc; /* 1: not in an executable segment: nothing to probe */
-	m->skipped = entry_probe_site(code, len, m->addr, &m->kind);
+	m->go_check_cond = -1;
+	entry_kind = insn_entry_kind(code, len, m->addr);
+	m->skipped = entry_probe_site(code, len, m->addr, lang == LANG_GO, &m->kind);
 	if (lang == LANG_GO) {
 		uint32_t skip = go_stack_check_len(code, len, m->addr);
 
@@ -467,7 +494,10 @@ static int locate_entry(struct elf_file *ef, const char *path, enum bin_lang lan
 		set_err(err, errlen, "out of memory");
 		return rc;
 	}
-	return follow_tail_calls(ef, path, fi, ci, m, err, errlen);
+	rc = follow_tail_calls(ef, path, fi, ci, m, err, errlen);
+	if (!rc && m->skipped && m->go_check_cond < 0 && !entry_shift_holds(m))
+		unshift_entry(m, entry_kind);
+	return rc;
 }
 
 /* Tail calls followed at most this deep (a calls b calls c ...). */

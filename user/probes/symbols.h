@@ -62,7 +62,7 @@ struct sym_match {
 	uint64_t addr;	       /* st_value */
 	uint64_t size;	       /* st_size */
 	uint64_t probe_offset; /* file offset to attach the uprobe at */
-	uint32_t skipped;      /* bytes skipped from the entry: 4 past an endbr64 */
+	uint32_t skipped;      /* bytes from the entry to the probe (entry_probe_site, Go's check) */
 	enum entry_kind kind;  /* how the kernel will execute the probed instruction */
 	int weak;	       /* STB_WEAK binding */
 	/* Found by disassembling the function and its gcc ".cold" part. */
@@ -71,6 +71,9 @@ struct sym_match {
 	bool calls;		 /* a call, or a jump out: something runs above its frame */
 	bool decoded;		 /* the whole body decoded, so sites is complete */
 	uint32_t indirect_jumps; /* jmp *%reg: switch tables, or tail calls not probed */
+	/* A branch lands in the first m->skipped bytes (past the entry) or
+	 * may (a jump table): the probe cannot be moved there. */
+	bool prefix_entered;
 	/* Go: probe_offset/kind are past the stack-growth check (its length in
 	 * skipped); the check's jcc is another entry probe site, emulated. */
 	uint32_t go_check_jcc;	     /* the check's jcc, from the entry (go_stack_check_jcc) */
@@ -165,13 +168,22 @@ int go_stack_check_jcc(const uint8_t *code, size_t len, uint64_t vaddr, uint32_t
  */
 enum entry_kind insn_entry_kind(const uint8_t *code, size_t len, uint64_t vaddr);
 
+/* The longest straight-line prefix an entry probe moves past. */
+#define ENTRY_SHIFT_MAX_INSNS 6
+#define ENTRY_SHIFT_MAX_BYTES 32
+
 /*
  * Where to put the uprobe for a function whose first @len bytes are @code:
- * returns the bytes to skip (4 to step over an endbr64 when the instruction
- * after it is cheaper to probe, else 0) and stores the kind of the probed
- * instruction in @kind.
+ * when its first instruction would be single-stepped, the first one of its
+ * straight-line start the kernel emulates or optimizes, if every one before
+ * it (at most ENTRY_SHIFT_MAX_INSNS, ENTRY_SHIFT_MAX_BYTES) keeps rsp, the
+ * stack at rsp and, with @keep_r14 (Go), r14. Returns the bytes to skip (4
+ * past an endbr64; 0 when no such instruction) and stores the kind of the
+ * probed instruction in @kind. The caller must still check that no branch
+ * lands in the skipped bytes or on the probed instruction.
  */
-uint32_t entry_probe_site(const uint8_t *code, size_t len, uint64_t vaddr, enum entry_kind *kind);
+uint32_t entry_probe_site(const uint8_t *code, size_t len, uint64_t vaddr, bool keep_r14,
+			  enum entry_kind *kind);
 
 /*
  * Check that @path is a readable 64-bit x86_64 ELF executable or shared
