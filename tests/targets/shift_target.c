@@ -9,6 +9,9 @@
  *   shift_cet_nop5   endbr64; lea; nop5   -> the nop5, 8 in
  *   shift_caller     mov; push; ... calls spin_body (SHIFT_SPIN_US) and
  *                    shift_mov_test       -> the push, 3 in
+ *   shift_tail       xor; jmp shift_mov_test (a tail call) -> the jmp, 2
+ *                    in; with return-site probes the jmp is a way out with
+ *                    its own probe, and the entry probe stays at the entry
  * and where it is not:
  *   noshift_loop     mov; xor; add; dec; jne back to the add: the loop
  *                    comes back into the start, the probe stays at the entry
@@ -27,6 +30,7 @@ long shift_mov_test(long x, long y);
 long shift_xor_push(long x);
 long shift_cet_nop5(long x);
 long shift_caller(long x);
+long shift_tail(long x);
 long noshift_loop(long n);
 long noshift_sub(long x);
 
@@ -60,6 +64,8 @@ __asm__(".pushsection .text\n"
 			 "add %rbx, %rax\n"
 			 "pop %rbx\n"
 			 "ret")
+	FN(shift_tail, "xor %esi, %esi\n"
+		       "jmp shift_mov_test")
 	FN(noshift_loop, "mov %rdi, %rcx\n"
 			 "xor %eax, %eax\n"
 			 "1: add %rcx, %rax\n"
@@ -130,6 +136,11 @@ int main(int argc, char **argv)
 	for (long i = 0; i < SHIFT_CALLER_CALLS; i++) {
 		if ((r = shift_caller(i)) != 2 * i)
 			return bad("shift_caller", r, 2 * i);
+		sum += r;
+	}
+	for (long i = 0; i < SHIFT_TAIL_CALLS; i++) {
+		if ((r = shift_tail(i)) != i)
+			return bad("shift_tail", r, i);
 		sum += r;
 	}
 	for (long i = 0; i < NOSHIFT_LOOP_CALLS; i++) {

@@ -13,12 +13,14 @@
 #include <unistd.h>
 
 /* shift_target: calls per function (shift_caller calls shift_mov_test
- * once more each, and spins SHIFT_SPIN_US in spin_body) */
+ * once more each, and spins SHIFT_SPIN_US in spin_body; shift_tail jumps
+ * to it) */
 #define SHIFT_MOV_TEST_CALLS 1000
 #define SHIFT_XOR_PUSH_CALLS 500
 #define SHIFT_CET_NOP5_CALLS 300
 #define SHIFT_CALLER_CALLS 50
 #define SHIFT_SPIN_US 200
+#define SHIFT_TAIL_CALLS 40
 #define NOSHIFT_LOOP_CALLS 200
 #define NOSHIFT_LOOP_ROUNDS 3 /* times its loop jumps back into its start, less one */
 #define NOSHIFT_SUB_CALLS 100

@@ -67,8 +67,10 @@ static int add_site(struct stage_table *t, const struct stage_spec *spec,
 	 * return probe could not be there: armed again when the call restarts. */
 	bool on_check = ret == RET_SITES && lang == LANG_GO && m->go_check_cond >= 0 &&
 			m->go_check_kind != ENTRY_SINGLE_STEP;
-	uint64_t offset = on_check ? m->probe_offset - m->skipped + m->go_check_jcc
-				   : m->probe_offset;
+	/* A probe moved onto a way out stays at the entry (shift_onto_exit). */
+	bool unshift = ret == RET_SITES && !on_check && m->shift_onto_exit;
+	uint64_t entry = m->probe_offset - m->skipped;
+	uint64_t offset = on_check ? entry + m->go_check_jcc : unshift ? entry : m->probe_offset;
 	struct stage_def *d, *v;
 
 	/* The same function matched by two specs is one stage. */
@@ -85,8 +87,8 @@ static int add_site(struct stage_table *t, const struct stage_spec *spec,
 	d->binary = strdup(spec->display_path);
 	d->path = strdup(spec->path);
 	d->offset = offset;
-	d->skipped = on_check ? m->go_check_jcc : m->skipped;
-	d->kind = on_check ? m->go_check_kind : m->kind;
+	d->skipped = on_check ? m->go_check_jcc : unshift ? 0 : m->skipped;
+	d->kind = on_check ? m->go_check_kind : unshift ? m->entry_kind : m->kind;
 	d->entry_cond = on_check ? (uint8_t)(m->go_check_cond + 1) : 0;
 	d->go_check = lang == LANG_GO && m->go_check_cond >= 0;
 	d->lang = lang;
@@ -111,7 +113,8 @@ static int add_site(struct stage_table *t, const struct stage_spec *spec,
 	for (size_t i = 0; i < m->n_sites; i++)
 		/* A function that is one jump: its entry probe is the only
 		 * one the kernel would run there in a known order. */
-		if (m->sites[i].offset != m->probe_offset && m->sites[i].offset != offset)
+		if ((unshift || m->sites[i].offset != m->probe_offset) &&
+		    m->sites[i].offset != offset)
 			d->sites[d->n_sites++] = m->sites[i];
 	return 0;
 }
@@ -367,14 +370,15 @@ static int attach_go_exit(struct stage_links *out, const struct bpf_program *pro
 {
 	struct sym_list syms = {};
 	char serr[256];
+	uint64_t offset;
 	int rc = 0;
 
 	if (symbols_match(path, "runtime.goexit0", &syms, serr, sizeof(serr)) || syms.n != 1) {
 		sym_list_free(&syms);
 		return 0;
 	}
-	rc = attach_one(out, prog, kind, false, path, binary, &syms.v[0].probe_offset, NULL, 1, pid,
-			err, errlen);
+	offset = sym_match_args_offset(&syms.v[0]);
+	rc = attach_one(out, prog, kind, false, path, binary, &offset, NULL, 1, pid, err, errlen);
 	sym_list_free(&syms);
 	return rc;
 }
@@ -424,7 +428,7 @@ static int attach_go_sched(struct stage_links *out, const struct stage_progs *pr
 			break;
 		}
 		m = &syms.v[0];
-		offsets[i] = m->probe_offset;
+		offsets[i] = sym_match_args_offset(m);
 		cookies[i] = bin;
 		if (m->go_check_cond >= 0) {
 			offsets[i] = m->probe_offset - m->skipped + m->go_check_jcc;

@@ -424,19 +424,22 @@ static int follow_tail_calls(struct elf_file *ef, const char *path, const struct
 
 /*
  * A probe moved past the entry (entry_probe_site) counts every call once and
- * nothing else only if no branch lands in what it skips or on it, and its
- * instruction is no way out of the function (whose site the entry probe
- * would take the place of; a tail call followed into its callee is one the
- * callee's ways out stand for).
+ * nothing else only if no branch lands in what it skips or on it (a jump
+ * table might).
  */
 static bool entry_shift_holds(const struct sym_match *m)
 {
-	if (m->prefix_entered || !m->decoded)
-		return false;
+	return !m->prefix_entered && m->decoded;
+}
+
+/* The moved probe's instruction is a way out of the function (a tail
+ * call): return-site probes need their own probe there. */
+static bool shift_onto_exit(const struct sym_match *m)
+{
 	for (size_t i = 0; i < m->n_sites; i++)
-		if (m->sites[i].offset == m->probe_offset && !m->sites[i].handoff)
-			return false;
-	return true;
+		if (m->sites[i].offset == m->probe_offset)
+			return true;
+	return false;
 }
 
 static void unshift_entry(struct sym_match *m, enum entry_kind entry_kind)
@@ -460,7 +463,7 @@ static int locate_entry(struct elf_file *ef, const char *path, enum bin_lang lan
 	if (rc)
 		return rc; /* 1: not in an executable segment: nothing to probe */
 	m->go_check_cond = -1;
-	entry_kind = insn_entry_kind(code, len, m->addr);
+	m->entry_kind = entry_kind = insn_entry_kind(code, len, m->addr);
 	m->skipped = entry_probe_site(code, len, m->addr, lang == LANG_GO, &m->kind);
 	if (lang == LANG_GO) {
 		uint32_t skip = go_stack_check_len(code, len, m->addr);
@@ -495,8 +498,12 @@ static int locate_entry(struct elf_file *ef, const char *path, enum bin_lang lan
 		return rc;
 	}
 	rc = follow_tail_calls(ef, path, fi, ci, m, err, errlen);
-	if (!rc && m->skipped && m->go_check_cond < 0 && !entry_shift_holds(m))
-		unshift_entry(m, entry_kind);
+	if (!rc && m->skipped && m->go_check_cond < 0) {
+		if (!entry_shift_holds(m))
+			unshift_entry(m, entry_kind);
+		else
+			m->shift_onto_exit = shift_onto_exit(m);
+	}
 	return rc;
 }
 

@@ -64,6 +64,11 @@ struct sym_match {
 	uint64_t probe_offset; /* file offset to attach the uprobe at */
 	uint32_t skipped;      /* bytes from the entry to the probe (entry_probe_site, Go's check) */
 	enum entry_kind kind;  /* how the kernel will execute the probed instruction */
+	enum entry_kind entry_kind; /* the same for the function's first instruction */
+	/* The probe moved past a straight-line start is on a tail call out of
+	 * the function: with return-site probes it goes back to the entry
+	 * (a way out's probe must be its own). */
+	bool shift_onto_exit;
 	int weak;	       /* STB_WEAK binding */
 	/* Found by disassembling the function and its gcc ".cold" part. */
 	struct ret_site *sites; /* every ret and every jump out of the function */
@@ -137,6 +142,14 @@ enum bin_lang symbols_binary_lang(const char *path);
  * the ones it borrows from a tail-called function). 0 or -ENOMEM. */
 int sym_match_add_site(struct sym_match *m, uint64_t vaddr, int64_t file_delta, int cond,
 		       bool tail, uint64_t target);
+
+/* Where a probe that reads the arguments goes (the Go scheduler's): past
+ * Go's stack check, which only compares, but not past a straight-line start
+ * entry_probe_site skipped, which may have moved them. */
+static inline uint64_t sym_match_args_offset(const struct sym_match *m)
+{
+	return m->go_check_cond >= 0 ? m->probe_offset : m->probe_offset - m->skipped;
+}
 
 static inline bool addr_in_range(uint64_t a, uint64_t start, size_t len)
 {
