@@ -417,6 +417,23 @@ static const struct cand *func_at(const struct func_index *fi, uint64_t addr)
 	return fi->n ? bsearch(&key, fi->v, fi->n, sizeof(*fi->v), cmp_cand_addr_only) : NULL;
 }
 
+/* Whether another function symbol starts in (@lo, @hi]: called there
+ * directly, it would pass a probe moved past @lo. */
+static bool func_starts_in(const struct func_index *fi, uint64_t lo, uint64_t hi)
+{
+	size_t a = 0, b = fi->n;
+
+	while (a < b) { /* the first one above lo */
+		size_t mid = a + (b - a) / 2;
+
+		if (fi->v[mid].addr <= lo)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	return a < fi->n && fi->v[a].addr <= hi;
+}
+
 /* Offset, skip and kind of @m's entry probe, and its ways out. */
 static int follow_tail_calls(struct elf_file *ef, const char *path, const struct func_index *fi,
 			     const struct cold_index *ci, struct sym_match *m, char *err,
@@ -425,7 +442,7 @@ static int follow_tail_calls(struct elf_file *ef, const char *path, const struct
 /*
  * A probe moved past the entry (entry_probe_site) counts every call once and
  * nothing else only if no branch lands in what it skips or on it (a jump
- * table might).
+ * table might), and no other function starts there (func_starts_in).
  */
 static bool entry_shift_holds(const struct sym_match *m)
 {
@@ -499,7 +516,7 @@ static int locate_entry(struct elf_file *ef, const char *path, enum bin_lang lan
 	}
 	rc = follow_tail_calls(ef, path, fi, ci, m, err, errlen);
 	if (!rc && m->skipped && m->go_check_cond < 0) {
-		if (!entry_shift_holds(m))
+		if (!entry_shift_holds(m) || func_starts_in(fi, m->addr, m->addr + m->skipped))
 			unshift_entry(m, entry_kind);
 		else
 			m->shift_onto_exit = shift_onto_exit(m);
