@@ -223,6 +223,27 @@ static void test_prefix_entered(void **state)
 	assert_false(entered(back, sizeof(back), 0));
 }
 
+/* A split-off part's code, against the prefix (0x1000, 0x1006]. */
+static void test_part_branches_into(void **state)
+{
+	/* at 0x2000: jmp 0x1003 (e9 rel32: 0x1003 - 0x2005) */
+	static const uint8_t jmp_in[] = { 0xe9, 0xfe, 0xef, 0xff, 0xff };
+	/* jmp 0x1000, the entry */
+	static const uint8_t jmp_entry[] = { 0xe9, 0xfb, 0xef, 0xff, 0xff };
+	/* call 0x1006, the probed instruction; ret */
+	static const uint8_t call_probe[] = { 0xe8, 0x01, 0xf0, 0xff, 0xff, 0xc3 };
+	/* jne 0x1007, past it */
+	static const uint8_t jne_past[] = { 0x0f, 0x85, 0x01, 0xf0, 0xff, 0xff };
+	/* cut short: not all decoded */
+	static const uint8_t junk[] = { 0xe9, 0x00 };
+
+	assert_true(insn_branches_into(jmp_in, sizeof(jmp_in), 0x2000, 0x1000, 0x1006));
+	assert_false(insn_branches_into(jmp_entry, sizeof(jmp_entry), 0x2000, 0x1000, 0x1006));
+	assert_true(insn_branches_into(call_probe, sizeof(call_probe), 0x2000, 0x1000, 0x1006));
+	assert_false(insn_branches_into(jne_past, sizeof(jne_past), 0x2000, 0x1000, 0x1006));
+	assert_true(insn_branches_into(junk, sizeof(junk), 0x2000, 0x1000, 0x1006));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_endbr64_and_emulated_first),
 		cmocka_unit_test(test_prefix_entered),
+		cmocka_unit_test(test_part_branches_into),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

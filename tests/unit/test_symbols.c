@@ -169,6 +169,12 @@ static const char kinds_asm_c[] =
 	"	\".globl outer_fn\\n.type outer_fn,@function\\nouter_fn:\\nmov %rdi, %rax\\n\"\n"
 	"	FN(inner_fn, \"push %rbx\\npop %rbx\\nret\")\n"
 	"	\".size outer_fn, .-outer_fn\\n\"\n"
+	/* gcc's split-off parts: one jumps to the entry of shift_fn (fine),
+	 * one into partjump_fn past its entry (no shift) */
+	"	FN(partjump_fn, \"mov %rdi, %rax\\ntest %rsi, %rsi\\nje 1f\\nadd %rsi, %rax\\n"
+	"1: ret\")\n"
+	"	FN(shift_fn.part.0, \"jmp shift_fn\")\n"
+	"	FN(partjump_fn.part.1, \"jmp partjump_fn+3\")\n"
 	/* 3 bytes before a page end: the nop5 straddles two pages. */
 	"	\".p2align 12\\n.skip 4093, 0xcc\\n\"\n"
 	"	FN(nop5_cross_fn, \".byte 0x0f,0x1f,0x44,0x00,0x00\\nret\")\n"
@@ -178,7 +184,7 @@ static const char kinds_main_c[] =
 	"#define F(f) extern char f[];\n"
 	"F(push_fn) F(cet_push_fn) F(cet_leaf_fn) F(nop5_fn) F(mov_fn) F(sub_fn) F(jmp_fn)\n"
 	"F(push_r12_fn) F(cet_nop5_fn) F(cet_mov_fn) F(nop5_cross_fn) F(shift_fn) F(loop_fn)\n"
-	"F(outer_fn) F(inner_fn)\n"
+	"F(outer_fn) F(inner_fn) F(partjump_fn)\n"
 	"static void dump(const char *name, const unsigned char *b)\n"
 	"{ printf(\"%s\", name); for (int i = 0; i < 16; i++) printf(\" %02x\", b[i]);\n"
 	"  printf(\"\\n\"); }\n"
@@ -188,6 +194,7 @@ static const char kinds_main_c[] =
 	"{ D(push_fn); D(cet_push_fn); D(cet_leaf_fn); D(nop5_fn); D(mov_fn); D(sub_fn);\n"
 	"  D(jmp_fn); D(push_r12_fn); D(cet_nop5_fn); D(cet_mov_fn); D(nop5_cross_fn);\n"
 	"  D(shift_fn); D(loop_fn); D(outer_fn); D(inner_fn);\n"
+	"  D(partjump_fn);\n"
 	"  return 0; }\n";
 
 static int build_fixtures(void)
@@ -1069,6 +1076,7 @@ static void test_entry_kinds_compiled(void **state)
 		{"loop_fn", ENTRY_SINGLE_STEP, 0, 0x48},
 		{"outer_fn", ENTRY_SINGLE_STEP, 0, 0x48},
 		{"inner_fn", ENTRY_EMULATED, 0, 0x53},
+		{"partjump_fn", ENTRY_SINGLE_STEP, 0, 0x48},
 	};
 	static const uint8_t endbr64[] = {0xf3, 0x0f, 0x1e, 0xfa};
 	struct sym_list l;
@@ -1095,7 +1103,7 @@ static void test_entry_kinds_compiled(void **state)
 	/* The fixture put it where intended: 3 bytes before a page end. */
 	assert_int_equal(find_sym(&l, "nop5_cross_fn")->addr & 0xfff, 0xffd);
 	sym_list_free(&l);
-	assert_int_equal(check_runtime_bytes(fx("kinds"), "*_fn", fx("kinds")), 15);
+	assert_int_equal(check_runtime_bytes(fx("kinds"), "*_fn", fx("kinds")), 16);
 }
 
 int main(void)

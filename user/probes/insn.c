@@ -219,6 +219,33 @@ static void note_prefix_entry(csh cs, const cs_insn *in, struct sym_match *m, ui
 	}
 }
 
+bool insn_branches_into(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t lo, uint64_t hi)
+{
+	csh cs = x86_decoder();
+	const uint8_t *p = code;
+	uint64_t addr = vaddr;
+	size_t left = len;
+	bool into = false;
+	cs_insn *in;
+
+	if (!cs || !(in = cs_malloc(cs)))
+		return true;
+	while (left && !into) {
+		const cs_x86_op *op = &in->detail->x86.operands[0];
+
+		if (!cs_disasm_iter(cs, &p, &left, &addr, in)) {
+			into = true; /* not all seen */
+			break;
+		}
+		if ((cs_insn_group(cs, in, X86_GRP_JUMP) || cs_insn_group(cs, in, X86_GRP_CALL)) &&
+		    in->detail->x86.op_count == 1 && op->type == X86_OP_IMM &&
+		    (uint64_t)op->imm > lo && (uint64_t)op->imm <= hi)
+			into = true;
+	}
+	cs_free(in, 1);
+	return into;
+}
+
 /*
  * One stretch of code (the body, or its cold part). A jump is "out" when it
  * lands in neither stretch: a tail call. Indirect jumps through memory at

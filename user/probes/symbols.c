@@ -306,7 +306,8 @@ static int collect_cands(struct elf_file *ef, Elf_Scn *scn, Elf_Data *versym, co
 	return 0;
 }
 
-/* gcc's "f.cold" parts, by name, so each function's scan can take its own. */
+/* gcc's "f.cold" parts, by name, so each function's scan can take its own
+ * (and its "f.part.N" ones, split off and called, for the entry shift). */
 struct cold_index {
 	struct cand *v; /* name, addr, size */
 	size_t n;
@@ -317,7 +318,19 @@ static int cmp_cand_name(const void *pa, const void *pb)
 	return strcmp(((const struct cand *)pa)->name, ((const struct cand *)pb)->name);
 }
 
-static int build_cold_index(struct elf_file *ef, Elf_Scn *scn, struct cold_index *ci)
+/* The length of @name without a ".part.N" suffix, or 0. */
+static size_t part_stem(const char *name, size_t len)
+{
+	size_t d = len;
+
+	while (d > 0 && name[d - 1] >= '0' && name[d - 1] <= '9')
+		d--;
+	if (d == len || d < 7 || strncmp(name + d - 6, ".part.", 6))
+		return 0;
+	return d - 6;
+}
+
+static int build_cold_index(struct elf_file *ef, Elf_Scn *scn, struct cold_index *ci, bool parts)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
 	GElf_Shdr sh;
@@ -336,7 +349,16 @@ static int build_cold_index(struct elf_file *ef, Elf_Scn *scn, struct cold_index
 		    !sym.st_size)
 			continue;
 		name = elf_strptr(ef->elf, sh.sh_link, sym.st_name);
-		if (!name || (len = strlen(name)) < 6 || strcmp(name + len - 5, ".cold"))
+		if (!name)
+			continue;
+		len = strlen(name);
+		if (parts)
+			len = part_stem(name, len);
+		else if (len < 6 || strcmp(name + len - 5, ".cold"))
+			continue;
+		else
+			len -= 5;
+		if (!len)
 			continue;
 		if (ci->n == cap) {
 			struct cand *v = realloc(ci->v, (cap = cap ? 2 * cap : 64) * sizeof(*v));
@@ -345,7 +367,7 @@ static int build_cold_index(struct elf_file *ef, Elf_Scn *scn, struct cold_index
 				return -ENOMEM;
 			ci->v = v;
 		}
-		ci->v[ci->n] = (struct cand){ .name = strndup(name, len - 5),
+		ci->v[ci->n] = (struct cand){ .name = strndup(name, len),
 					      .addr = sym.st_value,
 					      .size = sym.st_size };
 		if (!ci->v[ci->n++].name)
@@ -361,6 +383,30 @@ static const struct cand *cold_part(const struct cold_index *ci, const char *nam
 	struct cand key = { .name = (char *)name };
 
 	return ci->n ? bsearch(&key, ci->v, ci->n, sizeof(*ci->v), cmp_cand_name) : NULL;
+}
+
+/* Whether a "@name.part.N" function (gcc's split-off part) branches into
+ * (@lo, @hi]: it never should, but a probe moved there must know. */
+static bool parts_branch_into(struct elf_file *ef, const char *path, const struct cold_index *pi,
+			      const char *name, uint64_t lo, uint64_t hi)
+{
+	bool into = false;
+
+	for (size_t i = 0; i < pi->n && !into; i++) {
+		uint8_t *code = NULL;
+		size_t len = 0;
+		int64_t delta;
+		char err[8];
+
+		if (strcmp(pi->v[i].name, name))
+			continue;
+		if (elf_read_code(ef, path, pi->v[i].addr, pi->v[i].size, &code, &len, &delta, err,
+				  sizeof(err)) != 0)
+			return true; /* unread: cannot tell */
+		into = insn_branches_into(code, len, pi->v[i].addr, lo, hi);
+		free(code);
+	}
+	return into;
 }
 
 /* Every function symbol by address: where a tail call lands. */
@@ -467,8 +513,9 @@ static void unshift_entry(struct sym_match *m, enum entry_kind entry_kind)
 }
 
 static int locate_entry(struct elf_file *ef, const char *path, enum bin_lang lang,
-			const struct cold_index *ci, const struct func_index *fi,
-			const struct cand *cold, struct sym_match *m, char *err, size_t errlen)
+			const struct cold_index *ci, const struct cold_index *pi,
+			const struct func_index *fi, const char *name, const struct cand *cold,
+			struct sym_match *m, char *err, size_t errlen)
 {
 	uint8_t *code = NULL, *cold_code = NULL;
 	size_t len = 0, cold_len = 0;
@@ -516,7 +563,10 @@ static int locate_entry(struct elf_file *ef, const char *path, enum bin_lang lan
 	}
 	rc = follow_tail_calls(ef, path, fi, ci, m, err, errlen);
 	if (!rc && m->skipped && m->go_check_cond < 0) {
-		if (!entry_shift_holds(m) || func_starts_in(fi, m->addr, m->addr + m->skipped))
+		uint64_t hi = m->addr + m->skipped;
+
+		if (!entry_shift_holds(m) || func_starts_in(fi, m->addr, hi) ||
+		    parts_branch_into(ef, path, pi, name, m->addr, hi))
 			unshift_entry(m, entry_kind);
 		else
 			m->shift_onto_exit = shift_onto_exit(m);
@@ -638,7 +688,7 @@ static int open_debug_symbols(const char *path, struct elf_file *dbg, Elf_Scn **
 int symbols_match(const char *path, const char *glob, struct sym_list *out, char *err,
 		  size_t errlen)
 {
-	struct cold_index colds = {};
+	struct cold_index colds = {}, parts = {};
 	struct func_index funcs = {};
 	struct go_pclntab gotab = {};
 	struct elf_file dbg = { .fd = -1 };
@@ -686,7 +736,8 @@ int symbols_match(const char *path, const char *glob, struct sym_list *out, char
 		goto cleanup;
 
 	if (scn) {
-		ret = build_cold_index(out->debug_file ? &dbg : &ef, scn, &colds);
+		ret = build_cold_index(out->debug_file ? &dbg : &ef, scn, &colds, false);
+		ret = ret ?: build_cold_index(out->debug_file ? &dbg : &ef, scn, &parts, true);
 		ret = ret ?: build_func_index(out->debug_file ? &dbg : &ef, scn, &funcs);
 	}
 	if (ret) {
@@ -712,7 +763,7 @@ int symbols_match(const char *path, const char *glob, struct sym_list *out, char
 		m->addr = cands[i].addr;
 		m->size = cands[i].size;
 		m->weak = cands[i].bind == STB_WEAK;
-		r = locate_entry(&ef, path, out->lang, &colds, &funcs,
+		r = locate_entry(&ef, path, out->lang, &colds, &parts, &funcs, cands[i].name,
 				 cold_part(&colds, cands[i].name), m, err, errlen);
 		if (r < 0) {
 			ret = r;
@@ -734,6 +785,7 @@ int symbols_match(const char *path, const char *glob, struct sym_list *out, char
 cleanup:
 	free_cands(cands, ncands);
 	free_cands(colds.v, colds.n);
+	free_cands(parts.v, parts.n);
 	free(funcs.v);
 	elf_file_close(&ef);
 	elf_file_close(&dbg);

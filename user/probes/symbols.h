@@ -181,6 +181,10 @@ int go_stack_check_jcc(const uint8_t *code, size_t len, uint64_t vaddr, uint32_t
  */
 enum entry_kind insn_entry_kind(const uint8_t *code, size_t len, uint64_t vaddr);
 
+/* Whether a direct jump or call in @code (@len bytes at @vaddr) lands in
+ * (@lo, @hi]; true too when part of it does not decode. */
+bool insn_branches_into(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t lo, uint64_t hi);
+
 /* The longest straight-line prefix an entry probe moves past. */
 #define ENTRY_SHIFT_MAX_INSNS 6
 #define ENTRY_SHIFT_MAX_BYTES 32
