@@ -33,8 +33,7 @@ static const struct {
 	  SHIFT_TAIL_CALLS },
 	{ "noshift_loop", "single-step", "return-probe", "single-step", "1 ret",
 	  NOSHIFT_LOOP_CALLS },
-	{ "noshift_sub", "single-step", "return-probe", "single-step", "1 ret",
-	  NOSHIFT_SUB_CALLS },
+	{ "noshift_sub", "single-step", "return-probe", "single-step", "1 ret", NOSHIFT_SUB_CALLS },
 };
 
 #define N_FNS (sizeof(fns) / sizeof(fns[0]))
@@ -65,8 +64,8 @@ static void check_list(const char *returns, bool safe)
 
 		/* "0x%-10lx " then ENTRY, RETURN, LANG, FUNCTION */
 		snprintf(want, sizeof(want), "%-12s %-16s %-5s %s ",
-			 safe ? fns[i].safe_entry : fns[i].entry, safe ? fns[i].safe_ret : fns[i].ret,
-			 "C", fns[i].name);
+			 safe ? fns[i].safe_entry : fns[i].entry,
+			 safe ? fns[i].safe_ret : fns[i].ret, "C", fns[i].name);
 		for (const char *l = out; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
 			if (strlen(l) > 13 && !strncmp(l + 13, want, strlen(want)))
 				found = true;

@@ -34,6 +34,7 @@ long shift_tail(long x);
 long noshift_loop(long n);
 long noshift_sub(long x);
 
+/* clang-format off */
 #define FN(name, body)                                                                  \
 	".p2align 4\n.globl " #name "\n.type " #name ",@function\n" #name ":\n" body \
 	"\n.size " #name ", .-" #name "\n"
@@ -78,6 +79,7 @@ __asm__(".pushsection .text\n"
 			"add $8, %rsp\n"
 			"ret")
 	".popsection\n");
+/* clang-format on */
 
 static double now_ns(void)
 {
@@ -146,7 +148,8 @@ int main(int argc, char **argv)
 	for (long i = 0; i < NOSHIFT_LOOP_CALLS; i++) {
 		if ((r = noshift_loop(NOSHIFT_LOOP_ROUNDS)) !=
 		    NOSHIFT_LOOP_ROUNDS * (NOSHIFT_LOOP_ROUNDS + 1) / 2)
-			return bad("noshift_loop", r, NOSHIFT_LOOP_ROUNDS * (NOSHIFT_LOOP_ROUNDS + 1) / 2);
+			return bad("noshift_loop", r,
+				   NOSHIFT_LOOP_ROUNDS * (NOSHIFT_LOOP_ROUNDS + 1) / 2);
 		sum += r;
 	}
 	for (long i = 0; i < NOSHIFT_SUB_CALLS; i++) {

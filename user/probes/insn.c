@@ -199,8 +199,8 @@ static void note_prefix_entry(csh cs, const cs_insn *in, struct sym_match *m, ui
 	const cs_x86 *x = &in->detail->x86;
 	const cs_x86_op *op = &x->operands[0];
 
-	if (!m->skipped || (!cs_insn_group(cs, in, X86_GRP_JUMP) &&
-			    !cs_insn_group(cs, in, X86_GRP_CALL)))
+	if (!m->skipped ||
+	    (!cs_insn_group(cs, in, X86_GRP_JUMP) && !cs_insn_group(cs, in, X86_GRP_CALL)))
 		return;
 	if (x->op_count != 1) {
 		m->prefix_entered = true;
@@ -445,8 +445,9 @@ static bool reg_is_segment(x86_reg r)
 static bool insn_keeps_entry(csh cs, const cs_insn *in, bool keep_r14)
 {
 	static const uint8_t leave_groups[] = {
-		X86_GRP_JUMP, X86_GRP_CALL,	       X86_GRP_RET,	  X86_GRP_INT,
-		X86_GRP_IRET, X86_GRP_BRANCH_RELATIVE, X86_GRP_PRIVILEGE,
+		X86_GRP_JUMP,	   X86_GRP_CALL, X86_GRP_RET,
+		X86_GRP_INT,	   X86_GRP_IRET, X86_GRP_BRANCH_RELATIVE,
+		X86_GRP_PRIVILEGE,
 	};
 	const cs_x86 *x = &in->detail->x86;
 	cs_regs rd, wr;
@@ -520,7 +521,8 @@ uint32_t entry_probe_site(const uint8_t *code, size_t len, uint64_t vaddr, bool 
 	for (int n = 0; n < ENTRY_SHIFT_MAX_INSNS; n++) {
 		enum entry_kind k;
 
-		if (!cs_disasm_iter(cs, &p, &left, &addr, in) || !insn_keeps_entry(cs, in, keep_r14))
+		if (!cs_disasm_iter(cs, &p, &left, &addr, in) ||
+		    !insn_keeps_entry(cs, in, keep_r14))
 			break;
 		if (addr - vaddr > ENTRY_SHIFT_MAX_BYTES)
 			break;

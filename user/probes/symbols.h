@@ -62,7 +62,7 @@ struct sym_match {
 	uint64_t addr;	       /* st_value */
 	uint64_t size;	       /* st_size */
 	uint64_t probe_offset; /* file offset to attach the uprobe at */
-	uint32_t skipped;      /* bytes from the entry to the probe (entry_probe_site, Go's check) */
+	uint32_t skipped;      /* entry to probe: entry_probe_site, or Go's check */
 	enum entry_kind kind;  /* how the kernel will execute the probed instruction */
 	enum entry_kind entry_kind; /* the same for the function's first instruction */
 	/* The probe moved past a straight-line start is on a tail call out of
