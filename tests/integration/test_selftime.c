@@ -14,6 +14,7 @@
  * longjmp leaves calls unfinished, which the plain report shows.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -119,11 +120,46 @@ static void print_fig(const char *name, const struct stage_fig *f, double truth)
 		      f->p50, f->self, truth);
 }
 
-static void check_ratio(const char *what, double got, double truth, double lo, double hi)
+/*
+ * The figures' checks of one attempt: what missed, said in full. The
+ * probes' cost is the machine's: for tens of milliseconds at a time a
+ * loaded VM can charge every probe ~800 ns more (one SANITIZE CI run: the
+ * 1 us function's median read 1823 ns corrected, in a run right after or
+ * before one whose raw median was 1311 ns). So a figure is checked over
+ * up to ATTEMPTS pairs of runs, and fails when it misses in all; a broken
+ * correction misses every time.
+ */
+#define ATTEMPTS 3
+
+struct misses {
+	char text[2048];
+	size_t len;
+};
+
+static void miss(struct misses *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void miss(struct misses *m, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (m->len >= sizeof(m->text) - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(m->text + m->len, sizeof(m->text) - m->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		m->len += (size_t)n;
+	if (m->len > sizeof(m->text) - 1)
+		m->len = sizeof(m->text) - 1;
+}
+
+static void check_ratio(struct misses *m, const char *what, double got, double truth, double lo,
+			double hi)
 {
 	if (got < truth * lo || got > truth * hi)
-		fail_msg("%s: %.0f ns against %.0f ns unprobed (allowed %.2fx to %.2fx)", what, got,
-			 truth, lo, hi);
+		miss(m, "%s: %.0f ns against %.0f ns unprobed (allowed %.2fx to %.2fx)\n", what,
+		     got, truth, lo, hi);
 }
 
 /* Per mechanism: what is taken off inside a call, and per call in its
@@ -189,14 +225,27 @@ static void run_figs(const char *extra, const char *extra2, const char *ret, str
 }
 
 /* The corrected median's error at most `share` of the raw one's. */
-static void closer(const char *name, double corr, double raw, double truth, double share)
+static void closer(struct misses *m, const char *name, double corr, double raw, double truth,
+		   double share)
 {
 	double ec = fabs(corr - truth), er = fabs(raw - truth);
 
 	if (ec > share * er)
-		fail_msg("%s: %.0f ns corrected, %.0f ns raw, %.0f ns unprobed: the correction "
-			 "left %.0f%% of the error",
-			 name, corr, raw, truth, 100 * ec / er);
+		miss(m,
+		     "%s: %.0f ns corrected, %.0f ns raw, %.0f ns unprobed: the correction "
+		     "left %.0f%% of the error\n",
+		     name, corr, raw, truth, 100 * ec / er);
+}
+
+/* After a missed attempt: say so; after the last, fail with all of them. */
+static void attempt_done(struct misses *all, const struct misses *m, int attempt)
+{
+	if (!m->len)
+		return;
+	miss(all, "attempt %d:\n%s", attempt + 1, m->text);
+	fprintf(stderr, "attempt %d missed:\n%s", attempt + 1, m->text);
+	if (attempt + 1 == ATTEMPTS)
+		fail_msg("the correction missed in %d attempts:\n%s", ATTEMPTS, all->text);
 }
 
 /* The functions spin a fixed loop: a busy machine only adds to the time the
@@ -221,28 +270,36 @@ static void least_truth(struct run_figs *c, const struct run_figs *r)
  */
 static void test_correction(void **state)
 {
-	struct run_figs c, r;
+	struct misses all = {};
 
 	REQUIRE_ROOT_BPF();
-	run_figs(NULL, NULL, NULL, &c);
-	run_figs("--raw-times", NULL, NULL, &r);
-	least_truth(&c, &r);
-	assert_true(c.applied);
-	assert_false(r.applied);
-	assert_int_equal(r.clamped, 0);
-	/* Raw, the probes' cost is in: several times the short function. */
-	check_ratio("selftime_short p50 (raw)", r.sh.p50, r.t.short_ns, 2.5, 1000);
-	assert_true(r.med.p50 > r.t.medium_ns);
-	closer("selftime_short p50", c.sh.p50, r.sh.p50, c.t.short_ns, 0.75);
-	closer("selftime_child p50", c.child.p50, r.child.p50, c.t.child_ns, 0.75);
-	closer("selftime_parent p50", c.parent.p50, r.parent.p50, c.t.parent_ns, 0.75);
-	closer("selftime_medium p50", c.med.p50, r.med.p50, c.t.medium_ns, 0.9);
-	/* Not the function's own time taken off: the 1 us function keeps most
-	 * of it whatever the load. (A parent's correction is 8 children's
-	 * worth: at a load of 9 a calibration high by ~150 ns a call took the
-	 * parent's median to a few ns, as it can take it to 4x; the check
-	 * above bounds that.) */
-	check_ratio("selftime_medium p50", c.med.p50, c.t.medium_ns, 0.4, 100);
+	for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+		struct misses m = {};
+		struct run_figs c, r;
+
+		run_figs(NULL, NULL, NULL, &c);
+		run_figs("--raw-times", NULL, NULL, &r);
+		least_truth(&c, &r);
+		assert_true(c.applied);
+		assert_false(r.applied);
+		assert_int_equal(r.clamped, 0);
+		/* Raw, the probes' cost is in: several times the short function. */
+		check_ratio(&m, "selftime_short p50 (raw)", r.sh.p50, r.t.short_ns, 2.5, 1000);
+		assert_true(r.med.p50 > r.t.medium_ns);
+		closer(&m, "selftime_short p50", c.sh.p50, r.sh.p50, c.t.short_ns, 0.75);
+		closer(&m, "selftime_child p50", c.child.p50, r.child.p50, c.t.child_ns, 0.75);
+		closer(&m, "selftime_parent p50", c.parent.p50, r.parent.p50, c.t.parent_ns, 0.75);
+		closer(&m, "selftime_medium p50", c.med.p50, r.med.p50, c.t.medium_ns, 0.9);
+		/* Not the function's own time taken off: the 1 us function keeps
+		 * most of it whatever the load. (A parent's correction is 8
+		 * children's worth: at a load of 9 a calibration high by ~150 ns a
+		 * call took the parent's median to a few ns, as it can take it to
+		 * 4x; the check above bounds that.) */
+		check_ratio(&m, "selftime_medium p50", c.med.p50, c.t.medium_ns, 0.4, 100);
+		attempt_done(&all, &m, attempt);
+		if (!m.len)
+			break;
+	}
 }
 
 /*
@@ -258,33 +315,41 @@ static void test_correction(void **state)
  */
 static void test_correction_return_sites(void **state)
 {
-	struct run_figs c, r;
+	struct misses all = {};
 
 	REQUIRE_ROOT_BPF();
-	wait_s = 7;
-	run_figs("--returns=safe", NULL, "return sites", &c);
-	wait_s = 0;
-	run_figs("--returns=safe", "--raw-times", "return sites", &r);
-	assert_true(c.recalibrations >= 1);
-	assert_int_equal(r.recalibrations, 0);
-	assert_int_equal(c.entered, SELFTIME_SHORT_CALLS + SELFTIME_MEDIUM_CALLS +
-					    SELFTIME_PARENT_CALLS * (1 + SELFTIME_CHILDREN));
-	least_truth(&c, &r);
-	assert_true(c.applied);
-	assert_false(r.applied);
-	/* Most of a ret site's cost is the single step after its timestamp:
-	 * the callers hold it, the call itself less. */
-	assert_true(c.per_call > 3 * c.in_call);
-	check_ratio("selftime_short p50 (raw)", r.sh.p50, r.t.short_ns, 2.5, 1000);
-	check_ratio("selftime_parent p50 (raw)", r.parent.p50, r.t.parent_ns, 8, 1e6);
-	closer("selftime_short p50", c.sh.p50, r.sh.p50, c.t.short_ns, 0.75);
-	closer("selftime_child p50", c.child.p50, r.child.p50, c.t.child_ns, 0.75);
-	/* 16 single-stepped rets a call: on a busy machine their cost moves by
-	 * more than the parent's whole time (44% of the error left once under
-	 * stress-ng, against ~6% quiet). */
-	closer("selftime_parent p50", c.parent.p50, r.parent.p50, c.t.parent_ns, 0.6);
-	closer("selftime_medium p50", c.med.p50, r.med.p50, c.t.medium_ns, 0.9);
-	check_ratio("selftime_medium p50", c.med.p50, c.t.medium_ns, 0.4, 100);
+	for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+		struct misses m = {};
+		struct run_figs c, r;
+
+		wait_s = 7;
+		run_figs("--returns=safe", NULL, "return sites", &c);
+		wait_s = 0;
+		run_figs("--returns=safe", "--raw-times", "return sites", &r);
+		assert_true(c.recalibrations >= 1);
+		assert_int_equal(r.recalibrations, 0);
+		assert_int_equal(c.entered, SELFTIME_SHORT_CALLS + SELFTIME_MEDIUM_CALLS +
+						    SELFTIME_PARENT_CALLS * (1 + SELFTIME_CHILDREN));
+		least_truth(&c, &r);
+		assert_true(c.applied);
+		assert_false(r.applied);
+		/* Most of a ret site's cost is the single step after its
+		 * timestamp: the callers hold it, the call itself less. */
+		assert_true(c.per_call > 3 * c.in_call);
+		check_ratio(&m, "selftime_short p50 (raw)", r.sh.p50, r.t.short_ns, 2.5, 1000);
+		check_ratio(&m, "selftime_parent p50 (raw)", r.parent.p50, r.t.parent_ns, 8, 1e6);
+		closer(&m, "selftime_short p50", c.sh.p50, r.sh.p50, c.t.short_ns, 0.75);
+		closer(&m, "selftime_child p50", c.child.p50, r.child.p50, c.t.child_ns, 0.75);
+		/* 16 single-stepped rets a call: on a busy machine their cost
+		 * moves by more than the parent's whole time (44% of the error
+		 * left once under stress-ng, against ~6% quiet). */
+		closer(&m, "selftime_parent p50", c.parent.p50, r.parent.p50, c.t.parent_ns, 0.6);
+		closer(&m, "selftime_medium p50", c.med.p50, r.med.p50, c.t.medium_ns, 0.9);
+		check_ratio(&m, "selftime_medium p50", c.med.p50, c.t.medium_ns, 0.4, 100);
+		attempt_done(&all, &m, attempt);
+		if (!m.len)
+			break;
+	}
 }
 
 /* fault_target with -p: it ends while bpfprof watches. */
