@@ -259,6 +259,27 @@ static void least_truth(struct run_figs *c, const struct run_figs *r)
 }
 
 /*
+ * What both return mechanisms must hold: raw, the probes' cost is in
+ * (several times the short function); corrected, each median keeps at most
+ * `share` (the parent: `parent_share`) of the raw one's error, and the 1 us
+ * function keeps most of its own time whatever the load. (A parent's
+ * correction is 8 children's worth: at a load of 9 a calibration high by
+ * ~150 ns a call took the parent's median to a few ns, as it can take it to
+ * 4x; the closeness check bounds that.)
+ */
+static void check_corrected(struct misses *m, const struct run_figs *c, const struct run_figs *r,
+			    double parent_share)
+{
+	check_ratio(m, "selftime_short p50 (raw)", r->sh.p50, r->t.short_ns, 2.5, 1000);
+	closer(m, "selftime_short p50", c->sh.p50, r->sh.p50, c->t.short_ns, 0.75);
+	closer(m, "selftime_child p50", c->child.p50, r->child.p50, c->t.child_ns, 0.75);
+	closer(m, "selftime_parent p50", c->parent.p50, r->parent.p50, c->t.parent_ns,
+	       parent_share);
+	closer(m, "selftime_medium p50", c->med.p50, r->med.p50, c->t.medium_ns, 0.9);
+	check_ratio(m, "selftime_medium p50", c->med.p50, c->t.medium_ns, 0.4, 100);
+}
+
+/*
  * A run with the correction and one with --raw-times, back to back. The
  * probes' cost moves with the machine's load (the kernel's share of a probe
  * ranged from 770 to 1800 ns between runs here while other jobs ran, some
@@ -283,19 +304,8 @@ static void test_correction(void **state)
 		assert_true(c.applied);
 		assert_false(r.applied);
 		assert_int_equal(r.clamped, 0);
-		/* Raw, the probes' cost is in: several times the short function. */
-		check_ratio(&m, "selftime_short p50 (raw)", r.sh.p50, r.t.short_ns, 2.5, 1000);
 		assert_true(r.med.p50 > r.t.medium_ns);
-		closer(&m, "selftime_short p50", c.sh.p50, r.sh.p50, c.t.short_ns, 0.75);
-		closer(&m, "selftime_child p50", c.child.p50, r.child.p50, c.t.child_ns, 0.75);
-		closer(&m, "selftime_parent p50", c.parent.p50, r.parent.p50, c.t.parent_ns, 0.75);
-		closer(&m, "selftime_medium p50", c.med.p50, r.med.p50, c.t.medium_ns, 0.9);
-		/* Not the function's own time taken off: the 1 us function keeps
-		 * most of it whatever the load. (A parent's correction is 8
-		 * children's worth: at a load of 9 a calibration high by ~150 ns a
-		 * call took the parent's median to a few ns, as it can take it to
-		 * 4x; the check above bounds that.) */
-		check_ratio(&m, "selftime_medium p50", c.med.p50, c.t.medium_ns, 0.4, 100);
+		check_corrected(&m, &c, &r, 0.75);
 		attempt_done(&all, &m, attempt);
 		if (!m.len)
 			break;
@@ -336,16 +346,11 @@ static void test_correction_return_sites(void **state)
 		/* Most of a ret site's cost is the single step after its
 		 * timestamp: the callers hold it, the call itself less. */
 		assert_true(c.per_call > 3 * c.in_call);
-		check_ratio(&m, "selftime_short p50 (raw)", r.sh.p50, r.t.short_ns, 2.5, 1000);
 		check_ratio(&m, "selftime_parent p50 (raw)", r.parent.p50, r.t.parent_ns, 8, 1e6);
-		closer(&m, "selftime_short p50", c.sh.p50, r.sh.p50, c.t.short_ns, 0.75);
-		closer(&m, "selftime_child p50", c.child.p50, r.child.p50, c.t.child_ns, 0.75);
 		/* 16 single-stepped rets a call: on a busy machine their cost
 		 * moves by more than the parent's whole time (44% of the error
 		 * left once under stress-ng, against ~6% quiet). */
-		closer(&m, "selftime_parent p50", c.parent.p50, r.parent.p50, c.t.parent_ns, 0.6);
-		closer(&m, "selftime_medium p50", c.med.p50, r.med.p50, c.t.medium_ns, 0.9);
-		check_ratio(&m, "selftime_medium p50", c.med.p50, c.t.medium_ns, 0.4, 100);
+		check_corrected(&m, &c, &r, 0.6);
 		attempt_done(&all, &m, attempt);
 		if (!m.len)
 			break;
