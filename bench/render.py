@@ -139,6 +139,20 @@ def events_md(res, L):
         L.append("")
 
 
+def workload_table_md(wl, rows, L):
+    """One workload's rows (lib.stats.summarize), and the tools' own counts."""
+    L += ["### " + wl, "", "| config | ns/call | added ns | × base | × floor | runs |",
+          "|---|---:|---:|---:|---:|---:|"]
+    for name, r in rows.items():
+        L.append("| %s | %s | %s | %s | %s | %d |" % (
+            name, fmt(r["ns_per_call"]), "" if name == "baseline" else fmt(r["added_ns"]),
+            fmt(r["ratio_to_baseline"]), fmt(r["added_vs_floor"]), len(r["runs_ns_per_call"])))
+    L.append("")
+    proofs = counted_md(rows)
+    if proofs:
+        L.extend([proofs, ""])
+
+
 def counted_md(rows):
     """Each tool's own count of the loop's calls, the least over its runs:
     the proof that it attached and counted (results from before the proofs
@@ -175,19 +189,7 @@ def write_md(res, path):
             return
         L.extend(["## " + title, "", unit_note, ""])
         for wl, rows in s["workloads"].items():
-            L.append("### " + wl)
-            L.append("")
-            L.append("| config | ns/call | added ns | × base | × floor | runs |")
-            L.append("|---|---:|---:|---:|---:|---:|")
-            for name, r in rows.items():
-                L.append("| %s | %s | %s | %s | %s | %d |" % (
-                    name, fmt(r["ns_per_call"]), "" if name == "baseline" else fmt(r["added_ns"]),
-                    fmt(r["ratio_to_baseline"]), fmt(r["added_vs_floor"]),
-                    len(r["runs_ns_per_call"])))
-            L.append("")
-            proofs = counted_md(rows)
-            if proofs:
-                L.extend([proofs, ""])
+            workload_table_md(wl, rows, L)
         for k, v in s.get("errors", {}).items():
             L.append("- **%s could not run here**: `%s`" % (k, v.replace("\n", " ")[:300]))
         if s.get("errors"):
@@ -387,17 +389,7 @@ def returns_md(res, L):
           "sites: docs/stages.md). A `ret` under a uprobe is single-stepped, so a return "
           "site costs about what a single-stepped entry does.", ""]
     for wl, rows in s["workloads"].items():
-        L += ["### " + wl, "", "| config | ns/call | added ns | × base | × floor | runs |",
-              "|---|---:|---:|---:|---:|---:|"]
-        for name, r in rows.items():
-            L.append("| %s | %s | %s | %s | %s | %d |" % (
-                name, fmt(r["ns_per_call"]), "" if name == "baseline" else fmt(r["added_ns"]),
-                fmt(r["ratio_to_baseline"]), fmt(r["added_vs_floor"]),
-                len(r["runs_ns_per_call"])))
-        L.append("")
-        proofs = counted_md(rows)
-        if proofs:
-            L.extend([proofs, ""])
+        workload_table_md(wl, rows, L)
         att = s.get("bpfprof_attached", {}).get(wl, {})
         if att:
             L += ["bpfprof attached with: " + "; ".join(

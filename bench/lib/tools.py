@@ -9,7 +9,8 @@ import subprocess
 import tempfile
 import time
 
-from lib.common import WORKLOAD, sh
+from lib.common import WORKLOAD, log, sh
+from lib.stats import rotate
 
 # The measured loop runs on the last CPU and every tool's userspace on the
 # first: on this 2-vCPU VM the first vCPU takes the interrupts and runs
@@ -183,3 +184,34 @@ def run_workload(args, tool_factory):
         tool.check_proof()
     kv = dict(x.split("=") for x in out_s.split())
     return float(kv.get("chunk_p10_ns_per_call", kv["ns_per_call"])), tool
+
+
+def run_rounds(section, workloads, ts, rounds, seen=None):
+    """Rounds over workloads {key: (label, calls, run(name, make) -> (ns, tool))},
+    every configuration of ts once a round, in rotated order, so one slow
+    stretch of the host cannot favour one of them. Returns (raw ns per call
+    per run, counted proofs, errors). A configuration that fails is said
+    under its table and not run again; seen(key, name, tool) reads more from
+    each run."""
+    raw, counted, errors = {}, {}, {}
+    for key, (label, calls, run) in workloads.items():
+        raw[key] = {name: [] for name in ts}
+        counted[key] = {}
+        for r in range(rounds):
+            for name in rotate(list(ts), r):
+                if "%s/%s" % (key, name) in errors:
+                    continue
+                try:
+                    ns, tool = run(name, ts[name])
+                except Exception as e:  # a peer that cannot run here, or did not count
+                    errors["%s/%s" % (key, name)] = str(e)[:400]
+                    log("%s:" % section, key, name, "failed:", str(e)[:400])
+                    continue
+                raw[key][name].append(ns)
+                if tool and tool.counted is not None:
+                    counted[key].setdefault(name, []).append((tool.counted, calls))
+                if seen and tool:
+                    seen(key, name, tool)
+            log("%s round %d %s:" % (section, r, label),
+                " ".join("%s=%.0f" % (k, v[-1]) for k, v in raw[key].items() if v))
+    return raw, counted, errors

@@ -21,8 +21,8 @@ import subprocess
 
 from lib import commands as C
 from lib.common import BPFPROF, FLOOR, WORKLOAD, log, out
-from lib.stats import med, rotate, summarize
-from lib.tools import Tool, run_workload
+from lib.stats import med, summarize
+from lib.tools import Tool, run_rounds, run_workload
 
 KEY = "returns"
 SHAPES = {"push": ("shape_push", "emulated push %rbp"),
@@ -91,40 +91,29 @@ def measure(quick, res):
     load_at_start = [round(x, 2) for x in os.getloadavg()]
     n_of = counts(quick)
     ts = tools()
-    raw, counted, errors, said, site_us = {}, {}, {}, {}, {}
-    for kind in SHAPES:
-        fn, key = SHAPES[kind][0], shape_key(kind)
-        raw[key] = {name: [] for name in ts}
-        counted[key] = {}
-        for r in range(rounds):
-            for name in rotate(list(ts), r):
-                if "%s/%s" % (key, name) in errors:
-                    continue
-                make = ts[name]
-                try:
-                    ns, tool = run_workload(["shape", kind, str(n_of[kind])],
-                                            make and (lambda pid: make(pid, fn, n_of[kind])))
-                except Exception as e:  # reported under the table, not a figure
-                    errors["%s/%s" % (key, name)] = str(e)[:400]
-                    log("returns:", key, name, "failed:", str(e)[:400])
-                    continue
-                raw[key][name].append(ns)
-                if tool and tool.counted is not None:
-                    counted[key].setdefault(name, []).append((tool.counted, n_of[kind]))
-                if tool and name.startswith("bpfprof"):
-                    # How it attached, and what it says the safe path costs.
-                    txt = tool.text()
-                    m = re.search(r"^bpfprof: timing \d+ functions? \(([^,)]*(?:, \d+ links?)?)",
-                                  txt, re.M)
-                    if m:
-                        said.setdefault(key, {}).setdefault(name, {})["attached"] = m.group(1)
-                    m = re.search(r"^bpfprof: \d+ of \d+ functions end through probes on "
-                                  r"their return instructions.*\(~([\d.]+) us per call here\)",
-                                  txt, re.M)
-                    if m:
-                        site_us.setdefault(key, []).append(float(m.group(1)))
-            log("returns round %d %s:" % (r, fn),
-                " ".join("%s=%.0f" % (k, v[-1]) for k, v in raw[key].items() if v))
+    said, site_us = {}, {}
+
+    def seen(key, name, tool):
+        if not name.startswith("bpfprof"):
+            return
+        # How it attached, and what it says the safe path costs.
+        txt = tool.text()
+        m = re.search(r"^bpfprof: timing \d+ functions? \(([^,)]*(?:, \d+ links?)?)", txt, re.M)
+        if m:
+            said.setdefault(key, {}).setdefault(name, {})["attached"] = m.group(1)
+        m = re.search(r"^bpfprof: \d+ of \d+ functions end through probes on "
+                      r"their return instructions.*\(~([\d.]+) us per call here\)", txt, re.M)
+        if m:
+            site_us.setdefault(key, []).append(float(m.group(1)))
+
+    def run(kind):
+        fn, n = SHAPES[kind][0], n_of[kind]
+        return lambda name, make: run_workload(["shape", kind, str(n)],
+                                               make and (lambda pid: make(pid, fn, n)))
+
+    raw, counted, errors = run_rounds(
+        "returns", {shape_key(kind): (SHAPES[kind][0], n_of[kind], run(kind)) for kind in SHAPES},
+        ts, rounds, seen)
     s = summarize(raw, "floor uprobe + uretprobe", errors, counted)
     for key, rows in s["workloads"].items():
         # The other floor is the reference for the return-site rows.

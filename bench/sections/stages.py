@@ -4,8 +4,8 @@ import re
 
 from lib import commands as C
 from lib.common import BPFPROF, WORKLOAD, log, out
-from lib.stats import med, rotate, summarize
-from lib.tools import run_workload
+from lib.stats import med, summarize
+from lib.tools import run_rounds, run_workload
 
 KEY = "stage"
 FUNCS = {"push": "stage_push", "step": "stage_step"}
@@ -50,32 +50,19 @@ def measure(quick, res):
     listing = out([BPFPROF, "--list", "stage_*", "--", WORKLOAD])
     n_of = counts(quick)
     ts = tools()
-    errors = {}
-    raw = {}
-    counted = {}
     reported = {}  # what bpfprof says a stage call cost it, per workload
-    for kind, fn in FUNCS.items():
-        key = stage_key(kind, fn)
-        raw[key] = {name: [] for name in ts}
-        counted[key] = {}
-        for r in range(rounds):
-            for name in rotate(list(ts), r):
-                if "%s/%s" % (key, name) in errors:
-                    continue
-                try:
-                    ns, tool = run_one(name, ts[name], kind, n_of[kind])
-                except Exception as e:  # a peer that cannot run here, or did not count
-                    errors["%s/%s" % (key, name)] = str(e)[:400]
-                    log("stages:", key, name, "failed:", str(e)[:400])
-                    continue
-                raw[key][name].append(ns)
-                if tool and tool.counted is not None:
-                    counted[key].setdefault(name, []).append((tool.counted, n_of[kind]))
-                m = name == "bpfprof" and re.findall(r"(\d+) ns per stage call", tool.text())
-                if m:
-                    reported.setdefault(key, []).append(float(m[-1]))  # the run total
-            log("stages round %d %s:" % (r, fn),
-                " ".join("%s=%.0f" % (k, v[-1]) for k, v in raw[key].items() if v))
+
+    def seen(key, name, tool):
+        m = name == "bpfprof" and re.findall(r"(\d+) ns per stage call", tool.text())
+        if m:
+            reported.setdefault(key, []).append(float(m[-1]))  # the run total
+
+    def run(kind):
+        return lambda name, make: run_one(name, make, kind, n_of[kind])
+
+    raw, counted, errors = run_rounds(
+        "stages", {stage_key(kind, fn): (fn, n_of[kind], run(kind)) for kind, fn in FUNCS.items()},
+        ts, rounds, seen)
     # The timed runs are shorter than a second, so bpfprof's cost window
     # (the first 5% of each second from the start) has closed before the
     # loop begins: its per-call figure comes from one run of 4 s instead.

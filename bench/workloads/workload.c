@@ -223,6 +223,24 @@ static void report_chunked(long long n, long long t0, long long t1, long long nc
 	fflush(stdout);
 }
 
+/* The small functions of modes stage and shape, by name; NULL: none. */
+static int (*leaf(const char *mode, const char *what))(int)
+{
+	static const struct {
+		const char *mode, *what;
+		int (*fn)(int);
+	} leaves[] = {
+		{ "stage", "push", stage_push }, { "stage", "step", stage_step },
+		{ "shape", "push", shape_push }, { "shape", "step", shape_step },
+		{ "shape", "nop5", shape_nop5 },
+	};
+
+	for (size_t k = 0; k < sizeof(leaves) / sizeof(leaves[0]); k++)
+		if (!strcmp(mode, leaves[k].mode) && !strcmp(what, leaves[k].what))
+			return leaves[k].fn;
+	return NULL;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: workload sys getppid|write|read N | stage push|step N | "
@@ -427,27 +445,10 @@ int main(int argc, char **argv)
 		TIMED_LOOP(n, sink = is_write ? (int)write(fd, &c, 1) : (int)read(fd, &c, 1));
 		return 0;
 	}
-	if (strcmp(mode, "stage") == 0) {
-		int (*fn)(int);
-		if (strcmp(what, "push") == 0)
-			fn = stage_push;
-		else if (strcmp(what, "step") == 0)
-			fn = stage_step;
-		else
-			return usage();
-		wait_go();
-		TIMED_LOOP(n, sink = fn((int)i));
-		return 0;
-	}
-	if (strcmp(mode, "shape") == 0) {
-		int (*fn)(int);
-		if (strcmp(what, "push") == 0)
-			fn = shape_push;
-		else if (strcmp(what, "step") == 0)
-			fn = shape_step;
-		else if (strcmp(what, "nop5") == 0)
-			fn = shape_nop5;
-		else
+	if (strcmp(mode, "stage") == 0 || strcmp(mode, "shape") == 0) {
+		int (*fn)(int) = leaf(mode, what);
+
+		if (!fn)
 			return usage();
 		wait_go();
 		TIMED_LOOP(n, sink = fn((int)i));
