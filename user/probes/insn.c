@@ -191,6 +191,18 @@ static bool describe_jump(const cs_x86_op *op, uint64_t at, uint64_t body, size_
 	return true;
 }
 
+/* A jump or call to a fixed address: that address in *to. */
+static bool direct_branch(csh cs, const cs_insn *in, uint64_t *to)
+{
+	const cs_x86 *x = &in->detail->x86;
+
+	if ((!cs_insn_group(cs, in, X86_GRP_JUMP) && !cs_insn_group(cs, in, X86_GRP_CALL)) ||
+	    x->op_count != 1 || x->operands[0].type != X86_OP_IMM)
+		return false;
+	*to = (uint64_t)x->operands[0].imm;
+	return true;
+}
+
 /* A shifted entry probe (m->skipped) must be where every call starts and
  * no call passes again: any branch into (entry, probe], or one whose target
  * is not known in the body (a jump table), forbids it. */
@@ -198,15 +210,14 @@ static void note_prefix_entry(csh cs, const cs_insn *in, struct sym_match *m, ui
 {
 	const cs_x86 *x = &in->detail->x86;
 	const cs_x86_op *op = &x->operands[0];
+	uint64_t to;
 
 	if (!m->skipped ||
 	    (!cs_insn_group(cs, in, X86_GRP_JUMP) && !cs_insn_group(cs, in, X86_GRP_CALL)))
 		return;
 	if (x->op_count != 1) {
 		m->prefix_entered = true;
-	} else if (op->type == X86_OP_IMM) {
-		uint64_t to = (uint64_t)op->imm;
-
+	} else if (direct_branch(cs, in, &to)) {
 		if (to > body && to - body <= m->skipped)
 			m->prefix_entered = true;
 	} else if (cs_insn_group(cs, in, X86_GRP_JUMP) &&
@@ -231,16 +242,13 @@ bool insn_branches_into(const uint8_t *code, size_t len, uint64_t vaddr, uint64_
 	if (!cs || !(in = cs_malloc(cs)))
 		return true;
 	while (left && !into) {
-		const cs_x86_op *op = &in->detail->x86.operands[0];
+		uint64_t to;
 
 		if (!cs_disasm_iter(cs, &p, &left, &addr, in)) {
 			into = true; /* not all seen */
 			break;
 		}
-		if ((cs_insn_group(cs, in, X86_GRP_JUMP) || cs_insn_group(cs, in, X86_GRP_CALL)) &&
-		    in->detail->x86.op_count == 1 && op->type == X86_OP_IMM &&
-		    (uint64_t)op->imm > lo && (uint64_t)op->imm <= hi)
-			into = true;
+		into = direct_branch(cs, in, &to) && to > lo && to <= hi;
 	}
 	cs_free(in, 1);
 	return into;

@@ -330,20 +330,40 @@ static size_t part_stem(const char *name, size_t len)
 	return d - 6;
 }
 
-static int build_cold_index(struct elf_file *ef, Elf_Scn *scn, struct cold_index *ci, bool parts)
+static int cold_index_add(struct cold_index *ci, size_t *cap, const char *name, size_t len,
+			  const GElf_Sym *sym)
+{
+	if (ci->n == *cap) {
+		struct cand *v = realloc(ci->v, (*cap = *cap ? 2 * *cap : 64) * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		ci->v = v;
+	}
+	ci->v[ci->n] = (struct cand){ .name = strndup(name, len),
+				      .addr = sym->st_value,
+				      .size = sym->st_size };
+	return ci->v[ci->n++].name ? 0 : -ENOMEM;
+}
+
+/* Both split-off kinds in one pass over the symbols, each index by stem. */
+static int build_split_index(struct elf_file *ef, Elf_Scn *scn, struct cold_index *colds,
+			     struct cold_index *parts)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
+	size_t n, cold_cap = 0, part_cap = 0;
 	GElf_Shdr sh;
-	size_t n, cap = 0;
+	int rc = 0;
 
-	memset(ci, 0, sizeof(*ci));
+	memset(colds, 0, sizeof(*colds));
+	memset(parts, 0, sizeof(*parts));
 	if (!data || !gelf_getshdr(scn, &sh) || !sh.sh_entsize)
 		return 0;
 	n = sh.sh_size / sh.sh_entsize;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !rc; i++) {
 		const char *name;
 		GElf_Sym sym;
-		size_t len;
+		size_t len, stem;
 
 		if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
 		    !sym.st_size)
@@ -352,30 +372,16 @@ static int build_cold_index(struct elf_file *ef, Elf_Scn *scn, struct cold_index
 		if (!name)
 			continue;
 		len = strlen(name);
-		if (parts)
-			len = part_stem(name, len);
-		else if (len < 6 || strcmp(name + len - 5, ".cold"))
-			continue;
-		else
-			len -= 5;
-		if (!len)
-			continue;
-		if (ci->n == cap) {
-			struct cand *v = realloc(ci->v, (cap = cap ? 2 * cap : 64) * sizeof(*v));
-
-			if (!v)
-				return -ENOMEM;
-			ci->v = v;
-		}
-		ci->v[ci->n] = (struct cand){ .name = strndup(name, len),
-					      .addr = sym.st_value,
-					      .size = sym.st_size };
-		if (!ci->v[ci->n++].name)
-			return -ENOMEM;
+		if (len >= 6 && !strcmp(name + len - 5, ".cold"))
+			rc = cold_index_add(colds, &cold_cap, name, len - 5, &sym);
+		else if ((stem = part_stem(name, len)))
+			rc = cold_index_add(parts, &part_cap, name, stem, &sym);
 	}
-	if (ci->n)
-		sort_n(ci->v, ci->n, sizeof(*ci->v), cmp_cand_name);
-	return 0;
+	if (colds->n)
+		sort_n(colds->v, colds->n, sizeof(*colds->v), cmp_cand_name);
+	if (parts->n)
+		sort_n(parts->v, parts->n, sizeof(*parts->v), cmp_cand_name);
+	return rc;
 }
 
 static const struct cand *cold_part(const struct cold_index *ci, const char *name)
@@ -385,6 +391,22 @@ static const struct cand *cold_part(const struct cold_index *ci, const char *nam
 	return ci->n ? bsearch(&key, ci->v, ci->n, sizeof(*ci->v), cmp_cand_name) : NULL;
 }
 
+/* The first entry of the sorted @ci named @name (ci->n: none). */
+static size_t first_named(const struct cold_index *ci, const char *name)
+{
+	size_t a = 0, b = ci->n;
+
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+
+		if (strcmp(ci->v[mid].name, name) < 0)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	return a;
+}
+
 /* Whether a "@name.part.N" function (gcc's split-off part) branches into
  * (@lo, @hi]: it never should, but a probe moved there must know. */
 static bool parts_branch_into(struct elf_file *ef, const char *path, const struct cold_index *pi,
@@ -392,14 +414,13 @@ static bool parts_branch_into(struct elf_file *ef, const char *path, const struc
 {
 	bool into = false;
 
-	for (size_t i = 0; i < pi->n && !into; i++) {
+	for (size_t i = first_named(pi, name); i < pi->n && !into && !strcmp(pi->v[i].name, name);
+	     i++) {
 		uint8_t *code = NULL;
 		size_t len = 0;
 		int64_t delta;
 		char err[8];
 
-		if (strcmp(pi->v[i].name, name))
-			continue;
 		if (elf_read_code(ef, path, pi->v[i].addr, pi->v[i].size, &code, &len, &delta, err,
 				  sizeof(err)) != 0)
 			return true; /* unread: cannot tell */
@@ -736,8 +757,7 @@ int symbols_match(const char *path, const char *glob, struct sym_list *out, char
 		goto cleanup;
 
 	if (scn) {
-		ret = build_cold_index(out->debug_file ? &dbg : &ef, scn, &colds, false);
-		ret = ret ?: build_cold_index(out->debug_file ? &dbg : &ef, scn, &parts, true);
+		ret = build_split_index(out->debug_file ? &dbg : &ef, scn, &colds, &parts);
 		ret = ret ?: build_func_index(out->debug_file ? &dbg : &ef, scn, &funcs);
 	}
 	if (ret) {
