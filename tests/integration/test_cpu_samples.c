@@ -144,23 +144,10 @@ static void check_flushes(const char *dir, json_t *summary)
 /* A command's whole stdout; fails the test unless it exits 0. */
 static char *command_output(const char *cmd)
 {
-	size_t cap = 1 << 16, len = 0;
-	char *out = malloc(cap);
-	FILE *p = popen(cmd, "r");
-	size_t got;
+	int status;
+	char *out = helper_command_output(cmd, &status);
 
-	assert_non_null(out);
-	assert_non_null(p);
-	while ((got = fread(out + len, 1, cap - len - 1, p)) > 0) {
-		len += got;
-		if (len + 1 == cap) {
-			cap *= 2;
-			out = realloc(out, cap);
-			assert_non_null(out);
-		}
-	}
-	out[len] = '\0';
-	if (pclose(p) != 0)
+	if (status != 0)
 		fail_msg("'%s' failed: %s", cmd, out);
 	return out;
 }

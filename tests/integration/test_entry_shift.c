@@ -38,27 +38,16 @@ static const struct {
 
 #define N_FNS (sizeof(fns) / sizeof(fns[0]))
 
-/* Popen @cmd, its stdout into @out; its exit status. */
-static int run_cmd(const char *cmd, char *out, size_t len)
-{
-	char line[512];
-	FILE *p = popen(cmd, "r");
-
-	assert_non_null(p);
-	out[0] = '\0';
-	while (fgets(line, sizeof(line), p))
-		strncat(out, line, len - strlen(out) - 1);
-	return pclose(p);
-}
-
 static void check_list(const char *returns, bool safe)
 {
-	char bin[256], target[256], cmd[800], out[4096], want[128];
+	char bin[256], target[256], cmd[800], want[128], *out;
+	int status;
 
 	helper_path(bin, sizeof(bin), "bpfprof");
 	helper_path(target, sizeof(target), "targets/shift_target");
 	snprintf(cmd, sizeof(cmd), "%s %s --list '*shift_*' -- %s run", bin, returns, target);
-	assert_int_equal(run_cmd(cmd, out, sizeof(out)), 0);
+	out = helper_command_output(cmd, &status);
+	assert_int_equal(status, 0);
 	for (size_t i = 0; i < N_FNS; i++) {
 		bool found = false;
 
@@ -73,6 +62,7 @@ static void check_list(const char *returns, bool safe)
 			fail_msg("no line with \"%s\" in:\n%s", want, out);
 	}
 	assert_non_null(strstr(out, "7 functions"));
+	free(out);
 }
 
 /* --list shows where each probe went: the kind, and how far in. */
@@ -84,8 +74,9 @@ static void test_list(void **state)
 
 static void check_run(const char *returns, const char *ret)
 {
-	char bin[256], target[256], cmd[1000], alone[256], under[256], dir[64], path[128];
+	char bin[256], target[256], cmd[1000], *alone, *under, dir[64], path[128];
 	long long entered = 0, p50;
+	int status;
 	json_t *s, *proc, *mechs, *m;
 	json_error_t jerr;
 	bool kinds[3] = {};
@@ -96,13 +87,17 @@ static void check_run(const char *returns, const char *ret)
 	helper_path(target, sizeof(target), "targets/shift_target");
 	helper_tmpdir(dir, sizeof(dir));
 	snprintf(cmd, sizeof(cmd), "%s run", target);
-	assert_int_equal(run_cmd(cmd, alone, sizeof(alone)), 0);
+	alone = helper_command_output(cmd, &status);
+	assert_int_equal(status, 0);
 	assert_non_null(strstr(alone, "ok "));
 	snprintf(cmd, sizeof(cmd), "%s -q %s -o %s/out -u '*shift_*' -- %s run", bin, returns, dir,
 		 target);
 	/* The target's exit status is bpfprof's; its output the same. */
-	assert_int_equal(run_cmd(cmd, under, sizeof(under)), 0);
+	under = helper_command_output(cmd, &status);
+	assert_int_equal(status, 0);
 	assert_string_equal(under, alone);
+	free(alone);
+	free(under);
 	snprintf(path, sizeof(path), "%s/out/summary.json", dir);
 	s = json_load_file(path, 0, &jerr);
 	if (!s)

@@ -282,30 +282,37 @@ static void test_indirect_tail_calls(void **state)
  * probe, functions that call out get return sites; Go never a probe. */
 static void test_list_mechanisms(void **state)
 {
-	char bin[256], target[256], cmd[700], line[512], all[4096] = "";
-	FILE *p;
+	char bin[256], target[256], cmd[700], *out;
+	int status;
 
 	helper_path(bin, sizeof(bin), "bpfprof");
 	helper_path(target, sizeof(target), "targets/cxx_throw");
 	snprintf(cmd, sizeof(cmd), "%s --list 'ns::*' -- %s", bin, target);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	while (fgets(line, sizeof(line), p)) {
+	out = helper_command_output(cmd, &status);
+	assert_int_equal(status, 0);
+	assert_non_null(strstr(out, "C++"));
+	assert_non_null(strstr(out, "4 functions"));
+	for (char *line = out, *next; *line; line = next) {
+		next = strchrnul(line, '\n');
+		if (*next)
+			*next++ = '\0';
 		if (strstr(line, "ns::leaf"))
 			assert_non_null(strstr(line, "return-probe"));
 		if (strstr(line, "ns::thrower") || strstr(line, "ns::middle"))
 			assert_non_null(strstr(line, "1 ret "));
-		strncat(all, line, sizeof(all) - strlen(all) - 1);
 	}
-	assert_int_equal(pclose(p), 0);
-	assert_non_null(strstr(all, "C++"));
-	assert_non_null(strstr(all, "4 functions"));
+	free(out);
 	helper_path(target, sizeof(target), "targets/go_stacks");
 	snprintf(cmd, sizeof(cmd), "%s --list 'main.*' -- %s", bin, target);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	all[0] = '\0';
-	while (fgets(line, sizeof(line), p)) {
+	out = helper_command_output(cmd, &status);
+	assert_int_equal(status, 0);
+	assert_null(strstr(out, "return-probe"));
+	assert_non_null(strstr(out, "main.grow"));
+	assert_non_null(strstr(out, "main.leaf"));
+	for (char *line = out, *next; *line; line = next) {
+		next = strchrnul(line, '\n');
+		if (*next)
+			*next++ = '\0';
 		/* The timed functions with a stack check: their entry probe is
 		 * its jbe, which the kernel emulates; leaf has none (NOSPLIT),
 		 * its first instruction is single-stepped. */
@@ -316,22 +323,15 @@ static void test_list_mechanisms(void **state)
 		}
 		if (strstr(line, "main.leaf "))
 			assert_non_null(strstr(line, "(no stack check)"));
-		strncat(all, line, sizeof(all) - strlen(all) - 1);
 	}
-	assert_int_equal(pclose(p), 0);
-	assert_null(strstr(all, "return-probe"));
-	assert_non_null(strstr(all, "main.grow"));
-	assert_non_null(strstr(all, "main.leaf"));
+	free(out);
 	/* --returns=fast keeps the entry after the check: a return probe on
 	 * the jbe would be armed again when the call restarts. */
 	snprintf(cmd, sizeof(cmd), "%s --list 'main.grow' --returns=fast -- %s", bin, target);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	all[0] = '\0';
-	while (fgets(line, sizeof(line), p))
-		strncat(all, line, sizeof(all) - strlen(all) - 1);
-	assert_int_equal(pclose(p), 0);
-	assert_non_null(strstr(all, "(probe after the stack check)"));
+	out = helper_command_output(cmd, &status);
+	assert_int_equal(status, 0);
+	assert_non_null(strstr(out, "(probe after the stack check)"));
+	free(out);
 }
 
 int main(void)

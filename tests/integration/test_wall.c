@@ -34,6 +34,20 @@ static void check_sums_one(json_t *st, const char *what)
 			 blocked);
 }
 
+/* A stage blocked in one way (field) for about the target's hold: at
+ * least half of it, at most what the target saw (wall_ns), and all of its
+ * own time that it did not wait for a CPU. */
+static void check_blocked(json_t *p, const char *stage, const char *field, long long wall_ns)
+{
+	long long v = helper_stage_int(p, stage, field);
+
+	assert_true(v >= WALL_HOLD_NS / 2 && v <= wall_ns);
+	helper_assert_within(v,
+			     helper_stage_int(p, stage, "self_ns") -
+				     helper_stage_int(p, stage, "wall.runqueue_ns"),
+			     0.02, 200000, stage);
+}
+
 /* Every stage. */
 static void check_sums(json_t *proc)
 {
@@ -58,7 +72,7 @@ static void check_kind(json_t *st, const char *kind, long long ops, long long rd
 
 static void check_wall(json_t *p, const char *result)
 {
-	long long self, on, spin_cpu, spin_wall, sleep_wall, sleep_ns, v;
+	long long self, on, spin_cpu, spin_wall, sleep_wall, sleep_ns;
 	json_t *st;
 
 	check_sums(p);
@@ -95,21 +109,13 @@ static void check_wall(json_t *p, const char *result)
 	assert_int_equal(helper_stage_int(p, "wall_spin_sleep", "wall.blocked.io_ns"), 0);
 
 	/* The mutex: blocked on a lock for the main thread's hold. */
-	v = helper_stage_int(p, "wall_lock_wait", "wall.blocked.lock_ns");
-	assert_true(v >= WALL_HOLD_NS / 2 && v <= helper_result_value(result, "lock_wall_ns"));
-	helper_assert_within(v,
-			     helper_stage_int(p, "wall_lock_wait", "self_ns") -
-				     helper_stage_int(p, "wall_lock_wait", "wall.runqueue_ns"),
-			     0.02, 200000, "lock wait");
+	check_blocked(p, "wall_lock_wait", "wall.blocked.lock_ns",
+		      helper_result_value(result, "lock_wall_ns"));
 	assert_int_equal(helper_stage_int(p, "wall_lock_wait", "wall.blocked.io_ns"), 0);
 
 	/* The pipe: blocked on I/O, one read of one byte from a pipe. */
-	v = helper_stage_int(p, "wall_pipe_wait", "wall.blocked.io_ns");
-	assert_true(v >= WALL_HOLD_NS / 2 && v <= helper_result_value(result, "pipe_wall_ns"));
-	helper_assert_within(v,
-			     helper_stage_int(p, "wall_pipe_wait", "self_ns") -
-				     helper_stage_int(p, "wall_pipe_wait", "wall.runqueue_ns"),
-			     0.02, 200000, "pipe wait");
+	check_blocked(p, "wall_pipe_wait", "wall.blocked.io_ns",
+		      helper_result_value(result, "pipe_wall_ns"));
 	st = helper_find_stage(p, "wall_pipe_wait");
 	check_kind(st, "pipe", 1, 1, 0);
 	check_kind(st, "file", 0, 0, 0);

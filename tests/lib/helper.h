@@ -108,6 +108,9 @@ long long helper_stage_int(json_t *proc, const char *stage, const char *dotted);
 /* The value of NAME in a target's result file of "NAME VALUE" pairs; fails
  * the test when it is not there. */
 long long helper_result_value(const char *path, const char *name);
+/* A shell command's whole stdout (malloc'd, NUL-terminated; free it) and,
+ * in *status, pclose's status for it. */
+char *helper_command_output(const char *cmd, int *status);
 /* Fails the test unless got is want within frac of it plus slack. */
 void helper_assert_within(long long got, long long want, double frac, long long slack,
 			  const char *what);

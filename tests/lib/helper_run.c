@@ -437,3 +437,23 @@ unsigned long long helper_cap_field(const char *status_path, const char *field)
 		fail_msg("%s: no %s", status_path, field);
 	return v;
 }
+
+char *helper_command_output(const char *cmd, int *status)
+{
+	size_t cap = 1 << 16, len = 0, got;
+	char *out = malloc(cap);
+	FILE *p = popen(cmd, "r");
+
+	assert_non_null(out);
+	assert_non_null(p);
+	while ((got = fread(out + len, 1, cap - len - 1, p)) > 0) {
+		len += got;
+		if (len + 1 == cap) {
+			out = realloc(out, cap *= 2);
+			assert_non_null(out);
+		}
+	}
+	out[len] = '\0';
+	*status = pclose(p);
+	return out;
+}

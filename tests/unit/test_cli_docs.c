@@ -19,25 +19,6 @@ static const char *src_dir(void)
 	return s && *s ? s : ".";
 }
 
-/* The whole output of a shell command; NULL when it fails. */
-static char *run_capture(const char *cmd, int *status)
-{
-	FILE *p = popen(cmd, "r");
-	size_t len = 0, cap = 1 << 16;
-	char *buf = malloc(cap);
-	size_t n;
-
-	assert_non_null(p);
-	while ((n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
-		len += n;
-		if (len + 1 == cap)
-			buf = realloc(buf, cap *= 2);
-	}
-	buf[len] = '\0';
-	*status = pclose(p);
-	return buf;
-}
-
 static char *read_file(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -85,10 +66,10 @@ static void test_help_and_man_page_agree(void **state)
 	int status;
 
 	snprintf(cmd, sizeof(cmd), "%s/bpfprof --help", helper_build_dir());
-	help = run_capture(cmd, &status);
+	help = helper_command_output(cmd, &status);
 	assert_int_equal(status, 0);
 	snprintf(cmd, sizeof(cmd), "%s/bpfprof report --help", helper_build_dir());
-	report_help = run_capture(cmd, &status);
+	report_help = helper_command_output(cmd, &status);
 	assert_int_equal(status, 0);
 	snprintf(page_path, sizeof(page_path), "%s/docs/bpfprof.8", src_dir());
 	page = read_file(page_path);
@@ -107,7 +88,7 @@ static void test_man_page_renders_clean(void **state)
 	int status;
 
 	snprintf(cmd, sizeof(cmd), "groff -man -Tutf8 -ww -z %s/docs/bpfprof.8 2>&1", src_dir());
-	out = run_capture(cmd, &status);
+	out = helper_command_output(cmd, &status);
 	assert_int_equal(status, 0);
 	assert_string_equal(out, "");
 	free(out);
@@ -126,14 +107,14 @@ static void test_make_install(void **state)
 	snprintf(cmd, sizeof(cmd),
 		 "make -s -C %s -o %s/bpfprof OUT=%s install DESTDIR=%s PREFIX=/opt/bp 2>&1",
 		 src_dir(), build, build, tmp);
-	out = run_capture(cmd, &status);
+	out = helper_command_output(cmd, &status);
 	if (status)
 		fail_msg("make install: %s", out);
 	free(out);
 	snprintf(path, sizeof(path), "%s/opt/bp/share/man/man8/bpfprof.8", tmp);
 	assert_true(helper_exists(path));
 	snprintf(cmd, sizeof(cmd), "%s/opt/bp/sbin/bpfprof --version", tmp);
-	out = run_capture(cmd, &status);
+	out = helper_command_output(cmd, &status);
 	assert_int_equal(status, 0);
 	assert_int_equal(strncmp(out, "bpfprof ", 8), 0);
 	free(out);
