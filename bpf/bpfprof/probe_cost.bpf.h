@@ -88,15 +88,17 @@ static __always_inline __u64 probe_clock_entry(struct stage_stack *st, struct st
 }
 
 /* The call's duration on that clock. One the correction would have taken
- * below what elapsed since the last timestamp (or below 1 ns) is counted. */
+ * below what elapsed since the last timestamp (or below 1 ns) is counted,
+ * and *clamped says so: its stage is then below the probes' resolution. */
 static __always_inline __u64 probe_clock_return(struct stage_stack *st, const struct stage_frame *f,
-						__u64 now)
+						__u64 now, bool *clamped)
 {
 	const volatile struct probe_cost *c = &probe_costs[f->mech & (PROBE_MECH_MAX - 1)];
 	__u64 end;
 
-	if (probe_clock_read(st, now, c->return_before, c->return_after, st->probe_clock_last + 1,
-			     &end))
+	*clamped = probe_clock_read(st, now, c->return_before, c->return_after,
+				    st->probe_clock_last + 1, &end) != 0;
+	if (*clamped)
 		audit_inc(AUDIT_STAGE_CLAMPED);
 	st->probe_clock += f->held_ns;
 	return end - f->start_ns;

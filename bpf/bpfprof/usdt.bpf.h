@@ -211,7 +211,7 @@ int usdt_hit(struct pt_regs *ctx)
 	if (stage_probe_idle())
 		return 0;
 	f.stage = (__u32)bpf_get_attach_cookie(ctx);
-	stage_record(&f, 0, 0);
+	stage_record(&f, 0, 0, false);
 	return 0;
 }
 

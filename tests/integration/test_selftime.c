@@ -67,12 +67,13 @@ static double stage_num(json_t *proc, const char *name, const char *dotted)
 
 /* The calls recorded, mean and p50 of one stage, and its self time per call. */
 struct stage_fig {
-	double calls, mean, p50, self;
+	double calls, mean, p50, self, clamped;
 };
 
 static void stage_fig(json_t *proc, const char *name, struct stage_fig *f)
 {
 	f->calls = stage_num(proc, name, "calls");
+	f->clamped = stage_num(proc, name, "calls_clamped");
 	f->mean = stage_num(proc, name, "total_ns") / f->calls;
 	f->self = stage_num(proc, name, "self_ns") / f->calls;
 	f->p50 = stage_num(proc, name, "latency_ns.p50");
@@ -221,6 +222,13 @@ static void run_figs(const char *extra, const char *extra2, const char *ret, str
 	assert_int_equal((int)r->child.calls, SELFTIME_PARENT_CALLS * SELFTIME_CHILDREN);
 	/* The parent's own time: its total less its children's. */
 	assert_true(r->parent.self <= r->parent.mean);
+	/* Every clamped return is one of these calls (the target makes no
+	 * other stage call, and none before counting began), and the 1 us
+	 * function never pays less than half the probes' cost. */
+	assert_int_equal(
+		(long long)(r->sh.clamped + r->med.clamped + r->child.clamped + r->parent.clamped),
+		r->clamped);
+	assert_true(r->med.clamped * 10 <= r->med.calls);
 	json_decref(s);
 }
 

@@ -6,6 +6,7 @@
 #include "collect/profile.h"
 #include "output/format.h"
 #include "output/interval_report.h"
+#include "probes/stages.h"
 #include "probes/syscall_table.h"
 #include "lib/helper.h"
 
@@ -19,6 +20,45 @@ static char *render(const struct profile *p, size_t top)
 	interval_report_print_top(f, "interval 0 (1.00s)", p, 1.0, NULL, top);
 	fclose(f);
 	return buf;
+}
+
+/* A stage whose calls the probe-cost correction held at what elapsed says
+ * what share of its calls that was; one without such calls says nothing. */
+static void test_stage_below_resolution(void **state)
+{
+	struct stage_def defs[2] = { { .name = "getCommand", .binary = "/usr/bin/redis-server" },
+				     { .name = "processCommand",
+				       .binary = "/usr/bin/redis-server" } };
+	struct stage_table t = { .v = defs, .n = 2 };
+	struct proc_profile *pp;
+	struct stage_counters *c;
+	struct profile p;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	profile_init(&p);
+	pp = profile_proc(&p, 7, true);
+	for (uint32_t id = 0; id < 2; id++) {
+		c = proc_stage(pp, id);
+		c->calls = 800;
+		c->total_ns = c->self_ns = 800 * 100;
+		c->hist = calloc(1, sizeof(*c->hist));
+		hist_record(c->hist, 100);
+	}
+	proc_stage(pp, 0)->calls_clamped = 496;
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	interval_report_print(f, "total (1.00s)", &p, 1.0, &t);
+	fclose(f);
+	assert_non_null(strstr(buf, "stage getCommand (/usr/bin/redis-server): 800 calls"));
+	assert_non_null(strstr(buf, "      total 80.00us  self 80.00us  62% of calls below the "
+				    "probes' resolution\n"));
+	assert_non_null(strstr(buf, "stage processCommand (/usr/bin/redis-server): 800 calls"));
+	assert_null(strstr(strstr(buf, "below the probes' resolution") + 1,
+			   "below the probes' resolution"));
+	free(buf);
+	profile_free(&p);
 }
 
 static void test_top_processes(void **state)
@@ -88,6 +128,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_top_processes),
+		cmocka_unit_test(test_stage_below_resolution),
 		cmocka_unit_test(test_wall_split_text),
 	};
 

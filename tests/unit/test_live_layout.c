@@ -483,6 +483,16 @@ static void test_render_stage_sum(void **state)
 	live_screen_resize(&fx->scr, 50, 140);
 	live_render(&f, &fx->scr);
 	assert_non_null(strstr(row(&fx->scr, "parse_request"), " 400 "));
+	/* Fewer than half of the calls clamped: the median as it is; half or
+	 * more, marked as below the probes' resolution. */
+	assert_null(strstr(row(&fx->scr, "parse_request"), "~"));
+	proc_stage(q, 0)->calls_clamped = 100;
+	proc_stage(profile_proc(&fx->total, 4242, false), 0)->calls_clamped = 99;
+	live_render(&f, &fx->scr);
+	assert_null(strstr(row(&fx->scr, "parse_request"), "~"));
+	proc_stage(profile_proc(&fx->total, 4242, false), 0)->calls_clamped = 100;
+	live_render(&f, &fx->scr);
+	assert_non_null(strstr(row(&fx->scr, "parse_request"), " ~2.00us "));
 	assert_non_null(row(&fx->scr, "parse_request: 400 calls"));
 	assert_non_null(strstr(
 		live_screen_line(&fx->scr, row_index(&fx->scr, "parse_request: 400 calls") + 1),

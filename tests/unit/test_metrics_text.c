@@ -49,6 +49,7 @@ static void fill(struct profile *p, struct stage_table *t, const char *comm)
 		s->calls = 2;
 		s->total_ns = 3000 + id;
 		s->self_ns = 1000;
+		s->calls_clamped = id + 1;
 		s->io_ops = 1;
 		s->io_bytes_read = 10;
 		s->io_bytes_written = 20;
@@ -192,6 +193,8 @@ static void test_stages_merged_and_escaped(void **state)
 
 	/* Stages 0 and 2 share name and binary: one series, summed. */
 	snprintf(line, sizeof(line), "bpfprof_stage_calls_total{%s} 4", a);
+	expect_line(text, line);
+	snprintf(line, sizeof(line), "bpfprof_stage_calls_clamped_total{%s} 4", a);
 	expect_line(text, line);
 	snprintf(line, sizeof(line), "bpfprof_stage_seconds_total{%s} 0.000006002", a);
 	expect_line(text, line);

@@ -128,6 +128,18 @@ static void test_delta_sees_every_field(void **state)
 	assert_int_equal(d.n, 1);
 	assert_int_equal(profile_find(&d, 1)->sys[g].time_ns, 123);
 	assert_int_equal(profile_find(&d, 1)->sys[g].count, 0);
+	profile_free(&d);
+	/* A stage whose only change is its clamped calls. */
+	profile_init(&d);
+	proc_stage(profile_proc(&prev, 1, true), 2)->calls = 7;
+	proc_stage(profile_proc(&cur, 1, true), 2)->calls = 7;
+	proc_stage(profile_proc(&cur, 1, true), 2)->calls_clamped = 3;
+	assert_int_equal(profile_delta(&d, &cur, &prev), 0);
+	assert_int_equal(profile_find(&d, 1)->stages[2].calls_clamped, 3);
+	assert_int_equal(profile_find(&d, 1)->stages[2].calls, 0);
+	/* --sample 4: a recorded call stands for 4, clamped or not. */
+	profile_scale_stages(&d, 4);
+	assert_int_equal(profile_find(&d, 1)->stages[2].calls_clamped, 12);
 	profile_free(&prev);
 	profile_free(&cur);
 	profile_free(&d);

@@ -662,6 +662,47 @@ static void test_report_wall_run(void **state)
 	json_decref(rep);
 }
 
+/* A stage's calls below the probes' resolution: the report has the
+ * summary's count, and the text its share; a summary written before the
+ * count existed reads as none. */
+static void test_calls_clamped(void **state)
+{
+	char dir[64], path[256];
+	json_t *sum, *st, *rep;
+	struct captured c;
+
+	helper_tmpdir(dir, sizeof(dir));
+	copy_dir(fixture_dir(), dir);
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	sum = json_load_file(path, 0, NULL);
+	assert_non_null(sum);
+	st = find_named(
+		json_object_get(json_array_get(json_object_get(sum, "processes"), 0), "stages"),
+		"stage_sleep");
+	assert_null(json_object_get(st, "calls_clamped")); /* the fixture predates it */
+	rep = report_json(dir);
+	assert_int_equal(helper_int(find_named(json_object_get(rep, "stages"), "stage_sleep"),
+				    "calls_clamped"),
+			 0);
+	json_decref(rep);
+	json_object_set_new(st, "calls_clamped", json_integer(25));
+	assert_int_equal(json_dump_file(sum, path, 0), 0);
+	rep = report_json(dir);
+	assert_int_equal(helper_int(find_named(json_object_get(rep, "stages"), "stage_sleep"),
+				    "calls_clamped"),
+			 25);
+	json_decref(rep);
+	report_run(&c, dir, NULL);
+	assert_int_equal(c.status, 0);
+	assert_non_null(strstr(c.out, "stage_sleep (build/targets/stage_target_lib, pid 19471): "
+				      "100 calls"));
+	assert_non_null(strstr(c.out, "\n    25% of calls below the probes' resolution\n"));
+	assert_int_equal(count_of(c.out, "below the probes' resolution"), 1);
+	captured_free(&c);
+	json_decref(sum);
+	helper_rmtree(dir);
+}
+
 /* A run before the wall split: the text, JSON and --trace say nothing of
  * it, as before. */
 static void test_report_old_run_no_wall(void **state)
@@ -1013,6 +1054,7 @@ int main(void)
 		cmocka_unit_test(test_html_escapes),
 		cmocka_unit_test(test_report_wall_run),
 		cmocka_unit_test(test_report_old_run_no_wall),
+		cmocka_unit_test(test_calls_clamped),
 		cmocka_unit_test(test_rotated_and_gzip_events),
 		cmocka_unit_test(test_string_ids),
 		cmocka_unit_test(test_buckets_round_trip),

@@ -54,8 +54,10 @@ static void test_latency(void **state)
 
 static void test_sum(void **state)
 {
-	struct stage_counters a = { .calls = 2, .total_ns = 10, .max_ns = 6, .io_ops = 1 };
-	struct stage_counters b = { .calls = 3, .total_ns = 30, .max_ns = 20 };
+	struct stage_counters a = {
+		.calls = 2, .total_ns = 10, .max_ns = 6, .io_ops = 1, .calls_clamped = 1
+	};
+	struct stage_counters b = { .calls = 3, .total_ns = 30, .max_ns = 20, .calls_clamped = 2 };
 	struct histogram ha = {}, hb = {};
 	struct stage_sum s = {};
 
@@ -75,6 +77,7 @@ static void test_sum(void **state)
 	assert_int_equal(s.c.total_ns, 40);
 	assert_int_equal(s.c.max_ns, 20);
 	assert_int_equal(s.c.io_ops, 1);
+	assert_int_equal(s.c.calls_clamped, 3);
 	stage_sum_free(&s);
 }
 

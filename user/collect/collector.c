@@ -147,6 +147,7 @@ static int add_stage(struct collector *c, struct stage_counters *sc)
 		sc->self_ns += v->self_ns;
 		if (v->max_ns > sc->max_ns)
 			sc->max_ns = v->max_ns;
+		sc->calls_clamped += v->calls_clamped;
 		sc->io_ops += v->io_ops;
 		sc->io_bytes_read += v->io_bytes_read;
 		sc->io_bytes_written += v->io_bytes_written;

@@ -106,6 +106,21 @@ struct stage_counters *proc_stage(struct proc_profile *p, uint32_t id)
 	return &p->stages[id];
 }
 
+void stage_counters_add(struct stage_counters *d, const struct stage_counters *c)
+{
+	d->calls += c->calls;
+	d->total_ns += c->total_ns;
+	d->self_ns += c->self_ns;
+	if (c->max_ns > d->max_ns)
+		d->max_ns = c->max_ns;
+	d->calls_clamped += c->calls_clamped;
+	d->io_ops += c->io_ops;
+	d->io_bytes_read += c->io_bytes_read;
+	d->io_bytes_written += c->io_bytes_written;
+	d->io_time_ns += c->io_time_ns;
+	wall_stats_add(&d->wall, &c->wall);
+}
+
 /* dst += src, counter by counter (max is the larger). */
 static int proc_add(struct proc_profile *dst, const struct proc_profile *src)
 {
@@ -147,16 +162,7 @@ static int proc_add(struct proc_profile *dst, const struct proc_profile *src)
 		d = proc_stage(dst, id);
 		if (!d)
 			return -ENOMEM;
-		d->calls += c->calls;
-		d->total_ns += c->total_ns;
-		d->self_ns += c->self_ns;
-		if (c->max_ns > d->max_ns)
-			d->max_ns = c->max_ns;
-		d->io_ops += c->io_ops;
-		d->io_bytes_read += c->io_bytes_read;
-		d->io_bytes_written += c->io_bytes_written;
-		d->io_time_ns += c->io_time_ns;
-		wall_stats_add(&d->wall, &c->wall);
+		stage_counters_add(d, c);
 		if (c->hist) {
 			if (!d->hist && !(d->hist = calloc(1, sizeof(*d->hist))))
 				return -ENOMEM;
@@ -335,9 +341,10 @@ static bool stage_changed(const struct stage_counters *cur, const struct stage_c
 {
 	if (cur->calls != prev->calls || cur->total_ns != prev->total_ns ||
 	    cur->self_ns != prev->self_ns || cur->max_ns != prev->max_ns ||
-	    cur->io_ops != prev->io_ops || cur->io_bytes_read != prev->io_bytes_read ||
-	    cur->io_bytes_written != prev->io_bytes_written || cur->io_time_ns != prev->io_time_ns ||
-	    !wall_stats_equal(&cur->wall, &prev->wall))
+	    cur->calls_clamped != prev->calls_clamped || cur->io_ops != prev->io_ops ||
+	    cur->io_bytes_read != prev->io_bytes_read ||
+	    cur->io_bytes_written != prev->io_bytes_written ||
+	    cur->io_time_ns != prev->io_time_ns || !wall_stats_equal(&cur->wall, &prev->wall))
 		return true;
 	return hist_changed(cur->hist, prev->hist);
 }
@@ -350,6 +357,7 @@ static int stage_delta(struct stage_counters *out, const struct stage_counters *
 	out->calls = cur->calls - prev->calls;
 	out->total_ns = cur->total_ns - prev->total_ns;
 	out->self_ns = cur->self_ns - prev->self_ns;
+	out->calls_clamped = cur->calls_clamped - prev->calls_clamped;
 	out->io_ops = cur->io_ops - prev->io_ops;
 	out->io_bytes_read = cur->io_bytes_read - prev->io_bytes_read;
 	out->io_bytes_written = cur->io_bytes_written - prev->io_bytes_written;
@@ -455,6 +463,7 @@ void profile_scale_stages(struct profile *p, unsigned int n)
 			c->calls *= n;
 			c->total_ns *= n;
 			c->self_ns *= n;
+			c->calls_clamped *= n;
 			c->io_ops *= n;
 			c->io_bytes_read *= n;
 			c->io_bytes_written *= n;

@@ -28,6 +28,7 @@ struct stage_counters {
 	uint64_t total_ns;
 	uint64_t self_ns;
 	uint64_t max_ns;
+	uint64_t calls_clamped; /* below the probes' resolution: see stage_stats */
 	uint64_t io_ops;
 	uint64_t io_bytes_read;
 	uint64_t io_bytes_written;
@@ -72,6 +73,9 @@ struct proc_profile *profile_proc(struct profile *p, uint32_t pid, bool create);
 const struct proc_profile *profile_find(const struct profile *p, uint32_t pid);
 /* The histogram of syscall nr, allocated on first use. */
 struct histogram *proc_hist(struct syscall_counters *c);
+
+/* d += c, all but the histogram (max_ns: the larger). */
+void stage_counters_add(struct stage_counters *d, const struct stage_counters *c);
 
 /* Stage `id` of this process, the array grown as needed; NULL on ENOMEM. */
 struct stage_counters *proc_stage(struct proc_profile *p, uint32_t id);

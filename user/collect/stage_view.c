@@ -73,16 +73,7 @@ int stage_sum_add(struct stage_sum *s, const struct stage_counters *c)
 		}
 		hist_add(s->c.hist, c->hist);
 	}
-	s->c.calls += c->calls;
-	s->c.total_ns += c->total_ns;
-	s->c.self_ns += c->self_ns;
-	if (c->max_ns > s->c.max_ns)
-		s->c.max_ns = c->max_ns;
-	s->c.io_ops += c->io_ops;
-	s->c.io_bytes_read += c->io_bytes_read;
-	s->c.io_bytes_written += c->io_bytes_written;
-	s->c.io_time_ns += c->io_time_ns;
-	wall_stats_add(&s->c.wall, &c->wall);
+	stage_counters_add(&s->c, c);
 	return 0;
 }
 

@@ -137,7 +137,7 @@ static void wall_bar(const struct wall_stats *w, char *out)
 void build_stages(const struct live_frame *f, const struct stage_view *rows, bool several,
 			 struct lines *l)
 {
-	char cells[STC_NCOL][24], name[512];
+	char cells[STC_NCOL][24], name[512], p50[23];
 	int name_w;
 	unsigned int mask = live_fit_columns(stage_cols, shown_cols(f, STC_NCOL), l->cols, NAME_MIN,
 					     40, &name_w);
@@ -152,7 +152,10 @@ void build_stages(const struct live_frame *f, const struct stage_view *rows, boo
 		fmt_rate(per_s(c->calls, f->window_s), cells[STC_CALLS_S], 24);
 		if (c->calls && c->hist) {
 			stage_latency(&lat, c);
-			fmt_duration(lat.q[LAT_P50], cells[STC_P50], 24);
+			/* "~": the median call was below the probes' resolution. */
+			fmt_duration(lat.q[LAT_P50], p50, sizeof(p50));
+			snprintf(cells[STC_P50], 24, "%s%s",
+				 c->calls_clamped * 2 >= c->calls ? "~" : "", p50);
 			fmt_duration(lat.q[LAT_P95], cells[STC_P95], 24);
 			fmt_duration(lat.q[LAT_P99], cells[STC_P99], 24);
 			fmt_duration(lat.max_ns, cells[STC_MAX], 24);

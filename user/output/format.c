@@ -99,6 +99,15 @@ static int put_share(char *buf, size_t len, const char *name, uint64_t part, uin
 	return snprintf(buf, len, "%s%.0f%%", name, pct);
 }
 
+char *fmt_share(uint64_t part, uint64_t all, char *buf, size_t len)
+{
+	if (!all)
+		snprintf(buf, len, "-");
+	else
+		put_share(buf, len, "", part, all);
+	return buf;
+}
+
 /* Where the next snprintf goes after one that returned m at n: the end
  * of the buffer once it is full (the rest is cut). */
 static size_t advance(size_t n, int m, size_t len)

@@ -16,6 +16,9 @@ char *fmt_bytes(uint64_t bytes, char *buf, size_t len);
 char *fmt_rate(double v, char *buf, size_t len);
 /* Exact below 10 million, then "12.35M". */
 char *fmt_count(uint64_t v, char *buf, size_t len);
+/* part of all as "62%", "0.4%", "<0.1%", "99.8%": never 0 or 100 unless
+ * it is; "-" when all is 0. */
+char *fmt_share(uint64_t part, uint64_t all, char *buf, size_t len);
 /* "42s", "3m04s", "2h05m", "3d04h" */
 char *fmt_uptime(double s, char *buf, size_t len);
 

@@ -125,6 +125,11 @@ static void print_stages(FILE *f, const struct proc_profile *p, const struct sta
 			fmt_duration(lat.max_ns, b[3], sizeof(b[3])));
 		fprintf(f, "      total %s  self %s", fmt_duration(c->total_ns, b[4], sizeof(b[4])),
 			fmt_duration(c->self_ns, b[5], sizeof(b[5])));
+		/* Calls the probe-cost correction had to hold at what elapsed:
+		 * their times are only as close as the probes' cost is steady. */
+		if (c->calls_clamped)
+			fprintf(f, "  %s of calls below the probes' resolution",
+				fmt_share(c->calls_clamped, c->calls, b[6], sizeof(b[6])));
 		if (c->io_ops)
 			fprintf(f, "  io: %lu ops, read %s, written %s, %s in I/O",
 				(unsigned long)c->io_ops,

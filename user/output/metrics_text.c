@@ -214,6 +214,7 @@ static void io_families(struct render *r)
 
 enum stage_field {
 	ST_CALLS,
+	ST_CLAMPED,
 	ST_TOTAL,
 	ST_SELF,
 	ST_IO_OPS,
@@ -233,6 +234,9 @@ static void stage_family(struct render *r, enum stage_field field, const char *n
 		switch (field) {
 		case ST_CALLS:
 			snprintf(v, sizeof(v), "%lu", (unsigned long)c->calls);
+			break;
+		case ST_CLAMPED:
+			snprintf(v, sizeof(v), "%lu", (unsigned long)c->calls_clamped);
 			break;
 		case ST_IO_OPS:
 			snprintf(v, sizeof(v), "%lu", (unsigned long)c->io_ops);
@@ -257,6 +261,9 @@ static void stage_families(struct render *r)
 
 	stage_family(r, ST_CALLS, "bpfprof_stage_calls_total",
 		     "Completed calls of a timed function.");
+	stage_family(r, ST_CLAMPED, "bpfprof_stage_calls_clamped_total",
+		     "Calls shorter than the probes' resolution: the probe-cost correction "
+		     "was held at the time that elapsed.");
 	stage_family(r, ST_TOTAL, "bpfprof_stage_seconds_total",
 		     "Time in a timed function, nested timed calls included.");
 	stage_family(r, ST_SELF, "bpfprof_stage_self_seconds_total",

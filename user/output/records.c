@@ -177,10 +177,10 @@ static json_t *stages_json(const struct proc_profile *p, const struct stage_tabl
 		if ((!c->calls && !c->io_ops && !c->total_ns) || d->usdt_hits)
 			continue;
 		stage_latency(&lat, c);
-		st = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}}",
-			       "name", json_text(d->name), "binary", json_text(d->binary),
-			       "calls", u64(c->calls),
-			       "total_ns", u64(c->total_ns), "self_ns", u64(c->self_ns), "max_ns",
+		st = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}}",
+			       "name", json_text(d->name), "binary", json_text(d->binary), "calls",
+			       u64(c->calls), "calls_clamped", u64(c->calls_clamped), "total_ns",
+			       u64(c->total_ns), "self_ns", u64(c->self_ns), "max_ns",
 			       u64(c->max_ns), "latency_ns", latency_json(&lat, false), "io", "ops",
 			       u64(c->io_ops), "bytes_read", u64(c->io_bytes_read), "bytes_written",
 			       u64(c->io_bytes_written), "time_ns", u64(c->io_time_ns));

@@ -123,6 +123,12 @@ static void print_stage_histograms(FILE *f, const struct report *r, int top)
 			fprintf(f, " %s %s", lat_quantile_names[q], v || s->hist ? dur(v) : "-");
 		}
 		fprintf(f, "  max %s\n", dur(s->max_ns));
+		if (s->calls_clamped) {
+			char share[16];
+
+			fprintf(f, "    %s of calls below the probes' resolution\n",
+				fmt_share(s->calls_clamped, s->calls, share, sizeof(share)));
+		}
 		if (s->hist)
 			hist_print_bars(f, s->hist, "    ", 40, 16);
 	}
