@@ -144,7 +144,7 @@ struct stage_stats {
 	__u64 total_ns;
 	__u64 self_ns; /* total minus the time in stages called from it */
 	__u64 max_ns;
-	__u64 calls_clamped; /* the probe-cost correction held at what elapsed */
+	__u64 calls_clamped; /* held whole at what elapsed: below the probes' resolution */
 	__u64 io_ops;
 	__u64 io_bytes_read;
 	__u64 io_bytes_written;

@@ -88,18 +88,24 @@ static __always_inline __u64 probe_clock_entry(struct stage_stack *st, struct st
 }
 
 /* The call's duration on that clock. One the correction would have taken
- * below what elapsed since the last timestamp (or below 1 ns) is counted,
- * and *clamped says so: its stage is then below the probes' resolution. */
+ * below what elapsed since the last timestamp (or below 1 ns) is counted;
+ * *below says the clamp held the call's whole time (no stage call made
+ * inside it took a timestamp since its entry): the function itself is
+ * below the probes' resolution, not just the stretch after its last
+ * callee's return. */
 static __always_inline __u64 probe_clock_return(struct stage_stack *st, const struct stage_frame *f,
-						__u64 now, bool *clamped)
+						__u64 now, bool *below)
 {
 	const volatile struct probe_cost *c = &probe_costs[f->mech & (PROBE_MECH_MAX - 1)];
+	bool whole = st->probe_clock_last == f->start_ns;
 	__u64 end;
 
-	*clamped = probe_clock_read(st, now, c->return_before, c->return_after,
-				    st->probe_clock_last + 1, &end) != 0;
-	if (*clamped)
+	*below = false;
+	if (probe_clock_read(st, now, c->return_before, c->return_after, st->probe_clock_last + 1,
+			     &end)) {
 		audit_inc(AUDIT_STAGE_CLAMPED);
+		*below = whole;
+	}
 	st->probe_clock += f->held_ns;
 	return end - f->start_ns;
 }

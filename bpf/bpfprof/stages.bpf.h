@@ -85,7 +85,7 @@ static __always_inline int stage_push(struct stage_stack *st, __u32 stage)
 	return (int)d;
 }
 
-static __always_inline void stage_record(struct stage_frame *f, __u64 dur, __u64 self, bool clamped)
+static __always_inline void stage_record(struct stage_frame *f, __u64 dur, __u64 self, bool below)
 {
 	struct stage_key key = { .stage = f->stage };
 	struct stage_stats *s;
@@ -103,7 +103,7 @@ static __always_inline void stage_record(struct stage_frame *f, __u64 dur, __u64
 		return;
 	}
 	s->calls++;
-	s->calls_clamped += clamped;
+	s->calls_clamped += below;
 	s->total_ns += dur;
 	s->self_ns += self;
 	if (dur > s->max_ns)
@@ -140,7 +140,7 @@ static __always_inline void stage_pop(struct stage_stack *st, __u64 now, __u32 s
 {
 	struct stage_frame *f;
 	__u64 dur, self;
-	bool clamped;
+	bool below;
 
 	drop_stale_frames(st);
 	if (idx < 0 && st->too_deep) {
@@ -157,7 +157,7 @@ static __always_inline void stage_pop(struct stage_stack *st, __u64 now, __u32 s
 		audit_add(AUDIT_STAGE_UNFINISHED, st->depth - idx - 1);
 	f = &st->frames[idx & (STAGE_MAX_DEPTH - 1)];
 	wall_frame_close(st, f); /* faults: wall.bpf.h */
-	dur = probe_clock_return(st, f, now, &clamped);
+	dur = probe_clock_return(st, f, now, &below);
 	self = dur > f->child_ns ? dur - f->child_ns : 0;
 	st->depth = idx;
 	if (idx > 0)
@@ -167,7 +167,7 @@ static __always_inline void stage_pop(struct stage_stack *st, __u64 now, __u32 s
 	if (!st->counted || (counting == COUNTING_OFF && st->tid != calib_tid))
 		return;
 	wall_frame_fit(f, self); /* wall.bpf.h */
-	stage_record(f, dur, self, clamped);
+	stage_record(f, dur, self, below);
 	if (span_events && st->tid != calib_tid)
 		stage_emit_span(st, idx, dur, self);
 }
