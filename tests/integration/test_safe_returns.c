@@ -187,7 +187,7 @@ static void test_go_stack_check_restarts(void **state)
 	helper_rmtree(dir);
 }
 
-/* tests/targets/go_bigframe.go: 8 goroutines x 12 rounds, each round on a
+/* tests/targets/go_bigframe.go, first half: 8 goroutines x 12 rounds, each on a
  * new goroutine: run -> descend (4r + 1 levels) -> callBig -> big, whose
  * 256 KB frame has Go's large-frame stack check (mov %rsp,%r12; sub; jb;
  * cmp; jbe). The target exits 1 unless its stack moved during every call
@@ -216,6 +216,33 @@ static void test_go_big_frame(void **state)
 	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
 	assert_int_equal(helper_int(s, "audit.stage_calls_lost_too_deep"), 0);
 	expect_corrected(s, "go return sites");
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
+/* The same program's second half: sumBlob called through reflect with
+ * 40 KB of arguments, which reflect copies into the frame of
+ * runtime.call65536, an assembly (ABI0) function that loads g from TLS
+ * before the large-frame check; its check sends every call to morestack
+ * (the target checks the stack moved). */
+static void test_go_big_frame_abi0(void **state)
+{
+	static const char *const args[] = { "-u", "runtime.call65536", "-u", "main.sumBlob",
+					    "-u", "main.callBlob", NULL };
+	char dir[64];
+	json_t *s, *proc;
+
+	REQUIRE_ROOT_BPF();
+	s = run_profiled("targets/go_bigframe", args, dir, sizeof(dir));
+	proc = target_proc(s);
+	expect_calls(proc, "runtime.call65536.abi0", BIG_GOROUTINES * BIG_ROUNDS);
+	expect_calls(proc, "main.sumBlob", BIG_GOROUTINES * BIG_ROUNDS);
+	expect_calls(proc, "main.callBlob", BIG_GOROUTINES * BIG_ROUNDS);
+	assert_int_equal(helper_int(s, "audit.stage_calls_entered"),
+			 3 * BIG_GOROUTINES * BIG_ROUNDS);
+	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
 	json_decref(s);
 	helper_rmtree(dir);
 }
@@ -444,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_rust_panics_v0_names), cmocka_unit_test(test_go_stack_growth),
 		cmocka_unit_test(test_go_stack_check_restarts),
 		cmocka_unit_test(test_go_big_frame),
+		cmocka_unit_test(test_go_big_frame_abi0),
 		cmocka_unit_test(test_go_big_frame_too_deep),
 		cmocka_unit_test(test_go_big_frame_list),
 		cmocka_unit_test(test_go_stripped),	     cmocka_unit_test(test_go_inlined_everywhere),

@@ -6,14 +6,18 @@
 //
 // called on fresh goroutines whose stacks are too small for it: each call
 // grows the stack in big's own check, and big starts again from its first
-// instruction after runtime.morestack. The program checks that the stack
-// really moved during every call (exit 1 otherwise), then prints
-// "big: N calls, stack moved in N".
+// instruction after runtime.morestack. The same again for an assembly
+// (ABI0) function of the runtime, which loads g from TLS before the check:
+// sumBlob, whose 40 KB argument reflect passes through runtime.call65536.
+// The program checks that the stack really moved during every call (exit 1
+// otherwise), then prints "big: N calls, stack moved in N" and the same
+// for "reflect".
 package main
 
 import (
 	"fmt"
 	"os"
+	"reflect"
 	"unsafe"
 )
 
@@ -65,6 +69,29 @@ func descend(level, n int) (int, bool) {
 	return r + int(pad[level%64]), moved
 }
 
+// Passed by value through reflect.Value.Call: 40 KB of arguments, which
+// reflect copies into the frame of runtime.call65536.
+type blob [5 << 10]int
+
+//go:noinline
+func sumBlob(b blob) int {
+	return b[0] + b[len(b)-1]
+}
+
+// Whether the stack moved while reflect called sumBlob (runtime.call65536's
+// check sends it to morestack: 64 KB do not fit in a new goroutine's stack).
+//
+//go:noinline
+func callBlob(n int) (int, bool) {
+	var mark int
+	var b blob
+
+	b[0], b[len(b)-1] = n, 1
+	before := uintptr(unsafe.Pointer(&mark))
+	out := reflect.ValueOf(sumBlob).Call([]reflect.Value{reflect.ValueOf(b)})
+	return int(out[0].Int()) + mark, uintptr(unsafe.Pointer(&mark)) != before
+}
+
 // One round, on its own new goroutine.
 //
 //go:noinline
@@ -72,18 +99,21 @@ func run(round int) (int, bool) {
 	return descend(levelStep*round, round)
 }
 
-func main() {
-	type result struct {
-		sum   int
-		moved bool
-	}
+type result struct {
+	sum   int
+	moved bool
+}
+
+// goroutines x rounds calls of f(round), each on its own new goroutine;
+// prints how many moved the stack, false unless all did.
+func each(name string, f func(round int) (int, bool)) bool {
 	done := make(chan result)
 	for g := 0; g < goroutines; g++ {
 		go func() {
 			for r := 0; r < rounds; r++ {
 				ch := make(chan result)
 				go func(round int) {
-					s, m := run(round)
+					s, m := f(round)
 					ch <- result{s, m}
 				}(r)
 				done <- <-ch
@@ -98,8 +128,13 @@ func main() {
 			moved++
 		}
 	}
-	fmt.Printf("big: %d calls, stack moved in %d\n", goroutines*rounds, moved)
-	if moved != goroutines*rounds || sum == 0 {
+	fmt.Printf("%s: %d calls, stack moved in %d\n", name, goroutines*rounds, moved)
+	return moved == goroutines*rounds && sum != 0
+}
+
+func main() {
+	ok := each("big", run)
+	if !each("reflect", callBlob) || !ok {
 		os.Exit(1)
 	}
 }

@@ -234,7 +234,7 @@ static void test_go_stack_check_big_frame(void **state)
 }
 
 /* The same through symbols_match on the built target: the per-goroutine
- * entry goes on the jbe, a return probe's (--returns=fast) after it. */
+ * entry goes on the last jbe, a return probe's (--returns=fast) after it. */
 static void test_go_big_frame_symbols(void **state)
 {
 	struct sym_list l = {};
@@ -247,6 +247,15 @@ static void test_go_big_frame_symbols(void **state)
 	assert_int_equal(l.v[0].go_check_jcc, 20);
 	assert_int_equal(l.v[0].go_check_kind, ENTRY_EMULATED);
 	assert_int_equal(l.v[0].skipped, 26);
+	sym_list_free(&l);
+	/* An assembly function, "runtime.call65536.abi0" in .symtab: after
+	 * the load of g from TLS (9 bytes), the same check. */
+	assert_int_equal(symbols_match(path, "runtime.call65536", &l, err, sizeof(err)), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].name, "runtime.call65536.abi0");
+	assert_int_equal(l.v[0].go_check_cond, 6);
+	assert_int_equal(l.v[0].go_check_jcc, 29);
+	assert_int_equal(l.v[0].skipped, 35);
 	sym_list_free(&l);
 }
 

@@ -59,6 +59,15 @@ static int name_matches(const char *glob, const char *name, char **demangled)
 			goto cleanup;
 		}
 		ret = fnmatch(glob, plain, 0) == 0;
+	} else if (strlen(name) > 5 && !strcmp(name + strlen(name) - 5, ".abi0")) {
+		/* Go's assembly functions: "runtime.call16.abi0" in .symtab,
+		 * "runtime.call16" in .gopclntab and tracebacks. */
+		plain = strndup(name, strlen(name) - 5);
+		if (!plain) {
+			ret = -ENOMEM;
+			goto cleanup;
+		}
+		ret = fnmatch(glob, plain, 0) == 0;
 	}
 	if (!ret && dem) {
 		if (fnmatch(glob, dem, 0) == 0) {
