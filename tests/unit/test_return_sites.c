@@ -278,6 +278,32 @@ static void test_go_stack_check_tls_g(void **state)
 	memcpy(code + sizeof(tls), small, sizeof(small));
 	assert_int_equal(go_stack_check_jcc(code, sizeof(tls) + sizeof(small), BASE, &at), 6);
 	assert_int_equal(at, 13);
+	/* A PIE: mov $-8,%r14; mov %fs:(%r14),%r14 (Go's linker relaxes the
+	 * GOT load), or mov X(%rip),%r14 from the GOT. */
+	{
+		static const uint8_t imm[] = { 0x49, 0xc7, 0xc6, 0xf8, 0xff, 0xff, 0xff };
+		static const uint8_t got[] = { 0x4c, 0x8b, 0x35, 0x00, 0x10, 0x00, 0x00 };
+		static const uint8_t fs_r14[] = { 0x64, 0x4d, 0x8b, 0x36 };
+		const uint8_t *first[] = { imm, got };
+
+		for (int i = 0; i < 2; i++) {
+			size_t n = 7 + sizeof(fs_r14) + sizeof(go_big_frame);
+
+			memcpy(code, first[i], 7);
+			memcpy(code + 7, fs_r14, sizeof(fs_r14));
+			memcpy(code + 7 + sizeof(fs_r14), go_big_frame, sizeof(go_big_frame));
+			assert_int_equal(go_stack_check_jcc(code, n, BASE, &at), 6);
+			assert_int_equal(at, 31);
+			/* The offset alone, without the load through it: no check. */
+			memcpy(code + 7, go_big_frame, sizeof(go_big_frame));
+			assert_int_equal(go_stack_check_len(code, 7 + sizeof(go_big_frame), BASE),
+					 0);
+		}
+		/* %fs:(%r14) with no offset loaded first: r14 is not known. */
+		memcpy(code, fs_r14, sizeof(fs_r14));
+		memcpy(code + sizeof(fs_r14), small, sizeof(small));
+		assert_int_equal(go_stack_check_len(code, sizeof(fs_r14) + sizeof(small), BASE), 0);
+	}
 	/* Twice: not Go's. */
 	memcpy(code + sizeof(tls), tls, sizeof(tls));
 	memcpy(code + 2 * sizeof(tls), small, sizeof(small));

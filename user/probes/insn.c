@@ -369,21 +369,35 @@ static bool op_is_reg(const cs_x86 *x, int i, x86_reg r)
 	return x->op_count > i && x->operands[i].type == X86_OP_REG && x->operands[i].reg == r;
 }
 
-/* ABI0 (assembly) functions load g first: mov %fs:-8,%r14. */
-static bool is_go_tls_g_load(const cs_insn *in)
+/* ABI0 (assembly) functions load g first: mov %fs:-8,%r14, or in a PIE
+ * mov $-8,%r14 (or its GOT slot, mov X(%rip),%r14); mov %fs:(%r14),%r14.
+ * @offset: the first half of the latter was seen. */
+static bool is_go_tls_g_load(const cs_insn *in, bool offset)
 {
 	const cs_x86 *x = &in->detail->x86;
 	const cs_x86_op *src = &x->operands[1];
 
 	return in->id == X86_INS_MOV && x->op_count == 2 && op_is_reg(x, 0, X86_REG_R14) &&
 	       src->type == X86_OP_MEM && src->mem.segment == X86_REG_FS &&
-	       src->mem.base == X86_REG_INVALID && src->mem.index == X86_REG_INVALID;
+	       src->mem.index == X86_REG_INVALID &&
+	       (src->mem.base == X86_REG_INVALID || (offset && src->mem.base == X86_REG_R14));
+}
+
+static bool is_go_tls_offset_load(const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+	const cs_x86_op *src = &x->operands[1];
+
+	return in->id == X86_INS_MOV && x->op_count == 2 && op_is_reg(x, 0, X86_REG_R14) &&
+	       (src->type == X86_OP_IMM ||
+		(src->type == X86_OP_MEM && src->mem.segment == X86_REG_INVALID &&
+		 src->mem.base == X86_REG_RIP && src->mem.index == X86_REG_INVALID));
 }
 
 /*
  * The check's length (0: none); its last jcc's offset and condition.
  * Go 1.19 (cmd/internal/obj/x86 stacksplit), after an optional load of g
- * from TLS (ABI0):
+ * from TLS (ABI0, is_go_tls_g_load):
  *   frame <= 128 B:   cmp 0x10(%r14),%rsp; jbe L
  *   <= 4 KB:          lea -N(%rsp),%r12; cmp 0x10(%r14),%r12; jbe L
  *   larger:           mov %rsp,%r12; sub $N,%r12; jb L; cmp 0x10(%r14),%r12; jbe L
@@ -400,7 +414,7 @@ static uint32_t go_stack_check(const uint8_t *code, size_t len, uint64_t vaddr, 
 	size_t left = len;
 	uint32_t skip = 0;
 	x86_reg reg = X86_REG_RSP; /* what the check compares with the bound */
-	bool tls = false, compared = false;
+	bool tls = false, tls_offset = false, compared = false;
 	int step = 0; /* 0: start, 1: mov %rsp seen, 2: sub seen, 3: ready to compare */
 	cs_insn *in;
 
@@ -410,8 +424,12 @@ static uint32_t go_stack_check(const uint8_t *code, size_t len, uint64_t vaddr, 
 		const cs_x86 *x = &in->detail->x86;
 		const cs_x86_op *op = x->operands;
 
-		if (step == 0 && !tls && is_go_tls_g_load(in)) {
+		if (step == 0 && !tls && !tls_offset && is_go_tls_offset_load(in)) {
+			tls_offset = true;
+		} else if (step == 0 && !tls && is_go_tls_g_load(in, tls_offset)) {
 			tls = true;
+		} else if (tls_offset && !tls) {
+			break;
 		} else if (step == 0 && in->id == X86_INS_LEA && x->op_count == 2 &&
 			   op[0].type == X86_OP_REG && op[1].type == X86_OP_MEM &&
 			   op[1].mem.base == X86_REG_RSP) {

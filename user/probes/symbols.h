@@ -165,7 +165,8 @@ int symbols_scan_function(struct sym_match *m, const uint8_t *code, size_t len, 
  * 0x10(%r14),%rsp; jbe morestack"; for frames up to 4 KB "lea -N(%rsp),%r12;
  * cmp 0x10(%r14),%r12; jbe"; above, "mov %rsp,%r12; sub $N,%r12; jb; cmp
  * 0x10(%r14),%r12; jbe" (both jumps to morestack); in assembly (ABI0)
- * functions after "mov %fs:-8,%r14". After growing the stack, morestack
+ * functions after "mov %fs:-8,%r14" (in a PIE: "mov $-8,%r14; mov
+ * %fs:(%r14),%r14"). After growing the stack, morestack
  * jumps back to the function's first instruction, so a probe there fires
  * twice for one call. Returns how many bytes the check takes (0: none): a
  * return-probe stage's entry goes after it; a per-goroutine stage's goes on
