@@ -257,6 +257,12 @@ static void test_go_big_frame_symbols(void **state)
 	assert_int_equal(l.v[0].go_check_jcc, 29);
 	assert_int_equal(l.v[0].skipped, 35);
 	sym_list_free(&l);
+	/* runtime.newstack.abi0 is the linker's wrapper for assembly callers
+	 * (a jump to runtime.newstack): not timed as well. */
+	assert_int_equal(symbols_match(path, "runtime.newstack", &l, err, sizeof(err)), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].name, "runtime.newstack");
+	sym_list_free(&l);
 }
 
 /* ABI0 (assembly: runtime.call16 ... call1073741824, debugCall*) loads g
