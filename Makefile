@@ -91,7 +91,7 @@ TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 	$(OUT)/targets/stage_target_pie $(OUT)/targets/libstagelib.so $(OUT)/targets/stage_target_lib \
 	$(OUT)/targets/cxx_target $(OUT)/targets/cxx_throw $(OUT)/targets/rs_panic \
 	$(OUT)/targets/rs_panic_v0 $(OUT)/targets/go_stacks $(OUT)/targets/go_stacks_stripped $(OUT)/targets/go_wall \
-	$(OUT)/targets/go_calls \
+	$(OUT)/targets/go_calls $(OUT)/targets/go_bigframe \
 	$(OUT)/targets/tail_target \
 	$(OUT)/targets/spin_target_pie
 TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -fcf-protection=none -D_GNU_SOURCE -Wall -Werror \
@@ -205,7 +205,7 @@ $(OUT)/targets/go_stacks: tests/targets/go_stacks.go | $(OUT)/targets
 	GOCACHE=$(abspath $(OUT))/go/cache GOPATH=$(abspath $(OUT))/go/path GOTOOLCHAIN=local \
 		GO111MODULE=off GOFLAGS= $(GO) build -o $@ $<
 
-$(OUT)/targets/go_wall $(OUT)/targets/go_calls: $(OUT)/targets/%: tests/targets/%.go | $(OUT)/targets
+$(OUT)/targets/go_wall $(OUT)/targets/go_calls $(OUT)/targets/go_bigframe: $(OUT)/targets/%: tests/targets/%.go | $(OUT)/targets
 	GOCACHE=$(abspath $(OUT))/go/cache GOPATH=$(abspath $(OUT))/go/path GOTOOLCHAIN=local \
 		GO111MODULE=off GOFLAGS= $(GO) build -o $@ $<
 

@@ -10,6 +10,7 @@
  */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "bpfprof.h"
 #include "lib/helper.h"
@@ -186,6 +187,135 @@ static void test_go_stack_check_restarts(void **state)
 	helper_rmtree(dir);
 }
 
+/* tests/targets/go_bigframe.go, first half: 8 goroutines x 12 rounds, each on a
+ * new goroutine: run -> descend (4r + 1 levels) -> callBig -> big, whose
+ * 256 KB frame has Go's large-frame stack check (mov %rsp,%r12; sub; jb;
+ * cmp; jbe). The target exits 1 unless its stack moved during every call
+ * of big: morestack ran from big's check and big started again. */
+#define BIG_GOROUTINES 8
+#define BIG_ROUNDS 12
+#define BIG_LEVEL_STEP 4
+
+static void test_go_big_frame(void **state)
+{
+	static const char *const args[] = { "-u", "main.big", "-u", "main.callBig",
+					    "-u", "main.run", NULL };
+	char dir[64];
+	json_t *s, *proc;
+
+	REQUIRE_ROOT_BPF();
+	s = run_profiled("targets/go_bigframe", args, dir, sizeof(dir));
+	proc = target_proc(s);
+	expect_calls(proc, "main.big", BIG_GOROUTINES * BIG_ROUNDS);
+	expect_calls(proc, "main.callBig", BIG_GOROUTINES * BIG_ROUNDS);
+	expect_calls(proc, "main.run", BIG_GOROUTINES * BIG_ROUNDS);
+	assert_int_equal(helper_int(s, "audit.stage_calls_entered"),
+			 3 * BIG_GOROUTINES * BIG_ROUNDS);
+	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_calls_lost_too_deep"), 0);
+	expect_corrected(s, "go return sites");
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
+/* The same program's second half: sumBlob called through reflect with
+ * 40 KB of arguments, which reflect copies into the frame of
+ * runtime.call65536, an assembly (ABI0) function that loads g from TLS
+ * before the large-frame check; its check sends every call to morestack
+ * (the target checks the stack moved). */
+static void test_go_big_frame_abi0(void **state)
+{
+	static const char *const args[] = { "-u", "runtime.call65536", "-u", "main.sumBlob",
+					    "-u", "main.callBlob", NULL };
+	char dir[64];
+	json_t *s, *proc;
+
+	REQUIRE_ROOT_BPF();
+	s = run_profiled("targets/go_bigframe", args, dir, sizeof(dir));
+	proc = target_proc(s);
+	expect_calls(proc, "runtime.call65536.abi0", BIG_GOROUTINES * BIG_ROUNDS);
+	expect_calls(proc, "main.sumBlob", BIG_GOROUTINES * BIG_ROUNDS);
+	expect_calls(proc, "main.callBlob", BIG_GOROUTINES * BIG_ROUNDS);
+	assert_int_equal(helper_int(s, "audit.stage_calls_entered"),
+			 3 * BIG_GOROUTINES * BIG_ROUNDS);
+	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
+/* With descend timed, big's frame is past STAGE_MAX_DEPTH open calls from
+ * round 8 on: such a call is lost as too deep once, not once per start
+ * (a probe that every start passes counted it twice). */
+static void test_go_big_frame_too_deep(void **state)
+{
+	static const char *const args[] = { "-u", "main.big", "-u", "main.descend", NULL };
+	long long descend = 0, big = 0, lost = 0;
+	char dir[64];
+	json_t *s, *proc;
+
+	for (int r = 0; r < BIG_ROUNDS; r++) {
+		int levels = BIG_LEVEL_STEP * r + 1; /* descend's calls; big is one deeper */
+
+		descend += levels < STAGE_MAX_DEPTH ? levels : STAGE_MAX_DEPTH;
+		lost += levels > STAGE_MAX_DEPTH ? levels - STAGE_MAX_DEPTH : 0;
+		if (levels < STAGE_MAX_DEPTH)
+			big++;
+		else
+			lost++;
+	}
+	REQUIRE_ROOT_BPF();
+	s = run_profiled("targets/go_bigframe", args, dir, sizeof(dir));
+	proc = target_proc(s);
+	expect_calls(proc, "main.descend", BIG_GOROUTINES * descend);
+	expect_calls(proc, "main.big", BIG_GOROUTINES * big);
+	assert_int_equal(helper_int(s, "audit.stage_calls_lost_too_deep"), BIG_GOROUTINES * lost);
+	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
+/* The offset --list prints for @fn of targets/go_bigframe, with @opts; its
+ * line says @entry and @note. */
+static unsigned long listed_offset(const char *fn, const char *opts, const char *entry,
+				   const char *note)
+{
+	char bin[256], target[256], cmd[700], *out, *line;
+	unsigned long off;
+	int status;
+
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/go_bigframe");
+	snprintf(cmd, sizeof(cmd), "%s --list '%s' %s -- %s", bin, fn, opts, target);
+	out = helper_command_output(cmd, &status);
+	assert_int_equal(status, 0);
+	line = strstr(out, "\n0x");
+	assert_non_null(line);
+	assert_non_null(strstr(line, entry));
+	assert_non_null(strstr(line, note));
+	off = strtoul(line + 1, NULL, 16);
+	free(out);
+	return off;
+}
+
+/* --list: big's entry probe is on the check's jbe (emulated), 6 bytes (the
+ * jbe) before where a return probe's goes (--returns=fast: after the check,
+ * on the single-stepped sub $N,%rsp). */
+static void test_go_big_frame_list(void **state)
+{
+	unsigned long on_jbe =
+		listed_offset("main.big", "", " emulated ", "(probe on the stack check's jump)");
+	unsigned long after = listed_offset("main.big", "--returns=fast", " single-step ",
+					    "(probe after the stack check)");
+
+	assert_int_equal(after - on_jbe, 6);
+}
+
 /* The same program built with -ldflags='-s -w': no .symtab, the functions
  * come from .gopclntab. */
 static void test_go_stripped(void **state)
@@ -340,6 +470,10 @@ int main(void)
 		cmocka_unit_test(test_cxx_exceptions),	     cmocka_unit_test(test_rust_panics),
 		cmocka_unit_test(test_rust_panics_v0_names), cmocka_unit_test(test_go_stack_growth),
 		cmocka_unit_test(test_go_stack_check_restarts),
+		cmocka_unit_test(test_go_big_frame),
+		cmocka_unit_test(test_go_big_frame_abi0),
+		cmocka_unit_test(test_go_big_frame_too_deep),
+		cmocka_unit_test(test_go_big_frame_list),
 		cmocka_unit_test(test_go_stripped),	     cmocka_unit_test(test_go_inlined_everywhere),
 		cmocka_unit_test(test_tail_calls),	     cmocka_unit_test(test_indirect_tail_calls),
 		cmocka_unit_test(test_list_mechanisms),

@@ -170,7 +170,8 @@ static void test_returns_mode_parse(void **state)
 	assert_int_equal(returns_mode_parse("", &m), -EINVAL);
 }
 
-/* Go 1.19 prologues: small frames compare %rsp, large ones %r12. */
+/* Go 1.19 prologues: small frames compare %rsp, larger ones %r12 (from a
+ * lea up to 4 KB; above, from a mov and a sub whose wrap a jb catches). */
 static void test_go_stack_check(void **state)
 {
 	static const uint8_t small[] = {
@@ -189,6 +190,156 @@ static void test_go_stack_check(void **state)
 	assert_int_equal(go_stack_check_len(small, sizeof(small), BASE), 6);
 	assert_int_equal(go_stack_check_len(large, sizeof(large), BASE), 18);
 	assert_int_equal(go_stack_check_len(none, sizeof(none), BASE), 0);
+}
+
+/* Frames above StackBig (4 KB), as Go 1.19 builds main.big of
+ * tests/targets/go_bigframe.go: both jumps go to the morestack call. */
+static const uint8_t go_big_frame[] = {
+	0x49, 0x89, 0xe4,			  /* mov %rsp,%r12 */
+	0x49, 0x81, 0xec, 0x98, 0xff, 0x03, 0x00, /* sub $0x3ff98,%r12 */
+	0x0f, 0x82, 0xd8, 0x00, 0x00, 0x00,	  /* jb +0xe8 */
+	0x4d, 0x3b, 0x66, 0x10,			  /* cmp 0x10(%r14),%r12 */
+	0x0f, 0x86, 0xce, 0x00, 0x00, 0x00,	  /* jbe +0xe8 */
+	0x48, 0x81, 0xec, 0x18, 0x00, 0x04, 0x00, /* sub $0x40018,%rsp */
+};
+
+/* The probe goes on the jbe: a pass that takes the jb restarts without
+ * reaching it, one that takes it is told by its flags; the jb (10 bytes
+ * in), which every pass reaches, would count a restarted call twice. */
+static void test_go_stack_check_big_frame(void **state)
+{
+	/* A short body: the jb is rel8 (runtime.getproccount in gofmt). */
+	static const uint8_t short_jb[] = {
+		0x49, 0x89, 0xe4,			  /* mov %rsp,%r12 */
+		0x49, 0x81, 0xec, 0x88, 0x0f, 0x00, 0x00, /* sub $0xf88,%r12 */
+		0x72, 0x46,				  /* jb L (+0x52) */
+		0x4d, 0x3b, 0x66, 0x10,			  /* cmp 0x10(%r14),%r12 */
+		0x76, 0x40,				  /* jbe: the same L */
+		0x48, 0x81, 0xec, 0x08, 0x10, 0x00, 0x00, /* sub $0x1008,%rsp */
+	};
+	uint32_t at;
+	enum entry_kind k;
+
+	assert_int_equal(go_stack_check_len(go_big_frame, sizeof(go_big_frame), BASE), 26);
+	assert_int_equal(go_stack_check_jcc(go_big_frame, sizeof(go_big_frame), BASE, &at), 6);
+	assert_int_equal(at, 20);
+	assert_int_equal(insn_entry_kind(go_big_frame + at, sizeof(go_big_frame) - at, BASE + at),
+			 ENTRY_EMULATED);
+	/* What the straight-line shift alone would pick: the jb. */
+	assert_int_equal(entry_probe_site(go_big_frame, sizeof(go_big_frame), BASE, true, &k), 10);
+	assert_int_equal(k, ENTRY_EMULATED);
+	assert_int_equal(go_stack_check_jcc(short_jb, sizeof(short_jb), BASE, &at), 6);
+	assert_int_equal(at, 16);
+	assert_int_equal(go_stack_check_len(short_jb, sizeof(short_jb), BASE), 18);
+}
+
+/* The same through symbols_match on the built target: the per-goroutine
+ * entry goes on the last jbe, a return probe's (--returns=fast) after it. */
+static void test_go_big_frame_symbols(void **state)
+{
+	struct sym_list l = {};
+	char path[256], err[256];
+
+	helper_path(path, sizeof(path), "targets/go_bigframe");
+	assert_int_equal(symbols_match(path, "main.big", &l, err, sizeof(err)), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].go_check_cond, 6);
+	assert_int_equal(l.v[0].go_check_jcc, 20);
+	assert_int_equal(l.v[0].go_check_kind, ENTRY_EMULATED);
+	assert_int_equal(l.v[0].skipped, 26);
+	sym_list_free(&l);
+	/* An assembly function, "runtime.call65536.abi0" in .symtab: after
+	 * the load of g from TLS (9 bytes), the same check. */
+	assert_int_equal(symbols_match(path, "runtime.call65536", &l, err, sizeof(err)), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].name, "runtime.call65536.abi0");
+	assert_int_equal(l.v[0].go_check_cond, 6);
+	assert_int_equal(l.v[0].go_check_jcc, 29);
+	assert_int_equal(l.v[0].skipped, 35);
+	sym_list_free(&l);
+	/* runtime.newstack.abi0 is the linker's wrapper for assembly callers
+	 * (a jump to runtime.newstack): not timed as well. */
+	assert_int_equal(symbols_match(path, "runtime.newstack", &l, err, sizeof(err)), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].name, "runtime.newstack");
+	sym_list_free(&l);
+}
+
+/* ABI0 (assembly: runtime.call16 ... call1073741824, debugCall*) loads g
+ * from TLS first; the morestack path jumps back before that load. */
+static void test_go_stack_check_tls_g(void **state)
+{
+	/* mov %fs:-8,%r14 */
+	static const uint8_t tls[] = { 0x64, 0x4c, 0x8b, 0x34, 0x25, 0xf8, 0xff, 0xff, 0xff };
+	static const uint8_t small[] = { 0x49, 0x3b, 0x66, 0x10, 0x76, 0x20 };
+	uint8_t code[64];
+	uint32_t at;
+
+	memcpy(code, tls, sizeof(tls));
+	memcpy(code + sizeof(tls), go_big_frame, sizeof(go_big_frame));
+	assert_int_equal(go_stack_check_len(code, sizeof(tls) + sizeof(go_big_frame), BASE), 35);
+	assert_int_equal(go_stack_check_jcc(code, sizeof(tls) + sizeof(go_big_frame), BASE, &at),
+			 6);
+	assert_int_equal(at, 29);
+	memcpy(code + sizeof(tls), small, sizeof(small));
+	assert_int_equal(go_stack_check_jcc(code, sizeof(tls) + sizeof(small), BASE, &at), 6);
+	assert_int_equal(at, 13);
+	/* A PIE: mov $-8,%r14; mov %fs:(%r14),%r14 (Go's linker relaxes the
+	 * GOT load), or mov X(%rip),%r14 from the GOT. */
+	{
+		static const uint8_t imm[] = { 0x49, 0xc7, 0xc6, 0xf8, 0xff, 0xff, 0xff };
+		static const uint8_t got[] = { 0x4c, 0x8b, 0x35, 0x00, 0x10, 0x00, 0x00 };
+		static const uint8_t fs_r14[] = { 0x64, 0x4d, 0x8b, 0x36 };
+		const uint8_t *first[] = { imm, got };
+
+		for (int i = 0; i < 2; i++) {
+			size_t n = 7 + sizeof(fs_r14) + sizeof(go_big_frame);
+
+			memcpy(code, first[i], 7);
+			memcpy(code + 7, fs_r14, sizeof(fs_r14));
+			memcpy(code + 7 + sizeof(fs_r14), go_big_frame, sizeof(go_big_frame));
+			assert_int_equal(go_stack_check_jcc(code, n, BASE, &at), 6);
+			assert_int_equal(at, 31);
+			/* The offset alone, without the load through it: no check. */
+			memcpy(code + 7, go_big_frame, sizeof(go_big_frame));
+			assert_int_equal(go_stack_check_len(code, 7 + sizeof(go_big_frame), BASE),
+					 0);
+		}
+		/* %fs:(%r14) with no offset loaded first: r14 is not known. */
+		memcpy(code, fs_r14, sizeof(fs_r14));
+		memcpy(code + sizeof(fs_r14), small, sizeof(small));
+		assert_int_equal(go_stack_check_len(code, sizeof(fs_r14) + sizeof(small), BASE), 0);
+	}
+	/* Twice: not Go's. */
+	memcpy(code + sizeof(tls), tls, sizeof(tls));
+	memcpy(code + 2 * sizeof(tls), small, sizeof(small));
+	assert_int_equal(go_stack_check_len(code, 2 * sizeof(tls) + sizeof(small), BASE), 0);
+}
+
+/* Near misses of the large-frame check are no check: the probe then stays
+ * where the straight-line shift puts it. */
+static void test_go_stack_check_big_frame_near_misses(void **state)
+{
+	uint8_t code[sizeof(go_big_frame)];
+
+	/* The jb and the jbe go to different places. */
+	memcpy(code, go_big_frame, sizeof(code));
+	code[22] += 4;
+	assert_int_equal(go_stack_check_len(code, sizeof(code), BASE), 0);
+	/* sub from another register than the one the mov wrote (%r13). */
+	memcpy(code, go_big_frame, sizeof(code));
+	code[5] = 0xed;
+	assert_int_equal(go_stack_check_len(code, sizeof(code), BASE), 0);
+	/* jae instead of jb. */
+	memcpy(code, go_big_frame, sizeof(code));
+	code[11] = 0x83;
+	assert_int_equal(go_stack_check_len(code, sizeof(code), BASE), 0);
+	/* cut before the jbe */
+	assert_int_equal(go_stack_check_len(go_big_frame, 20, BASE), 0);
+	/* no sub: mov %rsp,%r12; cmp 0x10(%r14),%r12; jbe */
+	memcpy(code, go_big_frame, 3);
+	memcpy(code + 3, go_big_frame + 16, 10);
+	assert_int_equal(go_stack_check_len(code, 13, BASE), 0);
 }
 
 static void test_rust_demangle(void **state)
@@ -265,12 +416,21 @@ static void test_go_wait_reasons(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_leaf),		  cmocka_unit_test(test_calls_and_tails),
-		cmocka_unit_test(test_indirect_jump),	  cmocka_unit_test(test_go_stack_check_jcc),
-		cmocka_unit_test(test_go_wait_reasons),	  cmocka_unit_test(test_cold_part),
-		cmocka_unit_test(test_undecodable),	  cmocka_unit_test(test_pick_return),
-		cmocka_unit_test(test_returns_mode_parse), cmocka_unit_test(test_go_stack_check),
+		cmocka_unit_test(test_leaf),
+		cmocka_unit_test(test_calls_and_tails),
+		cmocka_unit_test(test_indirect_jump),
+		cmocka_unit_test(test_go_stack_check_jcc),
+		cmocka_unit_test(test_go_wait_reasons),
+		cmocka_unit_test(test_cold_part),
+		cmocka_unit_test(test_undecodable),
+		cmocka_unit_test(test_pick_return),
+		cmocka_unit_test(test_returns_mode_parse),
+		cmocka_unit_test(test_go_stack_check),
 		cmocka_unit_test(test_rust_demangle),
+		cmocka_unit_test(test_go_stack_check_big_frame),
+		cmocka_unit_test(test_go_stack_check_tls_g),
+		cmocka_unit_test(test_go_big_frame_symbols),
+		cmocka_unit_test(test_go_stack_check_big_frame_near_misses),
 	};
 
 	return cmocka_run_group_tests_name("unit_return_sites", tests, NULL, NULL);

@@ -364,39 +364,99 @@ static bool is_go_stack_bound(const cs_x86_op *op)
 	       op->mem.index == X86_REG_INVALID && (op->mem.disp == 0x10 || op->mem.disp == 0x18);
 }
 
-/* The check's length (0: none); its jcc's offset and condition. */
+static bool op_is_reg(const cs_x86 *x, int i, x86_reg r)
+{
+	return x->op_count > i && x->operands[i].type == X86_OP_REG && x->operands[i].reg == r;
+}
+
+/* ABI0 (assembly) functions load g first: mov %fs:-8,%r14, or in a PIE
+ * mov $-8,%r14 (or its GOT slot, mov X(%rip),%r14); mov %fs:(%r14),%r14.
+ * @offset: the first half of the latter was seen. */
+static bool is_go_tls_g_load(const cs_insn *in, bool offset)
+{
+	const cs_x86 *x = &in->detail->x86;
+	const cs_x86_op *src = &x->operands[1];
+
+	return in->id == X86_INS_MOV && x->op_count == 2 && op_is_reg(x, 0, X86_REG_R14) &&
+	       src->type == X86_OP_MEM && src->mem.segment == X86_REG_FS &&
+	       src->mem.index == X86_REG_INVALID &&
+	       (src->mem.base == X86_REG_INVALID || (offset && src->mem.base == X86_REG_R14));
+}
+
+static bool is_go_tls_offset_load(const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+	const cs_x86_op *src = &x->operands[1];
+
+	return in->id == X86_INS_MOV && x->op_count == 2 && op_is_reg(x, 0, X86_REG_R14) &&
+	       (src->type == X86_OP_IMM ||
+		(src->type == X86_OP_MEM && src->mem.segment == X86_REG_INVALID &&
+		 src->mem.base == X86_REG_RIP && src->mem.index == X86_REG_INVALID));
+}
+
+/*
+ * The check's length (0: none); its last jcc's offset and condition.
+ * Go 1.19 (cmd/internal/obj/x86 stacksplit), after an optional load of g
+ * from TLS (ABI0, is_go_tls_g_load):
+ *   frame <= 128 B:   cmp 0x10(%r14),%rsp; jbe L
+ *   <= 4 KB:          lea -N(%rsp),%r12; cmp 0x10(%r14),%r12; jbe L
+ *   larger:           mov %rsp,%r12; sub $N,%r12; jb L; cmp 0x10(%r14),%r12; jbe L
+ * (the jb catches the subtraction wrapping). L calls morestack and jumps
+ * back to the entry, so a call passes the last jcc not taken exactly once;
+ * a pass that takes the jb never reaches it.
+ */
 static uint32_t go_stack_check(const uint8_t *code, size_t len, uint64_t vaddr, uint32_t *jcc_at,
 			       int *cond)
 {
 	csh cs = x86_decoder();
 	const uint8_t *p = code;
-	uint64_t addr = vaddr;
+	uint64_t addr = vaddr, wrap_to = 0;
 	size_t left = len;
 	uint32_t skip = 0;
 	x86_reg reg = X86_REG_RSP; /* what the check compares with the bound */
+	bool tls = false, tls_offset = false, compared = false;
+	int step = 0; /* 0: start, 1: mov %rsp seen, 2: sub seen, 3: ready to compare */
 	cs_insn *in;
 
 	if (!cs || !(in = cs_malloc(cs)))
 		return 0;
-	for (int i = 0; i < 3 && cs_disasm_iter(cs, &p, &left, &addr, in); i++) {
+	while (cs_disasm_iter(cs, &p, &left, &addr, in)) {
 		const cs_x86 *x = &in->detail->x86;
+		const cs_x86_op *op = x->operands;
 
-		if (i == 0 && in->id == X86_INS_LEA && x->op_count == 2 &&
-		    x->operands[0].type == X86_OP_REG && x->operands[1].type == X86_OP_MEM &&
-		    x->operands[1].mem.base == X86_REG_RSP) {
-			reg = x->operands[0].reg; /* lea -N(%rsp),%r12 */
-			continue;
-		}
-		if (in->id == X86_INS_CMP && x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
-		    x->operands[0].reg == reg && is_go_stack_bound(&x->operands[1]))
-			continue;
-		if (i > 0 && (in->id == X86_INS_JBE || in->id == X86_INS_JB) &&
-		    jcc_condition(in) >= 0) {
+		if (step == 0 && !tls && !tls_offset && is_go_tls_offset_load(in)) {
+			tls_offset = true;
+		} else if (step == 0 && !tls && is_go_tls_g_load(in, tls_offset)) {
+			tls = true;
+		} else if (tls_offset && !tls) {
+			break;
+		} else if (step == 0 && in->id == X86_INS_LEA && x->op_count == 2 &&
+			   op[0].type == X86_OP_REG && op[1].type == X86_OP_MEM &&
+			   op[1].mem.base == X86_REG_RSP) {
+			reg = op[0].reg; /* lea -N(%rsp),%r12 */
+			step = 3;
+		} else if (step == 0 && in->id == X86_INS_MOV && x->op_count == 2 &&
+			   op[0].type == X86_OP_REG && op_is_reg(x, 1, X86_REG_RSP)) {
+			reg = op[0].reg; /* mov %rsp,%r12 */
+			step = 1;
+		} else if (step == 1 && in->id == X86_INS_SUB && x->op_count == 2 &&
+			   op_is_reg(x, 0, reg) && op[1].type == X86_OP_IMM) {
+			step = 2; /* sub $N,%r12 */
+		} else if (step == 2 && in->id == X86_INS_JB && jcc_condition(in) >= 0) {
+			wrap_to = (uint64_t)op[0].imm; /* jb L: it wrapped */
+			step = 3;
+		} else if ((step == 0 || step == 3) && !compared && in->id == X86_INS_CMP &&
+			   x->op_count == 2 && op_is_reg(x, 0, reg) && is_go_stack_bound(&op[1])) {
+			compared = true;
+		} else if (compared && (in->id == X86_INS_JBE || in->id == X86_INS_JB) &&
+			   jcc_condition(in) >= 0 && (!wrap_to || (uint64_t)op[0].imm == wrap_to)) {
 			skip = (uint32_t)(addr - vaddr);
 			*jcc_at = (uint32_t)(in->address - vaddr);
 			*cond = jcc_condition(in);
+			break;
+		} else {
+			break;
 		}
-		break;
 	}
 	cs_free(in, 1);
 	return skip;

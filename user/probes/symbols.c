@@ -29,6 +29,7 @@ struct cand {
 	uint64_t addr;
 	uint64_t size;
 	int bind;
+	bool as_abi0; /* matched only as its name without ".abi0" */
 };
 
 /* gcc's hot/cold splitting emits "f.cold" (C++: "f() [clone .cold]"):
@@ -40,7 +41,8 @@ static bool is_cold_fragment(const char *name)
 	return p && (p[5] == '\0' || p[5] == '.');
 }
 
-/* Returns 1 and sets *demangled on a match, 0 on no match, -ENOMEM. */
+/* Returns 1 and sets *demangled on a match (2: only as a Go assembly
+ * function's name without ".abi0"), 0 on no match, -ENOMEM. */
 static int name_matches(const char *glob, const char *name, char **demangled)
 {
 	char *dem = NULL, *base = NULL, *plain = NULL;
@@ -59,6 +61,15 @@ static int name_matches(const char *glob, const char *name, char **demangled)
 			goto cleanup;
 		}
 		ret = fnmatch(glob, plain, 0) == 0;
+	} else if (strlen(name) > 5 && !strcmp(name + strlen(name) - 5, ".abi0")) {
+		/* Go's assembly functions: "runtime.call16.abi0" in .symtab,
+		 * "runtime.call16" in .gopclntab and tracebacks. */
+		plain = strndup(name, strlen(name) - 5);
+		if (!plain) {
+			ret = -ENOMEM;
+			goto cleanup;
+		}
+		ret = fnmatch(glob, plain, 0) == 0 ? 2 : 0;
 	}
 	if (!ret && dem) {
 		if (fnmatch(glob, dem, 0) == 0) {
@@ -72,7 +83,7 @@ static int name_matches(const char *glob, const char *name, char **demangled)
 			ret = fnmatch(glob, base, 0) == 0;
 		}
 	}
-	if (ret == 1) {
+	if (ret > 0) {
 		*demangled = dem ? dem : strdup(name);
 		dem = NULL;
 		if (!*demangled)
@@ -235,6 +246,30 @@ static bool is_hidden_version(const char *name, Elf_Data *versym, size_t idx)
 	return versym && gelf_getversym(versym, (int)idx, &vs) && (vs & 0x8000);
 }
 
+/* "X.abi0" matched as X is the function itself when X is written in
+ * assembly, but only the linker's wrapper (a jump to X) when X is a Go
+ * function assembly calls: then X is the one to time. */
+static void drop_abi0_wrappers(struct cand *cands, size_t *ncands)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < *ncands; i++) {
+		size_t plain = cands[i].as_abi0 ? strlen(cands[i].name) - 5 : 0;
+		bool wrapper = false;
+
+		for (size_t k = 0; plain && k < *ncands && !wrapper; k++)
+			wrapper = !cands[k].as_abi0 && strlen(cands[k].name) == plain &&
+				  !strncmp(cands[k].name, cands[i].name, plain);
+		if (wrapper) {
+			free(cands[i].name);
+			free(cands[i].demangled);
+			continue;
+		}
+		cands[n++] = cands[i];
+	}
+	*ncands = n;
+}
+
 /* Collect the matching function symbols of @scn into *cands. */
 static int collect_cands(struct elf_file *ef, Elf_Scn *scn, Elf_Data *versym, const char *glob,
 			 struct sym_list *out, struct cand **cands, size_t *ncands, char *err,
@@ -296,6 +331,7 @@ static int collect_cands(struct elf_file *ef, Elf_Scn *scn, Elf_Data *versym, co
 			.addr = sym.st_value,
 			.size = sym.st_size,
 			.bind = GELF_ST_BIND(sym.st_info),
+			.as_abi0 = ret == 2,
 		};
 		(*ncands)++;
 		if (!(*cands)[*ncands - 1].name) {
@@ -303,6 +339,7 @@ static int collect_cands(struct elf_file *ef, Elf_Scn *scn, Elf_Data *versym, co
 			return -ENOMEM;
 		}
 	}
+	drop_abi0_wrappers(*cands, ncands);
 	return 0;
 }
 

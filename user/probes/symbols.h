@@ -162,14 +162,18 @@ int symbols_scan_function(struct sym_match *m, const uint8_t *code, size_t len, 
 
 /*
  * Go (amd64, Go >= 1.17) functions start with a stack-growth check: "cmp
- * %rsp,0x10(%r14); jbe morestack" (or through lea/%r12 for large frames).
- * After growing the stack, morestack jumps back to the function's first
- * instruction, so a probe there fires twice for one call. Returns how many
- * bytes the check takes (0: none): a return-probe stage's entry goes after
- * it; a per-goroutine stage's goes on its jcc (go_stack_check_jcc).
+ * 0x10(%r14),%rsp; jbe morestack"; for frames up to 4 KB "lea -N(%rsp),%r12;
+ * cmp 0x10(%r14),%r12; jbe"; above, "mov %rsp,%r12; sub $N,%r12; jb; cmp
+ * 0x10(%r14),%r12; jbe" (both jumps to morestack); in assembly (ABI0)
+ * functions after "mov %fs:-8,%r14" (in a PIE: "mov $-8,%r14; mov
+ * %fs:(%r14),%r14"). After growing the stack, morestack
+ * jumps back to the function's first instruction, so a probe there fires
+ * twice for one call. Returns how many bytes the check takes (0: none): a
+ * return-probe stage's entry goes after it; a per-goroutine stage's goes on
+ * its last jcc (go_stack_check_jcc), which a call passes not taken once.
  */
 uint32_t go_stack_check_len(const uint8_t *code, size_t len, uint64_t vaddr);
-/* The same check's jbe/jb: its offset from @vaddr in *jcc_at and its
+/* The same check's last jbe/jb: its offset from @vaddr in *jcc_at and its
  * condition code (0-15) returned; -1 when there is no check. A probe on
  * it is emulated (no single-step) and sees the arguments; when the jump
  * is taken, morestack runs and the function starts again. */
