@@ -661,6 +661,8 @@ static void test_python_hits(void **state)
 static void test_list(void **state)
 {
 	char bin[256], target[256], cmd[700], line[512], all[8192] = "";
+	int status;
+	char *out;
 	FILE *p;
 
 	helper_path(bin, sizeof(bin), "bpfprof");
@@ -675,6 +677,17 @@ static void test_list(void **state)
 	assert_non_null(strstr(all, "8@%rax"));
 	assert_non_null(strstr(all, "6 USDT probes"));
 	assert_non_null(strstr(all, "SEMAPHORE"));
+
+	/* No function matches: the probes are listed all the same, and
+	 * stderr says why there is no function (it said nothing, and
+	 * --list exec_simple_query on PostgreSQL read as if it had none). */
+	snprintf(cmd, sizeof(cmd), "%s --list 'no_such_function' -- %s 2>&1", bin, target);
+	out = helper_command_output(cmd, &status);
+	assert_int_equal(status, 0);
+	if (!strstr(out, "6 USDT probes") ||
+	    !strstr(out, "bpfprof: -u 'no_such_function': no function in "))
+		fail_msg("--list 'no_such_function': %s", out);
+	free(out);
 }
 
 /* One line, exit @status (1: refused, 2: a bad option), no output directory. */
