@@ -95,6 +95,27 @@ static void test_cxx_exceptions(void **state)
 	helper_rmtree(dir);
 }
 
+/* The note of what pays return-site probes names the functions that
+ * return: _start never does (0 sites), so it pays none and is not in it. */
+static void test_return_sites_note(void **state)
+{
+	char bin[256], target[256];
+	const char *note;
+	struct proc_run r;
+
+	REQUIRE_ROOT_BPF();
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/cxx_throw");
+	char *argv[] = { bin, "-u", "_start", "-u", "ns::thrower", "-u", "ns::middle", "--",
+			 target, NULL };
+
+	assert_int_equal(helper_run(argv, 60, &r), 0);
+	note = strstr(r.err, "bpfprof: 2 of 3 functions end through probes on their return "
+			     "instructions");
+	if (!note || !strstr(note, "): ns::thrower(int), ns::middle(int)\n"))
+		fail_msg("no note naming thrower and middle alone in: %s", r.err);
+}
+
 /* tests/targets/rs_panic.rs: 40 rounds under catch_unwind, every other one
  * panics in validate() through work(). Names demangled without the hash;
  * rs_panic_v0 is the same program with v0 mangling. */
@@ -342,7 +363,7 @@ int main(void)
 		cmocka_unit_test(test_go_stack_check_restarts),
 		cmocka_unit_test(test_go_stripped),	     cmocka_unit_test(test_go_inlined_everywhere),
 		cmocka_unit_test(test_tail_calls),	     cmocka_unit_test(test_indirect_tail_calls),
-		cmocka_unit_test(test_list_mechanisms),
+		cmocka_unit_test(test_list_mechanisms),	     cmocka_unit_test(test_return_sites_note),
 	};
 
 	return cmocka_run_group_tests_name("integration_safe_returns", tests, NULL, NULL);
