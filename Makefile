@@ -93,7 +93,7 @@ TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
 	$(OUT)/targets/rs_panic_v0 $(OUT)/targets/go_stacks $(OUT)/targets/go_stacks_stripped $(OUT)/targets/go_wall \
 	$(OUT)/targets/go_calls $(OUT)/targets/go_bigframe \
 	$(OUT)/targets/tail_target \
-	$(OUT)/targets/spin_target_pie
+	$(OUT)/targets/spin_target_pie $(OUT)/targets/cold_split
 TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -fcf-protection=none -D_GNU_SOURCE -Wall -Werror \
 	-pthread -Itests
 # marker_target includes include/bpfprof/marker.h as an application would.
@@ -189,6 +189,12 @@ $(OUT)/targets/cxx_target: tests/targets/cxx_target.cc | $(OUT)/targets
 
 $(OUT)/targets/cxx_throw: tests/targets/cxx_throw.cc | $(OUT)/targets
 	$(CXX) -O1 -g -fno-omit-frame-pointer -fcf-protection=none -Wall -Werror $< -o $@
+
+# -O2 splits work's unlikely branch into work.cold; stripped to .dynsym
+# (-rdynamic), as Debian ships its C++ programs, nothing names that part.
+$(OUT)/targets/cold_split: tests/targets/cold_split.cc | $(OUT)/targets
+	$(CXX) -O2 -fcf-protection=none -Wall -Werror -rdynamic $< -o $@
+	strip --strip-all $@
 
 # Debian's rustc and go (DEB_PACKAGES), not a newer one first in PATH.
 RUSTC ?= /usr/bin/rustc

@@ -281,6 +281,13 @@ static __always_inline void site_pop(struct stage_stack *st, __u64 now, __u64 co
 		return;
 	if (note && note->ip == ip && note->pos == pos && note->tid == tid)
 		return; /* ended by another stage's probe on this instruction */
+	/* Its own call is open below pos: the stack still holds its frame, so
+	 * this jump stays in the function (to its .cold part, which a stripped
+	 * binary does not name) and ends nothing. */
+	if (st->depth &&
+	    st->frames[(st->depth - 1) & (STAGE_MAX_DEPTH - 1)].stage == stage &&
+	    st->frames[(st->depth - 1) & (STAGE_MAX_DEPTH - 1)].entry_pos < pos)
+		return;
 	/* No frame: too deep or sampled out (not recorded), or entered
 	 * before the probes were attached. */
 	if (st->too_deep) {

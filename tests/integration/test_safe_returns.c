@@ -96,6 +96,58 @@ static void test_cxx_exceptions(void **state)
 	helper_rmtree(dir);
 }
 
+/* tests/targets/cold_split.cc, stripped: the jump into work's unnamed
+ * .cold part is probed as a way out (--list: "1 ret+1 jmp"); taken by
+ * every fifth call with work's frame still on the stack, it ends nothing
+ * and is no return without an entry (it counted 20). */
+static void test_cold_part_jump(void **state)
+{
+	static const char *const args[] = { "-u", "cold::work*", NULL };
+	char bin[256], target[256], cmd[700], dir[64], *out;
+	json_t *s, *proc;
+	int status;
+
+	REQUIRE_ROOT_BPF();
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/cold_split");
+	snprintf(cmd, sizeof(cmd), "%s --list 'cold::work*' -- %s", bin, target);
+	out = helper_command_output(cmd, &status);
+	assert_int_equal(status, 0);
+	if (!strstr(out, " 1 ret+1 jmp ") || !strstr(out, "cold::work(long)"))
+		fail_msg("cold::work's jump to its cold part is not probed: %s", out);
+	free(out);
+	s = run_profiled("targets/cold_split", args, dir, sizeof(dir));
+	proc = target_proc(s);
+	expect_calls(proc, "cold::work(long)", 100);
+	assert_int_equal(helper_int(s, "audit.stage_calls_entered"), 100);
+	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
+/* The note of what pays return-site probes names the functions that
+ * return: _start never does (0 sites), so it pays none and is not in it. */
+static void test_return_sites_note(void **state)
+{
+	char bin[256], target[256];
+	const char *note;
+	struct proc_run r;
+
+	REQUIRE_ROOT_BPF();
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/cxx_throw");
+	char *argv[] = { bin, "-u", "_start", "-u", "ns::thrower", "-u", "ns::middle", "--",
+			 target, NULL };
+
+	assert_int_equal(helper_run(argv, 60, &r), 0);
+	note = strstr(r.err, "bpfprof: 2 of 3 functions end through probes on their return "
+			     "instructions");
+	if (!note || !strstr(note, "): ns::thrower(int), ns::middle(int)\n"))
+		fail_msg("no note naming thrower and middle alone in: %s", r.err);
+}
+
 /* tests/targets/rs_panic.rs: 40 rounds under catch_unwind, every other one
  * panics in validate() through work(). Names demangled without the hash;
  * rs_panic_v0 is the same program with v0 mangling. */
@@ -476,7 +528,8 @@ int main(void)
 		cmocka_unit_test(test_go_big_frame_list),
 		cmocka_unit_test(test_go_stripped),	     cmocka_unit_test(test_go_inlined_everywhere),
 		cmocka_unit_test(test_tail_calls),	     cmocka_unit_test(test_indirect_tail_calls),
-		cmocka_unit_test(test_list_mechanisms),
+		cmocka_unit_test(test_list_mechanisms),	     cmocka_unit_test(test_return_sites_note),
+		cmocka_unit_test(test_cold_part_jump),
 	};
 
 	return cmocka_run_group_tests_name("integration_safe_returns", tests, NULL, NULL);

@@ -155,6 +155,74 @@ static void test_sdt_hits(void **state)
 	helper_rmtree(dir);
 }
 
+/*
+ * The plain report of a -U PROVIDER:NAME run: the header counts the pair's
+ * calls as stage calls and the hits apart (they were summed into "stage
+ * calls" with no line to show them), each probe has its hits line, and the
+ * intervals' seconds add up to the total's (the last one ran on through
+ * the probes' detach: "interval 0 (0.26s)" beside "total (0.00s)").
+ */
+/* "    usdt PROBE (/.../usdt_target): HITS hits (" in the plain report. */
+static void check_hits_line(const char *out, const char *probe, int hits)
+{
+	char lead[64], tail[64];
+	const char *line;
+
+	snprintf(lead, sizeof(lead), "\n    usdt %s (/", probe);
+	snprintf(tail, sizeof(tail), "/usdt_target): %d hits (", hits);
+	line = strstr(out, lead);
+	if (!line || !strstr(line, tail) || strchr(line + 1, '\n') < strstr(line, tail))
+		fail_msg("no '%s...%s' line in:\n%s", lead + 1, tail, out);
+}
+
+static void test_sdt_hits_plain(void **state)
+{
+	char bin[256], target[256], result[128], cmd[1024], want[512];
+	double intervals = 0, total = -1;
+	int status, n = 0;
+	char *out, *line;
+
+	REQUIRE_ROOT_BPF();
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/usdt_target");
+	snprintf(result, sizeof(result), "/tmp/bpfprof_usdt_plain.%d", getpid());
+	snprintf(cmd, sizeof(cmd),
+		 "%s --plain -U app:req__start -U app:job__begin -U app:req__start..req__done -- "
+		 "%s %s 2>/dev/null",
+		 bin, target, result);
+	out = helper_command_output(cmd, &status);
+	assert_int_equal(status, 0);
+	snprintf(want, sizeof(want), ", %d stage calls, %d USDT hits\n",
+		 USDT_BATCHES * USDT_REQS_PER_BATCH,
+		 USDT_BATCHES * USDT_REQS_PER_BATCH + USDT_JOBS);
+	for (line = out; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		double sec;
+		char *eol = strchr(line, '\n');
+
+		if (sscanf(line, "== bpfprof interval %*u (%lfs)", &sec) == 1) {
+			intervals += sec;
+			n++;
+		} else if (sscanf(line, "== bpfprof total (%lfs", &sec) == 1) {
+			total = sec;
+		} else {
+			continue;
+		}
+		if (!strstr(line, want) || (eol && strstr(line, want) + strlen(want) != eol + 1))
+			fail_msg("expected '%s' ending: %.*s", want, (int)(eol ? eol - line : 80),
+				 line);
+	}
+	assert_true(n >= 1);
+	assert_true(total >= 0);
+	/* Each figure is rounded to 10 ms. */
+	if (intervals < total - 0.005 * (n + 1) || intervals > total + 0.005 * (n + 1))
+		fail_msg("intervals add up to %.2fs, the total is %.2fs:\n%s", intervals, total,
+			 out);
+	check_hits_line(out, "app:req__start", USDT_BATCHES * USDT_REQS_PER_BATCH);
+	check_hits_line(out, "app:job__begin", USDT_JOBS);
+	free(out);
+	unlink(result);
+}
+
 /* The stage whose name is these bytes: by name_hex when they are not
  * UTF-8 (the name holds U+FFFD there), else by name. */
 static json_t *stage_bytes(json_t *proc, const char *bytes)
@@ -593,6 +661,8 @@ static void test_python_hits(void **state)
 static void test_list(void **state)
 {
 	char bin[256], target[256], cmd[700], line[512], all[8192] = "";
+	int status;
+	char *out;
 	FILE *p;
 
 	helper_path(bin, sizeof(bin), "bpfprof");
@@ -607,6 +677,17 @@ static void test_list(void **state)
 	assert_non_null(strstr(all, "8@%rax"));
 	assert_non_null(strstr(all, "6 USDT probes"));
 	assert_non_null(strstr(all, "SEMAPHORE"));
+
+	/* No function matches: the probes are listed all the same, and
+	 * stderr says why there is no function (it said nothing, and
+	 * --list exec_simple_query on PostgreSQL read as if it had none). */
+	snprintf(cmd, sizeof(cmd), "%s --list 'no_such_function' -- %s 2>&1", bin, target);
+	out = helper_command_output(cmd, &status);
+	assert_int_equal(status, 0);
+	if (!strstr(out, "6 USDT probes") ||
+	    !strstr(out, "bpfprof: -u 'no_such_function': no function in "))
+		fail_msg("--list 'no_such_function': %s", out);
+	free(out);
 }
 
 /* One line, exit @status (1: refused, 2: a bad option), no output directory. */
@@ -803,6 +884,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sdt_pairs), cmocka_unit_test(test_sdt_hits),
+		cmocka_unit_test(test_sdt_hits_plain),
 		cmocka_unit_test(test_markers),	  cmocka_unit_test(test_sdt_named),
 		cmocka_unit_test(test_sdt_named_metrics), cmocka_unit_test(test_python_named),
 		cmocka_unit_test(test_python),	  cmocka_unit_test(test_python_hits),

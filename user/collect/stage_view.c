@@ -57,6 +57,17 @@ uint64_t profile_stage_calls(const struct profile *p)
 	return n;
 }
 
+uint64_t profile_usdt_hits(const struct profile *p, const struct stage_table *t)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; t && i < p->n; i++)
+		for (uint32_t id = 0; id < proc_stage_ids(p->procs[i], t); id++)
+			if (t->v[id].usdt_hits)
+				n += p->procs[i]->stages[id].calls;
+	return n;
+}
+
 int stage_sum_add(struct stage_sum *s, const struct stage_counters *c)
 {
 	if (c->hist && !s->c.hist) {

@@ -57,8 +57,12 @@ void proc_io_totals(const struct proc_profile *p, struct io_totals *t);
 /* Whether syscall nr is an I/O syscall that p made (with its histogram). */
 bool proc_io_syscall(const struct proc_profile *p, unsigned int nr);
 
-/* Stage calls recorded in p, all processes. */
+/* Stage calls recorded in p, all processes (-U PROVIDER:NAME hits included). */
 uint64_t profile_stage_calls(const struct profile *p);
+
+/* The -U PROVIDER:NAME hits among them: they sit in stage slots, but are
+ * no calls (nothing to close, no time). */
+uint64_t profile_usdt_hits(const struct profile *p, const struct stage_table *t);
 
 /*
  * Several stage counters summed. The histogram is the only contributor's

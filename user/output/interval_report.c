@@ -144,6 +144,21 @@ static void print_stages(FILE *f, const struct proc_profile *p, const struct sta
 	}
 }
 
+/* -U PROVIDER:NAME hit counts: one line per probe the process hit. */
+static void print_usdt_hits(FILE *f, const struct proc_profile *p, const struct stage_table *t,
+			    double seconds)
+{
+	for (uint32_t id = 0; id < proc_stage_ids(p, t); id++) {
+		const struct stage_counters *c = &p->stages[id];
+
+		if (!c->calls || !t->v[id].usdt_hits)
+			continue;
+		fprintf(f, "    usdt %s (%s): %lu hits (%.0f/s)\n", text_safe(t->v[id].name),
+			text_safe(t->v[id].binary), (unsigned long)c->calls,
+			seconds > 0 ? c->calls / seconds : 0.0);
+	}
+}
+
 /* Syscalls and stage calls: what "busiest" means in the report. */
 static uint64_t activity(const struct proc_profile *pp)
 {
@@ -190,6 +205,7 @@ static void print_proc(FILE *f, const struct proc_profile *pp, double seconds,
 	proc_io_by_kind(pp, kinds);
 	print_kinds(f, "    I/O by kind:", kinds);
 	print_stages(f, pp, stages, seconds);
+	print_usdt_hits(f, pp, stages, seconds);
 }
 
 void interval_report_print_top(FILE *f, const char *title, const struct profile *p,
@@ -201,8 +217,13 @@ void interval_report_print_top(FILE *f, const char *title, const struct profile 
 
 	fprintf(f, "== bpfprof %s, %zu process%s, %lu syscalls", title, p->n, p->n == 1 ? "" : "es",
 		(unsigned long)profile_syscall_count(p));
-	if (stages && stages->n)
-		fprintf(f, ", %lu stage calls", (unsigned long)profile_stage_calls(p));
+	if (stages && stages->n) {
+		uint64_t hits = profile_usdt_hits(p, stages);
+
+		fprintf(f, ", %lu stage calls", (unsigned long)(profile_stage_calls(p) - hits));
+		if (hits)
+			fprintf(f, ", %lu USDT hits", (unsigned long)hits);
+	}
 	if (lost)
 		fprintf(f, ", %lu LOST (see audit)", (unsigned long)lost);
 	/* Calls that never returned (exception, longjmp, thread exit): their

@@ -399,25 +399,13 @@ static json_t *target_json(const struct run_info *ri)
 	return t;
 }
 
-/* -U PROVIDER:NAME hits sit in stage slots but have no entry to close. */
-static uint64_t usdt_hits_total(const struct profile *total, const struct stage_table *t)
-{
-	uint64_t n = 0;
-
-	for (size_t i = 0; t && i < total->n; i++)
-		for (uint32_t id = 0; id < proc_stage_ids(total->procs[i], t); id++)
-			if (t->v[id].usdt_hits)
-				n += total->procs[i]->stages[id].calls;
-	return n;
-}
-
 json_t *summary_to_json(const struct run_info *ri, const struct profile *total,
 			const struct stage_table *stages, double duration_s, uint64_t flushes)
 {
 	json_t *audit = audit_to_json(total->audit);
 	const uint64_t *a = total->audit;
 	/* The audit counts recorded calls: unscale the profile's. */
-	uint64_t closed = (profile_stage_calls(total) - usdt_hits_total(total, stages)) /
+	uint64_t closed = (profile_stage_calls(total) - profile_usdt_hits(total, stages)) /
 				  sample_every(stages) +
 			  a[AUDIT_STAGE_MAP_FULL] + a[AUDIT_STAGE_UNFINISHED];
 	char started[64];

@@ -125,14 +125,23 @@ static void warn_single_stepped(const struct stage_table *t, FILE *log)
 	fprintf(log, "%s\n", n > shown ? ", ..." : "");
 }
 
+/* A function that never returns (no return site: _start, __cxa_throw,
+ * Rust's rust_panic_with_hook) pays no return-site probe. */
+static bool pays_return_sites(const struct stage_def *d)
+{
+	return d->ret == RET_SITES && d->n_sites;
+}
+
 /* Return-site probes are the safe path, and the slower one (a ret is
  * single-stepped): say which functions pay it, and what, measured here. */
 static void note_return_sites(const struct stage_table *t, enum uprobe_link_kind kind, FILE *log)
 {
-	size_t n = stages_with_return_sites(t, false) + stages_with_return_sites(t, true), shown = 0;
+	size_t n = 0, shown = 0;
 	struct probe_calibration cal = {};
 	char err[256], cost[64] = "";
 
+	for (size_t i = 0; i < t->n; i++)
+		n += pays_return_sites(&t->v[i]);
 	if (!n)
 		return;
 	if (!probe_calibrate_return_sites(&cal, kind, err, sizeof(err)))
@@ -143,8 +152,8 @@ static void note_return_sites(const struct stage_table *t, enum uprobe_link_kind
 		"on%s:",
 		n, stages_defined(t), cost);
 	for (size_t i = 0; i < t->n && shown < 5; i++)
-		if (t->v[i].ret == RET_SITES)
-			fprintf(log, "%s %s", shown++ ? "," : "", t->v[i].name);
+		if (pays_return_sites(&t->v[i]))
+			fprintf(log, "%s %s", shown++ ? "," : "", text_safe(t->v[i].name));
 	fprintf(log, "%s\n", n > shown ? ", ..." : "");
 }
 

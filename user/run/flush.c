@@ -119,7 +119,10 @@ static void print_interval(const struct session *s, FILE *f)
 
 int session_flush(struct session *s)
 {
-	double mono = clock_mono_s(), seconds = mono - s->last_flush_mono;
+	/* The last interval ends where the run did (session_finish), not
+	 * after the probes' detach that comes before its flush. */
+	double mono = s->stop_mono ? s->stop_mono : clock_mono_s();
+	double seconds = mono - s->last_flush_mono;
 	struct profile tmp;
 	int err;
 
@@ -233,7 +236,9 @@ static void print_target_end(const struct session *s)
 
 void session_finish(struct session *s)
 {
-	double duration = clock_mono_s() - s->start_mono;
+	/* The run ends now; so does its last interval (the detach below
+	 * takes tens of ms a link, the calibration thread's stop longer). */
+	double duration = (s->stop_mono = clock_mono_s()) - s->start_mono;
 
 	/* The terminal back first: the totals are printed on it. */
 	live_view_stop(s->view);

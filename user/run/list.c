@@ -66,11 +66,11 @@ int list_stages(const struct env *env)
 		return 1;
 	}
 	if (stage_attacher_prepare(a, env->pid, err, sizeof(err))) {
-		/* No function, but the binary may still have USDT probes. */
+		/* No function, but the binary may still have USDT probes: they
+		 * are listed, and the reason there is no function said too. */
+		fprintf(stderr, "bpfprof: %s\n", text_safe(err));
 		if (list_usdt(env, env->list_spec, false))
 			rc = 0;
-		else
-			fprintf(stderr, "bpfprof: %s\n", text_safe(err));
 		goto cleanup;
 	}
 	stages_print(stdout, stage_attacher_table(a));

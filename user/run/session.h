@@ -46,6 +46,7 @@ struct session {
 	int forward_sig; /* for a command still running when we stop */
 	double start_mono;
 	double last_flush_mono;
+	double stop_mono; /* when the run ended (0 until then) */
 };
 
 /* The whole run; the process's exit code. */
