@@ -5,7 +5,10 @@
  * bytes are exact):
  *   jo_jmp   jmp jo_callee          a direct tail call, as a C wrapper
  *                                   built with -O2 is
- *   jo_ptr   jmp *jo_ptr_to(%rip)   a tail call through a pointer
+ *   jo_ptr   jmp *jo_ptr_to(%rip)   a tail call through a pointer (always
+ *                                   out, as through the GOT)
+ *   jo_reg   jmp *%rdi              a tail call to its argument: out or
+ *                                   not is read where it lands
  *   jo_ret   ret                    an empty function
  * jo_parent spins JO_SPIN_US, then calls each a known number of times (and
  * jo_callee once itself); counts in target_common.h. Prints "ok SUM".
@@ -18,6 +21,7 @@
 
 long jo_jmp(long x);
 long jo_ptr(long x);
+long jo_reg(long (*f)(long));
 void jo_ret(void);
 
 /* clang-format off */
@@ -28,6 +32,7 @@ void jo_ret(void);
 __asm__(".pushsection .text\n"
 	FN(jo_jmp, "jmp jo_callee")
 	FN(jo_ptr, "jmp *jo_ptr_to(%rip)")
+	FN(jo_reg, "jmp *%rdi")
 	FN(jo_ret, "ret")
 	".popsection\n");
 /* clang-format on */
@@ -60,6 +65,8 @@ __attribute__((noinline)) long jo_parent(long x)
 		sum += jo_jmp(x + i);
 	for (int i = 0; i < JO_PTR_CALLS; i++)
 		sum += jo_ptr(x + i);
+	for (int i = 0; i < JO_REG_CALLS; i++)
+		sum += jo_reg(jo_callee) != 0;
 	for (int i = 0; i < JO_RET_CALLS; i++)
 		jo_ret();
 	return sum;
