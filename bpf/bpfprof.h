@@ -124,7 +124,7 @@ struct jump_site {
 	__u8 mem;   /* through memory: the target is read at base + index * scale + disp */
 };
 
-/* Jump sites described at once; the cookie carries the index in 21 bits. */
+/* Jump sites described at once; the cookie carries the index in 20 bits. */
 #define JUMP_SITES_MAX 65536
 
 /* Go binaries with stages whose waitReasons are classified at once, and

@@ -77,12 +77,19 @@ static __always_inline __u64 probe_clock_entry(struct stage_stack *st, struct st
 					       __u32 d, __u64 now)
 {
 	const volatile struct probe_cost *c = &probe_costs[f->mech & (PROBE_MECH_MAX - 1)];
+	bool instant = f->site_flags & FRAME_INSTANT;
 	__u64 t, held;
 
 	/* A new outermost call: a clock of its own. */
 	if (!d)
 		st->probe_clock = st->probe_clock_last = 0;
-	held = probe_clock_read(st, now, c->entry_before, c->entry_after, st->probe_clock_last, &t);
+	/* An instant call's one probe costs about what a call of its
+	 * mechanism pays between its two timestamps: one probe's trap and
+	 * kernel work (the entry's emulation or single step, then the
+	 * return's trap) and programs. All of it is its callers'; half
+	 * before this timestamp, half at its return's. */
+	held = probe_clock_read(st, now, instant ? c->entry_after : c->entry_before,
+				instant ? 0 : c->entry_after, st->probe_clock_last, &t);
 	f->held_ns = held > 0xffffffffULL ? 0xffffffffU : (__u32)held;
 	return t;
 }
@@ -101,6 +108,13 @@ static __always_inline __u64 probe_clock_return(struct stage_stack *st, const st
 	__u64 end;
 
 	*below = false;
+	if (f->site_flags & FRAME_INSTANT) {
+		/* It took the ~0 of one instruction: 1 ns, as the least call,
+		 * and no clamp (nothing was held). */
+		st->probe_clock_last = f->start_ns + 1;
+		st->probe_clock += c->return_before + f->held_ns;
+		return 1;
+	}
 	if (probe_clock_read(st, now, c->return_before, c->return_after, st->probe_clock_last + 1,
 			     &end)) {
 		audit_inc(AUDIT_STAGE_CLAMPED);
@@ -110,11 +124,18 @@ static __always_inline __u64 probe_clock_return(struct stage_stack *st, const st
 	return end - f->start_ns;
 }
 
-/* --sample: a call seen and not recorded still costs its callers time. */
-static __always_inline void probe_clock_skipped(struct stage_stack *st, __u32 stage)
+/* --sample: a call seen and not recorded still costs its callers time
+ * (an instant one, its one probe: as above). */
+static __always_inline void probe_clock_skipped(struct stage_stack *st, __u32 stage, __u32 flags)
 {
-	if (st->depth)
-		st->probe_clock += probe_costs[stage_mechanism(stage)].skipped;
+	const volatile struct probe_cost *c = &probe_costs[stage_mechanism(stage)];
+
+	if (!st->depth)
+		return;
+	if (flags & FRAME_INSTANT)
+		st->probe_clock += c->entry_after + c->return_before;
+	else
+		st->probe_clock += c->skipped;
 }
 
 #endif /* BPFPROF_PROBE_COST_BPF_H */

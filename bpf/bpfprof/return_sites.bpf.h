@@ -30,10 +30,15 @@
  * (borrowed) end both. */
 #define SITE_HANDOFF (1ULL << 41)
 /* Bit 42: a jump through a register or memory, described in jump_sites
- * at the index in bits 43-63; it leaves only when it lands outside the
+ * at the index in bits 44-63; it leaves only when it lands outside the
  * function. */
 #define SITE_INDIRECT (1ULL << 42)
-#define SITE_JUMP_SHIFT 43
+/* Bit 43, on an entry probe's cookie: the entry's instruction is also a
+ * way out of the function, described by the bits above (a function that
+ * is one ret or one jump; or its probe moved onto one). Two probes there
+ * would run in no known order: this one enters and leaves. */
+#define SITE_AT_ENTRY (1ULL << 43)
+#define SITE_JUMP_SHIFT 44
 /* Frames of one tail-call chain share a position; a ret there ends at
  * most this many of them (deeper chains are closed as unfinished). */
 #define TAIL_CHAIN_MAX 4
@@ -106,7 +111,8 @@ static __always_inline bool go_check_restarts(struct pt_regs *ctx, __u64 cookie)
 {
 	__u32 cond = (__u32)(cookie >> SITE_COND_SHIFT) & 0xff;
 
-	return cond && jcc_taken(ctx->flags, cond - 1);
+	/* At a way out the condition is the way out's. */
+	return cond && !(cookie & SITE_AT_ENTRY) && jcc_taken(ctx->flags, cond - 1);
 }
 
 /* Userspace fills it when it attaches (user/probes/stages.c). */
@@ -192,7 +198,13 @@ static __always_inline void sweep_dead_frames(struct stage_stack *st, __u64 pos,
 		audit_add(AUDIT_STAGE_UNFINISHED, dead);
 }
 
-static __always_inline void site_push(struct stage_stack *st, __u32 stage, __u64 pos, bool go)
+/*
+ * An entry: flags 0, or at an entry that is also a way out (entry_leaves),
+ * FRAME_HANDED_OFF (a tail call: the function jumped to takes the new
+ * frame over at once) or FRAME_INSTANT (the call ends here too).
+ */
+static __always_inline void site_push(struct stage_stack *st, __u32 stage, __u64 pos, bool go,
+				      __u32 flags)
 {
 	__u32 d;
 	int idx;
@@ -208,9 +220,21 @@ static __always_inline void site_push(struct stage_stack *st, __u32 stage, __u64
 	    st->frames[(d - 1) & (STAGE_MAX_DEPTH - 1)].entry_pos == pos)
 		return;
 	sweep_dead_frames(st, pos, true);
-	idx = stage_push(st, stage);
-	if (idx >= 0)
-		st->frames[idx & (STAGE_MAX_DEPTH - 1)].entry_pos = pos;
+	idx = stage_push(st, stage, flags);
+	if (idx < 0)
+		return;
+	st->frames[idx & (STAGE_MAX_DEPTH - 1)].entry_pos = pos;
+	if (flags & FRAME_INSTANT)
+		stage_pop(st, 0, stage, idx & (STAGE_MAX_DEPTH - 1));
+}
+
+/* The frame flags of an entry probe (site_push): whether its instruction
+ * leaves the function this time, and how. */
+static __always_inline __u32 entry_leaves(struct pt_regs *ctx, __u64 cookie)
+{
+	if (!(cookie & SITE_AT_ENTRY) || !site_leaves(ctx, cookie))
+		return 0;
+	return cookie & SITE_HANDOFF ? FRAME_HANDED_OFF : FRAME_INSTANT;
 }
 
 /* The open frame of @stage at @pos among the top TAIL_CHAIN_MAX (a tail
@@ -316,6 +340,7 @@ static __always_inline __u64 thread_pos(struct pt_regs *ctx)
 SEC("uprobe")
 int stage_site_entry(struct pt_regs *ctx)
 {
+	__u64 cookie = bpf_get_attach_cookie(ctx);
 	struct stage_stack *stack;
 	__u32 id;
 
@@ -326,7 +351,7 @@ int stage_site_entry(struct pt_regs *ctx)
 		audit_inc(AUDIT_TASK_STATE_FAILED);
 		return 0;
 	}
-	site_push(stack, (__u32)bpf_get_attach_cookie(ctx), thread_pos(ctx), false);
+	site_push(stack, (__u32)cookie, thread_pos(ctx), false, entry_leaves(ctx, cookie));
 	return 0;
 }
 
@@ -386,7 +411,7 @@ int stage_go_entry(struct pt_regs *ctx)
 		audit_inc(AUDIT_TASK_STATE_FAILED);
 		return 0;
 	}
-	site_push(stack, (__u32)cookie, pos, true);
+	site_push(stack, (__u32)cookie, pos, true, entry_leaves(ctx, cookie));
 	return 0;
 }
 

@@ -47,20 +47,23 @@ static __always_inline bool sampled_out(struct stage_stack *st)
 	return tick % stage_sample_every != 0;
 }
 
-/* Returns the frame index, or -1 when the call is not recorded. */
-static __always_inline int stage_push(struct stage_stack *st, __u32 stage)
+/* Returns the frame index, or -1 when the call is not recorded. flags:
+ * the frame's FRAME_* (return_sites.bpf.h). */
+static __always_inline int stage_push(struct stage_stack *st, __u32 stage, __u32 flags)
 {
 	struct stage_frame *f;
 	__u32 d;
 
 	drop_stale_frames(st);
 	if (sampled_out(st)) {
-		probe_clock_skipped(st, stage);
+		probe_clock_skipped(st, stage, flags);
 		return -1;
 	}
 	d = st->depth;
 	if (d >= STAGE_MAX_DEPTH) {
-		st->too_deep++;
+		/* An instant call has no return to come and find it missing. */
+		if (!(flags & FRAME_INSTANT))
+			st->too_deep++;
 		audit_inc(AUDIT_STAGE_TOO_DEEP);
 		return -1;
 	}
@@ -71,7 +74,7 @@ static __always_inline int stage_push(struct stage_stack *st, __u32 stage)
 	f = &st->frames[d & (STAGE_MAX_DEPTH - 1)];
 	f->stage = stage;
 	f->entry_pos = 0;
-	f->site_flags = 0;
+	f->site_flags = flags;
 	f->mech = stage_mechanism(stage);
 	f->child_ns = 0;
 	f->io_ops = f->io_bytes_read = f->io_bytes_written = f->io_time_ns = 0;
@@ -238,13 +241,12 @@ int stage_session(struct pt_regs *ctx)
 		return 1;
 	}
 	stage = (__u32)bpf_get_attach_cookie(ctx);
-	idx = stage_push(stack, stage);
+	idx = stage_push(stack, stage, FRAME_RETURN_PROBE);
 	if (idx < 0)
 		return 1; /* no frame: skip the return */
 	/* Where it sits, for return-site stages on the same thread (a frame
 	 * deeper than a later probe has ended). */
 	stack->frames[idx & (STAGE_MAX_DEPTH - 1)].entry_pos = (__u64)0 - ctx->sp;
-	stack->frames[idx & (STAGE_MAX_DEPTH - 1)].site_flags = FRAME_RETURN_PROBE;
 	*cookie = COOKIE_ENTERED | (__u64)id << 32 | stage << COOKIE_FRAME_BITS | (__u32)idx;
 	return 0;
 }
@@ -266,12 +268,10 @@ int stage_entry(struct pt_regs *ctx)
 		audit_inc(AUDIT_TASK_STATE_FAILED);
 		return 0;
 	}
-	idx = stage_push(stack, (__u32)bpf_get_attach_cookie(ctx));
+	idx = stage_push(stack, (__u32)bpf_get_attach_cookie(ctx), FRAME_RETURN_PROBE);
 	/* Where it sits, as in stage_session. */
-	if (idx >= 0) {
+	if (idx >= 0)
 		stack->frames[idx & (STAGE_MAX_DEPTH - 1)].entry_pos = (__u64)0 - ctx->sp;
-		stack->frames[idx & (STAGE_MAX_DEPTH - 1)].site_flags = FRAME_RETURN_PROBE;
-	}
 	return 0;
 }
 

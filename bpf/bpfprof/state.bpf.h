@@ -62,6 +62,10 @@ volatile __u32 counting = COUNTING_OFF;
 /* stage_frame.site_flags: a return probe will see this call's end (a
  * tail call it makes shares its position, and is no sign it ended). */
 #define FRAME_RETURN_PROBE 2
+/* The call ended at the probe that entered it: its entry's instruction is
+ * its way out (a function that is one ret or one jump out). One probe's
+ * cost, none of it inside the call (probe_cost.bpf.h). */
+#define FRAME_INSTANT 4
 
 /* Wall-time and I/O-kind state of a frame, a stack and a thread (issue
  * 18): the functions are in wall.bpf.h. */

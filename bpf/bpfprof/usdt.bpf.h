@@ -21,7 +21,7 @@ int usdt_begin(struct pt_regs *ctx)
 		return 0;
 	stack = running_stage_stack(true, &id);
 	if (stack)
-		stage_push(stack, (__u32)bpf_get_attach_cookie(ctx));
+		stage_push(stack, (__u32)bpf_get_attach_cookie(ctx), 0);
 	else
 		audit_inc(AUDIT_TASK_STATE_FAILED);
 	return 0;
@@ -149,7 +149,7 @@ int usdt_begin_named(struct pt_regs *ctx)
 		audit_inc(AUDIT_TASK_STATE_FAILED);
 		return 0;
 	}
-	idx = stage_push(stack, stage);
+	idx = stage_push(stack, stage, 0);
 	if (idx >= 0 && other && stack->counted)
 		audit_inc(AUDIT_USDT_OTHER_CALLS);
 	return 0;

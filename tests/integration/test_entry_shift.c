@@ -28,8 +28,9 @@ static const struct {
 	  SHIFT_XOR_PUSH_CALLS },
 	{ "shift_cet_nop5", "nop5+8", "return-probe", "nop5+8", "1 ret", SHIFT_CET_NOP5_CALLS },
 	{ "shift_caller", "emulated+3", "return-probe", "emulated+3", "1 ret", SHIFT_CALLER_CALLS },
-	/* its jmp: the entry probe with return probes, a way out with sites */
-	{ "shift_tail", "emulated+2", "return-probe", "single-step", "0 rets+1 tail",
+	/* its jmp: the entry probe, which with sites also hands the call to
+	 * the function it jumps to */
+	{ "shift_tail", "emulated+2", "return-probe", "emulated+2", "0 rets+1 tail",
 	  SHIFT_TAIL_CALLS },
 	{ "noshift_loop", "single-step", "return-probe", "single-step", "1 ret",
 	  NOSHIFT_LOOP_CALLS },

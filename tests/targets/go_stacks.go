@@ -11,7 +11,8 @@ import (
 	"time"
 )
 
-// The tests time work, grow and leaf: goroutines x 1, x calls, x calls;
+// The tests time work, grow, leaf and empty: goroutines x 1, x calls, x
+// calls, x calls;
 // and quit, which never returns: quitters calls, all unfinished.
 const (
 	goroutines = 8
@@ -43,6 +44,11 @@ func leaf(x int) int {
 	return x*3 + 1
 }
 
+// Nothing: its whole code is one ret, its entry and its way out.
+//
+//go:noinline
+func empty() {}
+
 // Small enough that the compiler inlines it into work and keeps no
 // function of its own: not probeable.
 func inlined(x int) int {
@@ -57,6 +63,7 @@ func work() int {
 	sum := 0
 	for i := 0; i < calls; i++ {
 		sum += grow() + leaf(inlined(i))
+		empty()
 	}
 	return sum
 }

@@ -10,8 +10,8 @@
  *   shift_caller     mov; push; ... calls spin_body (SHIFT_SPIN_US) and
  *                    shift_mov_test       -> the push, 3 in
  *   shift_tail       xor; jmp shift_mov_test (a tail call) -> the jmp, 2
- *                    in; with return-site probes the jmp is a way out with
- *                    its own probe, and the entry probe stays at the entry
+ *                    in; with return-site probes that one probe also hands
+ *                    the call over to shift_mov_test
  * and where it is not:
  *   noshift_loop     mov; xor; add; dec; jne back to the add: the loop
  *                    comes back into the start, the probe stays at the entry

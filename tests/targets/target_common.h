@@ -25,6 +25,19 @@
 #define NOSHIFT_LOOP_ROUNDS 3 /* times its loop jumps back into its start, less one */
 #define NOSHIFT_SUB_CALLS 100
 
+/* jmponly_target: main calls jo_parent JO_PARENT_CALLS times; each call
+ * spins JO_SPIN_US and calls jo_jmp (one jmp into jo_callee) JO_JMP_CALLS
+ * times, jo_ptr (one jmp through a pointer to jo_callee) JO_PTR_CALLS
+ * times, jo_reg (one jmp *%rdi, to jo_callee) JO_REG_CALLS times, jo_ret
+ * (one ret) JO_RET_CALLS times and jo_callee once itself */
+#define JO_PARENT_CALLS 100
+#define JO_SPIN_US 100
+#define JO_JMP_CALLS 3
+#define JO_PTR_CALLS 2
+#define JO_REG_CALLS 2
+#define JO_RET_CALLS 4
+#define JO_CALLEE_CALLS (JO_PARENT_CALLS * (JO_JMP_CALLS + JO_PTR_CALLS + JO_REG_CALLS + 1))
+
 /* io_target */
 #define IO_WRITES 1000 /* write(/dev/null, 100) */
 #define IO_WRITE_SIZE 100

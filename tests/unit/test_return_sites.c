@@ -156,6 +156,69 @@ static void test_pick_return(void **state)
 	assert_int_equal(stages_pick_return(RETURNS_AUTO, LANG_CXX, &leaf), RET_SITES);
 }
 
+static const struct stage_def *stage_named(const struct stage_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcmp(t->v[i].name, name))
+			return &t->v[i];
+	fail_msg("no stage %s", name);
+	return NULL;
+}
+
+/* tests/targets/jmponly_target.c and shift_target.c: a function whose
+ * entry probe's instruction is also a way out keeps that way out on the
+ * entry (one probe), not among the sites (a second probe there). */
+static void test_exit_at_entry(void **state)
+{
+	const char *spec[] = { "jo_*" }, *shift[] = { "shift_tail" };
+	char path[256], err[256];
+	struct stage_table t;
+	const struct stage_def *d;
+
+	helper_path(path, sizeof(path), "targets/jmponly_target");
+	assert_int_equal(stages_resolve(spec, 1, 0, path, RETURNS_SAFE, &t, NULL, err,
+					sizeof(err)),
+			 0);
+	d = stage_named(&t, "jo_ret"); /* ret */
+	assert_true(d->exits_at_entry);
+	assert_false(d->entry_site.tail);
+	assert_int_equal(d->n_sites, 0);
+	d = stage_named(&t, "jo_ptr"); /* jmp *jo_ptr_to(%rip): always out */
+	assert_true(d->exits_at_entry);
+	assert_true(d->entry_site.tail);
+	assert_false(d->entry_site.indirect);
+	assert_int_equal(d->n_sites, 0);
+	d = stage_named(&t, "jo_reg"); /* jmp *%rdi: read where it lands */
+	assert_true(d->exits_at_entry);
+	assert_true(d->entry_site.indirect);
+	assert_int_equal(d->n_sites, 0);
+	d = stage_named(&t, "jo_jmp"); /* jmp jo_callee: followed, jo_callee's ret borrowed */
+	assert_true(d->exits_at_entry);
+	assert_true(d->entry_site.handoff);
+	assert_int_equal(d->n_sites, 1);
+	assert_true(d->sites[0].borrowed);
+	assert_int_equal(d->sites[0].offset, stage_named(&t, "jo_callee")->sites[0].offset);
+	assert_false(stage_named(&t, "jo_callee")->exits_at_entry);
+	assert_false(stage_named(&t, "jo_parent")->exits_at_entry);
+	stage_table_free(&t);
+	/* A return probe needs nothing of it. */
+	assert_int_equal(stages_resolve(spec, 1, 0, path, RETURNS_FAST, &t, NULL, err,
+					sizeof(err)),
+			 0);
+	assert_false(stage_named(&t, "jo_ret")->exits_at_entry);
+	stage_table_free(&t);
+	/* xor; jmp shift_mov_test: the probe moved onto the jmp stays there. */
+	helper_path(path, sizeof(path), "targets/shift_target");
+	assert_int_equal(stages_resolve(shift, 1, 0, path, RETURNS_SAFE, &t, NULL, err,
+					sizeof(err)),
+			 0);
+	assert_int_equal(t.v[0].skipped, 2);
+	assert_int_equal(t.v[0].kind, ENTRY_EMULATED);
+	assert_true(t.v[0].exits_at_entry);
+	assert_true(t.v[0].entry_site.handoff);
+	stage_table_free(&t);
+}
+
 static void test_returns_mode_parse(void **state)
 {
 	enum returns_mode m;
@@ -431,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_go_stack_check_tls_g),
 		cmocka_unit_test(test_go_big_frame_symbols),
 		cmocka_unit_test(test_go_stack_check_big_frame_near_misses),
+		cmocka_unit_test(test_exit_at_entry),
 	};
 
 	return cmocka_run_group_tests_name("unit_return_sites", tests, NULL, NULL);

@@ -67,10 +67,8 @@ static int add_site(struct stage_table *t, const struct stage_spec *spec,
 	 * return probe could not be there: armed again when the call restarts. */
 	bool on_check = ret == RET_SITES && lang == LANG_GO && m->go_check_cond >= 0 &&
 			m->go_check_kind != ENTRY_SINGLE_STEP;
-	/* A probe moved onto a way out stays at the entry (shift_onto_exit). */
-	bool unshift = ret == RET_SITES && !on_check && m->shift_onto_exit;
 	uint64_t entry = m->probe_offset - m->skipped;
-	uint64_t offset = on_check ? entry + m->go_check_jcc : unshift ? entry : m->probe_offset;
+	uint64_t offset = on_check ? entry + m->go_check_jcc : m->probe_offset;
 	struct stage_def *d, *v;
 
 	/* The same function matched by two specs is one stage. */
@@ -87,8 +85,8 @@ static int add_site(struct stage_table *t, const struct stage_spec *spec,
 	d->binary = strdup(spec->display_path);
 	d->path = strdup(spec->path);
 	d->offset = offset;
-	d->skipped = on_check ? m->go_check_jcc : unshift ? 0 : m->skipped;
-	d->kind = on_check ? m->go_check_kind : unshift ? m->entry_kind : m->kind;
+	d->skipped = on_check ? m->go_check_jcc : m->skipped;
+	d->kind = on_check ? m->go_check_kind : m->kind;
 	d->entry_cond = on_check ? (uint8_t)(m->go_check_cond + 1) : 0;
 	d->go_check = lang == LANG_GO && m->go_check_cond >= 0;
 	d->lang = lang;
@@ -110,12 +108,16 @@ static int add_site(struct stage_table *t, const struct stage_spec *spec,
 	d->sites = calloc(m->n_sites, sizeof(*d->sites));
 	if (!d->sites)
 		return -ENOMEM;
-	for (size_t i = 0; i < m->n_sites; i++)
-		/* A function that is one jump: its entry probe is the only
-		 * one the kernel would run there in a known order. */
-		if ((unshift || m->sites[i].offset != m->probe_offset) &&
-		    m->sites[i].offset != offset)
+	for (size_t i = 0; i < m->n_sites; i++) {
+		/* Probes from two links on one instruction run in no known
+		 * order: the entry's probe does that way out's work too. */
+		if (m->sites[i].offset != offset) {
 			d->sites[d->n_sites++] = m->sites[i];
+		} else if (!m->sites[i].borrowed) { /* borrowed: it jumps to itself */
+			d->exits_at_entry = true;
+			d->entry_site = m->sites[i];
+		}
+	}
 	return 0;
 }
 
@@ -198,6 +200,15 @@ void stage_table_free(struct stage_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* --list's RETURN column counts: own rets, jumps out, tail calls followed. */
+static void count_site(const struct ret_site *s, size_t *own, size_t *tails, size_t *borrowed)
+{
+	*borrowed += s->handoff && !s->borrowed;
+	/* with jumps through a register or memory, decided as they run */
+	*tails += s->tail && !s->handoff && !s->borrowed;
+	*own += !s->tail && !s->borrowed;
+}
+
 static void describe_return(const struct stage_def *d, char *buf, size_t len)
 {
 	size_t tails = 0, borrowed = 0, own = 0;
@@ -206,12 +217,10 @@ static void describe_return(const struct stage_def *d, char *buf, size_t len)
 		snprintf(buf, len, "return-probe");
 		return;
 	}
-	for (size_t i = 0; i < d->n_sites; i++) {
-		borrowed += d->sites[i].handoff && !d->sites[i].borrowed;
-		/* with jumps through a register or memory, decided as they run */
-		tails += d->sites[i].tail && !d->sites[i].handoff && !d->sites[i].borrowed;
-		own += !d->sites[i].tail && !d->sites[i].borrowed;
-	}
+	for (size_t i = 0; i < d->n_sites; i++)
+		count_site(&d->sites[i], &own, &tails, &borrowed);
+	if (d->exits_at_entry)
+		count_site(&d->entry_site, &own, &tails, &borrowed);
 	snprintf(buf, len, "%zu ret%s", own, own == 1 ? "" : "s");
 	if (tails)
 		snprintf(buf + strlen(buf), len - strlen(buf), "+%zu jmp", tails);
@@ -227,6 +236,16 @@ static const char *go_entry_note(const struct stage_def *d)
 	if (d->entry_cond)
 		return "  (probe on the stack check's jump)";
 	return d->go_check ? "  (probe after the stack check)" : "  (no stack check)";
+}
+
+/* An entry probe that is also a way out (stage_def.exits_at_entry). */
+static const char *exit_at_entry_note(const struct stage_def *d)
+{
+	if (d->ret != RET_SITES || !d->exits_at_entry)
+		return "";
+	if (d->entry_site.handoff)
+		return "  (its entry is its tail call: one probe enters and hands the call over)";
+	return "  (its entry is its way out: one probe enters and leaves)";
 }
 
 /* The ENTRY column: how the kernel runs the probed instruction, and "+N"
@@ -253,10 +272,10 @@ void stages_print(FILE *f, const struct stage_table *t)
 
 		describe_return(d, ret, sizeof(ret));
 		describe_entry(d, entry, sizeof(entry));
-		fprintf(f, "0x%-10lx %-12s %-16s %-5s %s  %s  %s%s%s%s\n", (unsigned long)d->offset,
+		fprintf(f, "0x%-10lx %-12s %-16s %-5s %s  %s  %s%s%s%s%s\n", (unsigned long)d->offset,
 			entry, ret, bin_lang_name(d->lang), text_safe(d->name),
 			text_safe(d->binary), d->symbols_from ? text_safe(d->symbols_from) : "",
-			go_entry_note(d),
+			go_entry_note(d), exit_at_entry_note(d),
 			d->ret == RET_SITES && d->indirect_jumps
 				? "  (a jump out it cannot follow: a tail call there ends as unfinished)"
 				: "",
@@ -394,6 +413,19 @@ static int describe_jump_site(int fd, uint32_t *n, struct jump_site jump, uint64
 	return 0;
 }
 
+/* The cookie of an entry whose instruction is also the way out `site`.
+ * A jump through a register or memory left undescribed would read as a
+ * sure way out: the entry then only enters, as a jump not followed. */
+static uint64_t entry_site_cookie(int jump_fd, uint32_t *n_jumps, uint32_t stage,
+				  const struct ret_site *site)
+{
+	uint64_t cookie = stage_site_cookie(stage, site) | STAGE_SITE_AT_ENTRY;
+
+	if (site->indirect && describe_jump_site(jump_fd, n_jumps, site->jump, &cookie))
+		return stage;
+	return cookie;
+}
+
 /* The Go scheduler's transitions in a Go binary (go_sched.bpf.h), each
  * probed on its stack check's jbe (emulated; the condition in the cookie,
  * as a return site's); @bin, the binary's row of go_wait_class, too. The
@@ -523,10 +555,16 @@ int stages_attach(const struct stage_table *t, enum uprobe_link_kind kind,
 					nret, pid, err, errlen);
 			cnt = 0;
 			for (size_t k = i; !rc && k < t->n; k++) {
-				if (strcmp(t->v[k].path, path) || !in_group(&t->v[k], g))
+				const struct stage_def *d = &t->v[k];
+
+				if (strcmp(d->path, path) || !in_group(d, g))
 					continue;
-				offsets[cnt] = t->v[k].offset;
-				cookies[cnt++] = k | (uint64_t)t->v[k].entry_cond << 32;
+				offsets[cnt] = d->offset;
+				cookies[cnt] = k | (uint64_t)d->entry_cond << 32;
+				if (d->exits_at_entry)
+					cookies[cnt] = entry_site_cookie(progs->jump_sites_fd, &n_jumps,
+									 (uint32_t)k, &d->entry_site);
+				cnt++;
 			}
 			if (!rc)
 				rc = attach_one(out, entry, site_kind, false, path, binary, offsets,

@@ -61,6 +61,11 @@ struct stage_def {
 	bool goroutine;		 /* Go: the open calls are kept per goroutine, not thread */
 	struct ret_site *sites;	 /* RET_SITES: where the call ends (owned) */
 	size_t n_sites;
+	/* RET_SITES: the entry probe's instruction is also a way out (a
+	 * function that is one ret or one jump out, or whose probe moved onto
+	 * one), which its one probe handles: entry_site, not in sites. */
+	bool exits_at_entry;
+	struct ret_site entry_site;
 	uint32_t indirect_jumps; /* jumps out of a form not described: not probed */
 	bool decoded;		 /* every instruction decoded: sites is complete */
 	/* Where its symbol came from: ".symtab", ".dynsym", or "debuglink
@@ -146,9 +151,11 @@ enum uprobe_link_kind stages_site_link_kind(enum uprobe_link_kind kind);
 #define STAGE_SITE_BORROWED (1ULL << 40)
 #define STAGE_SITE_HANDOFF (1ULL << 41)
 /* Bit 42: a jump through a register or memory, its jump_sites index in
- * bits 43-63 (set by stages_attach). */
+ * bits 44-63 (set by stages_attach). Bit 43 on an entry's cookie: its
+ * instruction is also the way out the other bits describe. */
 #define STAGE_SITE_INDIRECT (1ULL << 42)
-#define STAGE_SITE_JUMP_SHIFT 43
+#define STAGE_SITE_AT_ENTRY (1ULL << 43)
+#define STAGE_SITE_JUMP_SHIFT 44
 static inline uint64_t stage_site_cookie(uint32_t stage, const struct ret_site *site)
 {
 	return (uint64_t)stage | (uint64_t)(site->cond + 1) << 32 |

@@ -553,16 +553,6 @@ static bool entry_shift_holds(const struct sym_match *m)
 	return !m->prefix_entered && m->decoded;
 }
 
-/* The moved probe's instruction is a way out of the function (a tail
- * call): return-site probes need their own probe there. */
-static bool shift_onto_exit(const struct sym_match *m)
-{
-	for (size_t i = 0; i < m->n_sites; i++)
-		if (m->sites[i].offset == m->probe_offset)
-			return true;
-	return false;
-}
-
 static void unshift_entry(struct sym_match *m, enum entry_kind entry_kind)
 {
 	m->probe_offset -= m->skipped;
@@ -626,8 +616,6 @@ static int locate_entry(struct elf_file *ef, const char *path, enum bin_lang lan
 		if (!entry_shift_holds(m) || func_starts_in(fi, m->addr, hi) ||
 		    parts_branch_into(ef, path, pi, name, m->addr, hi))
 			unshift_entry(m, entry_kind);
-		else
-			m->shift_onto_exit = shift_onto_exit(m);
 	}
 	return rc;
 }

@@ -65,10 +65,6 @@ struct sym_match {
 	uint32_t skipped;      /* entry to probe: entry_probe_site, or Go's check */
 	enum entry_kind kind;  /* how the kernel will execute the probed instruction */
 	enum entry_kind entry_kind; /* the same for the function's first instruction */
-	/* The probe moved past a straight-line start is on a tail call out of
-	 * the function: with return-site probes it goes back to the entry
-	 * (a way out's probe must be its own). */
-	bool shift_onto_exit;
 	int weak;	       /* STB_WEAK binding */
 	/* Found by disassembling the function and its gcc ".cold" part. */
 	struct ret_site *sites; /* every ret and every jump out of the function */
