@@ -320,8 +320,8 @@ enum audit_slot {
 	AUDIT_STAGE_ENTRIES,     /* stage calls entered (a fact, for open-at-end) */
 	AUDIT_SPAN_LOST,         /* span records not sent: ring buffer full */
 	AUDIT_FOLLOW_MAP_FULL,   /* --follow: children not traced, traced_tgids full */
-	AUDIT_STAGE_CLAMPED,     /* returns the probe-cost correction would have put less
-				    than 1 ns past the last timestamp: held there
+	AUDIT_STAGE_CLAMPED,     /* calls the probe-cost correction would have put below
+				    what elapsed since their entry: held there
 				    (bpfprof/probe_cost.bpf.h) */
 	AUDIT_CPU_SAMPLES,       /* --cpu-sample: samples taken of traced threads (a fact) */
 	AUDIT_SAMPLE_MAP_FULL,   /* samples not counted: cpu_samples full */

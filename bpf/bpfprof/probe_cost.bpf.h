@@ -94,12 +94,12 @@ static __always_inline __u64 probe_clock_entry(struct stage_stack *st, struct st
 	return t;
 }
 
-/* The call's duration on that clock. One the correction would have taken
- * below what elapsed since the last timestamp (or below 1 ns) is counted;
- * *below says the clamp held the call's whole time (no stage call made
- * inside it took a timestamp since its entry): the function itself is
- * below the probes' resolution, not just the stretch after its last
- * callee's return. */
+/* The call's duration on that clock. *below: the correction would have
+ * taken it below what elapsed since its entry (or below 1 ns), and the
+ * clamp held it there: the function itself is below the probes'
+ * resolution. A clamp of only the stretch since the last callee's return
+ * (a caller that returns right after it) says nothing of the function: it
+ * is held, and not counted. */
 static __always_inline __u64 probe_clock_return(struct stage_stack *st, const struct stage_frame *f,
 						__u64 now, bool *below)
 {
@@ -116,9 +116,10 @@ static __always_inline __u64 probe_clock_return(struct stage_stack *st, const st
 		return 1;
 	}
 	if (probe_clock_read(st, now, c->return_before, c->return_after, st->probe_clock_last + 1,
-			     &end)) {
+			     &end) &&
+	    whole) {
 		audit_inc(AUDIT_STAGE_CLAMPED);
-		*below = whole;
+		*below = true;
 	}
 	st->probe_clock += f->held_ns;
 	return end - f->start_ns;

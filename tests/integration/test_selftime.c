@@ -222,11 +222,12 @@ static void run_figs(const char *extra, const char *extra2, const char *ret, str
 	assert_int_equal((int)r->child.calls, SELFTIME_PARENT_CALLS * SELFTIME_CHILDREN);
 	/* The parent's own time: its total less its children's. */
 	assert_true(r->parent.self <= r->parent.mean);
-	/* A call held whole by the clamp is a clamped return (the audit also
-	 * counts a parent's held only after its last child); the parent's
-	 * calls are never held whole, its children's timestamps lie between;
-	 * the 1 us function never pays less than half the probes' cost. */
-	assert_true(r->sh.clamped + r->med.clamped + r->child.clamped <= (double)r->clamped);
+	/* The audit's clamped calls are these stages' (the target makes no
+	 * other stage call, none before counting began); the parent's calls
+	 * are never held whole, its children's timestamps lie between; the
+	 * 1 us function never pays less than half the probes' cost. */
+	assert_int_equal((long long)(r->sh.clamped + r->med.clamped + r->child.clamped),
+			 r->clamped);
 	assert_true(r->parent.clamped == 0);
 	assert_true(r->med.clamped * 10 <= r->med.calls);
 	json_decref(s);
