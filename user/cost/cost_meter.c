@@ -141,8 +141,10 @@ void cost_meter_window_service(struct cost_meter *m)
 {
 	if (!windowed(m))
 		return;
-	cost_window_service(&m->win);
-	/* Just closed: the calibration's own calls stay out of the windows. */
+	/* No window opens while a calibration's calls run (on the
+	 * recalibration thread), and one is asked for only with the window
+	 * closed: the calibration's calls stay out of the windows. */
+	cost_window_service(&m->win, !time_correction_busy(&m->tc));
 	if (!m->win.open && have_stages(m))
 		time_correction_recalibrate(&m->tc, clock_mono_s(), m->cfg.log);
 }

@@ -125,7 +125,7 @@ int cost_window_start(struct cost_window *w)
 	return arm(w, w->open ? w->share * COST_WINDOW_PERIOD_S : COST_WINDOW_PERIOD_S);
 }
 
-void cost_window_service(struct cost_window *w)
+void cost_window_service(struct cost_window *w, bool may_open)
 {
 	uint64_t expirations;
 	double len = w->share * COST_WINDOW_PERIOD_S;
@@ -135,6 +135,8 @@ void cost_window_service(struct cost_window *w)
 	if (w->open) {
 		close_window(w);
 		arm(w, COST_WINDOW_PERIOD_S - len);
+	} else if (!may_open) {
+		arm(w, COST_WINDOW_RETRY_S);
 	} else {
 		open_window(w);
 		arm(w, w->open ? len : COST_WINDOW_PERIOD_S);

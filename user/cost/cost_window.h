@@ -27,6 +27,8 @@ enum cost_mode {
 
 /* A window opens at the start of every period. */
 #define COST_WINDOW_PERIOD_S 1.0
+/* One held back (cost_window_service) is tried again this much later. */
+#define COST_WINDOW_RETRY_S 0.01
 #define COST_WINDOW_DEFAULT_PCT 5.0
 
 /* What the windows closed since the last take measured. */
@@ -70,7 +72,9 @@ int cost_window_open(struct cost_window *w, double share, const struct bpf_cost 
 int cost_window_start(struct cost_window *w);
 /* For the run loop's poll: readable when a window opens or closes. */
 int cost_window_fd(const struct cost_window *w);
-void cost_window_service(struct cost_window *w);
+/* may_open false: a window due to open now waits (COST_WINDOW_RETRY_S at a
+ * time), e.g. while bpfprof's own probed calls run that no window may hold. */
+void cost_window_service(struct cost_window *w, bool may_open);
 /* Closes a window that is open, and no more open. */
 void cost_window_end(struct cost_window *w);
 /* What the windows closed since the last take measured; resets it. */

@@ -502,6 +502,8 @@ static int record_calls(const struct stage_calibrator *sc, calib_fn fn, int n, s
 
 	memset(acc, 0, sizeof(*acc));
 	for (int round = 0; round < STAGE_CAL_ROUNDS; round++) {
+		if (__atomic_load_n(&sc->cancel, __ATOMIC_RELAXED))
+			return -ECANCELED;
 		if ((rc = stage0_read(sc, &a)))
 			return rc;
 		for (int i = 0; i < n; i++)
@@ -639,6 +641,8 @@ static void *stage_cal_thread(void *arg)
 	cpu_set_t cpus;
 
 	r->tid = (pid_t)syscall(SYS_gettid);
+	/* Its name tells it apart in top -H (and to the tests). */
+	pthread_setname_np(pthread_self(), "bpfprof-calib");
 	__atomic_store_n(&sc->skel->bss->calib_tid, (__u32)r->tid, __ATOMIC_RELAXED);
 	/* Where the target may run: a probe costs more on some CPUs (the one
 	 * that takes the interrupts) than on others. */
@@ -646,9 +650,12 @@ static void *stage_cal_thread(void *arg)
 		sched_setaffinity(0, sizeof(cpus), &cpus);
 	/* Go calls run on a fake goroutine whose stack ends above this frame. */
 	bpfprof_calib_g[1] = (uint64_t)(uintptr_t)__builtin_frame_address(0);
-	for (unsigned int m = 0; m < PROBE_MECHS && !r->rc; m++)
-		if (sc->on[m])
+	for (unsigned int m = 0; m < PROBE_MECHS && !r->rc; m++) {
+		if (__atomic_load_n(&sc->cancel, __ATOMIC_RELAXED))
+			r->rc = -ECANCELED;
+		else if (sc->on[m])
 			r->rc = calibrate_stage_mech(r, m);
+	}
 	return NULL;
 }
 
@@ -735,6 +742,11 @@ int stage_calibrator_run(struct stage_calibrator *sc, bool program_time,
 		set_err(err, errlen, "cannot %s: %s", r.what ? r.what : "time the stage probes",
 			strerror(-rc));
 	return rc;
+}
+
+void stage_calibrator_cancel(struct stage_calibrator *sc)
+{
+	__atomic_store_n(&sc->cancel, 1, __ATOMIC_RELAXED);
 }
 
 void stage_calibrator_close(struct stage_calibrator *sc)

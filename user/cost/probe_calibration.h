@@ -108,6 +108,7 @@ struct stage_calibrator {
 	enum uprobe_link_kind link_kind;
 	uint32_t stage;
 	int ncpus;
+	int cancel; /* atomic: a run in progress stops at its next step */
 	bool on[PROBE_MECHS];
 	struct uprobe_link links[PROBE_MECHS][2];
 	const struct bpf_program *pe[PROBE_MECHS], *pr[PROBE_MECHS];
@@ -126,6 +127,9 @@ int stage_calibrator_open(struct stage_calibrator *sc, struct bpfprof_bpf *skel,
  */
 int stage_calibrator_run(struct stage_calibrator *sc, bool program_time,
 			 struct stage_prog_cal out[PROBE_MECHS], char *err, size_t errlen);
+/* From another thread: a run in progress (and any later one) stops at its
+ * next round of calls with -ECANCELED, leaving the maps as they were. */
+void stage_calibrator_cancel(struct stage_calibrator *sc);
 void stage_calibrator_close(struct stage_calibrator *sc);
 
 /* ns per getppid() of this thread (the least of three rounds of 20000):

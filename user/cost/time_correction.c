@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -134,6 +136,9 @@ void time_correction_start(struct time_correction *tc, struct bpfprof_bpf *skel,
 	char err[256] = "";
 
 	memset(tc, 0, sizeof(*tc));
+	/* Default kinds: nothing to destroy, and usable after the stop. */
+	pthread_mutex_init(&tc->lock, NULL);
+	pthread_cond_init(&tc->wake, NULL);
 	tc->skel = skel;
 	tc->raw = raw;
 	tc->link_kind = link_kind;
@@ -253,39 +258,20 @@ void time_correction_window(struct time_correction *tc, double program_ns)
 	 * skipped ones, which the calibration has none of. */
 	if (program_ns < 0 || tc->sampled || tc->cal_program_ns < 0)
 		return;
+	pthread_mutex_lock(&tc->lock);
 	tc->program_ns = program_ns;
 	tc->windows++;
 	apply(tc);
+	pthread_mutex_unlock(&tc->lock);
 }
 
-void time_correction_recalibrate(struct time_correction *tc, double now_s, FILE *log)
+/* A calibration's figures join the set (under tc->lock). The start's stays
+ * in it until TC_RECAL_KEEP newer ones have replaced it. */
+static void keep_calibration(struct time_correction *tc, const struct stage_prog_cal out[PROBE_MECHS])
 {
-	struct stage_prog_cal out[PROBE_MECHS];
-	unsigned int slot;
-	char err[256];
+	unsigned int slot = tc->recal_kept < TC_RECAL_KEEP ? tc->recal_kept++ : tc->recal_next;
 
-	if (!tc->calibrator.skel || tc->raw)
-		return;
-	if (tc->last_recal_s > 0 && now_s - tc->last_recal_s < TC_RECAL_PERIOD_S)
-		return;
-	tc->last_recal_s = now_s;
-	if (tc->recal_first_s <= 0) {
-		/* The first call: the period starts now. */
-		tc->recal_first_s = now_s;
-		return;
-	}
-	/* Stages switched off: their probes record nothing, bpfprof's neither. */
-	if (!loader_stages_enabled(tc->skel))
-		return;
-	if (stage_calibrator_run(&tc->calibrator, false, out, err, sizeof(err))) {
-		if (!tc->recal_failed++ && log)
-			fprintf(log, "bpfprof: warning: %s: the correction stays as it was\n", err);
-		return;
-	}
 	tc->recalibrations++;
-	/* The start's calibration stays in the set until TC_RECAL_KEEP newer
-	 * ones have replaced it. */
-	slot = tc->recal_kept < TC_RECAL_KEEP ? tc->recal_kept++ : tc->recal_next;
 	tc->recal_next = (slot + 1) % TC_RECAL_KEEP;
 	for (unsigned int m = 0; m < PROBE_MECHS; m++) {
 		tc->recal_full[slot][m] = out[m].measured ? out[m].full_ns : 0;
@@ -302,18 +288,124 @@ void time_correction_recalibrate(struct time_correction *tc, double now_s, FILE 
 	apply(tc);
 }
 
+/*
+ * The recalibration thread: one calibration each time the run loop asks,
+ * until told to quit. The calibration itself runs on a new thread of its own
+ * (stage_calibrator_run: its tid is calib_tid, on the target's CPUs), which
+ * this one joins, so the run loop never waits. Signals stay with the run
+ * loop's signalfd.
+ */
+static void *recal_thread(void *arg)
+{
+	struct time_correction *tc = arg;
+	struct stage_prog_cal out[PROBE_MECHS];
+	char err[256];
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pthread_setname_np(pthread_self(), "bpfprof-recal");
+	pthread_mutex_lock(&tc->lock);
+	for (;;) {
+		FILE *log;
+		int rc;
+
+		while (!tc->want && !tc->quit)
+			pthread_cond_wait(&tc->wake, &tc->lock);
+		if (tc->quit)
+			break;
+		tc->want = false;
+		pthread_mutex_unlock(&tc->lock);
+		rc = stage_calibrator_run(&tc->calibrator, false, out, err, sizeof(err));
+		pthread_mutex_lock(&tc->lock);
+		log = tc->recal_log;
+		if (!rc)
+			keep_calibration(tc, out);
+		else if (rc != -ECANCELED && !tc->recal_failed++ && log)
+			fprintf(log, "bpfprof: warning: %s: the correction stays as it was\n", err);
+		/* Its calls are done and its thread gone: a window may open. */
+		__atomic_store_n(&tc->busy, false, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&tc->lock);
+	return NULL;
+}
+
+bool time_correction_busy(const struct time_correction *tc)
+{
+	return __atomic_load_n(&tc->busy, __ATOMIC_ACQUIRE);
+}
+
+void time_correction_recalibrate(struct time_correction *tc, double now_s, FILE *log)
+{
+	int rc;
+
+	if (!tc->calibrator.skel || tc->raw || tc->thread_failed)
+		return;
+	/* The last one still runs: the next window's close asks again. */
+	if (time_correction_busy(tc))
+		return;
+	if (tc->last_recal_s > 0 && now_s - tc->last_recal_s < TC_RECAL_PERIOD_S)
+		return;
+	tc->last_recal_s = now_s;
+	if (tc->recal_first_s <= 0) {
+		/* The first call: the period starts now. */
+		tc->recal_first_s = now_s;
+		return;
+	}
+	/* Stages switched off: their probes record nothing, bpfprof's neither. */
+	if (!loader_stages_enabled(tc->skel))
+		return;
+	/* Busy before the thread can see the request: from here on the run
+	 * loop opens no cost window until the calibration is done. */
+	__atomic_store_n(&tc->busy, true, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&tc->lock);
+	tc->want = true;
+	tc->recal_log = log;
+	pthread_cond_signal(&tc->wake);
+	pthread_mutex_unlock(&tc->lock);
+	/* Started here, in the run loop: after bpfprof dropped its
+	 * capabilities (a thread keeps those it was started with). */
+	if (tc->thread_on)
+		return;
+	rc = pthread_create(&tc->thread, NULL, recal_thread, tc);
+	if (!rc) {
+		tc->thread_on = true;
+		return;
+	}
+	tc->thread_failed = true;
+	tc->want = false;
+	__atomic_store_n(&tc->busy, false, __ATOMIC_RELEASE);
+	if (log)
+		fprintf(log,
+			"bpfprof: warning: cannot start the recalibration thread: %s: the "
+			"correction stays as calibrated at start\n",
+			strerror(rc));
+}
+
 void time_correction_stop(struct time_correction *tc)
 {
+	if (tc->thread_on) {
+		stage_calibrator_cancel(&tc->calibrator);
+		pthread_mutex_lock(&tc->lock);
+		tc->quit = true;
+		pthread_cond_signal(&tc->wake);
+		pthread_mutex_unlock(&tc->lock);
+		pthread_join(tc->thread, NULL);
+		tc->thread_on = false;
+	}
+	__atomic_store_n(&tc->busy, false, __ATOMIC_RELEASE);
 	stage_calibrator_close(&tc->calibrator);
 }
 
-bool time_correction_describe(const struct time_correction *tc, struct time_correction_record *r,
+bool time_correction_describe(struct time_correction *tc, struct time_correction_record *r,
 			      struct time_correction_mech mechs[PROBE_MECHS])
 {
 	size_t n = 0;
 
 	if (!tc->skel)
 		return false;
+	/* One moment's figures, not half of a calibration's. */
+	pthread_mutex_lock(&tc->lock);
 	for (unsigned int m = 0; m < PROBE_MECHS; m++) {
 		const struct stage_prog_cal *c = &tc->cal[m];
 
@@ -348,5 +440,6 @@ bool time_correction_describe(const struct time_correction *tc, struct time_corr
 		.recalibration_period_s = tc->applied && n ? TC_RECAL_PERIOD_S : 0,
 		.uncorrected_functions = tc->uncorrected,
 	};
+	pthread_mutex_unlock(&tc->lock);
 	return true;
 }

@@ -14,10 +14,20 @@
  * cost window closes, the whole calibration runs again (the kernel's share
  * of a probe moves with the machine's load): the figures follow the median
  * of the last few. --raw-times leaves the times as measured.
+ *
+ * The calibrations during the run take ~20-50 ms per mechanism (more for
+ * return sites): they run on a thread of their own (the recalibration
+ * thread), so the run loop never waits for one. The loop asks for one right
+ * after a cost window closes and opens no window while it runs
+ * (time_correction_busy), so the calibration's calls are in no window.
+ * The figures, their ranges and counters, and the BPF side's probe_costs
+ * are written under tc->lock by whichever thread has new figures (the loop
+ * at a flush, the recalibration thread when a calibration is done).
  */
 #ifndef BPFPROF_TIME_CORRECTION_H
 #define BPFPROF_TIME_CORRECTION_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include "cost/probe_calibration.h"
@@ -61,6 +71,16 @@ struct time_correction {
 	double cal_program_ns; /* the same at calibration, over the mechanisms in use */
 	unsigned int windows;  /* cost windows that adjusted it */
 	size_t uncorrected;    /* functions whose mechanism could not be calibrated */
+	/* The recalibration thread. lock guards every figure above that the
+	 * calibrations and the windows change (from full_ns on), and the BPF
+	 * side's probe_costs; the rest is set at start and only read after. */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	pthread_t thread;
+	bool thread_on, thread_failed; /* the run loop's own */
+	bool want, quit;	       /* under lock: a calibration asked for; stop */
+	FILE *recal_log;	       /* under lock: where its warning goes */
+	bool busy;		       /* atomic: asked for and not done yet */
 };
 
 /* A stage's probe mechanism: the index of its probe_costs entry. */
@@ -80,15 +100,21 @@ void time_correction_start(struct time_correction *tc, struct bpfprof_bpf *skel,
 /* At each flush: a cost window measured the stage programs at program_ns
  * per call (< 0: none did). */
 void time_correction_window(struct time_correction *tc, double program_ns);
-/* Calibrates again when TC_RECAL_PERIOD_S have passed since the last time
- * (now_s: the monotonic clock); ~20-50 ms per mechanism, on bpfprof's own
- * thread. Call it where no cost window is open. */
+/* Asks the recalibration thread (started by the first call that asks) to
+ * calibrate again when TC_RECAL_PERIOD_S have passed since the last time
+ * (now_s: the monotonic clock) and the last is done; returns at once. Call
+ * it where no cost window is open, and open none while
+ * time_correction_busy(). */
 void time_correction_recalibrate(struct time_correction *tc, double now_s, FILE *log);
-/* The end of the run: the calibration's probes go. */
+/* A calibration asked for is not done yet: its calls may be running. */
+bool time_correction_busy(const struct time_correction *tc);
+/* The end of the run (any way out, before the BPF objects go; again is
+ * harmless): a calibration running stops at its next round, the thread is
+ * joined, the calibration's probes go. */
 void time_correction_stop(struct time_correction *tc);
 /* For the summary's audit.time_correction: what was taken off, per
  * mechanism calibrated (mechs holds them); false without stages. */
-bool time_correction_describe(const struct time_correction *tc, struct time_correction_record *r,
+bool time_correction_describe(struct time_correction *tc, struct time_correction_record *r,
 			      struct time_correction_mech mechs[PROBE_MECHS]);
 
 #endif
