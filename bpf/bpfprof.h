@@ -243,11 +243,25 @@ struct span_record {
  */
 #define PROBE_MECH_MAX 32
 
+struct probe_cost_pair {
+	__u32 before; /* before the timestamp */
+	__u32 after;
+};
+
+/*
+ * Userspace writes each timestamp's pair as one aligned 64-bit word, and a
+ * probe reads it as one: a timestamp never takes its two parts from two
+ * different updates of the figures.
+ */
 struct probe_cost {
-	__u32 entry_before; /* at entry, before the timestamp */
-	__u32 entry_after;
-	__u32 return_before; /* at return, before the timestamp */
-	__u32 return_after;
+	union {
+		struct probe_cost_pair entry;
+		__u64 entry_word;
+	};
+	union {
+		struct probe_cost_pair ret;
+		__u64 ret_word;
+	};
 	__u32 skipped; /* a call seen and not recorded (--sample) */
 	__u32 pad;
 };

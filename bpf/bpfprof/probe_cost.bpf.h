@@ -40,6 +40,17 @@ static __always_inline __u32 stage_mechanism(__u32 stage)
 	return m ? *m & (PROBE_MECH_MAX - 1) : 0;
 }
 
+/* A timestamp's two parts, in one load (bpfprof.h). */
+static __always_inline struct probe_cost_pair probe_cost_read(const volatile __u64 *word)
+{
+	union {
+		__u64 word;
+		struct probe_cost_pair pair;
+	} v = { .word = *word };
+
+	return v.pair;
+}
+
 /*
  * A timestamp on the corrected clock, which never runs backwards: the
  * calibrated costs are typical ones, and where a call paid less than that
@@ -77,6 +88,7 @@ static __always_inline __u64 probe_clock_entry(struct stage_stack *st, struct st
 					       __u32 d, __u64 now)
 {
 	const volatile struct probe_cost *c = &probe_costs[f->mech & (PROBE_MECH_MAX - 1)];
+	struct probe_cost_pair p = probe_cost_read(&c->entry_word);
 	bool instant = f->site_flags & FRAME_INSTANT;
 	__u64 t, held;
 
@@ -88,8 +100,8 @@ static __always_inline __u64 probe_clock_entry(struct stage_stack *st, struct st
 	 * kernel work (the entry's emulation or single step, then the
 	 * return's trap) and programs. All of it is its callers'; half
 	 * before this timestamp, half at its return's. */
-	held = probe_clock_read(st, now, instant ? c->entry_after : c->entry_before,
-				instant ? 0 : c->entry_after, st->probe_clock_last, &t);
+	held = probe_clock_read(st, now, instant ? p.after : p.before, instant ? 0 : p.after,
+				st->probe_clock_last, &t);
 	f->held_ns = held > 0xffffffffULL ? 0xffffffffU : (__u32)held;
 	return t;
 }
@@ -104,6 +116,7 @@ static __always_inline __u64 probe_clock_return(struct stage_stack *st, const st
 						__u64 now, bool *below)
 {
 	const volatile struct probe_cost *c = &probe_costs[f->mech & (PROBE_MECH_MAX - 1)];
+	struct probe_cost_pair p = probe_cost_read(&c->ret_word);
 	bool whole = st->probe_clock_last == f->start_ns;
 	__u64 end;
 
@@ -112,12 +125,10 @@ static __always_inline __u64 probe_clock_return(struct stage_stack *st, const st
 		/* It took the ~0 of one instruction: 1 ns, as the least call,
 		 * and no clamp (nothing was held). */
 		st->probe_clock_last = f->start_ns + 1;
-		st->probe_clock += c->return_before + f->held_ns;
+		st->probe_clock += p.before + f->held_ns;
 		return 1;
 	}
-	if (probe_clock_read(st, now, c->return_before, c->return_after, st->probe_clock_last + 1,
-			     &end) &&
-	    whole) {
+	if (probe_clock_read(st, now, p.before, p.after, st->probe_clock_last + 1, &end) && whole) {
 		audit_inc(AUDIT_STAGE_CLAMPED);
 		*below = true;
 	}
@@ -134,7 +145,7 @@ static __always_inline void probe_clock_skipped(struct stage_stack *st, __u32 st
 	if (!st->depth)
 		return;
 	if (flags & FRAME_INSTANT)
-		st->probe_clock += c->entry_after + c->return_before;
+		st->probe_clock += c->entry.after + c->ret.before;
 	else
 		st->probe_clock += c->skipped;
 }

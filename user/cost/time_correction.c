@@ -37,9 +37,10 @@ static uint32_t ns32(double ns)
 
 /*
  * The BPF side's four parts of a call's cost. Only their sums matter to a
- * duration: the two inside the call (entry_after + return_before) are its
+ * duration: the two inside the call (entry.after + ret.before) are its
  * own in-window cost, all four are what its callers hold. Split evenly,
  * which places a span between its caller's edges whatever the true split.
+ * Under tc->lock (or before the recalibration thread starts): one writer.
  */
 static void publish(struct time_correction *tc)
 {
@@ -50,10 +51,10 @@ static void publish(struct time_correction *tc)
 		struct probe_cost c = {};
 
 		if (tc->cal[m].measured && !tc->raw) {
-			c.entry_after = ns32(w / 2);
-			c.return_before = ns32(w) - c.entry_after;
-			c.entry_before = ns32((f - w) / 2);
-			c.return_after = ns32(f - w) - c.entry_before;
+			c.entry.after = ns32(w / 2);
+			c.ret.before = ns32(w) - c.entry.after;
+			c.entry.before = ns32((f - w) / 2);
+			c.ret.after = ns32(f - w) - c.entry.before;
 			/* A ret site fires for a call not recorded too. */
 			c.skipped =
 				ns32(probe_mech_return(m) == RETURN_PROBE ? tc->skipped_ns[m] : f);
@@ -67,13 +68,15 @@ static void publish(struct time_correction *tc)
 				tc->window_max[m] = w;
 			tc->published[m] = true;
 		}
-		/* Each field is read alone by the probes: a torn struct only
-		 * mixes an old and a new figure for one call. */
-		pc[m].entry_before = c.entry_before;
-		pc[m].entry_after = c.entry_after;
-		pc[m].return_before = c.return_before;
-		pc[m].return_after = c.return_after;
-		pc[m].skipped = c.skipped;
+		/* A probe reads one timestamp's pair in one load: each pair is
+		 * one store. A call whose entry and return straddle this takes
+		 * its entry's pair from the old figures and its return's from
+		 * the new, as any call in flight across a change would: a
+		 * correction between the two for that call, never a mix of
+		 * halves of one timestamp. */
+		__atomic_store_n(&pc[m].entry_word, c.entry_word, __ATOMIC_RELAXED);
+		__atomic_store_n(&pc[m].ret_word, c.ret_word, __ATOMIC_RELAXED);
+		__atomic_store_n(&pc[m].skipped, c.skipped, __ATOMIC_RELAXED);
 	}
 }
 
