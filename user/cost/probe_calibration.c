@@ -442,20 +442,26 @@ static double hist_trimmed_mean(const uint64_t *hist, double from, double to, do
 	return n > 0 ? sum / n : -1;
 }
 
+/*
+ * Zeroed, not deleted, in the hash too: the calibrations during the run run
+ * beside the collector, which walks stage_stats key by key (skipping
+ * bpfprof's own), and a walk whose last key was deleted under it starts
+ * over from the first key and counts everything twice. The procs entry no
+ * walk reads.
+ */
 static void stage0_wipe(const struct stage_calibrator *sc)
 {
 	struct bpfprof_bpf *skel = sc->skel;
 	struct stage_key key = { .tgid = (__u32)getpid(), .stage = sc->stage };
 	struct stage_stats *zero = calloc((size_t)sc->ncpus, sizeof(*zero));
 
-	if (in_array(sc)) {
-		if (zero)
-			bpf_map_update_elem(bpf_map__fd(skel->maps.stage_counts), &key.stage, zero,
-					    BPF_ANY);
-	} else {
-		bpf_map_delete_elem(bpf_map__fd(skel->maps.stage_stats), &key);
+	if (zero && in_array(sc))
+		bpf_map_update_elem(bpf_map__fd(skel->maps.stage_counts), &key.stage, zero,
+				    BPF_ANY);
+	else if (zero)
+		bpf_map_update_elem(bpf_map__fd(skel->maps.stage_stats), &key, zero, BPF_EXIST);
+	if (!in_array(sc))
 		bpf_map_delete_elem(bpf_map__fd(skel->maps.procs), &key.tgid);
-	}
 	free(zero);
 }
 
