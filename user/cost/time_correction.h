@@ -57,7 +57,7 @@ struct time_correction {
 	/* The calibrations kept (a ring once full; full 0: not measured). */
 	double recal_full[TC_RECAL_KEEP][PROBE_MECHS], recal_window[TC_RECAL_KEEP][PROBE_MECHS];
 	unsigned int recal_kept, recal_next;
-	double last_recal_s, recal_first_s;
+	double last_recal_s, recal_first_s; /* the run loop's own */
 	unsigned int recalibrations, recal_failed;
 	bool recal_seen[PROBE_MECHS];
 	double recal_full_min[PROBE_MECHS], recal_full_max[PROBE_MECHS],
@@ -71,9 +71,10 @@ struct time_correction {
 	double cal_program_ns; /* the same at calibration, over the mechanisms in use */
 	unsigned int windows;  /* cost windows that adjusted it */
 	size_t uncorrected;    /* functions whose mechanism could not be calibrated */
-	/* The recalibration thread. lock guards every figure above that the
-	 * calibrations and the windows change (from full_ns on), and the BPF
-	 * side's probe_costs; the rest is set at start and only read after. */
+	/* The recalibration thread. lock guards what the calibrations and the
+	 * windows change (full_ns to windows above, but skipped_ns,
+	 * cal_program_ns and the run loop's own) and the BPF side's
+	 * probe_costs; the rest is set at start and only read after. */
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	pthread_t thread;
