@@ -270,7 +270,8 @@ void time_correction_window(struct time_correction *tc, double program_ns)
 
 /* A calibration's figures join the set (under tc->lock). The start's stays
  * in it until TC_RECAL_KEEP newer ones have replaced it. */
-static void keep_calibration(struct time_correction *tc, const struct stage_prog_cal out[PROBE_MECHS])
+static void keep_calibration(struct time_correction *tc,
+			     const struct stage_prog_cal out[PROBE_MECHS])
 {
 	unsigned int slot = tc->recal_kept < TC_RECAL_KEEP ? tc->recal_kept++ : tc->recal_next;
 
