@@ -284,6 +284,52 @@ void stages_print(FILE *f, const struct stage_table *t)
 	fprintf(f, "%zu function%s\n", stages_defined(t), stages_defined(t) == 1 ? "" : "s");
 }
 
+/* "N function(s)" and the like, after sep when it is not the first. */
+static bool put_count(FILE *f, bool first, const char *sep, size_t n, const char *what)
+{
+	if (!n)
+		return first;
+	fprintf(f, "%s%zu %s%s", first ? "" : sep, n, what, n == 1 ? "" : "s");
+	return false;
+}
+
+char *stages_describe(const struct stage_table *t, bool timing, char *buf, size_t len)
+{
+	size_t fns = 0, pairs = 0, hits = 0;
+	bool first = true;
+	FILE *f;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct stage_def *d = &t->v[i];
+
+		if (d->usdt_name_slot)
+			continue;
+		if (d->usdt_hits)
+			hits++;
+		else if (d->usdt_sites)
+			pairs++;
+		else
+			fns++;
+	}
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	f = fmemopen(buf, len, "w");
+	if (!f)
+		return buf;
+	/* Functions and BEGIN..END pairs are timed; a single probe's hits are
+	 * only counted. */
+	if (timing && (fns || pairs))
+		fprintf(f, "timing ");
+	first = put_count(f, first, ", ", fns, "function");
+	first = put_count(f, first, hits && !timing ? ", " : " and ", pairs, "USDT probe pair");
+	if (timing && hits)
+		fprintf(f, "%scounting the hits of ", first ? "" : ", ");
+	put_count(f, timing || first, " and ", hits, "USDT probe");
+	fclose(f);
+	return buf;
+}
+
 size_t stages_defined(const struct stage_table *t)
 {
 	size_t n = 0;

@@ -108,6 +108,11 @@ int stages_resolve(const char *const *specs, int n, pid_t pid, const char *main_
 void stage_table_free(struct stage_table *t);
 /* --list: what the specs resolve to, one line per function. */
 void stages_print(FILE *f, const struct stage_table *t);
+/* What the stages are, for a log line: timing, "timing 1 function and 2 USDT
+ * probe pairs, counting the hits of 1 USDT probe" (-u, -m and -U BEGIN..END
+ * are timed, -U PROVIDER:NAME only counted); else "1 function, 2 USDT probe
+ * pairs and 1 USDT probe". Returns buf. */
+char *stages_describe(const struct stage_table *t, bool timing, char *buf, size_t len);
 /* Stages the specs made, without the ids -U ...@N keeps for names. */
 size_t stages_defined(const struct stage_table *t);
 /* How many stages sit on an instruction the kernel single-steps. */
