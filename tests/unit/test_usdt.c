@@ -229,7 +229,7 @@ static void test_stages_describe(void **state)
 	char path[256], err[256], b[160];
 
 	helper_path(path, sizeof(path), "targets/usdt_target");
-	assert_int_equal(stages_resolve(fn, 1, 0, path, RETURNS_AUTO, &t, NULL, err, sizeof(err)),
+	assert_int_equal(stages_resolve(fn, 1, 0, path, RETURNS_AUTO, NULL, &t, NULL, err, sizeof(err)),
 			 0);
 	assert_string_equal(stages_describe(&t, true, b, sizeof(b)), "timing 1 function");
 	assert_string_equal(stages_describe(&t, false, b, sizeof(b)), "1 function");
@@ -259,6 +259,25 @@ static void test_stages_describe(void **state)
 	stage_table_free(&t);
 }
 
+/* A pattern that matches nothing is named with the option that gave it:
+ * --list X is not -u X. */
+static void test_resolve_error_names_option(void **state)
+{
+	const char *spec[] = { "no_such_fn" };
+	struct stage_table t;
+	char path[256], err[512];
+
+	helper_path(path, sizeof(path), "targets/usdt_target");
+	assert_int_equal(stages_resolve(spec, 1, 0, path, RETURNS_AUTO, "--list", &t, NULL, err,
+					sizeof(err)),
+			 -ENOENT);
+	assert_int_equal(strncmp(err, "--list 'no_such_fn': no function in ", 36), 0);
+	assert_int_equal(stages_resolve(spec, 1, 0, path, RETURNS_AUTO, NULL, &t, NULL, err,
+					sizeof(err)),
+			 -ENOENT);
+	assert_int_equal(strncmp(err, "-u 'no_such_fn': no function in ", 32), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_name_join),
 		cmocka_unit_test(test_names_default),
 		cmocka_unit_test(test_stages_describe),
+		cmocka_unit_test(test_resolve_error_names_option),
 	};
 
 	return cmocka_run_group_tests_name("unit_usdt", tests, NULL, NULL);

@@ -53,7 +53,7 @@ int stage_attacher_prepare(struct stage_attacher *a, pid_t pid, char *err, size_
 			lookup_pid = getpid();
 		}
 		if (stages_resolve(o->specs, o->n_specs, lookup_pid, main_exe, o->returns,
-				   &a->table, o->log, err, errlen))
+				   o->specs_option, &a->table, o->log, err, errlen))
 			return -1;
 		/* The USDT and marker pairs come after the functions. */
 		if (usdt_resolve_stages(o->usdt_specs, o->n_usdt_specs, o->marker_specs,

@@ -122,13 +122,15 @@ static int add_site(struct stage_table *t, const struct stage_spec *spec,
 }
 
 int stages_resolve(const char *const *specs, int n, pid_t pid, const char *main_exe,
-		   enum returns_mode mode, struct stage_table *out, FILE *info, char *err,
-		   size_t errlen)
+		   enum returns_mode mode, const char *opt, struct stage_table *out, FILE *info,
+		   char *err, size_t errlen)
 {
 	enum bin_lang proc_lang = LANG_C;
 	char exe[64];
 	int rc = 0;
 
+	if (!opt)
+		opt = "-u";
 	memset(out, 0, sizeof(*out));
 	if (!main_exe && pid > 0) {
 		snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
@@ -147,13 +149,13 @@ int stages_resolve(const char *const *specs, int n, pid_t pid, const char *main_
 			rc = symbols_match(spec.path, spec.glob, &syms, err, errlen);
 		if (!rc && !syms.n && syms.go_inlined) {
 			snprintf(err, errlen,
-				 "-u '%s': %s in %s was inlined everywhere by the Go compiler: there "
+				 "%s '%s': %s in %s was inlined everywhere by the Go compiler: there "
 				 "is no function to probe (build with -gcflags=-l to keep it)",
-				 specs[i], syms.go_inlined, spec.display_path);
+				 opt, specs[i], syms.go_inlined, spec.display_path);
 			rc = -ENOENT;
 		}
 		if (!rc && !syms.n) {
-			snprintf(err, errlen, "-u '%s': no function in %s matches '%s'%s", specs[i],
+			snprintf(err, errlen, "%s '%s': no function in %s matches '%s'%s", opt, specs[i],
 				 spec.display_path, spec.glob,
 				 !syms.table ? " (the binary has no symbols)"
 				 : !strcmp(syms.table, ".dynsym")
@@ -163,8 +165,8 @@ int stages_resolve(const char *const *specs, int n, pid_t pid, const char *main_
 			rc = -ENOENT;
 		}
 		if (!rc && out->n + syms.n > STAGE_MAX_COUNT) {
-			snprintf(err, errlen, "-u '%s': more than %d functions in all", specs[i],
-				 STAGE_MAX_COUNT);
+			snprintf(err, errlen, "%s '%s': more than %d functions in all", opt,
+				 specs[i], STAGE_MAX_COUNT);
 			rc = -E2BIG;
 		}
 		for (size_t k = 0; !rc && k < syms.n; k++)
