@@ -514,15 +514,21 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_static_command),
-		cmocka_unit_test(test_several_pids),	   cmocka_unit_test(test_static_pid),
+		cmocka_unit_test(test_several_pids),
+		cmocka_unit_test(test_static_pid),
 		cmocka_unit_test_teardown(test_threads_past_stage_stacks, unset_stage_stacks),
-		cmocka_unit_test(test_pie_command),	   cmocka_unit_test(test_pie_pid),
+		cmocka_unit_test(test_pie_command),
+		cmocka_unit_test(test_pie_pid),
 		cmocka_unit_test(test_return_sites_command),
-		cmocka_unit_test(test_shared_lib_command), cmocka_unit_test(test_shared_lib_pid),
-		cmocka_unit_test(test_unmatched_pattern),  cmocka_unit_test(test_list),
+		cmocka_unit_test(test_shared_lib_command),
+		cmocka_unit_test(test_shared_lib_pid),
+		cmocka_unit_test(test_unmatched_pattern),
+		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_stages_only),
-		cmocka_unit_test(test_stages_only_plain_report),	   cmocka_unit_test(test_stages_only_needs_u),
-		cmocka_unit_test(test_cxx_demangled),	   cmocka_unit_test(test_thousand_functions),
+		cmocka_unit_test(test_stages_only_plain_report),
+		cmocka_unit_test(test_stages_only_needs_u),
+		cmocka_unit_test(test_cxx_demangled),
+		cmocka_unit_test(test_thousand_functions),
 	};
 
 	return cmocka_run_group_tests_name("integration_stages", tests, NULL, NULL);

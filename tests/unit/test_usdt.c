@@ -229,30 +229,29 @@ static void test_stages_describe(void **state)
 	char path[256], err[256], b[160];
 
 	helper_path(path, sizeof(path), "targets/usdt_target");
-	assert_int_equal(stages_resolve(fn, 1, 0, path, RETURNS_AUTO, NULL, &t, NULL, err, sizeof(err)),
-			 0);
+	assert_int_equal(
+		stages_resolve(fn, 1, 0, path, RETURNS_AUTO, NULL, &t, NULL, err, sizeof(err)), 0);
 	assert_string_equal(stages_describe(&t, true, b, sizeof(b)), "timing 1 function");
 	assert_string_equal(stages_describe(&t, false, b, sizeof(b)), "1 function");
-	assert_int_equal(usdt_resolve_stages(usdt, 2, NULL, 0, 16, 0, path, &t, NULL, err,
-					     sizeof(err)),
-			 0);
+	assert_int_equal(
+		usdt_resolve_stages(usdt, 2, NULL, 0, 16, 0, path, &t, NULL, err, sizeof(err)), 0);
 	assert_string_equal(stages_describe(&t, true, b, sizeof(b)),
 			    "timing 1 function and 1 USDT probe pair, counting the hits of 1 "
 			    "USDT probe");
 	assert_string_equal(stages_describe(&t, false, b, sizeof(b)),
 			    "1 function, 1 USDT probe pair and 1 USDT probe");
-	assert_int_equal(usdt_resolve_stages(usdt + 2, 1, NULL, 0, 16, 0, path, &t, NULL, err,
-					     sizeof(err)),
-			 0);
+	assert_int_equal(
+		usdt_resolve_stages(usdt + 2, 1, NULL, 0, 16, 0, path, &t, NULL, err, sizeof(err)),
+		0);
 	assert_true(t.n > 4); /* the name slots */
 	assert_string_equal(stages_describe(&t, true, b, sizeof(b)),
 			    "timing 1 function and 2 USDT probe pairs, counting the hits of 1 "
 			    "USDT probe");
 	stage_table_free(&t);
 	/* Hits alone: nothing is timed. */
-	assert_int_equal(usdt_resolve_stages(usdt + 1, 1, NULL, 0, 16, 0, path, &t, NULL, err,
-					     sizeof(err)),
-			 0);
+	assert_int_equal(
+		usdt_resolve_stages(usdt + 1, 1, NULL, 0, 16, 0, path, &t, NULL, err, sizeof(err)),
+		0);
 	assert_string_equal(stages_describe(&t, true, b, sizeof(b)),
 			    "counting the hits of 1 USDT probe");
 	assert_string_equal(stages_describe(&t, false, b, sizeof(b)), "1 USDT probe");
@@ -272,9 +271,9 @@ static void test_resolve_error_names_option(void **state)
 					sizeof(err)),
 			 -ENOENT);
 	assert_int_equal(strncmp(err, "--list 'no_such_fn': no function in ", 36), 0);
-	assert_int_equal(stages_resolve(spec, 1, 0, path, RETURNS_AUTO, NULL, &t, NULL, err,
-					sizeof(err)),
-			 -ENOENT);
+	assert_int_equal(
+		stages_resolve(spec, 1, 0, path, RETURNS_AUTO, NULL, &t, NULL, err, sizeof(err)),
+		-ENOENT);
 	assert_int_equal(strncmp(err, "-u 'no_such_fn': no function in ", 32), 0);
 }
 

@@ -216,9 +216,8 @@ static void print_proc(FILE *f, const struct proc_profile *pp, double seconds,
 	print_usdt_hits(f, pp, stages, seconds);
 }
 
-void interval_report_print_top(FILE *f, const char *title, const struct profile *p,
-			       double seconds, const struct stage_table *stages, size_t top,
-			       bool syscalls_counted)
+void interval_report_print_top(FILE *f, const char *title, const struct profile *p, double seconds,
+			       const struct stage_table *stages, size_t top, bool syscalls_counted)
 {
 	uint64_t lost = audit_lost(p->audit);
 	const struct proc_profile **order = NULL;

@@ -149,14 +149,15 @@ int stages_resolve(const char *const *specs, int n, pid_t pid, const char *main_
 			rc = symbols_match(spec.path, spec.glob, &syms, err, errlen);
 		if (!rc && !syms.n && syms.go_inlined) {
 			snprintf(err, errlen,
-				 "%s '%s': %s in %s was inlined everywhere by the Go compiler: there "
-				 "is no function to probe (build with -gcflags=-l to keep it)",
+				 "%s '%s': %s in %s was inlined everywhere by the Go compiler: "
+				 "there is no function to probe (build with -gcflags=-l to keep "
+				 "it)",
 				 opt, specs[i], syms.go_inlined, spec.display_path);
 			rc = -ENOENT;
 		}
 		if (!rc && !syms.n) {
-			snprintf(err, errlen, "%s '%s': no function in %s matches '%s'%s", opt, specs[i],
-				 spec.display_path, spec.glob,
+			snprintf(err, errlen, "%s '%s': no function in %s matches '%s'%s", opt,
+				 specs[i], spec.display_path, spec.glob,
 				 !syms.table ? " (the binary has no symbols)"
 				 : !strcmp(syms.table, ".dynsym")
 					 ? " (it is stripped and no debug file was found: only its "

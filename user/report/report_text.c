@@ -182,8 +182,8 @@ static void print_io_procs(FILE *f, const struct report *r, int top)
 
 static void print_io(FILE *f, const struct report *r, int top)
 {
-	json_t *counted = json_object_get(json_object_get(r->summary, "target"),
-					  "syscalls_counted");
+	json_t *counted =
+		json_object_get(json_object_get(r->summary, "target"), "syscalls_counted");
 	size_t with_io = 0;
 
 	/* --stages-only: no syscall was counted, so no table of nothing. */

@@ -146,8 +146,8 @@ int session_flush(struct session *s)
 
 		snprintf(title, sizeof(title), "interval %lu (%.2fs)", (unsigned long)s->flushes,
 			 seconds);
-		interval_report_print_top(stdout, title, &s->delta, seconds, s->stages,
-					  s->env->top, !s->env->stages_only);
+		interval_report_print_top(stdout, title, &s->delta, seconds, s->stages, s->env->top,
+					  !s->env->stages_only);
 		print_interval(s, stdout);
 	}
 	s->flushes++;
@@ -276,8 +276,8 @@ void session_finish(struct session *s)
 		char title[64];
 
 		snprintf(title, sizeof(title), "total (%.2fs, %s)", duration, s->info.end_reason);
-		interval_report_print_top(stdout, title, &s->prev, duration, s->stages,
-					  s->env->top, !s->env->stages_only);
+		interval_report_print_top(stdout, title, &s->prev, duration, s->stages, s->env->top,
+					  !s->env->stages_only);
 		cost_meter_print_total(&s->cost, stdout);
 	}
 	print_target_end(s);
