@@ -452,6 +452,32 @@ static void test_stages_only(void **state)
 	helper_rmtree(dir);
 }
 
+/* --stages-only's plain report: the stage lines, and no syscall figure
+ * (not zeros) in the headers, per process, or in the cost line. */
+static void test_stages_only_plain_report(void **state)
+{
+	char bin[256], target[256], dir[64], cmd[1024], header[64];
+	char *out;
+	int status;
+
+	REQUIRE_ROOT_BPF();
+	helper_tmpdir(dir, sizeof(dir));
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/stage_target");
+	snprintf(cmd, sizeof(cmd), "%s -u stage_outer --stages-only -- %s %s/result 2>/dev/null",
+		 bin, target, dir);
+	out = helper_command_output(cmd, &status);
+	assert_int_equal(status, 0);
+	assert_non_null(strstr(out, "== bpfprof total ("));
+	snprintf(header, sizeof(header), ", 1 process, %d stage calls\n", STAGE_OUTER_CALLS);
+	assert_non_null(strstr(out, header));
+	assert_non_null(strstr(out, "    stage stage_outer ("));
+	assert_non_null(strstr(out, "profiling cost the target "));
+	assert_null(strstr(out, "syscall"));
+	free(out);
+	helper_rmtree(dir);
+}
+
 static void test_stages_only_needs_u(void **state)
 {
 	char bin[256];
@@ -488,14 +514,21 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_static_command),
-		cmocka_unit_test(test_several_pids),	   cmocka_unit_test(test_static_pid),
+		cmocka_unit_test(test_several_pids),
+		cmocka_unit_test(test_static_pid),
 		cmocka_unit_test_teardown(test_threads_past_stage_stacks, unset_stage_stacks),
-		cmocka_unit_test(test_pie_command),	   cmocka_unit_test(test_pie_pid),
+		cmocka_unit_test(test_pie_command),
+		cmocka_unit_test(test_pie_pid),
 		cmocka_unit_test(test_return_sites_command),
-		cmocka_unit_test(test_shared_lib_command), cmocka_unit_test(test_shared_lib_pid),
-		cmocka_unit_test(test_unmatched_pattern),  cmocka_unit_test(test_list),
-		cmocka_unit_test(test_stages_only),	   cmocka_unit_test(test_stages_only_needs_u),
-		cmocka_unit_test(test_cxx_demangled),	   cmocka_unit_test(test_thousand_functions),
+		cmocka_unit_test(test_shared_lib_command),
+		cmocka_unit_test(test_shared_lib_pid),
+		cmocka_unit_test(test_unmatched_pattern),
+		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_stages_only),
+		cmocka_unit_test(test_stages_only_plain_report),
+		cmocka_unit_test(test_stages_only_needs_u),
+		cmocka_unit_test(test_cxx_demangled),
+		cmocka_unit_test(test_thousand_functions),
 	};
 
 	return cmocka_run_group_tests_name("integration_stages", tests, NULL, NULL);

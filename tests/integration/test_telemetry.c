@@ -99,6 +99,20 @@ static void test_known_growth_burn_and_io(void **state)
 	 * would still be caught. */
 	assert_true(cpu <= (long long)TELE_BURN_NS + 300000000LL);
 	assert_true(helper_int(t, "last.cpu_user_ns") >= (long long)TELE_BURN_NS * 8 / 10);
+	/* The same CPU time from reaping it, to the us: the ticks' figure is
+	 * the kernel's same one cut to 10 ms steps, each field. */
+	{
+		double exact = json_real_value(json_object_get(
+				       json_object_get(json_object_get(s, "target"), "ended"),
+				       "cpu_user_s")) +
+			       json_real_value(json_object_get(
+				       json_object_get(json_object_get(s, "target"), "ended"),
+				       "cpu_system_s"));
+
+		print_message("target CPU from wait4: %.6f s\n", exact);
+		assert_true(exact * 1e9 >= (double)cpu - 1e3);
+		assert_true(exact * 1e9 < (double)cpu + 20e6);
+	}
 	/* Its own I/O, exactly: nothing else writes in that process. */
 	assert_int_equal(helper_int(t, "last.io.wchar"), TELE_WRITES * TELE_WRITE_SIZE);
 	assert_true(helper_int(t, "last.io.rchar") >= TELE_READS * TELE_READ_SIZE);
@@ -121,6 +135,48 @@ static void test_known_growth_burn_and_io(void **state)
 	assert_int_equal(with_sample, json_array_size(flushes));
 	assert_true(grown_seen >= 1);
 	json_decref(flushes);
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
+/*
+ * A command over before the first telemetry sample: its samples are its
+ * zombie's (no memory, 0 ticks of CPU), so the plain report says it exited
+ * rather than printing zeros, and the end line and summary have its exact
+ * CPU time from reaping it.
+ */
+static void test_short_command(void **state)
+{
+	char dir[64], bin[256], target[256], result[128], cmd[1024];
+	double user, sys, dur;
+	json_t *s, *end;
+	char *out;
+	int status;
+
+	REQUIRE_ROOT_BPF();
+	helper_tmpdir(dir, sizeof(dir));
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/usdt_target");
+	snprintf(result, sizeof(result), "%s/result", dir);
+	snprintf(cmd, sizeof(cmd), "%s -o %s/out -- %s %s 2>&1", bin, dir, target, result);
+	out = helper_command_output(cmd, &status);
+	assert_int_equal(status, 0);
+	s = helper_load_json(strcat(strcpy(cmd, dir), "/out/summary.json"));
+	end = json_object_get(json_object_get(s, "target"), "ended");
+	user = json_real_value(json_object_get(end, "cpu_user_s"));
+	sys = json_real_value(json_object_get(end, "cpu_system_s"));
+	dur = json_number_value(json_object_get(s, "duration_s"));
+	print_message("usdt_target: %.6f s user, %.6f s system in %.3f s\n", user, sys, dur);
+	/* It ran: some CPU time, none past its whole run (one thread). */
+	assert_true(user + sys > 0);
+	assert_true(user + sys <= dur + 0.001);
+	if (!strstr(out, ", CPU time ") || strstr(out, "RSS 0B") ||
+	    !strstr(out, "exited with status 0 after "))
+		fail_msg("%s", out);
+	snprintf(cmd, sizeof(cmd), "usdt_target: exited before this sample (memory freed); ");
+	if (!strstr(out, cmd))
+		fail_msg("%s", out);
+	free(out);
 	json_decref(s);
 	helper_rmtree(dir);
 }
@@ -455,6 +511,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_known_growth_burn_and_io),
+		cmocka_unit_test(test_short_command),
 		cmocka_unit_test(test_io_of_a_process_with_capabilities),
 		cmocka_unit_test(test_sigusr1_toggles),
 		cmocka_unit_test(test_stages_off_flag),

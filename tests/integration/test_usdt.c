@@ -685,7 +685,8 @@ static void test_list(void **state)
 	out = helper_command_output(cmd, &status);
 	assert_int_equal(status, 0);
 	if (!strstr(out, "6 USDT probes") ||
-	    !strstr(out, "bpfprof: -u 'no_such_function': no function in "))
+	    !strstr(out, "bpfprof: --list 'no_such_function': no function in ") ||
+	    strstr(out, "-u '"))
 		fail_msg("--list 'no_such_function': %s", out);
 	free(out);
 }

@@ -17,7 +17,7 @@ static char *render(const struct profile *p, size_t top)
 	FILE *f = open_memstream(&buf, &len);
 
 	assert_non_null(f);
-	interval_report_print_top(f, "interval 0 (1.00s)", p, 1.0, NULL, top);
+	interval_report_print_top(f, "interval 0 (1.00s)", p, 1.0, NULL, top, true);
 	fclose(f);
 	return buf;
 }
@@ -57,6 +57,49 @@ static void test_stage_below_resolution(void **state)
 	assert_non_null(strstr(buf, "stage processCommand (/usr/bin/redis-server): 800 calls"));
 	assert_null(strstr(strstr(buf, "below the probes' resolution") + 1,
 			   "below the probes' resolution"));
+	free(buf);
+	profile_free(&p);
+}
+
+/* --stages-only counts no syscall: the report says nothing of syscalls, not
+ * zeros, in the header and per process; the stage lines stay. */
+static void test_stages_only(void **state)
+{
+	struct stage_def defs[1] = { { .name = "work", .binary = "/usr/bin/app" } };
+	struct stage_table t = { .v = defs, .n = 1 };
+	struct proc_profile *pp;
+	struct stage_counters *c;
+	struct profile p;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	profile_init(&p);
+	pp = profile_proc(&p, 7, true);
+	snprintf(pp->comm, sizeof(pp->comm), "app");
+	c = proc_stage(pp, 0);
+	c->calls = 4;
+	c->total_ns = c->self_ns = 4000;
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	interval_report_print_top(f, "total (1.00s)", &p, 1.0, &t, 0, false);
+	fclose(f);
+	assert_string_equal(buf, "== bpfprof total (1.00s), 1 process, 4 stage calls\n"
+				 "  7       app\n"
+				 "    stage work (/usr/bin/app): 4 calls (4/s)  p50 0ns  p95 0ns  "
+				 "p99 0ns  max 0ns\n"
+				 "      total 4.00us  self 4.00us\n");
+	free(buf);
+	/* Counted: the same profile says its 0 syscalls. */
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	interval_report_print_top(f, "total (1.00s)", &p, 1.0, &t, 0, true);
+	fclose(f);
+	assert_non_null(strstr(buf, "== bpfprof total (1.00s), 1 process, 0 syscalls, 4 stage "
+				    "calls\n"));
+	assert_non_null(strstr(buf, "app              0 syscalls (0/s), 0 errors"));
+	assert_non_null(strstr(buf, "    syscalls:\n"));
 	free(buf);
 	profile_free(&p);
 }
@@ -129,6 +172,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_top_processes),
 		cmocka_unit_test(test_stage_below_resolution),
+		cmocka_unit_test(test_stages_only),
 		cmocka_unit_test(test_wall_split_text),
 	};
 

@@ -471,6 +471,25 @@ static void test_render_small(void **state)
 	assert_string_equal(live_screen_line(&fx->scr, 1), "");
 }
 
+/* --stages-only counts no syscall: no I/O table of zeros; the stages stay. */
+static void test_render_stages_only(void **state)
+{
+	struct fixture *fx = *state;
+	struct live_frame f = frame(fx);
+
+	f.no_syscalls = true;
+	live_screen_resize(&fx->scr, 50, 140);
+	assert_int_equal(live_render(&f, &fx->scr), 0);
+	assert_null(row_starting(&fx->scr, "PROCESS / I/O"));
+	assert_null(row(&fx->scr, "4242"));
+	assert_null(row(&fx->scr, "write"));
+	assert_non_null(row(&fx->scr, "STAGE"));
+	assert_non_null(strstr(row(&fx->scr, "parse_request"), " 300 "));
+	f.no_syscalls = false;
+	live_render(&f, &fx->scr);
+	assert_non_null(row_starting(&fx->scr, "PROCESS / I/O"));
+}
+
 /* Stages called by two processes are summed, histograms included. */
 static void test_render_stage_sum(void **state)
 {
@@ -647,6 +666,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cost_line_fits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_small, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_stage_sum, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_render_stages_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_functions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_usdt, setup, teardown),
 	};

@@ -151,6 +151,26 @@ static void test_target_end(void **state)
 	sum = summary_to_json(&ri, &p, NULL, 1, 1);
 	assert_int_equal(helper_int(sum, "target.ended.exit_code"), 3);
 	assert_int_equal(helper_int(sum, "target.exit_status"), 3);
+	assert_null(json_object_get(json_object_get(json_object_get(sum, "target"), "ended"),
+				    "cpu_user_s"));
+	json_decref(sum);
+
+	/* A command reaped by bpfprof: its CPU time in all, to the us. */
+	ri.mode = TARGET_COMMAND;
+	ri.have_cpu = true;
+	ri.cpu_user_us = 2410;
+	ri.cpu_system_us = 0;
+	run_info_end_text(&ri, text, sizeof(text));
+	assert_string_equal(text, "target 4242 exited with status 3 after 0.5 s, CPU time "
+				  "2.41ms user, 0ns system");
+	sum = summary_to_json(&ri, &p, NULL, 1, 1);
+	{
+		json_t *end = json_object_get(json_object_get(sum, "target"), "ended");
+
+		assert_float_equal(json_real_value(json_object_get(end, "cpu_user_s")), 0.00241,
+				   1e-9);
+		assert_float_equal(json_real_value(json_object_get(end, "cpu_system_s")), 0, 0);
+	}
 	json_decref(sum);
 	profile_free(&p);
 }

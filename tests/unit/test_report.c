@@ -272,6 +272,34 @@ static void test_text_top_and_empty_tables(void **state)
 	helper_rmtree(dir);
 }
 
+/* A --stages-only run counted no syscall: the text says so in place of an
+ * I/O table of nothing. */
+static void test_text_stages_only(void **state)
+{
+	char dir[64], path[256];
+	struct captured c;
+	json_t *sum;
+
+	helper_tmpdir(dir, sizeof(dir));
+	copy_dir(fixture_dir(), dir);
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	sum = helper_load_json(path);
+	json_object_set_new(json_object_get(sum, "target"), "syscalls_counted", json_false());
+	assert_int_equal(json_dump_file(sum, path, 0), 0);
+	json_decref(sum);
+	report_run(&c, dir, NULL);
+	assert_int_equal(c.status, 0);
+	assert_non_null(strstr(c.out, "\n== I/O per process: not counted (--stages-only)\n"));
+	assert_null(strstr(c.out, "== I/O per process ("));
+	assert_null(strstr(c.out, "== I/O per stage"));
+	assert_non_null(strstr(c.out, "== Stages by total time"));
+	captured_free(&c);
+	report_run(&c, fixture_dir(), NULL);
+	assert_non_null(strstr(c.out, "== I/O per process (1 of 1, by operations)\n"));
+	captured_free(&c);
+	helper_rmtree(dir);
+}
+
 /* --json [FILE], --html FILE, --perfetto FILE; "-" is stdout for each,
  * and only one output may take stdout. */
 static void test_output_naming(void **state)
@@ -1045,6 +1073,7 @@ int main(void)
 		cmocka_unit_test(test_trace_tree),
 		cmocka_unit_test(test_trace_id_forms),
 		cmocka_unit_test(test_text_top_and_empty_tables),
+		cmocka_unit_test(test_text_stages_only),
 		cmocka_unit_test(test_output_naming),
 		cmocka_unit_test(test_report_help),
 		cmocka_unit_test(test_cut_short_run),

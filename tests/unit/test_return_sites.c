@@ -176,9 +176,9 @@ static void test_exit_at_entry(void **state)
 	const struct stage_def *d;
 
 	helper_path(path, sizeof(path), "targets/jmponly_target");
-	assert_int_equal(stages_resolve(spec, 1, 0, path, RETURNS_SAFE, &t, NULL, err,
-					sizeof(err)),
-			 0);
+	assert_int_equal(
+		stages_resolve(spec, 1, 0, path, RETURNS_SAFE, NULL, &t, NULL, err, sizeof(err)),
+		0);
 	d = stage_named(&t, "jo_ret"); /* ret */
 	assert_true(d->exits_at_entry);
 	assert_false(d->entry_site.tail);
@@ -202,16 +202,16 @@ static void test_exit_at_entry(void **state)
 	assert_false(stage_named(&t, "jo_parent")->exits_at_entry);
 	stage_table_free(&t);
 	/* A return probe needs nothing of it. */
-	assert_int_equal(stages_resolve(spec, 1, 0, path, RETURNS_FAST, &t, NULL, err,
-					sizeof(err)),
-			 0);
+	assert_int_equal(
+		stages_resolve(spec, 1, 0, path, RETURNS_FAST, NULL, &t, NULL, err, sizeof(err)),
+		0);
 	assert_false(stage_named(&t, "jo_ret")->exits_at_entry);
 	stage_table_free(&t);
 	/* xor; jmp shift_mov_test: the probe moved onto the jmp stays there. */
 	helper_path(path, sizeof(path), "targets/shift_target");
-	assert_int_equal(stages_resolve(shift, 1, 0, path, RETURNS_SAFE, &t, NULL, err,
-					sizeof(err)),
-			 0);
+	assert_int_equal(
+		stages_resolve(shift, 1, 0, path, RETURNS_SAFE, NULL, &t, NULL, err, sizeof(err)),
+		0);
 	assert_int_equal(t.v[0].skipped, 2);
 	assert_int_equal(t.v[0].kind, ENTRY_EMULATED);
 	assert_true(t.v[0].exits_at_entry);

@@ -288,6 +288,67 @@ static void test_set_rounds(void **state)
 	telemetry_set_free(&s);
 }
 
+/* The plain report's line: a live process's figures; one that had exited
+ * when sampled (a command shorter than the first sample) says so, with its
+ * CPU time in all, and no RSS or threads read as 0. */
+static void test_round_print_exited(void **state)
+{
+	struct telemetry_set s;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (!pid)
+		_exit(0);
+	assert_int_equal(telemetry_set_init(&s), 0);
+	/* A zombie until reaped: sampled as it is at the end of a run. */
+	for (int i = 0; i < 500; i++) {
+		telemetry_set_round(&s, &pid, 1);
+		if (s.n_round == 1 && s.round[0].t.state == 'Z')
+			break;
+		usleep(2000);
+	}
+	assert_int_equal(s.round[0].t.state, 'Z');
+	/* A child that did nothing: no tick of CPU time. */
+	s.round[0].t.utime_ns = s.round[0].t.stime_ns = 0;
+	snprintf(s.round[0].t.comm, sizeof(s.round[0].t.comm), "short");
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	telemetry_round_print(&s, f);
+	s.round[0].t.utime_ns = 30000000;
+	s.round[0].t.stime_ns = 10000000;
+	telemetry_round_print(&s, f);
+	fclose(f);
+	{
+		char want[512];
+
+		snprintf(want, sizeof(want),
+			 "  telemetry %d short: exited before this sample (memory freed); CPU time "
+			 "under 10 ms (counted in 10 ms steps)\n"
+			 "  telemetry %d short: exited before this sample (memory freed); CPU time "
+			 "30.00ms user, 10.00ms system in all\n",
+			 (int)pid, (int)pid);
+		assert_string_equal(buf, want);
+	}
+	free(buf);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	/* A live one: its memory and threads. */
+	pid = getpid();
+	telemetry_set_round(&s, &pid, 1);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	telemetry_round_print(&s, f);
+	fclose(f);
+	assert_non_null(strstr(buf, ": RSS "));
+	assert_non_null(strstr(buf, " 1 thread, "));
+	assert_null(strstr(buf, "exited"));
+	free(buf);
+	telemetry_set_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +362,7 @@ int main(void)
 		cmocka_unit_test(test_cpu_pct_needs_same_process),
 		cmocka_unit_test(test_pick),
 		cmocka_unit_test(test_set_rounds),
+		cmocka_unit_test(test_round_print_exited),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

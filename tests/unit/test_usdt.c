@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "bpfprof.h"
+#include "lib/helper.h"
+#include "probes/stages.h"
 #include "probes/usdt.h"
 
 static void test_parse_arg(void **state)
@@ -215,6 +217,66 @@ static void test_names_default(void **state)
 	assert_int_equal(usdt_names_default(1 << 20), 16);
 }
 
+/* The start line says what is timed and what only counted: -u functions and
+ * -U BEGIN..END pairs (a named one once, not its name slots) are timed, a
+ * -U PROVIDER:NAME's hits counted. Resolved against usdt_target. */
+static void test_stages_describe(void **state)
+{
+	const char *fn[] = { "main" };
+	const char *usdt[] = { "app:req__start..req__done", "app:batch__start",
+			       "app:req__start..req__done@2" };
+	struct stage_table t;
+	char path[256], err[256], b[160];
+
+	helper_path(path, sizeof(path), "targets/usdt_target");
+	assert_int_equal(
+		stages_resolve(fn, 1, 0, path, RETURNS_AUTO, NULL, &t, NULL, err, sizeof(err)), 0);
+	assert_string_equal(stages_describe(&t, true, b, sizeof(b)), "timing 1 function");
+	assert_string_equal(stages_describe(&t, false, b, sizeof(b)), "1 function");
+	assert_int_equal(
+		usdt_resolve_stages(usdt, 2, NULL, 0, 16, 0, path, &t, NULL, err, sizeof(err)), 0);
+	assert_string_equal(stages_describe(&t, true, b, sizeof(b)),
+			    "timing 1 function and 1 USDT probe pair, counting the hits of 1 "
+			    "USDT probe");
+	assert_string_equal(stages_describe(&t, false, b, sizeof(b)),
+			    "1 function, 1 USDT probe pair and 1 USDT probe");
+	assert_int_equal(
+		usdt_resolve_stages(usdt + 2, 1, NULL, 0, 16, 0, path, &t, NULL, err, sizeof(err)),
+		0);
+	assert_true(t.n > 4); /* the name slots */
+	assert_string_equal(stages_describe(&t, true, b, sizeof(b)),
+			    "timing 1 function and 2 USDT probe pairs, counting the hits of 1 "
+			    "USDT probe");
+	stage_table_free(&t);
+	/* Hits alone: nothing is timed. */
+	assert_int_equal(
+		usdt_resolve_stages(usdt + 1, 1, NULL, 0, 16, 0, path, &t, NULL, err, sizeof(err)),
+		0);
+	assert_string_equal(stages_describe(&t, true, b, sizeof(b)),
+			    "counting the hits of 1 USDT probe");
+	assert_string_equal(stages_describe(&t, false, b, sizeof(b)), "1 USDT probe");
+	stage_table_free(&t);
+}
+
+/* A pattern that matches nothing is named with the option that gave it:
+ * --list X is not -u X. */
+static void test_resolve_error_names_option(void **state)
+{
+	const char *spec[] = { "no_such_fn" };
+	struct stage_table t;
+	char path[256], err[512];
+
+	helper_path(path, sizeof(path), "targets/usdt_target");
+	assert_int_equal(stages_resolve(spec, 1, 0, path, RETURNS_AUTO, "--list", &t, NULL, err,
+					sizeof(err)),
+			 -ENOENT);
+	assert_int_equal(strncmp(err, "--list 'no_such_fn': no function in ", 36), 0);
+	assert_int_equal(
+		stages_resolve(spec, 1, 0, path, RETURNS_AUTO, NULL, &t, NULL, err, sizeof(err)),
+		-ENOENT);
+	assert_int_equal(strncmp(err, "-u 'no_such_fn': no function in ", 32), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +286,8 @@ int main(void)
 		cmocka_unit_test(test_arg_is_pointer),
 		cmocka_unit_test(test_name_join),
 		cmocka_unit_test(test_names_default),
+		cmocka_unit_test(test_stages_describe),
+		cmocka_unit_test(test_resolve_error_names_option),
 	};
 
 	return cmocka_run_group_tests_name("unit_usdt", tests, NULL, NULL);

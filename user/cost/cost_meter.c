@@ -359,13 +359,21 @@ bool cost_meter_interval_record(const struct cost_meter *m, struct cost_record *
 static void print_cost(const struct cost_meter *m, FILE *f, const struct cost_figures *c,
 		       const char *indent)
 {
+	const char *sep = "";
+
 	fprintf(f, "%sprofiling cost the target", indent);
-	if (c->ns_per_syscall >= 0)
-		fprintf(f, " %.0f ns per syscall", c->ns_per_syscall);
-	else
-		fprintf(f, " - ns per syscall");
+	/* --stages-only: no syscall programs, so no syscall cost to say. */
+	if (!m->cfg.no_syscalls) {
+		if (c->ns_per_syscall >= 0)
+			fprintf(f, " %.0f ns per syscall", c->ns_per_syscall);
+		else
+			fprintf(f, " - ns per syscall");
+		sep = ",";
+	}
 	if (c->ns_per_stage_call >= 0)
-		fprintf(f, ", %.0f ns per stage call", c->ns_per_stage_call);
+		fprintf(f, "%s %.0f ns per stage call", sep, c->ns_per_stage_call);
+	else if (m->cfg.no_syscalls)
+		fprintf(f, " - ns per stage call");
 	if (c->target_cpu_pct >= 0)
 		fprintf(f, ", %.2f%% of its CPU time", c->target_cpu_pct);
 	if (m->cfg.cost_mode == COST_MODE_ALWAYS)

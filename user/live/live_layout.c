@@ -459,7 +459,9 @@ int live_render(const struct live_frame *f, struct live_screen *scr)
 		put(scr, y, LIVE_PLAIN, "waiting for the first interval (%.2fs)...", f->interval_s);
 		return 0;
 	}
-	build_io(f, &io);
+	/* --stages-only counts no syscall: no table of zeros. */
+	if (!f->no_syscalls)
+		build_io(f, &io);
 	if (stage_rows(f, &rows))
 		io.oom = true;
 	several = rows.n && several_binaries(f->stages);

@@ -41,6 +41,7 @@ struct live_frame {
 	bool help;
 	enum live_sort sort;
 	int stages_on;		     /* 1 on, 0 off, -1 not known: not shown */
+	bool no_syscalls;	     /* --stages-only: no I/O table */
 	const struct profile *total; /* cumulative: which rows exist */
 	const struct profile *shown; /* total, or the last interval's delta */
 	const struct stage_table *stages;

@@ -41,6 +41,7 @@ struct live_view {
 	int (*toggle)(void *ctx);
 	void *toggle_ctx;
 	int stages_on;
+	bool no_syscalls; /* --stages-only */
 	const char *message;
 	bool functions; /* the f pane */
 	bool have_cpu;	/* cpu_interval and cpu_total hold samples' tops */
@@ -108,6 +109,7 @@ static void draw(struct live_view *v)
 		.help = v->help,
 		.sort = v->sort,
 		.stages_on = v->stages_on,
+		.no_syscalls = v->no_syscalls,
 		.stages = v->stages,
 		.self_cpu_pct = d->cpu_pct,
 		.self_rss = d->rss,
@@ -173,6 +175,7 @@ struct live_view *live_view_start(const struct run_info *ri, double interval_s, 
 	v->key_fd = isatty(STDIN_FILENO) ? STDIN_FILENO : -1;
 	v->interval_s = interval_s;
 	v->stages_on = -1;
+	v->no_syscalls = ri->stages_only;
 	v->latest.cpu_pct = -1;
 	v->last_cpu_s = own_cpu_s();
 	v->last_mono = clock_mono_s();

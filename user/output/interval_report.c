@@ -183,7 +183,7 @@ static int by_activity(const void *a, const void *b)
 }
 
 static void print_proc(FILE *f, const struct proc_profile *pp, double seconds,
-		       const struct stage_table *stages)
+		       const struct stage_table *stages, bool syscalls_counted)
 {
 	struct kind_io kinds[IO_KIND_NR];
 	struct io_totals t;
@@ -193,6 +193,14 @@ static void print_proc(FILE *f, const struct proc_profile *pp, double seconds,
 	for (unsigned int nr = 0; nr < MAX_SYSCALL_NR; nr++) {
 		calls += pp->sys[nr].count;
 		errors += pp->sys[nr].errors;
+	}
+	/* --stages-only: no syscall was counted, so none of their zeros. */
+	if (!syscalls_counted) {
+		fprintf(f, "  %-7u %s\n", pp->pid, text_safe(pp->comm));
+		print_wall(f, "    time: ", &pp->wall);
+		print_stages(f, pp, stages, seconds);
+		print_usdt_hits(f, pp, stages, seconds);
+		return;
 	}
 	proc_io_totals(pp, &t);
 	fprintf(f, "  %-7u %-16s %lu syscalls (%.0f/s), %lu errors, read %s, written %s\n",
@@ -208,15 +216,16 @@ static void print_proc(FILE *f, const struct proc_profile *pp, double seconds,
 	print_usdt_hits(f, pp, stages, seconds);
 }
 
-void interval_report_print_top(FILE *f, const char *title, const struct profile *p,
-			       double seconds, const struct stage_table *stages, size_t top)
+void interval_report_print_top(FILE *f, const char *title, const struct profile *p, double seconds,
+			       const struct stage_table *stages, size_t top, bool syscalls_counted)
 {
 	uint64_t lost = audit_lost(p->audit);
 	const struct proc_profile **order = NULL;
 	size_t shown = p->n;
 
-	fprintf(f, "== bpfprof %s, %zu process%s, %lu syscalls", title, p->n, p->n == 1 ? "" : "es",
-		(unsigned long)profile_syscall_count(p));
+	fprintf(f, "== bpfprof %s, %zu process%s", title, p->n, p->n == 1 ? "" : "es");
+	if (syscalls_counted)
+		fprintf(f, ", %lu syscalls", (unsigned long)profile_syscall_count(p));
 	if (stages && stages->n) {
 		uint64_t hits = profile_usdt_hits(p, stages);
 
@@ -243,7 +252,7 @@ void interval_report_print_top(FILE *f, const char *title, const struct profile 
 	}
 	fprintf(f, "\n");
 	for (size_t i = 0; i < shown; i++)
-		print_proc(f, order ? order[i] : p->procs[i], seconds, stages);
+		print_proc(f, order ? order[i] : p->procs[i], seconds, stages, syscalls_counted);
 	if (shown < p->n)
 		fprintf(f, "  ... %zu more process%s (--top N shows more)\n", p->n - shown,
 			p->n - shown == 1 ? "" : "es");
@@ -254,5 +263,5 @@ void interval_report_print_top(FILE *f, const char *title, const struct profile 
 void interval_report_print(FILE *f, const char *title, const struct profile *p, double seconds,
 			   const struct stage_table *stages)
 {
-	interval_report_print_top(f, title, p, seconds, stages, 0);
+	interval_report_print_top(f, title, p, seconds, stages, 0, true);
 }

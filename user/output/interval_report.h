@@ -12,8 +12,9 @@ void interval_report_print(FILE *f, const char *title, const struct profile *p, 
 			   const struct stage_table *stages);
 
 /* The same, with at most top processes (0: all), the busiest first (syscalls
- * and stage calls), and a line counting the rest. */
-void interval_report_print_top(FILE *f, const char *title, const struct profile *p,
-			       double seconds, const struct stage_table *stages, size_t top);
+ * and stage calls), and a line counting the rest. syscalls_counted false
+ * (--stages-only): no syscall figures at all, not zeros. */
+void interval_report_print_top(FILE *f, const char *title, const struct profile *p, double seconds,
+			       const struct stage_table *stages, size_t top, bool syscalls_counted);
 
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "common/clock.h"
 #include "common/text.h"
+#include "output/format.h"
 #include "output/records.h"
 #include "probes/syscall_table.h"
 
@@ -66,7 +67,14 @@ void run_info_end_text(const struct run_info *ri, char *buf, size_t len)
 			     WEXITSTATUS(ws));
 	}
 	if (n > 0 && (size_t)n < len && ri->ended_after_s >= 0)
-		snprintf(buf + n, len - (size_t)n, " after %.1f s", ri->ended_after_s);
+		n += snprintf(buf + n, len - (size_t)n, " after %.1f s", ri->ended_after_s);
+	if (n > 0 && (size_t)n < len && ri->have_cpu) {
+		char user[32], sys[32];
+
+		snprintf(buf + n, len - (size_t)n, ", CPU time %s user, %s system",
+			 fmt_duration(ri->cpu_user_us * 1000, user, sizeof(user)),
+			 fmt_duration(ri->cpu_system_us * 1000, sys, sizeof(sys)));
+	}
 }
 
 void format_rfc3339(double unix_s, char *buf, size_t len)
@@ -393,6 +401,11 @@ static json_t *target_json(const struct run_info *ri)
 		if (end && ri->ended_after_s >= 0)
 			json_object_set_new(end, "after_s",
 					    json_real(round(ri->ended_after_s * 1000) / 1000));
+		if (end && ri->have_cpu) {
+			json_object_set_new(end, "cpu_user_s", json_real(ri->cpu_user_us / 1e6));
+			json_object_set_new(end, "cpu_system_s",
+					    json_real(ri->cpu_system_us / 1e6));
+		}
 		if (end)
 			json_object_set_new(t, "ended", end);
 	}

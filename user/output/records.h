@@ -35,6 +35,10 @@ struct run_info {
 	int exit_status;	   /* exit code, or 128 + the fatal signal; -1 unknown */
 	int wait_status;	   /* how the target ended, as from waitpid; -1: it did not */
 	double ended_after_s;	   /* from the start of profiling to its end; < 0 unknown */
+	/* A command's CPU time in all, from its reaping (wait4, microseconds
+	 * exact); have_cpu false: unknown (-p, whole machine, not reaped). */
+	bool have_cpu;
+	uint64_t cpu_user_us, cpu_system_us;
 	const char *end_reason;	   /* "target exited", "duration", "signal" */
 	bool follow;		   /* --follow */
 	const char *comm;	   /* --comm NAME; NULL when not given */
@@ -46,7 +50,8 @@ void run_info_init(struct run_info *ri);
 /* The target ended with this wait status, after_s into profiling (< 0 unknown). */
 void run_info_set_end(struct run_info *ri, int wait_status, double after_s);
 /* "target 4242 killed by SIGSEGV (core dumped) after 3.2 s", "target 4242
- * exited with status 0 after 1.0 s"; "" when it has not ended. */
+ * exited with status 0 after 1.0 s", then ", CPU time 2.41ms user, 120.00us
+ * system" when known; "" when it has not ended. */
 void run_info_end_text(const struct run_info *ri, char *buf, size_t len);
 
 /* "2026-11-21T06:42:06.123Z" */

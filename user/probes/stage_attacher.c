@@ -53,7 +53,7 @@ int stage_attacher_prepare(struct stage_attacher *a, pid_t pid, char *err, size_
 			lookup_pid = getpid();
 		}
 		if (stages_resolve(o->specs, o->n_specs, lookup_pid, main_exe, o->returns,
-				   &a->table, o->log, err, errlen))
+				   o->specs_option, &a->table, o->log, err, errlen))
 			return -1;
 		/* The USDT and marker pairs come after the functions. */
 		if (usdt_resolve_stages(o->usdt_specs, o->n_usdt_specs, o->marker_specs,
@@ -173,19 +173,16 @@ static void note_go_sched(const struct stage_attacher *a, FILE *log)
 static void log_attached(const struct stage_attacher *a, FILE *log)
 {
 	const struct stage_switch *sw = &a->sw;
-	size_t n = stages_defined(&a->table);
+	char what[160];
 
+	stages_describe(&a->table, true, what, sizeof(what));
 	if (sw->attached)
-		fprintf(log,
-			"bpfprof: timing %zu function%s (%s uprobes, %zu link%s, attached in "
-			"%.1f ms)\n",
-			n, n == 1 ? "" : "s", uprobe_link_kind_name(a->kind), sw->links.n,
-			sw->links.n == 1 ? "" : "s", sw->last_ms);
+		fprintf(log, "bpfprof: %s (%s uprobes, %zu link%s, attached in %.1f ms)\n", what,
+			uprobe_link_kind_name(a->kind), sw->links.n, sw->links.n == 1 ? "" : "s",
+			sw->last_ms);
 	else
-		fprintf(log,
-			"bpfprof: timing %zu function%s (%s uprobes): not attached until "
-			"switched on\n",
-			n, n == 1 ? "" : "s", uprobe_link_kind_name(a->kind));
+		fprintf(log, "bpfprof: %s (%s uprobes): not attached until switched on\n", what,
+			uprobe_link_kind_name(a->kind));
 	warn_single_stepped(&a->table, log);
 	note_return_sites(&a->table, a->kind, log);
 	note_go_sched(a, log);

@@ -27,6 +27,7 @@ struct stage_switch;
 struct stage_attacher_opts {
 	const char *const *specs; /* -u, in order */
 	int n_specs;
+	const char *specs_option;      /* the option that gave specs, for errors: NULL "-u" */
 	const char *const *usdt_specs; /* -U (probes/usdt.h) */
 	int n_usdt_specs;
 	const char *const *marker_specs; /* -m */

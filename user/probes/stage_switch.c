@@ -144,7 +144,8 @@ void stage_switch_close(struct stage_switch *sw)
 
 void stage_switch_describe(const struct stage_switch *sw, char *buf, size_t len)
 {
-	size_t n = stages_defined(&sw->via_fd);
+	char what[160];
 
-	snprintf(buf, len, "%zu function%s in %.1f ms", n, n == 1 ? "" : "s", sw->last_ms);
+	snprintf(buf, len, "%s in %.1f ms", stages_describe(&sw->via_fd, false, what, sizeof(what)),
+		 sw->last_ms);
 }

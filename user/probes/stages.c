@@ -122,13 +122,15 @@ static int add_site(struct stage_table *t, const struct stage_spec *spec,
 }
 
 int stages_resolve(const char *const *specs, int n, pid_t pid, const char *main_exe,
-		   enum returns_mode mode, struct stage_table *out, FILE *info, char *err,
-		   size_t errlen)
+		   enum returns_mode mode, const char *opt, struct stage_table *out, FILE *info,
+		   char *err, size_t errlen)
 {
 	enum bin_lang proc_lang = LANG_C;
 	char exe[64];
 	int rc = 0;
 
+	if (!opt)
+		opt = "-u";
 	memset(out, 0, sizeof(*out));
 	if (!main_exe && pid > 0) {
 		snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
@@ -147,14 +149,15 @@ int stages_resolve(const char *const *specs, int n, pid_t pid, const char *main_
 			rc = symbols_match(spec.path, spec.glob, &syms, err, errlen);
 		if (!rc && !syms.n && syms.go_inlined) {
 			snprintf(err, errlen,
-				 "-u '%s': %s in %s was inlined everywhere by the Go compiler: there "
-				 "is no function to probe (build with -gcflags=-l to keep it)",
-				 specs[i], syms.go_inlined, spec.display_path);
+				 "%s '%s': %s in %s was inlined everywhere by the Go compiler: "
+				 "there is no function to probe (build with -gcflags=-l to keep "
+				 "it)",
+				 opt, specs[i], syms.go_inlined, spec.display_path);
 			rc = -ENOENT;
 		}
 		if (!rc && !syms.n) {
-			snprintf(err, errlen, "-u '%s': no function in %s matches '%s'%s", specs[i],
-				 spec.display_path, spec.glob,
+			snprintf(err, errlen, "%s '%s': no function in %s matches '%s'%s", opt,
+				 specs[i], spec.display_path, spec.glob,
 				 !syms.table ? " (the binary has no symbols)"
 				 : !strcmp(syms.table, ".dynsym")
 					 ? " (it is stripped and no debug file was found: only its "
@@ -163,8 +166,8 @@ int stages_resolve(const char *const *specs, int n, pid_t pid, const char *main_
 			rc = -ENOENT;
 		}
 		if (!rc && out->n + syms.n > STAGE_MAX_COUNT) {
-			snprintf(err, errlen, "-u '%s': more than %d functions in all", specs[i],
-				 STAGE_MAX_COUNT);
+			snprintf(err, errlen, "%s '%s': more than %d functions in all", opt,
+				 specs[i], STAGE_MAX_COUNT);
 			rc = -E2BIG;
 		}
 		for (size_t k = 0; !rc && k < syms.n; k++)
@@ -282,6 +285,52 @@ void stages_print(FILE *f, const struct stage_table *t)
 			d->ret == RET_SITES && !d->decoded ? "  (not fully decoded)" : "");
 	}
 	fprintf(f, "%zu function%s\n", stages_defined(t), stages_defined(t) == 1 ? "" : "s");
+}
+
+/* "N function(s)" and the like, after sep when it is not the first. */
+static bool put_count(FILE *f, bool first, const char *sep, size_t n, const char *what)
+{
+	if (!n)
+		return first;
+	fprintf(f, "%s%zu %s%s", first ? "" : sep, n, what, n == 1 ? "" : "s");
+	return false;
+}
+
+char *stages_describe(const struct stage_table *t, bool timing, char *buf, size_t len)
+{
+	size_t fns = 0, pairs = 0, hits = 0;
+	bool first = true;
+	FILE *f;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct stage_def *d = &t->v[i];
+
+		if (d->usdt_name_slot)
+			continue;
+		if (d->usdt_hits)
+			hits++;
+		else if (d->usdt_sites)
+			pairs++;
+		else
+			fns++;
+	}
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	f = fmemopen(buf, len, "w");
+	if (!f)
+		return buf;
+	/* Functions and BEGIN..END pairs are timed; a single probe's hits are
+	 * only counted. */
+	if (timing && (fns || pairs))
+		fprintf(f, "timing ");
+	first = put_count(f, first, ", ", fns, "function");
+	first = put_count(f, first, hits && !timing ? ", " : " and ", pairs, "USDT probe pair");
+	if (timing && hits)
+		fprintf(f, "%scounting the hits of ", first ? "" : ", ");
+	put_count(f, timing || first, " and ", hits, "USDT probe");
+	fclose(f);
+	return buf;
 }
 
 size_t stages_defined(const struct stage_table *t)

@@ -99,15 +99,21 @@ struct stage_table {
 /*
  * Resolves each spec against the target (pid > 0: its maps and root; the
  * main executable is main_exe, or /proc/PID/exe when NULL). A spec that
- * matches nothing is an error naming the pattern and the binary. Prints one
+ * matches nothing is an error naming the pattern and the binary, and the
+ * option the user gave it with (opt: "-u" when NULL, "--list"). Prints one
  * line per spec to `info` (NULL: quiet). 0, or -errno with err set.
  */
 int stages_resolve(const char *const *specs, int n, pid_t pid, const char *main_exe,
-		   enum returns_mode mode, struct stage_table *out, FILE *info, char *err,
-		   size_t errlen);
+		   enum returns_mode mode, const char *opt, struct stage_table *out, FILE *info,
+		   char *err, size_t errlen);
 void stage_table_free(struct stage_table *t);
 /* --list: what the specs resolve to, one line per function. */
 void stages_print(FILE *f, const struct stage_table *t);
+/* What the stages are, for a log line: timing, "timing 1 function and 2 USDT
+ * probe pairs, counting the hits of 1 USDT probe" (-u, -m and -U BEGIN..END
+ * are timed, -U PROVIDER:NAME only counted); else "1 function, 2 USDT probe
+ * pairs and 1 USDT probe". Returns buf. */
+char *stages_describe(const struct stage_table *t, bool timing, char *buf, size_t len);
 /* Stages the specs made, without the ids -U ...@N keeps for names. */
 size_t stages_defined(const struct stage_table *t);
 /* How many stages sit on an instruction the kernel single-steps. */

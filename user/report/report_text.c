@@ -182,8 +182,15 @@ static void print_io_procs(FILE *f, const struct report *r, int top)
 
 static void print_io(FILE *f, const struct report *r, int top)
 {
+	json_t *counted =
+		json_object_get(json_object_get(r->summary, "target"), "syscalls_counted");
 	size_t with_io = 0;
 
+	/* --stages-only: no syscall was counted, so no table of nothing. */
+	if (json_is_false(counted)) {
+		fprintf(f, "\n== I/O per process: not counted (--stages-only)\n");
+		return;
+	}
 	print_io_procs(f, r, top);
 	for (size_t i = 0; i < r->n_stages; i++)
 		with_io += r->stages[i].io_ops > 0;

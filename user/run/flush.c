@@ -146,8 +146,8 @@ int session_flush(struct session *s)
 
 		snprintf(title, sizeof(title), "interval %lu (%.2fs)", (unsigned long)s->flushes,
 			 seconds);
-		interval_report_print_top(stdout, title, &s->delta, seconds, s->stages,
-					  s->env->top);
+		interval_report_print_top(stdout, title, &s->delta, seconds, s->stages, s->env->top,
+					  !s->env->stages_only);
 		print_interval(s, stdout);
 	}
 	s->flushes++;
@@ -219,13 +219,23 @@ static void note_target_end(struct session *s)
 				 fmax((double)exit_ns / 1e9 - s->start_mono, 0));
 	else if (s->target.exit_status >= 0)
 		run_info_set_end(&s->info, s->target.exit_status, clock_mono_s() - s->start_mono);
+	/* A command's own figure at its end: a short one's telemetry samples
+	 * count no tick of CPU time. */
+	if (s->target.have_usage && s->info.wait_status >= 0) {
+		const struct rusage *u = &s->target.usage;
+
+		s->info.have_cpu = true;
+		s->info.cpu_user_us = (uint64_t)u->ru_utime.tv_sec * 1000000 + u->ru_utime.tv_usec;
+		s->info.cpu_system_us =
+			(uint64_t)u->ru_stime.tv_sec * 1000000 + u->ru_stime.tv_usec;
+	}
 }
 
 /* On stderr at the end, when the target ended on its own (not stopped by
  * bpfprof at its own end): a fatal signal even with -q. */
 static void print_target_end(const struct session *s)
 {
-	char text[128];
+	char text[192];
 
 	if (!s->info.end_reason || strcmp(s->info.end_reason, "target exited"))
 		return;
@@ -266,8 +276,8 @@ void session_finish(struct session *s)
 		char title[64];
 
 		snprintf(title, sizeof(title), "total (%.2fs, %s)", duration, s->info.end_reason);
-		interval_report_print_top(stdout, title, &s->prev, duration, s->stages,
-					  s->env->top);
+		interval_report_print_top(stdout, title, &s->prev, duration, s->stages, s->env->top,
+					  !s->env->stages_only);
 		cost_meter_print_total(&s->cost, stdout);
 	}
 	print_target_end(s);

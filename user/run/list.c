@@ -43,6 +43,7 @@ int list_stages(const struct env *env)
 	struct stage_attacher_opts opts = {
 		.specs = specs,
 		.n_specs = 1,
+		.specs_option = "--list",
 		.command = env->command ? env->command[0] : NULL,
 		.returns = (enum returns_mode)env->returns,
 	};

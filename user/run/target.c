@@ -363,8 +363,10 @@ void target_reap(struct target *t)
 
 	if (!t->is_child || t->exit_status >= 0)
 		return;
-	if (waitpid(t->pid, &status, 0) == t->pid)
+	if (wait4(t->pid, &status, 0, &t->usage) == t->pid) {
 		t->exit_status = status;
+		t->have_usage = true;
+	}
 }
 
 void target_stop(struct target *t, int sig, double grace_s)

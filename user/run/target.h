@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 struct target {
@@ -18,6 +19,10 @@ struct target {
 	int gate_fd;	  /* write end the child waits on before exec */
 	int exec_err_fd;  /* read end: the child's errno if exec failed */
 	int exit_status;  /* child's wait status once reaped, else -1 */
+	/* Once reaped: its CPU time in all (wait4; exact to the microsecond,
+	 * where /proc/PID/stat counts 10 ms ticks). */
+	bool have_usage;
+	struct rusage usage;
 	/* -p PID,PID...: the others' pidfds; pidfd watches one that runs. */
 	int more_pidfds[63];
 	int n_more;

@@ -187,6 +187,13 @@ static void read_memory(pid_t pid, struct proc_telemetry *t)
 		t->vsize_bytes = kib * 1024;
 }
 
+double telemetry_tick_ns(void)
+{
+	long ticks_per_s = sysconf(_SC_CLK_TCK);
+
+	return ticks_per_s > 0 ? 1e9 / (double)ticks_per_s : 1e7;
+}
+
 int telemetry_sample(pid_t pid, struct proc_telemetry *out)
 {
 	char path[64], buf[1024];

@@ -37,6 +37,9 @@ struct proc_telemetry {
  */
 int telemetry_sample(pid_t pid, struct proc_telemetry *out);
 
+/* One clock tick in ns: the step of the kernel's CPU times (10 ms). */
+double telemetry_tick_ns(void);
+
 /* True when both samples are of the same process (same pid, same start). */
 bool telemetry_same_process(const struct proc_telemetry *a, const struct proc_telemetry *b);
 

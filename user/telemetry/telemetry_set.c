@@ -166,6 +166,27 @@ double telemetry_round_cpu_ns(const struct telemetry_set *s)
 	return any ? ns : -1;
 }
 
+/*
+ * A process that had exited (a zombie, reaped after the sample): its memory
+ * is freed and its threads gone, so it has no RSS to say, not 0; only its
+ * CPU time in all, which the kernel counts in clock ticks: a command shorter
+ * than one reads 0, said as under a tick.
+ */
+static void print_exited(FILE *f, const struct telemetry_point *p)
+{
+	double tick_ns = telemetry_tick_ns();
+	char user[32], sys[32];
+
+	fprintf(f, "exited before this sample (memory freed); ");
+	if (p->t.utime_ns + p->t.stime_ns == 0)
+		fprintf(f, "CPU time under %.0f ms (counted in %.0f ms steps)\n", tick_ns / 1e6,
+			tick_ns / 1e6);
+	else
+		fprintf(f, "CPU time %s user, %s system in all\n",
+			fmt_duration(p->t.utime_ns, user, sizeof(user)),
+			fmt_duration(p->t.stime_ns, sys, sizeof(sys)));
+}
+
 void telemetry_round_print(const struct telemetry_set *s, FILE *f)
 {
 	for (size_t i = 0; i < s->n_round; i++) {
@@ -173,6 +194,10 @@ void telemetry_round_print(const struct telemetry_set *s, FILE *f)
 		char rss[32];
 
 		fprintf(f, "  telemetry %d %s: ", (int)p->t.pid, text_safe(p->t.comm));
+		if (p->t.state == 'Z') {
+			print_exited(f, p);
+			continue;
+		}
 		if (p->has_cpu)
 			fprintf(f, "CPU %.1f%% user %.1f%% system, ", p->cpu_user_pct,
 				p->cpu_system_pct);
