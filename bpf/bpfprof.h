@@ -145,6 +145,7 @@ struct stage_stats {
 	__u64 self_ns; /* total minus the time in stages called from it */
 	__u64 max_ns;
 	__u64 calls_clamped; /* held whole at what elapsed: below the probes' resolution */
+	__u64 calls_unfinished; /* ended without returning: in none of the other fields */
 	__u64 io_ops;
 	__u64 io_bytes_read;
 	__u64 io_bytes_written;

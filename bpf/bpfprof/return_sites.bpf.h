@@ -169,7 +169,8 @@ static __always_inline bool site_leaves(struct pt_regs *ctx, __u64 cookie)
  * their return address's slot). Return-probe frames have their position
  * too: one left by a longjmp is closed here as well.
  */
-static __always_inline void sweep_dead_frames(struct stage_stack *st, __u64 pos, bool at_entry)
+static __always_inline void sweep_dead_frames(struct stage_stack *st, __u64 pos, bool at_entry,
+					      __u32 go)
 {
 	__u32 dead = 0;
 
@@ -195,7 +196,7 @@ static __always_inline void sweep_dead_frames(struct stage_stack *st, __u64 pos,
 		dead++;
 	}
 	if (dead && st->counted)
-		audit_add(AUDIT_STAGE_UNFINISHED, dead);
+		audit_add(AUDIT_STAGE_UNFINISHED | UNFINISHED_POPPED | go, dead);
 }
 
 /*
@@ -209,7 +210,7 @@ static __always_inline void site_push(struct stage_stack *st, __u32 stage, __u64
 	__u32 d;
 	int idx;
 
-	drop_stale_frames(st);
+	drop_stale_frames_of(st, go ? UNFINISHED_GO : 0);
 	d = st->depth;
 	/* Go: morestack copies the stack and jumps back to the function's
 	 * first instruction. An entry probe on the check's jump ignores the
@@ -219,7 +220,7 @@ static __always_inline void site_push(struct stage_stack *st, __u32 stage, __u64
 	if (go && d && st->frames[(d - 1) & (STAGE_MAX_DEPTH - 1)].stage == stage &&
 	    st->frames[(d - 1) & (STAGE_MAX_DEPTH - 1)].entry_pos == pos)
 		return;
-	sweep_dead_frames(st, pos, true);
+	sweep_dead_frames(st, pos, true, go ? UNFINISHED_GO : 0);
 	idx = stage_push(st, stage, flags);
 	if (idx < 0)
 		return;
@@ -257,26 +258,26 @@ static __always_inline int chain_frame(struct stage_stack *st, __u32 stage, __u6
 	return -1;
 }
 
-static __always_inline void site_handoff(struct stage_stack *st, __u32 stage, __u64 pos)
+static __always_inline void site_handoff(struct stage_stack *st, __u32 stage, __u64 pos, __u32 go)
 {
 	int idx;
 
-	drop_stale_frames(st);
-	sweep_dead_frames(st, pos, false);
+	drop_stale_frames_of(st, go);
+	sweep_dead_frames(st, pos, false, go);
 	idx = chain_frame(st, stage, pos);
 	if (idx >= 0)
 		st->frames[idx & (STAGE_MAX_DEPTH - 1)].site_flags |= FRAME_HANDED_OFF;
 }
 
 static __always_inline void site_pop(struct stage_stack *st, __u64 now, __u64 cookie, __u64 pos,
-				     __u64 ip)
+				     __u64 ip, __u32 go)
 {
 	__u32 stage = (__u32)cookie, tid = (__u32)bpf_get_current_pid_tgid();
 	struct site_pop_note *note;
 	int idx;
 
-	drop_stale_frames(st);
-	sweep_dead_frames(st, pos, false);
+	drop_stale_frames_of(st, go);
+	sweep_dead_frames(st, pos, false, go);
 	idx = chain_frame(st, stage, pos);
 	note = bpf_map_lookup_elem(&site_pop_notes, &(__u32){ 0 });
 	if (idx >= 0) {
@@ -322,14 +323,15 @@ static __always_inline void site_pop(struct stage_stack *st, __u64 now, __u64 co
 		audit_inc(AUDIT_STAGE_ORPHAN_RETURN);
 }
 
-/* A return site: a handoff (tail call) or a way out. */
+/* A return site: a handoff (tail call) or a way out. go: UNFINISHED_GO
+ * on a goroutine's stack, else 0. */
 static __always_inline void site_hit(struct stage_stack *st, __u64 now, __u64 cookie, __u64 pos,
-				     __u64 ip)
+				     __u64 ip, __u32 go)
 {
 	if (cookie & SITE_HANDOFF)
-		site_handoff(st, (__u32)cookie, pos);
+		site_handoff(st, (__u32)cookie, pos, go);
 	else
-		site_pop(st, now, cookie, pos, ip);
+		site_pop(st, now, cookie, pos, ip, go);
 }
 
 static __always_inline __u64 thread_pos(struct pt_regs *ctx)
@@ -366,7 +368,7 @@ int stage_site_return(struct pt_regs *ctx)
 		return 0;
 	stack = running_stage_stack(false, &id);
 	if (stack)
-		site_hit(stack, now, cookie, thread_pos(ctx), ctx->ip);
+		site_hit(stack, now, cookie, thread_pos(ctx), ctx->ip, 0);
 	return 0;
 }
 
@@ -425,7 +427,7 @@ int stage_go_return(struct pt_regs *ctx)
 		return 0;
 	stack = go_stage_stack(ctx, false, &pos);
 	if (stack)
-		site_hit(stack, now, cookie, pos, ctx->ip);
+		site_hit(stack, now, cookie, pos, ctx->ip, UNFINISHED_GO);
 	return 0;
 }
 
@@ -443,9 +445,9 @@ int stage_go_exit(struct pt_regs *ctx)
 
 	if (!st)
 		return 0;
-	drop_stale_frames(st);
+	drop_stale_frames_of(st, UNFINISHED_GO_EXIT);
 	if (st->depth && st->counted)
-		audit_add(AUDIT_STAGE_UNFINISHED, st->depth);
+		audit_add(AUDIT_STAGE_UNFINISHED | UNFINISHED_GO_EXIT, st->depth);
 	st->depth = 0;
 	bpf_map_delete_elem(&go_stacks, &key);
 	return 0;

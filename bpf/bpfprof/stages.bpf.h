@@ -18,8 +18,6 @@
 #include "probe_cost.bpf.h"
 #include "wall.bpf.h"
 
-static const struct stage_stats zero_stage_stats;
-
 /* Session uprobes (Linux 6.13): one program runs at entry and at return. */
 extern __u64 *bpf_session_cookie(void) __ksym __weak;
 

@@ -339,6 +339,15 @@ static __always_inline bool calibrating_thread(void)
 	return tid && (__u32)bpf_get_current_pid_tgid() == tid;
 }
 
+/* Bits above the slot in audit_count's AUDIT_STAGE_UNFINISHED: which
+ * stack the calls were on, and which of its frames (stage_stack.bpf.h). */
+#define AUDIT_SLOT_MASK 0xff
+#define UNFINISHED_GO (1U << 8)	     /* the goroutine in r14 */
+#define UNFINISHED_GO_EXIT (1U << 9) /* the goroutine in rax (runtime.goexit0) */
+#define UNFINISHED_POPPED (1U << 10) /* popped already: the frames above the depth */
+
+int count_unfinished(__u32 how, __u64 n);
+
 /*
  * A global function, verified once on its own: the check above would
  * otherwise fork the verifier's states at each of the many audit call
@@ -346,13 +355,16 @@ static __always_inline bool calibrating_thread(void)
  */
 __attribute__((noinline)) int audit_count(__u32 slot, __u64 n)
 {
+	__u32 key = slot & AUDIT_SLOT_MASK;
 	__u64 *v;
 
 	if (calibrating_thread())
 		return 0;
-	v = bpf_map_lookup_elem(&audit, &slot);
+	v = bpf_map_lookup_elem(&audit, &key);
 	if (v)
 		*v += n;
+	if (key == AUDIT_STAGE_UNFINISHED)
+		count_unfinished(slot, n);
 	return 0;
 }
 

@@ -129,15 +129,18 @@ static int add_io(struct collector *c, struct syscall_counters *sc)
 
 static int add_stage(struct collector *c, struct stage_counters *sc)
 {
-	uint64_t calls = 0;
+	uint64_t calls = 0, unfinished = 0;
 
 	/* Nothing recorded (most of the ids -U ...@N keeps for names): no
-	 * histogram to allocate and keep. */
-	for (int cpu = 0; cpu < c->ncpus; cpu++)
+	 * histogram to allocate and keep; none either for a function whose
+	 * calls all ended without returning. */
+	for (int cpu = 0; cpu < c->ncpus; cpu++) {
 		calls += c->stage_vals[cpu].calls;
-	if (!calls)
+		unfinished += c->stage_vals[cpu].calls_unfinished;
+	}
+	if (!calls && !unfinished)
 		return 0;
-	if (!sc->hist && !(sc->hist = calloc(1, sizeof(*sc->hist))))
+	if (calls && !sc->hist && !(sc->hist = calloc(1, sizeof(*sc->hist))))
 		return -ENOMEM;
 	for (int cpu = 0; cpu < c->ncpus; cpu++) {
 		const struct stage_stats *v = &c->stage_vals[cpu];
@@ -148,12 +151,13 @@ static int add_stage(struct collector *c, struct stage_counters *sc)
 		if (v->max_ns > sc->max_ns)
 			sc->max_ns = v->max_ns;
 		sc->calls_clamped += v->calls_clamped;
+		sc->calls_unfinished += v->calls_unfinished;
 		sc->io_ops += v->io_ops;
 		sc->io_bytes_read += v->io_bytes_read;
 		sc->io_bytes_written += v->io_bytes_written;
 		sc->io_time_ns += v->io_time_ns;
 		wall_stats_add(&sc->wall, &v->wall);
-		for (unsigned int b = 0; b < HIST_BUCKETS; b++)
+		for (unsigned int b = 0; sc->hist && b < HIST_BUCKETS; b++)
 			sc->hist->buckets[b] += v->hist[b];
 	}
 	return 0;
@@ -317,7 +321,8 @@ static int retire(struct collector *c, struct profile *snap, uint32_t pid)
 		for (__u32 id = 0; c->maps.stage_stats >= 0 && id < pp->n_stages; id++) {
 			struct stage_key key = { .tgid = pid, .stage = id };
 
-			if (pp->stages[id].calls || pp->stages[id].hist)
+			if (pp->stages[id].calls || pp->stages[id].hist ||
+			    pp->stages[id].calls_unfinished)
 				bpf_map_delete_elem(c->maps.stage_stats, &key);
 		}
 	}

@@ -114,6 +114,7 @@ void stage_counters_add(struct stage_counters *d, const struct stage_counters *c
 	if (c->max_ns > d->max_ns)
 		d->max_ns = c->max_ns;
 	d->calls_clamped += c->calls_clamped;
+	d->calls_unfinished += c->calls_unfinished;
 	d->io_ops += c->io_ops;
 	d->io_bytes_read += c->io_bytes_read;
 	d->io_bytes_written += c->io_bytes_written;
@@ -157,7 +158,7 @@ static int proc_add(struct proc_profile *dst, const struct proc_profile *src)
 		const struct stage_counters *c = &src->stages[id];
 		struct stage_counters *d;
 
-		if (!c->calls && !c->hist)
+		if (!c->calls && !c->hist && !c->calls_unfinished)
 			continue;
 		d = proc_stage(dst, id);
 		if (!d)
@@ -341,7 +342,8 @@ static bool stage_changed(const struct stage_counters *cur, const struct stage_c
 {
 	if (cur->calls != prev->calls || cur->total_ns != prev->total_ns ||
 	    cur->self_ns != prev->self_ns || cur->max_ns != prev->max_ns ||
-	    cur->calls_clamped != prev->calls_clamped || cur->io_ops != prev->io_ops ||
+	    cur->calls_clamped != prev->calls_clamped ||
+	    cur->calls_unfinished != prev->calls_unfinished || cur->io_ops != prev->io_ops ||
 	    cur->io_bytes_read != prev->io_bytes_read ||
 	    cur->io_bytes_written != prev->io_bytes_written ||
 	    cur->io_time_ns != prev->io_time_ns || !wall_stats_equal(&cur->wall, &prev->wall))
@@ -358,6 +360,7 @@ static int stage_delta(struct stage_counters *out, const struct stage_counters *
 	out->total_ns = cur->total_ns - prev->total_ns;
 	out->self_ns = cur->self_ns - prev->self_ns;
 	out->calls_clamped = cur->calls_clamped - prev->calls_clamped;
+	out->calls_unfinished = cur->calls_unfinished - prev->calls_unfinished;
 	out->io_ops = cur->io_ops - prev->io_ops;
 	out->io_bytes_read = cur->io_bytes_read - prev->io_bytes_read;
 	out->io_bytes_written = cur->io_bytes_written - prev->io_bytes_written;
@@ -464,6 +467,7 @@ void profile_scale_stages(struct profile *p, unsigned int n)
 			c->total_ns *= n;
 			c->self_ns *= n;
 			c->calls_clamped *= n;
+			c->calls_unfinished *= n;
 			c->io_ops *= n;
 			c->io_bytes_read *= n;
 			c->io_bytes_written *= n;

@@ -29,6 +29,7 @@ struct stage_counters {
 	uint64_t self_ns;
 	uint64_t max_ns;
 	uint64_t calls_clamped; /* below the probes' resolution: see stage_stats */
+	uint64_t calls_unfinished; /* ended without returning: not in calls, nor any time */
 	uint64_t io_ops;
 	uint64_t io_bytes_read;
 	uint64_t io_bytes_written;

@@ -154,7 +154,9 @@ int stage_view_by_name(struct stage_view *out, const struct profile *p, const st
 		uint32_t n = 0;
 
 		for (uint32_t id = 0; id < proc_stage_ids(pp, t); id++)
-			if ((pp->stages[id].calls || pp->stages[id].io_ops) && !t->v[id].usdt_hits)
+			if ((pp->stages[id].calls || pp->stages[id].io_ops ||
+			     pp->stages[id].calls_unfinished) &&
+			    !t->v[id].usdt_hits)
 				ids[n++] = id;
 		sort_n_r(ids, n, sizeof(*ids), by_def, (void *)t);
 		for (uint32_t k = 0; k < n; k++) {

@@ -112,13 +112,22 @@ static void print_stages(FILE *f, const struct proc_profile *p, const struct sta
 		const struct stage_counters *c = &p->stages[id];
 		struct latency lat;
 
-		if (!c->calls || t->v[id].usdt_hits)
+		if ((!c->calls && !c->calls_unfinished) || t->v[id].usdt_hits)
 			continue;
+		fprintf(f, "    stage %s (%s): %lu calls (%.0f/s)", text_safe(t->v[id].name),
+			text_safe(t->v[id].binary), (unsigned long)c->calls,
+			seconds > 0 ? c->calls / seconds : 0.0);
+		/* Calls that ended without returning: their time is in none of
+		 * the figures. */
+		if (c->calls_unfinished)
+			fprintf(f, ", %lu unfinished (never returned)",
+				(unsigned long)c->calls_unfinished);
+		if (!c->calls) {
+			fprintf(f, "\n");
+			continue;
+		}
 		stage_latency(&lat, c);
-		fprintf(f,
-			"    stage %s (%s): %lu calls (%.0f/s)  p50 %s  p95 %s  p99 %s  max %s\n",
-			text_safe(t->v[id].name), text_safe(t->v[id].binary), (unsigned long)c->calls,
-			seconds > 0 ? c->calls / seconds : 0.0,
+		fprintf(f, "  p50 %s  p95 %s  p99 %s  max %s\n",
 			fmt_duration(lat.q[LAT_P50], b[0], sizeof(b[0])),
 			fmt_duration(lat.q[LAT_P95], b[1], sizeof(b[1])),
 			fmt_duration(lat.q[LAT_P99], b[2], sizeof(b[2])),

@@ -215,6 +215,7 @@ static void io_families(struct render *r)
 enum stage_field {
 	ST_CALLS,
 	ST_CLAMPED,
+	ST_UNFINISHED,
 	ST_TOTAL,
 	ST_SELF,
 	ST_IO_OPS,
@@ -237,6 +238,9 @@ static void stage_family(struct render *r, enum stage_field field, const char *n
 			break;
 		case ST_CLAMPED:
 			snprintf(v, sizeof(v), "%lu", (unsigned long)c->calls_clamped);
+			break;
+		case ST_UNFINISHED:
+			snprintf(v, sizeof(v), "%lu", (unsigned long)c->calls_unfinished);
 			break;
 		case ST_IO_OPS:
 			snprintf(v, sizeof(v), "%lu", (unsigned long)c->io_ops);
@@ -264,6 +268,9 @@ static void stage_families(struct render *r)
 	stage_family(r, ST_CLAMPED, "bpfprof_stage_calls_clamped_total",
 		     "Calls shorter than the probes' resolution: the probe-cost correction "
 		     "was held at the time that elapsed.");
+	stage_family(r, ST_UNFINISHED, "bpfprof_stage_calls_unfinished_total",
+		     "Calls of a timed function that ended without returning (exception, "
+		     "panic, longjmp, thread or goroutine exit): in no other stage figure.");
 	stage_family(r, ST_TOTAL, "bpfprof_stage_seconds_total",
 		     "Time in a timed function, nested timed calls included.");
 	stage_family(r, ST_SELF, "bpfprof_stage_self_seconds_total",

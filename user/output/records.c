@@ -182,16 +182,20 @@ static json_t *stages_json(const struct proc_profile *p, const struct stage_tabl
 		struct latency lat;
 		json_t *st;
 
-		if ((!c->calls && !c->io_ops && !c->total_ns) || d->usdt_hits)
+		/* Listed with calls that all ended without returning too. */
+		if ((!c->calls && !c->io_ops && !c->total_ns && !c->calls_unfinished) ||
+		    d->usdt_hits)
 			continue;
 		stage_latency(&lat, c);
-		st = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}}",
-			       "name", json_text(d->name), "binary", json_text(d->binary), "calls",
-			       u64(c->calls), "calls_clamped", u64(c->calls_clamped), "total_ns",
-			       u64(c->total_ns), "self_ns", u64(c->self_ns), "max_ns",
-			       u64(c->max_ns), "latency_ns", latency_json(&lat, false), "io", "ops",
-			       u64(c->io_ops), "bytes_read", u64(c->io_bytes_read), "bytes_written",
-			       u64(c->io_bytes_written), "time_ns", u64(c->io_time_ns));
+		st = json_pack(
+			"{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}}",
+			"name", json_text(d->name), "binary", json_text(d->binary), "calls",
+			u64(c->calls), "calls_clamped", u64(c->calls_clamped), "calls_unfinished",
+			u64(c->calls_unfinished), "total_ns", u64(c->total_ns), "self_ns",
+			u64(c->self_ns), "max_ns", u64(c->max_ns), "latency_ns",
+			latency_json(&lat, false), "io", "ops", u64(c->io_ops), "bytes_read",
+			u64(c->io_bytes_read), "bytes_written", u64(c->io_bytes_written), "time_ns",
+			u64(c->io_time_ns));
 
 		/* A symbol need not be UTF-8: kept, with its bytes, not dropped. */
 		json_add_raw_hex(st, "name", d->name);

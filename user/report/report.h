@@ -35,6 +35,7 @@ struct rep_stage {
 	const struct rep_proc *proc;
 	uint64_t calls, total_ns, self_ns, max_ns;
 	uint64_t calls_clamped; /* 0 in a summary from before it was written */
+	uint64_t calls_unfinished; /* ended without returning; 0 likewise */
 	uint64_t io_ops, io_bytes_read, io_bytes_written, io_time_ns;
 	struct latency lat; /* see report_latency */
 	struct histogram *hist;

@@ -96,16 +96,17 @@ static json_t *stage_json(const struct rep_stage *s)
 
 static json_t *stage_json_base(const struct rep_stage *s)
 {
-	return json_pack("{s:i, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+	return json_pack("{s:i, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
 			 "s:{s:o, s:o, s:o, s:o}}",
 			 "pid", (int)s->proc->pid, "comm", s->proc->comm, "name", s->name, "binary",
 			 s->binary, "calls", u64(s->calls), "calls_clamped", u64(s->calls_clamped),
-			 "total_ns", u64(s->total_ns), "self_ns", u64(s->self_ns), "max_ns",
-			 u64(s->max_ns), "mean_ns", u64(s->calls ? s->total_ns / s->calls : 0),
-			 "percentiles_ns", percentiles_json(s, NULL), "histogram",
-			 octaves_json(s->hist), "buckets", buckets_json(s->hist), "io", "ops",
-			 u64(s->io_ops), "bytes_read", u64(s->io_bytes_read), "bytes_written",
-			 u64(s->io_bytes_written), "time_ns", u64(s->io_time_ns));
+			 "calls_unfinished", u64(s->calls_unfinished), "total_ns", u64(s->total_ns),
+			 "self_ns", u64(s->self_ns), "max_ns", u64(s->max_ns), "mean_ns",
+			 u64(s->calls ? s->total_ns / s->calls : 0), "percentiles_ns",
+			 percentiles_json(s, NULL), "histogram", octaves_json(s->hist), "buckets",
+			 buckets_json(s->hist), "io", "ops", u64(s->io_ops), "bytes_read",
+			 u64(s->io_bytes_read), "bytes_written", u64(s->io_bytes_written),
+			 "time_ns", u64(s->io_time_ns));
 }
 
 static json_t *stages_by_self_json(const struct report *r)

@@ -245,6 +245,7 @@ static int read_stage(struct where *w, json_t *sj, const struct rep_proc *p, str
 	    get_u64(w, sj, "calls", &s->calls) || get_u64(w, sj, "total_ns", &s->total_ns) ||
 	    get_u64(w, sj, "self_ns", &s->self_ns) || get_u64(w, sj, "max_ns", &s->max_ns) ||
 	    opt_u64(w, sj, "calls_clamped", &s->calls_clamped) ||
+	    opt_u64(w, sj, "calls_unfinished", &s->calls_unfinished) ||
 	    read_latency(w, sj, &s->lat, NULL) || get_kind(w, sj, "io", JSON_OBJECT, &io) ||
 	    get_u64(w, io, "ops", &s->io_ops) || get_u64(w, io, "bytes_read", &s->io_bytes_read) ||
 	    get_u64(w, io, "bytes_written", &s->io_bytes_written) ||

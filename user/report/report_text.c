@@ -115,8 +115,17 @@ static void print_stage_histograms(FILE *f, const struct report *r, int top)
 	for (size_t i = 0; i < r->n_stages && i < (size_t)top; i++) {
 		const struct rep_stage *s = &r->stages[i];
 
-		fprintf(f, "  %s (%s, pid %u): %" PRIu64 " calls ", text_safe(s->name),
+		fprintf(f, "  %s (%s, pid %u): %" PRIu64 " calls", text_safe(s->name),
 			text_safe(s->binary), s->proc->pid, s->calls);
+		/* Their time is in none of the figures. */
+		if (s->calls_unfinished)
+			fprintf(f, ", %" PRIu64 " unfinished (never returned)",
+				s->calls_unfinished);
+		if (!s->calls && s->calls_unfinished) {
+			fputc('\n', f);
+			continue;
+		}
+		fputc(' ', f);
 		for (int q = 0; q < LAT_NQ; q++) {
 			uint64_t v = s->lat.q[q];
 
