@@ -49,6 +49,22 @@ static void expect_calls(json_t *proc, const char *name, long long want)
 		fail_msg("%s: %lld calls, want %lld", name, got, want);
 }
 
+/* The calls of name that ended without returning; and, once every
+ * function's were checked, that they add up to the audit's. */
+static void expect_unfinished(json_t *proc, const char *name, long long want)
+{
+	long long got = helper_stage_int(proc, name, "calls_unfinished");
+
+	if (got != want)
+		fail_msg("%s: %lld calls unfinished, want %lld", name, got, want);
+}
+
+static void expect_unfinished_sum(json_t *s, long long want)
+{
+	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), want);
+	assert_int_equal(helper_stages_unfinished(s), want);
+}
+
 /* Every function's time is corrected, ret among the mechanisms: return
  * sites are calibrated like return probes (time_correction.h). */
 static void expect_corrected(json_t *s, const char *ret)
@@ -88,11 +104,40 @@ static void test_cxx_exceptions(void **state)
 	expect_calls(proc, "ns::middle(int)", 20);
 	expect_calls(proc, "ns::thrower(int)", 20);
 	expect_calls(proc, "ns::leaf(long)", 30);
-	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 40);
+	/* The 20 throws unwind thrower and middle, caught in catcher. */
+	expect_unfinished(proc, "ns::thrower(int)", 20);
+	expect_unfinished(proc, "ns::middle(int)", 20);
+	expect_unfinished(proc, "ns::catcher(int)", 0);
+	expect_unfinished(proc, "ns::leaf(long)", 0);
+	expect_unfinished_sum(s, 40);
 	assert_int_equal(helper_int(s, "audit.stage_calls_entered"), 150);
 	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
 	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
 	expect_corrected(s, "return sites");
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
+/* The run the issue's sweep made on qpdf: libstdc++'s __cxa_throw never
+ * returns (it unwinds to the catch), so every call of it is unfinished; it
+ * is listed, with 0 calls, and each of cxx_throw's 20 throws in it. */
+static void test_function_that_never_returns(void **state)
+{
+	static const char *const args[] = { "-u", "libstdc++:__cxa_throw", "-u", "ns::thrower",
+					    NULL };
+	char dir[64];
+	json_t *s, *proc;
+
+	REQUIRE_ROOT_BPF();
+	s = run_profiled("targets/cxx_throw", args, dir, sizeof(dir));
+	proc = target_proc(s);
+	expect_calls(proc, "__cxa_throw", 0);
+	expect_unfinished(proc, "__cxa_throw", 20);
+	assert_int_equal(helper_stage_int(proc, "__cxa_throw", "total_ns"), 0);
+	expect_calls(proc, "ns::thrower(int)", 20);
+	expect_unfinished(proc, "ns::thrower(int)", 20);
+	expect_unfinished_sum(s, 40);
+	assert_int_equal(helper_int(s, "audit.stage_calls_entered"), 60);
 	json_decref(s);
 	helper_rmtree(dir);
 }
@@ -165,7 +210,10 @@ static void run_rust(const char *target)
 	expect_calls(proc, "rs_panic::validate", 20);
 	expect_calls(proc, "rs_panic::work", 20);
 	assert_int_equal(json_array_size(json_object_get(proc, "stages")), 2);
-	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 40);
+	/* The 20 panics unwind validate and work, caught by catch_unwind. */
+	expect_unfinished(proc, "rs_panic::validate", 20);
+	expect_unfinished(proc, "rs_panic::work", 20);
+	expect_unfinished_sum(s, 40);
 	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
 	expect_corrected(s, "return sites");
 	json_decref(s);
@@ -204,7 +252,11 @@ static void run_go(const char *target)
 	expect_calls(proc, "main.empty", 8 * 25);
 	/* 3 goroutines end inside quit() (runtime.Goexit): seen at their exit. */
 	expect_calls(proc, "main.quit", 0);
-	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 3);
+	/* quit never returns: listed with its 3 unfinished calls only. */
+	expect_unfinished(proc, "main.quit", 3);
+	expect_unfinished(proc, "main.work", 0);
+	expect_unfinished(proc, "main.grow", 0);
+	expect_unfinished_sum(s, 3);
 	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
 	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
 	/* grow's total includes its deep recursion: above leaf's. */
@@ -678,16 +730,22 @@ static void test_list_mechanisms(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cxx_exceptions),	     cmocka_unit_test(test_rust_panics),
-		cmocka_unit_test(test_rust_panics_v0_names), cmocka_unit_test(test_go_stack_growth),
+		cmocka_unit_test(test_cxx_exceptions),
+		cmocka_unit_test(test_function_that_never_returns),
+		cmocka_unit_test(test_rust_panics),
+		cmocka_unit_test(test_rust_panics_v0_names),
+		cmocka_unit_test(test_go_stack_growth),
 		cmocka_unit_test(test_go_stack_check_restarts),
 		cmocka_unit_test(test_go_big_frame),
 		cmocka_unit_test(test_go_big_frame_abi0),
 		cmocka_unit_test(test_go_big_frame_too_deep),
 		cmocka_unit_test(test_go_big_frame_list),
-		cmocka_unit_test(test_go_stripped),	     cmocka_unit_test(test_go_inlined_everywhere),
-		cmocka_unit_test(test_tail_calls),	     cmocka_unit_test(test_indirect_tail_calls),
-		cmocka_unit_test(test_list_mechanisms),	     cmocka_unit_test(test_return_sites_note),
+		cmocka_unit_test(test_go_stripped),
+		cmocka_unit_test(test_go_inlined_everywhere),
+		cmocka_unit_test(test_tail_calls),
+		cmocka_unit_test(test_indirect_tail_calls),
+		cmocka_unit_test(test_list_mechanisms),
+		cmocka_unit_test(test_return_sites_note),
 		cmocka_unit_test(test_cold_part_jump),
 		cmocka_unit_test(test_one_instruction_functions),
 		cmocka_unit_test(test_list_one_instruction_functions),

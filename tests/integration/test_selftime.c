@@ -452,12 +452,13 @@ static void test_command_target_aborts(void **state)
 	helper_rmtree(dir);
 }
 
-/* The plain report's totals count the calls longjmp left unfinished. */
+/* The plain report's totals count the calls longjmp left unfinished, and
+ * its stage lines say whose they were: stage_jumped's, all 5 of its calls. */
 static void test_plain_report_unfinished(void **state)
 {
 	char dir[64], cmd[1024], path[128], line[4096];
+	bool found = false, in_total = false, jumped = false;
 	struct proc_run r;
-	bool found = false;
 	FILE *f;
 
 	REQUIRE_ROOT_BPF();
@@ -469,13 +470,24 @@ static void test_plain_report_unfinished(void **state)
 	assert_int_equal(helper_run(argv, 60, &r), 0);
 	f = fopen(path, "r");
 	assert_non_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, "== bpfprof total") &&
-		    strstr(line, ", 5 unfinished (never returned)"))
-			found = true;
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "== bpfprof total")) {
+			in_total = true;
+			if (strstr(line, ", 5 unfinished (never returned)"))
+				found = true;
+		}
+		if (in_total && strstr(line, "    stage stage_jumped (") &&
+		    strstr(line, "): 0 calls (0/s), 5 unfinished (never returned)\n"))
+			jumped = true;
+		if (in_total && strstr(line, "    stage stage_jumper (") &&
+		    strstr(line, " unfinished (never returned)"))
+			fail_msg("stage_jumper returned every time: %s", line);
+	}
 	fclose(f);
 	if (!found)
 		fail_msg("no unfinished calls in the totals' header (%s)", path);
+	if (!jumped)
+		fail_msg("no stage line of stage_jumped's unfinished calls (%s)", path);
 	helper_rmtree(dir);
 }
 

@@ -35,7 +35,9 @@ static void expect_within_5pct(const char *what, long long got, long long exact)
 
 static void check_stages(json_t *summary, pid_t pid, const char *result_file, bool with_lib)
 {
-	json_t *proc = helper_find_proc(summary, pid);
+	json_t *proc = helper_find_proc(summary, pid), *st;
+	long long unfinished = 0;
+	size_t i;
 	long long p50, p95, p99;
 	FILE *f;
 
@@ -69,10 +71,17 @@ static void check_stages(json_t *summary, pid_t pid, const char *result_file, bo
 	assert_true(stage_int(proc, "stage_writer", "io.time_ns") <
 		    stage_int(proc, "stage_writer", "total_ns"));
 	assert_int_equal(stage_int(proc, "stage_outer", "io.ops"), 0);
-	/* longjmp: the jumped-out-of calls never return; they are audited. */
+	/* longjmp: the jumped-out-of calls never return; they are audited,
+	 * and counted to stage_jumped, listed with no call that returned. */
 	assert_int_equal(stage_int(proc, "stage_jumper", "calls"), STAGE_JUMP_CALLS);
-	assert_null(helper_find_stage(proc, "stage_jumped"));
+	assert_int_equal(stage_int(proc, "stage_jumper", "calls_unfinished"), 0);
+	assert_int_equal(stage_int(proc, "stage_jumped", "calls"), 0);
+	assert_int_equal(stage_int(proc, "stage_jumped", "calls_unfinished"), STAGE_JUMP_CALLS);
+	assert_int_equal(stage_int(proc, "stage_jumped", "total_ns"), 0);
 	assert_int_equal(helper_int(summary, "audit.stage_calls_unfinished"), STAGE_JUMP_CALLS);
+	json_array_foreach (json_object_get(proc, "stages"), i, st)
+		unfinished += helper_int(st, "calls_unfinished");
+	assert_int_equal(unfinished, STAGE_JUMP_CALLS);
 	assert_int_equal(helper_int(summary, "audit.stage_calls_open_at_end"), 0);
 	assert_int_equal(helper_int(summary, "audit.lost_total"), 0);
 	/* The uprobe trampolines' syscalls are not the program's. */
@@ -267,6 +276,7 @@ static void test_several_pids(void **state)
 	/* The audit is the run's: both processes' jumped-out-of calls. Then
 	 * each process as check_stages checks one. */
 	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 2 * STAGE_JUMP_CALLS);
+	assert_int_equal(helper_stages_unfinished(s), 2 * STAGE_JUMP_CALLS);
 	json_object_set_new(json_object_get(s, "audit"), "stage_calls_unfinished",
 			    json_integer(STAGE_JUMP_CALLS));
 	check_stages(s, a.pid, res_a, false);

@@ -105,6 +105,8 @@ json_t *helper_find_stage(json_t *proc, const char *name);
 long long helper_stage_calls(json_t *proc, const char *name);
 /* A stage's integer at a dotted path; fails the test when the stage is missing. */
 long long helper_stage_int(json_t *proc, const char *stage, const char *dotted);
+/* The stages' calls_unfinished summed over every process of a summary. */
+long long helper_stages_unfinished(json_t *summary);
 /* The value of NAME in a target's result file of "NAME VALUE" pairs; fails
  * the test when it is not there. */
 long long helper_result_value(const char *path, const char *name);

@@ -323,6 +323,18 @@ long long helper_stage_int(json_t *proc, const char *stage, const char *dotted)
 	return helper_int(st, dotted);
 }
 
+long long helper_stages_unfinished(json_t *summary)
+{
+	json_t *proc, *st;
+	long long n = 0;
+	size_t i, k;
+
+	json_array_foreach (json_object_get(summary, "processes"), i, proc)
+		json_array_foreach (json_object_get(proc, "stages"), k, st)
+			n += helper_int(st, "calls_unfinished");
+	return n;
+}
+
 long long helper_result_value(const char *path, const char *name)
 {
 	char key[64];
