@@ -147,6 +147,7 @@ static void fill(struct profile *prof, int rounds)
 	add_stage(p, 1, rounds, 12, 9000, 100, 0); /* parse (parser.c) */
 	add_stage(p, 2, rounds, 5, 3000, 100, 0);  /* parse (legacy.c) */
 	proc_stage(p, 2)->calls_clamped = 3ULL * rounds; /* below the probes' resolution */
+	proc_stage(p, 0)->calls_unfinished = rounds;	 /* left by an exception */
 	add_stage(p, 3, rounds, 6, 150000, 80, 1); /* compress, in the library */
 
 	p = profile_proc(prof, 200, true);
@@ -157,6 +158,9 @@ static void fill(struct profile *prof, int rounds)
 	add_stage(p, 0, rounds, 3, 60000, 50, 3);
 	add_stage(p, 3, rounds, 20, 120000, 90, 0);
 	add_stage(p, 4, rounds, 2, 2000000, 100, 1); /* flush_all: long calls */
+	/* parse (legacy.c) never returned here: listed with its unfinished
+	 * calls alone. */
+	proc_stage(p, 2)->calls_unfinished = rounds;
 
 	/* The same at every reading: no activity in an interval. */
 	p = profile_proc(prof, 300, true);
@@ -170,6 +174,7 @@ static void fill(struct profile *prof, int rounds)
 	proc_stage(p, 1)->hist = calloc(1, sizeof(struct histogram));
 
 	prof->audit[AUDIT_STAGE_ENTRIES] = 150ULL * rounds;
+	prof->audit[AUDIT_STAGE_UNFINISHED] = 2ULL * rounds;
 	prof->audit[AUDIT_IO_MAP_FULL] = rounds - 1;
 	prof->audit[AUDIT_EXIT_WITHOUT_ENTER] = 3;
 	prof->audit[AUDIT_SPAN_WRITTEN] = 40ULL * rounds;

@@ -104,6 +104,43 @@ static void test_stages_only(void **state)
 	profile_free(&p);
 }
 
+/* A function's calls that ended without returning are on its stage line;
+ * one with only such calls is listed, with no latency (it has none). */
+static void test_stage_unfinished(void **state)
+{
+	struct stage_def defs[2] = { { .name = "__cxa_throw", .binary = "/usr/lib/libstdc++.so.6" },
+				     { .name = "thrower", .binary = "/usr/bin/app" } };
+	struct stage_table t = { .v = defs, .n = 2 };
+	struct proc_profile *pp;
+	struct stage_counters *c;
+	struct profile p;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	profile_init(&p);
+	pp = profile_proc(&p, 7, true);
+	proc_stage(pp, 0)->calls_unfinished = 3;
+	c = proc_stage(pp, 1);
+	c->calls = 20;
+	c->calls_unfinished = 20;
+	c->total_ns = c->self_ns = 20 * 1000;
+	c->hist = calloc(1, sizeof(*c->hist));
+	hist_record(c->hist, 1000);
+	p.audit[AUDIT_STAGE_UNFINISHED] = 23;
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	interval_report_print(f, "total (1.00s)", &p, 1.0, &t);
+	fclose(f);
+	assert_non_null(strstr(buf, ", 23 unfinished (never returned)\n"));
+	assert_non_null(strstr(buf, "\n    stage __cxa_throw (/usr/lib/libstdc++.so.6): 0 calls "
+				    "(0/s), 3 unfinished (never returned)\n    stage thrower"));
+	assert_non_null(strstr(buf, "\n    stage thrower (/usr/bin/app): 20 calls (20/s), 20 "
+				    "unfinished (never returned)  p50 "));
+	free(buf);
+	profile_free(&p);
+}
+
 static void test_top_processes(void **state)
 {
 	struct profile p;
@@ -173,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_top_processes),
 		cmocka_unit_test(test_stage_below_resolution),
 		cmocka_unit_test(test_stages_only),
+		cmocka_unit_test(test_stage_unfinished),
 		cmocka_unit_test(test_wall_split_text),
 	};
 

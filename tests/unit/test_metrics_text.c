@@ -50,6 +50,7 @@ static void fill(struct profile *p, struct stage_table *t, const char *comm)
 		s->total_ns = 3000 + id;
 		s->self_ns = 1000;
 		s->calls_clamped = id + 1;
+		s->calls_unfinished = 2 * id + 1;
 		s->io_ops = 1;
 		s->io_bytes_read = 10;
 		s->io_bytes_written = 20;
@@ -195,6 +196,10 @@ static void test_stages_merged_and_escaped(void **state)
 	snprintf(line, sizeof(line), "bpfprof_stage_calls_total{%s} 4", a);
 	expect_line(text, line);
 	snprintf(line, sizeof(line), "bpfprof_stage_calls_clamped_total{%s} 4", a);
+	expect_line(text, line);
+	snprintf(line, sizeof(line), "bpfprof_stage_calls_unfinished_total{%s} 6", a);
+	expect_line(text, line);
+	snprintf(line, sizeof(line), "bpfprof_stage_calls_unfinished_total{%s} 3", b);
 	expect_line(text, line);
 	snprintf(line, sizeof(line), "bpfprof_stage_seconds_total{%s} 0.000006002", a);
 	expect_line(text, line);

@@ -140,6 +140,19 @@ static void test_delta_sees_every_field(void **state)
 	/* --sample 4: a recorded call stands for 4, clamped or not. */
 	profile_scale_stages(&d, 4);
 	assert_int_equal(profile_find(&d, 1)->stages[2].calls_clamped, 12);
+	profile_free(&d);
+	/* A function whose calls all ended without returning: no call, no
+	 * histogram, still a change, kept by a merge. */
+	profile_init(&d);
+	proc_stage(profile_proc(&cur, 1, true), 3)->calls_unfinished = 5;
+	assert_int_equal(profile_delta(&d, &cur, &prev), 0);
+	assert_int_equal(profile_find(&d, 1)->stages[3].calls_unfinished, 5);
+	assert_int_equal(profile_find(&d, 1)->stages[3].calls, 0);
+	assert_null(profile_find(&d, 1)->stages[3].hist);
+	profile_scale_stages(&d, 4);
+	assert_int_equal(profile_find(&d, 1)->stages[3].calls_unfinished, 20);
+	assert_int_equal(profile_add(&prev, &d), 0);
+	assert_int_equal(profile_find(&prev, 1)->stages[3].calls_unfinished, 20);
 	profile_free(&prev);
 	profile_free(&cur);
 	profile_free(&d);

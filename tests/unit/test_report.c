@@ -731,6 +731,61 @@ static void test_calls_clamped(void **state)
 	helper_rmtree(dir);
 }
 
+/* A function's calls that ended without returning: the report has the
+ * summary's count and the text says it on the stage's latency line; one
+ * with no call that returned is listed with 0 calls; a summary written
+ * before the count existed reads as none. */
+static void test_calls_unfinished(void **state)
+{
+	char dir[64], path[256];
+	json_t *sum, *st, *rep;
+	struct captured c;
+
+	helper_tmpdir(dir, sizeof(dir));
+	copy_dir(fixture_dir(), dir);
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	sum = json_load_file(path, 0, NULL);
+	assert_non_null(sum);
+	st = find_named(
+		json_object_get(json_array_get(json_object_get(sum, "processes"), 0), "stages"),
+		"stage_sleep");
+	assert_null(json_object_get(st, "calls_unfinished")); /* the fixture predates it */
+	rep = report_json(dir);
+	assert_int_equal(helper_int(find_named(json_object_get(rep, "stages"), "stage_sleep"),
+				    "calls_unfinished"),
+			 0);
+	json_decref(rep);
+	json_object_set_new(st, "calls_unfinished", json_integer(7));
+	/* A copy of it whose 3 calls all ended without returning. */
+	st = json_deep_copy(st);
+	json_object_set_new(st, "name", json_string("never_returns"));
+	json_object_set_new(st, "calls", json_integer(0));
+	json_object_set_new(st, "calls_unfinished", json_integer(3));
+	json_object_set_new(st, "total_ns", json_integer(0));
+	json_object_set_new(st, "self_ns", json_integer(0));
+	json_array_append_new(
+		json_object_get(json_array_get(json_object_get(sum, "processes"), 0), "stages"),
+		st);
+	assert_int_equal(json_dump_file(sum, path, 0), 0);
+	rep = report_json(dir);
+	assert_int_equal(helper_int(find_named(json_object_get(rep, "stages"), "stage_sleep"),
+				    "calls_unfinished"),
+			 7);
+	assert_int_equal(helper_int(find_named(json_object_get(rep, "stages"), "never_returns"),
+				    "calls_unfinished"),
+			 3);
+	json_decref(rep);
+	report_run(&c, dir, "--top", "50", NULL);
+	assert_int_equal(c.status, 0);
+	assert_non_null(strstr(c.out, "stage_sleep (build/targets/stage_target_lib, pid 19471): "
+				      "100 calls, 7 unfinished (never returned)  p50 "));
+	assert_non_null(strstr(c.out, "never_returns (build/targets/stage_target_lib, pid 19471): "
+				      "0 calls, 3 unfinished (never returned)\n"));
+	captured_free(&c);
+	json_decref(sum);
+	helper_rmtree(dir);
+}
+
 /* A run before the wall split: the text, JSON and --trace say nothing of
  * it, as before. */
 static void test_report_old_run_no_wall(void **state)
@@ -1084,6 +1139,7 @@ int main(void)
 		cmocka_unit_test(test_report_wall_run),
 		cmocka_unit_test(test_report_old_run_no_wall),
 		cmocka_unit_test(test_calls_clamped),
+		cmocka_unit_test(test_calls_unfinished),
 		cmocka_unit_test(test_rotated_and_gzip_events),
 		cmocka_unit_test(test_string_ids),
 		cmocka_unit_test(test_buckets_round_trip),

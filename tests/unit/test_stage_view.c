@@ -54,10 +54,15 @@ static void test_latency(void **state)
 
 static void test_sum(void **state)
 {
-	struct stage_counters a = {
-		.calls = 2, .total_ns = 10, .max_ns = 6, .io_ops = 1, .calls_clamped = 1
+	struct stage_counters a = { .calls = 2,
+				    .total_ns = 10,
+				    .max_ns = 6,
+				    .io_ops = 1,
+				    .calls_clamped = 1,
+				    .calls_unfinished = 4 };
+	struct stage_counters b = {
+		.calls = 3, .total_ns = 30, .max_ns = 20, .calls_clamped = 2, .calls_unfinished = 1
 	};
-	struct stage_counters b = { .calls = 3, .total_ns = 30, .max_ns = 20, .calls_clamped = 2 };
 	struct histogram ha = {}, hb = {};
 	struct stage_sum s = {};
 
@@ -78,6 +83,7 @@ static void test_sum(void **state)
 	assert_int_equal(s.c.max_ns, 20);
 	assert_int_equal(s.c.io_ops, 1);
 	assert_int_equal(s.c.calls_clamped, 3);
+	assert_int_equal(s.c.calls_unfinished, 5);
 	stage_sum_free(&s);
 }
 
