@@ -270,6 +270,9 @@ static void test_sigusr1_detaches(void **state)
 	held = helper_find_stage(helper_find_proc(s, t.pid), "toggle_held");
 	assert_non_null(held);
 	assert_int_equal(helper_int(held, "calls"), 1);
+	/* The call left open across the toggle was toggle_held's. */
+	assert_int_equal(helper_int(held, "calls_unfinished"), 1);
+	assert_int_equal(helper_stages_unfinished(s), 1);
 	assert_int_equal(helper_int(held, "io.ops"), 2 + TOGGLE_HELD_WRITES);
 	assert_int_equal(helper_int(held, "io.bytes_written"),
 			 1 + TOGGLE_HELD_WRITES * TOGGLE_WRITE_SIZE);
