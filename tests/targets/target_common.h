@@ -61,6 +61,13 @@
 #define IO_SLOW_NAPS 5
 #define IO_SLOW_NAP_NS (30 * 1000 * 1000)
 
+/* exit_target: EXIT_THREADS threads each call exit_thread_quits, which
+ * ends its thread from inside (pthread_exit); then main calls
+ * exit_returns EXIT_RETURN_CALLS times, and exit_process_exits, which ends
+ * the process from inside (exit). */
+#define EXIT_THREADS 3
+#define EXIT_RETURN_CALLS 10
+
 /* stage_target: the functions -u times, and what each does */
 #define STAGE_OUTER_CALLS 50	/* stage_outer calls stage_inner twice */
 #define STAGE_RECURSE_CALLS 20	/* stage_recurse(STAGE_RECURSE_DEPTH) */
