@@ -84,7 +84,11 @@ __attribute__((noinline)) int count_unfinished(__u32 how, __u64 n)
 		id = ts->stack_id;
 		st = id ? bpf_map_lookup_elem(&stage_stacks, &id) : &ts->stages;
 	}
-	if (!st)
+	/* Not the stack whose frames were dropped (a process forked inside a
+	 * timed call returns into its parent's stack, see stack_is_mine): the
+	 * audit has them, no stage does. */
+	if (!st || st->depth + (how & UNFINISHED_POPPED ? n : 0) < n ||
+	    st->depth + (how & UNFINISHED_POPPED ? n : 0) > STAGE_MAX_DEPTH)
 		return 0;
 	lo = how & UNFINISHED_POPPED ? st->depth : st->depth - (__u32)n;
 	for (__u32 i = 0; i < STAGE_MAX_DEPTH && i < n; i++)
