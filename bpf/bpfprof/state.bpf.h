@@ -345,6 +345,7 @@ static __always_inline bool calibrating_thread(void)
 #define UNFINISHED_GO (1U << 8)	     /* the goroutine in r14 */
 #define UNFINISHED_GO_EXIT (1U << 9) /* the goroutine in rax (runtime.goexit0) */
 #define UNFINISHED_POPPED (1U << 10) /* popped already: the frames above the depth */
+_Static_assert(AUDIT_NR_SLOTS <= AUDIT_SLOT_MASK + 1, "audit slots fit below the flags");
 
 int count_unfinished(__u32 how, __u64 n);
 
