@@ -340,8 +340,8 @@ def selftime_md(res, L):
             k, ", ".join("%.0f" % x["in_call_ns"] for x in v),
             ", ".join("%.0f" % x["per_call_ns"] for x in v)) for k, v in mechs.items()]
         unc = max((m.get("uncorrected_functions", 0) for m in runs), default=0)
-        L += ["`%s` calibrated per call, first to last round: %s.%s Returns held by the "
-              "clamp, per run: %s." % (
+        L += ["`%s` calibrated per call, first to last round: %s.%s Calls held by the "
+              "clamp (below the probes' resolution), per run: %s." % (
                   c, "; ".join(said) if said else "nothing",
                   " %d functions left uncorrected (their mechanism is not calibrated)." % unc
                   if unc else "",
