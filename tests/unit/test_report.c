@@ -690,36 +690,50 @@ static void test_report_wall_run(void **state)
 	json_decref(rep);
 }
 
+/* The fixture run copied into dir, and its summary.json loaded into
+ * *sum (path: where to write it back) with the stage_sleep record whose
+ * `key` (a count added after the fixture was recorded) the copy lacks. */
+static json_t *fixture_copy_stage(char *dir, size_t dirlen, char *path, size_t pathlen,
+				  json_t **sum, const char *key)
+{
+	json_t *st;
+
+	helper_tmpdir(dir, dirlen);
+	copy_dir(fixture_dir(), dir);
+	snprintf(path, pathlen, "%s/summary.json", dir);
+	*sum = json_load_file(path, 0, NULL);
+	assert_non_null(*sum);
+	st = find_named(
+		json_object_get(json_array_get(json_object_get(*sum, "processes"), 0), "stages"),
+		"stage_sleep");
+	assert_null(json_object_get(st, key));
+	return st;
+}
+
+/* `report --json`'s figure `key` of stage `name` of the run in dir. */
+static long long report_stage_int(const char *dir, const char *name, const char *key)
+{
+	json_t *rep = report_json(dir);
+	long long v = helper_int(find_named(json_object_get(rep, "stages"), name), key);
+
+	json_decref(rep);
+	return v;
+}
+
 /* A stage's calls below the probes' resolution: the report has the
  * summary's count, and the text its share; a summary written before the
  * count existed reads as none. */
 static void test_calls_clamped(void **state)
 {
 	char dir[64], path[256];
-	json_t *sum, *st, *rep;
 	struct captured c;
+	json_t *sum, *st;
 
-	helper_tmpdir(dir, sizeof(dir));
-	copy_dir(fixture_dir(), dir);
-	snprintf(path, sizeof(path), "%s/summary.json", dir);
-	sum = json_load_file(path, 0, NULL);
-	assert_non_null(sum);
-	st = find_named(
-		json_object_get(json_array_get(json_object_get(sum, "processes"), 0), "stages"),
-		"stage_sleep");
-	assert_null(json_object_get(st, "calls_clamped")); /* the fixture predates it */
-	rep = report_json(dir);
-	assert_int_equal(helper_int(find_named(json_object_get(rep, "stages"), "stage_sleep"),
-				    "calls_clamped"),
-			 0);
-	json_decref(rep);
+	st = fixture_copy_stage(dir, sizeof(dir), path, sizeof(path), &sum, "calls_clamped");
+	assert_int_equal(report_stage_int(dir, "stage_sleep", "calls_clamped"), 0);
 	json_object_set_new(st, "calls_clamped", json_integer(25));
 	assert_int_equal(json_dump_file(sum, path, 0), 0);
-	rep = report_json(dir);
-	assert_int_equal(helper_int(find_named(json_object_get(rep, "stages"), "stage_sleep"),
-				    "calls_clamped"),
-			 25);
-	json_decref(rep);
+	assert_int_equal(report_stage_int(dir, "stage_sleep", "calls_clamped"), 25);
 	report_run(&c, dir, NULL);
 	assert_int_equal(c.status, 0);
 	assert_non_null(strstr(c.out, "stage_sleep (build/targets/stage_target_lib, pid 19471): "
@@ -738,23 +752,11 @@ static void test_calls_clamped(void **state)
 static void test_calls_unfinished(void **state)
 {
 	char dir[64], path[256];
-	json_t *sum, *st, *rep;
 	struct captured c;
+	json_t *sum, *st;
 
-	helper_tmpdir(dir, sizeof(dir));
-	copy_dir(fixture_dir(), dir);
-	snprintf(path, sizeof(path), "%s/summary.json", dir);
-	sum = json_load_file(path, 0, NULL);
-	assert_non_null(sum);
-	st = find_named(
-		json_object_get(json_array_get(json_object_get(sum, "processes"), 0), "stages"),
-		"stage_sleep");
-	assert_null(json_object_get(st, "calls_unfinished")); /* the fixture predates it */
-	rep = report_json(dir);
-	assert_int_equal(helper_int(find_named(json_object_get(rep, "stages"), "stage_sleep"),
-				    "calls_unfinished"),
-			 0);
-	json_decref(rep);
+	st = fixture_copy_stage(dir, sizeof(dir), path, sizeof(path), &sum, "calls_unfinished");
+	assert_int_equal(report_stage_int(dir, "stage_sleep", "calls_unfinished"), 0);
 	json_object_set_new(st, "calls_unfinished", json_integer(7));
 	/* A copy of it whose 3 calls all ended without returning. */
 	st = json_deep_copy(st);
@@ -767,14 +769,8 @@ static void test_calls_unfinished(void **state)
 		json_object_get(json_array_get(json_object_get(sum, "processes"), 0), "stages"),
 		st);
 	assert_int_equal(json_dump_file(sum, path, 0), 0);
-	rep = report_json(dir);
-	assert_int_equal(helper_int(find_named(json_object_get(rep, "stages"), "stage_sleep"),
-				    "calls_unfinished"),
-			 7);
-	assert_int_equal(helper_int(find_named(json_object_get(rep, "stages"), "never_returns"),
-				    "calls_unfinished"),
-			 3);
-	json_decref(rep);
+	assert_int_equal(report_stage_int(dir, "stage_sleep", "calls_unfinished"), 7);
+	assert_int_equal(report_stage_int(dir, "never_returns", "calls_unfinished"), 3);
 	report_run(&c, dir, "--top", "50", NULL);
 	assert_int_equal(c.status, 0);
 	assert_non_null(strstr(c.out, "stage_sleep (build/targets/stage_target_lib, pid 19471): "
