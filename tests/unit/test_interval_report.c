@@ -10,16 +10,30 @@
 #include "probes/syscall_table.h"
 #include "lib/helper.h"
 
-static char *render(const struct profile *p, size_t top)
+/* The plain report of p as one string: its title, the stage table (or
+ * NULL), the N busiest processes (0: all), syscalls counted or not. */
+static char *render_with(const struct profile *p, const char *title, const struct stage_table *t,
+			 size_t top, bool counted)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
 	assert_non_null(f);
-	interval_report_print_top(f, "interval 0 (1.00s)", p, 1.0, NULL, top, true);
+	interval_report_print_top(f, title, p, 1.0, t, top, counted);
 	fclose(f);
 	return buf;
+}
+
+static char *render(const struct profile *p, size_t top)
+{
+	return render_with(p, "interval 0 (1.00s)", NULL, top, true);
+}
+
+/* The run's total, with stage table t; syscalls counted or not. */
+static char *render_total(const struct profile *p, const struct stage_table *t, bool counted)
+{
+	return render_with(p, "total (1.00s)", t, 0, counted);
 }
 
 /* A stage whose calls the probe-cost correction held at what elapsed says
@@ -33,9 +47,7 @@ static void test_stage_below_resolution(void **state)
 	struct proc_profile *pp;
 	struct stage_counters *c;
 	struct profile p;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
+	char *buf;
 
 	profile_init(&p);
 	pp = profile_proc(&p, 7, true);
@@ -47,10 +59,7 @@ static void test_stage_below_resolution(void **state)
 		hist_record(c->hist, 100);
 	}
 	proc_stage(pp, 0)->calls_clamped = 496;
-	f = open_memstream(&buf, &len);
-	assert_non_null(f);
-	interval_report_print(f, "total (1.00s)", &p, 1.0, &t);
-	fclose(f);
+	buf = render_total(&p, &t, true);
 	assert_non_null(strstr(buf, "stage getCommand (/usr/bin/redis-server): 800 calls"));
 	assert_non_null(strstr(buf, "      total 80.00us  self 80.00us  62% of calls below the "
 				    "probes' resolution\n"));
@@ -70,9 +79,7 @@ static void test_stages_only(void **state)
 	struct proc_profile *pp;
 	struct stage_counters *c;
 	struct profile p;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
+	char *buf;
 
 	profile_init(&p);
 	pp = profile_proc(&p, 7, true);
@@ -80,10 +87,7 @@ static void test_stages_only(void **state)
 	c = proc_stage(pp, 0);
 	c->calls = 4;
 	c->total_ns = c->self_ns = 4000;
-	f = open_memstream(&buf, &len);
-	assert_non_null(f);
-	interval_report_print_top(f, "total (1.00s)", &p, 1.0, &t, 0, false);
-	fclose(f);
+	buf = render_total(&p, &t, false);
 	assert_string_equal(buf, "== bpfprof total (1.00s), 1 process, 4 stage calls\n"
 				 "  7       app\n"
 				 "    stage work (/usr/bin/app): 4 calls (4/s)  p50 0ns  p95 0ns  "
@@ -91,11 +95,7 @@ static void test_stages_only(void **state)
 				 "      total 4.00us  self 4.00us\n");
 	free(buf);
 	/* Counted: the same profile says its 0 syscalls. */
-	buf = NULL;
-	f = open_memstream(&buf, &len);
-	assert_non_null(f);
-	interval_report_print_top(f, "total (1.00s)", &p, 1.0, &t, 0, true);
-	fclose(f);
+	buf = render_total(&p, &t, true);
 	assert_non_null(strstr(buf, "== bpfprof total (1.00s), 1 process, 0 syscalls, 4 stage "
 				    "calls\n"));
 	assert_non_null(strstr(buf, "app              0 syscalls (0/s), 0 errors"));
@@ -114,9 +114,7 @@ static void test_stage_unfinished(void **state)
 	struct proc_profile *pp;
 	struct stage_counters *c;
 	struct profile p;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
+	char *buf;
 
 	profile_init(&p);
 	pp = profile_proc(&p, 7, true);
@@ -128,10 +126,7 @@ static void test_stage_unfinished(void **state)
 	c->hist = calloc(1, sizeof(*c->hist));
 	hist_record(c->hist, 1000);
 	p.audit[AUDIT_STAGE_UNFINISHED] = 23;
-	f = open_memstream(&buf, &len);
-	assert_non_null(f);
-	interval_report_print(f, "total (1.00s)", &p, 1.0, &t);
-	fclose(f);
+	buf = render_total(&p, &t, true);
 	assert_non_null(strstr(buf, ", 23 unfinished (never returned)\n"));
 	assert_non_null(strstr(buf, "\n    stage __cxa_throw (/usr/lib/libstdc++.so.6): 0 calls "
 				    "(0/s), 3 unfinished (never returned)\n    stage thrower"));
