@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "lib/helper.h"
@@ -366,6 +367,177 @@ static void test_correction_return_sites(void **state)
 	}
 }
 
+/*
+ * The cost windows: while one is open (the BPF stats on), every probe costs
+ * more (~150 ns inside a call here), and what the calibration measured of
+ * that is taken off too. selftime_target "loop" calls selftime_short for 3 s
+ * under windows of half of each second, flushed every 0.1 s. A window's
+ * close is reported by the flush it falls in (k), with its length s: it
+ * held [end k - s, start k] at least, so a flush inside that ran with the
+ * stats on; the next window opens at least 1 s - s after the close, so one
+ * inside [end k, start k + 1 - s] ran with them off. The medians of those
+ * flushes' medians: raw, the stats' cost is between them (the check that
+ * the test sees it); corrected, no more than half of it.
+ */
+struct window_split {
+	double on_p50, off_p50, extra_in_call, extra_per_call;
+	int on, off;
+};
+
+static double flush_start(json_t *f)
+{
+	return json_number_value(json_object_get(f, "timestamp")) -
+	       json_number_value(json_object_get(f, "duration_s"));
+}
+
+static double flush_end(json_t *f)
+{
+	return json_number_value(json_object_get(f, "timestamp"));
+}
+
+/* The flush's selftime_short median; < 0 when it has too few calls. */
+static double flush_p50(json_t *f, pid_t pid)
+{
+	json_t *st = helper_find_stage(helper_find_proc(f, pid), "selftime_short");
+
+	if (!st || json_integer_value(json_object_get(st, "calls")) < 1000)
+		return -1;
+	return json_number_value(json_object_get(json_object_get(st, "latency_ns"), "p50"));
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n ? v[(n - 1) / 2] : -1;
+}
+
+static void split_by_window(json_t *flushes, pid_t pid, struct window_split *w)
+{
+	double on[64], off[64];
+	size_t n = json_array_size(flushes);
+
+	w->on = w->off = 0;
+	for (size_t k = 0; k < n; k++) {
+		json_t *fk = json_array_get(flushes, k);
+		double s = json_number_value(json_object_get(
+			json_object_get(json_object_get(json_object_get(fk, "audit"), "cost"),
+					"window"),
+			"seconds"));
+
+		if (s < 0.4)
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			json_t *fj = json_array_get(flushes, j);
+			double p50 = flush_p50(fj, pid);
+
+			if (p50 < 0)
+				continue;
+			if (flush_start(fj) >= flush_end(fk) - s &&
+			    flush_end(fj) <= flush_start(fk) && w->on < 64)
+				on[w->on++] = p50;
+			else if (flush_start(fj) >= flush_end(fk) &&
+				 flush_end(fj) <= flush_start(fk) + 1.0 - s && w->off < 64)
+				off[w->off++] = p50;
+		}
+	}
+	w->on_p50 = median(on, w->on);
+	w->off_p50 = median(off, w->off);
+}
+
+static void run_windows(const char *extra, struct window_split *w)
+{
+	char dir[64], out[128], result[128], flushes[160];
+	struct proc_run tr, r;
+	json_t *s, *m, *f;
+
+	helper_tmpdir(dir, sizeof(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(result, sizeof(result), "%s/truth", dir);
+	snprintf(flushes, sizeof(flushes), "%s/flushes.jsonl", out);
+	char *targv[] = { selftime, "gate", "loop", result, NULL };
+	assert_int_equal(helper_spawn(&tr, targv, true, -1), 0);
+	char pidbuf[16];
+	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)tr.pid);
+	char *argv[] = { bin,
+			 "-p",
+			 pidbuf,
+			 "-o",
+			 out,
+			 "-u",
+			 "selftime_short",
+			 "-i",
+			 "0.1",
+			 "--self-cost-window",
+			 "50",
+			 (char *)extra,
+			 NULL };
+	assert_int_equal(helper_spawn(&r, argv, false, -1), 0);
+	if (!helper_wait_stderr(&r, "profiling pid", 60))
+		fail_msg("bpfprof did not start: %s", r.err);
+	helper_send(&tr, "g");
+	assert_int_equal(helper_wait_exit(&tr, 120), 0);
+	assert_int_equal(helper_wait_exit(&r, 60), 0);
+	s = helper_load_json_in(out, "summary.json");
+	m = json_array_get(
+		json_object_get(json_object_get(json_object_get(s, "audit"), "time_correction"),
+				"mechanisms"),
+		0);
+	assert_non_null(m);
+	w->extra_in_call = json_number_value(json_object_get(m, "stats_on_extra_in_call_ns"));
+	w->extra_per_call = json_number_value(json_object_get(m, "stats_on_extra_per_call_ns"));
+	f = helper_load_jsonl(flushes);
+	assert_non_null(f);
+	split_by_window(f, tr.pid, w);
+	print_message("%s: stats on %.0f ns (%d flushes), off %.0f ns (%d); the stats add "
+		      "%.0f ns in a call, %.0f ns per call\n",
+		      extra ? extra : "corrected", w->on_p50, w->on, w->off_p50, w->off,
+		      w->extra_in_call, w->extra_per_call);
+	json_decref(f);
+	json_decref(s);
+	helper_rmtree(dir);
+}
+
+static void test_correction_in_cost_windows(void **state)
+{
+	struct misses all = {};
+
+	REQUIRE_ROOT_BPF();
+	for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+		struct misses m = {};
+		struct window_split c, r;
+
+		run_windows(NULL, &c);
+		run_windows("--raw-times", &r);
+		assert_true(c.extra_in_call > 0);
+		assert_true(c.extra_per_call >= c.extra_in_call);
+		if (!c.on || !c.off || !r.on || !r.off)
+			miss(&m,
+			     "flushes wholly inside and outside a window: %d and %d "
+			     "corrected, %d and %d raw\n",
+			     c.on, c.off, r.on, r.off);
+		else if (r.on_p50 - r.off_p50 < 0.5 * r.extra_in_call)
+			miss(&m,
+			     "raw: %.0f ns with the stats on, %.0f ns off: not the %.0f ns "
+			     "the calibration measured\n",
+			     r.on_p50, r.off_p50, r.extra_in_call);
+		else if (fabs(c.on_p50 - c.off_p50) > 0.5 * c.extra_in_call)
+			miss(&m,
+			     "corrected: %.0f ns with the stats on, %.0f ns off: more than "
+			     "half of their %.0f ns left in\n",
+			     c.on_p50, c.off_p50, c.extra_in_call);
+		attempt_done(&all, &m, attempt);
+		if (!m.len)
+			break;
+	}
+}
+
 /* fault_target with -p: it ends while bpfprof watches. */
 static void run_fault_pid(const char *how, char *err, size_t errlen, json_t **summary)
 {
@@ -496,6 +668,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_correction),
 		cmocka_unit_test(test_correction_return_sites),
+		cmocka_unit_test(test_correction_in_cost_windows),
 		cmocka_unit_test(test_pid_target_killed),
 		cmocka_unit_test(test_pid_target_exits),
 		cmocka_unit_test(test_command_target_aborts),

@@ -4,13 +4,16 @@
  * (see target_common.h): each spins on a loop sized at start so that it
  * takes about SELFTIME_*_NS, and the target times them itself, unprobed,
  * before it waits at its gate. Then it makes the timed calls.
- *   selftime_target [gate] [hold] RESULT_FILE
+ *   selftime_target [gate] [hold] [loop] RESULT_FILE
  * writes "short medium child parent" (ns per call, as timed unprobed) to
- * RESULT_FILE. Every function calls spin(), so gcc starts it with push
+ * RESULT_FILE. With "loop" the timed calls are of selftime_short alone,
+ * for SELFTIME_LOOP_MS. Every function calls spin(), so gcc starts it with push
  * %rbp: an entry the kernel emulates.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include "targets/target_common.h"
 
@@ -18,6 +21,14 @@
 
 static volatile unsigned long sink;
 static unsigned long short_iters, medium_iters, self_iters;
+
+static bool has_arg(int argc, char **argv, const char *what)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], what))
+			return true;
+	return false;
+}
 
 static double now_ns(void)
 {
@@ -111,7 +122,7 @@ int main(int argc, char **argv)
 	t_medium = time_fn(selftime_medium, 50);
 	t_child = time_fn(selftime_child, 500);
 	t_parent = time_fn(selftime_parent, 50);
-	if (result && strcmp(result, "gate") && strcmp(result, "hold")) {
+	if (result && strcmp(result, "gate") && strcmp(result, "hold") && strcmp(result, "loop")) {
 		f = fopen(result, "w");
 		if (!f ||
 		    fprintf(f, "%.1f %.1f %.1f %.1f\n", t_short, t_medium, t_child, t_parent) < 0 ||
@@ -119,6 +130,12 @@ int main(int argc, char **argv)
 			return 2;
 	}
 	target_gate(argc, argv);
+	if (has_arg(argc, argv, "loop")) {
+		for (double end = now_ns() + SELFTIME_LOOP_MS * 1e6; now_ns() < end;)
+			for (int i = 0; i < 1000; i++)
+				selftime_short();
+		return 0;
+	}
 	for (int i = 0; i < SELFTIME_SHORT_CALLS; i++)
 		selftime_short();
 	for (int i = 0; i < SELFTIME_MEDIUM_CALLS; i++)

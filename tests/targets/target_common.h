@@ -165,6 +165,7 @@
 #define SELFTIME_SHORT_CALLS 50000
 #define SELFTIME_MEDIUM_CALLS 20000
 #define SELFTIME_PARENT_CALLS 5000
+#define SELFTIME_LOOP_MS 3000 /* "loop": selftime_short for this long */
 /* spin_target: SPIN_ROUNDS rounds of stage_hot (spin_a, SPIN_A_UNITS
  * units of work) then stage_cold (spin_b, SPIN_B_UNITS units): the same
  * loop in both, so 75% of the CPU goes to spin_a inside stage_hot and 25%

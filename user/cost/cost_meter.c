@@ -117,11 +117,18 @@ void cost_meter_syscalls_attached(struct cost_meter *m)
 	m->prev = m->start;
 }
 
+static void stats_switched(void *arg, bool on)
+{
+	time_correction_stats(arg, on);
+}
+
 void cost_meter_start(struct cost_meter *m)
 {
 	m->last_flush_mono = clock_mono_s();
 	if (have_stages(m))
 		time_correction_recalibrate(&m->tc, m->last_flush_mono, m->cfg.log);
+	if (windowed(m))
+		cost_window_on_stats(&m->win, stats_switched, &m->tc);
 	if (windowed(m) && cost_window_start(&m->win)) {
 		if (m->cfg.log)
 			fprintf(m->cfg.log,

@@ -93,10 +93,25 @@ uint64_t cost_read_runs_and_recorded(const struct bpf_cost *cost, int audit_fd,
  * stats helper stays outside, or the calls made during it (many, on a busy
  * machine) would add runs without recorded calls.
  */
+void cost_window_on_stats(struct cost_window *w, void (*hook)(void *arg, bool on), void *arg)
+{
+	w->stats_hook = hook;
+	w->stats_hook_arg = arg;
+}
+
+static void tell_stats(const struct cost_window *w, bool on)
+{
+	if (w->stats_hook)
+		w->stats_hook(w->stats_hook_arg, on);
+}
+
 static void open_window(struct cost_window *w)
 {
-	if (stats_switch_set(&w->sw, true))
+	tell_stats(w, true);
+	if (stats_switch_set(&w->sw, true)) {
+		tell_stats(w, false);
 		return;
+	}
 	w->open = true;
 	w->opened_at = clock_mono_s();
 	w->recorded_at_open = cost_read_runs_and_recorded(w->cost, w->audit_fd, &w->at_open);
@@ -109,6 +124,7 @@ static void close_window(struct cost_window *w)
 
 	w->acc.on_s += clock_mono_s() - w->opened_at;
 	stats_switch_set(&w->sw, false);
+	tell_stats(w, false);
 	cost_totals_delta(&d, &now, &w->at_open);
 	cost_totals_add(&w->acc.runs, &d);
 	w->acc.recorded += recorded >= w->recorded_at_open ? recorded - w->recorded_at_open : 0;

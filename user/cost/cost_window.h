@@ -51,6 +51,9 @@ struct cost_window {
 	struct cost_totals at_open;
 	uint64_t recorded_at_open;
 	struct cost_window_sample acc;
+	/* Told before the stats go on and after they go off (NULL: none). */
+	void (*stats_hook)(void *arg, bool on);
+	void *stats_hook_arg;
 };
 
 /*
@@ -68,6 +71,9 @@ uint64_t cost_read_runs_and_recorded(const struct bpf_cost *cost, int audit_fd,
  */
 int cost_window_open(struct cost_window *w, double share, const struct bpf_cost *cost, int audit_fd,
 		     char *err, size_t errlen);
+/* hook(arg, true) right before each window turns the stats on, hook(arg,
+ * false) right after it turns them off (or fails to turn them on). */
+void cost_window_on_stats(struct cost_window *w, void (*hook)(void *arg, bool on), void *arg);
 /* The first window opens now; then one every period. */
 int cost_window_start(struct cost_window *w);
 /* For the run loop's poll: readable when a window opens or closes. */

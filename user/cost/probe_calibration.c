@@ -579,9 +579,69 @@ static int attach_mechanism(struct stage_calibrator *sc, unsigned int m)
  * do: its times are the top 1 / (CALIB_CHILDREN + 1) of the histogram.
  */
 #define CALIB_TRIM 2.0
-static int calibrate_stage_mech(struct stage_cal_run *r, unsigned int m)
+static int time_mechanism(struct stage_cal_run *r, unsigned int m, int calls, double base,
+			  double *window, double *full)
+{
+	const struct calib_pair *p = &sets[probe_mech_entry(m)].pair[probe_mech_return(m)];
+	struct stage0 *h = malloc(sizeof(*h));
+	double parent, parents;
+	int rc;
+
+	if (!h)
+		return -ENOMEM;
+	r->what = "read the calibration calls";
+	if ((rc = record_calls(r->sc, p->call_d, calls, h)))
+		goto out;
+	*window = hist_trimmed_mean(h->hist, 0, (double)h->calls, CALIB_TRIM) - base;
+	if ((rc = record_calls(r->sc, p->call_e, calls / CALIB_CHILDREN, h)))
+		goto out;
+	parents = (double)h->calls / (CALIB_CHILDREN + 1);
+	parent = hist_trimmed_mean(h->hist, (double)h->calls - parents, (double)h->calls,
+				   CALIB_TRIM);
+	if (*window < 0 || parent < 0 || !h->calls) {
+		r->what = "time the stage probes (no calls recorded)";
+		rc = -EAGAIN;
+		goto out;
+	}
+	*full = (parent - *window - (CALIB_CHILDREN + 1) * base) / CALIB_CHILDREN;
+	if (*full < *window)
+		*full = *window;
+out:
+	free(h);
+	return rc;
+}
+
+/*
+ * With the BPF stats on (where they can be switched on: the start's first
+ * calibration), the programs' own time as the run's cost windows will see
+ * it, and what the stats add to a call: the windows' correction.
+ */
+static void time_with_stats(struct stage_cal_run *r, unsigned int m, int calls, double base)
 {
 	struct stage_calibrator *sc = r->sc;
+	struct stage_prog_cal *o = &r->out[m];
+	calib_fn volatile d = sets[probe_mech_entry(m)].pair[probe_mech_return(m)].call_d;
+	uint64_t runs0, ns0, runs1, ns1;
+	double window, full;
+	int stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+
+	if (stats_fd < 0)
+		return;
+	stage_prog_runs(sc->pe[m], sc->pr[m], &runs0, &ns0);
+	for (int i = 0; i < calls; i++)
+		d();
+	stage_prog_runs(sc->pe[m], sc->pr[m], &runs1, &ns1);
+	if (runs1 > runs0)
+		o->program_ns = (double)(ns1 - ns0) / calls;
+	if (!time_mechanism(r, m, calls, base, &window, &full)) {
+		o->stats_window_extra_ns = fmax(window - o->window_ns, 0);
+		o->stats_full_extra_ns = fmax(full - o->full_ns, o->stats_window_extra_ns);
+	}
+	close(stats_fd);
+}
+
+static int calibrate_stage_mech(struct stage_cal_run *r, unsigned int m)
+{
 	struct stage_prog_cal *o = &r->out[m];
 	int k = (int)probe_mech_entry(m);
 	const struct calib_pair *p = &sets[k].pair[probe_mech_return(m)];
@@ -589,54 +649,20 @@ static int calibrate_stage_mech(struct stage_cal_run *r, unsigned int m)
 	/* Means of 5 x 2000 calls and of 5 x 250 parents: ~40 ms; a ret
 	 * site is single-stepped: 5 x 400 and 5 x 50. */
 	int calls = (sites ? 1000 : sets[k].calls) * 2 / 5;
-	double base = time_calls(sets[k].b, calls), window, parent, parents;
-	uint64_t runs0, ns0, runs1, ns1;
-	struct stage0 *h = malloc(sizeof(*h));
-	int stats_fd, rc = -ENOMEM;
+	double base = time_calls(sets[k].b, calls);
+	int rc;
 
-	if (!h)
-		goto out;
-	bpf_map_update_elem(bpf_map__fd(sc->skel->maps.stage_mech), &sc->stage,
+	bpf_map_update_elem(bpf_map__fd(r->sc->skel->maps.stage_mech), &r->sc->stage,
 			    &(__u32){ PROBE_MECH_RAW(m) }, BPF_ANY);
 	for (int i = 0; i < 50; i++)
 		p->call_e();
-	r->what = "read the calibration calls";
-	if ((rc = record_calls(sc, p->call_d, calls, h)))
-		goto out;
-	window = hist_trimmed_mean(h->hist, 0, (double)h->calls, CALIB_TRIM) - base;
-	if ((rc = record_calls(sc, p->call_e, calls / CALIB_CHILDREN, h)))
-		goto out;
-	parents = (double)h->calls / (CALIB_CHILDREN + 1);
-	parent = hist_trimmed_mean(h->hist, (double)h->calls - parents, (double)h->calls,
-				   CALIB_TRIM);
-	if (window < 0 || parent < 0 || !h->calls) {
-		r->what = "time the stage probes (no calls recorded)";
-		rc = -EAGAIN;
-		goto out;
-	}
-	o->window_ns = window;
-	o->full_ns = (parent - window - (CALIB_CHILDREN + 1) * base) / CALIB_CHILDREN;
-	if (o->full_ns < window)
-		o->full_ns = window;
-	/* The programs' own time, as the run's cost windows will see it. */
+	if ((rc = time_mechanism(r, m, calls, base, &o->window_ns, &o->full_ns)))
+		return rc;
 	o->program_ns = -1;
-	stats_fd = r->program_time ? bpf_enable_stats(BPF_STATS_RUN_TIME) : -1;
-	if (stats_fd >= 0) {
-		calib_fn volatile d = p->call_d;
-
-		stage_prog_runs(sc->pe[m], sc->pr[m], &runs0, &ns0);
-		for (int i = 0; i < calls; i++)
-			d();
-		stage_prog_runs(sc->pe[m], sc->pr[m], &runs1, &ns1);
-		close(stats_fd);
-		if (runs1 > runs0)
-			o->program_ns = (double)(ns1 - ns0) / calls;
-	}
+	if (r->program_time)
+		time_with_stats(r, m, calls, base);
 	o->measured = true;
-	rc = 0;
-out:
-	free(h);
-	return rc;
+	return 0;
 }
 
 static void *stage_cal_thread(void *arg)

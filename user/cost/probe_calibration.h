@@ -87,6 +87,10 @@ struct stage_prog_cal {
 	double window_ns;  /* between a call's two timestamps: inside its measured time */
 	double full_ns;	   /* all a call pays: what its callers' times hold */
 	double program_ns; /* the programs' run time per call as BPF stats see it; < 0 unknown */
+	/* What a call pays more while the kernel's BPF stats are on (a cost
+	 * window: two clock reads around each program run), inside its
+	 * measured time and all of it; 0: not measured. */
+	double stats_window_extra_ns, stats_full_extra_ns;
 };
 
 struct bpfprof_bpf;

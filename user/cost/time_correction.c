@@ -51,13 +51,18 @@ static void publish(struct time_correction *tc)
 		struct probe_cost c = {};
 
 		if (tc->cal[m].measured && !tc->raw) {
-			c.entry.after = ns32(w / 2);
-			c.ret.before = ns32(w) - c.entry.after;
-			c.entry.before = ns32((f - w) / 2);
-			c.ret.after = ns32(f - w) - c.entry.before;
+			/* A cost window's stats make every probe dearer (the
+			 * ranges below are of the figures without that). */
+			double ws = w + (tc->stats_on ? tc->cal[m].stats_window_extra_ns : 0);
+			double fs = f + (tc->stats_on ? tc->cal[m].stats_full_extra_ns : 0);
+
+			c.entry.after = ns32(ws / 2);
+			c.ret.before = ns32(ws) - c.entry.after;
+			c.entry.before = ns32((fs - ws) / 2);
+			c.ret.after = ns32(fs - ws) - c.entry.before;
 			/* A ret site fires for a call not recorded too. */
 			c.skipped =
-				ns32(probe_mech_return(m) == RETURN_PROBE ? tc->skipped_ns[m] : f);
+				ns32(probe_mech_return(m) == RETURN_PROBE ? tc->skipped_ns[m] : fs);
 			if (f < tc->full_min[m] || !tc->published[m])
 				tc->full_min[m] = f;
 			if (f > tc->full_max[m] || !tc->published[m])
@@ -253,6 +258,16 @@ static void apply(struct time_correction *tc)
 	publish(tc);
 }
 
+void time_correction_stats(struct time_correction *tc, bool on)
+{
+	if (!tc->skel || tc->raw)
+		return;
+	pthread_mutex_lock(&tc->lock);
+	tc->stats_on = on;
+	publish(tc);
+	pthread_mutex_unlock(&tc->lock);
+}
+
 void time_correction_window(struct time_correction *tc, double program_ns)
 {
 	if (!tc->skel || tc->raw)
@@ -423,6 +438,8 @@ bool time_correction_describe(struct time_correction *tc, struct time_correction
 			.calibrated_in_call_ns = c->window_ns,
 			.calibrated_per_call_ns = c->full_ns,
 			.calibrated_program_ns = c->program_ns,
+			.stats_extra_in_call_ns = c->stats_window_extra_ns,
+			.stats_extra_per_call_ns = c->stats_full_extra_ns,
 			.have_range = tc->published[m] && !tc->raw,
 			.per_call_ns_min = tc->full_min[m],
 			.per_call_ns_max = tc->full_max[m],

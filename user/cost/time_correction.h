@@ -70,6 +70,7 @@ struct time_correction {
 	double program_ns;     /* the stage programs per call in the last window; < 0 none */
 	double cal_program_ns; /* the same at calibration, over the mechanisms in use */
 	unsigned int windows;  /* cost windows that adjusted it */
+	bool stats_on;	       /* a cost window is open: the stats' extra is taken off too */
 	size_t uncorrected;    /* functions whose mechanism could not be calibrated */
 	/* The recalibration thread. lock guards what the calibrations and the
 	 * windows change (full_ns to windows above, but skipped_ns,
@@ -98,6 +99,9 @@ void time_correction_start(struct time_correction *tc, struct bpfprof_bpf *skel,
 			   const struct stage_table *t, enum uprobe_link_kind link_kind,
 			   unsigned int sample_every, bool raw, const struct probe_calibration *cal,
 			   FILE *log);
+/* Before a cost window turns the BPF stats on (on) and after it turns them
+ * off: while they are on, what they add to each call is taken off too. */
+void time_correction_stats(struct time_correction *tc, bool on);
 /* At each flush: a cost window measured the stage programs at program_ns
  * per call (< 0: none did). */
 void time_correction_window(struct time_correction *tc, double program_ns);

@@ -673,6 +673,10 @@ static json_t *time_correction_json(const struct time_correction_record *t)
 		put_ns(o, "calibrated_in_call_ns", m->calibrated_in_call_ns);
 		put_ns(o, "calibrated_per_call_ns", m->calibrated_per_call_ns);
 		put_ns(o, "calibrated_program_ns", m->calibrated_program_ns);
+		if (m->stats_extra_per_call_ns > 0) {
+			put_ns(o, "stats_on_extra_in_call_ns", m->stats_extra_in_call_ns);
+			put_ns(o, "stats_on_extra_per_call_ns", m->stats_extra_per_call_ns);
+		}
 		if (m->have_range) {
 			put_ns(o, "in_call_ns_min", m->in_call_ns_min);
 			put_ns(o, "in_call_ns_max", m->in_call_ns_max);

@@ -86,6 +86,8 @@ struct time_correction_mech {
 	double per_call_ns; /* taken off its callers' per call, now */
 	double calibrated_in_call_ns, calibrated_per_call_ns;
 	double calibrated_program_ns; /* < 0: unknown */
+	/* Taken off more while a cost window's BPF stats are on; 0: unmeasured */
+	double stats_extra_in_call_ns, stats_extra_per_call_ns;
 	bool have_range;	      /* the figures used over the run: */
 	double per_call_ns_min, per_call_ns_max, in_call_ns_min, in_call_ns_max;
 	bool have_recalibrated; /* calibrated again during the run: per call */
