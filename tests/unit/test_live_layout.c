@@ -518,6 +518,31 @@ static void test_render_stage_sum(void **state)
 		"| 400"));
 }
 
+/* Calls that never returned: one line under the stage table names them,
+ * and a function none of whose calls returned still has its row (0 calls,
+ * no latency). Not there while every call returned. */
+static void test_render_unfinished(void **state)
+{
+	struct fixture *fx = *state;
+	struct live_frame f = frame(fx);
+	struct proc_profile *p = profile_proc(&fx->total, 4242, false);
+	struct proc_profile *q = profile_proc(&fx->total, 4343, true);
+
+	live_screen_resize(&fx->scr, 50, 160);
+	live_render(&f, &fx->scr);
+	assert_null(row_starting(&fx->scr, "unfinished"));
+	proc_stage(p, 0)->calls_unfinished = 7;
+	strcpy(q->comm, "worker");
+	proc_stage(q, 1)->calls_unfinished = 2;
+	memset(proc_stage(p, 1), 0, sizeof(struct stage_counters));
+	live_render(&f, &fx->scr);
+	assert_fits(&fx->scr);
+	assert_non_null(row_starting(&fx->scr, "unfinished (never returned, in no figure above): "
+					       "parse_request 7, write_reply 2"));
+	assert_non_null(strstr(row(&fx->scr, "write_reply"), " 0 "));
+	assert_true(row(&fx->scr, "write_reply") < row_starting(&fx->scr, "unfinished"));
+}
+
 /* The f pane: the hottest functions in place of the histograms, the
  * interval's or the run's; a note when the run has no samples. */
 static void test_render_functions(void **state)
@@ -666,6 +691,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cost_line_fits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_small, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_stage_sum, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_render_unfinished, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_stages_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_functions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_usdt, setup, teardown),

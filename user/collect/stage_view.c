@@ -187,7 +187,8 @@ oom:
 static bool stage_called(const struct profile *p, uint32_t id)
 {
 	for (size_t i = 0; i < p->n; i++)
-		if (id < p->procs[i]->n_stages && p->procs[i]->stages[id].calls)
+		if (id < p->procs[i]->n_stages &&
+		    (p->procs[i]->stages[id].calls || p->procs[i]->stages[id].calls_unfinished))
 			return true;
 	return false;
 }
@@ -211,7 +212,8 @@ int stage_view_by_id(struct stage_view *out, const struct profile *rows, const s
 		for (size_t i = 0; i < p->n; i++) {
 			const struct proc_profile *pp = p->procs[i];
 
-			if (id < pp->n_stages && pp->stages[id].calls &&
+			if (id < pp->n_stages &&
+			    (pp->stages[id].calls || pp->stages[id].calls_unfinished) &&
 			    stage_sum_add(&g->sum, &pp->stages[id]))
 				goto oom;
 		}

@@ -60,9 +60,12 @@ static void publish(struct time_correction *tc)
 			c.ret.before = ns32(ws) - c.entry.after;
 			c.entry.before = ns32((fs - ws) / 2);
 			c.ret.after = ns32(fs - ws) - c.entry.before;
-			/* A ret site fires for a call not recorded too. */
-			c.skipped =
-				ns32(probe_mech_return(m) == RETURN_PROBE ? tc->skipped_ns[m] : fs);
+			/* A ret site fires for a call not recorded too; a
+			 * session's skipped call runs one program of two. */
+			c.skipped = ns32(probe_mech_return(m) != RETURN_PROBE ? fs
+					 : tc->link_kind == UPROBE_LINK_SESSION
+						 ? tc->skipped_ns[m] + (fs - f) / 2
+						 : tc->skipped_ns[m] + (fs - f));
 			if (f < tc->full_min[m] || !tc->published[m])
 				tc->full_min[m] = f;
 			if (f > tc->full_max[m] || !tc->published[m])

@@ -134,6 +134,30 @@ static void wall_bar(const struct wall_stats *w, char *out)
 	out[n] = '\0';
 }
 
+/* Calls that ended without returning (an exception, longjmp, a thread's
+ * exit) are in none of the table's figures: one line names them. */
+static void unfinished_line(const struct live_frame *f, const struct stage_view *rows, bool several,
+			    struct lines *l)
+{
+	char text[512], name[512];
+	size_t len = 0;
+
+	for (size_t i = 0; i < rows->n && len < sizeof(text) - 1; i++) {
+		uint64_t n = rows->v[i].sum.c.calls_unfinished;
+		int w;
+
+		if (!n)
+			continue;
+		stage_label(f->stages, rows->v[i].id, several, name, sizeof(name));
+		w = snprintf(text + len, sizeof(text) - len, "%s%s %" PRIu64, len ? ", " : "", name,
+			     n);
+		len += w > 0 ? (size_t)w : 0;
+	}
+	if (len)
+		add_line(l, LIVE_PLAIN, "unfinished (never returned, in no figure above): %s",
+			 text);
+}
+
 void build_stages(const struct live_frame *f, const struct stage_view *rows, bool several,
 			 struct lines *l)
 {
@@ -172,6 +196,7 @@ void build_stages(const struct live_frame *f, const struct stage_view *rows, boo
 		stage_label(f->stages, rows->v[i].id, several, name, sizeof(name));
 		add_row(l, LIVE_PLAIN, stage_cols, STC_NCOL, mask, name_w, name, cells);
 	}
+	unfinished_line(f, rows, several, l);
 }
 
 /* Rows the histograms would like: a blank, then a title and the octave
