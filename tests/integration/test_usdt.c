@@ -560,6 +560,34 @@ static char *read_text(const char *path)
 	return buf;
 }
 
+/* The start's notes count functions: a USDT pair timed beside them is not
+ * one (they said "1 of 2 functions" for one function and one pair). */
+static void test_notes_count_functions(void **state)
+{
+	char bin[256], target[256], result[128], cmd[1024];
+	int status;
+	char *err;
+
+	REQUIRE_ROOT_BPF();
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/usdt_target");
+	snprintf(result, sizeof(result), "/tmp/bpfprof_usdt_notes.%d", getpid());
+	/* _IO_default_read (static glibc) starts with an instruction the
+	 * kernel single-steps. */
+	snprintf(cmd, sizeof(cmd),
+		 "%s --plain -u _IO_default_read -U app:req__start..req__done -- %s %s 2>&1 "
+		 ">/dev/null",
+		 bin, target, result);
+	err = helper_command_output(cmd, &status);
+	unlink(result);
+	assert_int_equal(status, 0);
+	assert_non_null(strstr(err, "timing 1 function and 1 USDT probe pair"));
+	if (!strstr(err, "warning: 1 of 1 functions have an entry probe the kernel "
+			 "single-steps (~5-20 us per call): _IO_default_read\n"))
+		fail_msg("no single-step note of 1 of 1 functions: %s", err);
+	free(err);
+}
+
 /*
  * -U python:function__entry counts hits, the line semaphore armed as for the
  * pair. bpfprof attaches to a python3.11 waiting at a gate; past it the
@@ -884,12 +912,17 @@ static void test_postgres(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sdt_pairs), cmocka_unit_test(test_sdt_hits),
+		cmocka_unit_test(test_sdt_pairs),
+		cmocka_unit_test(test_sdt_hits),
 		cmocka_unit_test(test_sdt_hits_plain),
-		cmocka_unit_test(test_markers),	  cmocka_unit_test(test_sdt_named),
-		cmocka_unit_test(test_sdt_named_metrics), cmocka_unit_test(test_python_named),
-		cmocka_unit_test(test_python),	  cmocka_unit_test(test_python_hits),
+		cmocka_unit_test(test_markers),
+		cmocka_unit_test(test_sdt_named),
+		cmocka_unit_test(test_sdt_named_metrics),
+		cmocka_unit_test(test_python_named),
+		cmocka_unit_test(test_python),
+		cmocka_unit_test(test_python_hits),
 		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_notes_count_functions),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test_teardown(test_postgres, pg_stop),
 	};

@@ -118,9 +118,9 @@ static void warn_single_stepped(const struct stage_table *t, FILE *log)
 	fprintf(log,
 		"bpfprof: warning: %zu of %zu functions have an entry probe the kernel "
 		"single-steps (~5-20 us per call):",
-		n, stages_defined(t));
+		n, stages_functions(t));
 	for (size_t i = 0; i < t->n && shown < 5; i++)
-		if (t->v[i].kind == ENTRY_SINGLE_STEP)
+		if (t->v[i].kind == ENTRY_SINGLE_STEP && stage_is_function(&t->v[i]))
 			fprintf(log, "%s %s", shown++ ? "," : "", text_safe(t->v[i].name));
 	fprintf(log, "%s\n", n > shown ? ", ..." : "");
 }
@@ -150,7 +150,7 @@ static void note_return_sites(const struct stage_table *t, enum uprobe_link_kind
 		"bpfprof: %zu of %zu functions end through probes on their return instructions "
 		"instead of a return probe, which C++ exceptions, Rust panics or Go would trip "
 		"on%s:",
-		n, stages_defined(t), cost);
+		n, stages_functions(t), cost);
 	for (size_t i = 0; i < t->n && shown < 5; i++)
 		if (pays_return_sites(&t->v[i]))
 			fprintf(log, "%s %s", shown++ ? "," : "", text_safe(t->v[i].name));

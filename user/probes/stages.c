@@ -342,12 +342,26 @@ size_t stages_defined(const struct stage_table *t)
 	return n;
 }
 
+bool stage_is_function(const struct stage_def *d)
+{
+	return !d->usdt_sites && !d->usdt_hits && !d->usdt_name_slot && !d->usdt_named;
+}
+
+size_t stages_functions(const struct stage_table *t)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->n; i++)
+		n += stage_is_function(&t->v[i]);
+	return n;
+}
+
 size_t stages_single_stepped(const struct stage_table *t)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < t->n; i++)
-		n += t->v[i].kind == ENTRY_SINGLE_STEP && !t->v[i].usdt_name_slot;
+		n += t->v[i].kind == ENTRY_SINGLE_STEP && stage_is_function(&t->v[i]);
 	return n;
 }
 

@@ -116,7 +116,11 @@ void stages_print(FILE *f, const struct stage_table *t);
 char *stages_describe(const struct stage_table *t, bool timing, char *buf, size_t len);
 /* Stages the specs made, without the ids -U ...@N keeps for names. */
 size_t stages_defined(const struct stage_table *t);
-/* How many stages sit on an instruction the kernel single-steps. */
+/* A function timed (-u): not a USDT pair, hit count or name slot. */
+bool stage_is_function(const struct stage_def *d);
+/* The functions timed. */
+size_t stages_functions(const struct stage_table *t);
+/* How many of those sit on an instruction the kernel single-steps. */
 size_t stages_single_stepped(const struct stage_table *t);
 /* How many stages end through return-site probes. */
 size_t stages_with_return_sites(const struct stage_table *t, bool goroutine);
