@@ -175,22 +175,33 @@ static void check_hits_line(const char *out, const char *probe, int hits)
 		fail_msg("no '%s...%s' line in:\n%s", lead + 1, tail, out);
 }
 
+/* bpfprof OPTS -- usdt_target, in a shell whose redirections end the line:
+ * what it writes to its stdout (status: pclose's). */
+static char *run_usdt_command(const char *opts, const char *redirect, int *status)
+{
+	char bin[256], target[256], result[128], cmd[1024];
+	char *out;
+
+	helper_path(bin, sizeof(bin), "bpfprof");
+	helper_path(target, sizeof(target), "targets/usdt_target");
+	snprintf(result, sizeof(result), "/tmp/bpfprof_usdt_cmd.%d", getpid());
+	snprintf(cmd, sizeof(cmd), "%s %s -- %s %s %s", bin, opts, target, result, redirect);
+	out = helper_command_output(cmd, status);
+	unlink(result);
+	return out;
+}
+
 static void test_sdt_hits_plain(void **state)
 {
-	char bin[256], target[256], result[128], cmd[1024], want[512];
+	char want[512];
 	double intervals = 0, total = -1;
 	int status, n = 0;
 	char *out, *line;
 
 	REQUIRE_ROOT_BPF();
-	helper_path(bin, sizeof(bin), "bpfprof");
-	helper_path(target, sizeof(target), "targets/usdt_target");
-	snprintf(result, sizeof(result), "/tmp/bpfprof_usdt_plain.%d", getpid());
-	snprintf(cmd, sizeof(cmd),
-		 "%s --plain -U app:req__start -U app:job__begin -U app:req__start..req__done -- "
-		 "%s %s 2>/dev/null",
-		 bin, target, result);
-	out = helper_command_output(cmd, &status);
+	out = run_usdt_command(
+		"--plain -U app:req__start -U app:job__begin -U app:req__start..req__done",
+		"2>/dev/null", &status);
 	assert_int_equal(status, 0);
 	snprintf(want, sizeof(want), ", %d stage calls, %d USDT hits\n",
 		 USDT_BATCHES * USDT_REQS_PER_BATCH,
@@ -220,7 +231,6 @@ static void test_sdt_hits_plain(void **state)
 	check_hits_line(out, "app:req__start", USDT_BATCHES * USDT_REQS_PER_BATCH);
 	check_hits_line(out, "app:job__begin", USDT_JOBS);
 	free(out);
-	unlink(result);
 }
 
 /* The stage whose name is these bytes: by name_hex when they are not
@@ -564,22 +574,14 @@ static char *read_text(const char *path)
  * one (they said "1 of 2 functions" for one function and one pair). */
 static void test_notes_count_functions(void **state)
 {
-	char bin[256], target[256], result[128], cmd[1024];
 	int status;
 	char *err;
 
 	REQUIRE_ROOT_BPF();
-	helper_path(bin, sizeof(bin), "bpfprof");
-	helper_path(target, sizeof(target), "targets/usdt_target");
-	snprintf(result, sizeof(result), "/tmp/bpfprof_usdt_notes.%d", getpid());
 	/* _IO_default_read (static glibc) starts with an instruction the
 	 * kernel single-steps. */
-	snprintf(cmd, sizeof(cmd),
-		 "%s --plain -u _IO_default_read -U app:req__start..req__done -- %s %s 2>&1 "
-		 ">/dev/null",
-		 bin, target, result);
-	err = helper_command_output(cmd, &status);
-	unlink(result);
+	err = run_usdt_command("--plain -u _IO_default_read -U app:req__start..req__done",
+			       "2>&1 >/dev/null", &status);
 	assert_int_equal(status, 0);
 	assert_non_null(strstr(err, "timing 1 function and 1 USDT probe pair"));
 	if (!strstr(err, "warning: 1 of 1 functions have an entry probe the kernel "
