@@ -527,6 +527,7 @@ static void test_render_unfinished(void **state)
 	struct live_frame f = frame(fx);
 	struct proc_profile *p = profile_proc(&fx->total, 4242, false);
 	struct proc_profile *q = profile_proc(&fx->total, 4343, true);
+	struct stage_counters *w;
 
 	live_screen_resize(&fx->scr, 50, 160);
 	live_render(&f, &fx->scr);
@@ -534,7 +535,9 @@ static void test_render_unfinished(void **state)
 	proc_stage(p, 0)->calls_unfinished = 7;
 	strcpy(q->comm, "worker");
 	proc_stage(q, 1)->calls_unfinished = 2;
-	memset(proc_stage(p, 1), 0, sizeof(struct stage_counters));
+	w = proc_stage(p, 1); /* no call of write_reply returned */
+	free(w->hist);
+	memset(w, 0, sizeof(*w));
 	live_render(&f, &fx->scr);
 	assert_fits(&fx->scr);
 	assert_non_null(row_starting(&fx->scr, "unfinished (never returned, in no figure above): "
