@@ -284,6 +284,27 @@ def write_md(res, path):
         f.write("\n".join(L))
 
 
+def selftime_spread_md(b, L):
+    """How the rounds spread around the medians, and how many met the goal."""
+    parts = []
+    for fn, name, key, goal in (("selftime_short", "short", "", 30),
+                                ("selftime_medium", "1 us", "", 10),
+                                ("selftime_parent", "parent", "", 15),
+                                ("selftime_parent", "parent's self", "self_mean", 30)):
+        row = b.get(fn, {})
+        figs = [("p50", row.get("p50_spread")), ("mean", row.get("mean_spread"))]
+        if key:
+            figs = [("mean", row.get("self_mean_spread"))]
+        cells = ["%s %.2fx-%.2fx (%d of %d within %d%%)" % (
+            what, sp["p25"], sp["p75"], sp["within_goal"], sp["rounds"], goal)
+            for what, sp in figs if sp and "within_goal" in sp]
+        if cells:
+            parts.append("%s: %s" % (name, ", ".join(cells)))
+    if parts:
+        L += ["`bpfprof`, the middle half of the rounds (25th to 75th percentile of the "
+              "ratios) and the rounds within the goal: " + "; ".join(parts) + ".", ""]
+
+
 def selftime_md(res, L):
     """7. The function's own time (sections/selftime.py)."""
     rows = res.get("selftime")
@@ -327,6 +348,7 @@ def selftime_md(res, L):
         p["self_truth_ns"],
         " | ".join("mean %.2fx" % rows[c]["selftime_parent"]["self_mean_ratio"] for c in confs),
         " | -" if bt else ""), ""]
+    selftime_spread_md(b, L)
     for c in confs:
         if "--raw-times" in c:
             continue

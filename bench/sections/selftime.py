@@ -204,6 +204,24 @@ def ratio(x, t):
     return round(x / t, 2) if t else None
 
 
+# The issue's goals: how far from the unprobed time a figure may be.
+GOALS = {"selftime_short": 0.30, "selftime_medium": 0.10, "selftime_parent": 0.15,
+         "selftime_parent self": 0.30}
+
+
+def spread(ratios, goal):
+    """The middle half of the rounds' ratios, and how many rounds were within
+    the goal, of how many."""
+    xs = sorted(x for x in ratios if x is not None)
+    if not xs:
+        return None
+    q = lambda f: xs[min(len(xs) - 1, int(f * (len(xs) - 1) + 0.5))]
+    out = {"p25": q(0.25), "p75": q(0.75), "rounds": len(xs)}
+    if goal is not None:
+        out["within_goal"] = sum(1 for x in xs if abs(x - 1) <= goal + 1e-9)
+    return out
+
+
 def summarize(runs):
     rows = {}
     for n in BPFPROF_CONFIGS:
@@ -219,12 +237,18 @@ def summarize(runs):
                                       for t, o in runs[n]]),
                    "p50_ns": med([o[fn]["p50"] for _, o in runs[n]]),
                    "mean_ns": med([round(o[fn]["mean"]) for _, o in runs[n]])}
+            row["p50_spread"] = spread([ratio(o[fn]["p50"], t[TRUTH_FIELD[fn]])
+                                        for t, o in runs[n]], GOALS.get(fn))
+            row["mean_spread"] = spread([ratio(o[fn]["mean"], t[TRUTH_FIELD[fn]])
+                                         for t, o in runs[n]], GOALS.get(fn))
             if fn == "selftime_parent":
                 # The parent's own time, unprobed: its length less its 8 children's.
                 selfs = [(o[fn]["self_mean"], t[3] - 8 * t[2]) for t, o in runs[n]]
                 row["self_truth_ns"] = med([round(s[1]) for s in selfs])
                 row["self_mean_ns"] = med([round(s[0]) for s in selfs])
                 row["self_mean_ratio"] = med([ratio(a, b) for a, b in selfs])
+                row["self_mean_spread"] = spread([ratio(a, b) for a, b in selfs],
+                                                 GOALS["selftime_parent self"])
             res[fn] = row
         res["_correction"] = [o["_correction"] for _, o in runs[n]]
         res["_clamped"] = [o["_clamped"] for _, o in runs[n]]
