@@ -78,5 +78,19 @@ class Render(unittest.TestCase):
                          ["sys,stage", "stage", "returns", "selftime"])
 
 
+
+class SelftimeSpread(unittest.TestCase):
+    def test_middle_half_and_rounds_within_the_goal(self):
+        from sections import selftime
+        sp = selftime.spread([1.5, 0.8, None, 1.0, 1.2, 0.9], 0.15)
+        self.assertEqual(sp, {"p25": 0.9, "p75": 1.2, "rounds": 5, "within_goal": 2})
+        self.assertIsNone(selftime.spread([None], 0.1))
+
+    def test_results_md_says_it(self):
+        lines = []
+        render.selftime_md(committed_results(), lines)
+        line = next(x for x in lines if x.startswith("`bpfprof`, the middle half"))
+        self.assertRegex(line, r"parent: p50 [0-9.]+x-[0-9.]+x \(\d+ of 15 within 15%\)")
+
 if __name__ == "__main__":
     unittest.main()
