@@ -18,6 +18,15 @@
 
 /* bpfprof -q -o DIR ARGS... -- targets/NAME: the target's exit code is
  * bpfprof's; returns the summary. */
+/* Every call the run saw ended through a probe: none unfinished, no
+ * return without its entry, none open at the end. */
+static void expect_every_call_ended(json_t *s)
+{
+	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
+	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
+}
+
 static json_t *run_profiled(const char *target_name, const char *const *args, char *dir,
 			    size_t dirlen)
 {
@@ -166,9 +175,7 @@ static void test_cold_part_jump(void **state)
 	proc = target_proc(s);
 	expect_calls(proc, "cold::work(long)", 100);
 	assert_int_equal(helper_int(s, "audit.stage_calls_entered"), 100);
-	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
-	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
-	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
+	expect_every_call_ended(s);
 	json_decref(s);
 	helper_rmtree(dir);
 }
@@ -288,9 +295,7 @@ static void test_go_stack_check_restarts(void **state)
 	expect_calls(target_proc(s), "main.deep", 8 * 25 * STAGE_MAX_DEPTH);
 	assert_int_equal(helper_int(s, "audit.stage_calls_lost_too_deep"),
 			 8 * 25 * (201 - STAGE_MAX_DEPTH));
-	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
-	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
-	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
+	expect_every_call_ended(s);
 	json_decref(s);
 	helper_rmtree(dir);
 }
@@ -318,9 +323,7 @@ static json_t *run_big_frame(const char *const *args, const char *const names[3]
 		expect_calls(proc, names[i], BIG_GOROUTINES * BIG_ROUNDS);
 	assert_int_equal(helper_int(s, "audit.stage_calls_entered"),
 			 3 * BIG_GOROUTINES * BIG_ROUNDS);
-	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
-	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
-	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
+	expect_every_call_ended(s);
 	helper_rmtree(dir);
 	return s;
 }
@@ -381,9 +384,7 @@ static void test_go_big_frame_too_deep(void **state)
 	expect_calls(proc, "main.descend", BIG_GOROUTINES * descend);
 	expect_calls(proc, "main.big", BIG_GOROUTINES * big);
 	assert_int_equal(helper_int(s, "audit.stage_calls_lost_too_deep"), BIG_GOROUTINES * lost);
-	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
-	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
-	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
+	expect_every_call_ended(s);
 	json_decref(s);
 	helper_rmtree(dir);
 }
@@ -469,9 +470,7 @@ static void test_tail_calls(void **state)
 	/* The callee's time is inside its tail caller's. */
 	assert_true(helper_int(helper_find_stage(proc, "tail_caller"), "self_ns") <
 		    helper_int(helper_find_stage(proc, "tail_caller"), "total_ns"));
-	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
-	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
-	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
+	expect_every_call_ended(s);
 	json_decref(s);
 	helper_rmtree(dir);
 }
@@ -509,9 +508,7 @@ static void test_indirect_tail_calls(void **state)
 		n_caller += !strcmp(json_string_value(json_object_get(sp, "name")), "ind_caller");
 	assert_int_equal(n_caller, 40);
 	json_decref(spans);
-	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
-	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
-	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
+	expect_every_call_ended(s);
 	json_decref(s);
 	helper_rmtree(dir);
 }
@@ -578,9 +575,7 @@ static long long check_one_instruction_functions(const char *returns)
 	expect_calls(proc, "jo_reg", JO_PARENT_CALLS * JO_REG_CALLS);
 	expect_calls(proc, "jo_ret", JO_PARENT_CALLS * JO_RET_CALLS);
 	expect_calls(proc, "jo_callee", JO_CALLEE_CALLS);
-	assert_int_equal(helper_int(s, "audit.stage_calls_unfinished"), 0);
-	assert_int_equal(helper_int(s, "audit.stage_returns_without_entry"), 0);
-	assert_int_equal(helper_int(s, "audit.stage_calls_open_at_end"), 0);
+	expect_every_call_ended(s);
 	assert_int_equal(check_jo_spans(dir),
 			 JO_PARENT_CALLS *
 				 (JO_JMP_CALLS + JO_PTR_CALLS + JO_REG_CALLS + JO_RET_CALLS));

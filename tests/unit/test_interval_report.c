@@ -36,6 +36,16 @@ static char *render_total(const struct profile *p, const struct stage_table *t, 
 	return render_with(p, "total (1.00s)", t, 0, counted);
 }
 
+/* calls calls of ns each; the histogram has ns's bucket, which is all a
+ * stage line's percentiles read. */
+static void set_calls(struct stage_counters *c, uint64_t calls, uint64_t ns)
+{
+	c->calls = calls;
+	c->total_ns = c->self_ns = calls * ns;
+	c->hist = calloc(1, sizeof(*c->hist));
+	hist_record(c->hist, ns);
+}
+
 /* A stage whose calls the probe-cost correction held at what elapsed says
  * what share of its calls that was; one without such calls says nothing. */
 static void test_stage_below_resolution(void **state)
@@ -53,10 +63,7 @@ static void test_stage_below_resolution(void **state)
 	pp = profile_proc(&p, 7, true);
 	for (uint32_t id = 0; id < 2; id++) {
 		c = proc_stage(pp, id);
-		c->calls = 800;
-		c->total_ns = c->self_ns = 800 * 100;
-		c->hist = calloc(1, sizeof(*c->hist));
-		hist_record(c->hist, 100);
+		set_calls(c, 800, 100);
 	}
 	proc_stage(pp, 0)->calls_clamped = 496;
 	buf = render_total(&p, &t, true);
@@ -120,11 +127,8 @@ static void test_stage_unfinished(void **state)
 	pp = profile_proc(&p, 7, true);
 	proc_stage(pp, 0)->calls_unfinished = 3;
 	c = proc_stage(pp, 1);
-	c->calls = 20;
+	set_calls(c, 20, 1000);
 	c->calls_unfinished = 20;
-	c->total_ns = c->self_ns = 20 * 1000;
-	c->hist = calloc(1, sizeof(*c->hist));
-	hist_record(c->hist, 1000);
 	p.audit[AUDIT_STAGE_UNFINISHED] = 23;
 	buf = render_total(&p, &t, true);
 	assert_non_null(strstr(buf, ", 23 unfinished (never returned)\n"));
