@@ -19,6 +19,11 @@ static bool windowed(const struct cost_meter *m)
 	return m->have_cost && m->cfg.cost_mode == COST_MODE_WINDOW;
 }
 
+static void stats_switched(void *arg, bool on)
+{
+	time_correction_stats(arg, on);
+}
+
 /* Turns the measurement on as cfg asks; false: no cost figures. */
 static bool open_cost(struct cost_meter *m, struct bpfprof_bpf *skel)
 {
@@ -33,6 +38,9 @@ static bool open_cost(struct cost_meter *m, struct bpfprof_bpf *skel)
 	    cost_window_open(&m->win, m->cfg.window_share, &m->cost, bpf_map__fd(skel->maps.audit),
 			     err, sizeof(err)))
 		goto fail;
+	/* The stage times take the stats' extra off while they are on. */
+	if (mode == COST_MODE_WINDOW)
+		cost_window_on_stats(&m->win, stats_switched, &m->tc);
 	return true;
 fail:
 	if (m->cfg.log)
@@ -117,18 +125,11 @@ void cost_meter_syscalls_attached(struct cost_meter *m)
 	m->prev = m->start;
 }
 
-static void stats_switched(void *arg, bool on)
-{
-	time_correction_stats(arg, on);
-}
-
 void cost_meter_start(struct cost_meter *m)
 {
 	m->last_flush_mono = clock_mono_s();
 	if (have_stages(m))
 		time_correction_recalibrate(&m->tc, m->last_flush_mono, m->cfg.log);
-	if (windowed(m))
-		cost_window_on_stats(&m->win, stats_switched, &m->tc);
 	if (windowed(m) && cost_window_start(&m->win)) {
 		if (m->cfg.log)
 			fprintf(m->cfg.log,

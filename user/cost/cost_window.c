@@ -87,12 +87,6 @@ uint64_t cost_read_runs_and_recorded(const struct bpf_cost *cost, int audit_fd,
 	return after;
 }
 
-/*
- * A window is the time between two reads of (runs, calls recorded) as of
- * one moment, both taken while the stats are on: the round trip to the
- * stats helper stays outside, or the calls made during it (many, on a busy
- * machine) would add runs without recorded calls.
- */
 void cost_window_on_stats(struct cost_window *w, void (*hook)(void *arg, bool on), void *arg)
 {
 	w->stats_hook = hook;
@@ -105,6 +99,12 @@ static void tell_stats(const struct cost_window *w, bool on)
 		w->stats_hook(w->stats_hook_arg, on);
 }
 
+/*
+ * A window is the time between two reads of (runs, calls recorded) as of
+ * one moment, both taken while the stats are on: the round trip to the
+ * stats helper stays outside, or the calls made during it (many, on a busy
+ * machine) would add runs without recorded calls.
+ */
 static void open_window(struct cost_window *w)
 {
 	tell_stats(w, true);
