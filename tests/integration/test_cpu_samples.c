@@ -195,8 +195,8 @@ static void check_report_outputs(const char *dir, long long a, long long b)
 	/* Every user-mode sample in spin_a is a folded line ending in it;
 	 * nearly all of them run through main and stage_hot (frame-pointer
 	 * unwinding can miss a frame: a sample at spin_a's first
-	 * instructions, before its push %rbp, goes straight to main; one
-	 * CI run of 1000 samples had a spin_a sample off that path). */
+	 * instructions, before its push %rbp, goes straight to main; a
+	 * SANITIZE CI run had spin_a samples off that path). */
 	f = fopen(folded, "r");
 	assert_non_null(f);
 	while (fgets(line, sizeof(line), f)) {
